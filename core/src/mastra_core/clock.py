@@ -1,0 +1,52 @@
+"""Time helpers: every timestamp in mastra is timezone-aware UTC with millisecond precision.
+
+Millisecond precision is what every backend can store losslessly (BSON dates, JS-compatible ISO
+strings, Redis scores), so records read back equal to what was written on every backend.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def utc_now() -> datetime:
+    """Now, in UTC, truncated to milliseconds."""
+    return to_ms(datetime.now(UTC))
+
+
+def to_ms(value: datetime) -> datetime:
+    """Make ``value`` UTC-aware (naive values are taken as UTC) and truncate to milliseconds."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    else:
+        value = value.astimezone(UTC)
+    return value.replace(microsecond=(value.microsecond // 1000) * 1000)
+
+
+def parse_datetime(value: Any) -> datetime:
+    """Accept a datetime, an ISO-8601 string or epoch milliseconds; return a UTC ms datetime."""
+    if isinstance(value, datetime):
+        return to_ms(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return to_ms(datetime.fromtimestamp(value / 1000.0, UTC))
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith("Z"):
+            text = text[:-1] + "+00:00"
+        return to_ms(datetime.fromisoformat(text))
+    raise TypeError(f"not a datetime: {value!r}")
+
+
+def iso(value: datetime) -> str:
+    """ISO-8601 UTC with milliseconds and a ``Z``, the way the reference writes dates."""
+    value = to_ms(value)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def epoch_ms(value: datetime) -> int:
+    """Milliseconds since the epoch (exact for ms-truncated datetimes)."""
+    return (to_ms(value) - _EPOCH) // timedelta(milliseconds=1)

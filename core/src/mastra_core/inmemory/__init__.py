@@ -1,0 +1,5 @@
+"""The in-memory reference backend."""
+
+from .store import InMemoryStore
+
+__all__ = ["InMemoryStore"]

@@ -1,0 +1,175 @@
+"""In-memory memory domain: the executable specification of DESIGN.md section 4."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import attrs
+
+from .. import records as r
+from ..clock import utc_now
+from ..domains.matching import in_date_range, metadata_matches
+from ..domains.memory import MemoryStore, bump_time
+from ..pagination import Page, has_more, paginate
+from ..records.queries import MessageQuery, ThreadQuery
+from .state import Row, State, clone
+
+
+class InMemoryMemory(MemoryStore):
+    """Threads, messages and resources in dicts. Every method runs without awaiting, so each is atomic."""
+
+    backend_token = "INMEMORY"
+
+    def __init__(self, state: State, **kw: object) -> None:
+        super().__init__(**kw)  # type: ignore[arg-type]
+        self.s = state
+
+    # threads
+    def _thread(self, thread_id: str) -> Row[r.Thread] | None:
+        row = self.s.threads.get(thread_id)
+        return row if row is not None and row.live(utc_now()) else None
+
+    async def _get_thread(self, thread_id: str) -> r.Thread | None:
+        row = self._thread(thread_id)
+        return clone(row.record) if row else None
+
+    async def _save_thread(self, thread: r.Thread) -> r.Thread:
+        old = self._thread(thread.id)
+        stored = clone(attrs.evolve(thread, created_at=old.record.created_at) if old else thread)
+        self.s.threads[thread.id] = Row(stored, old.seq if old else self.s.next_seq(), self.expires_at("thread"))
+        return clone(stored)
+
+    async def _modify_thread(self, thread_id: str, change: Callable[[r.Thread], r.Thread]) -> r.Thread | None:
+        row = self._thread(thread_id)
+        if row is None:
+            return None
+        row.record = clone(change(clone(row.record)))
+        row.expires_at = self.expires_at("thread")
+        return clone(row.record)
+
+    async def _delete_thread(self, thread_id: str) -> None:
+        self.s.threads.pop(thread_id, None)
+        for mid in self.s.thread_messages.pop(thread_id, set()):
+            self.s.messages.pop(mid, None)
+
+    async def _list_threads(self, q: ThreadQuery) -> Page[r.Thread]:
+        now = utc_now()
+        rows = [
+            row for row in self.s.threads.values()
+            if row.live(now)
+            and (q.resource_id is None or row.record.resource_id == q.resource_id)
+            and metadata_matches(row.record.metadata, q.metadata)
+        ]
+        rows.sort(key=lambda row: (getattr(row.record, q.order_field), row.seq), reverse=q.direction == "DESC")
+        page = paginate(rows, q.page, q.per_page)
+        return Page(items=[clone(row.record) for row in page.items], total=page.total, page=q.page,
+                    per_page=q.per_page, has_more=page.has_more)
+
+    # messages
+    def _ordered(self, thread_id: str) -> list[Row[r.Message]]:
+        now = utc_now()
+        rows = [self.s.messages[m] for m in self.s.thread_messages.get(thread_id, ())]
+        rows = [row for row in rows if row.live(now)]
+        rows.sort(key=lambda row: (row.record.created_at, row.seq))
+        return rows
+
+    async def _list_messages(self, q: MessageQuery) -> Page[r.Message]:
+        candidates = [
+            row for tid in q.thread_ids for row in self._ordered(tid)
+            if (q.resource_id is None or row.record.resource_id == q.resource_id) and in_date_range(row.record.created_at, q)
+        ]
+        candidates.sort(key=lambda row: (row.record.created_at, row.seq), reverse=q.direction == "DESC")
+        total = len(candidates)
+        limit = q.limit
+        page_rows = candidates[q.offset:] if limit is None else candidates[q.offset:q.offset + limit]
+        chosen: dict[str, Row[r.Message]] = {row.record.id: row for row in page_rows}
+        for inc in q.include:
+            target = self.s.messages.get(inc.id)
+            if target is None or not target.live(utc_now()) or target.record.thread_id is None:
+                continue
+            ordered = self._ordered(target.record.thread_id)
+            i = next(k for k, row in enumerate(ordered) if row.record.id == inc.id)
+            for row in ordered[max(0, i - inc.with_previous_messages): i + inc.with_next_messages + 1]:
+                chosen.setdefault(row.record.id, row)
+        result = sorted(chosen.values(), key=lambda row: (row.record.created_at, row.seq), reverse=q.direction == "DESC")
+        candidate_ids = {row.record.id for row in candidates}
+        returned = sum(1 for row in result if row.record.id in candidate_ids)
+        more = returned < total and has_more(total, q.page, q.per_page)
+        return Page(items=[clone(row.record) for row in result], total=total, page=q.page, per_page=q.per_page, has_more=more)
+
+    async def _list_messages_by_id(self, ids: tuple[str, ...]) -> list[r.Message]:
+        now = utc_now()
+        rows = [row for mid in ids if (row := self.s.messages.get(mid)) is not None and row.live(now)]
+        rows.sort(key=lambda row: (row.record.created_at, row.seq))
+        return [clone(row.record) for row in rows]
+
+    async def _save_messages(self, messages: list[r.Message]) -> None:
+        expires = self.expires_at("message")
+        for m in messages:
+            old = self.s.messages.get(m.id)
+            if old is not None and old.live(utc_now()):
+                if old.record.thread_id != m.thread_id and old.record.thread_id is not None:
+                    self.s.thread_messages.get(old.record.thread_id, set()).discard(m.id)
+                old.record = clone(attrs.evolve(m, created_at=old.record.created_at))
+                old.expires_at = expires
+            else:
+                self.s.messages[m.id] = Row(clone(m), self.s.next_seq(), expires)
+            assert m.thread_id is not None
+            self.s.thread_messages.setdefault(m.thread_id, set()).add(m.id)
+        self._bump({m.thread_id for m in messages if m.thread_id})
+
+    def _bump(self, thread_ids: set[str]) -> None:
+        for tid in thread_ids:
+            row = self._thread(tid)
+            if row is not None:
+                row.record = attrs.evolve(row.record, updated_at=bump_time(row.record.updated_at))
+
+    async def _write_messages(self, messages: list[r.Message], touched_thread_ids: set[str]) -> None:
+        await self._save_messages(messages)
+        self._bump(touched_thread_ids - {m.thread_id for m in messages if m.thread_id})
+
+    async def _delete_messages(self, ids: tuple[str, ...]) -> None:
+        touched: set[str] = set()
+        for mid in ids:
+            row = self.s.messages.pop(mid, None)
+            if row is not None and row.record.thread_id is not None:
+                self.s.thread_messages.get(row.record.thread_id, set()).discard(mid)
+                touched.add(row.record.thread_id)
+        self._bump(touched)
+
+    # resources
+    def _resource(self, resource_id: str) -> Row[r.Resource] | None:
+        row = self.s.resources.get(resource_id)
+        return row if row is not None and row.live(utc_now()) else None
+
+    async def _get_resource(self, resource_id: str) -> r.Resource | None:
+        row = self._resource(resource_id)
+        return clone(row.record) if row else None
+
+    async def _save_resource(self, resource: r.Resource) -> r.Resource:
+        old = self._resource(resource.id)
+        stored = clone(attrs.evolve(resource, created_at=old.record.created_at) if old else resource)
+        self.s.resources[resource.id] = Row(stored, old.seq if old else self.s.next_seq(), self.expires_at("resource"))
+        return clone(stored)
+
+    async def _modify_resource(self, resource_id: str, change: Callable[[r.Resource | None], r.Resource]) -> r.Resource:
+        row = self._resource(resource_id)
+        new = clone(change(clone(row.record) if row else None))
+        self.s.resources[resource_id] = Row(new, row.seq if row else self.s.next_seq(), self.expires_at("resource"))
+        return clone(new)
+
+    async def _clear(self) -> None:
+        self.s.threads.clear()
+        self.s.messages.clear()
+        self.s.thread_messages.clear()
+        self.s.resources.clear()
+
+    async def _prune(self, now: object) -> int:
+        count = 0
+        for table in (self.s.threads, self.s.messages, self.s.resources):
+            for key in [k for k, row in table.items() if not row.live(now)]:  # type: ignore[arg-type]
+                row = table.pop(key)
+                count += 1
+                if table is self.s.messages and row.record.thread_id:
+                    self.s.thread_messages.get(row.record.thread_id, set()).discard(key)
+        return count

@@ -1,0 +1,206 @@
+"""Private cattrs converters between records and their wire form.
+
+The wire form is what the reference implementation stores and exchanges: JSON-compatible dicts
+with camelCase keys (``resourceId``, ``createdAt``, ``toolInvocation``...) and ISO-8601 dates.
+Records carry no serialisation; a backend layers its own converter on top with
+``make_converter(base)`` (e.g. keeping datetimes native for a driver that maps them itself).
+
+Unknown keys of message content and parts land in ``extra`` and are written back verbatim,
+so content written by a newer client survives a round trip.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from functools import cache
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+
+from . import records as r
+from .clock import iso, parse_datetime
+
+T = TypeVar("T")
+
+#: Records whose wire names are snake_case (the legacy evals table was written that way).
+_SNAKE_CASE = {r.EvalRow}
+
+_PART_TYPES: dict[str, type[Any]] = {
+    "text": r.TextPart,
+    "reasoning": r.ReasoningPart,
+    "tool-invocation": r.ToolInvocationPart,
+    "source": r.SourcePart,
+    "file": r.FilePart,
+    "step-start": r.StepStartPart,
+}
+
+_RECORDS: tuple[type[Any], ...] = (
+    r.Thread, r.Resource, r.Message, r.MessageContent, r.ToolInvocation, r.TextPart, r.ReasoningPart,
+    r.ToolInvocationPart, r.SourcePart, r.FilePart, r.StepStartPart, r.DataPart, r.WorkflowRun,
+    r.WorkflowRunState, r.WorkflowStateUpdate, r.ScorePayload, r.Score, r.Span, r.Agent, r.EvalRow, r.TraceRow,
+    r.MessageInclude, r.SpanUpdate,
+)
+
+
+def camel(name: str) -> str:
+    """``resource_id`` -> ``resourceId``."""
+    head, *rest = name.split("_")
+    return head + "".join(w[:1].upper() + w[1:] for w in rest)
+
+
+@cache
+def wire_names(cls: type[Any]) -> dict[str, str]:
+    """Attribute name -> wire key for a record class (``extra`` excluded)."""
+    style = (lambda n: n) if cls in _SNAKE_CASE else camel
+    return {f.name: style(f.name) for f in attrs.fields(cls) if f.name != "extra"}
+
+
+def _record_hooks(conv: cattrs.Converter, cls: type[Any]) -> None:
+    attrs.resolve_types(cls)
+    fields = [f for f in attrs.fields(cls) if f.name != "extra"]
+    names = wire_names(cls)
+    keeps_extra = "extra" in attrs.fields_dict(cls)
+
+    def unstructure(obj: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in fields:
+            value = getattr(obj, f.name)
+            if value is None and f.default is None:
+                continue  # optional and unset: omitted, as the reference omits undefined keys
+            if f.name == "parts":  # a list of a union of part records: dispatch on each item's type
+                out["parts"] = [_unstructure_part(conv, p) for p in value]
+            else:
+                out[names[f.name]] = conv.unstructure(value, f.type)
+        if keeps_extra:
+            for key, value in obj.extra.items():
+                out.setdefault(key, value)
+        return out
+
+    def structure(data: Mapping[str, Any], _: Any) -> Any:
+        if isinstance(data, cls):
+            return data
+        rest = dict(data)
+        kwargs: dict[str, Any] = {}
+        for f in fields:
+            key = names[f.name]
+            if key in rest:
+                value = rest.pop(key)
+                if f.name == "parts":
+                    kwargs["parts"] = [_structure_part(conv, p) for p in value or []]
+                else:
+                    kwargs[f.name] = None if value is None else conv.structure(value, f.type)
+            elif f.name in rest:  # tolerate snake_case input from Python callers
+                value = rest.pop(f.name)
+                kwargs[f.name] = None if value is None else conv.structure(value, f.type)
+        if keeps_extra:
+            kwargs["extra"] = rest
+        return cls(**kwargs)
+
+    conv.register_unstructure_hook(cls, unstructure)
+    conv.register_structure_hook(cls, structure)
+
+
+def _structure_part(conv: cattrs.Converter, data: Any) -> r.Part:
+    if isinstance(data, r.UnknownPart | r.TextPart | r.ReasoningPart | r.ToolInvocationPart | r.SourcePart | r.FilePart
+                  | r.StepStartPart | r.DataPart):
+        return data
+    if not isinstance(data, Mapping):
+        return r.UnknownPart(raw={"value": data})
+    kind = data.get("type")
+    cls = _PART_TYPES.get(kind) if isinstance(kind, str) else None
+    if cls is None and isinstance(kind, str) and kind.startswith("data-"):
+        cls = r.DataPart
+    if cls is None:
+        return r.UnknownPart(raw=dict(data))
+    try:
+        part: r.Part = conv.structure(data, cls)
+    except (cattrs.BaseValidationError, TypeError, KeyError, ValueError):
+        return r.UnknownPart(raw=dict(data))  # malformed known part: keep it verbatim rather than fail the read
+    return part
+
+
+def _unstructure_part(conv: cattrs.Converter, part: Any) -> Any:
+    if isinstance(part, r.UnknownPart):
+        return dict(part.raw)
+    return conv.unstructure(part, type(part))
+
+
+def _base_converter() -> cattrs.Converter:
+    conv = cattrs.Converter(omit_if_default=False)
+    conv.register_unstructure_hook(datetime, iso)
+    conv.register_structure_hook(datetime, lambda v, _: parse_datetime(v))
+    conv.register_structure_hook(Any, lambda v, _: v)
+    for cls in _RECORDS:
+        _record_hooks(conv, cls)
+    conv.register_unstructure_hook(r.UnknownPart, lambda p: dict(p.raw))
+    return conv
+
+
+def make_converter(base: cattrs.Converter | None = None) -> cattrs.Converter:
+    """A private converter: a copy of ``base``, or a fresh wire-form converter.
+
+    Backends call ``conv = make_converter()`` then register their own hooks on ``conv``; the shared
+    default is never mutated.
+    """
+    return (base or _DEFAULT).copy()
+
+
+_DEFAULT = _base_converter()
+
+
+def to_wire(record: Any, conv: cattrs.Converter | None = None) -> dict[str, Any]:
+    """A record as its wire dict."""
+    out: dict[str, Any] = (conv or _DEFAULT).unstructure(record, type(record))
+    return out
+
+
+def from_wire(data: Mapping[str, Any], cls: type[T], conv: cattrs.Converter | None = None) -> T:
+    """A record from its wire dict (snake_case keys are accepted too)."""
+    return (conv or _DEFAULT).structure(data, cls)
+
+
+def content_to_json(content: r.MessageContent) -> str:
+    """Message content as the JSON text stored in the ``content`` column."""
+    return json.dumps(to_wire(content), ensure_ascii=False, separators=(",", ":"))
+
+
+def content_from_json(value: Any) -> r.MessageContent:
+    """Message content from a stored value, upgrading legacy forms.
+
+    A dict (or JSON text of one) with ``format == 2`` is read as is; a plain string, a JSON list of
+    v1 parts, or anything else becomes v2 content with text parts.
+    """
+    data: Any = value
+    if isinstance(value, bytes):
+        value = value.decode()
+    if isinstance(value, str):
+        try:
+            data = json.loads(value)
+        except ValueError:
+            return r.MessageContent(parts=[r.TextPart(text=value)], content=value)
+    if isinstance(data, Mapping):
+        if data.get("format") == 2 or "parts" in data:
+            return from_wire(data, r.MessageContent)
+        return r.MessageContent(parts=[], content=None, extra=dict(data))
+    if isinstance(data, list):  # v1: a list of AI-SDK core parts
+        parts: list[r.Part] = []
+        for item in data:
+            if isinstance(item, Mapping) and item.get("type") == "text":
+                parts.append(r.TextPart(text=str(item.get("text", ""))))
+            else:
+                parts.append(_structure_part(_DEFAULT, item))
+        return r.MessageContent(parts=parts)
+    if isinstance(data, str):  # JSON text of a string
+        return r.MessageContent(parts=[r.TextPart(text=data)], content=data)
+    return r.MessageContent(parts=[], extra={"value": data})
+
+
+def json_dumps(value: Any) -> str:
+    """Compact JSON text (non-ASCII kept) for JSON columns."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+Structurer = Callable[[Any, Any], Any]

@@ -1,0 +1,279 @@
+"""Storage: a composite of domain stores with lazy, once-only init and a lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Mapping
+from datetime import datetime
+from types import TracebackType
+from typing import Any, ClassVar, Self
+
+import attrs
+import cattrs
+
+from .domains import DOMAINS, AgentsStore, DomainStore, EvalsStore, MemoryStore, ObservabilityStore, ScoresStore, TracesStore, WorkflowsStore
+from .domains.base import attach
+from .errors import ConfigError, StorageError
+from .log import get_logger, redact
+from .retention import Retention
+
+_log = get_logger("mastra_core.storage")
+
+
+class Storage:
+    """A set of domain stores behind one object.
+
+    Composite use: ``Storage(id="app", default=libsql_store, domains={"observability": pg.observability})``
+    takes each domain from ``domains`` or else from ``default``. Backends subclass :class:`BackendStorage`.
+    Every operation initialises the storage first (once); ``init()`` may also be called explicitly.
+    """
+
+    backend_id: ClassVar[str] = "composite"
+
+    def __init__(
+        self,
+        *,
+        id: str,
+        default: Storage | None = None,
+        domains: Mapping[str, DomainStore | None] | None = None,
+        disable_init: bool = False,
+    ) -> None:
+        if not isinstance(id, str) or not id.strip():
+            raise ConfigError(f"{type(self).__name__}: id must be provided and cannot be empty.", id="MASTRA_STORAGE_ID_REQUIRED")
+        self.id = id.strip()
+        self.disable_init = disable_init or os.environ.get("MASTRA_DISABLE_STORAGE_INIT", "").lower() == "true"
+        self._stores: dict[str, DomainStore] = {}
+        self._init_lock: asyncio.Lock | None = None
+        self._initialized = False
+        self._closed = False
+        if default is not None or domains is not None:
+            for name in domains or {}:
+                if name not in DOMAINS:
+                    raise ConfigError(f"unknown domain {name!r}; known: {', '.join(DOMAINS)}")
+            for name in DOMAINS:
+                store = (domains or {}).get(name) or (default.get_store(name) if default is not None else None)
+                if store is not None:
+                    self._stores[name] = store
+            if not self._stores:
+                raise ConfigError("a composite storage needs at least one domain from default or domains")
+            self._parts = [default] if default is not None else []
+        else:
+            self._parts = []
+        self._announce()
+
+    def _announce(self) -> None:
+        for store in self._stores.values():
+            attach(store, self)
+        from .registry import notify
+
+        notify("mastra_storage_opened", storage=self)
+
+    # --- domains ------------------------------------------------------------------------
+
+    def get_store(self, domain: str) -> Any:
+        """The domain store, or None when this storage has no such domain."""
+        return self._stores.get(domain)
+
+    @property
+    def domains(self) -> tuple[str, ...]:
+        """Names of the domains present."""
+        return tuple(self._stores)
+
+    @property
+    def memory(self) -> MemoryStore:
+        return self._require("memory")  # type: ignore[return-value]
+
+    @property
+    def workflows(self) -> WorkflowsStore:
+        return self._require("workflows")  # type: ignore[return-value]
+
+    @property
+    def scores(self) -> ScoresStore:
+        return self._require("scores")  # type: ignore[return-value]
+
+    @property
+    def observability(self) -> ObservabilityStore:
+        return self._require("observability")  # type: ignore[return-value]
+
+    @property
+    def agents(self) -> AgentsStore:
+        return self._require("agents")  # type: ignore[return-value]
+
+    @property
+    def evals(self) -> EvalsStore:
+        return self._require("evals")  # type: ignore[return-value]
+
+    @property
+    def traces(self) -> TracesStore:
+        return self._require("traces")  # type: ignore[return-value]
+
+    def _require(self, domain: str) -> DomainStore:
+        store = self._stores.get(domain)
+        if store is None:
+            from .errors import CapabilityError
+
+            raise CapabilityError(
+                f"storage {self.id!r} ({self.backend_id}) has no {domain} domain; use get_store({domain!r}) to test for it, "
+                "or compose it from another backend with Storage(default=..., domains=...)",
+                id=f"MASTRA_STORAGE_{self.backend_id.upper()}_{domain.upper()}_NOT_SUPPORTED",
+            )
+        return store
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    async def init(self) -> None:
+        """Initialise every domain (in parallel), once; concurrent callers wait for the same work."""
+        if self._initialized:
+            return
+        if self._init_lock is None:
+            self._init_lock = asyncio.Lock()
+        async with self._init_lock:
+            if self._initialized:
+                return
+            await self._open()
+            await asyncio.gather(*(s.init() for s in self._stores.values()))
+            self._initialized = True
+        from .registry import notify
+
+        notify("mastra_storage_initialized", storage=self)
+
+    async def _open(self) -> None:
+        """Backend hook: connect (pools, clients) before the domains initialise."""
+
+    async def close(self) -> None:
+        """Release what this storage created (never a caller-supplied client or pool)."""
+        if self._closed:
+            return
+        from .registry import notify
+
+        notify("mastra_storage_closing", storage=self)
+        self._closed = True
+        await self._close()
+        self._initialized = False
+
+    async def _close(self) -> None:
+        for part in self._parts:
+            await part.close()
+
+    async def prune(self, now: datetime | None = None) -> dict[str, int]:
+        """Delete records whose TTL has passed, per domain; returns counts."""
+        await self.init()
+        return {name: await store.prune(now) for name, store in self._stores.items()}
+
+    async def dangerously_clear_all(self) -> None:
+        """Delete every record of every domain (tests, demos)."""
+        await self.init()
+        for store in self._stores.values():
+            await store.dangerously_clear_all()
+
+    async def __aenter__(self) -> Self:
+        await self.init()
+        return self
+
+    async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        await self.close()
+
+    def _notify_error(self, domain: str, operation: str, error: StorageError) -> None:
+        from .registry import notify
+
+        notify("mastra_storage_error", storage=self, domain=domain, operation=operation, error=error)
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """Domain names present plus the backend's declared capabilities."""
+        return frozenset(self._stores)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} id={self.id!r} backend={self.backend_id!r} domains={list(self._stores)}>"
+
+
+@attrs.define(kw_only=True)
+class NoConfig:
+    """A backend without options."""
+
+
+class BackendStorage(Storage):
+    """A storage backed by one database. Subclasses set the class variables and build their domains.
+
+    ``__init__`` takes ``id``, ``disable_init``, ``ttl`` (see :mod:`mastra_core.retention`) and the
+    backend's own options, structured into ``config_class`` with unknown keys refused.
+    """
+
+    backend_id: ClassVar[str] = ""
+    #: Upper-case token in error ids.
+    backend_token: ClassVar[str] = ""
+    #: URL schemes ``open_storage`` routes here.
+    url_schemes: ClassVar[tuple[str, ...]] = ()
+    #: attrs class of the backend's options.
+    config_class: ClassVar[type[Any]] = NoConfig
+    #: Capabilities beyond the domains, e.g. ``"native_ttl"``, ``"transactions"``.
+    extra_capabilities: ClassVar[frozenset[str]] = frozenset()
+    #: Config fields never shown in reprs, logs or errors.
+    secret_fields: ClassVar[frozenset[str]] = frozenset({"password", "auth_token", "token", "connection_string", "url", "uri", "credentials"})
+
+    def __init__(self, *, id: str, disable_init: bool = False, ttl: Any = None, **options: Any) -> None:
+        self.retention = Retention.parse(ttl)
+        self.config = _structure_config(self.config_class, options, self.backend_id, self.secret_fields)
+        super().__init__(id=id, disable_init=disable_init)
+        built = self._create_stores()
+        from .registry import domain_factory
+
+        for name in DOMAINS:
+            if name not in built:
+                factory = domain_factory(name, self.backend_id)
+                if factory is not None:
+                    built[name] = factory(self)
+        for store in built.values():
+            store.retention = self.retention
+        self._stores = {n: built[n] for n in DOMAINS if n in built}
+        Storage._announce(self)
+
+    def _announce(self) -> None:
+        pass  # Storage.__init__ runs before the domains exist; BackendStorage announces at the end of its __init__
+
+    def _create_stores(self) -> dict[str, DomainStore]:
+        """Build this backend's domain stores (they share the storage's connection)."""
+        raise NotImplementedError
+
+    @classmethod
+    def from_url(cls, url: str, **config: Any) -> Self:
+        """Build from a URL; backends override to map URL parts onto their options."""
+        return cls(url=url, **config)
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        return frozenset(self._stores) | self.extra_capabilities
+
+    def __repr__(self) -> str:
+        shown = {
+            f.name: ("***" if f.name in self.secret_fields and getattr(self.config, f.name) is not None else getattr(self.config, f.name))
+            for f in attrs.fields(type(self.config))
+            if not f.name.startswith("_")
+        }
+        text = ", ".join(f"{k}={v!r}" for k, v in shown.items() if v is not None and not callable(v))
+        return redact(f"<{type(self).__name__} id={self.id!r} {text}>")
+
+
+_CONFIG_CONVERTER = cattrs.Converter(forbid_extra_keys=True)
+_CONFIG_CONVERTER.register_structure_hook(Any, lambda v, _: v)
+
+
+def _structure_config(cls: type[Any], options: Mapping[str, Any], backend: str, secrets: frozenset[str]) -> Any:
+    names = [f.name for f in attrs.fields(cls)]
+    unknown = sorted(set(options) - set(names))
+    if unknown:
+        raise ConfigError(
+            f"unknown {backend} option(s) {unknown}; valid options: {', '.join(['id', 'disable_init', 'ttl', *names])}",
+            id=f"MASTRA_STORAGE_{backend.upper()}_CONFIG_UNKNOWN_KEY",
+            details={"unknown": unknown},
+        )
+    try:
+        return cls(**options)
+    except (TypeError, ValueError) as exc:
+        message = redact(str(exc))
+        for name in secrets:
+            value = options.get(name)
+            if isinstance(value, str) and value:
+                message = message.replace(value, "***")
+        raise ConfigError(f"invalid {backend} configuration: {message}", id=f"MASTRA_STORAGE_{backend.upper()}_CONFIG_INVALID") from None

@@ -1,0 +1,114 @@
+"""Every test session. ``nox`` runs them all; ``nox -s "conformance(pg)"`` runs one backend.
+
+Each conformance session installs core and one plugin into its own virtualenv, starts the real
+service(s) it needs through ``scripts/services/start.sh`` (reusing running ones), then runs the whole
+conformance suite once per harness plus the plugin's own tests.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+nox.options.sessions = ["lint", "core", "conformance", "memory"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = True
+
+TEST_DEPS = ["pytest>=8", "pytest-asyncio>=0.24", "hypothesis>=6.100"]
+
+#: backend id -> what its session installs, which services it starts, which harnesses it runs.
+BACKENDS: dict[str, dict[str, list[str]]] = {
+    "inmemory": {"install": [], "services": [], "harnesses": ["inmemory"]},
+    "libsql": {"install": ["plugins/mastra-libsql"], "services": ["sqld"], "harnesses": ["libsql", "libsql-sqld"]},
+    "pg": {"install": ["plugins/mastra-pg"], "services": ["postgres", "pgvector"], "harnesses": ["pg"]},
+    "mongodb": {"install": ["plugins/mastra-mongodb"], "services": ["jongodb"], "harnesses": ["mongodb"]},
+    "dynamodb": {"install": ["plugins/mastra-dynamodb"], "services": ["dynamodb"], "harnesses": ["dynamodb"]},
+    "upstash": {"install": ["plugins/mastra-upstash"], "services": ["redis"], "harnesses": ["upstash"]},
+}
+#: Only backends whose plugin exists in this checkout get a session.
+AVAILABLE = [b for b, spec in BACKENDS.items() if all((ROOT / p / "pyproject.toml").exists() for p in spec["install"])]
+
+
+def start_services(session: nox.Session, names: list[str]) -> None:
+    """Start (or reuse) real services and put their KEY=VALUE settings into the session's environment."""
+    if not names:
+        return
+    out = subprocess.run(
+        ["bash", str(ROOT / "scripts/services/start.sh"), *names], check=True, capture_output=True, text=True
+    )
+    for line in out.stdout.splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.strip():
+            session.env[key.strip()] = value.strip()
+            os.environ[key.strip()] = value.strip()
+    session.log("services: " + ", ".join(f"{n}" for n in names))
+
+
+def install(session: nox.Session, *paths: str) -> None:
+    session.install(*TEST_DEPS)
+    args = ["-e", "core"]
+    for p in paths:
+        args += ["-e", p]
+    session.install(*args)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff over everything, mypy --strict over core."""
+    install(session)
+    session.install("ruff>=0.6", "mypy>=1.11")
+    session.run("ruff", "check", "core", "plugins", "tests", "bench", "noxfile.py")
+    session.run("mypy", "--strict", "core/src/mastra_core")
+
+
+@nox.session
+def core(session: nox.Session) -> None:
+    """Core unit tests: registry, hook specs, serde, validation, sync facade, CLI."""
+    install(session, *[p for p in ("plugins/mastra-libsql",) if (ROOT / p / "pyproject.toml").exists()])
+    session.run("pytest", "tests/core", *session.posargs)
+
+
+@nox.session
+@nox.parametrize("backend", AVAILABLE)
+def conformance(session: nox.Session, backend: str) -> None:
+    """The whole conformance suite against one backend on its real service(s), plus the plugin's own tests."""
+    spec = BACKENDS[backend]
+    install(session, *spec["install"])
+    start_services(session, spec["services"])
+    for harness in spec["harnesses"]:
+        session.run("pytest", "tests/conformance", f"--store={harness}", *session.posargs)
+    for plugin in spec["install"]:
+        if (ROOT / plugin / "tests").is_dir():
+            session.run("pytest", f"{plugin}/tests", *session.posargs)
+
+
+@nox.session
+def memory(session: nox.Session) -> None:
+    """The Memory component and the vector-store suite (inmemory, libsql, pg)."""
+    if not (ROOT / "tests/memory").is_dir():
+        session.skip("no memory tests in this checkout yet")
+    plugins = [p for p in ("plugins/mastra-libsql", "plugins/mastra-pg") if (ROOT / p / "pyproject.toml").exists()]
+    install(session, *plugins)
+    start_services(session, ["postgres", "pgvector"] if "plugins/mastra-pg" in plugins else [])
+    session.run("pytest", "tests/memory", *session.posargs)
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """The main job: ``mastra demo`` on the embedded libSQL default."""
+    install(session, "plugins/mastra-libsql")
+    session.run("mastra", "demo", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks (round trips, ops/s, p50/p95); not part of the default run."""
+    spec_paths = [p for b in AVAILABLE for p in BACKENDS[b]["install"]]
+    install(session, *spec_paths)
+    services = [s for b in AVAILABLE for s in BACKENDS[b]["services"]]
+    start_services(session, list(dict.fromkeys(services)))
+    session.run("python", "-m", "bench", *session.posargs)
