@@ -1,17 +1,36 @@
-"""Sample records for the conformance suite (the reference suite's fixtures, in Python)."""
+"""Sample records and assertion helpers for the conformance suite (the reference suite's fixtures, in Python).
+
+Every id a factory makes is a fresh uuid, so tests never collide even on a shared service.
+"""
 
 from __future__ import annotations
 
+import re
 import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
+from mastra_core import ErrorCategory, NotFoundError, ValidationError
 from mastra_core.clock import utc_now
-from mastra_core.records import Message, MessageContent, Resource, TextPart, Thread
+from mastra_core.records import Message, MessageContent, Resource, ScorePayload, Span, TextPart, Thread
+
+ERROR_ID = re.compile(r"^MASTRA_STORAGE_[A-Z0-9]+(?:_[A-Z0-9]+)*$")
 
 
 def uid(prefix: str = "") -> str:
     return f"{prefix}{uuid.uuid4()}"
+
+
+def ms(n: int) -> timedelta:
+    return timedelta(milliseconds=n)
+
+
+def base_time() -> datetime:
+    """A fixed point a little in the past, ms precision, so explicit timestamps never collide with now."""
+    return utc_now() - timedelta(minutes=5)
 
 
 def sample_thread(**kw: Any) -> Thread:
@@ -32,7 +51,7 @@ def sample_message(thread_id: str, text: str = "Hello", **kw: Any) -> Message:
 
 
 def messages_in_order(thread_id: str, n: int, *, start: datetime | None = None, step_ms: int = 1, **kw: Any) -> list[Message]:
-    """n messages 1 ms apart (or ``step_ms``), texts m0..m{n-1}."""
+    """n messages ``step_ms`` apart (default 1 ms), texts m0..m{n-1}."""
     t0 = start or utc_now() - timedelta(seconds=10)
     return [sample_message(thread_id, f"m{i}", created_at=t0 + timedelta(milliseconds=i * step_ms), **kw) for i in range(n)]
 
@@ -43,3 +62,71 @@ def sample_resource(**kw: Any) -> Resource:
                             "metadata": {"key": "value", "test": True}, "created_at": now, "updated_at": now}
     base.update(kw)
     return Resource(**base)
+
+
+def sample_score(**kw: Any) -> ScorePayload:
+    base: dict[str, Any] = {
+        "scorer_id": uid("scorer-"), "entity_id": uid("entity-"), "run_id": uid("run-"), "score": 0.5,
+        "scorer": {"id": "scorer", "name": "Test scorer"}, "entity": {"id": "agent-1", "name": "Agent"},
+        "source": "LIVE", "output": {"text": "out"}, "input": [{"role": "user", "content": "hi"}],
+        "entity_type": "AGENT", "reason": "because", "metadata": {"k": "v"},
+    }
+    base.update(kw)
+    return ScorePayload(**base)
+
+
+def sample_span(trace_id: str | None = None, **kw: Any) -> Span:
+    base: dict[str, Any] = {
+        "trace_id": trace_id or uid("trace-"), "span_id": uid("span-"), "name": "root span", "span_type": "agent_run",
+        "started_at": utc_now() - timedelta(seconds=30), "is_event": False,
+    }
+    base.update(kw)
+    return Span(**base)
+
+
+def sample_snapshot(run_id: str, status: str = "running", **kw: Any) -> dict[str, Any]:
+    snap: dict[str, Any] = {
+        "runId": run_id, "status": status, "value": {}, "context": {"input": {"x": 1}}, "serializedStepGraph": [],
+        "activePaths": [], "activeStepsPath": {}, "suspendedPaths": {}, "resumeLabels": {}, "waitingPaths": {},
+        "timestamp": 1700000000000,
+    }
+    snap.update(kw)
+    return snap
+
+
+def ids(items: Sequence[Any]) -> list[str]:
+    return [m.id for m in items]
+
+
+def texts(items: Sequence[Message]) -> list[str]:
+    out = []
+    for m in items:
+        part = m.content.parts[0]
+        out.append(part.text if isinstance(part, TextPart) else "?")
+    return out
+
+
+def expected_id(store: Any, op: str, status: str) -> str:
+    return f"MASTRA_STORAGE_{store.backend_token}_{op}_{status}"
+
+
+@contextmanager
+def raises_validation(store: Any, op: str, status: str | None = None) -> Iterator[Any]:
+    """Expect a USER ValidationError whose id is ``MASTRA_STORAGE_<BACKEND>_<OP>_<STATUS>`` (any status if None)."""
+    with pytest.raises(ValidationError) as info:
+        yield info
+    err = info.value
+    assert err.category == ErrorCategory.USER
+    assert ERROR_ID.match(err.id), err.id
+    prefix = f"MASTRA_STORAGE_{store.backend_token}_{op}_"
+    assert err.id.startswith(prefix), (err.id, prefix)
+    if status is not None:
+        assert err.id == expected_id(store, op, status)
+
+
+@contextmanager
+def raises_not_found(store: Any, op: str) -> Iterator[Any]:
+    with pytest.raises(NotFoundError) as info:
+        yield info
+    assert info.value.category == ErrorCategory.USER
+    assert info.value.id == expected_id(store, op, "NOT_FOUND")
