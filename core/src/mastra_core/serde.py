@@ -59,7 +59,13 @@ def wire_names(cls: type[Any]) -> dict[str, str]:
 
 
 def _record_hooks(conv: cattrs.Converter, cls: type[Any]) -> None:
+    """Register hook factories so a copied converter's own hooks apply to nested values too."""
     attrs.resolve_types(cls)
+    conv.register_unstructure_hook_factory(lambda t: t is cls, lambda t, c: _unstructurer(c, t))
+    conv.register_structure_hook_factory(lambda t: t is cls, lambda t, c: _structurer(c, t))
+
+
+def _unstructurer(conv: cattrs.Converter, cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
     fields = [f for f in attrs.fields(cls) if f.name != "extra"]
     names = wire_names(cls)
     keeps_extra = "extra" in attrs.fields_dict(cls)
@@ -79,6 +85,14 @@ def _record_hooks(conv: cattrs.Converter, cls: type[Any]) -> None:
                 out.setdefault(key, value)
         return out
 
+    return unstructure
+
+
+def _structurer(conv: cattrs.Converter, cls: type[Any]) -> Callable[[Any, Any], Any]:
+    fields = [f for f in attrs.fields(cls) if f.name != "extra"]
+    names = wire_names(cls)
+    keeps_extra = "extra" in attrs.fields_dict(cls)
+
     def structure(data: Mapping[str, Any], _: Any) -> Any:
         if isinstance(data, cls):
             return data
@@ -88,19 +102,19 @@ def _record_hooks(conv: cattrs.Converter, cls: type[Any]) -> None:
             key = names[f.name]
             if key in rest:
                 value = rest.pop(key)
-                if f.name == "parts":
-                    kwargs["parts"] = [_structure_part(conv, p) for p in value or []]
-                else:
-                    kwargs[f.name] = None if value is None else conv.structure(value, f.type)
             elif f.name in rest:  # tolerate snake_case input from Python callers
                 value = rest.pop(f.name)
+            else:
+                continue
+            if f.name == "parts":
+                kwargs["parts"] = [_structure_part(conv, p) for p in value or []]
+            else:
                 kwargs[f.name] = None if value is None else conv.structure(value, f.type)
         if keeps_extra:
             kwargs["extra"] = rest
         return cls(**kwargs)
 
-    conv.register_unstructure_hook(cls, unstructure)
-    conv.register_structure_hook(cls, structure)
+    return structure
 
 
 def _structure_part(conv: cattrs.Converter, data: Any) -> r.Part:

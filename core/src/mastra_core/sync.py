@@ -1,0 +1,115 @@
+"""A blocking facade over the async API, for scripts and sync frameworks, with no second implementation.
+
+``SyncStorage(storage)`` runs the storage on a private event loop in a background thread; every
+async method of the storage and of its domain stores becomes a plain blocking call::
+
+    from mastra_core.sync import open_storage
+    with open_storage("file:./mastra.db") as storage:
+        storage.memory.save_thread(thread=Thread(id="t1", resource_id="u1"))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import threading
+from collections.abc import Callable, Coroutine
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+from .domains.base import DomainStore
+from .storage import Storage
+
+T = TypeVar("T")
+
+
+class _Loop:
+    """An event loop running forever in a daemon thread."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="mastra-sync-loop", daemon=True)
+        self.thread.start()
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        if threading.current_thread() is self.thread:
+            coro.close()
+            raise RuntimeError("a sync mastra call was made from inside its own event loop; use the async API there")
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+
+    def stop(self) -> None:
+        if self.loop.is_running():
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(timeout=5)
+        if not self.loop.is_running():
+            self.loop.close()
+
+
+class _SyncProxy:
+    """Wraps an object so its coroutine methods block; domain stores are wrapped the same way."""
+
+    def __init__(self, target: Any, loop: _Loop) -> None:
+        object.__setattr__(self, "_target", target)
+        object.__setattr__(self, "_loop", loop)
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._target, name)
+        if isinstance(value, DomainStore):
+            return _SyncProxy(value, self._loop)
+        if inspect.iscoroutinefunction(value):
+            return _blocking(value, self._loop)
+        return value
+
+    def __dir__(self) -> list[str]:
+        return dir(self._target)
+
+    def __repr__(self) -> str:
+        return f"<sync {self._target!r}>"
+
+
+def _blocking(fn: Callable[..., Coroutine[Any, Any, T]], loop: _Loop) -> Callable[..., T]:
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> T:
+        return loop.run(fn(*args, **kwargs))
+
+    return call
+
+
+class SyncStorage(_SyncProxy):
+    """A storage whose every operation blocks. Use as a context manager, or call ``close()``."""
+
+    def __init__(self, storage: Storage) -> None:
+        super().__init__(storage, _Loop())
+
+    def get_store(self, domain: str) -> Any:
+        store = self._target.get_store(domain)
+        return None if store is None else _SyncProxy(store, self._loop)
+
+    def close(self) -> None:
+        """Close the storage and stop the background loop."""
+        try:
+            self._loop.run(self._target.close())
+        finally:
+            self._loop.stop()
+
+    def __enter__(self) -> Self:
+        self._loop.run(self._target.init())
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+
+def create_storage(backend_id: str, /, **config: Any) -> SyncStorage:
+    """The blocking twin of :func:`mastra_core.create_storage`."""
+    from .registry import create_storage as create
+
+    return SyncStorage(create(backend_id, **config))
+
+
+def open_storage(url: str, /, **config: Any) -> SyncStorage:
+    """The blocking twin of :func:`mastra_core.open_storage`."""
+    from .registry import open_storage as open_
+
+    return SyncStorage(open_(url, **config))
