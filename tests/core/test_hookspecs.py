@@ -5,7 +5,6 @@ from __future__ import annotations
 import inspect
 
 import pluggy
-
 from mastra_core import hookspecs
 
 PINNED = {

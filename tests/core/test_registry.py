@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from mastra_core import (
     DuplicateBackendError,
     PluginLoadError,
@@ -17,8 +16,8 @@ from mastra_core import (
     create_storage,
     get_backend,
     open_storage,
+    registry,
 )
-from mastra_core import registry
 from mastra_core.hookspecs import hookimpl
 from mastra_core.inmemory import InMemoryStore
 from mastra_core.inmemory.others import InMemoryAgents

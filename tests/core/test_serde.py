@@ -8,7 +8,6 @@ import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from mastra_core import records as r
 from mastra_core.clock import iso, parse_datetime, to_ms
 from mastra_core.serde import content_from_json, content_to_json, from_wire, make_converter, to_wire

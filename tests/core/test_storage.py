@@ -8,8 +8,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
-from mastra_core import CapabilityError, ConfigError, Storage, StorageError, Thread, ValidationError, create_storage
+from mastra_core import (
+    CapabilityError,
+    ConfigError,
+    Storage,
+    StorageError,
+    Thread,
+    ValidationError,
+    create_storage,
+)
 from mastra_core.hookspecs import hookimpl
 from mastra_core.inmemory import InMemoryStore
 from mastra_core.inmemory.memory import InMemoryMemory

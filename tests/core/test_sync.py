@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from mastra_core import Thread, ValidationError
 from mastra_core.records import Message
 from mastra_core.sync import create_storage, open_storage

@@ -94,7 +94,7 @@ async def run_demo(storage: Storage, *, out: Any = print, last_n: int = 3) -> di
                      [["plan-trip", run_id[:8], loaded["status"], ", ".join(sorted(loaded["context"]))]]))
 
     # 7. an eval score
-    score = await storage.scores.save_score(score=r.ScorePayload(
+    await storage.scores.save_score(score=r.ScorePayload(
         scorer_id="helpfulness", entity_id="travel-agent", entity_type="AGENT", run_id=run_id, score=0.92,
         scorer={"name": "helpfulness"}, entity={"id": "travel-agent"}, source="LIVE", reason="Gave a concrete tram and restaurant.",
         thread_id=DEMO_THREAD, resource_id=DEMO_RESOURCE,

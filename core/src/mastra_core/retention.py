@@ -62,7 +62,7 @@ class Retention:
             fields = {aliases.get(k, k): v for k, v in rule.items()}
             unknown = set(fields) - {"enabled", "attribute_name", "default_ttl_seconds"}
             if unknown:
-                raise ConfigError(f"unknown ttl option(s) {sorted(unknown)} for {entity!r}", details={"entity": entity})
+                raise ConfigError(f"unknown ttl option(s) {sorted(str(k) for k in unknown)} for {entity!r}", details={"entity": entity})
             seconds = fields.get("default_ttl_seconds")
             if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 0):
                 raise ConfigError(f"ttl[{entity!r}].default_ttl_seconds must be an integer >= 0")

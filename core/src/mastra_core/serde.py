@@ -52,7 +52,7 @@ def camel(name: str) -> str:
 
 
 @cache
-def wire_names(cls: type[Any]) -> dict[str, str]:
+def wire_names(cls: Any) -> dict[str, str]:
     """Attribute name -> wire key for a record class (``extra`` excluded)."""
     style = (lambda n: n) if cls in _SNAKE_CASE else camel
     return {f.name: style(f.name) for f in attrs.fields(cls) if f.name != "extra"}

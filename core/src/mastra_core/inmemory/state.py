@@ -44,7 +44,8 @@ class State:
     _counter: Any = attrs.field(factory=lambda: itertools.count(1))
 
     def next_seq(self) -> int:
-        return next(self._counter)
+        value: int = next(self._counter)
+        return value
 
 
 def clone(value: T) -> T:
