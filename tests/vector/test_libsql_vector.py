@@ -1,0 +1,68 @@
+"""LibSQLVector specifics (run with every harness; they build their own store on an embedded file)."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from mastra_core.vector import cosine_similarity
+
+
+@pytest.fixture
+async def ann_store(tmp_path: Path):  # type: ignore[no-untyped-def]
+    from mastra_libsql.vector import LibSQLVector
+
+    store = LibSQLVector(url=f"file:{tmp_path / 'ann.db'}", exact_max_rows=50, ann_oversample=5)
+    yield store
+    await store.close()
+
+
+async def test_ann_path_reranks_exactly_and_falls_back_for_selective_filters(ann_store) -> None:  # type: ignore[no-untyped-def]
+    rng = random.Random(3)
+    dim = 8
+    await ann_store.create_index(index_name="big", dimension=dim)
+    data = {f"v{i:03d}": [rng.gauss(0, 1) for _ in range(dim)] for i in range(400)}
+    ids = list(data)
+    await ann_store.upsert(index_name="big", vectors=[data[i] for i in ids], ids=ids,
+                           metadata=[{"rare": i == "v123", "bucket": int(i[1:]) % 2} for i in ids])
+    q = [rng.gauss(0, 1) for _ in range(dim)]
+    exact = sorted(ids, key=lambda i: -cosine_similarity(q, data[i]))
+    hits = await ann_store.query(index_name="big", query_vector=q, top_k=5)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert len(set(h.id for h in hits) & set(exact[:5])) >= 4  # ANN recall on 400 random vectors
+    # a filter matching one row far from the query: the ANN candidates miss it, the exact fallback finds it
+    [only] = await ann_store.query(index_name="big", query_vector=q, top_k=3, filter={"rare": True})
+    assert only.id == "v123"
+    assert only.score == pytest.approx(cosine_similarity(q, data["v123"]), abs=1e-4)
+
+
+async def test_reference_layout_and_shared_file(tmp_path: Path) -> None:
+    import libsql
+    from mastra_libsql.vector import LibSQLVector
+
+    path = tmp_path / "layout.db"
+    store = LibSQLVector(url=str(path))
+    await store.create_index(index_name="memory_messages_64", dimension=64, metric="euclidean")
+    await store.close()
+    conn = libsql.connect(str(path))
+    cols = [r[1] for r in conn.execute('PRAGMA table_info("memory_messages_64")').fetchall()]
+    assert cols == ["id", "vector_id", "embedding", "metadata"]
+    [(sql,)] = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'memory_messages_64_vector_idx'").fetchall()
+    assert "libsql_vector_idx" in sql and "metric=l2" in sql
+    conn.close()
+    reopened = LibSQLVector(url=f"file:{path}")
+    stats = await reopened.describe_index(index_name="memory_messages_64")
+    assert (stats.dimension, stats.metric) == (64, "euclidean")
+    await reopened.close()
+
+
+async def test_dotproduct_is_refused(tmp_path: Path) -> None:
+    from mastra_core.errors import ValidationError
+    from mastra_libsql.vector import LibSQLVector
+
+    store = LibSQLVector(url=str(tmp_path / "x.db"))
+    with pytest.raises(ValidationError) as err:
+        await store.create_index(index_name="d", dimension=3, metric="dotproduct")
+    assert err.value.id == "MASTRA_VECTOR_LIBSQL_CREATE_INDEX_INVALID_METRIC"
+    await store.close()
