@@ -1,0 +1,209 @@
+"""One libSQL connection per store, driven from a single worker thread.
+
+The ``libsql`` driver is synchronous. Every call runs on one dedicated thread (a one-worker
+executor), which both keeps the event loop free and serialises access to the connection: a
+transaction is one job on that thread, so no other operation of this store can interleave with it.
+Across processes, file databases use WAL, ``busy_timeout`` and ``BEGIN IMMEDIATE``; a transaction that
+still meets SQLITE_BUSY/locked is retried as a whole with exponential backoff (awaited on the event
+loop, never slept on the worker thread).
+"""
+
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from mastra_core.log import get_logger, redact
+
+T = TypeVar("T")
+_log = get_logger("mastra_libsql")
+
+_BUSY = re.compile(r"database is locked|database table is locked|table is locked|SQLITE_BUSY|SQLITE_LOCKED|database is busy",
+                   re.IGNORECASE)
+#: The driver binds Python ints outside the signed 32-bit range as REAL (libsql 0.1.11), losing
+#: precision; such values are sent as decimal text and SQL casts them back (or column affinity does).
+_I32 = (-(2**31), 2**31 - 1)
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether a driver error is a transient lock conflict worth retrying."""
+    return _BUSY.search(str(exc)) is not None
+
+
+def bind(value: Any) -> Any:
+    """A parameter the driver binds without loss."""
+    if isinstance(value, int) and not isinstance(value, bool) and not (_I32[0] <= value <= _I32[1]):
+        return str(value)
+    return value
+
+
+def quote(name: str) -> str:
+    """A validated, double-quoted SQL identifier."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise ValueError(f"invalid SQL identifier {name!r}")
+    return f'"{name}"'
+
+
+class Target:
+    """Where to connect: the driver's ``database`` argument, the auth token and whether it is remote."""
+
+    def __init__(self, url: str, auth_token: str | None) -> None:
+        self.auth_token = auth_token
+        text = url.strip()
+        if text in (":memory:", "file::memory:", "file:memory"):
+            self.database, self.remote, self.memory = ":memory:", False, True
+            return
+        scheme = text.split(":", 1)[0].lower() if "://" in text or text.startswith("file:") else ""
+        self.memory = False
+        if scheme in ("libsql", "http", "https", "ws", "wss"):
+            parts = urlsplit(text)
+            query = parse_qsl(parts.query, keep_blank_values=True)
+            token = next((v for k, v in query if k in ("authToken", "auth_token")), None)
+            if token and not self.auth_token:
+                self.auth_token = token
+            rest = [(k, v) for k, v in query if k not in ("authToken", "auth_token")]
+            self.database = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(rest), ""))
+            self.remote = True
+        elif scheme == "file":
+            path = text[len("file:"):]
+            if path.startswith("//"):
+                path = urlsplit(text).path  # file:///abs/path or file://localhost/abs/path
+            path = path.split("?", 1)[0]
+            if not path:
+                raise ValueError("file: URL without a path")
+            self.database, self.remote = path, False
+        elif scheme == "":
+            self.database, self.remote = text, False  # a bare path
+        else:
+            raise ValueError(f"unsupported libsql URL scheme {scheme!r}; use file:, :memory:, libsql://, http:// or https://")
+
+    @property
+    def shown(self) -> str:
+        return redact(self.database)
+
+
+class Database:
+    """The shared connection of one store and the thread that owns it."""
+
+    def __init__(self, target: Target, *, max_retries: int, initial_backoff_ms: int, busy_timeout_ms: int) -> None:
+        self.target = target
+        self.max_retries = max_retries
+        self.initial_backoff_ms = initial_backoff_ms
+        self.busy_timeout_ms = busy_timeout_ms
+        #: The raw driver connection (benchmarks wrap it to count statements).
+        self.conn: Any = None
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def open(self) -> None:
+        if self.conn is not None:
+            return
+        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="mastra-libsql")
+        try:
+            await self._call(self._connect)
+        except BaseException:
+            self._executor.shutdown(wait=False)
+            self._executor = None
+            raise
+
+    def _connect(self) -> None:
+        import libsql
+
+        kwargs: dict[str, Any] = {"isolation_level": None}
+        if self.target.auth_token:
+            kwargs["auth_token"] = self.target.auth_token
+        conn = libsql.connect(self.target.database, **kwargs)
+        try:
+            if not self.target.remote:
+                conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+                if not self.target.memory:
+                    conn.execute("PRAGMA journal_mode = WAL")
+                    conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("SELECT 1").fetchall()  # a remote server that does not answer fails here, loudly
+        except BaseException:
+            conn.close()
+            raise
+        self.conn = conn
+
+    async def close(self) -> None:
+        if self._executor is None:
+            return
+        conn, self.conn = self.conn, None
+        executor, self._executor = self._executor, None
+        if conn is not None:
+            await asyncio.get_running_loop().run_in_executor(executor, conn.close)
+        executor.shutdown(wait=True)
+
+    @property
+    def is_open(self) -> bool:
+        return self.conn is not None
+
+    # ------------------------------------------------------------------ running work
+
+    async def _call(self, fn: Callable[[], T]) -> T:
+        if self._executor is None:
+            raise RuntimeError("libsql store is not open (call init() first) or was closed")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+
+    async def read(self, fn: Callable[[Database], T]) -> T:
+        """Run ``fn`` (reads only) on the worker thread, retrying on lock conflicts."""
+        return await self._retrying(lambda: fn(self))
+
+    async def write(self, fn: Callable[[Database], T]) -> T:
+        """Run ``fn`` inside one write transaction (BEGIN IMMEDIATE) on the worker thread; all or nothing."""
+        return await self._retrying(lambda: self._in_transaction(fn))
+
+    async def _retrying(self, job: Callable[[], T]) -> T:
+        delay = self.initial_backoff_ms / 1000.0
+        attempt = 0
+        while True:
+            try:
+                return await self._call(job)
+            except Exception as exc:
+                if not is_busy(exc) or attempt >= self.max_retries:
+                    raise
+                attempt += 1
+                _log.debug("libsql busy, retrying", attempt=attempt, delay_s=delay)
+                await asyncio.sleep(delay)
+                delay *= 2
+
+    def _in_transaction(self, fn: Callable[[Database], T]) -> T:
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = fn(self)
+            conn.execute("COMMIT")
+            return result
+        except BaseException:
+            try:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+            except Exception:  # the original error matters more than a failed rollback
+                _log.warning("libsql rollback failed", exc_info=True)
+            raise
+
+    # ------------------------------------------------------------------ statements (worker thread only)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self.conn.execute(sql, tuple(bind(p) for p in params))
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return list(self.execute(sql, params).fetchall())
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        rows = self.execute(sql, params).fetchall()
+        return tuple(rows[0]) if rows else None
+
+    def changes(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return int(self.execute(sql, params).rowcount or 0)
+
+
+def chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
