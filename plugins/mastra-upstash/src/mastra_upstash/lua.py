@@ -1,0 +1,281 @@
+"""The Lua scripts: every write is one script call (atomic, one round trip), and so is every indexed read.
+
+Each script takes one argument, a JSON spec built in Python (all numbers travel as strings, so
+cjson never rounds them). Records are hashes with the fields
+
+    j   the record's JSON (wire form without createdAt/updatedAt)
+    c   created_at in epoch ms (kept by every upsert of an existing record)
+    u   updated_at in epoch ms (where the record has one)
+    s   insertion sequence (INCR of ``{prefix}seq`` on first write; kept afterwards)
+    v   version, +1 on every write (optimistic read-modify-writes compare it)
+    ix  JSON list of the index entries ``[zset key, member, score field]`` the record is in
+    x, xz, xm   expiry ms, the entity's expiry zset and the record's member in it (only with a TTL)
+
+plus a few plain fields the indexes and filters read (``tk`` thread key, ``r`` resource id...).
+Index members are ``{s:015d}:{escaped id}``; the record key is the index's record prefix plus
+``member:sub(17)``.
+
+Expiry: a record written with a TTL gets PEXPIREAT and an entry in ``{prefix}exp:{entity}`` (score
+= expiry ms, member = JSON ``[record key, seq, index entries]``). Redis deletes the hash itself;
+``purge`` (run at the start of every script that reads or counts an index of that entity) removes
+the index entries of records whose expiry has passed, so ``ZCOUNT`` totals stay exact.
+"""
+
+from __future__ import annotations
+
+PRELUDE = r"""
+local S = cjson.decode(ARGV[1])
+local now = tonumber(S.now)
+
+local function alive(x)
+  return (not x) or tonumber(x) > now
+end
+
+local function unindex(ixraw)
+  if ixraw then
+    for _, e in ipairs(cjson.decode(ixraw)) do redis.call('ZREM', e[1], e[2]) end
+  end
+end
+
+-- o = HMGET key s c ix xz xm v x
+local function forget(o)
+  unindex(o[3])
+  if o[4] and o[5] then redis.call('ZREM', o[4], o[5]) end
+end
+
+local function purge(xz)
+  local dead = redis.call('ZRANGEBYSCORE', xz, '-inf', S.now)
+  for _, m in ipairs(dead) do
+    local e = cjson.decode(m)
+    for _, ent in ipairs(e[3]) do redis.call('ZREM', ent[1], ent[2]) end
+    if redis.call('HGET', e[1], 's') == e[2] then redis.call('DEL', e[1]) end
+    redis.call('ZREM', xz, m)
+  end
+end
+
+for _, xz in ipairs(S.purge or {}) do purge(xz) end
+
+local function bump(tk)
+  local o = redis.call('HMGET', tk, 'u', 'ix', 'x')
+  if o[1] and alive(o[3]) then
+    local us = string.format('%.0f', math.max(now, tonumber(o[1]) + 1))
+    redis.call('HSET', tk, 'u', us)
+    redis.call('HINCRBY', tk, 'v', 1)
+    if o[2] then
+      for _, e in ipairs(cjson.decode(o[2])) do
+        if e[3] == 'u' then redis.call('ZADD', e[1], us, e[2]) end
+      end
+    end
+  end
+end
+
+local function member(s, id)
+  return string.format('%015d', tonumber(s)) .. ':' .. id
+end
+"""
+
+#: Upsert records (all checks first, then all writes), then bump ``updated_at`` of ``S.bump`` thread keys.
+#: spec: {now, seq, purge?, recs: [{k, id, f: {field: value}, ix: [[zset, score field]], ev?, nx?, ex?, xz?}], bump?}
+#: returns ['OK', c1, s1, v1, c2, ...] | ['CONFLICT', i] | ['EXISTS', i]
+UPSERT = PRELUDE + r"""
+local olds = {}
+for i, r in ipairs(S.recs) do
+  local o = redis.call('HMGET', r.k, 's', 'c', 'ix', 'xz', 'xm', 'v', 'x')
+  local live = (o[1] and alive(o[7])) and true or false
+  olds[i] = {o, live}
+  if r.ev then
+    local cur = '0'
+    if live then cur = o[6] or '0' end
+    if cur ~= r.ev then return {'CONFLICT', i} end
+  end
+  if r.nx and live then return {'EXISTS', i} end
+end
+local out = {'OK'}
+for i, r in ipairs(S.recs) do
+  local o, live = olds[i][1], olds[i][2]
+  local f = r.f
+  local s, v
+  if o[1] then forget(o) end
+  if live then
+    s = o[1]
+    if o[2] then f.c = o[2] end
+    v = tonumber(o[6] or '0') + 1
+  else
+    s = tostring(redis.call('INCR', S.seq))
+    v = 1
+  end
+  local m = member(s, r.id)
+  local ix = {}
+  for _, e in ipairs(r.ix) do
+    redis.call('ZADD', e[1], f[e[2]], m)
+    ix[#ix + 1] = {e[1], m, e[2]}
+  end
+  f.s = s
+  f.v = tostring(v)
+  f.ix = cjson.encode(ix)
+  redis.call('DEL', r.k)
+  if r.ex then
+    local xm = cjson.encode({r.k, s, ix})
+    redis.call('ZADD', r.xz, r.ex, xm)
+    f.x = r.ex
+    f.xz = r.xz
+    f.xm = xm
+  end
+  local args = {}
+  for name, value in pairs(f) do
+    args[#args + 1] = name
+    args[#args + 1] = value
+  end
+  redis.call('HSET', r.k, unpack(args))
+  if r.ex then redis.call('PEXPIREAT', r.k, r.ex) end
+  out[#out + 1] = f.c or ''
+  out[#out + 1] = s
+  out[#out + 1] = f.v
+end
+for _, tk in ipairs(S.bump or {}) do bump(tk) end
+return out
+"""
+
+#: Delete records and everything their indexes reference.
+#: spec: {now, purge?, cascade?: [[zset, record prefix]], keys: [record keys], bf?: field naming a key to bump}
+#: returns the number of records deleted.
+DELETE = PRELUDE + r"""
+local touched = {}
+local count = 0
+local function drop(k)
+  local o = redis.call('HMGET', k, 's', 'c', 'ix', 'xz', 'xm', 'v', 'x', S.bf or 's')
+  if o[1] then
+    forget(o)
+    redis.call('DEL', k)
+    count = count + 1
+    if S.bf and o[8] then touched[o[8]] = true end
+  end
+end
+for _, c in ipairs(S.cascade or {}) do
+  for _, m in ipairs(redis.call('ZRANGE', c[1], 0, -1)) do drop(c[2] .. string.sub(m, 17)) end
+  redis.call('DEL', c[1])
+end
+for _, k in ipairs(S.keys or {}) do drop(k) end
+for tk, _ in pairs(touched) do bump(tk) end
+return count
+"""
+
+#: One page of one index, optionally filtered by equality on hash fields (then every candidate is read).
+#: spec: {now, purge?, z, rk, rev: 0|1, min, max, off, lim (-1: all), fl: [[field, value]], hf: [fields]}
+#: returns [total, member1, hf values..., member2, ...]
+PAGE = PRELUDE + r"""
+local out = {0}
+local function emit(m, k)
+  local vals = redis.call('HMGET', k, unpack(S.hf))
+  if not vals[1] then
+    redis.call('ZREM', S.z, m)
+    return false
+  end
+  out[#out + 1] = m
+  for _, v in ipairs(vals) do out[#out + 1] = v end
+  return true
+end
+local function range(off, lim)
+  if S.rev == 1 then
+    return redis.call('ZREVRANGEBYSCORE', S.z, S.max, S.min, 'LIMIT', off, lim)
+  end
+  return redis.call('ZRANGEBYSCORE', S.z, S.min, S.max, 'LIMIT', off, lim)
+end
+if #S.fl == 0 then
+  out[1] = redis.call('ZCOUNT', S.z, S.min, S.max)
+  if S.lim ~= 0 then
+    for _, m in ipairs(range(S.off, S.lim)) do
+      if not emit(m, S.rk .. string.sub(m, 17)) then out[1] = out[1] - 1 end
+    end
+  end
+  return out
+end
+local names = {}
+for i, fl in ipairs(S.fl) do names[i] = fl[1] end
+local matched, taken, pos = 0, 0, 0
+while true do
+  local ms = range(pos, 500)
+  for _, m in ipairs(ms) do
+    local k = S.rk .. string.sub(m, 17)
+    local fv = redis.call('HMGET', k, unpack(names))
+    local ok = true
+    for i, fl in ipairs(S.fl) do
+      if fv[i] ~= fl[2] then ok = false; break end
+    end
+    if ok then
+      if matched >= S.off and (S.lim < 0 or taken < S.lim) then
+        if emit(m, k) then taken = taken + 1 else matched = matched - 1 end
+      end
+      matched = matched + 1
+    end
+  end
+  pos = pos + #ms
+  if #ms < 500 then break end
+end
+out[1] = matched
+return out
+"""
+
+#: list_messages: totals, the page (merged across threads), include windows, and the rows, in one call.
+#: spec: {now, purge?, zs: [zsets], min, max, rev, off, lim, inc: [[message key, escaped id, prev, next]], rk, hf}
+#: returns [total, member1, hf values..., ...]
+MESSAGES = PRELUDE + r"""
+local total = 0
+for _, z in ipairs(S.zs) do total = total + redis.call('ZCOUNT', z, S.min, S.max) end
+local chosen, order = {}, {}
+local function take(m)
+  if not chosen[m] then
+    chosen[m] = true
+    order[#order + 1] = m
+  end
+end
+local function range(z, off, lim)
+  if S.rev == 1 then
+    return redis.call('ZREVRANGEBYSCORE', z, S.max, S.min, 'WITHSCORES', 'LIMIT', off, lim)
+  end
+  return redis.call('ZRANGEBYSCORE', z, S.min, S.max, 'WITHSCORES', 'LIMIT', off, lim)
+end
+if S.lim ~= 0 then
+  if #S.zs == 1 then
+    local r = range(S.zs[1], S.off, S.lim)
+    for i = 1, #r, 2 do take(r[i]) end
+  else
+    local need = -1
+    if S.lim > 0 then need = S.off + S.lim end
+    local all = {}
+    for _, z in ipairs(S.zs) do
+      local r = range(z, 0, need)
+      for i = 1, #r, 2 do all[#all + 1] = {tonumber(r[i + 1]), r[i]} end
+    end
+    if S.rev == 1 then
+      table.sort(all, function(a, b) if a[1] ~= b[1] then return a[1] > b[1] end return a[2] > b[2] end)
+    else
+      table.sort(all, function(a, b) if a[1] ~= b[1] then return a[1] < b[1] end return a[2] < b[2] end)
+    end
+    local last = #all
+    if S.lim > 0 and S.off + S.lim < last then last = S.off + S.lim end
+    for i = S.off + 1, last do take(all[i][2]) end
+  end
+end
+for _, inc in ipairs(S.inc) do
+  local o = redis.call('HMGET', inc[1], 's', 'tk', 'x')
+  if o[1] and o[2] and alive(o[3]) then
+    local z = o[2] .. ':messages'
+    local rank = redis.call('ZRANK', z, member(o[1], inc[2]))
+    if rank then
+      local lo = rank - tonumber(inc[3])
+      if lo < 0 then lo = 0 end
+      for _, m in ipairs(redis.call('ZRANGE', z, lo, rank + tonumber(inc[4]))) do take(m) end
+    end
+  end
+end
+local out = {total}
+for _, m in ipairs(order) do
+  local vals = redis.call('HMGET', S.rk .. string.sub(m, 17), unpack(S.hf))
+  if vals[1] then
+    out[#out + 1] = m
+    for _, v in ipairs(vals) do out[#out + 1] = v end
+  end
+end
+return out
+"""

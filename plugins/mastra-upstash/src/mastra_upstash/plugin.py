@@ -1,0 +1,12 @@
+"""Hook implementations only: registers :class:`~mastra_upstash.store.UpstashStore` (the driver is imported lazily)."""
+
+from __future__ import annotations
+
+from mastra_core.hookspecs import Register, hookimpl
+
+
+@hookimpl
+def mastra_register_backends(register: Register) -> None:
+    from .store import UpstashStore
+
+    register(UpstashStore)
