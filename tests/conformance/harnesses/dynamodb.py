@@ -1,0 +1,61 @@
+"""DynamoDB on DynamoDB Local: a fresh table per namespace, deleted on cleanup.
+
+The endpoint comes from ``MASTRA_TEST_DYNAMODB_ENDPOINT`` (printed by ``scripts/services/start.sh dynamodb``);
+a missing endpoint is an error, never a skip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any
+
+from mastra_core import Storage
+
+BACKEND_ID = "dynamodb"
+ENV = "MASTRA_TEST_DYNAMODB_ENDPOINT"
+#: DynamoDB Local accepts any credentials; these are not secrets.
+CREDENTIALS = {"access_key_id": "local", "secret_access_key": "local"}
+PROBE_CONFIG = {"table_name": "capability-probe"}
+_clients: dict[str, Any] = {}
+
+
+def endpoint() -> str:
+    url = os.environ.get(ENV)
+    if not url:
+        raise RuntimeError(f"{ENV} is not set: run `bash scripts/services/start.sh dynamodb` and export what it prints")
+    return url
+
+
+def _client() -> Any:
+    url = endpoint()
+    if url not in _clients:
+        from mastra_dynamodb import make_client
+
+        _clients[url] = make_client(endpoint=url, credentials=CREDENTIALS)
+    return _clients[url]
+
+
+def table_name(namespace: str) -> str:
+    return f"mastra-conf-{namespace}"
+
+
+async def make_storage(namespace: str, **overrides: Any) -> Storage:
+    from mastra_dynamodb import DynamoDBStore, create_table
+
+    ttl = overrides.get("ttl") or {}
+    names = sorted({(r.get("attribute_name") or r.get("attributeName") or "ttl") if isinstance(r, dict) else r.attribute_name
+                    for r in ttl.values()}) or ["ttl"]
+    await asyncio.to_thread(create_table, table_name(namespace), client=_client(), ttl_attribute=names[0])
+    config: dict[str, Any] = {"id": f"conformance-{namespace}", "table_name": table_name(namespace), "endpoint": endpoint(),
+                              "credentials": CREDENTIALS}
+    config.update(overrides)
+    return DynamoDBStore(**config)
+
+
+async def cleanup(namespace: str) -> None:
+    client = _client()
+    try:
+        await asyncio.to_thread(client.delete_table, TableName=table_name(namespace))
+    except client.exceptions.ResourceNotFoundException:
+        pass
