@@ -207,3 +207,22 @@ class Database:
 def chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
+
+
+class RecordingConnection:
+    """Wraps a driver connection and records every statement (benchmarks count round trips with it).
+
+    ``store.db.conn = RecordingConnection(store.db.conn)`` after ``init()``; ``statements`` holds
+    ``(sql, params)`` in order. Not used by the store itself.
+    """
+
+    def __init__(self, conn: Any) -> None:
+        self.inner = conn
+        self.statements: list[tuple[str, tuple[Any, ...]]] = []
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        self.statements.append((sql, tuple(params)))
+        return self.inner.execute(sql, params)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)

@@ -1,0 +1,147 @@
+"""Migrations: a database written by the reference implementation (1.0 shape, older columns) is brought forward."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing
+from pathlib import Path
+
+import libsql
+import pytest
+from mastra_core import StorageError
+from mastra_core.records import Message, MessageContent, TextPart, Thread
+from mastra_libsql import LibSQLStore
+from mastra_libsql.schema import DOMAIN_TABLES, SCHEMA_VERSION
+
+# The reference's LibSQL DDL (1.0), minus columns added late (messages/workflow resourceId, scorer
+# spanId/requestContext): what an older file looks like. No secondary indexes, JSON as JSONB blobs.
+REFERENCE_DDL = [
+    'CREATE TABLE mastra_threads (id TEXT NOT NULL PRIMARY KEY, "resourceId" TEXT NOT NULL, title TEXT NOT NULL, '
+    'metadata TEXT, "createdAt" TEXT NOT NULL, "updatedAt" TEXT NOT NULL)',
+    'CREATE TABLE mastra_messages (id TEXT NOT NULL PRIMARY KEY, thread_id TEXT NOT NULL, content TEXT NOT NULL, '
+    'role TEXT NOT NULL, type TEXT NOT NULL, "createdAt" TEXT NOT NULL)',
+    'CREATE TABLE mastra_resources (id TEXT NOT NULL PRIMARY KEY, "workingMemory" TEXT, metadata TEXT, '
+    '"createdAt" TEXT NOT NULL, "updatedAt" TEXT NOT NULL)',
+    'CREATE TABLE mastra_workflow_snapshot (workflow_name TEXT NOT NULL, run_id TEXT NOT NULL, snapshot TEXT NOT NULL, '
+    '"createdAt" TEXT NOT NULL, "updatedAt" TEXT NOT NULL, UNIQUE (workflow_name, run_id))',
+    'CREATE TABLE mastra_scorers (id TEXT NOT NULL PRIMARY KEY, "scorerId" TEXT NOT NULL, "traceId" TEXT, "runId" TEXT NOT NULL, '
+    'scorer TEXT NOT NULL, score REAL NOT NULL, reason TEXT, input TEXT, output TEXT NOT NULL, "entityType" TEXT, '
+    'entity TEXT, "entityId" TEXT, source TEXT NOT NULL, "createdAt" TEXT NOT NULL, "updatedAt" TEXT)',
+]
+T0 = "2025-01-01T10:00:00.000Z"
+
+
+def _write_reference_file(path: Path) -> None:
+    conn = libsql.connect(str(path), isolation_level=None)
+    for ddl in REFERENCE_DDL:
+        conn.execute(ddl)
+    conn.execute("INSERT INTO mastra_threads VALUES (?, ?, ?, jsonb(?), ?, ?)",
+                 ("t1", "res1", "Old thread", json.dumps({"topic": "x", "nested": {"a": [1, True]}}), T0, T0))
+    content = json.dumps({"format": 2, "parts": [{"type": "text", "text": "hello"}], "content": "hello"})
+    for i in range(3):
+        conn.execute("INSERT INTO mastra_messages VALUES (?, ?, ?, ?, ?, ?)",
+                     (f"m{i}", "t1", content, "user", "v2", f"2025-01-01T10:00:0{i}.000Z"))
+    conn.execute("INSERT INTO mastra_resources VALUES (?, ?, jsonb(?), ?, ?)", ("res1", '{"looks": "like json"}', '{"k": 1}', T0, T0))
+    conn.execute("INSERT INTO mastra_workflow_snapshot VALUES (?, ?, jsonb(?), ?, ?)",
+                 ("wf", "run1", json.dumps({"runId": "run1", "status": "success", "context": {}}), T0, T0))
+    conn.execute('INSERT INTO mastra_scorers (id, "scorerId", "runId", scorer, score, output, entity, "entityId", "entityType", '
+                 'source, "createdAt") VALUES (?, ?, ?, jsonb(?), ?, jsonb(?), jsonb(?), ?, ?, ?, ?)',
+                 ("s1", "sc", "run1", '{"name": "sc"}', 0.5, '"out"', '{"id": "agent"}', "agent", "AGENT", "LIVE", T0))
+    conn.close()
+
+
+async def test_reference_shaped_file_is_migrated_and_readable(tmp_path: Path) -> None:
+    path = tmp_path / "ref.db"
+    _write_reference_file(path)
+    store = LibSQLStore(id="m", url=f"file:{path}")
+    async with store:
+        thread = await store.memory.get_thread_by_id(thread_id="t1")
+        assert thread is not None and thread.title == "Old thread" and thread.resource_id == "res1"
+        assert thread.metadata == {"topic": "x", "nested": {"a": [1, True]}}  # a JSONB blob reads back as JSON
+        page = await store.memory.list_messages(thread_id="t1", per_page=False)
+        assert [m.id for m in page.items] == ["m0", "m1", "m2"] and page.items[0].content.text() == "hello"
+        assert page.items[0].resource_id is None and page.items[0].type is None
+        resource = await store.memory.get_resource_by_id(resource_id="res1")
+        assert resource is not None and resource.working_memory == '{"looks": "like json"}'  # text stays text
+        assert resource.metadata == {"k": 1}
+        assert (await store.workflows.load_workflow_snapshot(workflow_name="wf", run_id="run1"))["status"] == "success"
+        score = await store.scores.get_score_by_id(id="s1")
+        assert score is not None and score.output == "out" and score.entity == {"id": "agent"}
+        found = await store.memory.list_threads(filter={"metadata": {"nested": {"a": [1, True]}}})
+        assert [t.id for t in found.items] == ["t1"]
+
+        # new writes use the added columns alongside the old rows
+        await store.memory.save_messages(messages=[Message(id="m3", role="assistant", thread_id="t1", resource_id="res1",
+                                                           content=MessageContent(parts=[TextPart(text="new")]))])
+        await store.workflows.persist_workflow_snapshot(workflow_name="wf", run_id="run2", resource_id="res1",
+                                                        snapshot={"runId": "run2", "status": "running"})
+        runs = await store.workflows.list_workflow_runs(resource_id="res1")
+        assert [r.run_id for r in runs.items] == ["run2"]
+        assert (await store.memory.list_messages(thread_id="t1", per_page=False)).total == 4
+
+        columns = await store.db.read(lambda db: {r[0] for r in db.all("SELECT name FROM pragma_table_info('mastra_messages')")})
+        assert {"resourceId", "expiresAt"} <= columns
+        versions = await store.db.read(lambda db: dict(db.all("SELECT component, version FROM mastra_schema_version")))
+        assert versions == {d: SCHEMA_VERSION for d in DOMAIN_TABLES}
+        indexes = await store.db.read(lambda db: {r[0] for r in db.all("SELECT name FROM sqlite_master WHERE type = 'index'")})
+        assert "mastra_messages_thread_id_createdat_idx" in indexes and "mastra_threads_resourceid_createdat_idx" in indexes
+
+    # the reference can still read its columns: nothing it knows was renamed or retyped
+    conn = libsql.connect(str(path), isolation_level=None)
+    assert conn.execute('SELECT title, json(metadata) FROM mastra_threads WHERE id = ?', ("t1",)).fetchall()[0][0] == "Old thread"
+    conn.close()
+
+
+async def test_init_twice_and_reopen_is_idempotent(tmp_path: Path) -> None:
+    url = f"file:{tmp_path / 'twice.db'}"
+    for _ in range(3):
+        store = LibSQLStore(id="i", url=url)
+        async with store:
+            await store.memory.save_thread(thread=Thread(id="t", resource_id="r"))
+    store = LibSQLStore(id="i", url=url)
+    async with store:
+        assert (await store.memory.list_threads()).total == 1
+
+
+def _init_in_process(url: str, barrier: multiprocessing.synchronize.Barrier) -> None:  # type: ignore[name-defined]
+    async def go() -> None:
+        barrier.wait()
+        store = LibSQLStore(id="p", url=url)
+        async with store:
+            await store.memory.list_threads()
+
+    asyncio.run(go())
+
+
+def test_concurrent_init_from_processes(tmp_path: Path) -> None:
+    url = f"file:{tmp_path / 'race.db'}"
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(4)
+    procs = [ctx.Process(target=_init_in_process, args=(url, barrier)) for _ in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+    conn = libsql.connect(str(tmp_path / "race.db"), isolation_level=None)
+    assert conn.execute("SELECT count(*) FROM mastra_schema_version").fetchall() == [(len(DOMAIN_TABLES),)]
+    conn.close()
+
+
+async def test_duplicate_spans_require_a_migration(tmp_path: Path) -> None:
+    path = tmp_path / "dups.db"
+    conn = libsql.connect(str(path), isolation_level=None)
+    conn.execute('CREATE TABLE mastra_ai_spans ("traceId" TEXT NOT NULL, "spanId" TEXT NOT NULL, name TEXT NOT NULL, '
+                 '"spanType" TEXT NOT NULL, "isEvent" INTEGER NOT NULL, "startedAt" TEXT NOT NULL, "createdAt" TEXT NOT NULL)')
+    for _ in range(2):
+        conn.execute("INSERT INTO mastra_ai_spans VALUES ('tr', 'sp', 'n', 'generic', 0, ?, ?)", (T0, T0))
+    conn.close()
+    store = LibSQLStore(id="d", url=f"file:{path}")
+    with pytest.raises(StorageError) as err:
+        await store.observability.get_span(trace_id="tr", span_id="sp")
+    assert "MIGRATION_REQUIRED" in err.value.id and "duplicate" in str(err.value)
+    await store.close()
+    conn = libsql.connect(str(path), isolation_level=None)
+    assert conn.execute("SELECT count(*) FROM mastra_ai_spans").fetchall() == [(2,)]  # nothing dropped
+    conn.close()
