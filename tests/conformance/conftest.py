@@ -61,17 +61,23 @@ async def make_storage(harness: ModuleType) -> AsyncIterator[Callable[..., Await
     """Build extra storages (e.g. with a TTL config) on fresh namespaces; all are closed after the test."""
     made: list[tuple[Storage, str]] = []
 
-    async def make(namespace: str | None = None, **overrides: Any) -> Storage:
+    async def make(namespace: str | None = None, *, init: bool = True, **overrides: Any) -> Storage:
+        """A storage on ``namespace`` (default: a fresh one); ``init=False`` leaves it un-initialised.
+
+        Two storages may share a namespace (two app instances on one database); it is cleaned up once.
+        """
         ns = namespace or f"t{uuid.uuid4().hex[:12]}"
         storage = await harness.make_storage(ns, **overrides)
-        await storage.init()
         made.append((storage, ns))
+        if init:
+            await storage.init()
         return storage
 
     yield make
-    for storage, ns in made:
+    for storage, _ in made:
         await storage.close()
-        if hasattr(harness, "cleanup"):
+    if hasattr(harness, "cleanup"):
+        for ns in dict.fromkeys(ns for _, ns in made):
             await harness.cleanup(ns)
 
 
