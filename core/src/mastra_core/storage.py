@@ -12,7 +12,17 @@ from typing import Any, ClassVar, Self
 import attrs
 import cattrs
 
-from .domains import DOMAINS, AgentsStore, DomainStore, EvalsStore, MemoryStore, ObservabilityStore, ScoresStore, TracesStore, WorkflowsStore
+from .domains import (
+    DOMAINS,
+    AgentsStore,
+    DomainStore,
+    EvalsStore,
+    MemoryStore,
+    ObservabilityStore,
+    ScoresStore,
+    TracesStore,
+    WorkflowsStore,
+)
 from .domains.base import attach
 from .errors import ConfigError, StorageError
 from .log import get_logger, redact
