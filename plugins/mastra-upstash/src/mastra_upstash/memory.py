@@ -10,9 +10,10 @@ import attrs
 from mastra_core import records as r
 from mastra_core.clock import utc_now
 from mastra_core.domains.matching import in_date_range, metadata_matches
-from mastra_core.domains.memory import MemoryStore
+from mastra_core.domains.memory import CloneResult, MemoryStore, plan_clone
+from mastra_core.errors import ValidationError, error_id
 from mastra_core.pagination import Page, has_more, paginate
-from mastra_core.records.queries import MessageQuery, ThreadQuery
+from mastra_core.records.queries import CloneRequest, MessageQuery, ThreadQuery
 
 from .base import Rec, RedisDomain, Row, limit_of, ms, offset_of, page_of
 from .keys import esc
@@ -160,6 +161,29 @@ class UpstashMemory(RedisDomain, MemoryStore):
             return (out[0] == "OK"), new
 
         return await self.optimistic(attempt)
+
+    # ---------------------------------------------------------------- clone
+
+    async def _clone_thread(self, req: CloneRequest) -> CloneResult:
+        """Read the source (2 round trips), then write the new thread and every copy in one atomic script.
+
+        The new thread is insert-if-absent inside the script, so a concurrent creator of the same id
+        makes the clone fail with THREAD_EXISTS and write nothing.
+        """
+        source = await self._get_thread(req.source_thread_id)
+        if source is None:
+            raise ValidationError(f"source thread {req.source_thread_id!r} not found",
+                                  id=error_id(self.backend_token, "CLONE_THREAD", "SOURCE_NOT_FOUND"))
+        thread, copies = plan_clone(source, await self._all_messages(source.id), req)
+        rec = self._thread_rec(thread)
+        rec.insert_only = True
+        out = await self.upsert("thread", [rec, *(self._message_rec(m) for m in copies)],
+                                bump=[self.keys.thread(thread.id)] if copies else [],
+                                purge=self.purge_keys("thread", "message"))
+        if out[0] == "EXISTS":
+            raise ValidationError(f"thread {req.new_thread_id!r} already exists",
+                                  id=error_id(self.backend_token, "CLONE_THREAD", "THREAD_EXISTS"))
+        return CloneResult(thread=(await self._get_thread(thread.id)) or thread, cloned_messages=copies)
 
     # ---------------------------------------------------------------- admin
 

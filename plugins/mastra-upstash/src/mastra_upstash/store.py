@@ -8,6 +8,7 @@ from urllib.parse import quote, unquote, urlsplit
 import attrs
 from mastra_core.domains.base import DomainStore
 from mastra_core.errors import ConfigError
+from mastra_core.log import redact
 from mastra_core.registry import import_optional
 from mastra_core.storage import BackendStorage
 
@@ -40,7 +41,7 @@ class UpstashConfig:
     ``prefix`` starts every key (default ``mastra:``) so several stores can share one database.
     """
 
-    url: str | None = attrs.field(default=None, validator=_check_url)
+    url: str | None = attrs.field(default=None, validator=_check_url, repr=lambda v: "None" if v is None else repr(redact(v)))
     token: str | None = attrs.field(default=None, repr=False)
     client: Any = None
     prefix: str = "mastra:"
@@ -123,13 +124,15 @@ class UpstashStore(BackendStorage):
         if client is None:
             redis = import_optional("redis.asyncio", "redis")
             try:
-                client = redis.Redis.from_url(
+                # a blocking pool: more concurrent operations than connections wait for one instead of failing
+                pool = redis.BlockingConnectionPool.from_url(
                     self.config.redis_url(), decode_responses=True, max_connections=self.config.max_connections,
-                    socket_timeout=self.config.socket_timeout, socket_connect_timeout=self.config.socket_timeout,
-                    health_check_interval=30,
+                    timeout=self.config.socket_timeout, socket_timeout=self.config.socket_timeout,
+                    socket_connect_timeout=self.config.socket_timeout, health_check_interval=30,
                 )
             except ValueError as exc:
                 raise ConfigError(f"invalid upstash url: {type(exc).__name__}", id="MASTRA_STORAGE_UPSTASH_CONFIG_INVALID") from None
+            client = redis.Redis.from_pool(pool)
             self._owns_client = True
         self.conn.attach(client)
 

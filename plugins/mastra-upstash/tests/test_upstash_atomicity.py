@@ -1,0 +1,109 @@
+"""All-or-nothing writes: a connection cut half-way through a save_messages request writes nothing; a reply lost
+after the script ran leaves everything written; concurrent read-modify-writes lose no update."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from mastra_core import ErrorCategory, StorageError
+from mastra_core.clock import epoch_ms, utc_now
+from mastra_core.records import Message, MessageContent, TextPart, Thread
+from upstash_helpers import CuttingProxy, no_retry_client, redis_url
+
+
+def _msgs(thread_id: str, n: int, start) -> list[Message]:
+    return [Message(id=f"{thread_id}-m{i}", role="user", thread_id=thread_id, resource_id="r",
+                    created_at=start + timedelta(milliseconds=i), content=MessageContent(parts=[TextPart(text="x" * 200)]))
+            for i in range(n)]
+
+
+@pytest.fixture
+async def proxy():
+    parts = urlsplit(redis_url())
+    p = CuttingProxy(parts.hostname or "127.0.0.1", parts.port or 6379)
+    await p.start()
+    yield p
+    await p.stop()
+
+
+async def _store_through(proxy, make_store):
+    client = no_retry_client(proxy.url)
+    store = await make_store(client=client)
+    t0 = utc_now() - timedelta(minutes=1)
+    await store.memory.save_thread(thread=Thread(id="t", resource_id="r", created_at=t0, updated_at=t0))
+    await store.memory.save_messages(messages=_msgs("warm", 1, t0))  # loads the script
+    return store, client, t0
+
+
+async def test_connection_cut_mid_request_writes_nothing(proxy, make_store, raw) -> None:
+    store, client, t0 = await _store_through(proxy, make_store)
+    before = await raw.hgetall(f"{store.prefix}thread:t")
+    proxy.mode = "cut-request"
+    with pytest.raises(StorageError) as info:
+        await store.memory.save_messages(messages=_msgs("t", 10, t0))
+    assert info.value.category == ErrorCategory.THIRD_PARTY
+    p = store.prefix
+    assert await raw.exists(*(f"{p}message:t-m{i}" for i in range(10))) == 0
+    assert await raw.zcard(f"{p}thread:t:messages") == 0
+    assert await raw.hgetall(f"{p}thread:t") == before  # not bumped either
+    await client.aclose()
+
+
+async def test_reply_lost_after_the_script_ran_leaves_everything_written(proxy, make_store, raw) -> None:
+    store, client, t0 = await _store_through(proxy, make_store)
+    proxy.mode = "drop-reply"
+    with pytest.raises(StorageError):
+        await store.memory.save_messages(messages=_msgs("t", 10, t0))
+    p = store.prefix
+    assert await raw.exists(*(f"{p}message:t-m{i}" for i in range(10))) == 10
+    assert [m.split(":", 1)[1] for m in await raw.zrange(f"{p}thread:t:messages", 0, -1)] == [f"t-m{i}" for i in range(10)]
+    await client.aclose()
+
+
+async def test_concurrent_working_memory_updates_lose_nothing(make_store) -> None:
+    store = await make_store()
+    other = await make_store(prefix=store.prefix)  # a second process's store on the same keys
+
+    def add(tag: str):
+        def change(old):
+            import attrs
+            from mastra_core.records import Resource
+
+            if old is None:
+                now = utc_now()
+                return Resource(id="r", working_memory=tag, metadata={}, created_at=now, updated_at=now)
+            return attrs.evolve(old, working_memory=f"{old.working_memory},{tag}")
+        return change
+
+    await asyncio.gather(*(s.memory.modify_resource(resource_id="r", change=add(str(i)))
+                           for i in range(40) for s in ((store, other)[i % 2],)))
+    res = await store.memory.get_resource_by_id(resource_id="r")
+    assert sorted(res.working_memory.split(","), key=int) == [str(i) for i in range(40)]
+
+
+async def test_concurrent_workflow_step_results_all_land(make_store) -> None:
+    store = await make_store()
+    await store.workflows.persist_workflow_snapshot(workflow_name="wf", run_id="run", snapshot={"status": "running", "context": {}})
+    await asyncio.gather(*(store.workflows.update_workflow_results(workflow_name="wf", run_id="run", step_id=f"s{i}",
+                                                                   result={"i": i}) for i in range(30)))
+    snap = await store.workflows.load_workflow_snapshot(workflow_name="wf", run_id="run")
+    assert snap["context"] == {f"s{i}": {"i": i} for i in range(30)}
+
+
+async def test_concurrent_saves_and_bumps_keep_the_thread_consistent(make_store, raw) -> None:
+    store = await make_store()
+    t0 = utc_now() - timedelta(minutes=1)
+    await store.memory.save_thread(thread=Thread(id="t", resource_id="r", created_at=t0, updated_at=t0))
+    await asyncio.gather(*(store.memory.save_messages(messages=[Message(
+        id=f"m{i}", role="user", thread_id="t", resource_id="r", created_at=t0,
+        content=MessageContent(parts=[TextPart(text=str(i))]))]) for i in range(50)),
+        *(store.memory.update_thread(id="t", metadata={f"k{i}": i}) for i in range(20)))
+    thread = await store.memory.get_thread_by_id(thread_id="t")
+    assert thread.metadata == {f"k{i}": i for i in range(20)}
+    page = await store.memory.list_messages(thread_id="t", per_page=False)
+    assert page.total == 50 and len({m.id for m in page.items}) == 50
+    score = await raw.zscore(f"{store.prefix}threads:updated", (await raw.zrange(f"{store.prefix}threads:updated", 0, 0))[0])
+    assert score == epoch_ms(thread.updated_at)  # the updated_at index moved with every bump

@@ -1,0 +1,146 @@
+"""Fixtures and tools of the Upstash-only tests: real Redis (MASTRA_TEST_REDIS_URL), unique prefixes, a command
+recorder on the client's connections, and a TCP proxy that can cut a connection mid-request."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from typing import Any
+
+import redis.asyncio as redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+ENV = "MASTRA_TEST_REDIS_URL"
+
+
+def redis_url() -> str:
+    url = os.environ.get(ENV)
+    if not url:
+        raise RuntimeError(f"{ENV} is not set: run `bash scripts/services/start.sh redis` and export what it prints")
+    return url
+
+
+def new_prefix() -> str:
+    return f"mastra-test:{uuid.uuid4().hex[:12]}:"
+
+
+class Recorder:
+    """What the client sent: one list of command names per round trip (a pipeline is one trip)."""
+
+    def __init__(self) -> None:
+        self.trips: list[list[str]] = []
+        self.pending: list[str] = []
+
+    def reset(self) -> None:
+        self.trips.clear()
+        self.pending.clear()
+
+    @property
+    def commands(self) -> list[str]:
+        return [c for trip in self.trips for c in trip]
+
+
+def recording_client(url: str, recorder: Recorder, **kw: Any) -> Any:
+    """A redis.asyncio client whose connections report every command and round trip to ``recorder``."""
+
+    class RecordingConnection(redis.Connection):
+        def pack_command(self, *args: Any) -> Any:
+            recorder.pending.append(_name(args))
+            return super().pack_command(*args)
+
+        async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+            recorder.trips.append(list(recorder.pending))
+            recorder.pending.clear()
+            await super().send_packed_command(command, check_health)
+
+    pool = redis.ConnectionPool.from_url(url, connection_class=RecordingConnection, decode_responses=True,
+                                         health_check_interval=0, **kw)
+    return redis.Redis(connection_pool=pool)
+
+
+def _name(args: Any) -> str:
+    first = args[0]
+    name = first.decode() if isinstance(first, bytes) else str(first)
+    return name.split(" ")[0].upper()
+
+
+async def drop_prefix(client: Any, prefix: str) -> None:
+    keys = [k async for k in client.scan_iter(match=prefix.replace("*", "\\*") + "*", count=1000)]
+    for i in range(0, len(keys), 500):
+        await client.unlink(*keys[i:i + 500])
+
+
+
+class CuttingProxy:
+    """A TCP proxy to Redis that can cut a connection half-way through the next request, or after the
+    request went through but before its reply; once cut, it refuses every new connection."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.mode = "pass"
+        self.cut = False
+        self.server: asyncio.AbstractServer | None = None
+        self.forwarded_requests = 0
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        port = self.server.sockets[0].getsockname()[1]
+        return f"redis://127.0.0.1:{port}/0"
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            await self.server.wait_closed()
+
+    async def _handle(self, cr: asyncio.StreamReader, cw: asyncio.StreamWriter) -> None:
+        if self.cut:
+            cw.close()
+            return
+        sr, sw = await asyncio.open_connection(self.host, self.port)
+
+        def close_all() -> None:
+            self.cut = True
+            cw.close()
+            sw.close()
+
+        async def upstream() -> None:
+            try:
+                while data := await cr.read(1 << 20):
+                    if self.mode == "cut-request":
+                        sw.write(data[: len(data) // 2])
+                        await sw.drain()
+                        close_all()
+                        return
+                    if self.mode == "drop-reply":
+                        self.mode = "dropping"  # before writing: the reply may come back at once
+                    sw.write(data)
+                    await sw.drain()
+                    self.forwarded_requests += 1
+            except (ConnectionError, OSError):
+                pass
+            close_all()
+
+        async def downstream() -> None:
+            try:
+                while data := await sr.read(1 << 20):
+                    if self.mode == "dropping":
+                        close_all()
+                        return
+                    cw.write(data)
+                    await cw.drain()
+            except (ConnectionError, OSError):
+                pass
+            close_all()
+
+        await asyncio.gather(upstream(), downstream())
+
+
+def no_retry_client(url: str) -> Any:
+    """A client that surfaces a dropped connection at once (redis-py would otherwise retry 3 times)."""
+    return redis.Redis.from_url(url, decode_responses=True, retry=Retry(NoBackoff(), 0), health_check_interval=0)
