@@ -258,3 +258,22 @@ async def test_a_thousand_messages_page_without_skips_or_repeats(memory) -> None
         assert seen == expected
     last_ten = await memory.list_messages(thread_id=thread.id, per_page=10, order_by={"direction": "DESC"})
     assert ids(last_ten) == ids(msgs[-10:])[::-1]
+
+
+@pytest.mark.slow
+async def test_a_thread_larger_than_one_megabyte_returns_its_newest_messages(memory) -> None:
+    """Backends that read a thread in size-limited pages (DynamoDB's 1 MB) must not stop at the first page."""
+    thread = sample_thread()
+    await memory.save_thread(thread=thread)
+    t0 = base_time()
+    filler = "x" * 40_000
+    msgs = [sample_message(thread.id, f"m{i} {filler}", created_at=t0 + ms(i)) for i in range(30)]
+    for chunk in range(0, 30, 10):
+        await memory.save_messages(messages=msgs[chunk:chunk + 10])
+    newest = await memory.list_messages(thread_id=thread.id, per_page=5, order_by={"direction": "DESC"})
+    assert ids(newest) == ids(msgs[-5:])[::-1]
+    assert (newest.total, newest.has_more) == (30, True)
+    window = await memory.list_messages(thread_id=thread.id, per_page=0, include=[{"id": msgs[-1].id, "with_previous_messages": 2}])
+    assert ids(window) == ids(msgs[-3:])
+    whole = await memory.list_messages(thread_id=thread.id, per_page=False)
+    assert ids(whole) == ids(msgs)
