@@ -5,6 +5,10 @@ with ``BACKEND_ID`` and ``async def make_storage(namespace: str, **overrides) ->
 un-initialised storage on a fresh, empty, uniquely named namespace of a REAL service (a missing
 service is an error, never a skip), plus optional ``async def cleanup(namespace: str)``.
 
+Fixtures: ``storage`` (fresh and initialised), its domain stores (``memory``, ``workflows``, ``scores``,
+``observability``, ``agents``; None when absent), ``harness``, and ``make_storage(namespace=None, *, init=True,
+**overrides)`` for extra storages (a TTL config, an un-initialised one, two on one namespace). See README.md.
+
 Tests mark what they need with ``@pytest.mark.requires("observability", ...)``; a backend whose
 storage lacks one of those capabilities gets a strict xfail: a declared gap must really fail.
 """

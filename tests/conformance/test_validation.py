@@ -40,14 +40,6 @@ class Case:
 CASES: list[Case] = []
 
 
-def case(domain: str, op: str, status: str, name: str) -> Callable[[Call], Call]:
-    def deco(fn: Call) -> Call:
-        CASES.append(Case(domain, op, status, fn, name))
-        return fn
-
-    return deco
-
-
 def cases(domain: str, op: str, status: str, calls: dict[str, Call]) -> None:
     for name, fn in calls.items():
         CASES.append(Case(domain, op, status, fn, name))
