@@ -1,0 +1,23 @@
+"""mastra-dynamodb: every mastra storage domain in one DynamoDB table (backend id ``dynamodb``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .store import DynamoDBConfig, DynamoDBStore, make_client
+
+__all__ = ["DynamoDBConfig", "DynamoDBStore", "create_table", "make_client"]
+
+
+def create_table(table_name: str, *, region: str = "us-east-1", endpoint: str | None = None,
+                 credentials: dict[str, str] | None = None, client: Any = None, ttl_attribute: str | None = "ttl",
+                 wait: bool = True) -> bool:
+    """Create the mastra table (keys, the four GSIs, PAY_PER_REQUEST) and enable TTL on ``ttl_attribute``.
+
+    Returns False when the table already existed (it is then left as it is). For development and tests;
+    production tables come from the CloudFormation/CDK definitions in TABLE_SETUP.md.
+    """
+    from .schema import create_table_sync
+
+    client = client or make_client(region=region, endpoint=endpoint, credentials=credentials)
+    return create_table_sync(client, table_name, ttl_attribute=ttl_attribute, wait=wait)

@@ -1,0 +1,12 @@
+"""Hook implementations only; boto3 is imported when a store is built, not here."""
+
+from __future__ import annotations
+
+from mastra_core.hookspecs import Register, hookimpl
+
+
+@hookimpl
+def mastra_register_backends(register: Register) -> None:
+    from .store import DynamoDBStore
+
+    register(DynamoDBStore)
