@@ -83,6 +83,8 @@ class Rec:
     expires_at: datetime | None = None
     expect: str | None = None
     insert_only: bool = False
+    #: optional hash fields this write leaves out: deleted from an existing record (no stale filter values)
+    optional: tuple[str, ...] = ()
 
 
 @attrs.define(kw_only=True)
@@ -147,6 +149,9 @@ class RedisDomain:
             spec["ev"] = rec.expect
         if rec.insert_only:
             spec["nx"] = 1
+        rm = [f for f in rec.optional if f not in rec.fields]
+        if rm:
+            spec["rm"] = rm
         return spec
 
     async def upsert(self, entity: str, recs: Sequence[Rec], *, bump: Sequence[str] = (), purge: Sequence[str] = ()) -> list[Any]:

@@ -56,11 +56,10 @@ end
 for _, xz in ipairs(S.purge or {}) do purge(xz) end
 
 local function bump(tk)
-  local o = redis.call('HMGET', tk, 'u', 'ix', 'x')
+  local o = redis.call('HMGET', tk, 'u', 'ix', 'x', 'v')
   if o[1] and alive(o[3]) then
     local us = string.format('%.0f', math.max(now, tonumber(o[1]) + 1))
-    redis.call('HSET', tk, 'u', us)
-    redis.call('HINCRBY', tk, 'v', 1)
+    redis.call('HSET', tk, 'u', us, 'v', tostring(tonumber(o[4] or '0') + 1))
     if o[2] then
       for _, e in ipairs(cjson.decode(o[2])) do
         if e[3] == 'u' then redis.call('ZADD', e[1], us, e[2]) end
@@ -75,14 +74,18 @@ end
 """
 
 #: Upsert records (all checks first, then all writes), then bump ``updated_at`` of ``S.bump`` thread keys.
-#: spec: {now, seq, purge?, recs: [{k, id, f: {field: value}, ix: [[zset, score field]], ev?, nx?, ex?, xz?}], bump?}
+#: spec: {now, seq, purge?, recs: [{k, id, f: {field: value}, ix: [[zset, score field]], rm?, ev?, nx?, ex?, xz?}], bump?}
+#: ``rm``: optional fields this write leaves out (deleted from an existing hash); ``ev``: expected version;
+#: ``nx``: insert only.
 #: returns ['OK', c1, s1, v1, c2, ...] | ['CONFLICT', i] | ['EXISTS', i]
 UPSERT = PRELUDE + r"""
 local olds = {}
+local fresh = 0
 for i, r in ipairs(S.recs) do
   local o = redis.call('HMGET', r.k, 's', 'c', 'ix', 'xz', 'xm', 'v', 'x')
   local live = (o[1] and alive(o[7])) and true or false
   olds[i] = {o, live}
+  if not live then fresh = fresh + 1 end
   if r.ev then
     local cur = '0'
     if live then cur = o[6] or '0' end
@@ -90,6 +93,10 @@ for i, r in ipairs(S.recs) do
   end
   if r.nx and live then return {'EXISTS', i} end
 end
+-- one INCRBY allocates the sequence numbers of every new record, in the order given
+local nextseq = 0
+if fresh > 0 then nextseq = redis.call('INCRBY', S.seq, fresh) - fresh end
+local adds, addorder = {}, {}
 local out = {'OK'}
 for i, r in ipairs(S.recs) do
   local o, live = olds[i][1], olds[i][2]
@@ -100,20 +107,33 @@ for i, r in ipairs(S.recs) do
     s = o[1]
     if o[2] then f.c = o[2] end
     v = tonumber(o[6] or '0') + 1
+    if r.rm and #r.rm > 0 then redis.call('HDEL', r.k, unpack(r.rm)) end
+    if o[7] and not r.ex then
+      redis.call('HDEL', r.k, 'x', 'xz', 'xm')
+      redis.call('PERSIST', r.k)
+    end
   else
-    s = tostring(redis.call('INCR', S.seq))
+    if o[1] then redis.call('DEL', r.k) end
+    nextseq = nextseq + 1
+    s = string.format('%d', nextseq)
     v = 1
   end
   local m = member(s, r.id)
   local ix = {}
   for _, e in ipairs(r.ix) do
-    redis.call('ZADD', e[1], f[e[2]], m)
-    ix[#ix + 1] = {e[1], m, e[2]}
+    local z = e[1]
+    if not adds[z] then
+      adds[z] = {}
+      addorder[#addorder + 1] = z
+    end
+    local a = adds[z]
+    a[#a + 1] = f[e[2]]
+    a[#a + 1] = m
+    ix[#ix + 1] = {z, m, e[2]}
   end
   f.s = s
   f.v = tostring(v)
   f.ix = cjson.encode(ix)
-  redis.call('DEL', r.k)
   if r.ex then
     local xm = cjson.encode({r.k, s, ix})
     redis.call('ZADD', r.xz, r.ex, xm)
@@ -131,6 +151,11 @@ for i, r in ipairs(S.recs) do
   out[#out + 1] = f.c or ''
   out[#out + 1] = s
   out[#out + 1] = f.v
+end
+-- one ZADD per index (a batch of messages of one thread touches two indexes, whatever its size)
+for _, z in ipairs(addorder) do
+  local a = adds[z]
+  for i = 1, #a, 1000 do redis.call('ZADD', z, unpack(a, i, math.min(i + 999, #a))) end
 end
 for _, tk in ipairs(S.bump or {}) do bump(tk) end
 return out

@@ -36,7 +36,7 @@ class UpstashObservability(RedisDomain, ObservabilityStore):
         if span.error is not None:
             ix.append((k.trace_error_spans(span.trace_id), "st"))
         return Rec(key=k.span(span.trace_id, span.span_id), id=f"{esc(span.trace_id)}:{esc(span.span_id)}", fields=fields,
-                   ix=ix, expires_at=self.expires_at("span"), expect=expect)
+                   ix=ix, expires_at=self.expires_at("span"), expect=expect, optional=("c", "u"))
 
     async def _upsert_spans(self, spans: list[r.Span]) -> None:
         await self.upsert("span", [self._rec(s) for s in spans], purge=self.purge_keys("span"))

@@ -31,7 +31,7 @@ class UpstashWorkflows(RedisDomain, WorkflowsStore):
         if isinstance(status, str):
             fields["st"] = status
         return Rec(key=k.run(run.workflow_name, run.run_id), id=f"{esc(run.workflow_name)}:{esc(run.run_id)}", fields=fields,
-                   ix=ix, expires_at=self.expires_at("workflow_snapshot"), expect=expect)
+                   ix=ix, expires_at=self.expires_at("workflow_snapshot"), expect=expect, optional=("r", "st"))
 
     async def _persist(self, run: r.WorkflowRun) -> None:
         await self.upsert("workflow_snapshot", [self._rec(run)], purge=self.purge_keys("workflow_snapshot"))

@@ -1,0 +1,273 @@
+"""Upstash/Redis backend: commands and round trips per operation, ours vs the reference's naive layout.
+
+Operations: save_messages(10), get_thread_by_id, list_messages last 10 (DESC, per_page 10) and an include
+window of +-5 around a middle message on threads of 1k and 10k messages, a list_threads page (20 of a
+resource's 1,000 threads), update_resource (working memory).
+
+Three counts per operation:
+- round trips: requests the client sent (a pipeline or a script call is one), counted on the connection;
+- client commands: commands in those requests (what a per-request bill counts when scripts count once);
+- server commands: the INFO commandstats delta, which also counts every redis.call inside a script
+  (the number to use if your plan bills script-internal commands).
+
+The naive layout is the reference's (mastra-behaviour.md section 4.6), implemented here only: JSON strings
+under ``mastra_threads:id:{id}`` / ``mastra_messages:threadId:{t}:id:{id}``, ``thread:{t}:messages`` zsets
+scored by batch index, ``msg-idx:{id}``; thread lists SCAN the keyspace and GET every thread; message pages
+ZRANGE the whole thread and GET every message. Redis: ``MASTRA_TEST_REDIS_URL`` (``bash
+scripts/services/start.sh redis``), on a fresh prefix; its keys are deleted afterwards. INFO commandstats
+is server-wide: run the bench on a quiet server (other clients' commands would show up in the deltas).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bench.common import RESULTS, Result, RoundTrips, measure, report
+
+SIZES = (1_000, 10_000)
+THREADS = 1_000
+ENV = "MASTRA_TEST_REDIS_URL"
+
+
+def available() -> bool:
+    try:
+        import mastra_upstash  # noqa: F401
+        import redis  # noqa: F401
+    except ImportError:
+        return False
+    return bool(os.environ.get(ENV))
+
+
+class Counter(RoundTrips):
+    """Round trips (requests sent) and the commands inside them, counted on the client's connections."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.commands = 0
+        self.pending = 0
+
+
+def counting_client(url: str, counter: Counter) -> Any:
+    import redis.asyncio as redis
+
+    class CountingConnection(redis.Connection):
+        def pack_command(self, *args: Any) -> Any:
+            counter.pending += 1
+            return super().pack_command(*args)
+
+        async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+            counter.hit()
+            counter.commands += counter.pending
+            counter.pending = 0
+            await super().send_packed_command(command, check_health)
+
+    pool = redis.ConnectionPool.from_url(url, connection_class=CountingConnection, decode_responses=True,
+                                         health_check_interval=0, max_connections=4)
+    return redis.Redis.from_pool(pool)
+
+
+async def server_commands(admin: Any) -> int:
+    """Total calls in INFO commandstats, minus the INFO calls this bench makes itself."""
+    stats = await admin.info("commandstats")
+    return sum(int(v["calls"]) for k, v in stats.items() if k != "cmdstat_info")
+
+
+# ------------------------------------------------------------------ the naive layout (reference, section 4.6)
+
+
+class Naive:
+    """The reference's key layout and access paths, just enough to compare costs."""
+
+    def __init__(self, client: Any, ns: str) -> None:
+        self.r, self.ns = client, ns
+
+    def thread_key(self, tid: str) -> str:
+        return f"{self.ns}mastra_threads:id:{tid}"
+
+    def msg_key(self, tid: str, mid: str) -> str:
+        return f"{self.ns}mastra_messages:threadId:{tid}:id:{mid}"
+
+    def zkey(self, tid: str) -> str:
+        return f"{self.ns}thread:{tid}:messages"
+
+    async def save_thread(self, tid: str, rid: str, at: datetime) -> None:
+        doc = {"id": tid, "resourceId": rid, "title": "t", "metadata": {}, "createdAt": at.isoformat(), "updatedAt": at.isoformat()}
+        await self.r.set(self.thread_key(tid), json.dumps(doc))
+
+    async def save_messages(self, msgs: list[dict[str, Any]]) -> None:
+        tid = msgs[0]["threadId"]
+        if await self.r.get(self.thread_key(tid)) is None:  # 1.3 checks the thread exists
+            raise LookupError(tid)
+        pipe = self.r.pipeline(transaction=False)
+        for m in msgs:
+            pipe.get(f"{self.ns}msg-idx:{m['id']}")
+        existing = await pipe.execute()
+        pipe = self.r.pipeline(transaction=True)
+        for i, (m, old) in enumerate(zip(msgs, existing, strict=True)):
+            if old and old != tid:
+                pipe.delete(self.msg_key(old, m["id"]))
+                pipe.zrem(self.zkey(old), m["id"])
+            pipe.set(self.msg_key(tid, m["id"]), json.dumps({**m, "_index": i}))
+            pipe.zadd(self.zkey(tid), {m["id"]: i})
+            pipe.set(f"{self.ns}msg-idx:{m['id']}", tid)
+        await pipe.execute()
+        thread = json.loads(await self.r.get(self.thread_key(tid)))
+        thread["updatedAt"] = datetime.now(UTC).isoformat()
+        await self.r.set(self.thread_key(tid), json.dumps(thread))
+
+    async def get_thread(self, tid: str) -> Any:
+        raw = await self.r.get(self.thread_key(tid))
+        return None if raw is None else json.loads(raw)
+
+    async def _get_messages(self, tid: str, ids: list[str]) -> list[dict[str, Any]]:
+        pipe = self.r.pipeline(transaction=False)
+        for mid in ids:
+            pipe.get(self.msg_key(tid, mid))
+        return [json.loads(v) for v in await pipe.execute() if v]
+
+    async def last_messages(self, tid: str, n: int) -> list[dict[str, Any]]:
+        ids = await self.r.zrange(self.zkey(tid), 0, -1)
+        msgs = await self._get_messages(tid, ids)
+        msgs.sort(key=lambda m: m["createdAt"])
+        return msgs[-n:][::-1]
+
+    async def include_window(self, mid: str, before: int, after: int) -> list[dict[str, Any]]:
+        tid = await self.r.get(f"{self.ns}msg-idx:{mid}")
+        rank = await self.r.zrank(self.zkey(tid), mid)
+        ids = await self.r.zrange(self.zkey(tid), max(0, rank - before), rank + after)
+        return await self._get_messages(tid, ids)
+
+    async def list_threads(self, rid: str, page: int, per_page: int) -> list[dict[str, Any]]:
+        keys = [k async for k in self.r.scan_iter(match=f"{self.ns}mastra_threads:*", count=10_000)]
+        pipe = self.r.pipeline(transaction=False)
+        for k in keys:
+            pipe.get(k)
+        threads = [json.loads(v) for v in await pipe.execute() if v]
+        mine = sorted((t for t in threads if t["resourceId"] == rid), key=lambda t: t["createdAt"], reverse=True)
+        return mine[page * per_page:(page + 1) * per_page]
+
+    async def update_resource(self, rid: str, wm: str) -> None:
+        key = f"{self.ns}mastra_resources:{rid}"
+        raw = await self.r.get(key)
+        doc = json.loads(raw) if raw else {"id": rid, "metadata": {}, "createdAt": datetime.now(UTC).isoformat()}
+        doc.update(workingMemory=wm, updatedAt=datetime.now(UTC).isoformat())
+        await self.r.set(key, json.dumps(doc))
+
+
+# ------------------------------------------------------------------ measurement
+
+
+async def _measure(name: str, op: str, fn: Callable[[], Awaitable[Any]], counter: Counter, admin: Any, *, n: int,
+                   note: str = "") -> tuple[Result, dict[str, Any]]:
+    await fn()  # warm (script load, connection)
+    c0, s0 = counter.commands, await server_commands(admin)
+    t0 = counter.count
+    result = await measure(name, op, fn, n=n, warmup=0, trips=counter, note=note)
+    s1 = await server_commands(admin)
+    calls = {"backend": name, "op": op, "round_trips": (counter.count - t0) / n, "client_commands": (counter.commands - c0) / n,
+             "server_commands": (s1 - s0) / n, "p50_ms": result.p50_ms, "p95_ms": result.p95_ms}
+    return result, calls
+
+
+def _messages(tid: str, start: int, n: int, t0: datetime) -> list[Any]:
+    from mastra_core.records import Message, MessageContent, TextPart
+
+    return [Message(id=f"{tid}-{i}", role="user" if i % 2 == 0 else "assistant", thread_id=tid, resource_id="bench",
+                    content=MessageContent(parts=[TextPart(text=f"message number {i} " + "lorem ipsum " * 8)]),
+                    created_at=t0 + timedelta(milliseconds=i)) for i in range(start, start + n)]
+
+
+async def main() -> None:
+    import redis.asyncio as redis
+    from mastra_core import create_storage
+    from mastra_core.records import Thread
+    from mastra_core.serde import to_wire
+
+    url = os.environ[ENV]
+    run = uuid.uuid4().hex[:8]
+    ours_prefix, naive_prefix = f"bench-upstash:{run}:", f"bench-naive:{run}:"
+    admin = redis.Redis.from_url(url, decode_responses=True)
+    counter = Counter()
+    client = counting_client(url, counter)
+    store = create_storage("upstash", id="bench", client=client, prefix=ours_prefix)
+    await store.init()
+    naive = Naive(client, naive_prefix)
+    mem = store.memory
+    results: list[Result] = []
+    calls: list[dict[str, Any]] = []
+    t0 = datetime.now(UTC) - timedelta(days=1)
+    try:
+        # --- fill: threads of 1k and 10k messages, 1,000 threads for one resource (both layouts)
+        fill_start = time.perf_counter()
+        for size in SIZES:
+            tid = f"thread-{size}"
+            await mem.save_thread(thread=Thread(id=tid, resource_id="bench", created_at=t0, updated_at=t0))
+            await naive.save_thread(tid, "bench", t0)
+            for start in range(0, size, 1000):
+                batch = _messages(tid, start, 1000, t0)
+                await mem.save_messages(messages=batch)
+                await naive.save_messages([{**to_wire(m), "createdAt": m.created_at.isoformat()} for m in batch])
+        for i in range(THREADS):
+            at = t0 + timedelta(milliseconds=i)
+            await mem.save_thread(thread=Thread(id=f"list-{i}", resource_id="lister", created_at=at, updated_at=at))
+            await naive.save_thread(f"list-{i}", "lister", at)
+        print(f"filled both layouts in {time.perf_counter() - fill_start:.1f} s")
+
+        seq = iter(range(10**9))
+        await mem.save_thread(thread=Thread(id="writes", resource_id="bench", created_at=t0, updated_at=t0))
+        await naive.save_thread("writes", "bench", t0)
+
+        async def ours_save() -> None:
+            await mem.save_messages(messages=_messages("writes", next(seq) * 10, 10, t0))
+
+        async def naive_save() -> None:
+            msgs = _messages("writes", next(seq) * 10, 10, t0)
+            await naive.save_messages([{**to_wire(m), "createdAt": m.created_at.isoformat()} for m in msgs])
+
+        ops: list[tuple[str, Callable[[], Awaitable[Any]], Callable[[], Awaitable[Any]], int]] = [
+            ("save_messages(10)", ours_save, naive_save, 200),
+            ("get_thread_by_id", lambda: mem.get_thread_by_id(thread_id="thread-1000"), lambda: naive.get_thread("thread-1000"), 300),
+            ("update_resource", lambda: mem.update_resource(resource_id="bench", working_memory="# wm\n- likes tea"),
+             lambda: naive.update_resource("bench", "# wm\n- likes tea"), 200),
+            ("list_threads page (20 of 1,000)", lambda: mem.list_threads(filter={"resource_id": "lister"}, per_page=20, page=3),
+             lambda: naive.list_threads("lister", 3, 20), 30),
+        ]
+        for size in SIZES:
+            tid, middle = f"thread-{size}", f"thread-{size}-{size // 2}"
+            ops.append((f"list_messages last 10 ({size // 1000}k thread)",
+                        lambda tid=tid: mem.list_messages(thread_id=tid, per_page=10, order_by={"field": "created_at", "direction": "DESC"}),
+                        lambda tid=tid: naive.last_messages(tid, 10), 100 if size < 10_000 else 30))
+            ops.append((f"include window +-5 ({size // 1000}k thread)",
+                        lambda middle=middle, tid=tid: mem.list_messages(thread_id=tid, per_page=0, include=[
+                            {"id": middle, "with_previous_messages": 5, "with_next_messages": 5}]),
+                        lambda middle=middle: naive.include_window(middle, 5, 5), 200))
+        for op, ours, theirs, n in ops:
+            r1, c1 = await _measure("upstash", op, ours, counter, admin, n=n)
+            r2, c2 = await _measure("naive-redis", op, theirs, counter, admin, n=min(n, 50))
+            results += [r1, r2]
+            calls += [c1, c2]
+        report(results, "upstash")
+        print()
+        header = f"{'operation':<40}{'ours trips':>11}{'ours cmds':>10}{'ours srv':>9}{'naive trips':>12}{'naive cmds':>11}{'naive srv':>10}"
+        print(header)
+        print("-" * len(header))
+        for i in range(0, len(calls), 2):
+            o, nv = calls[i], calls[i + 1]
+            print(f"{o['op']:<40}{o['round_trips']:>11.2f}{o['client_commands']:>10.2f}{o['server_commands']:>9.1f}"
+                  f"{nv['round_trips']:>12.2f}{nv['client_commands']:>11.2f}{nv['server_commands']:>10.1f}")
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "upstash_commands.json").write_text(json.dumps(calls, indent=2))
+    finally:
+        await store.close()
+        for prefix in (ours_prefix, naive_prefix):
+            keys = [k async for k in admin.scan_iter(match=prefix + "*", count=10_000)]
+            for i in range(0, len(keys), 1000):
+                await admin.unlink(*keys[i:i + 1000])
+        await client.aclose()
+        await admin.aclose()
