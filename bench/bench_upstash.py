@@ -22,6 +22,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import socket
+import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -41,7 +45,43 @@ def available() -> bool:
         import redis  # noqa: F401
     except ImportError:
         return False
-    return bool(os.environ.get(ENV))
+    return bool(os.environ.get(ENV)) or shutil.which("redis-server") is not None
+
+
+class PrivateRedis:
+    """A throw-away redis-server on a free 127.0.0.1 port, so INFO commandstats counts this bench's commands only.
+
+    Used when ``redis-server`` is on PATH, unless MASTRA_BENCH_SHARED_REDIS=1 (then MASTRA_TEST_REDIS_URL is used).
+    """
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.dir = tempfile.mkdtemp(prefix="bench-redis-")
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", self.dir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.1):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class Counter(RoundTrips):
@@ -184,12 +224,24 @@ def _messages(tid: str, start: int, n: int, t0: datetime) -> list[Any]:
 
 
 async def main() -> None:
+    private = None
+    if shutil.which("redis-server") and os.environ.get("MASTRA_BENCH_SHARED_REDIS") != "1":
+        private = PrivateRedis()
+        private.start()
+        print(f"private redis-server on {private.url} (set MASTRA_BENCH_SHARED_REDIS=1 to use {ENV})")
+    try:
+        await _run(private.url if private else os.environ[ENV])
+    finally:
+        if private is not None:
+            private.stop()
+
+
+async def _run(url: str) -> None:
     import redis.asyncio as redis
     from mastra_core import create_storage
     from mastra_core.records import Thread
     from mastra_core.serde import to_wire
 
-    url = os.environ[ENV]
     run = uuid.uuid4().hex[:8]
     ours_prefix, naive_prefix = f"bench-upstash:{run}:", f"bench-naive:{run}:"
     admin = redis.Redis.from_url(url, decode_responses=True)
