@@ -1,4 +1,4 @@
-"""mastra storage on Upstash or any Redis 6.2+: ``UpstashStore`` (backend id ``upstash``)."""
+"""mastra storage on Upstash or any Redis: ``UpstashStore`` (backend id ``upstash``)."""
 
 from .store import UpstashConfig, UpstashStore
 

@@ -1,4 +1,4 @@
-"""``UpstashStore``: the ``upstash`` backend on redis-py's asyncio client (Upstash or any Redis 6.2+)."""
+"""``UpstashStore``: the ``upstash`` backend on redis-py's asyncio client (Upstash or any Redis)."""
 
 from __future__ import annotations
 
