@@ -145,3 +145,32 @@ async def test_duplicate_spans_require_a_migration(tmp_path: Path) -> None:
     conn = libsql.connect(str(path), isolation_level=None)
     assert conn.execute("SELECT count(*) FROM mastra_ai_spans").fetchall() == [(2,)]  # nothing dropped
     conn.close()
+
+
+async def test_message_totals_follow_writes_by_other_writers(tmp_path: Path) -> None:
+    """Totals come from a trigger-maintained count: raw writes (the reference on a shared file) keep it right,
+    and a count whose triggers were lost (table recreated by another writer) is rebuilt at init."""
+    path = tmp_path / "counts.db"
+    store = LibSQLStore(id="c", url=f"file:{path}")
+    async with store:
+        await store.memory.save_messages(messages=[Message(id=f"a{i}", role="user", thread_id="t", resource_id="r",
+                                                           content=MessageContent(parts=[TextPart(text="x")])) for i in range(5)])
+    conn = libsql.connect(str(path), isolation_level=None)
+    conn.execute("INSERT INTO mastra_messages (id, thread_id, content, role, type, \"createdAt\") VALUES "
+                 "('raw1', 't', '{}', 'user', 'v2', ?), ('raw2', 'u', '{}', 'user', 'v2', ?)", (T0, T0))
+    conn.execute("UPDATE mastra_messages SET thread_id = 'u' WHERE id = 'a0'")
+    conn.execute("DELETE FROM mastra_messages WHERE id = 'a1'")
+    conn.close()
+    store = LibSQLStore(id="c", url=f"file:{path}")
+    async with store:
+        assert (await store.memory.list_messages(thread_id="t", per_page=1)).total == 4
+        assert (await store.memory.list_messages(thread_id="u", per_page=1)).total == 2
+        assert (await store.memory.list_messages(thread_id=["t", "u"], per_page=1)).total == 6
+    conn = libsql.connect(str(path), isolation_level=None)
+    conn.execute("DROP TRIGGER mastra_messages_count_insert")
+    conn.execute("INSERT INTO mastra_messages (id, thread_id, content, role, type, \"createdAt\") VALUES "
+                 "('raw3', 't', '{}', 'user', 'v2', ?)", (T0,))
+    conn.close()
+    store = LibSQLStore(id="c", url=f"file:{path}")
+    async with store:
+        assert (await store.memory.list_messages(thread_id="t", per_page=1)).total == 5

@@ -16,7 +16,7 @@ import attrs
 from mastra_core.clock import iso, parse_datetime
 from mastra_core.serde import json_dumps
 
-from .db import quote
+from .db import quote, text
 from .schema import EXPIRES, Table
 
 
@@ -29,7 +29,7 @@ def load_json(value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, bytes):
-        value = value.decode()
+        value = text(value)
     if isinstance(value, str):
         try:
             return json.loads(value)
@@ -39,7 +39,18 @@ def load_json(value: Any) -> Any:
 
 
 def dump_json(value: Any) -> str | None:
-    return None if value is None else json_dumps(value)
+    return None if value is None else safe_json(json_dumps(value), value)
+
+
+def safe_json(dumped: str, value: Any = None) -> str:
+    """JSON text the driver can bind as TEXT: lone surrogates are written as ``\\uXXXX`` escapes."""
+    if dumped.isascii():
+        return dumped
+    try:
+        dumped.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(json.loads(dumped) if value is None else value, ensure_ascii=True, separators=(",", ":"))
+    return dumped
 
 
 def ts(value: datetime | None) -> str | None:
@@ -103,7 +114,7 @@ class Codec:
             elif attr in self.bools:
                 kwargs[attr] = bool(value)
             else:
-                kwargs[attr] = value
+                kwargs[attr] = text(value)
         fields = attrs.fields_dict(self.cls)
         for name, value in list(kwargs.items()):
             if value is None and fields[name].default is attrs.NOTHING:

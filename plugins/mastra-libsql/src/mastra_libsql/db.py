@@ -35,10 +35,37 @@ def is_busy(exc: BaseException) -> bool:
     return _BUSY.search(str(exc)) is not None
 
 
+def awkward(text: str) -> bool:
+    """Text the driver cannot carry as TEXT: a NUL (reads stop at it) or lone surrogates (not UTF-8)."""
+    if "\x00" in text:
+        return True
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def bind(value: Any) -> Any:
-    """A parameter the driver binds without loss."""
+    """A parameter the driver binds without loss.
+
+    Awkward text is bound as its UTF-8 bytes (lone surrogates kept with ``surrogatepass``) and stored
+    as a BLOB; :func:`text` turns it back. Equality still works because every comparison binds the
+    same way, and SQLite's JSON functions decode ``\\u0000``/``\\ud800`` escapes to these same bytes.
+    """
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass") if awkward(value) else value
     if isinstance(value, int) and not isinstance(value, bool) and not (_I32[0] <= value <= _I32[1]):
         return str(value)
+    return value
+
+
+def text(value: Any) -> Any:
+    """A text column's value as written: BLOBs written by :func:`bind` become ``str`` again."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "surrogatepass")
     return value
 
 

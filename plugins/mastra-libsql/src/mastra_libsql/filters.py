@@ -13,6 +13,8 @@ import itertools
 from collections.abc import Mapping
 from typing import Any
 
+from .db import awkward
+
 _I64 = (-(2**63), 2**63 - 1)
 
 
@@ -31,6 +33,13 @@ class Builder:
         return "?"
 
 
+def text_equals(b: Builder, expr: str, value: str) -> str:
+    """``expr = value`` for SQL text, also for text the driver binds as bytes (NUL, lone surrogates)."""
+    if awkward(value):
+        return f"CAST({expr} AS BLOB) = {b.p(value)}"
+    return f"{expr} = {b.p(value)}"
+
+
 def _scalar(b: Builder, j: str, value: Any) -> str:
     """``j`` is a json_each alias; its ``type`` and ``atom`` describe the element."""
     if value is None:
@@ -44,7 +53,7 @@ def _scalar(b: Builder, j: str, value: Any) -> str:
     if isinstance(value, float):
         return f"({j}.type IN ('integer', 'real') AND {j}.atom = {b.p(value)})"
     if isinstance(value, str):
-        return f"({j}.type = 'text' AND {j}.atom = {b.p(value)})"
+        return f"({j}.type = 'text' AND {text_equals(b, f'{j}.atom', value)})"
     raise TypeError(f"not a JSON value: {type(value).__name__}")
 
 
@@ -54,7 +63,7 @@ def equal(b: Builder, j: str, value: Any) -> str:
         parts = [f"{j}.type = 'object'", f"(SELECT count(*) FROM json_each({j}.value)) = {len(value)}"]
         for key, v in value.items():
             k = b.alias()
-            parts.append(f"EXISTS (SELECT 1 FROM json_each({j}.value) {k} WHERE {k}.key = {b.p(str(key))} AND {equal(b, k, v)})")
+            parts.append(f"EXISTS (SELECT 1 FROM json_each({j}.value) {k} WHERE {text_equals(b, f'{k}.key', str(key))} AND {equal(b, k, v)})")
         return "(" + " AND ".join(parts) + ")"
     if isinstance(value, list | tuple):
         parts = [f"{j}.type = 'array'", f"json_array_length({j}.value) = {len(value)}"]
@@ -71,7 +80,7 @@ def contains(b: Builder, j: str, wanted: Any) -> str:
         parts = [f"{j}.type = 'object'"]
         for key, v in wanted.items():
             k = b.alias()
-            parts.append(f"EXISTS (SELECT 1 FROM json_each({j}.value) {k} WHERE {k}.key = {b.p(str(key))} AND {contains(b, k, v)})")
+            parts.append(f"EXISTS (SELECT 1 FROM json_each({j}.value) {k} WHERE {text_equals(b, f'{k}.key', str(key))} AND {contains(b, k, v)})")
         return "(" + " AND ".join(parts) + ")"
     if isinstance(wanted, list):
         parts = [f"{j}.type = 'array'"]
@@ -87,7 +96,7 @@ def metadata_matches(b: Builder, column: str, wanted: Mapping[str, Any] | None) 
     out = []
     for key, value in (wanted or {}).items():
         k = b.alias()
-        out.append(f"EXISTS (SELECT 1 FROM json_each({column}) {k} WHERE {k}.key = {b.p(str(key))} AND {equal(b, k, value)})")
+        out.append(f"EXISTS (SELECT 1 FROM json_each({column}) {k} WHERE {text_equals(b, f'{k}.key', str(key))} AND {equal(b, k, value)})")
     return out
 
 
@@ -96,5 +105,5 @@ def column_contains(b: Builder, column: str, wanted: Mapping[str, Any] | None) -
     out = []
     for key, value in (wanted or {}).items():
         k = b.alias()
-        out.append(f"EXISTS (SELECT 1 FROM json_each({column}) {k} WHERE {k}.key = {b.p(str(key))} AND {contains(b, k, value)})")
+        out.append(f"EXISTS (SELECT 1 FROM json_each({column}) {k} WHERE {text_equals(b, f'{k}.key', str(key))} AND {contains(b, k, value)})")
     return out

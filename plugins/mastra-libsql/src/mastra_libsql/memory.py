@@ -21,13 +21,14 @@ from mastra_core.pagination import Page, has_more
 from mastra_core.records.queries import CloneRequest, MessageQuery, ThreadQuery
 from mastra_core.serde import content_from_json, content_to_json
 
-from .codec import Codec, dump_json, parse_ts, ts
-from .db import Database, chunks, quote
+from .codec import Codec, dump_json, parse_ts, safe_json, ts
+from .db import Database, chunks, quote, text
 from .filters import Builder, metadata_matches
-from .schema import DOMAIN_TABLES, EXPIRES, MESSAGES, RESOURCES, THREADS
+from .schema import COUNTS, DOMAIN_TABLES, EXPIRES, MESSAGES, RESOURCES, THREADS
 from .store_base import LibSQLDomain
 
 _T, _M, _R = quote(THREADS.name), quote(MESSAGES.name), quote(RESOURCES.name)
+_C = quote(COUNTS)
 _E = quote(EXPIRES)
 _LIVE = f"({_E} IS NULL OR {_E} > ?)"
 
@@ -42,10 +43,10 @@ _BATCH = 1000
 
 
 def _message(row: Any) -> r.Message:
-    mtype = row[4]
+    mtype = text(row[4])
     return r.Message(
-        id=row[0], thread_id=row[1], content=content_from_json(row[2]), role=row[3],
-        type=None if mtype in (None, "v2") else mtype, created_at=parse_ts(row[5]), resource_id=row[6],
+        id=text(row[0]), thread_id=text(row[1]), content=content_from_json(text(row[2])), role=row[3],
+        type=None if mtype in (None, "v2") else mtype, created_at=parse_ts(row[5]), resource_id=text(row[6]),
     )
 
 
@@ -120,6 +121,7 @@ class LibSQLMemory(LibSQLDomain, MemoryStore):
         def go(db: Database) -> None:
             db.execute(f"DELETE FROM {_M} WHERE thread_id = ?", (thread_id,))
             db.execute(f"DELETE FROM {_T} WHERE id = ?", (thread_id,))
+            db.execute(f"DELETE FROM {_C} WHERE thread_id = ? AND n <= 0", (thread_id,))
 
         await self.db.write(go)
 
@@ -179,8 +181,19 @@ class LibSQLMemory(LibSQLDomain, MemoryStore):
                 page_params += [q.limit, q.offset]
             arms.append(f"SELECT * FROM ({page_sql})")
             params += page_params
-        arms.append(f"SELECT 2, count(*), {', '.join('NULL' for _ in range(_MSG_WIDTH - 1))} FROM {_M} WHERE {where}")
-        params += cparams
+        nulls = ", ".join("NULL" for _ in range(_MSG_WIDTH - 1))
+        if q.resource_id is None and q.start is None and q.end is None:
+            # whole threads: the trigger-maintained count minus rows expired but not yet pruned (an index range
+            # that is empty without TTL), instead of counting every row of the thread
+            marks = ", ".join("?" for _ in q.thread_ids)
+            arms.append(
+                f"SELECT 2, (SELECT COALESCE(sum(n), 0) FROM {_C} WHERE thread_id IN ({marks})) - "
+                f"(SELECT count(*) FROM {_M} WHERE thread_id IN ({marks}) AND {_E} IS NOT NULL AND {_E} <= ?), {nulls}"
+            )
+            params += [*q.thread_ids, *q.thread_ids, now]
+        else:
+            arms.append(f"SELECT 2, count(*), {nulls} FROM {_M} WHERE {where}")
+            params += cparams
 
         for inc in q.include:
             target = f"(SELECT thread_id FROM {_M} WHERE id = ? AND {_LIVE})"
@@ -209,7 +222,7 @@ class LibSQLMemory(LibSQLDomain, MemoryStore):
             if row[0] == 2:
                 total = int(row[1])
                 continue
-            body = tuple(row[1:])
+            body = tuple(text(v) for v in row[1:])
             chosen.setdefault(body[0], body)
             if row[0] == 0:
                 page_ids.add(body[0])
@@ -246,7 +259,7 @@ class LibSQLMemory(LibSQLDomain, MemoryStore):
             values = ", ".join("(?, ?, ?, ?, ?, ?, ?, ?)" for _ in part)
             params: list[Any] = []
             for m in part:
-                params += [m.id, m.thread_id, content_to_json(m.content), m.role, m.type or "v2", iso(m.created_at),
+                params += [m.id, m.thread_id, safe_json(content_to_json(m.content)), m.role, m.type or "v2", iso(m.created_at),
                            m.resource_id, expires]
             params.append(now)
             db.execute(
@@ -376,7 +389,7 @@ class LibSQLMemory(LibSQLDomain, MemoryStore):
 
     async def _clear(self) -> None:
         def go(db: Database) -> None:
-            for t in (_M, _T, _R):
+            for t in (_M, _T, _R, _C):
                 db.execute(f"DELETE FROM {t}")
 
         await self.db.write(go)

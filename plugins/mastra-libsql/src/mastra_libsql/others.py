@@ -27,7 +27,7 @@ from mastra_core.records.spans import TRACE_EQUALITY_FILTERS
 
 from .codec import Codec, ts
 from .db import Database, chunks, quote
-from .filters import Builder, column_contains
+from .filters import Builder, column_contains, text_equals
 from .schema import AGENTS, DOMAIN_TABLES, EVALS, EXPIRES, SCORES, SPANS, TRACES, WORKFLOWS, Table
 from .store_base import LibSQLDomain
 
@@ -263,7 +263,7 @@ class LibSQLObservability(LibSQLDomain, ObservabilityStore):
         where += column_contains(b, '"metadata"', f.metadata)
         for tag in f.tags or ():
             k = b.alias()
-            where.append(f"EXISTS (SELECT 1 FROM json_each(\"tags\") {k} WHERE {k}.type = 'text' AND {k}.atom = {b.p(tag)})")
+            where.append(f"EXISTS (SELECT 1 FROM json_each(\"tags\") {k} WHERE {k}.type = 'text' AND {text_equals(b, f'{k}.atom', tag)})")
         if f.status == "error":
             where.append('"error" IS NOT NULL')
         elif f.status == "running":

@@ -99,6 +99,8 @@ MESSAGES = Table(
     indexes=(
         # (thread_id, createdAt) plus the implicit trailing rowid: pages and include windows are index range scans
         Index("mastra_messages_thread_id_createdat_idx", ("thread_id", "createdAt")),
+        # expired-but-unpruned rows of a thread, subtracted from the maintained count (empty without TTL)
+        Index("mastra_messages_thread_id_expiresat_idx", ("thread_id", EXPIRES), where=f'{quote(EXPIRES)} IS NOT NULL'),
         _expiry_index("mastra_messages"),
     ),
 )
@@ -189,6 +191,41 @@ TRACES = Table(
              _expiry_index("mastra_traces")),
 )
 
+#: Messages per thread, maintained by triggers on mastra_messages (so writers that do not know about it,
+#: like the reference implementation on a shared file, keep it right too). It makes a page's total
+#: O(1) instead of a count over the whole thread.
+COUNTS = "mastra_message_counts"
+_COUNT_TRIGGERS = {
+    "mastra_messages_count_insert": (
+        "AFTER INSERT ON mastra_messages BEGIN "
+        f"INSERT INTO {COUNTS} (thread_id, n) VALUES (NEW.thread_id, 1) ON CONFLICT(thread_id) DO UPDATE SET n = n + 1; END"
+    ),
+    "mastra_messages_count_delete": (
+        f"AFTER DELETE ON mastra_messages BEGIN UPDATE {COUNTS} SET n = n - 1 WHERE thread_id = OLD.thread_id; END"
+    ),
+    "mastra_messages_count_move": (
+        "AFTER UPDATE OF thread_id ON mastra_messages WHEN OLD.thread_id IS NOT NEW.thread_id BEGIN "
+        f"UPDATE {COUNTS} SET n = n - 1 WHERE thread_id = OLD.thread_id; "
+        f"INSERT INTO {COUNTS} (thread_id, n) VALUES (NEW.thread_id, 1) ON CONFLICT(thread_id) DO UPDATE SET n = n + 1; END"
+    ),
+}
+
+
+def _ensure_counts(db: Database) -> None:
+    """Create the count table and its triggers if any piece is missing, rebuilding the counts from the rows."""
+    have = {r[0] for r in db.all("SELECT name FROM sqlite_master WHERE type IN ('trigger', 'table') AND name IN (?, ?, ?, ?)",
+                                 (COUNTS, *_COUNT_TRIGGERS))}
+    if have == {COUNTS, *_COUNT_TRIGGERS}:
+        return
+    db.execute(f"CREATE TABLE IF NOT EXISTS {COUNTS} (thread_id TEXT NOT NULL PRIMARY KEY, n INTEGER NOT NULL)")
+    for name in _COUNT_TRIGGERS:
+        db.execute(f"DROP TRIGGER IF EXISTS {quote(name)}")
+    db.execute(f"DELETE FROM {COUNTS}")
+    db.execute(f"INSERT INTO {COUNTS} (thread_id, n) SELECT thread_id, count(*) FROM mastra_messages GROUP BY thread_id")
+    for name, body in _COUNT_TRIGGERS.items():
+        db.execute(f"CREATE TRIGGER {quote(name)} {body}")
+
+
 DOMAIN_TABLES: dict[str, tuple[Table, ...]] = {
     "memory": (THREADS, MESSAGES, RESOURCES),
     "workflows": (WORKFLOWS,),
@@ -216,6 +253,17 @@ def ensure(db: Database, component: str, tables: Sequence[Table]) -> None:
     row = db.one(f"SELECT version FROM {quote(VERSION_TABLE)} WHERE component = ?", (component,))
     if row is not None and int(row[0]) >= SCHEMA_VERSION and _complete(db, tables):
         return
+    _migrate(db, tables)
+    if MESSAGES in tables:
+        _ensure_counts(db)
+    db.execute(
+        f"INSERT INTO {quote(VERSION_TABLE)} (component, version, \"updatedAt\") VALUES (?, ?, ?) "
+        "ON CONFLICT(component) DO UPDATE SET version = excluded.version, \"updatedAt\" = excluded.\"updatedAt\"",
+        (component, SCHEMA_VERSION, iso(utc_now())),
+    )
+
+
+def _migrate(db: Database, tables: Sequence[Table]) -> None:
     for table in tables:
         db.execute(table.create_sql())
         present = {r[0] for r in db.all("SELECT name FROM pragma_table_info(?)", (table.name,))}
@@ -240,11 +288,6 @@ def ensure(db: Database, component: str, tables: Sequence[Table]) -> None:
                         f"{table.name} holds duplicate ({', '.join(idx.columns)}) rows; remove the duplicates, then init again"
                     ) from exc
                 raise
-    db.execute(
-        f"INSERT INTO {quote(VERSION_TABLE)} (component, version, \"updatedAt\") VALUES (?, ?, ?) "
-        "ON CONFLICT(component) DO UPDATE SET version = excluded.version, \"updatedAt\" = excluded.\"updatedAt\"",
-        (component, SCHEMA_VERSION, iso(utc_now())),
-    )
 
 
 def _complete(db: Database, tables: Sequence[Table]) -> bool:
@@ -255,6 +298,10 @@ def _complete(db: Database, tables: Sequence[Table]) -> bool:
                   f"WHERE m.type = 'table' AND m.name IN ({marks})", names)
     have_cols = {(t, c) for t, c in cols}
     idx = {r[0] for r in db.all(f"SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({marks})", names)}
+    if MESSAGES in tables:
+        objects = {r[0] for r in db.all("SELECT name FROM sqlite_master WHERE name IN (?, ?, ?, ?)", (COUNTS, *_COUNT_TRIGGERS))}
+        if len(objects) != 1 + len(_COUNT_TRIGGERS):
+            return False
     for t in tables:
         if any((t.name, c.name) not in have_cols for c in t.columns):
             return False
