@@ -107,3 +107,73 @@ async def test_page_cost_does_not_grow_with_thread_length(recorded, raw, n: int)
         {"id": f"m{n // 2}", "with_previous_messages": 3, "with_next_messages": 3}])
     assert [m.id for m in window.items] == [f"m{i}" for i in range(n // 2 - 3, n // 2 + 4)]
     assert rec.trips == [["EVALSHA"], ["EVALSHA"]]
+
+
+async def test_no_operation_of_any_domain_scans(recorded) -> None:
+    """Every public operation of every domain, with a TTL active (purges run too): never SCAN or KEYS."""
+    store, rec = recorded
+    t0 = utc_now() - timedelta(hours=1)
+    mem, wf, sc, obs, ag, ev, tr = (store.memory, store.workflows, store.scores, store.observability, store.agents,
+                                    store.evals, store.traces)
+    from mastra_core.retention import Retention
+
+    ttl = Retention.parse({e: {"default_ttl_seconds": 60} for e in ("thread", "message", "resource", "workflow_snapshot",
+                                                                      "score", "span", "eval", "trace")})
+    for name in store.domains:
+        store.get_store(name).retention = ttl
+    rec.reset()
+    await mem.save_thread(thread=Thread(id="t", resource_id="r", metadata={"a": 1}, created_at=t0, updated_at=t0))
+    await mem.save_messages(messages=_msgs("t", 20, t0))
+    await mem.get_thread_by_id(thread_id="t")
+    await mem.update_thread(id="t", title="x", metadata={"b": 2})
+    await mem.list_threads(filter={"resource_id": "r", "metadata": {"a": 1}})
+    await mem.list_threads(order_by={"field": "updated_at", "direction": "ASC"})
+    await mem.list_messages(thread_id=["t", "u"], resource_id="r", include=[{"id": "m3", "with_previous_messages": 2}],
+                            filter={"date_range": {"start": t0, "end_exclusive": True, "end": t0 + timedelta(seconds=1)}})
+    await mem.list_messages_by_id(message_ids=["m1", "m2"])
+    await mem.update_messages(messages=[{"id": "m1", "thread_id": "t2"}])
+    await mem.delete_messages(message_ids=["m2"])
+    await mem.clone_thread(source_thread_id="t", new_thread_id="t-clone")
+    await mem.update_resource(resource_id="r", working_memory="wm")
+    await mem.get_resource_by_id(resource_id="r")
+    await mem.delete_thread(thread_id="t")
+    await wf.persist_workflow_snapshot(workflow_name="w", run_id="1", resource_id="r", snapshot={"status": "running"})
+    await wf.update_workflow_results(workflow_name="w", run_id="1", step_id="s", result=1)
+    await wf.update_workflow_state(workflow_name="w", run_id="1", opts={"status": "success"})
+    await wf.list_workflow_runs(workflow_name="w", resource_id="r", status="success", from_date=t0)
+    await wf.get_workflow_run_by_id(run_id="1")
+    await wf.load_workflow_snapshot(workflow_name="w", run_id="1")
+    await wf.delete_workflow_run_by_id(workflow_name="w", run_id="1")
+    saved = await sc.save_score(score={"scorerId": "s", "entityId": "e", "runId": "1", "score": 1, "scorer": {}, "entity": {},
+                                       "source": "LIVE", "entityType": "AGENT", "traceId": "tr", "spanId": "sp"})
+    await sc.get_score_by_id(id=saved.id)
+    await sc.list_scores_by_scorer_id(scorer_id="s", entity_id="e", entity_type="AGENT", source="LIVE")
+    await sc.list_scores_by_run_id(run_id="1")
+    await sc.list_scores_by_entity_id(entity_id="e", entity_type="AGENT")
+    await sc.list_scores_by_span(trace_id="tr", span_id="sp")
+    await obs.create_span(span={"traceId": "tr", "spanId": "root", "name": "n", "spanType": "agent_run", "startedAt": t0})
+    await obs.batch_create_spans(records=[{"traceId": "tr", "spanId": "c", "parentSpanId": "root", "name": "n",
+                                           "spanType": "tool_call", "startedAt": t0}])
+    await obs.update_span(trace_id="tr", span_id="c", updates={"error": {"message": "boom"}})
+    await obs.get_span(trace_id="tr", span_id="c")
+    await obs.get_root_span(trace_id="tr")
+    await obs.get_trace(trace_id="tr")
+    await obs.list_traces(filters={"has_child_error": True}, order_by={"field": "ended_at", "direction": "ASC"})
+    await obs.batch_delete_traces(trace_ids=["tr"])
+    await ag.create_agent(agent={"id": "a", "name": "A", "instructions": "i", "model": {}})
+    await ag.update_agent(id="a", name="B")
+    await ag.get_agent_by_id(id="a")
+    await ag.list_agents(order_by={"field": "updated_at", "direction": "ASC"})
+    await ag.delete_agent(id="a")
+    await ev.save_evals(evals=[{"run_id": "1", "agent_name": "A", "metric_name": "m", "input": "i", "output": "o",
+                                "result": {"score": 1}, "test_info": {"t": 1}}])
+    await ev.list_evals(agent_name="A", type="test")
+    await tr.save_traces(traces=[{"id": "x", "traceId": "tr", "name": "span", "scope": "s", "kind": 1, "startTime": 1,
+                                  "endTime": 2, "attributes": {"k": "v"}}])
+    await tr.list_traces(name="sp", scope="s", attributes={"k": "v"})
+    await tr.list_traces()
+    await store.prune()
+    used = set(rec.commands)
+    assert not FORBIDDEN & used, sorted(used)
+    # HELLO / CLIENT SETINFO: redis-py's handshake on a new connection
+    assert used <= {"EVALSHA", "HMGET", "EXISTS", "SCRIPT", "EVAL", "HELLO", "CLIENT"}, sorted(used)
