@@ -94,3 +94,36 @@ async def test_delete_messages_without_a_thread_row(memory) -> None:
     await memory.delete_messages(message_ids=[msg.id])
     assert (await memory.list_messages(thread_id=thread_id)).total == 0
     assert await memory.get_thread_by_id(thread_id=thread_id) is None
+
+
+async def test_pages_after_a_delete_close_the_gap(memory) -> None:
+    thread, msgs = await _setup(memory, 6)
+    await memory.delete_messages(message_ids=[msgs[2].id])
+    first = await memory.list_messages(thread_id=thread.id, per_page=2)
+    second = await memory.list_messages(thread_id=thread.id, per_page=2, page=1)
+    third = await memory.list_messages(thread_id=thread.id, per_page=2, page=2)
+    assert ids(first) + ids(second) + ids(third) == ids(msgs[:2] + msgs[3:])
+    assert (third.total, third.has_more) == (5, False)
+
+
+async def test_delete_after_a_move_bumps_the_thread_it_is_in_now(memory) -> None:
+    a, msgs = await _setup(memory, 1)
+    b = sample_thread()
+    await memory.save_thread(thread=b)
+    await memory.update_messages(messages=[{"id": msgs[0].id, "thread_id": b.id}])
+    before_a = (await memory.get_thread_by_id(thread_id=a.id)).updated_at
+    before_b = (await memory.get_thread_by_id(thread_id=b.id)).updated_at
+    await memory.delete_messages(message_ids=[msgs[0].id])
+    assert (await memory.get_thread_by_id(thread_id=b.id)).updated_at > before_b
+    assert (await memory.get_thread_by_id(thread_id=a.id)).updated_at == before_a
+    assert (await memory.list_messages(thread_id=b.id)).total == 0
+
+
+async def test_delete_thread_after_moving_a_message_out_keeps_the_moved_message(memory) -> None:
+    a, msgs = await _setup(memory, 2)
+    b = sample_thread()
+    await memory.save_thread(thread=b)
+    await memory.update_messages(messages=[{"id": msgs[0].id, "thread_id": b.id}])
+    await memory.delete_thread(thread_id=a.id)
+    assert ids(await memory.list_messages(thread_id=b.id)) == [msgs[0].id]
+    assert await memory.list_messages_by_id(message_ids=[msgs[1].id]) == []

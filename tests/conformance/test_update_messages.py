@@ -163,3 +163,42 @@ async def test_empty_update_list(memory) -> None:
 async def test_id_only_update_returns_the_message_unchanged(memory) -> None:
     thread, [msg] = await _setup(memory)
     assert await memory.update_messages(messages=[{"id": msg.id}]) == [msg]
+
+
+async def test_snake_case_content_keys_are_accepted(memory) -> None:
+    thread, [msg] = await _setup(memory)
+    [updated] = await memory.update_messages(messages=[{"id": msg.id, "content": {
+        "provider_metadata": {"openai": {"itemId": "x"}}, "tool_invocations": [{"toolCallId": "c"}]}}])
+    assert updated.content.provider_metadata == {"openai": {"itemId": "x"}}
+    assert updated.content.tool_invocations == [{"toolCallId": "c"}]
+    assert (await memory.list_messages_by_id(message_ids=[msg.id]))[0] == updated
+
+
+async def test_unknown_content_fields_survive_an_update(memory) -> None:
+    thread = sample_thread()
+    await memory.save_thread(thread=thread)
+    msg = sample_message(thread.id, content=MessageContent(parts=[TextPart(text="t")], extra={"futureField": [1, 2]}))
+    await memory.save_messages(messages=[msg])
+    [updated] = await memory.update_messages(messages=[{"id": msg.id, "content": {"content": "new", "anotherFuture": {"a": 1}}}])
+    assert updated.content.extra == {"futureField": [1, 2], "anotherFuture": {"a": 1}}
+    assert (await memory.list_messages_by_id(message_ids=[msg.id]))[0].content.extra == updated.content.extra
+
+
+async def test_move_then_update_again_in_the_new_thread(memory) -> None:
+    a, msgs = await _setup(memory, 2)
+    b = sample_thread()
+    await memory.save_thread(thread=b)
+    await memory.update_messages(messages=[{"id": msgs[0].id, "thread_id": b.id}])
+    await memory.update_messages(messages=[{"id": msgs[0].id, "role": "assistant"}])
+    [stored] = (await memory.list_messages(thread_id=b.id)).items
+    assert (stored.id, stored.role, stored.thread_id) == (msgs[0].id, "assistant", b.id)
+    assert ids(await memory.list_messages(thread_id=a.id)) == [msgs[1].id]
+
+
+async def test_updates_across_two_threads_in_one_call_bump_both(memory) -> None:
+    a, a_msgs = await _setup(memory, 1)
+    b, b_msgs = await _setup(memory, 1)
+    before = {t.id: (await memory.get_thread_by_id(thread_id=t.id)).updated_at for t in (a, b)}
+    await memory.update_messages(messages=[{"id": a_msgs[0].id, "role": "assistant"}, {"id": b_msgs[0].id, "role": "assistant"}])
+    for t in (a, b):
+        assert (await memory.get_thread_by_id(thread_id=t.id)).updated_at > before[t.id]

@@ -43,14 +43,22 @@ def table_name(namespace: str) -> str:
 async def make_storage(namespace: str, **overrides: Any) -> Storage:
     from mastra_dynamodb import DynamoDBStore, create_table
 
-    ttl = overrides.get("ttl") or {}
-    names = sorted({(r.get("attribute_name") or r.get("attributeName") or "ttl") if isinstance(r, dict) else r.attribute_name
-                    for r in ttl.values()}) or ["ttl"]
+    names = _ttl_attribute_names(overrides.get("ttl"))
     await asyncio.to_thread(create_table, table_name(namespace), client=_client(), ttl_attribute=names[0])
     config: dict[str, Any] = {"id": f"conformance-{namespace}", "table_name": table_name(namespace), "endpoint": endpoint(),
                               "credentials": CREDENTIALS}
     config.update(overrides)
     return DynamoDBStore(**config)
+
+
+def _ttl_attribute_names(ttl: Any) -> list[str]:
+    """The TTL attribute to enable on the table (the first configured name; the store validates the config itself)."""
+    names: set[str] = set()
+    for rule in (ttl.values() if isinstance(ttl, dict) else ()):
+        name = (rule.get("attribute_name") or rule.get("attributeName")) if isinstance(rule, dict) else getattr(rule, "attribute_name", None)
+        if isinstance(name, str) and name:
+            names.add(name)
+    return sorted(names) or ["ttl"]
 
 
 async def cleanup(namespace: str) -> None:
