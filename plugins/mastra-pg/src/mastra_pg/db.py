@@ -1,0 +1,213 @@
+"""The connection layer: one psycopg_pool pool per store, health checks, retries, transactions."""
+
+from __future__ import annotations
+
+import asyncio
+import select
+import weakref
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+import psycopg
+from mastra_core.log import get_logger, redact
+from psycopg import pq
+from psycopg.types.json import set_json_dumps, set_json_loads
+
+from . import jsonsafe
+from .config import PostgresConfig
+
+T = TypeVar("T")
+_log = get_logger("mastra_pg")
+
+
+def conninfo(config: PostgresConfig) -> str:
+    """The libpq connection string for the config (never logged: it may hold a password)."""
+    from psycopg.conninfo import make_conninfo
+
+    kw: dict[str, Any] = dict(config.ssl_options())
+    kw["connect_timeout"] = max(1, int(config.connect_timeout))
+    kw["application_name"] = config.application_name
+    if config.statement_timeout_ms is not None:
+        kw["options"] = f"-c statement_timeout={int(config.statement_timeout_ms)}"
+    if config.connection_string is not None:
+        return make_conninfo(config.connection_string, **kw)
+    kw.update({"host": config.host, "dbname": config.database})
+    if config.port is not None:
+        kw["port"] = config.port
+    if config.user is not None:
+        kw["user"] = config.user
+    if config.password is not None:
+        kw["password"] = config.password
+    return make_conninfo("", **kw)
+
+
+def _connection_lost(exc: BaseException, conn: Any) -> bool:
+    return isinstance(exc, psycopg.OperationalError) and (conn is None or conn.broken or conn.closed)
+
+
+async def _check(conn: Any) -> None:
+    """Pool check: free unless the socket is readable while idle (the server hung up or sent a FATAL)."""
+    try:
+        ready, _, _ = select.select([conn.pgconn.socket], [], [], 0)
+    except (OSError, ValueError, psycopg.OperationalError):
+        ready = [True]
+    if ready:
+        from psycopg_pool import AsyncConnectionPool
+
+        await AsyncConnectionPool.check_connection(conn)
+
+
+class PgDb:
+    """What every domain store of one :class:`~mastra_pg.PostgresStore` shares.
+
+    ``fetch``/``execute`` run one statement on a pooled autocommit connection (one round trip);
+    ``tx`` runs a function inside a transaction; a unit that fails because the connection was lost
+    (server restart, terminated backend) is retried once on a fresh connection when it is idempotent.
+    """
+
+    def __init__(self, config: PostgresConfig) -> None:
+        self.config = config
+        self.schema = config.schema_name
+        self._owns_pool = config.pool is None
+        self._pool: Any = config.pool
+        self._opened = False
+        self._ready = False
+        self._lock: asyncio.Lock | None = None
+        self._configured: weakref.WeakSet[Any] = weakref.WeakSet()
+        if self._owns_pool:
+            from psycopg_pool import AsyncConnectionPool
+
+            kwargs: dict[str, Any] = {"autocommit": True, "prepare_threshold": config.prepare_threshold}
+            self._pool = AsyncConnectionPool(
+                conninfo(config), min_size=config.min_pool_size, max_size=config.max_pool_size,
+                timeout=config.pool_timeout, max_idle=max(config.idle_timeout, 1.0), max_lifetime=config.max_lifetime,
+                kwargs=kwargs, open=False, configure=self._configure_new,
+                check=_check if config.health_check else None, name=f"mastra-pg-{config.schema_name}",
+                reconnect_timeout=max(config.connect_timeout * 6, 60.0),
+            )
+
+    @property
+    def pool(self) -> Any:
+        return self._pool
+
+    @property
+    def owns_pool(self) -> bool:
+        return self._owns_pool
+
+    async def _configure_new(self, conn: Any) -> None:
+        self._setup(conn)
+
+    def _setup(self, conn: Any) -> None:
+        set_json_loads(jsonsafe.loads, conn)
+        set_json_dumps(jsonsafe.dumps, conn)
+        self._configured.add(conn)
+
+    async def open(self) -> None:
+        if self._opened:
+            return
+        if self._owns_pool:
+            try:
+                await self._pool.open(wait=True, timeout=self.config.connect_timeout)
+            except Exception as exc:
+                await self._pool.close()
+                from mastra_core.errors import ErrorCategory, StorageError
+
+                raise StorageError(
+                    f"cannot connect to PostgreSQL: {redact(str(exc))[:300]}", id="MASTRA_STORAGE_PG_CONNECT_FAILED",
+                    category=ErrorCategory.THIRD_PARTY,
+                ) from exc
+        self._opened = True
+
+    async def ensure_ready(self) -> None:
+        """Open the pool and run migrations, once (concurrent callers wait for the same work)."""
+        if self._ready:
+            return
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            if self._ready:
+                return
+            await self.open()
+            from .schema import migrate
+
+            await migrate(self)
+            self._ready = True
+
+    async def close(self) -> None:
+        if self._owns_pool and self._pool is not None:
+            await self._pool.close()
+        self._opened = False
+        self._ready = False
+
+    # ------------------------------------------------------------------ running statements
+
+    async def with_conn(self, fn: Callable[[Any], Awaitable[T]], *, idempotent: bool = True) -> T:
+        """Run ``fn(conn)`` on a pooled connection in autocommit mode; retry once on a lost connection."""
+        attempt = 0
+        while True:
+            conn = None
+            try:
+                async with self._pool.connection() as conn:
+                    if conn not in self._configured:
+                        self._setup(conn)
+                    restore = not conn.autocommit
+                    if restore:
+                        if conn.info.transaction_status != pq.TransactionStatus.IDLE:
+                            await conn.rollback()
+                        await conn.set_autocommit(True)
+                    try:
+                        return await fn(conn)
+                    finally:
+                        if restore and not conn.broken:
+                            await conn.set_autocommit(False)
+            except psycopg.OperationalError as exc:
+                if attempt == 0 and idempotent and _connection_lost(exc, conn):
+                    attempt += 1
+                    _log.warning("postgres connection lost; retrying on a fresh connection", error=redact(str(exc))[:200])
+                    try:
+                        await self._pool.check()
+                    except Exception:  # the pool will keep reconnecting in the background
+                        _log.debug("pool check failed", exc_info=True)
+                    continue
+                raise
+
+    async def tx(self, fn: Callable[[Any], Awaitable[T]], *, idempotent: bool = True) -> T:
+        """Run ``fn(conn)`` inside one transaction (rolled back on any error)."""
+
+        async def go(conn: Any) -> T:
+            async with conn.transaction():
+                return await fn(conn)
+
+        return await self.with_conn(go, idempotent=idempotent)
+
+    async def fetch(self, query: Any, params: Sequence[Any] | dict[str, Any] = (), *, idempotent: bool = True) -> list[Any]:
+        async def go(conn: Any) -> list[Any]:
+            cur = await conn.execute(query, params)
+            return await cur.fetchall() if cur.description else []
+
+        return await self.with_conn(go, idempotent=idempotent)
+
+    async def fetchone(self, query: Any, params: Sequence[Any] | dict[str, Any] = (), *, idempotent: bool = True) -> Any:
+        async def go(conn: Any) -> Any:
+            cur = await conn.execute(query, params)
+            return await cur.fetchone() if cur.description else None
+
+        return await self.with_conn(go, idempotent=idempotent)
+
+    async def execute(self, query: Any, params: Sequence[Any] | dict[str, Any] = (), *, idempotent: bool = True) -> int:
+        async def go(conn: Any) -> int:
+            cur = await conn.execute(query, params)
+            return int(cur.rowcount)
+
+        return await self.with_conn(go, idempotent=idempotent)
+
+    async def pipeline(self, statements: Sequence[tuple[Any, Any]], *, idempotent: bool = True) -> list[list[Any]]:
+        """Several statements in one round trip (pipeline mode); returns each one's rows."""
+
+        async def go(conn: Any) -> list[list[Any]]:
+            async with conn.pipeline() as p:
+                curs = [await conn.execute(q, params) for q, params in statements]
+                await p.sync()
+                return [await c.fetchall() if c.description else [] for c in curs]
+
+        return await self.with_conn(go, idempotent=idempotent)

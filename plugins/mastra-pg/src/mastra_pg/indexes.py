@@ -1,0 +1,282 @@
+"""Custom and default indexes: safe rendering of column lists, creation, listing, description, removal."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import attrs
+from psycopg import errors as pg_errors
+from psycopg import sql
+
+from .config import IDENTIFIER, IndexSpec, check_identifier
+
+if TYPE_CHECKING:
+    from .db import PgDb
+
+_SUFFIX = re.compile(r"^(?P<body>.*?)(?:\s+(?P<dir>ASC|DESC))?(?:\s+NULLS\s+(?P<nulls>FIRST|LAST))?\s*$", re.IGNORECASE | re.DOTALL)
+_TOKEN = re.compile(
+    r"""\s*(?:
+        (?P<str>'(?:[^']|'')*')
+      | (?P<num>\d+(?:\.\d+)?)
+      | (?P<qident>"[^"]+")
+      | (?P<ident>[A-Za-z_][A-Za-z0-9_]*)
+      | (?P<op>->>|->|\#>>|\#>|::|\|\||[(),+*/-]|\[\])
+    )""",
+    re.VERBOSE,
+)
+#: Functions an index expression may call.
+FUNCTIONS = frozenset({
+    "lower", "upper", "coalesce", "date_trunc", "to_tsvector", "jsonb_extract_path_text", "jsonb_extract_path", "btrim",
+    "length", "md5", "left", "right", "abs", "substr", "nullif", "greatest", "least", "jsonb_array_length",
+})
+#: Types an index expression may cast to.
+TYPES = frozenset({
+    "text", "int", "integer", "bigint", "smallint", "numeric", "boolean", "bool", "timestamptz", "timestamp", "date",
+    "jsonb", "json", "float8", "float4", "real", "uuid", "int2", "int4", "int8", "tsvector", "varchar",
+})
+
+
+@attrs.define(frozen=True)
+class ParsedColumn:
+    """One entry of an index column list, rendered safely."""
+
+    expr: sql.Composable
+    is_expression: bool
+    direction: str | None
+    nulls: str | None
+
+
+def parse_column(text: Any) -> ParsedColumn:
+    """Parse ``name [ASC|DESC] [NULLS FIRST|LAST]`` or an expression; raise ValueError for anything unsafe."""
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"index column must be a non-empty string, got {text!r}")
+    m = _SUFFIX.match(text.strip())
+    assert m is not None
+    body = m["body"].strip()
+    direction = m["dir"].upper() if m["dir"] else None
+    nulls = m["nulls"].upper() if m["nulls"] else None
+    if IDENTIFIER.match(body):
+        return ParsedColumn(sql.Identifier(body), False, direction, nulls)
+    if body.startswith('"') and body.endswith('"') and body.count('"') == 2 and len(body) > 2:
+        return ParsedColumn(sql.Identifier(body[1:-1]), False, direction, nulls)
+    return ParsedColumn(_expression(body), True, direction, nulls)
+
+
+def _expression(body: str) -> sql.Composable:
+    parts: list[sql.Composable] = []
+    pos, depth, prev = 0, 0, ""
+    tokens: list[tuple[str, str]] = []
+    while pos < len(body):
+        m = _TOKEN.match(body, pos)
+        if m is None or m.end() == pos:
+            raise ValueError(f"unsupported text in index expression {body!r} at {body[pos:pos + 20]!r}")
+        pos = m.end()
+        kind = m.lastgroup
+        assert kind is not None
+        tokens.append((kind, m[kind]))
+        if not body[pos:].strip():
+            break
+    for i, (kind, value) in enumerate(tokens):
+        nxt = tokens[i + 1][1] if i + 1 < len(tokens) else ""
+        if kind == "str":
+            parts.append(sql.Literal(value[1:-1].replace("''", "'")))
+        elif kind == "num":
+            parts.append(sql.SQL(value))
+        elif kind == "qident":
+            parts.append(sql.Identifier(value[1:-1]))
+        elif kind == "ident":
+            if prev == "::":
+                if value.lower() not in TYPES:
+                    raise ValueError(f"cast to {value!r} is not allowed in an index expression (allowed: {sorted(TYPES)})")
+                parts.append(sql.SQL(value.lower()))
+            elif nxt == "(":
+                if value.lower() not in FUNCTIONS:
+                    raise ValueError(f"function {value!r} is not allowed in an index expression (allowed: {sorted(FUNCTIONS)})")
+                parts.append(sql.SQL(value.lower()))
+            else:
+                parts.append(sql.Identifier(value))
+        else:
+            if value == "(":
+                depth += 1
+            elif value == ")":
+                depth -= 1
+                if depth < 0:
+                    raise ValueError(f"unbalanced parentheses in index expression {body!r}")
+            parts.append(sql.SQL(f" {value} " if value in ("->>", "->", "#>>", "#>", "||", "+", "-", "*", "/") else value))
+        prev = value
+    if depth != 0:
+        raise ValueError(f"unbalanced parentheses in index expression {body!r}")
+    if not parts:
+        raise ValueError("empty index expression")
+    return sql.Composed(parts)
+
+
+def create_statement(spec: IndexSpec, schema: str, *, concurrent: bool) -> sql.Composed:
+    """``CREATE [UNIQUE] INDEX [CONCURRENTLY] IF NOT EXISTS ...`` for ``spec`` on ``schema.table``."""
+    cols: list[sql.Composable] = []
+    for text in spec.columns:
+        col = parse_column(text)
+        piece: list[sql.Composable] = [sql.SQL("({})").format(col.expr) if col.is_expression else col.expr]
+        if spec.opclass:
+            piece.append(sql.SQL(" ") + sql.Identifier(spec.opclass))
+        if col.direction:
+            piece.append(sql.SQL(" " + col.direction))
+        if col.nulls:
+            piece.append(sql.SQL(" NULLS " + col.nulls))
+        cols.append(sql.Composed(piece))
+    stmt = sql.SQL("CREATE {unique}INDEX {conc}IF NOT EXISTS {name} ON {table} USING {method} ({cols})").format(
+        unique=sql.SQL("UNIQUE " if spec.unique else ""),
+        conc=sql.SQL("CONCURRENTLY " if concurrent else ""),
+        name=sql.Identifier(spec.name),
+        table=sql.Identifier(schema, spec.table),
+        method=sql.SQL(spec.method),
+        cols=sql.SQL(", ").join(cols),
+    )
+    if spec.storage:
+        params = [sql.SQL("{} = {}").format(sql.Identifier(k), sql.Literal(_storage_value(v))) for k, v in spec.storage.items()]
+        stmt = stmt + sql.SQL(" WITH ({})").format(sql.SQL(", ").join(params))
+    if spec.tablespace:
+        stmt = stmt + sql.SQL(" TABLESPACE {}").format(sql.Identifier(spec.tablespace))
+    if spec.where:
+        # the caller's own SQL (documented): a partial-index predicate used verbatim
+        stmt = stmt + sql.SQL(" WHERE ") + sql.SQL(spec.where)
+    return stmt
+
+
+def _storage_value(v: Any) -> Any:
+    if isinstance(v, bool):
+        return "on" if v else "off"
+    return v
+
+
+@attrs.define(kw_only=True)
+class IndexInfo:
+    """What ``list_indexes`` returns per index (``describe_index`` fills the statistics too)."""
+
+    name: str
+    table: str
+    columns: list[str]
+    unique: bool
+    method: str
+    valid: bool
+    size: str
+    size_bytes: int
+    definition: str
+    scans: int | None = None
+    tuples_read: int | None = None
+    tuples_fetched: int | None = None
+
+
+_LIST = """
+SELECT ci.relname, ct.relname, ix.indisunique, am.amname, ix.indisvalid,
+       pg_size_pretty(pg_relation_size(ci.oid)), pg_relation_size(ci.oid), pg_get_indexdef(ci.oid),
+       ARRAY(SELECT pg_get_indexdef(ci.oid, k, true) FROM generate_series(1, ix.indnkeyatts) AS k),
+       s.idx_scan, s.idx_tup_read, s.idx_tup_fetch
+FROM pg_index ix
+JOIN pg_class ci ON ci.oid = ix.indexrelid
+JOIN pg_class ct ON ct.oid = ix.indrelid
+JOIN pg_namespace n ON n.oid = ct.relnamespace
+JOIN pg_am am ON am.oid = ci.relam
+LEFT JOIN pg_stat_all_indexes s ON s.indexrelid = ci.oid
+WHERE n.nspname = %s
+"""
+
+
+def _info(row: Any, *, stats: bool) -> IndexInfo:
+    return IndexInfo(
+        name=row[0], table=row[1], unique=row[2], method=row[3], valid=row[4], size=row[5], size_bytes=int(row[6]),
+        definition=row[7], columns=list(row[8]),
+        scans=int(row[9] or 0) if stats else None, tuples_read=int(row[10] or 0) if stats else None,
+        tuples_fetched=int(row[11] or 0) if stats else None,
+    )
+
+
+async def list_indexes(db: PgDb, table: str | None = None) -> list[IndexInfo]:
+    if table is not None:
+        check_identifier(table, "table")
+    query = _LIST + (" AND ct.relname = %s" if table else " AND ct.relname LIKE 'mastra%%'") + " ORDER BY ct.relname, ci.relname"
+    rows = await db.fetch(query, (db.schema, table) if table else (db.schema,))
+    return [_info(r, stats=False) for r in rows]
+
+
+async def describe_index(db: PgDb, name: str) -> IndexInfo | None:
+    check_identifier(name, "index name")
+    rows = await db.fetch(_LIST + " AND ci.relname = %s", (db.schema, name))
+    return _info(rows[0], stats=True) if rows else None
+
+
+async def index_state(conn: Any, schema: str, name: str) -> bool | None:
+    """None: no such index; else whether it is valid."""
+    cur = await conn.execute(
+        "SELECT ix.indisvalid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "JOIN pg_index ix ON ix.indexrelid = c.oid WHERE n.nspname = %s AND c.relname = %s", (schema, name))
+    row = await cur.fetchone()
+    return None if row is None else bool(row[0])
+
+
+async def create_index(conn: Any, spec: IndexSpec, schema: str) -> bool:
+    """Create ``spec`` on ``conn`` unless an index of that name exists; returns whether it created one.
+
+    CONCURRENTLY (when asked) only outside a transaction; inside one, or when the server refuses it,
+    the index is built without. An invalid index left by an interrupted concurrent build is rebuilt.
+    """
+    from psycopg import pq
+
+    state = await index_state(conn, schema, spec.name)
+    if state is True:
+        return False
+    in_tx = conn.info.transaction_status != pq.TransactionStatus.IDLE
+    if state is False:  # an earlier CONCURRENTLY build failed half way
+        await conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(schema, spec.name)))
+    concurrent = spec.concurrent and not in_tx
+    try:
+        await conn.execute(create_statement(spec, schema, concurrent=concurrent))
+    except pg_errors.ActiveSqlTransaction:
+        if not concurrent:
+            raise
+        await conn.execute(create_statement(spec, schema, concurrent=False))
+    return True
+
+
+async def drop_index(db: PgDb, name: str, *, concurrent: bool = True, if_exists: bool = True) -> None:
+    check_identifier(name, "index name")
+    stmt = sql.SQL("DROP INDEX {conc}{ie}{name}").format(
+        conc=sql.SQL("CONCURRENTLY " if concurrent else ""), ie=sql.SQL("IF EXISTS " if if_exists else ""),
+        name=sql.Identifier(db.schema, name))
+
+    async def go(conn: Any) -> None:
+        try:
+            await conn.execute(stmt)
+        except pg_errors.ActiveSqlTransaction:
+            await conn.execute(sql.SQL("DROP INDEX {ie}{name}").format(
+                ie=sql.SQL("IF EXISTS " if if_exists else ""), name=sql.Identifier(db.schema, name)))
+
+    await db.with_conn(go)
+
+
+def default_indexes(schema: str) -> list[IndexSpec]:
+    """The reference's default indexes (names prefixed ``{schema}_`` outside public) plus ours."""
+    prefix = "" if schema == "public" else f"{schema}_"
+
+    def ix(name: str, table: str, cols: list[str], **kw: Any) -> IndexSpec:
+        return IndexSpec(name=(prefix + name)[:63], table=table, columns=tuple(cols), concurrent=False, **kw)
+
+    return [
+        ix("mastra_threads_resourceid_createdat_idx", "mastra_threads", ["resourceId", "createdAt DESC"]),
+        # the reference's (thread_id, createdAt DESC) plus the insertion sequence: serves both directions
+        ix("mastra_messages_thread_id_createdat_idx", "mastra_messages", ["thread_id", "createdAt DESC", "seq DESC"]),
+        ix("mastra_messages_thread_id_expiresat_idx", "mastra_messages", ["thread_id", "expiresAt"],
+           where='"expiresAt" IS NOT NULL'),
+        ix("mastra_scores_trace_id_span_id_created_at_idx", "mastra_scorers", ["traceId", "spanId", "createdAt DESC"]),
+        ix("mastra_ai_spans_traceid_startedat_idx", "mastra_ai_spans", ["traceId", "startedAt DESC"]),
+        ix("mastra_ai_spans_parentspanid_startedat_idx", "mastra_ai_spans", ["parentSpanId", "startedAt DESC"]),
+        ix("mastra_ai_spans_name_idx", "mastra_ai_spans", ["name"]),
+        ix("mastra_ai_spans_spantype_startedat_idx", "mastra_ai_spans", ["spanType", "startedAt DESC"]),
+        ix("mastra_ai_spans_root_spans_idx", "mastra_ai_spans", ["startedAt DESC"], where='"parentSpanId" IS NULL'),
+        ix("mastra_ai_spans_entitytype_entityid_idx", "mastra_ai_spans", ["entityType", "entityId"]),
+        ix("mastra_ai_spans_entitytype_entityname_idx", "mastra_ai_spans", ["entityType", "entityName"]),
+        ix("mastra_ai_spans_orgid_userid_idx", "mastra_ai_spans", ["organizationId", "userId"]),
+        ix("mastra_ai_spans_metadata_gin_idx", "mastra_ai_spans", ["metadata"], method="gin"),
+        ix("mastra_ai_spans_tags_gin_idx", "mastra_ai_spans", ["tags"], method="gin"),
+    ]

@@ -1,0 +1,437 @@
+"""``PgVector``: a :class:`~mastra_core.vector.VectorStore` on pgvector (registry id ``pgvector``).
+
+Layout (the reference's): one table per index, ``{schema}.{index_name}(id SERIAL PRIMARY KEY,
+vector_id TEXT UNIQUE, embedding vector(dim), metadata JSONB DEFAULT '{}')`` with an ANN index
+``{index_name}_vector_idx`` (hnsw by default, or ivfflat, or none). The metric and index options are
+kept in the table's comment. Queries on tables under 1,000 rows are exact (sequential top-k), larger
+ones use the ANN index with iterative scans so filters do not starve the result.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import psycopg
+from mastra_core.errors import ConfigError, StorageError
+from mastra_core.log import get_logger
+from mastra_core.memory.vector_filter import And, Cond, Node, Or
+from mastra_core.vector import IndexStats, Metric, QueryResult, VectorChecks, VectorStore, third_party_error
+from psycopg import errors as pg_errors
+from psycopg import sql
+
+from . import jsonsafe
+from .config import PostgresConfig
+from .db import PgDb
+
+_log = get_logger("mastra_pg.vector")
+TOKEN = "PGVECTOR"
+EXACT_BELOW = 1000
+_OPS = {"cosine": ("vector_cosine_ops", "<=>"), "euclidean": ("vector_l2_ops", "<->"), "dotproduct": ("vector_ip_ops", "<#>")}
+INDEX_TYPES = ("hnsw", "ivfflat", "flat")
+
+
+def _vec(v: Sequence[float]) -> str:
+    return "[" + ",".join(repr(float(x)) for x in v) + "]"
+
+
+class PgVector(VectorStore):
+    """Vectors in PostgreSQL with pgvector.
+
+    ``PgVector(connection_string=...)`` (or ``host``/``port``/... or ``pool=`` a caller-owned pool, e.g.
+    ``store.pool`` of a :class:`~mastra_pg.PostgresStore`), ``schema_name`` (default ``public``), pool
+    sizes and timeouts as for the storage, plus ``ef_search``/``probes`` for ANN queries.
+    """
+
+    vector_id = "pgvector"
+
+    def __init__(self, *, id: str = "pgvector", ef_search: int | None = None, probes: int | None = None,
+                 store: Any = None, **options: Any) -> None:
+        self.id = id
+        if store is not None:
+            options.setdefault("pool", store.pool)
+            options.setdefault("schema_name", store.schema_name)
+        try:
+            self.config = PostgresConfig(**options)
+        except (TypeError, ValueError) as exc:
+            from mastra_core.log import redact
+
+            raise ConfigError(f"invalid pgvector configuration: {redact(str(exc))}", id="MASTRA_VECTOR_PGVECTOR_CONFIG_INVALID") from None
+        self.ef_search = ef_search
+        self.probes = probes
+        self.db = PgDb(self.config)
+        self.schema = self.config.schema_name
+        self._ready = False
+
+    def __repr__(self) -> str:
+        return f"<PgVector id={self.id!r} schema={self.schema!r}>"
+
+    @property
+    def pool(self) -> Any:
+        return self.db.pool
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _t(self, name: str) -> sql.Identifier:
+        return sql.Identifier(self.schema, name)
+
+    async def _ensure(self) -> None:
+        if self._ready:
+            return
+        await self.db.open()
+
+        async def go(conn: Any) -> None:
+            async with conn.transaction():
+                await conn.execute("SELECT pg_advisory_xact_lock(hashtext('mastra_pgvector_setup'))")
+                cur = await conn.execute("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector')")
+                if not (await cur.fetchone())[0]:
+                    await conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+                cur = await conn.execute("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = %s)", (self.schema,))
+                if not (await cur.fetchone())[0]:
+                    await conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema)))
+
+        await self.db.with_conn(go)
+        self._ready = True
+
+    async def _call(self, op: str, fn: Any, c: VectorChecks, index_name: str | None = None) -> Any:
+        try:
+            await self._ensure()
+            return await fn()
+        except StorageError:
+            raise
+        except pg_errors.UndefinedTable:
+            if index_name is None:
+                raise
+            raise c.not_found(index_name) from None
+        except (psycopg.Error, OSError) as exc:
+            raise third_party_error(TOKEN, op, exc) from exc
+
+    async def _info(self, conn: Any, name: str) -> tuple[int, Metric, dict[str, Any]] | None:
+        """(dimension, metric, options) of an index, or None when it does not exist."""
+        cur = await conn.execute(
+            "SELECT a.atttypmod, obj_description(c.oid, 'pg_class') FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid "
+            "AND a.attname = 'embedding' AND NOT a.attisdropped WHERE n.nspname = %s AND c.relname = %s AND c.relkind = 'r'",
+            (self.schema, name))
+        row = await cur.fetchone()
+        if row is None:
+            return None
+        meta: dict[str, Any] = {}
+        if row[1]:
+            try:
+                meta = json.loads(row[1]).get("mastra_vector", {})
+            except (ValueError, AttributeError):
+                meta = {}
+        metric = meta.get("metric")
+        if metric not in _OPS:
+            cur = await conn.execute(
+                "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indrelid = %s::regclass",
+                (self._t(name).as_string(None),))
+            defs = " ".join(r[0] for r in await cur.fetchall())
+            metric = next((m for m, (ops, _) in _OPS.items() if ops in defs), "cosine")
+        return int(row[0]), metric, meta
+
+    # ------------------------------------------------------------------ indexes
+
+    async def create_index(self, *, index_name: str, dimension: int, metric: Metric = "cosine", **options: Any) -> None:
+        """Create the index table (idempotent). Options: ``index_type`` hnsw (default) | ivfflat | flat,
+        ``m``/``ef_construction`` (hnsw), ``lists`` (ivfflat), or the reference's ``index_config``."""
+        c = VectorChecks(TOKEN, "CREATE_INDEX")
+        name = c.index_name(index_name)
+        dim = c.dimension(dimension)
+        m = c.metric(metric)
+        opts = self._index_options(c, options)
+
+        async def go(conn: Any) -> None:
+            async with conn.transaction():
+                await conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"mastra_pgvector:{self.schema}.{name}",))
+                info = await self._info(conn, name)
+                if info is not None:
+                    if info[0] != dim:
+                        raise c.dimension_mismatch(name, info[0], dim)
+                    if info[1] != m:
+                        _log.warning("index exists with another metric", index=name, existing=info[1], requested=m)
+                    return
+                await conn.execute(sql.SQL(
+                    "CREATE TABLE {t} (id SERIAL PRIMARY KEY, vector_id TEXT UNIQUE NOT NULL, embedding vector({dim}) NOT NULL, "
+                    "metadata JSONB NOT NULL DEFAULT '{{}}'::jsonb)").format(t=self._t(name), dim=sql.Literal(dim)))
+                await conn.execute(sql.SQL("COMMENT ON TABLE {t} IS {c}").format(
+                    t=self._t(name), c=sql.Literal(json.dumps({"mastra_vector": {"metric": m, **opts}}))))
+                kind = opts["index_type"]
+                if kind != "flat":
+                    ops = sql.Identifier(_OPS[m][0])
+                    with_: sql.Composable
+                    if kind == "hnsw":
+                        with_ = sql.SQL("WITH (m = {}, ef_construction = {})").format(
+                            sql.Literal(opts["m"]), sql.Literal(opts["ef_construction"]))
+                    else:
+                        with_ = sql.SQL("WITH (lists = {})").format(sql.Literal(opts["lists"]))
+                    await conn.execute(sql.SQL("CREATE INDEX {ix} ON {t} USING {kind} (embedding {ops}) {with_}").format(
+                        ix=sql.Identifier(f"{name}_vector_idx"[:63]), t=self._t(name), kind=sql.SQL(kind), ops=ops, with_=with_))
+
+        await self._call("CREATE_INDEX", lambda: self.db.with_conn(go), c)
+
+    @staticmethod
+    def _index_options(c: VectorChecks, options: Mapping[str, Any]) -> dict[str, Any]:
+        opts = dict(options)
+        config = opts.pop("index_config", None) or opts.pop("indexConfig", None) or {}
+        opts.pop("build_index", None)
+        opts.pop("buildIndex", None)
+        kind = opts.pop("index_type", config.get("type", "hnsw"))
+        hnsw = config.get("hnsw") or {}
+        ivf = config.get("ivf") or {}
+        m = opts.pop("m", hnsw.get("m", 16))
+        efc = opts.pop("ef_construction", hnsw.get("efConstruction", 64))
+        lists = opts.pop("lists", ivf.get("lists", 100))
+        if opts:
+            raise c.fail("INVALID_OPTIONS", f"unknown create_index option(s) {sorted(opts)}")
+        if kind not in INDEX_TYPES:
+            raise c.fail("INVALID_OPTIONS", f"index_type must be one of {INDEX_TYPES}, got {kind!r}")
+        for label, value, low in (("m", m, 2), ("ef_construction", efc, 4), ("lists", lists, 1)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise c.fail("INVALID_OPTIONS", f"{label} must be an integer >= {low}, got {value!r}")
+        return {"index_type": kind, "m": m, "ef_construction": efc, "lists": lists}
+
+    async def list_indexes(self) -> list[str]:
+        """Tables of this schema laid out as vector indexes, sorted."""
+        c = VectorChecks(TOKEN, "LIST_INDEXES")
+
+        async def go() -> list[str]:
+            rows = await self.db.fetch(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s "
+                "AND c.relkind = 'r' AND EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+                "WHERE a.attrelid = c.oid AND a.attname = 'embedding' AND t.typname = 'vector' AND NOT a.attisdropped) "
+                "AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'vector_id') ORDER BY 1",
+                (self.schema,))
+            return [r[0] for r in rows]
+
+        return await self._call("LIST_INDEXES", go, c)  # type: ignore[no-any-return]
+
+    async def describe_index(self, *, index_name: str) -> IndexStats:
+        c = VectorChecks(TOKEN, "DESCRIBE_INDEX")
+        name = c.index_name(index_name)
+
+        async def go(conn: Any) -> IndexStats:
+            info = await self._info(conn, name)
+            if info is None:
+                raise c.not_found(name)
+            cur = await conn.execute(sql.SQL("SELECT count(*) FROM {}").format(self._t(name)))
+            return IndexStats(dimension=info[0], count=int((await cur.fetchone())[0]), metric=info[1])
+
+        return await self._call("DESCRIBE_INDEX", lambda: self.db.with_conn(go), c, name)  # type: ignore[no-any-return]
+
+    async def delete_index(self, *, index_name: str) -> None:
+        c = VectorChecks(TOKEN, "DELETE_INDEX")
+        name = c.index_name(index_name)
+        await self._call("DELETE_INDEX", lambda: self.db.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self._t(name))), c)
+
+    # ------------------------------------------------------------------ data
+
+    async def _dimension_error(self, c: VectorChecks, name: str, got: int) -> StorageError:
+        async def go(conn: Any) -> StorageError:
+            info = await self._info(conn, name)
+            if info is None:
+                return c.not_found(name)
+            return c.dimension_mismatch(name, info[0], got)
+
+        result: StorageError = await self.db.with_conn(go)
+        return result
+
+    async def upsert(self, *, index_name: str, vectors: Sequence[Sequence[float]],
+                     metadata: Sequence[Mapping[str, Any]] | None = None, ids: Sequence[str] | None = None) -> list[str]:
+        """Insert or replace (one statement: all or nothing); returns the ids."""
+        c = VectorChecks(TOKEN, "UPSERT")
+        name = c.index_name(index_name)
+        vs, metas, id_list = c.upsert(name, None, vectors, metadata, ids)
+        lengths = {len(v) for v in vs}
+
+        async def go() -> list[str]:
+            if len(lengths) > 1:
+                raise await self._dimension_error(c, name, max(lengths))
+            if not vs:
+                await self._exists(c, name)
+                return []
+            try:
+                await self.db.execute(sql.SQL(
+                    "INSERT INTO {t} (vector_id, embedding, metadata) SELECT u.i, u.e::vector, u.m::jsonb "
+                    "FROM unnest(%s::text[], %s::text[], %s::text[]) AS u(i, e, m) "
+                    "ON CONFLICT (vector_id) DO UPDATE SET embedding = EXCLUDED.embedding, metadata = EXCLUDED.metadata"
+                ).format(t=self._t(name)), (id_list, [_vec(v) for v in vs], [jsonsafe.dumps(m) for m in metas]))
+            except pg_errors.DataException as exc:
+                if "dimensions" in str(exc):
+                    raise await self._dimension_error(c, name, len(vs[0])) from None
+                raise
+            return id_list
+
+        return await self._call("UPSERT", go, c, name)  # type: ignore[no-any-return]
+
+    async def _exists(self, c: VectorChecks, name: str) -> None:
+        row = await self.db.fetchone("SELECT to_regclass(%s)", (self._t(name).as_string(None),))
+        if row is None or row[0] is None:
+            raise c.not_found(name)
+
+    async def query(self, *, index_name: str, query_vector: Sequence[float], top_k: int = 10,
+                    filter: Mapping[str, Any] | None = None, include_vector: bool = False) -> list[QueryResult]:
+        """The ``top_k`` best matches (exact below 1,000 rows), best first, ties by id."""
+        c = VectorChecks(TOKEN, "QUERY")
+        name = c.index_name(index_name)
+        q = c.vector(query_vector, name, None)
+        k = c.top_k(top_k)
+        node = c.filter(filter)
+
+        async def go(conn: Any) -> list[QueryResult]:
+            info = await self._info(conn, name)
+            if info is None:
+                raise c.not_found(name)
+            dim, metric, meta = info
+            if len(q) != dim:
+                raise c.dimension_mismatch(name, dim, len(q))
+            params: list[Any] = []
+            where = _where(node, params)
+            op = sql.SQL(_OPS[metric][1])
+            cols = sql.SQL("vector_id, metadata, embedding {op} %(q)s::vector{vec}").format(
+                op=op, vec=sql.SQL(", embedding::text") if include_vector else sql.SQL(""))
+            named = {f"p{i}": p for i, p in enumerate(params)}
+            named.update({"q": _vec(q), "k": k, "small": EXACT_BELOW})
+            stmt = sql.SQL(
+                "WITH n AS (SELECT count(*) AS c FROM (SELECT 1 FROM {t} LIMIT %(small)s) x) "
+                "(SELECT {cols} FROM {t} WHERE (SELECT c FROM n) < %(small)s AND {where} "
+                "ORDER BY (embedding {op} %(q)s::vector) + 0, vector_id LIMIT %(k)s) "
+                "UNION ALL (SELECT {cols} FROM {t} WHERE (SELECT c FROM n) >= %(small)s AND {where} "
+                "ORDER BY embedding {op} %(q)s::vector LIMIT %(k)s)"
+            ).format(t=self._t(name), cols=cols, where=sql.SQL(where), op=op)
+            kind = meta.get("index_type", "hnsw")
+            async with conn.pipeline(), conn.transaction():
+                if kind == "hnsw":
+                    await conn.execute(sql.SQL("SET LOCAL hnsw.ef_search = {}").format(
+                        sql.Literal(max(self.ef_search or 40, k))))
+                    await conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+                elif kind == "ivfflat":
+                    await conn.execute(sql.SQL("SET LOCAL ivfflat.probes = {}").format(
+                        sql.Literal(self.probes or max(1, int(math.sqrt(meta.get("lists", 100)))))))
+                    await conn.execute("SET LOCAL ivfflat.iterative_scan = relaxed_order")
+                cur = await conn.execute(stmt, named)
+                rows = await cur.fetchall()
+            hits = []
+            for row in rows:
+                score = _score(metric, float(row[2]) if row[2] is not None else math.nan)
+                vec = [float(x) for x in json.loads(row[3])] if include_vector else None
+                hits.append(QueryResult(id=row[0], score=score, metadata=dict(row[1] or {}), vector=vec))
+            hits.sort(key=lambda h: (-h.score, h.id))
+            return hits[:k]
+
+        return await self._call("QUERY", lambda: self.db.with_conn(go), c, name)  # type: ignore[no-any-return]
+
+    async def update_vector(self, *, index_name: str, id: str, vector: Sequence[float] | None = None,
+                            metadata: Mapping[str, Any] | None = None) -> None:
+        """Replace the vector and/or the metadata of one id."""
+        c = VectorChecks(TOKEN, "UPDATE_VECTOR")
+        name = c.index_name(index_name)
+        if vector is None and metadata is None:
+            raise c.fail("INVALID_ARGS", "give a vector, metadata or both")
+        v = c.vector(vector, name, None) if vector is not None else None
+        m = c.metadata(metadata) if metadata is not None else None
+
+        async def go() -> None:
+            sets = []
+            params: list[Any] = []
+            if v is not None:
+                sets.append(sql.SQL("embedding = %s::vector"))
+                params.append(_vec(v))
+            if m is not None:
+                sets.append(sql.SQL("metadata = %s::jsonb"))
+                params.append(jsonsafe.dumps(m))
+            try:
+                count = await self.db.execute(sql.SQL("UPDATE {t} SET {sets} WHERE vector_id = %s").format(
+                    t=self._t(name), sets=sql.SQL(", ").join(sets)), [*params, id])
+            except pg_errors.DataException as exc:
+                if v is not None and "dimensions" in str(exc):
+                    raise await self._dimension_error(c, name, len(v)) from None
+                raise
+            if count == 0:
+                raise c.vector_not_found(name, id)
+
+        await self._call("UPDATE_VECTOR", go, c, name)
+
+    async def delete_vectors(self, *, index_name: str, ids: Sequence[str] | None = None,
+                             filter: Mapping[str, Any] | None = None) -> None:
+        """Delete by ids (unknown ignored) or by a non-empty filter."""
+        c = VectorChecks(TOKEN, "DELETE_VECTORS")
+        name = c.index_name(index_name)
+        id_list, node = c.delete_target(ids, filter)
+
+        async def go() -> None:
+            if id_list is not None:
+                if not id_list:
+                    await self._exists(c, name)
+                    return
+                await self.db.execute(sql.SQL("DELETE FROM {t} WHERE vector_id = ANY(%s::text[])").format(t=self._t(name)),
+                                      (id_list,))
+                return
+            params: list[Any] = []
+            where = _where(node, params)
+            await self.db.execute(sql.SQL("DELETE FROM {t} WHERE {w}").format(t=self._t(name), w=sql.SQL(where)),
+                                  {f"p{i}": p for i, p in enumerate(params)})
+
+        await self._call("DELETE_VECTORS", go, c, name)
+
+    async def close(self) -> None:
+        """Close the pool if this store created it."""
+        await self.db.close()
+        self._ready = False
+
+
+def _score(metric: str, distance: float) -> float:
+    if math.isnan(distance):
+        return 0.0
+    if metric == "cosine":
+        return 1.0 - distance
+    if metric == "euclidean":
+        return 1.0 / (1.0 + distance)
+    return -distance
+
+
+# ---------------------------------------------------------------------- filters -> SQL
+
+
+def _where(node: Node | None, params: list[Any]) -> str:
+    """SQL for a parsed filter; every value (field names included) is a bound parameter."""
+    if node is None:
+        return "TRUE"
+    if isinstance(node, And):
+        return "(" + " AND ".join(_where(n, params) for n in node.items) + ")"
+    if isinstance(node, Or):
+        return "(" + " OR ".join(_where(n, params) for n in node.items) + ")"
+    return _cond(node, params)
+
+
+def _p(params: list[Any], value: Any) -> str:
+    params.append(value)
+    return f"%(p{len(params) - 1})s"
+
+
+def _eq(field: str, value: Any, params: list[Any]) -> str:
+    if value is None:
+        return f"(NOT (metadata ? {_p(params, field)}) OR metadata -> {_p(params, field)} = 'null'::jsonb)"
+    return f"COALESCE(metadata -> {_p(params, field)} = {_p(params, jsonsafe.dumps(value))}::jsonb, FALSE)"
+
+
+def _cond(c: Cond, params: list[Any]) -> str:
+    f = jsonsafe.esc_str(c.field)
+    if c.op == "exists":
+        return ("" if c.value else "NOT ") + f"(metadata ? {_p(params, f)})"
+    if c.op == "eq":
+        return _eq(f, c.value, params)
+    if c.op == "ne":
+        return f"NOT {_eq(f, c.value, params)}"
+    if c.op in ("in", "nin"):
+        inner = "(" + " OR ".join(_eq(f, v, params) for v in c.value) + ")" if c.value else "FALSE"
+        return inner if c.op == "in" else f"NOT {inner}"
+    sym = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[c.op]
+    if isinstance(c.value, str):
+        return (f"(jsonb_typeof(metadata -> {_p(params, f)}) = 'string' AND "
+                f'(metadata ->> {_p(params, f)}) COLLATE "C" {sym} {_p(params, jsonsafe.esc_str(c.value))} COLLATE "C")')
+    return (f"(jsonb_typeof(metadata -> {_p(params, f)}) = 'number' AND "
+            f"metadata -> {_p(params, f)} {sym} {_p(params, jsonsafe.dumps(c.value))}::jsonb)")
