@@ -1,6 +1,6 @@
-"""Core's vector-store registration: the in-memory vector store under id ``inmemory``.
+"""Core's memory registrations: vector store ``inmemory`` and embedder ``hash``.
 
-Registered by ``registry.plugin_manager()`` next to the in-memory backend plugin.
+``registry.plugin_manager()`` registers this module next to the in-memory backend plugin.
 """
 
 from __future__ import annotations
@@ -12,9 +12,19 @@ from ..hookspecs import Register, hookimpl
 
 @hookimpl
 def mastra_register_vector_stores(register: Register) -> None:
-    def factory(**config: Any) -> Any:
+    def inmemory(**config: Any) -> Any:
         from .inmemory_vector import InMemoryVector
 
         return InMemoryVector(**config)
 
-    register("inmemory", factory)
+    register("inmemory", inmemory)
+
+
+@hookimpl
+def mastra_register_embedders(register: Register) -> None:
+    def hashing(**config: Any) -> Any:
+        from .embedding import HashEmbedder
+
+        return HashEmbedder(**config)
+
+    register("hash", hashing)
