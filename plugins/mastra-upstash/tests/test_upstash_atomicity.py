@@ -107,3 +107,36 @@ async def test_concurrent_saves_and_bumps_keep_the_thread_consistent(make_store,
     assert page.total == 50 and len({m.id for m in page.items}) == 50
     score = await raw.zscore(f"{store.prefix}threads:updated", (await raw.zrange(f"{store.prefix}threads:updated", 0, 0))[0])
     assert score == epoch_ms(thread.updated_at)  # the updated_at index moved with every bump
+
+
+async def test_a_connection_the_server_closed_is_replaced_transparently(make_store, raw) -> None:
+    """No health-check PINGs: a connection closed while idle (Upstash closes idle ones) fails once and is retried."""
+    store = await make_store()
+    t0 = utc_now()
+    await store.memory.save_thread(thread=Thread(id="t", resource_id="r", created_at=t0, updated_at=t0))
+    conn_id = await store.conn.client.client_id()
+    assert await raw.client_kill_filter(_id=conn_id) == 1
+    assert (await store.memory.get_thread_by_id(thread_id="t")).id == "t"
+    await store.memory.save_messages(messages=_msgs("t", 3, t0))
+    assert (await store.memory.list_messages(thread_id="t")).total == 3
+
+
+async def test_a_retried_compare_and_set_whose_reply_was_lost_applies_once(proxy, make_store) -> None:
+    """redis-py retries a script whose reply was lost; the write token makes the retry a no-op answered OK."""
+    proxy.reconnect = True
+    proxy.match = b"EVALSHA"  # lose the reply of the write script, not of the read before it
+    store = await make_store(url=proxy.url)
+    await store.memory.update_resource(resource_id="r", working_memory="a")
+
+    def append(old):
+        import attrs
+
+        return attrs.evolve(old, working_memory=f"{old.working_memory}+b")
+
+    proxy.mode = "drop-reply"
+    await store.memory.modify_resource(resource_id="r", change=append)
+    assert proxy.mode == "pass"  # the reply was dropped and the connection cut
+    assert (await store.memory.get_resource_by_id(resource_id="r")).working_memory == "a+b"
+    proxy.mode = "drop-reply"
+    created = await store.agents.create_agent(agent={"id": "ag", "name": "A", "instructions": "i", "model": {}})
+    assert (await store.agents.get_agent_by_id(id="ag")).name == created.name == "A"

@@ -83,6 +83,10 @@ class CuttingProxy:
         self.cut = False
         self.server: asyncio.AbstractServer | None = None
         self.forwarded_requests = 0
+        #: after a cut, accept new connections again (to let a client's retry through)
+        self.reconnect = False
+        #: "drop-reply" waits for a request containing these bytes (any request when empty)
+        self.match = b""
 
     @property
     def url(self) -> str:
@@ -105,7 +109,10 @@ class CuttingProxy:
         sr, sw = await asyncio.open_connection(self.host, self.port)
 
         def close_all() -> None:
-            self.cut = True
+            if self.mode in ("cut-request", "dropping"):
+                self.cut = not self.reconnect
+                if self.reconnect:
+                    self.mode = "pass"
             cw.close()
             sw.close()
 
@@ -117,7 +124,7 @@ class CuttingProxy:
                         await sw.drain()
                         close_all()
                         return
-                    if self.mode == "drop-reply":
+                    if self.mode == "drop-reply" and self.match in data:
                         self.mode = "dropping"  # before writing: the reply may come back at once
                     sw.write(data)
                     await sw.drain()

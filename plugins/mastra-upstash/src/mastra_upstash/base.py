@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -155,8 +156,14 @@ class RedisDomain:
         return spec
 
     async def upsert(self, entity: str, recs: Sequence[Rec], *, bump: Sequence[str] = (), purge: Sequence[str] = ()) -> list[Any]:
-        """One atomic script call; returns ['OK', c, s, v, ...], ['CONFLICT', i] or ['EXISTS', i]."""
+        """One atomic script call; returns ['OK', c, s, v, ...], ['CONFLICT', i] or ['EXISTS', i].
+
+        Compare-and-set and insert-only writes carry a fresh write token, so redis-py's retry of a call
+        whose reply was lost is answered OK instead of being applied twice (or reported as a conflict).
+        """
         spec: dict[str, Any] = {"seq": self.keys.seq, "recs": [self._rec_spec(r, entity) for r in recs]}
+        if any(r.expect is not None or r.insert_only for r in recs):
+            spec["wt"] = uuid.uuid4().hex
         if bump:
             spec["bump"] = list(dict.fromkeys(bump))
         if purge:

@@ -76,22 +76,39 @@ end
 #: Upsert records (all checks first, then all writes), then bump ``updated_at`` of ``S.bump`` thread keys.
 #: spec: {now, seq, purge?, recs: [{k, id, f: {field: value}, ix: [[zset, score field]], rm?, ev?, nx?, ex?, xz?}], bump?}
 #: ``rm``: optional fields this write leaves out (deleted from an existing hash); ``ev``: expected version;
-#: ``nx``: insert only.
+#: ``nx``: insert only; ``S.wt``: a write token stored on every record, so that a client retry of a compare-and-set
+#: or insert-only script whose reply was lost is recognised (the records carry its token) and answered OK, not applied twice.
 #: returns ['OK', c1, s1, v1, c2, ...] | ['CONFLICT', i] | ['EXISTS', i]
 UPSERT = PRELUDE + r"""
 local olds = {}
 local fresh = 0
+local replay = false
 for i, r in ipairs(S.recs) do
-  local o = redis.call('HMGET', r.k, 's', 'c', 'ix', 'xz', 'xm', 'v', 'x')
+  local o = redis.call('HMGET', r.k, 's', 'c', 'ix', 'xz', 'xm', 'v', 'x', 'wt')
   local live = (o[1] and alive(o[7])) and true or false
   olds[i] = {o, live}
   if not live then fresh = fresh + 1 end
+  local refused = nil
   if r.ev then
     local cur = '0'
     if live then cur = o[6] or '0' end
-    if cur ~= r.ev then return {'CONFLICT', i} end
+    if cur ~= r.ev then refused = 'CONFLICT' end
   end
-  if r.nx and live then return {'EXISTS', i} end
+  if r.nx and live then refused = 'EXISTS' end
+  if refused then
+    -- the same write token: this is a client retry of a script that already ran (its reply was lost)
+    if S.wt and live and o[8] == S.wt then replay = true else return {refused, i} end
+  end
+end
+if replay then
+  local out = {'OK'}
+  for i, _ in ipairs(S.recs) do
+    local o = olds[i][1]
+    out[#out + 1] = o[2] or ''
+    out[#out + 1] = o[1]
+    out[#out + 1] = o[6]
+  end
+  return out
 end
 -- one INCRBY allocates the sequence numbers of every new record, in the order given
 local nextseq = 0
@@ -134,6 +151,7 @@ for i, r in ipairs(S.recs) do
   f.s = s
   f.v = tostring(v)
   f.ix = cjson.encode(ix)
+  if S.wt then f.wt = S.wt end
   if r.ex then
     local xm = cjson.encode({r.k, s, ix})
     redis.call('ZADD', r.xz, r.ex, xm)

@@ -47,6 +47,7 @@ class UpstashConfig:
     prefix: str = "mastra:"
     max_connections: int = 50
     socket_timeout: float | None = 30.0
+    retries: int = 3
 
     def __attrs_post_init__(self) -> None:
         if (self.url is None) == (self.client is None):
@@ -59,6 +60,8 @@ class UpstashConfig:
             raise ValueError("an Upstash https:// URL needs the token")
         if not isinstance(self.prefix, str):
             raise ValueError("prefix must be a string")
+        if isinstance(self.retries, bool) or not isinstance(self.retries, int) or self.retries < 0:
+            raise ValueError("retries must be an integer >= 0")
         if isinstance(self.max_connections, bool) or not isinstance(self.max_connections, int) or self.max_connections < 1:
             raise ValueError("max_connections must be a positive integer")
 
@@ -123,12 +126,15 @@ class UpstashStore(BackendStorage):
         client = self.config.client
         if client is None:
             redis = import_optional("redis.asyncio", "redis")
+            from redis.asyncio.retry import Retry
+            from redis.backoff import EqualJitterBackoff
             try:
                 # a blocking pool: more concurrent operations than connections wait for one instead of failing
                 pool = redis.BlockingConnectionPool.from_url(
                     self.config.redis_url(), decode_responses=True, max_connections=self.config.max_connections,
                     timeout=self.config.socket_timeout, socket_timeout=self.config.socket_timeout,
-                    socket_connect_timeout=self.config.socket_timeout, health_check_interval=30,
+                    socket_connect_timeout=self.config.socket_timeout,
+                    retry=Retry(EqualJitterBackoff(cap=1.0, base=0.05), self.config.retries),
                 )
             except ValueError as exc:
                 raise ConfigError(f"invalid upstash url: {type(exc).__name__}", id="MASTRA_STORAGE_UPSTASH_CONFIG_INVALID") from None
