@@ -155,7 +155,11 @@ def _av_size(av: Mapping[str, Any]) -> int:
 def encode_body(data: Mapping[str, Any]) -> dict[str, Any]:
     """The record's wire dict as JSON text (``data``), or zlib-compressed JSON (``dataz``) when large."""
     text = json_dumps(data)
-    raw = text.encode()
+    try:
+        raw = text.encode()
+    except UnicodeEncodeError:  # lone surrogates: DynamoDB strings must be valid UTF-8, JSON escapes keep them
+        text = json.dumps(data, ensure_ascii=True, separators=(",", ":"))
+        raw = text.encode()
     if len(raw) > COMPRESS_ABOVE:
         return {"dataz": zlib.compress(raw, 6)}
     return {"data": text}

@@ -295,7 +295,7 @@ def check_size(item: Mapping[str, Any], values: Mapping[str, Any]) -> None:
         op = current_op.get()
         raise ItemTooLargeError(
             f"{values.get('entity', 'item')} {values.get('id') or values.get('pk')!r} is {size} bytes in DynamoDB form, over the "
-            f"{ITEM_LIMIT}-byte item limit (after compression); nothing was written. Store large payloads elsewhere "
+            f"DynamoDB item limit of 400 KB ({ITEM_LIMIT} bytes, after compression); nothing was written. Store large payloads elsewhere "
             "(e.g. S3) and keep a reference in the message.",
             id=error_id("DYNAMODB", op, "ITEM_TOO_LARGE"), category=ErrorCategory.USER,
             details={"entity": values.get("entity"), "size": size, "limit": ITEM_LIMIT},

@@ -35,9 +35,9 @@ from .codec import (
     encode_body,
     from_ms,
     is_live,
+    ms_order,
     next_seq,
     now_ms,
-    ms_order,
     shard,
 )
 from .dynamo import TRANSACTION_LIMIT, Cancelled, backoff
