@@ -63,7 +63,8 @@ class Conn:
         self.client = client
         self.scripts = {
             name: client.register_script(src)
-            for name, src in (("upsert", lua.UPSERT), ("delete", lua.DELETE), ("page", lua.PAGE), ("messages", lua.MESSAGES))
+            for name, src in (("upsert", lua.UPSERT), ("delete", lua.DELETE), ("page", lua.PAGE), ("messages", lua.MESSAGES),
+                              ("threads_by_metadata", lua.THREADS_BY_METADATA))
         }
 
     async def run(self, name: str, spec: dict[str, Any]) -> Any:

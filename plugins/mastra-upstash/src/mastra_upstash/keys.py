@@ -87,6 +87,11 @@ class Keys:
     def resource_threads(self, resource_id: str, field: str) -> str:
         return f"{self.p}resource:{esc(resource_id)}:threads:{field}"
 
+    def threads_meta(self, key: str, value_hash: str, resource_id: str | None = None) -> str:
+        """Threads whose metadata[key] deep-equals the value with this hash (all threads, or one resource's)."""
+        scope = f"{self.p}threads" if resource_id is None else f"{self.p}resource:{esc(resource_id)}:threads"
+        return f"{scope}:meta:{esc(key)}:{value_hash}"
+
     def message(self, message_id: str) -> str:
         return self.message_rk + esc(message_id)
 

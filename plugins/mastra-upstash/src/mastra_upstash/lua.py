@@ -322,3 +322,45 @@ for _, m in ipairs(order) do
 end
 return out
 """
+
+#: list_threads with a metadata filter: intersect the per-(key, value) indexes, starting from the smallest,
+#: order the matches by the scope's order index, and return one page. O(matches of the rarest pair).
+#: spec: {now, purge?, order, mz: [meta zsets], rk, rev, off, lim, hf}
+#: returns [total, member1, hf values..., ...]
+THREADS_BY_METADATA = PRELUDE + r"""
+local best, bestn = nil, -1
+for _, z in ipairs(S.mz) do
+  local n = redis.call('ZCARD', z)
+  if bestn < 0 or n < bestn then best, bestn = z, n end
+end
+local cand = {}
+if bestn > 0 then
+  for _, m in ipairs(redis.call('ZRANGE', best, 0, -1)) do
+    local ok = true
+    for _, z in ipairs(S.mz) do
+      if z ~= best and not redis.call('ZSCORE', z, m) then ok = false; break end
+    end
+    if ok then
+      local sc = redis.call('ZSCORE', S.order, m)
+      if sc then cand[#cand + 1] = {tonumber(sc), m} end
+    end
+  end
+end
+if S.rev == 1 then
+  table.sort(cand, function(a, b) if a[1] ~= b[1] then return a[1] > b[1] end return a[2] > b[2] end)
+else
+  table.sort(cand, function(a, b) if a[1] ~= b[1] then return a[1] < b[1] end return a[2] < b[2] end)
+end
+local out = {#cand}
+local last = #cand
+if S.lim >= 0 and S.off + S.lim < last then last = S.off + S.lim end
+for i = S.off + 1, last do
+  local m = cand[i][2]
+  local vals = redis.call('HMGET', S.rk .. string.sub(m, 17), unpack(S.hf))
+  if vals[1] then
+    out[#out + 1] = m
+    for _, v in ipairs(vals) do out[#out + 1] = v end
+  end
+end
+return out
+"""

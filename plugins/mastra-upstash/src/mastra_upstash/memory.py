@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import json
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +14,7 @@ from mastra_core.clock import utc_now
 from mastra_core.domains.matching import in_date_range, metadata_matches
 from mastra_core.domains.memory import CloneResult, MemoryStore, plan_clone
 from mastra_core.errors import ValidationError, error_id
-from mastra_core.pagination import Page, has_more, paginate
+from mastra_core.pagination import Page, has_more
 from mastra_core.records.queries import CloneRequest, MessageQuery, ThreadQuery
 
 from .base import Rec, RedisDomain, Row, limit_of, ms, offset_of, page_of
@@ -29,12 +31,15 @@ class UpstashMemory(RedisDomain, MemoryStore):
 
     def _thread_rec(self, thread: r.Thread, expect: str | None = None) -> Rec:
         k = self.keys
+        ix = [(k.threads("created"), "c"), (k.threads("updated"), "u"),
+              (k.resource_threads(thread.resource_id, "created"), "c"), (k.resource_threads(thread.resource_id, "updated"), "u")]
+        for key, value in (thread.metadata or {}).items():  # one (key, value) index per top-level metadata key
+            h = value_hash(value)
+            ix += [(k.threads_meta(key, h), "c"), (k.threads_meta(key, h, thread.resource_id), "c")]
         return Rec(
             key=k.thread(thread.id), id=esc(thread.id),
             fields={"j": self.encode(thread), "c": ms(thread.created_at), "u": ms(thread.updated_at), "r": thread.resource_id},
-            ix=[(k.threads("created"), "c"), (k.threads("updated"), "u"),
-                (k.resource_threads(thread.resource_id, "created"), "c"), (k.resource_threads(thread.resource_id, "updated"), "u")],
-            expires_at=self.expires_at("thread"), expect=expect,
+            ix=ix, expires_at=self.expires_at("thread"), expect=expect,
         )
 
     async def _get_thread(self, thread_id: str) -> r.Thread | None:
@@ -69,11 +74,14 @@ class UpstashMemory(RedisDomain, MemoryStore):
         rev = q.direction == "DESC"
         purge = self.purge_keys("thread")
         if q.metadata:
-            # no metadata index: read every thread of the scope (one script call), filter here, slice
-            _, rows = await self.page(z=z, rk=self.keys.thread_rk, fields=THREAD_FIELDS, rev=rev, purge=purge)
+            # intersect the (key, value) indexes inside Redis; the hash is re-checked here (a collision is never returned)
+            spec = {"purge": purge, "order": z, "rk": self.keys.thread_rk, "rev": 1 if rev else 0, "hf": [*THREAD_FIELDS, "x"],
+                    "off": offset_of(q.page, q.per_page), "lim": -1 if q.per_page is False else q.per_page,
+                    "mz": [self.keys.threads_meta(key, value_hash(v), q.resource_id) for key, v in q.metadata.items()]}
+            out = await self.conn.run("threads_by_metadata", spec)
+            rows = self._rows(out[1:], [*THREAD_FIELDS, "x"])
             threads = [t for t in (self.decode(r.Thread, row.values) for row in rows) if metadata_matches(t.metadata, q.metadata)]
-            p = paginate(threads, q.page, q.per_page)
-            return page_of(p.items, p.total, q.page, q.per_page)
+            return page_of(threads, int(out[0]), q.page, q.per_page)
         total, rows = await self.page(z=z, rk=self.keys.thread_rk, fields=THREAD_FIELDS, rev=rev, purge=purge,
                                       offset=offset_of(q.page, q.per_page), limit=limit_of(q.per_page))
         return page_of([self.decode(r.Thread, row.values) for row in rows], total, q.page, q.per_page)
@@ -192,6 +200,25 @@ class UpstashMemory(RedisDomain, MemoryStore):
 
     async def _prune(self, now: datetime) -> int:
         return 0  # Redis expires the hashes itself; reads purge the index entries
+
+
+def canonical(value: Any) -> Any:
+    """The form in which deep-equal JSON values (per ``json_equal``: 1 == 1.0, True != 1) are identical."""
+    if isinstance(value, bool) or value is None or isinstance(value, str | int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
+    if isinstance(value, Mapping):
+        return {str(k): canonical(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [canonical(v) for v in value]
+    return value
+
+
+def value_hash(value: Any) -> str:
+    """A short digest of a metadata value's canonical JSON: the last part of its index key."""
+    text = json.dumps(canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:20]
 
 
 def _dt(value: Any) -> datetime:
