@@ -136,8 +136,9 @@ class Naive:
     def zkey(self, tid: str) -> str:
         return f"{self.ns}thread:{tid}:messages"
 
-    async def save_thread(self, tid: str, rid: str, at: datetime) -> None:
-        doc = {"id": tid, "resourceId": rid, "title": "t", "metadata": {}, "createdAt": at.isoformat(), "updatedAt": at.isoformat()}
+    async def save_thread(self, tid: str, rid: str, at: datetime, metadata: dict[str, Any] | None = None) -> None:
+        doc = {"id": tid, "resourceId": rid, "title": "t", "metadata": metadata or {}, "createdAt": at.isoformat(),
+               "updatedAt": at.isoformat()}
         await self.r.set(self.thread_key(tid), json.dumps(doc))
 
     async def save_messages(self, msgs: list[dict[str, Any]]) -> None:
@@ -183,13 +184,15 @@ class Naive:
         ids = await self.r.zrange(self.zkey(tid), max(0, rank - before), rank + after)
         return await self._get_messages(tid, ids)
 
-    async def list_threads(self, rid: str, page: int, per_page: int) -> list[dict[str, Any]]:
+    async def list_threads(self, rid: str, page: int, per_page: int, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         keys = [k async for k in self.r.scan_iter(match=f"{self.ns}mastra_threads:*", count=10_000)]
         pipe = self.r.pipeline(transaction=False)
         for k in keys:
             pipe.get(k)
         threads = [json.loads(v) for v in await pipe.execute() if v]
-        mine = sorted((t for t in threads if t["resourceId"] == rid), key=lambda t: t["createdAt"], reverse=True)
+        mine = sorted((t for t in threads if t["resourceId"] == rid
+                       and all(t["metadata"].get(k) == v for k, v in (metadata or {}).items())),
+                      key=lambda t: t["createdAt"], reverse=True)
         return mine[page * per_page:(page + 1) * per_page]
 
     async def update_resource(self, rid: str, wm: str) -> None:
@@ -267,8 +270,9 @@ async def _run(url: str) -> None:
                 await naive.save_messages([{**to_wire(m), "createdAt": m.created_at.isoformat()} for m in batch])
         for i in range(THREADS):
             at = t0 + timedelta(milliseconds=i)
-            await mem.save_thread(thread=Thread(id=f"list-{i}", resource_id="lister", created_at=at, updated_at=at))
-            await naive.save_thread(f"list-{i}", "lister", at)
+            meta = {"tier": "gold" if i % 100 == 0 else "free"}
+            await mem.save_thread(thread=Thread(id=f"list-{i}", resource_id="lister", metadata=meta, created_at=at, updated_at=at))
+            await naive.save_thread(f"list-{i}", "lister", at, meta)
         print(f"filled both layouts in {time.perf_counter() - fill_start:.1f} s")
 
         seq = iter(range(10**9))
@@ -289,6 +293,9 @@ async def _run(url: str) -> None:
              lambda: naive.update_resource("bench", "# wm\n- likes tea"), 200),
             ("list_threads page (20 of 1,000)", lambda: mem.list_threads(filter={"resource_id": "lister"}, per_page=20, page=3),
              lambda: naive.list_threads("lister", 3, 20), 30),
+            ("list_threads metadata filter (10 of 1,000)",
+             lambda: mem.list_threads(filter={"resource_id": "lister", "metadata": {"tier": "gold"}}, per_page=20),
+             lambda: naive.list_threads("lister", 0, 20, {"tier": "gold"}), 30),
         ]
         for size in SIZES:
             tid, middle = f"thread-{size}", f"thread-{size}-{size // 2}"
@@ -306,12 +313,12 @@ async def _run(url: str) -> None:
             calls += [c1, c2]
         report(results, "upstash")
         print()
-        header = f"{'operation':<40}{'ours trips':>11}{'ours cmds':>10}{'ours srv':>9}{'naive trips':>12}{'naive cmds':>11}{'naive srv':>10}"
+        header = f"{'operation':<46}{'ours trips':>11}{'ours cmds':>10}{'ours srv':>9}{'naive trips':>12}{'naive cmds':>11}{'naive srv':>10}"
         print(header)
         print("-" * len(header))
         for i in range(0, len(calls), 2):
             o, nv = calls[i], calls[i + 1]
-            print(f"{o['op']:<40}{o['round_trips']:>11.2f}{o['client_commands']:>10.2f}{o['server_commands']:>9.1f}"
+            print(f"{o['op']:<46}{o['round_trips']:>11.2f}{o['client_commands']:>10.2f}{o['server_commands']:>9.1f}"
                   f"{nv['round_trips']:>12.2f}{nv['client_commands']:>11.2f}{nv['server_commands']:>10.1f}")
         RESULTS.mkdir(exist_ok=True)
         (RESULTS / "upstash_commands.json").write_text(json.dumps(calls, indent=2))
