@@ -1,11 +1,13 @@
 """libSQL over HTTP against a real sqld server (``bash scripts/services/start.sh sqld``).
 
 The server started by the service script runs without namespaces (``--enable-namespaces`` is off),
-and table names are fixed (mastra_threads...), so a namespace cannot be a separate database or a
-table prefix. Isolation is by clearing: ``make_storage`` initialises the schema and wipes every
-table with ``dangerously_clear_all`` before returning, and the suite runs serially (pytest's default;
-never run this harness with xdist). A test that builds a second storage gets a cleared database too;
-both storages then see the same (empty) tables.
+and table names are fixed (mastra_threads...), so a namespace can be neither a separate database nor
+a table prefix. Isolation is by clearing: the first ``make_storage`` of a namespace initialises the
+schema and wipes every table with ``dangerously_clear_all``; later storages on the same namespace
+(two app instances on one database) see its data. The suite must run serially (pytest's default; never
+with xdist). Known limit: storages on *different* namespaces that are alive at the same time share the
+tables, so a test that compares two such storages (e.g. different TTL rules side by side) sees the
+other's rows; with a namespaced sqld this harness would create one database per namespace instead.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from mastra_core import Storage, create_storage
 BACKEND_ID = "libsql"
 PROBE_CONFIG = {"url": ":memory:"}
 _checked: set[str] = set()
+_live: set[str] = set()  # namespaces cleared and in use by the current test
 
 
 def server_url() -> str:
@@ -43,6 +46,12 @@ async def make_storage(namespace: str, **overrides: Any) -> Storage:
     config: dict[str, Any] = {"url": server_url(), "auth_token": os.environ.get("MASTRA_TEST_SQLD_AUTH_TOKEN") or None}
     config.update(overrides)
     storage = create_storage("libsql", id=f"conformance-{namespace}", **config)
-    await storage.init()
-    await storage.dangerously_clear_all()
+    if namespace not in _live:
+        _live.add(namespace)
+        await storage.init()
+        await storage.dangerously_clear_all()
     return storage
+
+
+async def cleanup(namespace: str) -> None:
+    _live.discard(namespace)

@@ -25,6 +25,7 @@ _log = get_logger("mastra_libsql")
 
 _BUSY = re.compile(r"database is locked|database table is locked|table is locked|SQLITE_BUSY|SQLITE_LOCKED|database is busy",
                    re.IGNORECASE)
+_INTERRUPTED = re.compile(r"SQLITE_INTERRUPT|interrupted", re.IGNORECASE)
 #: The driver binds Python ints outside the signed 32-bit range as REAL (libsql 0.1.11), losing
 #: precision; such values are sent as decimal text and SQL casts them back (or column affinity does).
 _I32 = (-(2**31), 2**31 - 1)
@@ -193,12 +194,34 @@ class Database:
             try:
                 return await self._call(job)
             except Exception as exc:
-                if not is_busy(exc) or attempt >= self.max_retries:
+                if attempt >= self.max_retries:
+                    raise
+                if self.target.remote and _INTERRUPTED.search(str(exc)):
+                    # sqld (0.24) sometimes answers SQLITE_INTERRUPT to a statement it ran fine before on the
+                    # same Hrana stream; nothing was written (the job's transaction is rolled back), and the
+                    # same statement succeeds on a new stream, so reconnect and run the job again at once.
+                    attempt += 1
+                    _log.debug("libsql remote statement interrupted, reconnecting", attempt=attempt)
+                    await self._call(self._reconnect)
+                    continue
+                if not is_busy(exc):
                     raise
                 attempt += 1
                 _log.debug("libsql busy, retrying", attempt=attempt, delay_s=delay)
                 await asyncio.sleep(delay)
                 delay *= 2
+
+    def _reconnect(self) -> None:
+        old, self.conn = self.conn, None
+        try:
+            self._connect()
+        except BaseException:
+            self.conn = old
+            raise
+        try:
+            old.close()
+        except Exception:  # the old stream may already be gone
+            _log.debug("closing the interrupted libsql connection failed", exc_info=True)
 
     def _in_transaction(self, fn: Callable[[Database], T]) -> T:
         conn = self.conn
