@@ -2,12 +2,17 @@
 
 ``MONGODB_URI`` (a real MongoDB 7+, replica set or Atlas) wins when set; otherwise
 ``MASTRA_TEST_MONGODB_URI`` from ``scripts/services/start.sh jongodb`` (the jongodb wire-protocol server).
-A missing server is an error, never a skip. Cleanup drops the database on a real MongoDB; jongodb
-has no dropDatabase, so there every mastra collection is emptied instead.
+A missing server is an error, never a skip.
+
+On a real MongoDB each namespace gets its own database, dropped by ``cleanup``. jongodb has no
+dropDatabase/drop/dropIndexes and its commitTransaction slows down with every namespace it holds, so
+there ``cleanup`` empties every mastra collection of the namespace's database and the database is
+handed to the next namespace (one pool per process: each test still starts from empty collections).
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 from typing import Any
 
@@ -28,8 +33,22 @@ def server_uri() -> str:
     return uri
 
 
+_names: dict[str, str] = {}
+_free: list[str] = []
+_made = itertools.count()
+
+
+def real_server() -> bool:
+    return bool(os.environ.get("MONGODB_URI"))
+
+
 def db_name(namespace: str) -> str:
-    return f"mastra_{namespace}"[:63]
+    if namespace not in _names:
+        if real_server():
+            _names[namespace] = f"mastra_{namespace}"[:63]
+        else:
+            _names[namespace] = _free.pop() if _free else f"mastra_conf_{os.getpid()}_{next(_made)}"
+    return _names[namespace]
 
 
 async def make_storage(namespace: str, **overrides: Any) -> Storage:
@@ -42,15 +61,17 @@ async def make_storage(namespace: str, **overrides: Any) -> Storage:
 async def cleanup(namespace: str) -> None:
     from mastra_mongodb.schema import COLLECTIONS
     from pymongo import AsyncMongoClient
-    from pymongo.errors import OperationFailure
 
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(server_uri(), serverSelectionTimeoutMS=5000)
+    name = db_name(namespace)
     try:
-        try:
-            await client.drop_database(db_name(namespace))
-        except OperationFailure:  # jongodb: no dropDatabase command
-            db = client[db_name(namespace)]
-            for name in COLLECTIONS:
-                await db[name].delete_many({})
+        if real_server():
+            await client.drop_database(name)
+        else:
+            db = client[name]
+            for collection in COLLECTIONS:
+                await db[collection].delete_many({})
+            _free.append(name)
     finally:
+        _names.pop(namespace, None)
         await client.close()

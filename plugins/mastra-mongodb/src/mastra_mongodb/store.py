@@ -1,0 +1,74 @@
+"""``MongoDBStore``: every mastra domain on MongoDB 7+ / Atlas through pymongo's async client."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Self
+
+from mastra_core.domains.base import DomainStore
+from mastra_core.storage import BackendStorage
+
+from .config import MongoDBConfig
+from .connection import Connection
+
+
+class MongoDBStore(BackendStorage):
+    """MongoDB storage (backend id ``mongodb``).
+
+    ``MongoDBStore(id="app", uri="mongodb://localhost:27017", db_name="mastra")``; see
+    :class:`~mastra_mongodb.config.MongoDBConfig` for every option. Collections and indexes are
+    created by ``init()``; writes of several documents run in one transaction where the deployment
+    has transactions (replica sets, sharded clusters, Atlas).
+    """
+
+    backend_id: ClassVar[str] = "mongodb"
+    backend_token: ClassVar[str] = "MONGODB"
+    url_schemes: ClassVar[tuple[str, ...]] = ("mongodb", "mongodb+srv")
+    config_class: ClassVar[type[Any]] = MongoDBConfig
+    extra_capabilities: ClassVar[frozenset[str]] = frozenset({"native_ttl"})
+    secret_fields: ClassVar[frozenset[str]] = BackendStorage.secret_fields | {"client", "options"}
+
+    def _create_stores(self) -> dict[str, DomainStore]:
+        from .agents import MongoAgents
+        from .legacy import MongoEvals, MongoTraces
+        from .memory import MongoMemory
+        from .observability import MongoObservability
+        from .scores import MongoScores
+        from .workflows import MongoWorkflows
+
+        self.connection = Connection(self.config)
+        c = self.connection
+        return {
+            "memory": MongoMemory(c),
+            "workflows": MongoWorkflows(c),
+            "scores": MongoScores(c),
+            "observability": MongoObservability(c),
+            "agents": MongoAgents(c),
+            "evals": MongoEvals(c),
+            "traces": MongoTraces(c),
+        }
+
+    async def _open(self) -> None:
+        await self.connection.open()
+
+    async def _close(self) -> None:
+        await self.connection.close()
+
+    @property
+    def client(self) -> Any:
+        """The ``AsyncMongoClient`` in use (None before ``init()``)."""
+        return self.connection.client
+
+    @property
+    def db(self) -> Any:
+        """The ``AsyncDatabase`` in use (None before ``init()``)."""
+        return self.connection.db
+
+    @property
+    def supports_transactions(self) -> bool:
+        """Whether multi-document writes run in transactions (known after ``init()``)."""
+        return self.connection.supports_transactions
+
+    @classmethod
+    def from_url(cls, url: str, **config: Any) -> Self:
+        """``open_storage("mongodb://host/db")``: the URL's path names the database unless ``db_name`` is given."""
+        return cls(uri=url, **config)
