@@ -205,9 +205,9 @@ class PgDb:
         """Several statements in one round trip (pipeline mode); returns each one's rows."""
 
         async def go(conn: Any) -> list[list[Any]]:
-            async with conn.pipeline() as p:
+            async with conn.pipeline():
                 curs = [await conn.execute(q, params) for q, params in statements]
-                await p.sync()
-                return [await c.fetchall() if c.description else [] for c in curs]
+            # leaving the block syncs once: every result is in
+            return [await c.fetchall() if c.description else [] for c in curs]
 
         return await self.with_conn(go, idempotent=idempotent)

@@ -210,10 +210,12 @@ class PgMemory(MemoryStore):
                 if n:
                     params[f"{key}{i}"] = n
                     branches.append(
-                        f"(SELECT 'i', {cols} FROM {{messages}} t JOIN {{messages}} m ON m.thread_id = t.thread_id "  # noqa: S608
-                        f"WHERE t.id = %(i{i})s AND {_live('t')} AND {_live('m')} "
+                        # LATERAL: a parameterised index range scan from the target, whatever the thread length
+                        f"(SELECT 'i', {cols} FROM {{messages}} t CROSS JOIN LATERAL (SELECT * FROM {{messages}} m "  # noqa: S608
+                        f"WHERE m.thread_id = t.thread_id AND {_live('m')} "
                         f'AND (m."createdAt", m.seq) {cmp} (t."createdAt", t.seq) '
-                        f'ORDER BY m."createdAt" {dd}, m.seq {dd} LIMIT %({key}{i})s)')
+                        f'ORDER BY m."createdAt" {dd}, m.seq {dd} LIMIT %({key}{i})s) m '
+                        f"WHERE t.id = %(i{i})s AND {_live('t')})")
         params["tids"] = list(q.thread_ids)
         if q.resource_id is None and q.start is None and q.end is None:
             total = ("COALESCE((SELECT sum(n) FROM {counts} WHERE thread_id = ANY(%(tids)s::text[])), 0) - "

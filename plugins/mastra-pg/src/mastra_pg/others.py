@@ -38,17 +38,17 @@ SCORE_COLS = [
     ("id", "id", "v"), ("scorer_id", "scorerId", "v"), ("trace_id", "traceId", "v"), ("span_id", "spanId", "v"),
     ("run_id", "runId", "v"), ("scorer", "scorer", "ja"), ("preprocess_step_result", "preprocessStepResult", "j"),
     ("extract_step_result", "extractStepResult", "j"), ("analyze_step_result", "analyzeStepResult", "j"),
-    ("score", "score", "v"), ("reason", "reason", "v"), ("metadata", "metadata", "j"),
-    ("preprocess_prompt", "preprocessPrompt", "v"), ("extract_prompt", "extractPrompt", "v"),
-    ("generate_score_prompt", "generateScorePrompt", "v"), ("generate_reason_prompt", "generateReasonPrompt", "v"),
-    ("analyze_prompt", "analyzePrompt", "v"), ("reason_prompt", "reasonPrompt", "v"), ("input", "input", "ja"),
+    ("score", "score", "v"), ("reason", "reason", "s"), ("metadata", "metadata", "j"),
+    ("preprocess_prompt", "preprocessPrompt", "s"), ("extract_prompt", "extractPrompt", "s"),
+    ("generate_score_prompt", "generateScorePrompt", "s"), ("generate_reason_prompt", "generateReasonPrompt", "s"),
+    ("analyze_prompt", "analyzePrompt", "s"), ("reason_prompt", "reasonPrompt", "s"), ("input", "input", "ja"),
     ("output", "output", "ja"), ("additional_context", "additionalContext", "j"), ("request_context", "requestContext", "j"),
     ("entity_type", "entityType", "v"), ("entity", "entity", "j"), ("entity_id", "entityId", "v"), ("source", "source", "v"),
     ("resource_id", "resourceId", "v"), ("thread_id", "threadId", "v"), ("structured_output", "structuredOutput", "v"),
     ("created_at", "createdAt", "ts"), ("updated_at", "updatedAt", "tsn"),
 ]
 SPAN_COLS = [
-    ("trace_id", "traceId", "v"), ("span_id", "spanId", "v"), ("parent_span_id", "parentSpanId", "v"), ("name", "name", "v"),
+    ("trace_id", "traceId", "v"), ("span_id", "spanId", "v"), ("parent_span_id", "parentSpanId", "v"), ("name", "name", "s"),
     ("span_type", "spanType", "v"), ("is_event", "isEvent", "v"), ("started_at", "startedAt", "ts"),
     ("ended_at", "endedAt", "tsn"), ("entity_type", "entityType", "v"), ("entity_id", "entityId", "v"),
     ("entity_name", "entityName", "v"), ("user_id", "userId", "v"), ("organization_id", "organizationId", "v"),
@@ -59,10 +59,10 @@ SPAN_COLS = [
     ("output", "output", "j"), ("error", "error", "j"), ("created_at", "createdAt", "tsn"), ("updated_at", "updatedAt", "tsn"),
 ]
 AGENT_COLS = [
-    ("id", "id", "v"), ("name", "name", "v"), ("description", "description", "v"), ("instructions", "instructions", "s"),
+    ("id", "id", "v"), ("name", "name", "s"), ("description", "description", "s"), ("instructions", "instructions", "s"),
     ("model", "model", "ja"), ("tools", "tools", "j"), ("default_options", "defaultOptions", "j"),
     ("workflows", "workflows", "j"), ("agents", "agents", "j"), ("input_processors", "inputProcessors", "j"),
-    ("output_processors", "outputProcessors", "j"), ("memory", "memory", "v"), ("scorers", "scorers", "j"),
+    ("output_processors", "outputProcessors", "j"), ("memory", "memory", "s"), ("scorers", "scorers", "j"),
     ("metadata", "metadata", "j"), ("created_at", "createdAt", "ts"), ("updated_at", "updatedAt", "ts"),
 ]
 EVAL_COLS = [

@@ -15,6 +15,7 @@ Our additions are nullable or defaulted columns, indexes, and three small tables
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from psycopg import errors as pg_errors
@@ -126,7 +127,9 @@ V1 = [
     'ALTER TABLE {scorers} ADD COLUMN IF NOT EXISTS "spanId" TEXT',
     'ALTER TABLE {scorers} ADD COLUMN IF NOT EXISTS "requestContext" JSONB',
 ] + [
-    f'ALTER TABLE {{{t}}} ADD COLUMN IF NOT EXISTS "{c}Z" TIMESTAMPTZ' + ("" if c == "endedAt" else " DEFAULT NOW()")
+    # existing rows keep a NULL twin (reads fall back to the naive column); only new rows default to NOW()
+    f'ALTER TABLE {{{t}}} ADD COLUMN IF NOT EXISTS "{c}Z" TIMESTAMPTZ'
+    + ("" if c == "endedAt" else f', ALTER COLUMN "{c}Z" SET DEFAULT NOW()')
     for t, cols in {
         "threads": ("createdAt", "updatedAt"), "messages": ("createdAt",), "resources": ("createdAt", "updatedAt"),
         "workflows": ("createdAt", "updatedAt"), "scorers": ("createdAt", "updatedAt"),
@@ -135,11 +138,35 @@ V1 = [
     }.items() for c in cols
 ]
 
+
+
+def _add_missing_columns(create: str) -> str | None:
+    """``ALTER TABLE ... ADD COLUMN IF NOT EXISTS`` for every column of a CREATE TABLE, as nullable additions.
+
+    An older schema (the reference's, at any version) gains whatever columns it lacks; existing ones
+    are untouched.
+    """
+    m = re.match(r"\s*CREATE TABLE IF NOT EXISTS (\{\w+\}) \((.*)\)\s*$", create, re.S)
+    if m is None:
+        return None
+    adds = []
+    for part in re.split(r",(?![^(]*\))", m[2]):
+        part = " ".join(part.split())
+        if not part or part.startswith("CONSTRAINT"):
+            continue
+        part = re.sub(r" (NOT NULL|PRIMARY KEY|UNIQUE)", "", part)
+        if re.match(r'^"\w+Z" ', part):
+            part = part.replace(" DEFAULT NOW()", "")  # the twins are added (without a backfilling default) in V1
+        adds.append(f"ADD COLUMN IF NOT EXISTS {part}")
+    return f"ALTER TABLE {m[1]} " + ", ".join(adds)
+
+
 # --------------------------------------------------------------------------- v2: ours (additive)
 
 _DATA_TABLES = ("threads", "messages", "resources", "workflows", "scorers", "spans", "agents", "evals", "traces")
 
 V2 = [
+    *[a for a in (_add_missing_columns(c) for c in V1) if a],
     *[f"ALTER TABLE {{{t}}} ADD COLUMN IF NOT EXISTS seq BIGINT DEFAULT nextval({{seqname}}::regclass)" for t in _DATA_TABLES],
     *[f'ALTER TABLE {{{t}}} ADD COLUMN IF NOT EXISTS "expiresAt" TIMESTAMPTZ' for t in _DATA_TABLES],
     'ALTER TABLE {scorers} ADD COLUMN IF NOT EXISTS "structuredOutput" BOOLEAN',

@@ -1,0 +1,55 @@
+"""Fixtures of the mastra-pg tests: a real PostgreSQL (MASTRA_TEST_PG_URL), a fresh schema per test."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    url = os.environ.get("MASTRA_TEST_PG_URL")
+    if not url:
+        raise RuntimeError("MASTRA_TEST_PG_URL is not set: run `bash scripts/services/start.sh postgres pgvector` "
+                           "and export what it prints (nox -s 'conformance(pg)' does it)")
+    return url
+
+
+async def drop_schema(url: str, schema: str) -> None:
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        await conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+@pytest.fixture
+async def make_store(pg_url: str) -> AsyncIterator[Callable[..., Awaitable[Any]]]:
+    """``await make_store(**options)``: an initialised PostgresStore on a fresh schema (dropped afterwards)."""
+    from mastra_pg import PostgresStore
+
+    made: list[tuple[Any, str]] = []
+
+    async def make(schema: str | None = None, *, init: bool = True, **options: Any) -> Any:
+        name = schema or f"pgt_{uuid.uuid4().hex[:10]}"
+        options.setdefault("connection_string", pg_url)
+        store = PostgresStore(id=f"test-{name}", schema_name=name, **options)
+        made.append((store, name))
+        if init:
+            await store.init()
+        return store
+
+    yield make
+    for store, _ in made:
+        await store.close()
+    for name in dict.fromkeys(n for _, n in made):
+        await drop_schema(pg_url, name)
+
+
+@pytest.fixture
+async def raw(pg_url: str) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+    async with await psycopg.AsyncConnection.connect(pg_url, autocommit=True) as conn:
+        yield conn
