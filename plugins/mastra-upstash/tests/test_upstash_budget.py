@@ -177,3 +177,25 @@ async def test_no_operation_of_any_domain_scans(recorded) -> None:
     assert not FORBIDDEN & used, sorted(used)
     # HELLO / CLIENT SETINFO: redis-py's handshake on a new connection
     assert used <= {"EVALSHA", "HMGET", "EXISTS", "SCRIPT", "EVAL", "HELLO", "CLIENT"}, sorted(used)
+
+
+async def test_list_traces_equality_filters_read_only_the_matches(recorded, raw) -> None:
+    store, rec = recorded
+    obs = store.observability
+    t0 = utc_now() - timedelta(hours=1)
+    for i in range(60):
+        await obs.create_span(span={"traceId": f"tr{i}", "spanId": "root", "name": "run", "spanType": "agent_run",
+                                    "startedAt": t0 + timedelta(seconds=i), "entityId": f"agent-{i % 3}", "userId": f"u{i % 4}"})
+    await obs.create_span(span={"traceId": "tr3", "spanId": "child", "parentSpanId": "root", "name": "tool",
+                                "spanType": "tool_call", "startedAt": t0, "error": {"message": "x"}, "entityId": "agent-0"})
+    assert await raw.zcard(f"{store.prefix}traces:by:entity_id:agent-0") == 20  # roots only
+    rec.reset()
+    page = await obs.list_traces(filters={"entity_id": "agent-0", "user_id": "u3"}, per_page=100)
+    assert [s.trace_id for s in page.items] == ["tr51", "tr39", "tr27", "tr15", "tr3"] and page.total == 5
+    assert [trip[0] for trip in rec.trips] == ["EVALSHA", "EXISTS"]  # one script, then one pipeline of EXISTS
+    errors = await obs.list_traces(filters={"entity_id": "agent-0", "has_child_error": True})
+    assert [s.trace_id for s in errors.items] == ["tr3"]
+    await obs.update_span(trace_id="tr3", span_id="root", updates={"entity_id": "agent-9"})
+    moved = await obs.list_traces(filters={"entity_id": "agent-9"})
+    assert [s.trace_id for s in moved.items] == ["tr3"]
+    assert (await obs.list_traces(filters={"entity_id": "agent-0", "user_id": "u3"})).total == 4

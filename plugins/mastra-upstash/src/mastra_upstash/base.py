@@ -64,7 +64,7 @@ class Conn:
         self.scripts = {
             name: client.register_script(src)
             for name, src in (("upsert", lua.UPSERT), ("delete", lua.DELETE), ("page", lua.PAGE), ("messages", lua.MESSAGES),
-                              ("threads_by_metadata", lua.THREADS_BY_METADATA))
+                              ("intersect", lua.INTERSECT))
         }
 
     async def run(self, name: str, spec: dict[str, Any]) -> Any:

@@ -125,6 +125,10 @@ class Keys:
     def roots(self) -> str:
         return f"{self.p}traces:roots"
 
+    def roots_by(self, field: str, value: str) -> str:
+        """Root spans whose ``field`` (an equality-filterable column) equals ``value``."""
+        return f"{self.p}traces:by:{field}:{esc(value)}"
+
     # agents
     def agent(self, agent_id: str) -> str:
         return self.agent_rk + esc(agent_id)

@@ -323,11 +323,12 @@ end
 return out
 """
 
-#: list_threads with a metadata filter: intersect the per-(key, value) indexes, starting from the smallest,
-#: order the matches by the scope's order index, and return one page. O(matches of the rarest pair).
-#: spec: {now, purge?, order, mz: [meta zsets], rk, rev, off, lim, hf}
+#: Equality filters on (field, value) indexes (thread metadata, root-span columns): intersect the indexes,
+#: starting from the smallest, order the matches by ``order`` (which also defines the scope), return one page.
+#: O(members of the rarest index).
+#: spec: {now, purge?, order, mz: [zsets], rk, rev, off, lim (-1: all), hf}
 #: returns [total, member1, hf values..., ...]
-THREADS_BY_METADATA = PRELUDE + r"""
+INTERSECT = PRELUDE + r"""
 local best, bestn = nil, -1
 for _, z in ipairs(S.mz) do
   local n = redis.call('ZCARD', z)

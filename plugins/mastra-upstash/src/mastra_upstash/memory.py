@@ -78,7 +78,7 @@ class UpstashMemory(RedisDomain, MemoryStore):
             spec = {"purge": purge, "order": z, "rk": self.keys.thread_rk, "rev": 1 if rev else 0, "hf": [*THREAD_FIELDS, "x"],
                     "off": offset_of(q.page, q.per_page), "lim": -1 if q.per_page is False else q.per_page,
                     "mz": [self.keys.threads_meta(key, value_hash(v), q.resource_id) for key, v in q.metadata.items()]}
-            out = await self.conn.run("threads_by_metadata", spec)
+            out = await self.conn.run("intersect", spec)
             rows = self._rows(out[1:], [*THREAD_FIELDS, "x"])
             threads = [t for t in (self.decode(r.Thread, row.values) for row in rows) if metadata_matches(t.metadata, q.metadata)]
             return page_of(threads, int(out[0]), q.page, q.per_page)

@@ -11,6 +11,7 @@ from mastra_core.domains.matching import trace_matches
 from mastra_core.domains.observability import ObservabilityStore
 from mastra_core.pagination import Page, paginate
 from mastra_core.records.queries import TraceQuery
+from mastra_core.records.spans import TRACE_EQUALITY_FILTERS
 
 from .base import Rec, RedisDomain, ms, page_of
 from .keys import esc
@@ -19,7 +20,7 @@ FIELDS = ("j", "c", "u", "v")
 
 
 class UpstashObservability(RedisDomain, ObservabilityStore):
-    """Spans. ``list_traces`` reads every root span (one script call) and filters in Python: see README."""
+    """Spans. ``list_traces`` reads the roots matching its equality filters (or all roots) and applies the rest in Python."""
 
     tracing_strategy = {"preferred": "batch-with-updates", "supported": ["realtime", "batch-with-updates", "insert-only"]}
 
@@ -33,6 +34,10 @@ class UpstashObservability(RedisDomain, ObservabilityStore):
         ix = [(k.trace_spans(span.trace_id), "st")]
         if span.parent_span_id is None:
             ix.append((k.roots(), "st"))
+            for name in TRACE_EQUALITY_FILTERS:  # equality filters of list_traces are served by these
+                value = getattr(span, name)
+                if isinstance(value, str):
+                    ix.append((k.roots_by(name, value), "st"))
         if span.error is not None:
             ix.append((k.trace_error_spans(span.trace_id), "st"))
         return Rec(key=k.span(span.trace_id, span.span_id), id=f"{esc(span.trace_id)}:{esc(span.span_id)}", fields=fields,
@@ -72,7 +77,15 @@ class UpstashObservability(RedisDomain, ObservabilityStore):
         return [self.decode(r.Span, row.values) for row in rows]
 
     async def _list_traces(self, q: TraceQuery) -> Page[r.Span]:
-        _, rows = await self.page(z=self.keys.roots(), rk=self.keys.span_rk, fields=FIELDS, purge=self.purge_keys("span"))
+        eq = [(name, getattr(q.filters, name)) for name in TRACE_EQUALITY_FILTERS if getattr(q.filters, name) is not None]
+        purge = self.purge_keys("span")
+        if eq:  # only the roots matching every equality filter are read (the rarest index first)
+            spec = {"purge": purge, "order": self.keys.roots(), "rk": self.keys.span_rk, "rev": 0, "off": 0, "lim": -1,
+                    "hf": [*FIELDS, "x"], "mz": [self.keys.roots_by(name, str(value)) for name, value in eq]}
+            out = await self.conn.run("intersect", spec)
+            rows = self._rows(out[1:], [*FIELDS, "x"])
+        else:
+            _, rows = await self.page(z=self.keys.roots(), rk=self.keys.span_rk, fields=FIELDS, purge=purge)
         roots = [(self.decode(r.Span, row.values), row.seq) for row in rows]
         errors: set[str] = set()
         if roots:

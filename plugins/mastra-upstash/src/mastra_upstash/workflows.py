@@ -30,6 +30,7 @@ class UpstashWorkflows(RedisDomain, WorkflowsStore):
         status = run.snapshot.get("status") if isinstance(run.snapshot, dict) else None
         if isinstance(status, str):
             fields["st"] = status
+            ix.append((k.runs("status", status), "c"))
         return Rec(key=k.run(run.workflow_name, run.run_id), id=f"{esc(run.workflow_name)}:{esc(run.run_id)}", fields=fields,
                    ix=ix, expires_at=self.expires_at("workflow_snapshot"), expect=expect, optional=("r", "st"))
 
@@ -46,17 +47,11 @@ class UpstashWorkflows(RedisDomain, WorkflowsStore):
 
     async def _list_runs(self, q: WorkflowRunQuery) -> Page[r.WorkflowRun]:
         k = self.keys
-        filters: list[tuple[str, str]] = []
-        if q.workflow_name is not None:
-            z = k.runs("name", q.workflow_name)
-            if q.resource_id is not None:
-                filters.append(("r", q.resource_id))
-        elif q.resource_id is not None:
-            z = k.runs("resource", q.resource_id)
-        else:
-            z = k.runs()
-        if q.status is not None:
-            filters.append(("st", q.status))
+        # the most selective index available serves the page; any other filter is checked inside the script
+        wanted = [("name", "w", q.workflow_name), ("resource", "r", q.resource_id), ("status", "st", q.status)]
+        present = [(kind, field, value) for kind, field, value in wanted if value is not None]
+        z = k.runs(present[0][0], present[0][2]) if present else k.runs()
+        filters = [(field, value) for _, field, value in present[1:]]
         lo = "-inf" if q.from_date is None else ms(q.from_date)
         hi = "+inf" if q.to_date is None else ms(q.to_date)
         total, rows = await self.page(z=z, rk=k.run_rk, fields=FIELDS, rev=True, lo=lo, hi=hi, filters=filters,
