@@ -43,7 +43,7 @@ from .codec import (
 from .dynamo import TRANSACTION_LIMIT, Cancelled, backoff
 
 _UNKNOWN: Any = object()
-MAX_ATTEMPTS = 25
+MAX_ATTEMPTS = 60
 NOT_EXPIRED = "(attribute_not_exists(#exp) OR #exp > :now)"
 
 
@@ -223,9 +223,10 @@ class DynamoDBMemory(DynamoDomain, MemoryStore):
         elif known is None:
             return None
         else:
+            # strictly after the value we saw; if someone moves it further meanwhile, that bump already did our job
             u = max(now, int(known["updatedMs"]) + 1)
-            cond = "ver = :v"
-            values = {":u": u, ":us": u * SCALE, ":one": 1, ":v": int(known.get("ver", 0))}
+            cond = "attribute_exists(pk) AND updatedMs < :u"
+            values = {":u": u, ":us": u * SCALE, ":one": 1}
             names = None
         return {"Update": self.db.update_request(pk, sk, expr, names=names, values=values, condition=cond)}
 
@@ -323,8 +324,14 @@ class DynamoDBMemory(DynamoDomain, MemoryStore):
                     if kind == "message":
                         known[ident] = old_item
                     elif kind == "thread":
-                        thread_known[ident] = old_item if old_item is not None and is_live(old_item) else None
-                if not failures:
+                        seen = thread_known.get(ident, _UNKNOWN)
+                        if old_item is None or not is_live(old_item):
+                            thread_known[ident] = None  # no live thread: nothing to bump
+                        elif isinstance(seen, dict) and int(old_item["updatedMs"]) > int(seen["updatedMs"]):
+                            thread_known[ident] = None  # a concurrent save moved updated_at past what we saw: bumped
+                        else:
+                            thread_known[ident] = old_item
+                if not failures or {code for code, _ in exc.reasons} - {"None", "ConditionalCheckFailed"}:
                     await backoff(attempt)
         raise RuntimeError("messages kept changing under concurrent writers")
 
