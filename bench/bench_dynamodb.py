@@ -79,13 +79,13 @@ async def main() -> None:
                                          lambda t=thread: mem.list_messages(thread_id=t.id, per_page=40), trips=trips))
             inc = [MessageInclude(id=middle, with_previous_messages=2, with_next_messages=2)]
             results.append(await measure("dynamodb", f"include window +-2, per_page=0 {tag}",
-                                         lambda t=thread: mem.list_messages(thread_id=t.id, per_page=0, include=inc),
+                                         lambda t=thread, inc=inc: mem.list_messages(thread_id=t.id, per_page=0, include=inc),
                                          trips=trips))
             results.append(await measure("dynamodb", f"last 10 + include window {tag}",
-                                         lambda t=thread: mem.list_messages(thread_id=t.id, per_page=10, order_by=DESC,
-                                                                            include=inc), trips=trips))
+                                         lambda t=thread, inc=inc: mem.list_messages(thread_id=t.id, per_page=10, order_by=DESC,
+                                                                                     include=inc), trips=trips))
             results.append(await measure("dynamodb", f"list_threads page of 10 {tag}",
-                                         lambda: mem.list_threads(filter={"resource_id": f"r-{n}"}, per_page=10), trips=trips))
+                                         lambda rid=f"r-{n}": mem.list_threads(filter={"resource_id": rid}, per_page=10), trips=trips))
             target = await mem.save_thread(thread=Thread(id=f"t-{uuid.uuid4()}", resource_id=f"r-{n}"))
 
             def ten(tid: str = target.id) -> Any:
