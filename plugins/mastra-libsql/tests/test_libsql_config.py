@@ -89,6 +89,15 @@ async def test_close_releases_and_reopens(tmp_path: Path) -> None:
     await store.close()  # idempotent
 
 
+async def test_a_closed_memory_store_can_be_used_again() -> None:
+    store = LibSQLStore(id="m", url=":memory:")
+    async with store:
+        await store.memory.save_thread(thread=Thread(id="t", resource_id="r"))
+    async with store:  # a new, empty :memory: database: the schema is created again
+        assert await store.memory.get_thread_by_id(thread_id="t") is None
+        await store.memory.save_thread(thread=Thread(id="t", resource_id="r"))
+
+
 async def test_event_loop_is_not_blocked(tmp_path: Path) -> None:
     """Driver calls run on the store's worker thread, never the event loop's thread."""
     import threading

@@ -100,6 +100,9 @@ class LibSQLStore(BackendStorage):
 
     async def _close(self) -> None:
         await self.db.close()
+        for store in self._stores.values():
+            if getattr(store, "db", None) is self.db:
+                store._initialized = False  # a reopened store checks its schema again (a new :memory: database is empty)
 
     @classmethod
     def from_url(cls, url: str, **config: Any) -> LibSQLStore:
