@@ -105,8 +105,6 @@ class RedisDomain:
     """Mixin of every domain store: script calls, record encoding, pages, optimistic updates."""
 
     backend_token = "UPSTASH"
-    #: entity name of this domain's TTL rule (expiry zset ``{prefix}exp:{entity}``)
-    entities: tuple[str, ...] = ()
 
     def __init__(self, conn: Conn, **kw: Any) -> None:
         super().__init__(**kw)
@@ -198,7 +196,7 @@ class RedisDomain:
         rows = []
         for i in range(0, len(flat), width):
             values = dict(zip(fields, flat[i + 1:i + width], strict=True))
-            if values.get("x") and int(values["x"]) <= now:  # type: ignore[arg-type]
+            if values.get("x") and int(values["x"]) <= now:
                 continue
             rows.append(Row(member=flat[i], values=values))
         return rows
@@ -220,7 +218,7 @@ class RedisDomain:
         for vals in results:
             vals = text(vals)
             values = dict(zip(fields, vals, strict=True))
-            if vals[0] is None or (values.get("x") and int(values["x"]) <= now):  # type: ignore[arg-type]
+            if vals[0] is None or (values.get("x") and int(values["x"]) <= now):
                 out.append(None)
             else:
                 out.append(values)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 
 from mastra_core import records as r
+from mastra_core.clock import iso
 from mastra_core.domains.legacy import EvalsStore, TracesStore
 from mastra_core.domains.matching import contains
 from mastra_core.pagination import Page, paginate
 from mastra_core.records.queries import EvalQuery, LegacyTraceQuery
+from mastra_core.serde import from_wire
 
-from .base import Rec, RedisDomain, limit_of, ms, offset_of, page_of
+from .base import Rec, RedisDomain, from_ms, limit_of, ms, offset_of, page_of
 from .keys import esc
 
 FIELDS = ("j", "c")
@@ -40,13 +43,7 @@ class UpstashEvals(RedisDomain, EvalsStore):
         return page_of([self.decode_eval(row.values) for row in rows], total, q.page, q.per_page)
 
     def decode_eval(self, values: dict[str, str | None]) -> r.EvalRow:
-        import json
-
-        from mastra_core.clock import iso
-        from mastra_core.serde import from_wire
-
-        from .base import from_ms
-
+        """Eval rows keep snake_case wire names (``created_at``)."""
         data = json.loads(values["j"] or "{}")
         data["created_at"] = iso(from_ms(values["c"] or 0))
         return from_wire(data, r.EvalRow)
