@@ -66,3 +66,30 @@ async def test_dotproduct_is_refused(tmp_path: Path) -> None:
         await store.create_index(index_name="d", dimension=3, metric="dotproduct")
     assert err.value.id == "MASTRA_VECTOR_LIBSQL_CREATE_INDEX_INVALID_METRIC"
     await store.close()
+
+
+async def test_metadata_filters_use_expression_indexes_and_index_options(tmp_path: Path) -> None:
+    import libsql
+    from mastra_core.errors import ValidationError
+    from mastra_core.memory.vector_filter import parse_filter
+    from mastra_libsql.vector import LibSQLVector, filter_sql
+
+    path = tmp_path / "plan.db"
+    store = LibSQLVector(url=str(path), index_options={"max_neighbors": 16, "compress_neighbors": "float8"})
+    await store.create_index(index_name="msgs", dimension=4)
+    await store.upsert(index_name="msgs", vectors=[[1, 0, 0, i] for i in range(50)], ids=[f"m{i}" for i in range(50)],
+                       metadata=[{"thread_id": f"t{i % 5}", "resource_id": "r"} for i in range(50)])
+    hits = await store.query(index_name="msgs", query_vector=[1, 0, 0, 0], top_k=3, filter={"thread_id": "t2"})
+    assert [h.id for h in hits] == ["m2", "m7", "m12"]
+    await store.close()
+    conn = libsql.connect(str(path))
+    [(sql,)] = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'msgs_vector_idx'").fetchall()
+    assert "'max_neighbors=16'" in sql and "'compress_neighbors=float8'" in sql
+    where, params = filter_sql(parse_filter({"thread_id": "t2"}))
+    plan = " ".join(str(r) for r in conn.execute(f'EXPLAIN QUERY PLAN SELECT vector_id FROM "msgs" WHERE {where}', params).fetchall())
+    assert "msgs_meta_1_idx" in plan, plan
+    conn.close()
+    with pytest.raises(ValidationError):
+        LibSQLVector(url=":memory:", index_options={"max_neighbors": "8); DROP TABLE x; --"})
+    with pytest.raises(ValidationError):
+        LibSQLVector(url=":memory:", index_options={"bogus": 1})

@@ -47,7 +47,13 @@ def _score(metric: Metric, distance: float) -> float:
 
 
 class _Sql:
-    """Translate a parsed filter tree into a libSQL boolean expression (always 0 or 1, never NULL)."""
+    """Translate a parsed filter tree into a libSQL boolean expression.
+
+    Positive terms may be NULL (falsy) when a field is missing; every negation wraps its operand in
+    ``COALESCE(..., 0)`` so NULL never leaks through a NOT. JSON paths are literals (field names
+    cannot hold quotes or backslashes; single quotes are doubled), so ``json_extract(metadata,
+    '$."resource_id"') = ?`` matches the expression indexes on ``indexed_fields``.
+    """
 
     def __init__(self) -> None:
         self.params: list[Any] = []
@@ -68,44 +74,58 @@ class _Sql:
             return "(" + " OR ".join(self.node(n) for n in node.items) + ")"
         return self.cond(node)
 
-    def _jt(self, field: str) -> str:
-        return f"json_type(metadata, {self.ph(_path(field))})"
-
-    def _je(self, field: str) -> str:
-        return f"json_extract(metadata, {self.ph(_path(field))})"
-
     def eq(self, field: str, v: Any) -> str:
+        jt, je = f"json_type(metadata, {_path(field)})", f"json_extract(metadata, {_path(field)})"
         if v is None:
-            return f"(COALESCE({self._jt(field)}, 'null') = 'null')"
+            return f"(COALESCE({jt}, 'null') = 'null')"
         if isinstance(v, bool):
-            return f"COALESCE({self._jt(field)} = {self.ph('true' if v else 'false')}, 0)"
+            return f"({jt} = '{'true' if v else 'false'}')"
         if isinstance(v, int | float):
-            return f"COALESCE({self._jt(field)} IN ('integer', 'real') AND {self._je(field)} = {self.ph(v)}, 0)"
-        return f"COALESCE({self._jt(field)} = 'text' AND {self._je(field)} = {self.ph(v)}, 0)"
+            return f"({je} = {self.ph(v)} AND {jt} IN ('integer', 'real'))"
+        return f"({je} = {self.ph(v)} AND {jt} = 'text')"
 
     def cond(self, c: Cond) -> str:
         if c.op == "eq":
             return self.eq(c.field, c.value)
         if c.op == "ne":
-            return f"(NOT {self.eq(c.field, c.value)})"
+            return f"(NOT COALESCE({self.eq(c.field, c.value)}, 0))"
         if c.op in ("in", "nin"):
             inner = "(" + " OR ".join(self.eq(c.field, v) for v in c.value) + ")" if c.value else "0"
-            return inner if c.op == "in" else f"(NOT {inner})"
+            return inner if c.op == "in" else f"(NOT COALESCE({inner}, 0))"
+        jt, je = f"json_type(metadata, {_path(c.field)})", f"json_extract(metadata, {_path(c.field)})"
         if c.op == "exists":
-            return f"({self._jt(c.field)} IS {'NOT NULL' if c.value else 'NULL'})"
+            return f"({jt} IS {'NOT NULL' if c.value else 'NULL'})"
         sym = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[c.op]
         kinds = "IN ('integer', 'real')" if isinstance(c.value, int | float) else "= 'text'"
-        return f"COALESCE({self._jt(c.field)} {kinds} AND {self._je(c.field)} {sym} {self.ph(c.value)}, 0)"
+        return f"({je} {sym} {self.ph(c.value)} AND {jt} {kinds})"
 
 
 def _path(field: str) -> str:
-    return '$."' + field + '"'
+    """The SQL string literal of the JSON path of a top-level key (validated by the filter parser)."""
+    return "'" + ('$."' + field + '"').replace("'", "''") + "'"
 
 
 def filter_sql(node: Node | None) -> tuple[str, list[Any]]:
     """``(sql, params)`` of a parsed filter over the ``metadata`` column."""
     s = _Sql()
     return s.node(node), s.params
+
+
+_INDEX_OPTION = {"max_neighbors": int, "compress_neighbors": str, "alpha": float, "search_l": int, "insert_l": int}
+_WORDISH = re.compile(r"^[A-Za-z0-9_.]+$")
+
+
+def _index_settings(options: Mapping[str, Any], c: VectorChecks) -> list[str]:
+    out: list[str] = []
+    for key, value in options.items():
+        kind = _INDEX_OPTION.get(key)
+        if kind is None:
+            raise c.fail("INVALID_OPTIONS", f"unknown libsql vector index option {key!r} (known: {sorted(_INDEX_OPTION)})")
+        if isinstance(value, bool) or not isinstance(value, kind if kind is not float else (int, float)) \
+                or not _WORDISH.match(str(value)):
+            raise c.fail("INVALID_OPTIONS", f"libsql vector index option {key}={value!r} is not a valid {kind.__name__}")
+        out.append(f"'{key}={value}'")
+    return out
 
 
 class LibSQLVector(VectorStore):
@@ -126,9 +146,11 @@ class LibSQLVector(VectorStore):
         auth_token: str | None = None,
         id: str = "libsql-vector",
         database: Database | None = None,
-        exact_max_rows: int = 10_000,
+        exact_max_rows: int = 5_000,
         ann_oversample: int = 10,
         vector_index: bool = True,
+        index_options: Mapping[str, Any] | None = None,
+        indexed_fields: Sequence[str] = ("resource_id", "thread_id"),
         max_retries: int = 5,
         initial_backoff_ms: int = 100,
         busy_timeout_ms: int = 10_000,
@@ -137,6 +159,11 @@ class LibSQLVector(VectorStore):
         self.exact_max_rows = exact_max_rows
         self.ann_oversample = max(1, ann_oversample)
         self.vector_index = vector_index
+        self.index_options = dict(index_options or {})
+        _index_settings(self.index_options, VectorChecks(TOKEN, "INIT"))
+        self.indexed_fields = tuple(indexed_fields)
+        for f in self.indexed_fields:
+            VectorChecks(TOKEN, "INIT").filter({f: 1})  # a valid field name
         self._owns_db = database is None
         if database is None:
             target = Target(url or connection_url or ":memory:", auth_token)
@@ -225,8 +252,11 @@ class LibSQLVector(VectorStore):
         name = c.index_name(index_name)
         dim = c.dimension(dimension)
         m = c.metric(metric, tuple(_DISTANCE))
-        if options:
-            _log.debug("ignoring index options libSQL does not use", options=sorted(options))
+        ignored = {k: v for k, v in options.items() if k not in _INDEX_OPTION}
+        if ignored:
+            _log.debug("ignoring index options libSQL does not use", options=sorted(ignored))
+        settings = _index_settings({**self.index_options, **{k: v for k, v in options.items() if k in _INDEX_OPTION}}, c)
+        idx_args = ", ".join([f"'metric={_INDEX_METRIC[m]}'", *settings])
 
         def go(db: Database) -> tuple[int, Metric]:
             existing = self._read_info(db, name)
@@ -239,8 +269,11 @@ class LibSQLVector(VectorStore):
             if self.vector_index:
                 db.execute(
                     f"CREATE INDEX IF NOT EXISTS {quote(name + '_vector_idx')} ON {quote(name)} "
-                    f"(libsql_vector_idx(embedding, 'metric={_INDEX_METRIC[m]}'))"
+                    f"(libsql_vector_idx(embedding, {idx_args}))"
                 )
+            for i, field in enumerate(self.indexed_fields):
+                db.execute(f"CREATE INDEX IF NOT EXISTS {quote(f'{name}_meta_{i}_idx')} ON {quote(name)} "
+                           f"(json_extract(metadata, {_path(field)}))")
             return dim, m
 
         got = await self._run_write("CREATE_INDEX", go, indexName=name)
