@@ -37,6 +37,7 @@ class Connection:
         self.owns_client = False
         self.supports_transactions = False
         self.server_version: str | None = None
+        self.is_jongodb = False
         self._last_seq = 0
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -63,8 +64,15 @@ class Connection:
                 info = await self.client.admin.command("buildInfo")
                 self.server_version = str(info.get("version"))
             except PyMongoError:
+                info = {}
                 self.server_version = None
-            if cfg.use_transactions is None:
+            self.is_jongodb = "jongodb" in f"{info.get('version', '')} {info.get('gitVersion', '')}"
+            if cfg.use_transactions is None and self.is_jongodb:
+                # jongodb accepts transactions but concurrent ones silently lose each other's committed
+                # writes, and each commit costs time proportional to the data it holds (see README)
+                _log.warning("jongodb detected: multi-document writes run without transactions")
+                self.supports_transactions = False
+            elif cfg.use_transactions is None:
                 self.supports_transactions = await self._probe_transactions(hello)
             else:
                 self.supports_transactions = cfg.use_transactions

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from .codec import enc_str
 from .schema import EXPIRES, SEQ
 
 Filter = dict[str, Any]
@@ -41,8 +42,10 @@ def scalar_equals(value: Any) -> Filter | None:
     not_array = {"$not": {"$type": "array"}}
     if value is None:
         return {"$exists": True, "$eq": None, **not_array}
-    if isinstance(value, bool) or isinstance(value, str):
+    if isinstance(value, bool):
         return {"$eq": value, **not_array}
+    if isinstance(value, str):
+        return {"$eq": enc_str(value), **not_array}
     if isinstance(value, int):
         variants: list[Any] = [value]
         if -(2**53) <= value <= 2**53:
