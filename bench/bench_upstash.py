@@ -320,6 +320,19 @@ async def _run(url: str) -> None:
             o, nv = calls[i], calls[i + 1]
             print(f"{o['op']:<46}{o['round_trips']:>11.2f}{o['client_commands']:>10.2f}{o['server_commands']:>9.1f}"
                   f"{nv['round_trips']:>12.2f}{nv['client_commands']:>11.2f}{nv['server_commands']:>10.1f}")
+        print()
+        ours = {c["op"]: c for c in calls if c["backend"] == "upstash"}
+        budgets = [  # DESIGN.md section 5 and the issue: (operation, what is limited, limit)
+            ("save_messages(10)", "round_trips", 1), ("get_thread_by_id", "client_commands", 1),
+            ("list_threads page (20 of 1,000)", "round_trips", 2), ("list_messages last 10 (1k thread)", "round_trips", 2),
+            ("list_messages last 10 (10k thread)", "round_trips", 2), ("include window +-5 (1k thread)", "round_trips", 2),
+            ("include window +-5 (10k thread)", "round_trips", 2),
+        ]
+        for op, what, limit in budgets:
+            got = ours[op][what]
+            print(f"budget {op:<40} {what:<16} {got:5.2f} <= {limit}  {'ok' if got <= limit else 'OVER BUDGET'}")
+        flat = ours["list_messages last 10 (10k thread)"]["server_commands"] == ours["list_messages last 10 (1k thread)"]["server_commands"]
+        print(f"last-10 page server commands independent of thread length (1k vs 10k): {'yes' if flat else 'NO'}")
         RESULTS.mkdir(exist_ok=True)
         (RESULTS / "upstash_commands.json").write_text(json.dumps(calls, indent=2))
     finally:
