@@ -10,6 +10,7 @@ import asyncio
 import time
 from typing import Any
 
+import attrs
 import pytest
 from mastra_core import ConfigError
 from mastra_core.records import EvalRow, TraceRow
@@ -108,15 +109,24 @@ async def test_expired_memory_workflow_and_score_rows_are_hidden_and_pruned(make
         assert (await c.memory.get_thread_by_id(thread_id=c_thread.id)).id == c_thread.id
         assert [m.id for m in await c.memory.list_messages(thread_id=c_thread.id)] == [c_msg.id]
         if rounds == "before prune":
-            for s in (a, b, c):
+            for s in (a, c):  # b stays unpruned: its expired rows must stay hidden all the same
                 _assert_prune_result(await s.prune())
 
     with raises_not_found(a.memory, "UPDATE_THREAD"):
         await a.memory.update_thread(id=thread.id, title="gone")
-    # expired ids can be written again, as new rows
+    # expired ids can be written again, as new rows, in the same or another thread
     await a.memory.save_thread(thread=thread)
     await a.memory.save_messages(messages=msgs[:1])
     assert [m.id for m in await a.memory.list_messages(thread_id=thread.id)] == [msgs[0].id]
+    # b (not pruned): an expired message id re-saved into another thread lives only there
+    elsewhere = sample_thread()
+    await b.memory.save_messages(messages=[attrs.evolve(b_msgs[0], thread_id=elsewhere.id)])
+    assert (await b.memory.list_messages(thread_id=b_thread.id)).total == 0
+    assert [m.id for m in await b.memory.list_messages(thread_id=elsewhere.id)] == [b_msgs[0].id]
+    window = await b.memory.list_messages(thread_id=b_thread.id, per_page=0, include=[{"id": b_msgs[0].id, "with_previous_messages": 5}])
+    assert [(m.id, m.thread_id) for m in window] == [(b_msgs[0].id, elsewhere.id)]
+    _assert_prune_result(await b.prune())
+    assert [m.id for m in await b.memory.list_messages(thread_id=elsewhere.id)] == [b_msgs[0].id]
     ctx = await a.workflows.update_workflow_results(workflow_name=name, run_id=run_id, step_id="s", result=1)
     assert ctx == {"s": 1}
     assert (await a.workflows.load_workflow_snapshot(workflow_name=name, run_id=run_id))["status"] == "pending"

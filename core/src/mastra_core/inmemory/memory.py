@@ -113,6 +113,8 @@ class InMemoryMemory(MemoryStore):
                 old.record = clone(attrs.evolve(m, created_at=old.record.created_at))
                 old.expires_at = expires
             else:
+                if old is not None and old.record.thread_id is not None:  # an expired, unpruned row: forget its old thread
+                    self.s.thread_messages.get(old.record.thread_id, set()).discard(m.id)
                 self.s.messages[m.id] = Row(clone(m), self.s.next_seq(), expires)
             assert m.thread_id is not None
             self.s.thread_messages.setdefault(m.thread_id, set()).add(m.id)
