@@ -181,3 +181,16 @@ async def test_clone_uses_created_at_window_in_milliseconds(memory) -> None:
     await memory.save_messages(messages=msgs)
     result = await memory.clone_thread(source_thread_id=thread.id, options={"message_filter": {"start_date": t0 + ms(1), "end_date": t0 + ms(2)}})
     assert texts(result.cloned_messages) == ["m1", "m2"]
+
+
+async def test_message_limit_zero_means_no_limit(memory) -> None:
+    source, msgs = await _source(memory, 3)
+    result = await memory.clone_thread(source_thread_id=source.id, options={"message_limit": 0})
+    assert texts(result.cloned_messages) == ["m0", "m1", "m2"]
+
+
+async def test_clone_with_a_filter_matching_nothing(memory) -> None:
+    source, msgs = await _source(memory, 3)
+    result = await memory.clone_thread(source_thread_id=source.id, options={"message_filter": {"message_ids": [uid("none-")]}})
+    assert result.cloned_messages == []
+    assert await memory.get_thread_by_id(thread_id=result.thread.id) is not None

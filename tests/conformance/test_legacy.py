@@ -120,3 +120,16 @@ async def test_legacy_traces_upsert_by_id_and_pages(storage) -> None:
     page = await traces.list_traces(scope=scope, page=1, per_page=3)
     assert [r.name for r in page] == ["renamed"]
     assert (page.total, page.has_more) == (4, False)
+
+
+@pytest.mark.requires("traces")
+async def test_legacy_trace_name_prefix_is_literal(storage) -> None:
+    """The name filter is a plain prefix: ``_`` and ``%`` are not wildcards."""
+    traces = storage.get_store("traces")
+    scope = uid("scope-")
+    t0 = base_time()
+    literal = sample_trace_row(scope=scope, name="a_b%c.run", created_at=t0)
+    lookalike = sample_trace_row(scope=scope, name="aXbYc.run", created_at=t0 + ms(1))
+    await traces.save_traces(traces=[literal, lookalike])
+    assert [r.id for r in await traces.list_traces(scope=scope, name="a_b%c")] == [literal.id]
+    assert [r.id for r in await traces.list_traces(scope=scope, name="a_b")] == [literal.id]
