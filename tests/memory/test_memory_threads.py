@@ -66,3 +66,13 @@ async def test_delete_thread_deletes_messages_and_vectors(semantic: Memory) -> N
     assert (await semantic.vector.describe_index(index_name=name)).count == 1
     hits = await semantic.vector.query(index_name=name, query_vector=[1.0] * 64, top_k=10)
     assert [h.id for h in hits] == ["y0"]
+
+
+async def test_add_message_shortcut(semantic: Memory) -> None:
+    await semantic.create_thread(resource_id="alice", thread_id="t")
+    first = await semantic.add_message("my cat is called Tom", thread_id="t", resource_id="alice")
+    reply = await semantic.add_message("Nice name!", thread_id="t", resource_id="alice", role="assistant", id="r1")
+    uuid.UUID(first.id)
+    assert reply.id == "r1" and reply.role == "assistant"
+    result = await semantic.recall(thread_id="t", resource_id="alice", query="cat Tom")
+    assert [m.id for m in result.messages] == [first.id, "r1"] and result.hits[0].id == first.id

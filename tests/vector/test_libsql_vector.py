@@ -93,3 +93,21 @@ async def test_metadata_filters_use_expression_indexes_and_index_options(tmp_pat
         LibSQLVector(url=":memory:", index_options={"max_neighbors": "8); DROP TABLE x; --"})
     with pytest.raises(ValidationError):
         LibSQLVector(url=":memory:", index_options={"bogus": 1})
+
+
+async def test_from_storage_shares_the_store_database(tmp_path: Path) -> None:
+    from mastra_core import create_storage
+    from mastra_core.errors import ValidationError
+    from mastra_libsql.vector import LibSQLVector
+
+    storage = create_storage("libsql", id="shared", url=f"file:{tmp_path / 'shared.db'}")
+    await storage.init()
+    vector = LibSQLVector.from_storage(storage)
+    assert vector.db is storage.db  # type: ignore[attr-defined]
+    await vector.create_index(index_name="memory_messages_3", dimension=3)
+    await vector.close()  # leaves the shared connection open
+    assert await vector.list_indexes() == ["memory_messages_3"]
+    assert await storage.memory.get_thread_by_id(thread_id="none") is None
+    await storage.close()
+    with pytest.raises(ValidationError):
+        LibSQLVector.from_storage(object())

@@ -284,6 +284,21 @@ class Memory:
             await self._maybe_generate_titles(saved, cfg)
         return saved
 
+    async def add_message(
+        self,
+        text: str,
+        *,
+        thread_id: str,
+        resource_id: str,
+        role: r.Role = "user",
+        id: str | None = None,
+        config: ConfigArg = None,
+    ) -> r.Message:
+        """Save one text message (new uuid id unless given) through :meth:`save_messages`; returns it."""
+        message = r.Message.from_text(text, id=id or str(uuid.uuid4()), role=role, thread_id=thread_id, resource_id=resource_id)
+        saved = await self.save_messages([message], config=config)
+        return saved[0] if saved else message
+
     async def _embed_messages(self, msgs: Sequence[r.Message]) -> list[tuple[r.Message, list[float]]]:
         assert self.embedder is not None
         with_text = [(m, m.content.text().strip()) for m in msgs]

@@ -174,6 +174,14 @@ class LibSQLVector(VectorStore):
         #: index name -> (dimension, metric); a cache, re-read when a statement says otherwise
         self._info: dict[str, tuple[int, Metric]] = {}
 
+    @classmethod
+    def from_storage(cls, storage: Any, **options: Any) -> LibSQLVector:
+        """A vector store in the same database as a ``LibSQLStore``, sharing its connection and worker thread."""
+        db = getattr(storage, "db", None)
+        if not isinstance(db, Database):
+            raise VectorChecks(TOKEN, "INIT").fail("INVALID_STORAGE", f"{storage!r} is not a LibSQLStore")
+        return cls(database=db, id=options.pop("id", f"{getattr(storage, 'id', 'libsql')}-vector"), **options)
+
     def __repr__(self) -> str:
         return f"LibSQLVector(id={self.id!r}, database={self.db.target.shown!r})"
 
