@@ -43,12 +43,13 @@ def table_name(namespace: str) -> str:
 async def make_storage(namespace: str, **overrides: Any) -> Storage:
     from mastra_dynamodb import DynamoDBStore, create_table
 
-    names = _ttl_attribute_names(overrides.get("ttl"))
-    await asyncio.to_thread(create_table, table_name(namespace), client=_client(), ttl_attribute=names[0])
     config: dict[str, Any] = {"id": f"conformance-{namespace}", "table_name": table_name(namespace), "endpoint": endpoint(),
                               "credentials": CREDENTIALS}
     config.update(overrides)
-    return DynamoDBStore(**config)
+    storage = DynamoDBStore(**config)  # a bad config fails here, before a table exists to leak
+    names = _ttl_attribute_names(overrides.get("ttl"))
+    await asyncio.to_thread(create_table, table_name(namespace), client=_client(), ttl_attribute=names[0])
+    return storage
 
 
 def _ttl_attribute_names(ttl: Any) -> list[str]:
