@@ -15,7 +15,7 @@ from mastra_core.records.queries import CloneRequest, MessageQuery, ThreadQuery
 from mastra_core.serde import content_from_json, to_wire
 
 from . import jsonsafe
-from .db import PgDb
+from .db import PgDb, pipelined_transaction
 from .sqltext import Sql
 from .table import aware, jsonb, naive
 
@@ -318,7 +318,7 @@ class PgMemory(MemoryStore):
     async def _modify_resource(self, resource_id: str, change: Callable[[r.Resource | None], r.Resource]) -> r.Resource:
         async def go(conn: Any) -> r.Resource | None:
             now = utc_now()
-            async with conn.transaction():
+            async with pipelined_transaction(conn):
                 cur = await conn.execute(self.q('SELECT {cols}, {live} FROM {resources} WHERE id = %(id)s FOR UPDATE',
                                                 cols=_RES_COLS, live=_live()), {"id": resource_id, "now": now})
                 row = await cur.fetchone()

@@ -26,7 +26,7 @@ from mastra_core.records.queries import (
 )
 from mastra_core.records.spans import TRACE_EQUALITY_FILTERS
 
-from .db import PgDb
+from .db import PgDb, pipelined_transaction
 from .sqltext import Sql
 from .table import Table, ident, jsonb, naive
 
@@ -200,7 +200,7 @@ class PgWorkflows(_PgDomain, WorkflowsStore):
 
         async def go(conn: Any) -> Any:
             now = utc_now()
-            async with conn.transaction():
+            async with pipelined_transaction(conn):
                 cur = await conn.execute(self.q("SELECT {cols}, {live} FROM {workflows} WHERE workflow_name = %(wf)s "
                                                 "AND run_id = %(rid)s FOR UPDATE", cols=self.t.select, live=LIVE),
                                          {"wf": workflow_name, "rid": run_id, "now": now})
@@ -282,7 +282,7 @@ class PgObservability(_PgDomain, ObservabilityStore):
         params = [self._named(self.t.values(s), exp=exp, now=now) for s in spans]
 
         async def go(conn: Any) -> None:
-            async with conn.pipeline(), conn.transaction():
+            async with pipelined_transaction(conn):
                 cur = conn.cursor()
                 await cur.executemany(stmt, params)
 
@@ -306,7 +306,7 @@ class PgObservability(_PgDomain, ObservabilityStore):
                                  sets=", ".join(sets)), params))
 
         async def go(conn: Any) -> None:
-            async with conn.pipeline(), conn.transaction():
+            async with pipelined_transaction(conn):
                 for text, params in stmts:
                     await conn.execute(text, params)
 
@@ -439,7 +439,7 @@ class PgEvals(_PgDomain, EvalsStore):
         params = [[*self.t.values(x), naive(x.created_at), exp] for x in rows]
 
         async def go(conn: Any) -> None:
-            async with conn.pipeline(), conn.transaction():
+            async with pipelined_transaction(conn):
                 await conn.cursor().executemany(stmt, params)
 
         await self.db.with_conn(go, idempotent=False)
@@ -471,7 +471,7 @@ class PgTraces(_PgDomain, TracesStore):
         params = [self._named(self.t.values(x), exp=exp, now=now) for x in rows]
 
         async def go(conn: Any) -> None:
-            async with conn.pipeline(), conn.transaction():
+            async with pipelined_transaction(conn):
                 await conn.cursor().executemany(stmt, params)
 
         await self.db.with_conn(go)

@@ -24,7 +24,7 @@ from psycopg import sql
 
 from . import jsonsafe
 from .config import PostgresConfig
-from .db import PgDb
+from .db import PgDb, pipelined_transaction
 
 _log = get_logger("mastra_pg.vector")
 TOKEN = "PGVECTOR"
@@ -303,7 +303,7 @@ class PgVector(VectorStore):
                 "ORDER BY embedding {op} %(q)s::vector LIMIT %(k)s)"
             ).format(t=self._t(name), cols=cols, where=sql.SQL(where), op=op)
             kind = meta.get("index_type", "hnsw")
-            async with conn.pipeline(), conn.transaction():
+            async with pipelined_transaction(conn):
                 if kind == "hnsw":
                     await conn.execute(sql.SQL("SET LOCAL hnsw.ef_search = {}").format(
                         sql.Literal(max(self.ef_search or 40, k))))
