@@ -299,6 +299,17 @@ class Memory:
         saved = await self.save_messages([message], config=config)
         return saved[0] if saved else message
 
+    async def index_messages(self, messages: Sequence[r.Message], *, config: ConfigArg = None) -> int:
+        """Embed and upsert already-stored messages (a backfill, e.g. after enabling semantic recall); returns how many."""
+        cfg = self.config(config)
+        sr = self._semantic(cfg) or (SemanticRecall() if self.vector is not None and self.embedder is not None else None)
+        if sr is None:
+            raise ValidationError("indexing messages needs a vector store and an embedder", id=memory_error_id("INDEX_MESSAGES", "NO_VECTOR_STORE"))
+        embedded = await self._embed_messages(messages)
+        if embedded:
+            await self._upsert(embedded, sr, cfg)
+        return len(embedded)
+
     async def _embed_messages(self, msgs: Sequence[r.Message]) -> list[tuple[r.Message, list[float]]]:
         assert self.embedder is not None
         with_text = [(m, m.content.text().strip()) for m in msgs]
