@@ -1,0 +1,111 @@
+"""Commands per operation (counted by pymongo's command monitoring) and reads that touch only what they return."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from conftest import is_jongodb
+from mastra_core import records as r
+from mastra_core.clock import utc_now
+from pymongo import monitoring
+
+
+class Recorder(monitoring.CommandListener):
+    """Every command a client sends, with how many documents each reply carried."""
+
+    def __init__(self) -> None:
+        self.commands: list[tuple[str, dict[str, Any]]] = []
+        self.docs_returned = 0
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name not in ("hello", "isMaster", "buildInfo", "endSessions"):
+            self.commands.append((event.command_name, dict(event.command)))
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        cursor = event.reply.get("cursor") if isinstance(event.reply, dict) else None
+        if cursor:
+            self.docs_returned += len(cursor.get("firstBatch", ())) + len(cursor.get("nextBatch", ()))
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+    def reset(self) -> None:
+        self.commands.clear()
+        self.docs_returned = 0
+
+    @property
+    def names(self) -> list[str]:
+        return [n for n, _ in self.commands]
+
+
+@pytest.fixture
+async def recorded(make_store: Any, uri: str) -> tuple[Any, Recorder]:
+    from pymongo import AsyncMongoClient
+
+    rec = Recorder()
+    client: Any = AsyncMongoClient(uri, tz_aware=True, event_listeners=[rec])
+    store = await make_store(client=client)
+    yield store, rec
+    await client.close()
+
+
+async def fill(store: Any, n: int) -> list[r.Message]:
+    await store.memory.save_thread(thread=r.Thread(id="t", resource_id="res"))
+    t0 = utc_now() - timedelta(hours=1)
+    msgs = [r.Message.from_text(f"m{i}", id=f"m{i:04d}", thread_id="t", resource_id="res", created_at=t0 + timedelta(milliseconds=i))
+            for i in range(n)]
+    for i in range(0, n, 500):
+        await store.memory.save_messages(messages=msgs[i:i + 500])
+    return msgs
+
+
+async def test_get_thread_by_id_is_one_command(recorded: tuple[Any, Recorder]) -> None:
+    store, rec = recorded
+    await store.memory.save_thread(thread=r.Thread(id="t", resource_id="res"))
+    rec.reset()
+    assert (await store.memory.get_thread_by_id(thread_id="t")).id == "t"
+    assert rec.names == ["find"]
+
+
+async def test_save_messages_is_one_bulk_write_plus_the_thread_bump(recorded: tuple[Any, Recorder]) -> None:
+    store, rec = recorded
+    await store.memory.save_thread(thread=r.Thread(id="t", resource_id="res"))
+    rec.reset()
+    await store.memory.save_messages(messages=[r.Message.from_text(f"x{i}", id=f"x{i}", thread_id="t", resource_id="res")
+                                               for i in range(10)])
+    updates = [c for n, c in rec.commands if n == "update"]
+    assert [len(c["updates"]) for c in updates if c["update"] == "mastra_messages"] == [10]  # one bulk write
+    assert [c["update"] for c in updates] == ["mastra_messages", "mastra_threads"] or \
+        sorted(c["update"] for c in updates) == ["mastra_messages", "mastra_threads"]
+    extra = {"commitTransaction"} if store.supports_transactions else set()
+    assert set(rec.names) <= {"update"} | extra
+
+
+async def test_a_page_of_the_last_messages_reads_only_that_page(recorded: tuple[Any, Recorder]) -> None:
+    store, rec = recorded
+    msgs = await fill(store, 600)
+    rec.reset()
+    page = await store.memory.list_messages(thread_id="t", per_page=10, order_by={"direction": "DESC"})
+    assert [m.id for m in page] == [m.id for m in reversed(msgs[-10:])] and page.total == 600 and page.has_more
+    assert sorted(rec.names) == ["aggregate", "find"]  # count + page, sent concurrently
+    find = next(c for n, c in rec.commands if n == "find")
+    assert find["limit"] == 10 and find["sort"] == {"createdAt": -1, "seq": -1, "id": -1}
+    assert rec.docs_returned == 10 + 1  # ten messages and the count
+
+
+async def test_an_include_window_reads_only_the_neighbours(recorded: tuple[Any, Recorder]) -> None:
+    store, rec = recorded
+    msgs = await fill(store, 600)
+    rec.reset()
+    page = await store.memory.list_messages(thread_id="t", per_page=0, include=[
+        {"id": msgs[300].id, "with_previous_messages": 3, "with_next_messages": 2}])
+    assert [m.id for m in page] == [m.id for m in msgs[297:303]]
+    # the target lookup, then one aggregate reading both windows with $limit; the count (per_page=0 reads no page)
+    assert sorted(rec.names) == ["aggregate", "aggregate", "find"]
+    assert rec.docs_returned == 1 + 3 + 2 + 1  # target, neighbours, count
+    if not is_jongodb():
+        plan = await store.db.command("explain", {"find": "mastra_messages", "filter": {"thread_id": "t"},
+                                                  "sort": {"createdAt": 1, "seq": 1, "id": 1}, "limit": 5})
+        assert "IXSCAN" in str(plan) and "SORT" not in str(plan["queryPlanner"]["winningPlan"]).replace("SORT_KEY", "")
