@@ -138,6 +138,13 @@ async def test_schema_is_created_with_reference_names_and_version(make_store: An
     assert row[0] == t.created_at.replace(tzinfo=None) and row[1] == t.created_at
 
 
+async def test_disable_init_creates_nothing(make_store: Any, raw: Any) -> None:
+    store = await make_store(disable_init=True)
+    assert await _one(raw, "SELECT count(*) FROM pg_namespace WHERE nspname = %s", (store.schema_name,)) == 0
+    with pytest.raises(StorageError):  # no tables: the first operation fails loudly, it is never an empty result
+        await store.memory.get_thread_by_id(thread_id="x")
+
+
 async def test_schema_creation_without_privilege_is_a_clear_error(pg_url: str, raw: Any) -> None:
     from psycopg.conninfo import conninfo_to_dict, make_conninfo
 

@@ -85,8 +85,9 @@ class PgDb:
     (server restart, terminated backend) is retried once on a fresh connection when it is idempotent.
     """
 
-    def __init__(self, config: PostgresConfig) -> None:
+    def __init__(self, config: PostgresConfig, *, migrate: bool = True) -> None:
         self.config = config
+        self.migrate = migrate
         self.schema = config.schema_name
         self._owns_pool = config.pool is None
         self._pool: Any = config.pool
@@ -148,9 +149,10 @@ class PgDb:
             if self._ready:
                 return
             await self.open()
-            from .schema import migrate
+            if self.migrate:
+                from .schema import migrate
 
-            await migrate(self)
+                await migrate(self)
             self._ready = True
 
     async def close(self) -> None:

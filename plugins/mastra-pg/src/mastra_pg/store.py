@@ -31,7 +31,8 @@ class PostgresStore(BackendStorage):
     secret_fields: ClassVar[frozenset[str]] = BackendStorage.secret_fields | {"ssl"}
 
     def _create_stores(self) -> dict[str, DomainStore]:
-        self.db = PgDb(self.config)
+        # disable_init (or MASTRA_DISABLE_STORAGE_INIT=true): connect, but create and migrate nothing
+        self.db = PgDb(self.config, migrate=not self.disable_init)
         return {
             "memory": PgMemory(self.db),
             "workflows": PgWorkflows(self.db),
