@@ -73,7 +73,7 @@ def core(session: nox.Session) -> None:
 
 
 @nox.session
-@nox.parametrize("backend", AVAILABLE)
+@nox.parametrize("backend", AVAILABLE, ids=AVAILABLE)
 def conformance(session: nox.Session, backend: str) -> None:
     """The whole conformance suite against one backend on its real service(s), plus the plugin's own tests."""
     spec = BACKENDS[backend]
