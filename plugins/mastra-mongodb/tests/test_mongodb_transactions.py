@@ -16,7 +16,7 @@ def msg(mid: str, text: str) -> r.Message:
     return r.Message.from_text(text, id=mid, thread_id="t", resource_id="res")
 
 
-async def failing_batch(store: Any) -> None:
+async def failing_batch(store: Any) -> Any:
     await store.memory.save_thread(thread=r.Thread(id="t", resource_id="res"))
     await store.memory.save_messages(messages=[msg("a", "x")])
     before = (await store.memory.get_thread_by_id(thread_id="t")).updated_at
