@@ -153,3 +153,35 @@ async def test_busy_beyond_retries_is_a_third_party_error(tmp_path: Path) -> Non
             holder.execute("ROLLBACK")
             holder.close()
         assert await store.memory.get_thread_by_id(thread_id="t") is None
+
+
+async def test_waiting_for_a_lock_does_not_freeze_the_event_loop(tmp_path: Path) -> None:
+    """The driver holds the GIL inside SQLite; lock waits happen on the event loop, which keeps running."""
+    import threading
+    import time
+
+    import libsql
+
+    path = tmp_path / "loop.db"
+    store = LibSQLStore(id="loop", url=f"file:{path}")  # default busy_timeout_ms: 5000
+    async with store:
+        await store.memory.save_thread(thread=Thread(id="t", resource_id="r"))
+        holder = libsql.connect(str(path), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        threading.Timer(0.5, lambda: holder.execute("COMMIT")).start()
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        ticker = asyncio.create_task(tick())
+        t0 = time.perf_counter()
+        await store.memory.save_messages(messages=[_msg(0, 0)])
+        waited = time.perf_counter() - t0
+        ticker.cancel()
+        holder.close()
+        assert waited >= 0.45
+        assert ticks >= waited / 0.01 * 0.5, (ticks, waited)  # the loop kept ticking while we waited for the lock

@@ -1,13 +1,11 @@
 """libSQL over HTTP against a real sqld server (``bash scripts/services/start.sh sqld``).
 
-The server started by the service script runs without namespaces (``--enable-namespaces`` is off),
-and table names are fixed (mastra_threads...), so a namespace can be neither a separate database nor
-a table prefix. Isolation is by clearing: the first ``make_storage`` of a namespace initialises the
-schema and wipes every table with ``dangerously_clear_all``; later storages on the same namespace
-(two app instances on one database) see its data. The suite must run serially (pytest's default; never
-with xdist). Known limit: storages on *different* namespaces that are alive at the same time share the
-tables, so a test that compares two such storages (e.g. different TTL rules side by side) sees the
-other's rows; with a namespaced sqld this harness would create one database per namespace instead.
+The service's sqld runs without namespaces (no ``--enable-namespaces``), so a namespace cannot be a
+database of its own. Each namespace gets its own tables on the one server instead, through the store's
+``table_prefix`` option (``<namespace>_mastra_threads``...): storages on different namespaces are fully
+isolated, two storages on one namespace share data, and ``cleanup`` drops the namespace's tables (their
+indexes and triggers go with them). The store code is the same as with the reference's names; only the
+identifiers in the SQL text get the prefix.
 """
 
 from __future__ import annotations
@@ -22,7 +20,6 @@ from mastra_core import Storage, create_storage
 BACKEND_ID = "libsql"
 PROBE_CONFIG = {"url": ":memory:"}
 _checked: set[str] = set()
-_live: set[str] = set()  # namespaces cleared and in use by the current test
 
 
 def server_url() -> str:
@@ -42,16 +39,33 @@ def server_url() -> str:
     return url
 
 
+def _token() -> str | None:
+    return os.environ.get("MASTRA_TEST_SQLD_AUTH_TOKEN") or None
+
+
 async def make_storage(namespace: str, **overrides: Any) -> Storage:
-    config: dict[str, Any] = {"url": server_url(), "auth_token": os.environ.get("MASTRA_TEST_SQLD_AUTH_TOKEN") or None}
+    config: dict[str, Any] = {"url": server_url(), "auth_token": _token(), "table_prefix": f"{namespace}_"}
     config.update(overrides)
-    storage = create_storage("libsql", id=f"conformance-{namespace}", **config)
-    if namespace not in _live:
-        _live.add(namespace)
-        await storage.init()
-        await storage.dangerously_clear_all()
-    return storage
+    return create_storage("libsql", id=f"conformance-{namespace}", **config)
 
 
 async def cleanup(namespace: str) -> None:
-    _live.discard(namespace)
+    import asyncio
+
+    import libsql
+
+    def drop() -> None:
+        kwargs: dict[str, Any] = {"isolation_level": None}
+        if _token():
+            kwargs["auth_token"] = _token()
+        conn = libsql.connect(server_url(), **kwargs)
+        try:
+            prefix = f"{namespace}_"
+            names = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, length(?)) = ?",
+                                 (prefix, prefix)).fetchall()
+            for (name,) in names:
+                conn.execute(f'DROP TABLE IF EXISTS "{name}"')
+        finally:
+            conn.close()
+
+    await asyncio.to_thread(drop)

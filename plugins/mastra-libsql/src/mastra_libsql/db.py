@@ -1,11 +1,14 @@
 """One libSQL connection per store, driven from a single worker thread.
 
 The ``libsql`` driver is synchronous. Every call runs on one dedicated thread (a one-worker
-executor), which both keeps the event loop free and serialises access to the connection: a
-transaction is one job on that thread, so no other operation of this store can interleave with it.
-Across processes, file databases use WAL, ``busy_timeout`` and ``BEGIN IMMEDIATE``; a transaction that
-still meets SQLITE_BUSY/locked is retried as a whole with exponential backoff (awaited on the event
-loop, never slept on the worker thread).
+executor), which serialises access to the connection (a transaction is one job on that thread, so no
+other operation of this store can interleave with it) and keeps the driver's work off the event loop.
+Note that libsql 0.1.11 holds the GIL while a statement runs (local or remote), so the event loop still
+pauses for the duration of each statement; waits for locks are therefore done here, not in SQLite.
+Across processes, file databases use WAL and ``BEGIN IMMEDIATE``; a job that meets SQLITE_BUSY/locked
+is retried as a whole: first polling the lock until ``busy_timeout_ms`` has passed, then with exponential
+backoff, always awaited on the event loop. (The driver holds the GIL while SQLite runs, so SQLite's own
+busy wait is kept to a few milliseconds: a worker thread alone would not keep the event loop free.)
 """
 
 
@@ -14,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import re
+import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -25,7 +29,14 @@ _log = get_logger("mastra_libsql")
 
 _BUSY = re.compile(r"database is locked|database table is locked|table is locked|SQLITE_BUSY|SQLITE_LOCKED|database is busy",
                    re.IGNORECASE)
-_INTERRUPTED = re.compile(r"SQLITE_INTERRUPT|interrupted", re.IGNORECASE)
+#: SQLite's own busy wait per attempt. The driver holds the GIL while SQLite waits, so this stays short;
+#: the rest of ``busy_timeout_ms`` is waited on the event loop (see ``Database._retrying``).
+_SQLITE_BUSY_WAIT_MS = 10
+_OBJECT_NAME = re.compile(r"(?<![A-Za-z0-9_$])mastra_")
+#: Remote (sqld) failures after which the job was rolled back server-side and runs fine on a new stream:
+#: an interrupted statement, or a transaction timed out because another connection was waiting for the lock.
+_INTERRUPTED = re.compile(r"SQLITE_INTERRUPT|interrupted|TRANSACTION_TIMEOUT|Transaction timed out|STREAM_EXPIRED",
+                          re.IGNORECASE)
 #: The driver binds Python ints outside the signed 32-bit range as REAL (libsql 0.1.11), losing
 #: precision; such values are sent as decimal text and SQL casts them back (or column affinity does).
 _I32 = (-(2**31), 2**31 - 1)
@@ -118,8 +129,12 @@ class Target:
 class Database:
     """The shared connection of one store and the thread that owns it."""
 
-    def __init__(self, target: Target, *, max_retries: int, initial_backoff_ms: int, busy_timeout_ms: int) -> None:
+    def __init__(self, target: Target, *, max_retries: int, initial_backoff_ms: int, busy_timeout_ms: int,
+                 table_prefix: str = "") -> None:
         self.target = target
+        #: Prepended to every table, index and trigger name (empty: the reference's names).
+        self.prefix = table_prefix
+        self._rewritten: dict[str, str] = {}
         self.max_retries = max_retries
         self.initial_backoff_ms = initial_backoff_ms
         self.busy_timeout_ms = busy_timeout_ms
@@ -149,7 +164,7 @@ class Database:
         conn = libsql.connect(self.target.database, **kwargs)
         try:
             if not self.target.remote:
-                conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+                conn.execute(f"PRAGMA busy_timeout = {min(int(self.busy_timeout_ms), _SQLITE_BUSY_WAIT_MS)}")
                 if not self.target.memory:
                     conn.execute("PRAGMA journal_mode = WAL")
                     conn.execute("PRAGMA synchronous = NORMAL")
@@ -188,21 +203,40 @@ class Database:
         return await self._retrying(lambda: self._in_transaction(fn))
 
     async def _retrying(self, job: Callable[[], T]) -> T:
+        """Run ``job``; wait out locks without holding the GIL, then retry with backoff.
+
+        The driver keeps the GIL while SQLite runs, including SQLite's own busy wait, so a long
+        ``busy_timeout`` would freeze every thread of the process (the event loop too). SQLite's busy
+        wait is therefore kept short (:data:`_SQLITE_BUSY_WAIT_MS`) and the rest of ``busy_timeout_ms``
+        is waited here, with ``asyncio.sleep``, polling the lock every few milliseconds. After that the
+        reference's policy applies: up to ``max_retries`` more attempts, backing off from
+        ``initial_backoff_ms``.
+        """
         delay = self.initial_backoff_ms / 1000.0
+        poll = 0.002
         attempt = 0
+        started = time.monotonic()
         while True:
             try:
                 return await self._call(job)
             except Exception as exc:
+                if is_busy(exc) and (time.monotonic() - started) * 1000 < self.busy_timeout_ms:
+                    await asyncio.sleep(poll)  # still within busy_timeout_ms: poll the lock, GIL-free
+                    poll = min(poll * 2, 0.05)
+                    continue
                 if attempt >= self.max_retries:
                     raise
                 if self.target.remote and _INTERRUPTED.search(str(exc)):
                     # sqld (0.24) sometimes answers SQLITE_INTERRUPT to a statement it ran fine before on the
-                    # same Hrana stream; nothing was written (the job's transaction is rolled back), and the
-                    # same statement succeeds on a new stream, so reconnect and run the job again at once.
+                    # same Hrana stream, and times out a transaction whose lock another connection waits
+                    # for. Either way nothing of the job was committed, and it succeeds on a new stream:
+                    # reconnect and run it again (after a short pause, so the other writer can finish).
                     attempt += 1
-                    _log.debug("libsql remote statement interrupted, reconnecting", attempt=attempt)
+                    _log.debug("libsql remote job interrupted, reconnecting", attempt=attempt)
                     await self._call(self._reconnect)
+                    if attempt > 1:
+                        await asyncio.sleep(delay)
+                        delay *= 2
                     continue
                 if not is_busy(exc):
                     raise
@@ -210,6 +244,10 @@ class Database:
                 _log.debug("libsql busy, retrying", attempt=attempt, delay_s=delay)
                 await asyncio.sleep(delay)
                 delay *= 2
+
+    async def reconnect(self) -> None:
+        """Replace the connection with a new one (a new stream on a remote server)."""
+        await self._call(self._reconnect)
 
     def _reconnect(self) -> None:
         old, self.conn = self.conn, None
@@ -234,14 +272,33 @@ class Database:
             try:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
-            except Exception:  # the original error matters more than a failed rollback
-                _log.warning("libsql rollback failed", exc_info=True)
+            except Exception as rollback_error:  # the original error matters more than a failed rollback
+                if "no transaction is active" in str(rollback_error):
+                    _log.debug("libsql transaction already rolled back by the server")
+                else:
+                    _log.warning("libsql rollback failed", exc_info=True)
             raise
 
     # ------------------------------------------------------------------ statements (worker thread only)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        if self.prefix:
+            sql = self._prefixed(sql)
         return self.conn.execute(sql, tuple(bind(p) for p in params))
+
+    def name(self, logical: str) -> str:
+        """The physical name of a table, index or trigger (for names passed as parameters)."""
+        return self.prefix + logical
+
+    def _prefixed(self, sql: str) -> str:
+        # Every schema object this package creates is named mastra_*; SQL text holds no user data
+        # (values are parameters), so renaming the identifiers in the text is exact.
+        out = self._rewritten.get(sql)
+        if out is None:
+            out = _OBJECT_NAME.sub(lambda m: self.prefix + m.group(0), sql)
+            if len(self._rewritten) < 4096:
+                self._rewritten[sql] = out
+        return out
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return list(self.execute(sql, params).fetchall())

@@ -213,9 +213,10 @@ _COUNT_TRIGGERS = {
 
 def _ensure_counts(db: Database) -> None:
     """Create the count table and its triggers if any piece is missing, rebuilding the counts from the rows."""
+    wanted = [db.name(n) for n in (COUNTS, *_COUNT_TRIGGERS)]
     have = {r[0] for r in db.all("SELECT name FROM sqlite_master WHERE type IN ('trigger', 'table') AND name IN (?, ?, ?, ?)",
-                                 (COUNTS, *_COUNT_TRIGGERS))}
-    if have == {COUNTS, *_COUNT_TRIGGERS}:
+                                 wanted)}
+    if have == set(wanted):
         return
     db.execute(f"CREATE TABLE IF NOT EXISTS {COUNTS} (thread_id TEXT NOT NULL PRIMARY KEY, n INTEGER NOT NULL)")
     for name in _COUNT_TRIGGERS:
@@ -266,13 +267,13 @@ def ensure(db: Database, component: str, tables: Sequence[Table]) -> None:
 def _migrate(db: Database, tables: Sequence[Table]) -> None:
     for table in tables:
         db.execute(table.create_sql())
-        present = {r[0] for r in db.all("SELECT name FROM pragma_table_info(?)", (table.name,))}
+        present = {r[0] for r in db.all("SELECT name FROM pragma_table_info(?)", (db.name(table.name),))}
         for col in table.columns:
             if col.name not in present:
                 db.execute(f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(col.name)} {col.type}")
-        existing = {r[0] for r in db.all("SELECT name FROM pragma_index_list(?)", (table.name,))}
+        existing = {r[0] for r in db.all("SELECT name FROM pragma_index_list(?)", (db.name(table.name),))}
         for idx in table.indexes:
-            if idx.name in existing:
+            if db.name(idx.name) in existing:
                 continue
             if idx.unique and _has_unique(db, table.name, idx.columns):
                 continue  # the table constraint already enforces it
@@ -292,26 +293,27 @@ def _migrate(db: Database, tables: Sequence[Table]) -> None:
 
 def _complete(db: Database, tables: Sequence[Table]) -> bool:
     """Whether every table, column and index is present (one query): the fast path of a repeated init."""
-    names = [t.name for t in tables]
+    names = [db.name(t.name) for t in tables]
     marks = ", ".join("?" for _ in names)
     cols = db.all(f"SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p "
                   f"WHERE m.type = 'table' AND m.name IN ({marks})", names)
     have_cols = {(t, c) for t, c in cols}
     idx = {r[0] for r in db.all(f"SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({marks})", names)}
     if MESSAGES in tables:
-        objects = {r[0] for r in db.all("SELECT name FROM sqlite_master WHERE name IN (?, ?, ?, ?)", (COUNTS, *_COUNT_TRIGGERS))}
+        objects = {r[0] for r in db.all("SELECT name FROM sqlite_master WHERE name IN (?, ?, ?, ?)",
+                                        [db.name(n) for n in (COUNTS, *_COUNT_TRIGGERS)])}
         if len(objects) != 1 + len(_COUNT_TRIGGERS):
             return False
     for t in tables:
-        if any((t.name, c.name) not in have_cols for c in t.columns):
+        if any((db.name(t.name), c.name) not in have_cols for c in t.columns):
             return False
-        if any(i.name not in idx and not (i.unique and _has_unique(db, t.name, i.columns)) for i in t.indexes):
+        if any(db.name(i.name) not in idx and not (i.unique and _has_unique(db, t.name, i.columns)) for i in t.indexes):
             return False
     return True
 
 
 def _has_unique(db: Database, table: str, columns: tuple[str, ...]) -> bool:
-    for name, unique in db.all('SELECT name, "unique" FROM pragma_index_list(?)', (table,)):
+    for name, unique in db.all('SELECT name, "unique" FROM pragma_index_list(?)', (db.name(table),)):
         if not unique:
             continue
         cols = [r[0] for r in db.all("SELECT name FROM pragma_index_info(?)", (name,))]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 import attrs
@@ -37,6 +38,8 @@ class LibSQLConfig:
     or ``https://host``. ``auth_token``: the token of a remote server (also accepted as ``?authToken=`` in
     the URL); never shown. ``max_retries``/``initial_backoff_ms``: retries of a transaction that meets
     SQLITE_BUSY, backing off exponentially. ``busy_timeout_ms``: how long SQLite itself waits for a lock.
+    ``table_prefix``: prepended to every table, index and trigger name, so several independent stores share
+    one database (tests on one server, tenants); empty (the default) keeps the reference's names.
     """
 
     url: str = attrs.field(default=None)
@@ -44,6 +47,7 @@ class LibSQLConfig:
     max_retries: int = attrs.field(default=5, validator=_positive("max_retries"))
     initial_backoff_ms: int = attrs.field(default=100, validator=_positive("initial_backoff_ms"))
     busy_timeout_ms: int = attrs.field(default=5000, validator=_positive("busy_timeout_ms"))
+    table_prefix: str = attrs.field(default="")
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.url, str) or not self.url.strip():
@@ -51,6 +55,10 @@ class LibSQLConfig:
         if self.auth_token is not None and not isinstance(self.auth_token, str):
             raise ValueError("auth_token must be a string")
         Target(self.url, self.auth_token)  # rejects unsupported schemes now rather than at init
+        if not isinstance(self.table_prefix, str) or (
+            self.table_prefix and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,39}", self.table_prefix)
+        ):
+            raise ValueError("table_prefix must be empty or a letter followed by up to 39 letters, digits or _")
 
 
 class LibSQLStore(BackendStorage):
@@ -71,7 +79,8 @@ class LibSQLStore(BackendStorage):
     def _create_stores(self) -> dict[str, DomainStore]:
         cfg = self.config
         self.db = Database(Target(cfg.url, cfg.auth_token), max_retries=cfg.max_retries,
-                           initial_backoff_ms=cfg.initial_backoff_ms, busy_timeout_ms=cfg.busy_timeout_ms)
+                           initial_backoff_ms=cfg.initial_backoff_ms, busy_timeout_ms=cfg.busy_timeout_ms,
+                           table_prefix=cfg.table_prefix)
         return {
             "memory": LibSQLMemory(self.db),
             "workflows": LibSQLWorkflows(self.db),

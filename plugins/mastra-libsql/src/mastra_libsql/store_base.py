@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, ClassVar
@@ -29,12 +30,30 @@ class LibSQLDomain:
         if not self.db.is_open:
             await self.db.open()
         try:
-            await self.db.write(lambda db: ensure(db, self.domain, self.tables))
+            await self._ensure_schema()
         except MigrationRequired as exc:
             raise StorageError(
                 str(exc), id=error_id(self.backend_token, "MIGRATION_REQUIRED", "DUPLICATE_ROWS"), category=ErrorCategory.USER,
                 details={"domain": self.domain},
             ) from exc
+
+    async def _ensure_schema(self) -> None:
+        attempt = 0
+        while True:
+            try:
+                await self.db.write(lambda db: ensure(db, self.domain, self.tables))
+                return
+            except MigrationRequired:
+                raise
+            except Exception:
+                # A remote server can hand this stream a stale schema while another process creates the
+                # same tables (sqld: "no such table" right after CREATE TABLE IF NOT EXISTS skipped it).
+                # The transaction was rolled back; a new stream sees the other writer's committed schema.
+                if not self.db.target.remote or attempt >= 3:
+                    raise
+                attempt += 1
+                await self.db.reconnect()
+                await asyncio.sleep(0.05 * attempt)
 
     async def prune_tables(self, tables: Sequence[Table], now: datetime) -> int:
         at = iso(now)
