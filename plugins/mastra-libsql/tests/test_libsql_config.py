@@ -115,3 +115,27 @@ def test_no_driver_import_at_plugin_import() -> None:
     code = "import mastra_libsql.plugin, sys; print('libsql' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env={**os.environ})
     assert out.stdout.strip() == "False"
+
+
+async def test_table_prefix_isolates_stores_in_one_file(tmp_path: Path) -> None:
+    from mastra_core.records import Message, MessageContent, TextPart
+
+    url = f"file:{tmp_path / 'shared.db'}"
+    plain, a, b = (LibSQLStore(id=i, url=url, table_prefix=p) for i, p in (("plain", ""), ("a", "tenant_a_"), ("b", "tenant_b_")))
+    async with plain, a, b:
+        for store, n in ((plain, 1), (a, 2), (b, 3)):
+            await store.memory.save_thread(thread=Thread(id="t", resource_id="r", title=store.id))
+            await store.memory.save_messages(messages=[Message(id=f"m{i}", role="user", thread_id="t", resource_id="r",
+                                                               content=MessageContent(parts=[TextPart(text="x")])) for i in range(n)])
+        for store, n in ((plain, 1), (a, 2), (b, 3)):
+            assert (await store.memory.get_thread_by_id(thread_id="t")).title == store.id  # type: ignore[union-attr]
+            assert (await store.memory.list_messages(thread_id="t")).total == n  # each prefix has its own counts and triggers
+        names = await plain.db.read(lambda db: {r[0] for r in db.all("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")})
+    assert {"mastra_threads", "tenant_a_mastra_threads", "tenant_b_mastra_message_counts", "tenant_a_mastra_messages_count_insert",
+            "mastra_schema_version", "tenant_b_mastra_schema_version"} <= names
+
+
+def test_table_prefix_is_validated() -> None:
+    for bad in ("1x", "a-b", "x" * 41, 'a"; drop'):
+        with pytest.raises(ConfigError):
+            LibSQLStore(id="x", url=":memory:", table_prefix=bad)
