@@ -70,7 +70,7 @@ class Connection:
             if cfg.use_transactions is None and self.is_jongodb:
                 # jongodb accepts transactions but concurrent ones silently lose each other's committed
                 # writes, and each commit costs time proportional to the data it holds (see README)
-                _log.warning("jongodb detected: multi-document writes run without transactions")
+                _log.info("jongodb detected: multi-document writes run without transactions")
                 self.supports_transactions = False
             elif cfg.use_transactions is None:
                 self.supports_transactions = await self._probe_transactions(hello)
