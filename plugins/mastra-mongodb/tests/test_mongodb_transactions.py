@@ -58,3 +58,25 @@ async def test_transactions_are_probed(store: Any) -> None:
     else:
         hello = await store.client.admin.command("hello")
         assert store.supports_transactions == ("setName" in hello or hello.get("msg") == "isdbgrid")
+
+
+@pytest.mark.parametrize("transactions", [True, False])
+async def test_clone_thread_copies_or_leaves_nothing(make_store: Any, transactions: bool) -> None:
+    store = await make_store(indexes=UNIQUE_CONTENT, use_transactions=transactions)
+    await store.memory.save_thread(thread=r.Thread(id="t", resource_id="res", title="src"))
+    await store.memory.save_messages(messages=[msg("a", "x"), msg("b", "y")])
+    # the copies repeat the source's content, which the custom unique index refuses: nothing may remain
+    with pytest.raises(StorageError):
+        await store.memory.clone_thread(source_thread_id="t", new_thread_id="copy")
+    assert await store.memory.get_thread_by_id(thread_id="copy") is None
+    assert await store.db["mastra_messages"].count_documents({"thread_id": "copy"}) == 0
+
+
+async def test_clone_thread_in_a_transaction(make_store: Any) -> None:
+    store = await make_store(use_transactions=True)
+    await store.memory.save_thread(thread=r.Thread(id="t", resource_id="res", title="src"))
+    await store.memory.save_messages(messages=[msg("a", "x"), msg("b", "y")])
+    result = await store.memory.clone_thread(source_thread_id="t", new_thread_id="copy", options={"message_limit": 1})
+    assert result.thread.id == "copy" and result.thread.title == "Clone of src"
+    assert [m.content.text() for m in await store.memory.list_messages(thread_id="copy")] == ["y"]
+    assert result.thread.metadata["clone"]["sourceThreadId"] == "t"

@@ -87,7 +87,7 @@ class Connection:
         _log.debug("connected", db=cfg.db_name, transactions=self.supports_transactions, server=self.server_version)
 
     async def _probe_transactions(self, hello: dict[str, Any]) -> bool:
-        from pymongo.errors import OperationFailure
+        from pymongo.errors import ConnectionFailure, PyMongoError
 
         if "setName" in hello or hello.get("msg") == "isdbgrid":
             return True
@@ -101,7 +101,9 @@ class Connection:
                 await self.db["mastra_threads"].find_one({"id": "\x00transaction-probe"}, session=session)
                 await session.commit_transaction()
             return True
-        except OperationFailure:
+        except ConnectionFailure:
+            raise
+        except PyMongoError:
             return False
 
     async def close(self) -> None:

@@ -10,9 +10,9 @@ from typing import Any
 from mastra_core import records as r
 from mastra_core.clock import to_ms, utc_now
 from mastra_core.domains.matching import in_date_range, metadata_matches
-from mastra_core.domains.memory import MemoryStore
+from mastra_core.domains.memory import CloneResult, MemoryStore, plan_clone
 from mastra_core.pagination import Page, has_more
-from mastra_core.records.queries import MessageQuery, ThreadQuery
+from mastra_core.records.queries import CloneRequest, MessageQuery, ThreadQuery
 
 from .base import MongoDomain
 from .docs import message_fields, message_from, resource_doc, resource_from, thread_doc, thread_from
@@ -200,6 +200,31 @@ class MongoMemory(MongoDomain, MemoryStore):
             await self._bump(sorted(t for t in threads if isinstance(t, str)), session)
 
         await self.conn.transaction(go)
+
+    async def _clone_thread(self, req: CloneRequest) -> CloneResult:
+        """With transactions: the new thread and its message copies in one transaction; else the core's default."""
+        if not self.conn.supports_transactions:
+            return await super()._clone_thread(req)
+        from mastra_core.errors import ValidationError, error_id
+
+        source = await self._get_thread(req.source_thread_id)
+        if source is None:
+            raise ValidationError(f"source thread {req.source_thread_id!r} not found",
+                                  id=error_id(self.backend_token, "CLONE_THREAD", "SOURCE_NOT_FOUND"))
+        if await self._get_thread(req.new_thread_id) is not None:
+            raise ValidationError(f"thread {req.new_thread_id!r} already exists",
+                                  id=error_id(self.backend_token, "CLONE_THREAD", "THREAD_EXISTS"))
+        thread, copies = plan_clone(source, await self._all_messages(source.id), req)
+
+        async def go(session: Any) -> None:
+            await self.drop_expired(THREADS, {"id": thread.id}, session)
+            await self.col(THREADS).insert_one({**thread_doc(thread), SEQ: self.conn.seqs(1)[0], **self.expiry(THREADS)},
+                                               session=session)
+            if copies:
+                await self._save_in(session, copies, set())
+
+        await self.conn.transaction(go)
+        return CloneResult(thread=(await self._get_thread(thread.id)) or thread, cloned_messages=copies)
 
     # ---------------------------------------------------------------- resources
 
