@@ -202,9 +202,10 @@ class PgDb:
 
         return await self.with_conn(go, idempotent=idempotent)
 
-    async def fetch(self, query: Any, params: Sequence[Any] | dict[str, Any] = (), *, idempotent: bool = True) -> list[Any]:
+    async def fetch(self, query: Any, params: Sequence[Any] | dict[str, Any] = (), *, idempotent: bool = True,
+                    prepare: bool | None = None) -> list[Any]:
         async def go(conn: Any) -> list[Any]:
-            cur = await conn.execute(query, params)
+            cur = await conn.execute(query, params, prepare=prepare)
             return await cur.fetchall() if cur.description else []
 
         return await self.with_conn(go, idempotent=idempotent)

@@ -150,12 +150,10 @@ class PgMemory(MemoryStore):
         where = " AND ".join(conds)
         col = '"createdAt"' if q.order_field == "created_at" else '"updatedAt"'
         d = "DESC" if q.direction == "DESC" else "ASC"
-        page_sql = "SELECT {cols} FROM {threads} WHERE {where} ORDER BY {col} {d}, seq {d}"
-        if q.per_page is not False:
-            page_sql += " LIMIT %(lim)s OFFSET %(off)s"
-            params["lim"], params["off"] = q.per_page, q.page * q.per_page
+        limit = "" if q.per_page is False else f" LIMIT {int(q.per_page)} OFFSET {int(q.page) * int(q.per_page)}"
         rows, count = await self.db.pipeline([
-            (self.q(page_sql, cols=_THREAD_COLS, where=where, col=col, d=d), params),
+            (self.q("SELECT {cols} FROM {threads} WHERE {where} ORDER BY {col} {d}, seq {d}{limit}", cols=_THREAD_COLS,
+                    where=where, col=col, d=d, limit=limit), params),
             (self.q("SELECT count(*) FROM {threads} WHERE {where}", where=where), params),
         ])
         total = int(count[0][0])
@@ -185,9 +183,9 @@ class PgMemory(MemoryStore):
         cols = _msg_cols("m")
         branches: list[str] = []
         if q.limit != 0:
-            limit = "" if q.limit is None else " LIMIT %(lim)s OFFSET %(off)s"
-            if q.limit is not None:
-                params["lim"], params["off"] = q.limit, q.offset
+            # LIMIT/OFFSET are literals (validated ints), not parameters: a generic prepared plan then
+            # still knows it needs a few rows and keeps the ordered index scan instead of sort-all
+            limit = "" if q.limit is None else f" LIMIT {int(q.limit)} OFFSET {int(q.offset)}"
             if len(q.thread_ids) == 1:
                 params["t0"] = q.thread_ids[0]
                 branches.append(f"(SELECT 'p', {cols} FROM {{messages}} m WHERE m.thread_id = %(t0)s AND {where} "  # noqa: S608
@@ -196,25 +194,22 @@ class PgMemory(MemoryStore):
                 inner = []
                 for i, tid in enumerate(q.thread_ids):
                     params[f"t{i}"] = tid
-                    cap = "" if q.limit is None else " LIMIT %(cap)s"
+                    cap = "" if q.limit is None else f" LIMIT {int(q.offset) + int(q.limit)}"
                     inner.append(f"(SELECT {cols} FROM {{messages}} m WHERE m.thread_id = %(t{i})s AND {where} "  # noqa: S608
                                  f'ORDER BY m."createdAt" {d}, m.seq {d}{cap})')
-                if q.limit is not None:
-                    params["cap"] = q.offset + q.limit
                 union = " UNION ALL ".join(inner)
                 branches.append(f"(SELECT 'p', u.* FROM ({union}) u ORDER BY u.\"createdAt\" {d}, u.seq {d}{limit})")  # noqa: S608
         for i, inc in enumerate(q.include):
             params[f"i{i}"] = inc.id
             branches.append(f"(SELECT 'i', {cols} FROM {{messages}} m WHERE m.id = %(i{i})s AND {_live('m')})")  # noqa: S608
-            for n, cmp, dd, key in ((inc.with_previous_messages, "<", "DESC", "ip"), (inc.with_next_messages, ">", "ASC", "in")):
+            for n, cmp, dd in ((inc.with_previous_messages, "<", "DESC"), (inc.with_next_messages, ">", "ASC")):
                 if n:
-                    params[f"{key}{i}"] = n
                     branches.append(
                         # LATERAL: a parameterised index range scan from the target, whatever the thread length
                         f"(SELECT 'i', {cols} FROM {{messages}} t CROSS JOIN LATERAL (SELECT * FROM {{messages}} m "  # noqa: S608
                         f"WHERE m.thread_id = t.thread_id AND {_live('m')} "
                         f'AND (m."createdAt", m.seq) {cmp} (t."createdAt", t.seq) '
-                        f'ORDER BY m."createdAt" {dd}, m.seq {dd} LIMIT %({key}{i})s) m '
+                        f'ORDER BY m."createdAt" {dd}, m.seq {dd} LIMIT {int(n)}) m '
                         f"WHERE t.id = %(i{i})s AND {_live('t')})")
         params["tids"] = list(q.thread_ids)
         if q.resource_id is None and q.start is None and q.end is None:
@@ -229,7 +224,9 @@ class PgMemory(MemoryStore):
     async def _list_messages(self, q: MessageQuery) -> Page[r.Message]:
         params: dict[str, Any] = {"now": utc_now()}
         text = self._list_sql(q, params)
-        rows = await self.db.fetch(self.q(text), params)
+        # never a generic prepared plan: it would size "thread_id = $1" by the average thread and may sort a
+        # huge thread whole; planned with the real thread id, the ordered index scan is always chosen
+        rows = await self.db.fetch(self.q(text), params, prepare=False)
         total = 0
         chosen: dict[str, tuple[Any, ...]] = {}
         included: list[tuple[Any, ...]] = []

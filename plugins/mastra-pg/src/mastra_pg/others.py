@@ -113,10 +113,7 @@ class _PgDomain:
 
     async def _page(self, table: Table, key: str, where: str, order: str, params: dict[str, Any], page: int,
                     per_page: PerPage, build: Callable[[dict[str, Any]], Any]) -> Page[Any]:
-        limit = ""
-        if per_page is not False:
-            limit = " LIMIT %(lim)s OFFSET %(off)s"
-            params = {**params, "lim": per_page, "off": page * per_page}
+        limit = "" if per_page is False else f" LIMIT {int(per_page)} OFFSET {int(page) * int(per_page)}"
         tbl = self._table_name(key)
         rows, count = await self.db.pipeline([
             (self.q("SELECT {cols} FROM {tbl} WHERE {where} ORDER BY {order}{limit}", cols=table.select, tbl=tbl, where=where,
@@ -359,10 +356,7 @@ class PgObservability(_PgDomain, ObservabilityStore):
         d = "DESC" if q.direction == "DESC" else "ASC"
         order = f"({col} IS NULL) {d}, {col} {d}, seq {d}"
         where = " AND ".join(conds)
-        limit = ""
-        if q.per_page is not False:
-            limit = " LIMIT %(lim)s OFFSET %(off)s"
-            params["lim"], params["off"] = q.per_page, q.page * q.per_page
+        limit = "" if q.per_page is False else f" LIMIT {int(q.per_page)} OFFSET {int(q.page) * int(q.per_page)}"
         rows, count = await self.db.pipeline([
             (self.q("SELECT {cols} FROM {spans} s WHERE {where} ORDER BY {order}{limit}", cols=self.t.select, where=where,
                     order=order, limit=limit), params),
