@@ -62,8 +62,10 @@ async def cleanup(namespace: str) -> None:
     from mastra_mongodb.schema import COLLECTIONS
     from pymongo import AsyncMongoClient
 
+    if namespace not in _names:  # already cleaned (several storages on one namespace)
+        return
+    name = _names[namespace]
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(server_uri(), serverSelectionTimeoutMS=5000)
-    name = db_name(namespace)
     try:
         if real_server():
             await client.drop_database(name)
@@ -71,7 +73,8 @@ async def cleanup(namespace: str) -> None:
             db = client[name]
             for collection in COLLECTIONS:
                 await db[collection].delete_many({})
-            _free.append(name)
+            if name not in _free:
+                _free.append(name)
     finally:
         _names.pop(namespace, None)
         await client.close()
