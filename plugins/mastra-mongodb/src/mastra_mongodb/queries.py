@@ -47,11 +47,11 @@ def scalar_equals(value: Any) -> Filter | None:
     if isinstance(value, str):
         return {"$eq": enc_str(value), **not_array}
     if isinstance(value, int):
-        variants: list[Any] = [value]
-        if -(2**53) <= value <= 2**53:
-            variants.append(float(value))
         if not -(2**63) <= value < 2**63:
             return None
+        variants: list[Any] = [value]
+        if float(value) == value:  # exactly representable as a double (all |v| <= 2**53, some beyond)
+            variants.append(float(value))
         return {"$in": variants, **not_array}
     if isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
