@@ -87,6 +87,9 @@ def plugin_manager() -> pluggy.PluginManager:
     from .inmemory import plugin as inmemory_plugin
 
     pm.register(inmemory_plugin, name=CORE_DISTRIBUTION)
+    from .memory import plugin as memory_plugin
+
+    pm.register(memory_plugin, name=f"{CORE_DISTRIBUTION}:memory")
     disabled = _disabled()
     for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
         dist = ep.dist.name if ep.dist is not None else ep.name
