@@ -39,9 +39,13 @@ def _backends(_: argparse.Namespace) -> int:
 
 def _probe_domains(cls: Any) -> tuple[str, ...]:
     """Domains of a backend, read from an unconnected instance (construction does no I/O)."""
+    import warnings
+
     for attempt in ({}, {"url": ":memory:"}):
         try:
-            return tuple(cls(id="probe", **attempt).domains)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return tuple(cls(id="probe", **attempt).domains)
         except Exception:  # needs real configuration: report nothing rather than guess
             continue
     return ()
