@@ -57,7 +57,7 @@ async def make_store(uri: str, client: Any) -> AsyncIterator[Callable[..., Await
         name = store.config.db_name
         await store.close()
         if is_jongodb():
-            for col in COLLECTIONS:
+            for col in (*COLLECTIONS, "mastra_schema_version"):
                 await client[name][col].delete_many({})
         else:
             await client.drop_database(name)

@@ -128,3 +128,13 @@ async def test_documents_written_by_the_reference_are_read(store: Any) -> None:
     assert await store.workflows.load_workflow_snapshot(workflow_name="w", run_id="r1") == {"status": "success"}
     updated = await store.memory.update_thread(id="rt", title="new")
     assert updated.title == "new" and updated.created_at == created
+
+
+async def test_init_records_the_schema_version(store: Any) -> None:
+    from mastra_mongodb.schema import SCHEMA_VERSION
+
+    doc = await store.db["mastra_schema_version"].find_one({"_id": "mongodb"})
+    assert doc["version"] == SCHEMA_VERSION and isinstance(doc["updatedAt"], datetime)
+    await store.db["mastra_schema_version"].update_one({"_id": "mongodb"}, {"$set": {"version": SCHEMA_VERSION + 5}})
+    await store.connection.record_schema_version()  # a newer layout is never lowered
+    assert (await store.db["mastra_schema_version"].find_one({"_id": "mongodb"}))["version"] == SCHEMA_VERSION + 5

@@ -71,7 +71,7 @@ async def cleanup(namespace: str) -> None:
             await client.drop_database(name)
         else:
             db = client[name]
-            for collection in COLLECTIONS:
+            for collection in (*COLLECTIONS, "mastra_schema_version"):
                 await db[collection].delete_many({})
             if name not in _free:
                 _free.append(name)

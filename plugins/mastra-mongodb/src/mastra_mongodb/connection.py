@@ -106,6 +106,22 @@ class Connection:
         except PyMongoError:
             return False
 
+    async def record_schema_version(self) -> None:
+        """Record the layout version ``init()`` brought the database to (never lowers a newer one)."""
+        from mastra_core.clock import utc_now
+        from pymongo.errors import DuplicateKeyError
+
+        from .schema import SCHEMA_VERSION, SCHEMA_VERSIONS
+
+        col = self.col(SCHEMA_VERSIONS)
+        current = await col.find_one({"_id": "mongodb"})
+        if current is not None and int(current.get("version") or 0) >= SCHEMA_VERSION:
+            return
+        try:
+            await col.update_one({"_id": "mongodb"}, {"$set": {"version": SCHEMA_VERSION, "updatedAt": utc_now()}}, upsert=True)
+        except DuplicateKeyError:  # another process recorded it at the same moment
+            pass
+
     async def close(self) -> None:
         """Close the client if the store created it; a caller-supplied client stays open."""
         client, self.client, self.db = self.client, None, None

@@ -16,6 +16,12 @@ TRACES = "mastra_traces"
 
 COLLECTIONS = (THREADS, MESSAGES, RESOURCES, WORKFLOWS, SCORES, SPANS, AGENTS, EVALS, TRACES)
 
+#: ``{_id: "mongodb", version, updatedAt}``: the layout version ``init()`` brought the database to.
+#: Version 1: the reference's documents plus the optional ``seq``/``rev``/``expiresAt`` fields and our indexes
+#: (documents without them, e.g. written by the reference, are read as they are: nothing to rewrite).
+SCHEMA_VERSIONS = "mastra_schema_version"
+SCHEMA_VERSION = 1
+
 #: Entity type (retention.py) stored in each collection.
 ENTITY = {
     THREADS: "thread", MESSAGES: "message", RESOURCES: "resource", WORKFLOWS: "workflow_snapshot", SCORES: "score",

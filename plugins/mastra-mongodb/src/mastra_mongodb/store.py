@@ -50,6 +50,13 @@ class MongoDBStore(BackendStorage):
     async def _open(self) -> None:
         await self.connection.open()
 
+    async def init(self) -> None:
+        """Connect, create collections and indexes (once), then record the schema version."""
+        first = not self._initialized
+        await super().init()
+        if first and self.connection.db is not None:
+            await self.connection.retrying(self.connection.record_schema_version)
+
     async def _close(self) -> None:
         await self.connection.close()
 
