@@ -65,7 +65,7 @@ def _record_hooks(conv: cattrs.Converter, cls: type[Any]) -> None:
     conv.register_structure_hook_factory(lambda t: t is cls, lambda t, c: _structurer(c, t))
 
 
-def _unstructurer(conv: cattrs.Converter, cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
+def _unstructurer(conv: cattrs.Converter, cls: Any) -> Callable[[Any], dict[str, Any]]:
     fields = [f for f in attrs.fields(cls) if f.name != "extra"]
     names = wire_names(cls)
     keeps_extra = "extra" in attrs.fields_dict(cls)
@@ -88,7 +88,7 @@ def _unstructurer(conv: cattrs.Converter, cls: type[Any]) -> Callable[[Any], dic
     return unstructure
 
 
-def _structurer(conv: cattrs.Converter, cls: type[Any]) -> Callable[[Any, Any], Any]:
+def _structurer(conv: cattrs.Converter, cls: Any) -> Callable[[Any, Any], Any]:
     fields = [f for f in attrs.fields(cls) if f.name != "extra"]
     names = wire_names(cls)
     keeps_extra = "extra" in attrs.fields_dict(cls)

@@ -304,12 +304,11 @@ class MemoryStore(DomainStore, abc.ABC):
         c = self.checks("CLONE_THREAD")
         opts = dict(options or {})
         aliases = {"messageLimit": "message_limit", "messageFilter": "message_filter"}
-        opts = {aliases.get(k, k): v for k, v in opts.items()}
+        opts = _renamed(opts, aliases)
         unknown = set(opts) - {"message_limit", "message_filter"}
         if unknown:
             raise c.fail("INVALID_OPTIONS", f"unknown clone option(s) {sorted(unknown)}")
-        mf = {{"startDate": "start_date", "endDate": "end_date", "messageIds": "message_ids"}.get(k, k): v
-              for k, v in dict(opts.get("message_filter") or {}).items()}
+        mf = _renamed(opts.get("message_filter") or {}, {"startDate": "start_date", "endDate": "end_date", "messageIds": "message_ids"})
         if set(mf) - {"start_date", "end_date", "message_ids"}:
             raise c.fail("INVALID_OPTIONS", f"unknown message_filter key(s) {sorted(set(mf) - {'start_date', 'end_date', 'message_ids'})}")
         limit = opts.get("message_limit")
@@ -440,14 +439,19 @@ def _as(value: Any, cls: type[Any], c: Any) -> Any:
     raise c.fail("INVALID_INPUT", f"expected {cls.__name__} or a mapping, got {type(value).__name__}")
 
 
+def _renamed(value: Mapping[Any, Any], aliases: Mapping[str, str]) -> dict[str, Any]:
+    """Keys as strings, with the reference's camelCase aliases mapped to snake_case."""
+    return {aliases.get(str(k), str(k)): v for k, v in value.items()}
+
+
 def _date_range(value: Any, c: Any) -> DateRange:
     if value is None:
         return DateRange()
     if isinstance(value, DateRange):
-        raw = attrs.asdict(value)
+        raw: dict[str, Any] = attrs.asdict(value)
     elif isinstance(value, Mapping):
         aliases = {"startExclusive": "start_exclusive", "endExclusive": "end_exclusive"}
-        raw = {aliases.get(k, k): v for k, v in value.items()}
+        raw = _renamed(value, aliases)
     else:
         raise c.fail("INVALID_DATE_RANGE", "date_range must be a DateRange or a mapping")
     unknown = set(raw) - {"start", "end", "start_exclusive", "end_exclusive"}
@@ -464,7 +468,7 @@ def _include(value: Any, c: Any) -> r.MessageInclude:
         inc = value
     elif isinstance(value, Mapping):
         aliases = {"threadId": "thread_id", "withPreviousMessages": "with_previous_messages", "withNextMessages": "with_next_messages"}
-        raw = {aliases.get(k, k): v for k, v in value.items()}
+        raw = _renamed(value, aliases)
         unknown = set(raw) - {"id", "thread_id", "with_previous_messages", "with_next_messages"}
         if unknown:
             raise c.fail("INVALID_INCLUDE", f"unknown include key(s) {sorted(unknown)}")
@@ -482,7 +486,7 @@ def _update(value: Any, c: Any) -> MessageUpdate:
         u = value
     elif isinstance(value, Mapping):
         aliases = {"threadId": "thread_id", "resourceId": "resource_id"}
-        raw = {aliases.get(k, k): v for k, v in value.items()}
+        raw = _renamed(value, aliases)
         unknown = set(raw) - {"id", "role", "type", "thread_id", "resource_id", "content", "created_at", "createdAt"}
         if unknown:
             raise c.fail("INVALID_UPDATE", f"unknown message field(s) {sorted(unknown)}")

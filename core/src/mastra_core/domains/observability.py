@@ -56,7 +56,7 @@ class ObservabilityStore(DomainStore, abc.ABC):
             if isinstance(rec, Mapping):
                 rec = r.SpanUpdate(
                     trace_id=rec.get("trace_id", rec.get("traceId")), span_id=rec.get("span_id", rec.get("spanId")),
-                    updates=rec.get("updates"),
+                    updates=rec.get("updates"),  # type: ignore[arg-type]  # checked just below
                 )
             c.id(rec.trace_id, "TRACE_ID")
             c.id(rec.span_id, "SPAN_ID")

@@ -17,7 +17,14 @@ from ..domains.observability import ObservabilityStore
 from ..domains.scores import ScoresStore
 from ..domains.workflows import WorkflowsStore
 from ..pagination import Page, paginate
-from ..records.queries import AgentQuery, EvalQuery, LegacyTraceQuery, ScoreQuery, TraceQuery, WorkflowRunQuery
+from ..records.queries import (
+    AgentQuery,
+    EvalQuery,
+    LegacyTraceQuery,
+    ScoreQuery,
+    TraceQuery,
+    WorkflowRunQuery,
+)
 from .state import Row, State, clone
 
 
@@ -58,7 +65,8 @@ class InMemoryWorkflows(_Base, WorkflowsStore):
                 if rid == run_id and (workflow_name is None or wf == workflow_name) and row.live(now)]
         if not rows:
             return None
-        return clone(max(rows, key=lambda row: (row.record.created_at, row.seq)).record)
+        newest: r.WorkflowRun = max(rows, key=lambda row: (row.record.created_at, row.seq)).record
+        return clone(newest)
 
     async def _list_runs(self, q: WorkflowRunQuery) -> Page[r.WorkflowRun]:
         now = utc_now()
@@ -188,8 +196,9 @@ class InMemoryAgents(_Base, AgentsStore):
         row = self.s.agents.get(agent_id)
         if row is None:
             return None
-        row.record = clone(change(clone(row.record)))
-        return clone(row.record)
+        updated: r.Agent = clone(change(clone(row.record)))
+        row.record = updated
+        return clone(updated)
 
     async def _delete_agent(self, agent_id: str) -> None:
         self.s.agents.pop(agent_id, None)

@@ -9,7 +9,14 @@ import attrs
 from ..domains.base import DomainStore
 from ..storage import BackendStorage
 from .memory import InMemoryMemory
-from .others import InMemoryAgents, InMemoryEvals, InMemoryObservability, InMemoryScores, InMemoryTraces, InMemoryWorkflows
+from .others import (
+    InMemoryAgents,
+    InMemoryEvals,
+    InMemoryObservability,
+    InMemoryScores,
+    InMemoryTraces,
+    InMemoryWorkflows,
+)
 from .state import State
 
 
