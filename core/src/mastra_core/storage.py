@@ -217,6 +217,8 @@ class BackendStorage(Storage):
     url_schemes: ClassVar[tuple[str, ...]] = ()
     #: attrs class of the backend's options.
     config_class: ClassVar[type[Any]] = NoConfig
+    #: Domains every instance has, for listings that must not connect (empty: build an instance to find out).
+    declared_domains: ClassVar[tuple[str, ...]] = ()
     #: Capabilities beyond the domains, e.g. ``"native_ttl"``, ``"transactions"``.
     extra_capabilities: ClassVar[frozenset[str]] = frozenset()
     #: Config fields never shown in reprs, logs or errors.

@@ -95,6 +95,9 @@ class DynamoDBStore(BackendStorage):
     :meth:`create_table` for development, or with the CloudFormation/CDK definitions for production.
     """
 
+    #: The domains every instance has (shown by `mastra backends` without connecting).
+    declared_domains = ("memory", "workflows", "scores", "observability", "agents", "evals", "traces")
+
     backend_id: ClassVar[str] = "dynamodb"
     backend_token: ClassVar[str] = "DYNAMODB"
     url_schemes: ClassVar[tuple[str, ...]] = ("dynamodb",)

@@ -20,6 +20,9 @@ class MongoDBStore(BackendStorage):
     has transactions (replica sets, sharded clusters, Atlas).
     """
 
+    #: The domains every instance has (shown by `mastra backends` without connecting).
+    declared_domains = ("memory", "workflows", "scores", "observability", "agents", "evals", "traces")
+
     backend_id: ClassVar[str] = "mongodb"
     backend_token: ClassVar[str] = "MONGODB"
     url_schemes: ClassVar[tuple[str, ...]] = ("mongodb", "mongodb+srv")

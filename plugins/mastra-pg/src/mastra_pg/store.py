@@ -23,6 +23,9 @@ class PostgresStore(BackendStorage):
     pool for direct queries and transactions.
     """
 
+    #: The domains every instance has (shown by `mastra backends` without connecting).
+    declared_domains = ("memory", "workflows", "scores", "observability", "agents", "evals", "traces")
+
     backend_id: ClassVar[str] = "pg"
     backend_token: ClassVar[str] = "PG"
     url_schemes: ClassVar[tuple[str, ...]] = ("postgresql", "postgres")

@@ -89,6 +89,9 @@ class UpstashStore(BackendStorage):
     index; nothing ever SCANs except ``dangerously_clear_all``. See the plugin README for the key layout.
     """
 
+    #: The domains every instance has (shown by `mastra backends` without connecting).
+    declared_domains = ("memory", "workflows", "scores", "observability", "agents", "evals", "traces")
+
     backend_id: ClassVar[str] = "upstash"
     backend_token: ClassVar[str] = "UPSTASH"
     url_schemes: ClassVar[tuple[str, ...]] = ("redis", "rediss", "upstash")
