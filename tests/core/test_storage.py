@@ -136,3 +136,19 @@ async def test_close_is_idempotent_and_context_manager_closes() -> None:
         pass
     assert storage._closed
     await storage.close()
+
+
+async def test_a_reopened_storage_closes_again() -> None:
+    closes = 0
+    storage = create_storage("inmemory")
+
+    async def counting_close() -> None:
+        nonlocal closes
+        closes += 1
+
+    storage._close = counting_close  # type: ignore[method-assign]
+    async with storage:
+        pass
+    async with storage:
+        await storage.memory.list_threads()
+    assert closes == 2

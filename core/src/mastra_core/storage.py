@@ -144,6 +144,7 @@ class Storage:
             await self._open()
             await asyncio.gather(*(s.init() for s in self._stores.values()))
             self._initialized = True
+            self._closed = False  # a storage reopened after close() must be closable again
         from .registry import notify
 
         notify("mastra_storage_initialized", storage=self)

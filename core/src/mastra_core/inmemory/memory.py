@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import heapq
 from collections.abc import Callable
 
 import attrs
@@ -12,7 +14,7 @@ from ..domains.matching import in_date_range, metadata_matches
 from ..domains.memory import MemoryStore, bump_time
 from ..pagination import Page, has_more, paginate
 from ..records.queries import MessageQuery, ThreadQuery
-from .state import Row, State, clone
+from .state import MessageKey, Row, State, clone, message_key
 
 
 class InMemoryMemory(MemoryStore):
@@ -49,7 +51,7 @@ class InMemoryMemory(MemoryStore):
 
     async def _delete_thread(self, thread_id: str) -> None:
         self.s.threads.pop(thread_id, None)
-        for mid in self.s.thread_messages.pop(thread_id, set()):
+        for mid in self.s.thread_messages.pop(thread_id):
             self.s.messages.pop(mid, None)
 
     async def _list_threads(self, q: ThreadQuery) -> Page[r.Thread]:
@@ -66,36 +68,69 @@ class InMemoryMemory(MemoryStore):
                     per_page=q.per_page, has_more=page.has_more)
 
     # messages
-    def _ordered(self, thread_id: str) -> list[Row[r.Message]]:
+    def _rows(self, thread_id: str, keys: list[MessageKey] | None = None) -> list[Row[r.Message]]:
+        """Live rows of a thread (or of ``keys``), oldest first."""
         now = utc_now()
-        rows = [self.s.messages[m] for m in self.s.thread_messages.get(thread_id, ())]
-        rows = [row for row in rows if row.live(now)]
-        rows.sort(key=lambda row: (row.record.created_at, row.seq))
-        return rows
+        rows = [self.s.messages[k[2]] for k in (self.s.thread_messages.keys(thread_id) if keys is None else keys)]
+        return [row for row in rows if row.live(now)]
 
     async def _list_messages(self, q: MessageQuery) -> Page[r.Message]:
-        candidates = [
-            row for tid in q.thread_ids for row in self._ordered(tid)
-            if (q.resource_id is None or row.record.resource_id == q.resource_id) and in_date_range(row.record.created_at, q)
-        ]
-        candidates.sort(key=lambda row: (row.record.created_at, row.seq), reverse=q.direction == "DESC")
-        total = len(candidates)
-        limit = q.limit
-        page_rows = candidates[q.offset:] if limit is None else candidates[q.offset:q.offset + limit]
+        desc = q.direction == "DESC"
+        plain = len(q.thread_ids) == 1 and q.resource_id is None and q.start is None and q.end is None
+        if plain and self.retention.rule("message") is None:
+            # nothing can be filtered out or expired: the page is a slice of the thread's sorted keys
+            keys = self.s.thread_messages.keys(q.thread_ids[0])
+            total = len(keys)
+            lo = min(q.offset, total)
+            hi = total if q.limit is None else min(total, lo + q.limit)
+            picked = keys[total - hi: total - lo] if desc else keys[lo:hi]
+            page_rows = self._rows(q.thread_ids[0], picked)
+            candidate_ids: set[str] | None = None
+        else:
+            merged = heapq.merge(*(self._rows(tid) for tid in q.thread_ids), key=lambda row: (row.record.created_at, row.seq))
+            candidates = [row for row in merged
+                          if (q.resource_id is None or row.record.resource_id == q.resource_id)
+                          and in_date_range(row.record.created_at, q)]
+            if desc:
+                candidates.reverse()
+            total = len(candidates)
+            page_rows = candidates[q.offset:] if q.limit is None else candidates[q.offset:q.offset + q.limit]
+            candidate_ids = {row.record.id for row in candidates}
         chosen: dict[str, Row[r.Message]] = {row.record.id: row for row in page_rows}
         for inc in q.include:
-            target = self.s.messages.get(inc.id)
-            if target is None or not target.live(utc_now()) or target.record.thread_id is None:
-                continue
-            ordered = self._ordered(target.record.thread_id)
-            i = next(k for k, row in enumerate(ordered) if row.record.id == inc.id)
-            for row in ordered[max(0, i - inc.with_previous_messages): i + inc.with_next_messages + 1]:
+            for row in self._window(inc):
                 chosen.setdefault(row.record.id, row)
-        result = sorted(chosen.values(), key=lambda row: (row.record.created_at, row.seq), reverse=q.direction == "DESC")
-        candidate_ids = {row.record.id for row in candidates}
-        returned = sum(1 for row in result if row.record.id in candidate_ids)
+        result = sorted(chosen.values(), key=lambda row: (row.record.created_at, row.seq), reverse=desc)
+        if candidate_ids is None:
+            returned = sum(1 for row in result if row.record.thread_id == q.thread_ids[0])
+        else:
+            returned = sum(1 for row in result if row.record.id in candidate_ids)
         more = returned < total and has_more(total, q.page, q.per_page)
         return Page(items=[clone(row.record) for row in result], total=total, page=q.page, per_page=q.per_page, has_more=more)
+
+    def _window(self, inc: r.MessageInclude) -> list[Row[r.Message]]:
+        """The include target and its live neighbours in its own thread, found by bisecting the thread's keys."""
+        now = utc_now()
+        target = self.s.messages.get(inc.id)
+        if target is None or not target.live(now) or target.record.thread_id is None:
+            return []
+        keys = self.s.thread_messages.keys(target.record.thread_id)
+        i = bisect.bisect_left(keys, message_key(target))
+        before: list[Row[r.Message]] = []
+        j = i - 1
+        while j >= 0 and len(before) < inc.with_previous_messages:
+            row = self.s.messages[keys[j][2]]
+            if row.live(now):
+                before.append(row)
+            j -= 1
+        after: list[Row[r.Message]] = []
+        j = i + 1
+        while j < len(keys) and len(after) < inc.with_next_messages:
+            row = self.s.messages[keys[j][2]]
+            if row.live(now):
+                after.append(row)
+            j += 1
+        return [*reversed(before), target, *after]
 
     async def _list_messages_by_id(self, ids: tuple[str, ...]) -> list[r.Message]:
         now = utc_now()
@@ -109,15 +144,16 @@ class InMemoryMemory(MemoryStore):
             old = self.s.messages.get(m.id)
             if old is not None and old.live(utc_now()):
                 if old.record.thread_id != m.thread_id and old.record.thread_id is not None:
-                    self.s.thread_messages.get(old.record.thread_id, set()).discard(m.id)
+                    self.s.thread_messages.discard(old.record.thread_id, old)
                 old.record = clone(attrs.evolve(m, created_at=old.record.created_at))
                 old.expires_at = expires
+                row = old
             else:
                 if old is not None and old.record.thread_id is not None:  # an expired, unpruned row: forget its old thread
-                    self.s.thread_messages.get(old.record.thread_id, set()).discard(m.id)
-                self.s.messages[m.id] = Row(clone(m), self.s.next_seq(), expires)
+                    self.s.thread_messages.discard(old.record.thread_id, old)
+                row = self.s.messages[m.id] = Row(clone(m), self.s.next_seq(), expires)
             assert m.thread_id is not None
-            self.s.thread_messages.setdefault(m.thread_id, set()).add(m.id)
+            self.s.thread_messages.add(m.thread_id, row)
         self._bump({m.thread_id for m in messages if m.thread_id})
 
     def _bump(self, thread_ids: set[str]) -> None:
@@ -135,7 +171,7 @@ class InMemoryMemory(MemoryStore):
         for mid in ids:
             row = self.s.messages.pop(mid, None)
             if row is not None and row.record.thread_id is not None:
-                self.s.thread_messages.get(row.record.thread_id, set()).discard(mid)
+                self.s.thread_messages.discard(row.record.thread_id, row)
                 touched.add(row.record.thread_id)
         self._bump(touched)
 
@@ -173,5 +209,5 @@ class InMemoryMemory(MemoryStore):
                 row = table.pop(key)
                 count += 1
                 if table is self.s.messages and row.record.thread_id:
-                    self.s.thread_messages.get(row.record.thread_id, set()).discard(key)
+                    self.s.thread_messages.discard(row.record.thread_id, row)
         return count
