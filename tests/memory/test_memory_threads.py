@@ -68,6 +68,15 @@ async def test_delete_thread_deletes_messages_and_vectors(semantic: Memory) -> N
     assert [h.id for h in hits] == ["y0"]
 
 
+async def test_add_message_creates_a_missing_thread_and_refuses_another_resources(semantic: Memory) -> None:
+    await semantic.add_message("hello", thread_id="fresh", resource_id="bob")
+    thread = await semantic.get_thread("fresh")
+    assert thread is not None and thread.resource_id == "bob"
+    with pytest.raises(ValidationError, match="is for resource with id bob"):
+        await semantic.add_message("intruder", thread_id="fresh", resource_id="mallory")
+    assert [m.content.text() for m in (await semantic.recall(thread_id="fresh", resource_id="bob", per_page=False)).messages] == ["hello"]
+
+
 async def test_add_message_shortcut(semantic: Memory) -> None:
     await semantic.create_thread(resource_id="alice", thread_id="t")
     first = await semantic.add_message("my cat is called Tom", thread_id="t", resource_id="alice")

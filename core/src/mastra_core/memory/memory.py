@@ -294,7 +294,16 @@ class Memory:
         id: str | None = None,
         config: ConfigArg = None,
     ) -> r.Message:
-        """Save one text message (new uuid id unless given) through :meth:`save_messages`; returns it."""
+        """Save one text message (new uuid id unless given) through :meth:`save_messages`; returns it.
+
+        The thread is created for ``resource_id`` when it does not exist yet; a thread of another
+        resource is refused before anything is written.
+        """
+        thread = await self.store.get_thread_by_id(thread_id=thread_id)
+        if thread is None:
+            await self.create_thread(resource_id=resource_id, thread_id=thread_id, config=config)
+        else:
+            _check_owner(thread, resource_id, "ADD_MESSAGE")
         message = r.Message.from_text(text, id=id or str(uuid.uuid4()), role=role, thread_id=thread_id, resource_id=resource_id)
         saved = await self.save_messages([message], config=config)
         return saved[0] if saved else message
