@@ -13,8 +13,8 @@ from ..clock import utc_now
 from ..errors import NotFoundError, ValidationError, error_id
 from ..pagination import OrderBy, Page, PerPage
 from ..records.queries import AgentQuery
-from ..serde import from_wire, wire_names
-from .base import DomainStore
+from ..serde import wire_names
+from .base import DomainStore, record_from
 from .memory import bump_time
 
 
@@ -26,13 +26,7 @@ class AgentsStore(DomainStore, abc.ABC):
     async def create_agent(self, *, agent: r.Agent | Mapping[str, Any]) -> r.Agent:
         """Insert a new agent (``created_at``/``updated_at`` set to now); an existing id is an error."""
         c = self.checks("CREATE_AGENT")
-        if isinstance(agent, Mapping):
-            try:
-                agent = from_wire(agent, r.Agent)
-            except Exception as exc:
-                raise c.fail("INVALID_AGENT", f"invalid agent: {exc}") from None
-        if not isinstance(agent, r.Agent):
-            raise c.fail("INVALID_AGENT", "agent must be an Agent or a mapping")
+        agent = record_from(agent, r.Agent, c, "INVALID_AGENT")
         c.id(agent.id, "ID")
         c.id(agent.name, "NAME")
         if not isinstance(agent.instructions, str):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -12,6 +12,7 @@ from ..clock import utc_now
 from ..errors import ErrorCategory, StorageError, error_id
 from ..log import get_logger
 from ..retention import Retention
+from ..serde import from_wire
 from ..validation import Checks
 
 if TYPE_CHECKING:
@@ -125,6 +126,21 @@ class DomainStore:
             self.owner._notify_error(self.domain, op, error)
         except Exception:  # a broken observer must not mask the real error
             _log.warning("error hook failed", domain=self.domain, operation=op, exc_info=True)
+
+
+def record_from(value: Any, cls: type[T], c: Checks, status: str = "INVALID_INPUT") -> T:
+    """``value`` as a ``cls`` record: the record itself, or a mapping in wire or snake_case form.
+
+    Anything else, or a mapping that does not fit, is a USER error ``..._<status>`` before anything is written.
+    """
+    if isinstance(value, cls):
+        return value
+    if isinstance(value, Mapping):
+        try:
+            return from_wire(value, cls)
+        except Exception as exc:
+            raise c.fail(status, f"cannot read {cls.__name__} from {value!r}: {exc}") from None
+    raise c.fail(status, f"expected {cls.__name__} or a mapping, got {type(value).__name__}")
 
 
 def _safe(exc: BaseException) -> str:

@@ -11,22 +11,11 @@ from .. import records as r
 from ..clock import to_ms
 from ..pagination import Page, PerPage
 from ..records.queries import EvalQuery, LegacyTraceQuery
-from ..serde import from_wire
-from .base import DomainStore
+from .base import DomainStore, record_from
 
 
 def _rows(values: Sequence[Any], cls: type[Any], c: Any) -> list[Any]:
-    out = []
-    for v in values:
-        if isinstance(v, Mapping):
-            try:
-                v = from_wire(v, cls)
-            except Exception as exc:
-                raise c.fail("INVALID_ROW", f"invalid {cls.__name__}: {exc}") from None
-        if not isinstance(v, cls):
-            raise c.fail("INVALID_ROW", f"expected {cls.__name__} or a mapping")
-        out.append(v)
-    return out
+    return [record_from(v, cls, c, "INVALID_ROW") for v in values]
 
 
 class EvalsStore(DomainStore, abc.ABC):

@@ -13,8 +13,7 @@ from .. import records as r
 from ..clock import to_ms, utc_now
 from ..pagination import DateRange, OrderBy, Page, PerPage
 from ..records.queries import CloneRequest, MessageQuery, ThreadQuery
-from ..serde import from_wire
-from .base import DomainStore
+from .base import DomainStore, record_from
 
 _UNSET: Any = object()
 ROLES = ("user", "assistant", "system", "tool")
@@ -429,14 +428,7 @@ bump_time = _after
 
 
 def _as(value: Any, cls: type[Any], c: Any) -> Any:
-    if isinstance(value, cls):
-        return value
-    if isinstance(value, Mapping):
-        try:
-            return from_wire(value, cls)
-        except Exception as exc:
-            raise c.fail("INVALID_INPUT", f"cannot read {cls.__name__} from {value!r}: {exc}") from None
-    raise c.fail("INVALID_INPUT", f"expected {cls.__name__} or a mapping, got {type(value).__name__}")
+    return record_from(value, cls, c)
 
 
 def _renamed(value: Mapping[Any, Any], aliases: Mapping[str, str]) -> dict[str, Any]:

@@ -13,8 +13,7 @@ from ..clock import to_ms, utc_now
 from ..errors import NotFoundError, error_id
 from ..pagination import OrderBy, Page, PerPage
 from ..records.queries import TraceQuery
-from ..serde import from_wire
-from .base import DomainStore
+from .base import DomainStore, record_from
 
 _SPAN_DATES = ("started_at", "ended_at")
 
@@ -151,23 +150,17 @@ class ObservabilityStore(DomainStore, abc.ABC):
 
 
 def _span(value: Any, c: Any) -> r.Span:
-    if isinstance(value, Mapping):
-        try:
-            value = from_wire(value, r.Span)
-        except Exception as exc:
-            raise c.fail("INVALID_SPAN", f"invalid span: {exc}") from None
-    if not isinstance(value, r.Span):
-        raise c.fail("INVALID_SPAN", "span must be a Span or a mapping")
-    c.id(value.trace_id, "TRACE_ID")
-    c.id(value.span_id, "SPAN_ID")
-    c.id(value.name, "NAME")
-    c.id(value.span_type, "SPAN_TYPE")
-    if not isinstance(value.is_event, bool):
+    span = record_from(value, r.Span, c, "INVALID_SPAN")
+    c.id(span.trace_id, "TRACE_ID")
+    c.id(span.span_id, "SPAN_ID")
+    c.id(span.name, "NAME")
+    c.id(span.span_type, "SPAN_TYPE")
+    if not isinstance(span.is_event, bool):
         raise c.fail("INVALID_SPAN", "is_event must be a bool")
-    if value.tags is not None and (not isinstance(value.tags, list) or not all(isinstance(t, str) for t in value.tags)):
+    if span.tags is not None and (not isinstance(span.tags, list) or not all(isinstance(t, str) for t in span.tags)):
         raise c.fail("INVALID_SPAN", "tags must be a list of strings")
     return attrs.evolve(
-        value, started_at=to_ms(value.started_at), ended_at=to_ms(value.ended_at) if value.ended_at else None
+        span, started_at=to_ms(span.started_at), ended_at=to_ms(span.ended_at) if span.ended_at else None
     )
 
 
