@@ -20,7 +20,8 @@ from mastra_core import (
 )
 from mastra_core.hookspecs import hookimpl
 from mastra_core.inmemory import InMemoryStore
-from mastra_core.inmemory.others import InMemoryAgents
+from mastra_core.inmemory.domains.agents import InMemoryAgents
+from mastra_core.inmemory.domains.memory import InMemoryMemory
 from mastra_core.registry import cache_clear, plugin_manager
 
 
@@ -74,20 +75,40 @@ def test_a_third_party_distribution_can_add_a_domain_to_a_backend() -> None:
     class NoAgents(InMemoryStore):
         backend_id = "noagents"
 
-        def _create_stores(self):  # type: ignore[no-untyped-def]
-            stores = super()._create_stores()
-            del stores["agents"]
-            return stores
-
     pm = plugin_manager()
-    pm.register(_plugin("b", mastra_register_backends=lambda register: register(NoAgents)), name="mastra-noagents")
-    assert create_storage("noagents").get_store("agents") is None
-    registry.registry.cache_clear()
-    pm.register(_plugin("a", mastra_register_agents_stores=lambda register: register("noagents", lambda s: InMemoryAgents(s.state))),
+    pm.register(_plugin("b", mastra_register_backends=lambda register: register(NoAgents),
+                        mastra_register_memory_stores=lambda register: register("noagents", InMemoryMemory.factory())),
+                name="mastra-noagents")
+    storage = create_storage("noagents")
+    assert storage.domains == ("memory",) and storage.get_store("agents") is None
+    registry.cache_clear()
+    pm = plugin_manager()
+    pm.register(_plugin("b", mastra_register_backends=lambda register: register(NoAgents),
+                        mastra_register_memory_stores=lambda register: register("noagents", InMemoryMemory.factory())),
+                name="mastra-noagents")
+    pm.register(_plugin("a", mastra_register_agents_stores=lambda register: register("noagents", InMemoryAgents.factory())),
                 name="mastra-agents-addon")
     storage = create_storage("noagents")
     assert isinstance(storage.get_store("agents"), InMemoryAgents)
     assert "agents" in storage.capabilities
+
+
+def test_a_second_provider_of_one_domain_is_refused_but_a_replacement_wins() -> None:
+    class Replacement(InMemoryAgents):
+        pass
+
+    pm = plugin_manager()
+    pm.register(_plugin("dup", mastra_register_agents_stores=lambda register: register("inmemory", Replacement.factory())),
+                name="mastra-dup")
+    with pytest.raises(DuplicateBackendError, match="agents store of backend 'inmemory'"):
+        create_storage("inmemory")
+    registry.cache_clear()
+    pm = plugin_manager()
+    pm.register(_plugin("rep", mastra_register_agents_stores=lambda register: register(
+        "inmemory", Replacement.factory(), replace=True)), name="mastra-rep")
+    storage = create_storage("inmemory")
+    assert type(storage.get_store("agents")) is Replacement
+    assert type(storage.get_store("memory")) is InMemoryMemory
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from mastra_core import (
 )
 from mastra_core.hookspecs import hookimpl
 from mastra_core.inmemory import InMemoryStore
-from mastra_core.inmemory.memory import InMemoryMemory
+from mastra_core.inmemory.domains.memory import InMemoryMemory
 from mastra_core.registry import cache_clear, plugin_manager
 
 
@@ -70,7 +70,7 @@ async def test_init_runs_once_under_concurrency() -> None:
             await asyncio.sleep(0.01)
 
     storage = create_storage("inmemory")
-    counting = Counting(storage.state)  # type: ignore[attr-defined]
+    counting = Counting.from_storage(storage)  # type: ignore[arg-type]
     composite = Storage(id="c", default=storage, domains={"memory": counting})
     await asyncio.gather(*(composite.memory.get_thread_by_id(thread_id="x") for _ in range(10)), composite.init())
     assert calls == 1

@@ -26,6 +26,7 @@ from .domains import (
 from .domains.base import attach
 from .errors import ConfigError, StorageError
 from .log import get_logger, redact
+from .plugins import notify, registry
 from .retention import Retention
 
 _log = get_logger("mastra_core.storage")
@@ -75,8 +76,6 @@ class Storage:
     def _announce(self) -> None:
         for store in self._stores.values():
             attach(store, self)
-        from .registry import notify
-
         notify("mastra_storage_opened", storage=self)
 
     # --- domains ------------------------------------------------------------------------
@@ -145,8 +144,6 @@ class Storage:
             await asyncio.gather(*(s.init() for s in self._stores.values()))
             self._initialized = True
             self._closed = False  # a storage reopened after close() must be closable again
-        from .registry import notify
-
         notify("mastra_storage_initialized", storage=self)
 
     async def _open(self) -> None:
@@ -156,8 +153,6 @@ class Storage:
         """Release what this storage created (never a caller-supplied client or pool)."""
         if self._closed:
             return
-        from .registry import notify
-
         notify("mastra_storage_closing", storage=self)
         self._closed = True
         await self._close()
@@ -186,8 +181,6 @@ class Storage:
         await self.close()
 
     def _notify_error(self, domain: str, operation: str, error: StorageError) -> None:
-        from .registry import notify
-
         notify("mastra_storage_error", storage=self, domain=domain, operation=operation, error=error)
 
     @property
@@ -229,25 +222,29 @@ class BackendStorage(Storage):
         self.retention = Retention.parse(ttl)
         self.config = _structure_config(self.config_class, options, self.backend_id, self.secret_fields)
         super().__init__(id=id, disable_init=disable_init)
-        built = self._create_stores()
-        from .registry import domain_factory
-
-        for name in DOMAINS:
-            if name not in built:
-                factory = domain_factory(name, self.backend_id)
-                if factory is not None:
-                    built[name] = factory(self)
-        for store in built.values():
-            store.retention = self.retention
-        self._stores = {n: built[n] for n in DOMAINS if n in built}
+        self._stores = self._assemble(self._create_stores())
         Storage._announce(self)
 
     def _announce(self) -> None:
         pass  # Storage.__init__ runs before the domains exist; BackendStorage announces at the end of its __init__
 
     def _create_stores(self) -> dict[str, DomainStore]:
-        """Build this backend's domain stores (they share the storage's connection)."""
-        raise NotImplementedError
+        """Set up what the domains share (no I/O); may also return stores the class builds itself.
+
+        Domains come from the ``mastra_register_<domain>_stores`` hooks: a registered store is used
+        where this returns none for the domain, and a replacement (``replace=True``) always wins.
+        """
+        return {}
+
+    def _assemble(self, built: dict[str, DomainStore]) -> dict[str, DomainStore]:
+        reg = registry()
+        for name in DOMAINS:
+            entry = reg.domain_factories.get((name, self.backend_id))
+            if entry is not None and (name not in built or entry.replace):
+                built[name] = entry.factory(self)
+        for store in built.values():
+            store.retention = self.retention
+        return {n: built[n] for n in DOMAINS if n in built}
 
     @classmethod
     def from_url(cls, url: str, **config: Any) -> Self:

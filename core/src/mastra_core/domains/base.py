@@ -32,8 +32,8 @@ class DomainStore:
     """
 
     domain: ClassVar[str] = ""
-    #: Upper-case token used in error ids (``PG``, ``LIBSQL``...). Backends set it.
-    backend_token: ClassVar[str] = "STORE"
+    #: Upper-case token used in error ids (``PG``, ``LIBSQL``...); backends set it on the class or instance.
+    backend_token: str = "STORE"
 
     def __init__(self, *, retention: Retention | None = None) -> None:
         self.retention = retention or Retention()

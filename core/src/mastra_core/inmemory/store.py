@@ -4,47 +4,30 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import attrs
-
-from ..domains.base import DomainStore
-from ..storage import BackendStorage
-from .memory import InMemoryMemory
-from .others import (
-    InMemoryAgents,
-    InMemoryEvals,
-    InMemoryObservability,
-    InMemoryScores,
-    InMemoryTraces,
-    InMemoryWorkflows,
-)
-from .state import State
+from ..backend.storage import ConnectedBackend
+from .config import InMemoryConfig
+from .connection import State
 
 
-@attrs.define(kw_only=True)
-class InMemoryConfig:
-    """The in-memory backend has no options."""
-
-
-class InMemoryStore(BackendStorage):
+class InMemoryStore(ConnectedBackend[State]):
     """Every domain in process memory; data lives as long as the object. The executable spec of DESIGN.md section 4."""
 
     backend_id: ClassVar[str] = "inmemory"
     backend_token: ClassVar[str] = "INMEMORY"
     url_schemes: ClassVar[tuple[str, ...]] = ("memory", "inmemory")
     config_class: ClassVar[type[Any]] = InMemoryConfig
+    declared_domains: ClassVar[tuple[str, ...]] = (
+        "memory", "workflows", "scores", "observability", "agents", "evals", "traces")
 
-    def _create_stores(self) -> dict[str, DomainStore]:
-        self.state = State()
-        return {
-            "memory": InMemoryMemory(self.state),
-            "workflows": InMemoryWorkflows(self.state),
-            "scores": InMemoryScores(self.state),
-            "observability": InMemoryObservability(self.state),
-            "agents": InMemoryAgents(self.state),
-            "evals": InMemoryEvals(self.state),
-            "traces": InMemoryTraces(self.state),
-        }
+    def _connect(self) -> State:
+        return State()
+
+    @property
+    def state(self) -> State:
+        """The tables of this storage (for tests and tools)."""
+        return self.connection
 
     @classmethod
     def from_url(cls, url: str, **config: Any) -> InMemoryStore:
+        """``memory:`` (the URL carries no options)."""
         return cls(**config)

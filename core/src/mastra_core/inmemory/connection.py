@@ -85,8 +85,15 @@ class State:
     _counter: Any = attrs.field(factory=lambda: itertools.count(1))
 
     def next_seq(self) -> int:
+        """The next insertion sequence number (the tiebreak of equal timestamps)."""
         value: int = next(self._counter)
         return value
+
+    async def open(self) -> None:
+        """Nothing to connect to."""
+
+    async def close(self) -> None:
+        """Nothing to release: the data lives as long as this object."""
 
 
 def clone(value: T) -> T:

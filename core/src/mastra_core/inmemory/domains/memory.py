@@ -8,23 +8,18 @@ from collections.abc import Callable
 
 import attrs
 
-from .. import records as r
-from ..clock import utc_now
-from ..domains.matching import in_date_range, metadata_matches
-from ..domains.memory import MemoryStore, bump_time
-from ..pagination import Page, has_more, paginate
-from ..records.queries import MessageQuery, ThreadQuery
-from .state import MessageKey, Row, State, clone, message_key
+from ... import records as r
+from ...clock import utc_now
+from ...domains.matching import in_date_range, metadata_matches
+from ...domains.memory import MemoryStore, bump_time
+from ...pagination import Page, has_more, paginate
+from ...records.queries import MessageQuery, ThreadQuery
+from ..connection import MessageKey, Row, clone, message_key
+from .shared import InMemoryDomain
 
 
-class InMemoryMemory(MemoryStore):
+class InMemoryMemory(MemoryStore, InMemoryDomain):
     """Threads, messages and resources in dicts. Every method runs without awaiting, so each is atomic."""
-
-    backend_token = "INMEMORY"
-
-    def __init__(self, state: State, **kw: object) -> None:
-        super().__init__(**kw)  # type: ignore[arg-type]
-        self.s = state
 
     # threads
     def _thread(self, thread_id: str) -> Row[r.Thread] | None:

@@ -1,0 +1,1 @@
+"""The in-memory backend's domain stores, one module per domain."""
