@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mastra_core.domains.matching import metadata_matches
 from mastra_mongodb.codec import enc
-from mastra_mongodb.queries import metadata_filter
+from mastra_mongodb.filters import metadata_filter
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(min_value=-(2**63), max_value=2**63 - 1), st.sampled_from([0, 1, -1, 2**53, 2**31]),
