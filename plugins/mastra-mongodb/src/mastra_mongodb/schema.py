@@ -103,21 +103,25 @@ _OWN_INDEXES: dict[str, list[Keys]] = {
 }
 
 
-def _default_indexes(table: Table) -> list[IndexSpec]:
-    """The reference's query indexes of ``table`` then ours, each key pattern once.
+def _covered(fields: tuple[str, ...], by: list[tuple[str, ...]]) -> bool:
+    """Whether an index on ``fields`` leads one of ``by`` (same leading fields, in any direction)."""
+    return any(other[:len(fields)] == fields for other in by)
 
-    Partial reference indexes are left out: their ``expiresAt`` ones are the TTL index here, and a root-span
-    index is served by ``parentSpanId``. Indexes are left unnamed so the server's default name makes a
-    second ``init()`` (or an index an older version created) a no-op.
+
+def _default_indexes(table: Table) -> list[IndexSpec]:
+    """Our query indexes of ``table``, then each reference index no index here already leads.
+
+    Partial reference indexes are left out: their ``expiresAt`` ones are the TTL index here, and the
+    root-span one is served by ``parentSpanId``. Indexes are left unnamed so the server's default name makes
+    a second ``init()`` (or an index an older version created) a no-op.
     """
-    required = {tuple(keys) for keys, _ in REQUIRED_INDEXES[table.name]}
-    seen: set[tuple[tuple[str, int], ...]] = set(required)
-    out: list[IndexSpec] = []
-    patterns = [[(c, 1) for c in i.columns] for i in table.indexes if i.where is None and not i.unique]
-    for keys in [*patterns, *_OWN_INDEXES[table.name]]:
-        if tuple(keys) not in seen:
-            seen.add(tuple(keys))
-            out.append((keys, {}))
+    own: list[IndexSpec] = [(list(keys), {}) for keys in _OWN_INDEXES[table.name]]
+    made = [tuple(f for f, _ in keys) for keys, _ in [*REQUIRED_INDEXES[table.name], *own]]
+    out: list[IndexSpec] = list(own)
+    for index in table.indexes:
+        if index.where is None and not index.unique and not _covered(index.columns, made):
+            made.append(index.columns)
+            out.append(([(c, 1) for c in index.columns], {}))
     return out
 
 
