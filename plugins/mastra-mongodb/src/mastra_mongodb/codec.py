@@ -126,11 +126,6 @@ class DocCodec(Generic[R]):
     before_read: Callable[[dict[str, Any]], dict[str, Any]] = _same
     after_write: Callable[[R, dict[str, Any]], dict[str, Any]] = _as_built
 
-    @property
-    def fields(self) -> list[str]:
-        """Every document field a record writes (bookkeeping excluded)."""
-        return [c for c in self.rows.table.names if c != EXPIRES]
-
     def to_doc(self, record: R, *, nulls: bool = True) -> dict[str, Any]:
         """The record as a document: every field (unset ones as null), or with ``nulls=False`` only the set ones."""
         row = self.rows.to_row(record)
