@@ -114,7 +114,7 @@ async def test_a_connection_the_server_closed_is_replaced_transparently(make_sto
     store = await make_store()
     t0 = utc_now()
     await store.memory.save_thread(thread=Thread(id="t", resource_id="r", created_at=t0, updated_at=t0))
-    conn_id = await store.conn.client.client_id()
+    conn_id = await store.connection.client.client_id()
     assert await raw.client_kill_filter(_id=conn_id) == 1
     assert (await store.memory.get_thread_by_id(thread_id="t")).id == "t"
     await store.memory.save_messages(messages=_msgs("t", 3, t0))

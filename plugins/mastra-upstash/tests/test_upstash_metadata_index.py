@@ -59,6 +59,6 @@ async def test_metadata_index_follows_updates_and_costs_one_trip(recorded, raw) 
 
 
 def _hash(value) -> str:
-    from mastra_upstash.memory import value_hash
+    from mastra_upstash.schema import value_hash
 
     return value_hash(value)
