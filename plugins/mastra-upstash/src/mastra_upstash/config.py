@@ -55,6 +55,7 @@ class UpstashConfig:
     retries: int = 3
 
     def __attrs_post_init__(self) -> None:
+        """Refuse option combinations that cannot work (checked when the store is built, before any I/O)."""
         if (self.url is None) == (self.client is None):
             raise ValueError("give exactly one of url (with token for an Upstash https URL) or client")
         if self.token is not None and (not isinstance(self.token, str) or not self.token):

@@ -46,6 +46,7 @@ class UpstashConnection:
     """
 
     def __init__(self, config: UpstashConfig) -> None:
+        """Keep the config and derive the key names; nothing connects here."""
         self.config = config
         self.keys = Keys(config.prefix)
         self.client: Any = None

@@ -80,6 +80,7 @@ class Keys:
     }
 
     def __init__(self, prefix: str) -> None:
+        """The key names under ``prefix``."""
         self.p = prefix
         self.seq = f"{prefix}seq"
         self.thread_rk = f"{prefix}thread:"
