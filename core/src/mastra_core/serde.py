@@ -51,11 +51,17 @@ def camel(name: str) -> str:
     return head + "".join(w[:1].upper() + w[1:] for w in rest)
 
 
+#: Fields whose reference key is not the camelCase of their name: the reference (AI SDK v4 ``UIMessage``)
+#: names message attachments ``experimental_attachments``; storing them as ``experimentalAttachments``
+#: would hide them from the reference. The camelCase form is still read (rows written before the fix).
+_WIRE_KEYS: dict[tuple[type[Any], str], str] = {(r.MessageContent, "experimental_attachments"): "experimental_attachments"}
+
+
 @cache
 def wire_names(cls: Any) -> dict[str, str]:
     """Attribute name -> wire key for a record class (``extra`` excluded)."""
     style = (lambda n: n) if cls in _SNAKE_CASE else camel
-    return {f.name: style(f.name) for f in attrs.fields(cls) if f.name != "extra"}
+    return {f.name: _WIRE_KEYS.get((cls, f.name), style(f.name)) for f in attrs.fields(cls) if f.name != "extra"}
 
 
 def _record_hooks(conv: cattrs.Converter, cls: type[Any]) -> None:
@@ -109,6 +115,8 @@ def _structurer(conv: cattrs.Converter, cls: Any) -> Callable[[Any, Any], Any]:
                 value = rest.pop(key)
             elif f.name in rest:  # tolerate snake_case input from Python callers
                 value = rest.pop(f.name)
+            elif key != camel(f.name) and camel(f.name) in rest:  # a renamed key as older versions stored it
+                value = rest.pop(camel(f.name))
             else:
                 continue
             if f.name == "parts":

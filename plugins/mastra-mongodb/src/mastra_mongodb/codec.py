@@ -64,15 +64,26 @@ def enc(value: Any) -> Any:
     return value
 
 
-def dec(value: Any) -> Any:
-    """The inverse of :func:`enc`, also turning ``Int64`` into ``int``."""
+#: Integers a JavaScript number holds exactly.
+_JS_SAFE = 2**53
+
+
+def dec(value: Any, *, js_numbers: bool = False) -> Any:
+    """The inverse of :func:`enc`, also turning ``Int64`` into ``int``.
+
+    ``js_numbers``: the document was written by the reference (JavaScript), whose driver stores an integer
+    beyond int32 (a millisecond time, say) as a BSON double; such integral doubles read back as ``int``, as
+    the same value does from JSON on every other backend. Documents we wrote keep their floats.
+    """
     if isinstance(value, dict):
         if len(value) == 1 and STR_TAG in value and isinstance(value[STR_TAG], str):
             return json.loads(value[STR_TAG])
-        return {(_dec_key(k) if isinstance(k, str) else k): dec(v) for k, v in value.items()}
+        return {(_dec_key(k) if isinstance(k, str) else k): dec(v, js_numbers=js_numbers) for k, v in value.items()}
     if isinstance(value, list):
-        return [dec(v) for v in value]
+        return [dec(v, js_numbers=js_numbers) for v in value]
     if isinstance(value, int) and type(value) is not int and not isinstance(value, bool):
+        return int(value)
+    if js_numbers and type(value) is float and value.is_integer() and abs(value) < _JS_SAFE:
         return int(value)
     return value
 
@@ -93,9 +104,15 @@ def json_text(value: Any) -> str:
     return text if _encodable(text) else json.dumps(value, ensure_ascii=True, separators=(",", ":"))
 
 
+def written_by_reference(doc: Mapping[str, Any]) -> bool:
+    """Whether the reference wrote this document: every document we insert carries ``seq``."""
+    return SEQ not in doc
+
+
 def clean(doc: Mapping[str, Any]) -> dict[str, Any]:
     """The document without the server's ``_id`` and our bookkeeping fields, values decoded."""
-    return {k: dec(v) for k, v in doc.items() if k not in _BOOKKEEPING}
+    js = written_by_reference(doc)
+    return {k: dec(v, js_numbers=js) for k, v in doc.items() if k not in _BOOKKEEPING}
 
 
 # ---------------------------------------------------------------- records

@@ -100,18 +100,26 @@ def order(field: str, direction: str, *tie_breakers: str) -> list[tuple[str, int
     return [(field, d), *((t, d) for t in tie_breakers)]
 
 
-def before_or_after(keys: list[tuple[str, Any]], after: bool) -> Filter:
-    """Documents strictly after (or before) the position ``keys`` in lexicographic order of those fields."""
+#: The total order of messages: time, then insertion sequence, then ``_id``. Documents the reference wrote
+#: have no ``seq``: among equal times they come first (MongoDB sorts a missing field as null, below any
+#: number), in ``_id`` order, which is the order one writer inserted them in (driver ObjectIds grow).
+MESSAGE_ORDER = ("createdAt", SEQ, "_id")
+
+
+def message_position(created: Any, seq: Any, oid: Any, after: bool) -> Filter:
+    """Messages strictly after (or before) the position ``(created, seq, oid)`` in :data:`MESSAGE_ORDER`.
+
+    Written out by hand because a missing ``seq`` sorts lowest but a range condition never matches it.
+    """
     op = "$gt" if after else "$lt"
-    branches: list[Filter] = []
-    for i, (field, value) in enumerate(keys):
-        branch: Filter = dict(keys[:i])
-        branch[field] = {op: value}
-        branches.append(branch)
-    return {"$or": branches}
-
-
-MESSAGE_ORDER = ("createdAt", SEQ, "id")
+    same: Filter
+    if seq is None:  # a reference-written target: later are those with a seq, or none and a later _id
+        same = {"$or": [{SEQ: {"$ne": None}}, {SEQ: None, "_id": {op: oid}}]} if after else \
+            {SEQ: None, "_id": {op: oid}}
+    else:
+        tail: list[Filter] = [{SEQ: {op: seq}}, {SEQ: seq, "_id": {op: oid}}]
+        same = {"$or": tail if after else [{SEQ: None}, *tail]}
+    return {"$or": [{"createdAt": {op: created}}, {"$and": [{"createdAt": created}, same]}]}
 
 
 def set_and_unset(doc: Filter, extra: Filter) -> Filter:

@@ -16,7 +16,7 @@ from mastra_core.pagination import Page
 from mastra_core.records.queries import CloneRequest, MessageQuery, ThreadQuery
 
 from ..codec import MESSAGE, RESOURCE, THREAD
-from ..filters import MESSAGE_ORDER, Filter, all_of, before_or_after, metadata_filter, order
+from ..filters import Filter, all_of, message_position, metadata_filter, order
 from ..schema import MESSAGES, RESOURCES, SEQ, THREADS
 from .shared import MongoDomain, reader
 
@@ -77,7 +77,7 @@ class MongoMemory(MemoryStore, MongoDomain):
         flt = all_of({"resourceId": q.resource_id} if q.resource_id is not None else None, meta, self.live(THREADS))
         field = {"created_at": "createdAt", "updated_at": "updatedAt"}[q.order_field]
         keep = (lambda t: metadata_matches(t.metadata, q.metadata)) if in_python else None
-        return await self.conn.find_page(THREADS, flt, order(field, q.direction, SEQ), q.page, q.per_page,
+        return await self.conn.find_page(THREADS, flt, order(field, q.direction, SEQ, "_id"), q.page, q.per_page,
                                          THREAD.from_doc, keep=keep)
 
     # ---------------------------------------------------------------- messages
@@ -98,7 +98,7 @@ class MongoMemory(MemoryStore, MongoDomain):
     async def _list_messages(self, q: MessageQuery) -> Page[r.Message]:
         """The page, its count and the include windows read concurrently, merged by ``assemble_message_page``."""
         flt = self._message_filter(q)
-        sort = order("createdAt", q.direction, SEQ, "id")
+        sort = order("createdAt", q.direction, SEQ, "_id")
         col = self.col(MESSAGES)
         limit = q.limit
         if limit is None:
@@ -126,11 +126,12 @@ class MongoMemory(MemoryStore, MongoDomain):
             t = targets.get(inc.id)
             if t is None or t.get("thread_id") is None:
                 continue
-            position = [(f, t.get(f)) for f in MESSAGE_ORDER]
             for after, count in ((False, inc.with_previous_messages), (True, inc.with_next_messages)):
                 if count:
-                    flt = all_of({"thread_id": t["thread_id"]}, before_or_after(position, after), self.live(MESSAGES))
-                    sort = dict(order("createdAt", "ASC" if after else "DESC", SEQ, "id"))
+                    flt = all_of({"thread_id": t["thread_id"]},
+                                 message_position(t.get("createdAt"), t.get(SEQ), t.get("_id"), after),
+                                 self.live(MESSAGES))
+                    sort = dict(order("createdAt", "ASC" if after else "DESC", SEQ, "_id"))
                     branches.append([{"$match": flt}, {"$sort": sort}, {"$limit": count}])
         if branches:
             pipeline = list(branches[0])
@@ -141,7 +142,7 @@ class MongoMemory(MemoryStore, MongoDomain):
 
     async def _list_messages_by_id(self, ids: tuple[str, ...]) -> list[r.Message]:
         docs = await self.col(MESSAGES).find(
-            all_of({"id": {"$in": list(ids)}}, self.live(MESSAGES)), sort=order("createdAt", "ASC", SEQ, "id")
+            all_of({"id": {"$in": list(ids)}}, self.live(MESSAGES)), sort=order("createdAt", "ASC", SEQ, "_id")
         ).to_list(None)
         return [MESSAGE.from_doc(d) for d in docs]
 
@@ -253,8 +254,11 @@ class MongoMemory(MemoryStore, MongoDomain):
 
 
 def _fetched(doc: Doc) -> FetchedMessage:
-    """A stored message with its tie-break: (insertion sequence, id), as the list sorts."""
-    return FetchedMessage(MESSAGE.from_doc(doc), (doc.get(SEQ) or 0, doc.get("id")))
+    """A stored message with its tie-break as the list sorts: (insertion sequence, none first; ``_id``).
+
+    ObjectIds compare as their hex text does; the text keeps other ``_id`` types comparable too.
+    """
+    return FetchedMessage(MESSAGE.from_doc(doc), (doc.get(SEQ) or 0, str(doc.get("_id"))))
 
 
 async def _nothing() -> list[Doc]:
