@@ -161,16 +161,14 @@ class Side:
                     out.setdefault(f"{t}:indexes", {})[i] = "index"
                 return out
         if self.backend == "libsql":
-            import sqlite3
-
-            conn = sqlite3.connect(self.path)
+            conn = _libsql_connect(self.path)
             try:
                 out = {}
-                tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+                tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
                 for t in tables:
-                    for _, c, ty, nn, _, _ in conn.execute(f'PRAGMA table_info("{t}")'):
+                    for _, c, ty, nn, _, _ in conn.execute(f'PRAGMA table_info("{t}")').fetchall():
                         out.setdefault(t, {})[c] = f"{ty} {'NOT NULL' if nn else 'NULL'}"
-                for name, t in conn.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'index'"):
+                for name, t in conn.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'index'").fetchall():
                     out.setdefault(f"{t}:indexes", {})[name] = "index"
                 return out
             finally:
@@ -182,9 +180,8 @@ class Side:
             db = client[self.ns]
             out = {}
             for name in MONGO_COLLECTIONS:
-                out[name] = {}
                 async for spec in await db[name].list_indexes():
-                    out[name][spec["name"]] = json.dumps(dict(spec["key"]), sort_keys=True)
+                    out.setdefault(f"{name}:indexes", {})[spec["name"]] = json.dumps(dict(spec["key"]), sort_keys=True)
             return out
         finally:
             await client.close()
@@ -201,15 +198,12 @@ class Side:
             async with await psycopg.AsyncConnection.connect(self.url, autocommit=True) as conn:
                 await conn.execute(q, list(row.values()))
         elif self.backend == "libsql":
-            import sqlite3
-
-            conn = sqlite3.connect(self.path)
+            conn = _libsql_connect(self.path)
             try:
                 cols = ", ".join(f'"{c}"' for c in row)
                 conn.execute(f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" * len(row))})',
                              [v.isoformat().replace("+00:00", "Z") if isinstance(v, datetime) else v
                               for v in row.values()])
-                conn.commit()
             finally:
                 conn.close()
         else:
@@ -220,6 +214,14 @@ class Side:
                 await client[self.ns][table].insert_one(dict(row))
             finally:
                 await client.close()
+
+
+def _libsql_connect(path: Path) -> Any:
+    """A raw connection through the same SQLite library as the backend: a second SQLite library in one
+    process (the stdlib's) would drop the backend's file locks when it closes, hiding other writers."""
+    import libsql
+
+    return libsql.connect(str(path), isolation_level=None)
 
 
 @pytest.fixture(params=BACKENDS)

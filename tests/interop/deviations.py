@@ -9,19 +9,47 @@ from __future__ import annotations
 
 NO_TYPE = "the reference's listMessages returns messages without their stored `type` (the row has it: Python reads 'v2')"
 RAW_ID = "@mastra/mongodb returns thread and span documents as stored, with the server's `_id`"
-RAW_SEQ = ("@mastra/mongodb returns thread and span documents as stored, so our insertion sequence `seq` shows "
-           "in them (messages, resources, runs, scores are mapped field by field and do not show it)")
+RAW_SEQ = ("@mastra/mongodb returns thread and span documents as stored, so our bookkeeping fields (insertion "
+           "sequence `seq`, compare-and-set revision `rev`) show in them (messages, resources, runs, scores are "
+           "mapped field by field and do not show them)")
 
 _MESSAGES_NO_TYPE = {f"ref messages[{i}].type: missing": NO_TYPE for i in range(3)}
 _MONGO_RAW = {"ref thread._id: unexpected": RAW_ID}
 _MONGO_RAW_SEQ = {"ref thread.seq: unexpected": RAW_SEQ, "ref spans[0].seq: unexpected": RAW_SEQ,
                   "ref spans[1].seq: unexpected": RAW_SEQ}
 
+NO_DELETE = "@mastra/mongodb 1.0.0-beta.6 has no deleteMessages (it throws 'not supported by this storage adapter')"
+NO_STATE = "@mastra/mongodb 1.0.0-beta.6 has no updateWorkflowState (it throws 'Method not implemented.')"
+_MONGO_CROSS = {
+    "ref refused Message deletion is not supported": NO_DELETE,
+    "ref refused Method not implemented.": NO_STATE,
+    "on-py py snapshot.": NO_STATE, "on-py ref snapshot.": NO_STATE,
+    "on-ref ref other._id: unexpected": RAW_ID, "on-py ref other._id: unexpected": RAW_ID,
+    "on-ref ref other.rev: unexpected": RAW_SEQ, "on-py ref other.seq: unexpected": RAW_SEQ,
+}
+
 #: (backend, test) -> {finding prefix: why it is the reference's, not ours}
 DECLARED: dict[tuple[str, str], dict[str, str]] = {
     ("mongodb", "reference_writes"): {**_MESSAGES_NO_TYPE, **_MONGO_RAW},
     ("mongodb", "python_writes"): {**_MESSAGES_NO_TYPE, **_MONGO_RAW, **_MONGO_RAW_SEQ},
     ("mongodb", "reference_schema"): {**_MESSAGES_NO_TYPE, **_MONGO_RAW, **_MONGO_RAW_SEQ},
+    ("mongodb", "cross_updates"): _MONGO_CROSS,
+}
+
+
+#: What Python's init adds to a reference database (``fnmatch`` patterns over ``table.column`` and
+#: ``table:indexes.name``). Kept in step with docs/sharing-a-database-with-mastra-ts.md.
+_ADDED_COMMON = (
+    "*:indexes.*",  # query indexes the reference lacks (all ours are named, none replaces one of its own)
+    "*.expiresAt",  # the TTL column, nullable: rows without it never expire
+    "mastra_scorers.structuredOutput",  # nullable
+    "mastra_evals.*", "mastra_traces.*",  # the legacy evals and traces tables the reference 1.0 no longer has
+    "mastra_schema_version.*",  # the layout version our migrations keep
+)
+ADDED_BY_PYTHON_INIT: dict[str, tuple[str, ...]] = {
+    "pg": _ADDED_COMMON,
+    "libsql": (*_ADDED_COMMON, "mastra_message_counts.*"),  # per-thread message counts (O(1) totals)
+    "mongodb": _ADDED_COMMON,
 }
 
 

@@ -260,7 +260,7 @@ AGENTS = Table(
         _c("agents", "json"),
         _c("inputProcessors", "json"),
         _c("outputProcessors", "json"),
-        _c("memory"),
+        _c("memory", "json"),  # JSONB in the reference (holding a JSON string): a text value does not fit it
         _c("scorers", "json"),
         _c("metadata", "json"),
         _c("createdAt", "timestamp", nn=True),
