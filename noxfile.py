@@ -14,7 +14,7 @@ from pathlib import Path
 import nox
 
 ROOT = Path(__file__).parent
-nox.options.sessions = ["lint", "core", "conformance", "memory"]
+nox.options.sessions = ["lint", "core", "conformance", "memory", "interop"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
@@ -124,6 +124,28 @@ def memory(session: nox.Session) -> None:
     if "plugins/mastra-embed-local" in plugins:
         session.run("pytest", "plugins/mastra-embed-local/tests", *session.posargs)
     session.run("pytest", "tests/memory", *session.posargs)
+
+
+#: Backends the interop suite shares a database with the reference Mastra TS packages on.
+INTEROP = [b for b in ("pg", "libsql", "mongodb") if b in AVAILABLE]
+
+
+@nox.session
+def interop(session: nox.Session) -> None:
+    """The pg, libSQL and MongoDB backends on one database with the published Mastra TS packages.
+
+    ``interop/setup.sh`` installs node 22 and the pinned reference packages under ``.services/interop``
+    (reused by later runs); the suite drives both sides on the real services. See
+    docs/sharing-a-database-with-mastra-ts.md.
+    """
+    install(session, *[p for b in INTEROP for p in BACKENDS[b]["install"]])
+    start_services(session, [s for b, s in (("pg", "postgres"), ("mongodb", "jongodb")) if b in INTEROP])
+    out = subprocess.run(["bash", str(ROOT / "interop/setup.sh")], check=True, stdout=subprocess.PIPE, text=True)
+    for line in out.stdout.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            session.env[key.strip()] = value.strip()
+    session.run("pytest", "tests/interop", *[f"--interop-backend={b}" for b in INTEROP], *session.posargs)
 
 
 @nox.session

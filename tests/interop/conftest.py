@@ -30,6 +30,17 @@ MONGO_COLLECTIONS = ("mastra_threads", "mastra_messages", "mastra_resources", "m
                      "mastra_schema_version")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--interop-backend", action="append", default=[], choices=BACKENDS,
+                     help="run the interop suite on this backend (repeatable; default: all)")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "side" in metafunc.fixturenames:
+        chosen = metafunc.config.getoption("--interop-backend") or list(BACKENDS)
+        metafunc.parametrize("side", [b for b in BACKENDS if b in chosen], indirect=True)
+
+
 def _env(name: str, hint: str) -> str:
     value = os.environ.get(name)
     if not value:
@@ -224,7 +235,7 @@ def _libsql_connect(path: Path) -> Any:
     return libsql.connect(str(path), isolation_level=None)
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture
 async def side(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Side]:
     """Both sides on a fresh namespace of one backend's real service."""
     s = Side(request.param, f"interop_{uuid.uuid4().hex[:10]}", tmp_path)

@@ -34,6 +34,7 @@ DECLARED: dict[tuple[str, str], dict[str, str]] = {
     ("mongodb", "python_writes"): {**_MESSAGES_NO_TYPE, **_MONGO_RAW, **_MONGO_RAW_SEQ},
     ("mongodb", "reference_schema"): {**_MESSAGES_NO_TYPE, **_MONGO_RAW, **_MONGO_RAW_SEQ},
     ("mongodb", "cross_updates"): _MONGO_CROSS,
+    ("mongodb", "python_init_additive"): {**_MESSAGES_NO_TYPE, **_MONGO_RAW},
 }
 
 
