@@ -17,7 +17,8 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
-from ..errors import StorageError, ValidationError
+from mastra_core.errors import StorageError, ValidationError
+
 from .config import memory_error_id
 
 _WORD = re.compile(r"\w+", re.UNICODE)

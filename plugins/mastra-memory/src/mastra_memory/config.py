@@ -1,4 +1,4 @@
-"""``MemoryConfig``: what a :class:`~mastra_core.memory.Memory` remembers and recalls, with per-call overrides.
+"""``MemoryConfig``: what a :class:`~mastra_memory.Memory` remembers and recalls, with per-call overrides.
 
 Accepted as the attrs classes or as plain mappings in snake_case or the reference's camelCase
 (``{"last_messages": 5, "semantic_recall": {"top_k": 3, "message_range": 2}}``). Unknown keys are
@@ -12,9 +12,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 import attrs
-
-from ..errors import ValidationError
-from ..vector import METRICS, Metric
+from mastra_core.errors import ValidationError
+from mastra_core.vector import METRICS, Metric
 
 Scope = Literal["resource", "thread"]
 _TOKEN = re.compile(r"[^A-Z0-9]+")
@@ -58,7 +57,7 @@ class SemanticRecall:
 class WorkingMemoryConfig:
     """Persistent notes about the user (``resource`` scope) or the conversation (``thread`` scope).
 
-    Markdown ``template`` (default: :data:`~mastra_core.memory.working_memory.DEFAULT_TEMPLATE`), whose
+    Markdown ``template`` (default: :data:`~mastra_memory.working_memory.DEFAULT_TEMPLATE`), whose
     updates replace the whole text, or a JSON ``schema``, whose updates deep-merge.
     """
 
