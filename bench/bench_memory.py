@@ -116,8 +116,8 @@ OPTIONS = {"last_messages": 10, "semantic_recall": {"top_k": 3, "message_range":
 
 async def _libsql() -> list[Result]:
     from mastra_core import create_storage
-    from mastra_memory import HashEmbedder, Memory
     from mastra_libsql.vector import LibSQLVector
+    from mastra_memory import HashEmbedder, Memory
 
     folder = Path(tempfile.mkdtemp(prefix="mastra-bench-memory-"))
     storage = create_storage("libsql", id="bench-memory", url=f"file:{folder / 'bench.db'}")

@@ -23,8 +23,8 @@ import pytest
 from mastra_core import Storage, create_storage
 from mastra_core.inmemory.vector import InMemoryVector
 from mastra_core.plugins import registry
-from mastra_memory import HashEmbedder, Memory
 from mastra_core.vector import VectorStore
+from mastra_memory import HashEmbedder, Memory
 
 ROOT = Path(__file__).resolve().parents[3]  # the repository: plugins/mastra-memory/tests/conftest.py
 

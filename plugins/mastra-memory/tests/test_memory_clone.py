@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from mastra_memory import Memory
-
 from memory_helpers import conversation, ids
 
 

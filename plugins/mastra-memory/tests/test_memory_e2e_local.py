@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from mastra_memory import Memory
-
 from memory_helpers import conversation
 
 pytestmark = pytest.mark.local_embedder

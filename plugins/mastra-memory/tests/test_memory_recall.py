@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 from mastra_core.errors import NotFoundError, ValidationError
 from mastra_memory import Memory
-
 from memory_helpers import conversation, ids
 
 FILLER = [

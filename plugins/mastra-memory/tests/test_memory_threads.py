@@ -8,7 +8,6 @@ import uuid
 import pytest
 from mastra_core.errors import NotFoundError, ValidationError
 from mastra_memory import Memory
-
 from memory_helpers import conversation
 
 

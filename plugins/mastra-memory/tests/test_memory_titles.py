@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from mastra_memory import Memory
 from mastra_memory.titles import clean_title
-
 from memory_helpers import msg
 
 
