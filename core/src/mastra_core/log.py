@@ -9,7 +9,9 @@ from typing import Any
 import structlog
 
 _SECRET_IN_URL = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<secret>[^@/\s]*)@", re.IGNORECASE)
-_SECRET_PARAM = re.compile(r"(?P<key>(?:password|authToken|auth_token|token|secret|sslpassword)=)[^&\s]*", re.IGNORECASE)
+_SECRET_PARAM = re.compile(
+    r"(?P<key>(?:password|authToken|auth_token|token|secret|sslpassword)=)[^&\s]*", re.IGNORECASE
+)
 
 
 def redact(text: str) -> str:

@@ -26,10 +26,24 @@ if TYPE_CHECKING:
     from .storage import BackendStorage
 
 __all__ = [
-    "CORE_DISTRIBUTION", "DISABLE_ENV", "ENTRY_POINT_GROUP", "BackendInfo", "Registry", "backend_info",
-    "backend_for_url", "cache_clear", "create_storage", "domain_factory", "get_backend", "import_optional",
-    "notify", "open_storage", "plugin_manager", "registry",
+    "CORE_DISTRIBUTION",
+    "DISABLE_ENV",
+    "ENTRY_POINT_GROUP",
+    "BackendInfo",
+    "Registry",
+    "backend_info",
+    "backend_for_url",
+    "cache_clear",
+    "create_storage",
+    "domain_factory",
+    "get_backend",
+    "import_optional",
+    "notify",
+    "open_storage",
+    "plugin_manager",
+    "registry",
 ]
+
 
 def backend_info(backend_id: str) -> BackendInfo:
     """The installed backend ``backend_id``; an error listing the installed ids otherwise."""
@@ -68,4 +82,6 @@ def import_optional(module: str, distribution: str) -> Any:
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        raise PluginLoadError(f"{module} is not installed: `pip install {distribution}`", details={"module": module}) from exc
+        raise PluginLoadError(
+            f"{module} is not installed: `pip install {distribution}`", details={"module": module}
+        ) from exc

@@ -71,7 +71,8 @@ class DomainStore:
         raise NotImplementedError
 
     async def prune(self, now: datetime | None = None) -> int:
-        """Delete records whose TTL has passed; returns how many were deleted (0 where the backend expires them itself)."""
+        """Delete records whose TTL has passed; returns how many were deleted (0 where the backend expires them
+        itself)."""
         at = now or utc_now()
         return await self._run("PRUNE", lambda: self._prune(at))
 
