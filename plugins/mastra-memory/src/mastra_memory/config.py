@@ -25,6 +25,7 @@ def memory_error_id(op: str, status: str) -> str:
 
 
 def config_error(message: str, **details: Any) -> ValidationError:
+    """A ``MASTRA_MEMORY_CONFIG_INVALID`` validation error."""
     return ValidationError(message, id=memory_error_id("CONFIG", "INVALID"), details=details)
 
 
