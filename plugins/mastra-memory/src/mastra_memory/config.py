@@ -124,9 +124,11 @@ def _message_range(value: Any, base: MessageRange) -> MessageRange:
 
 
 def _scope(value: Any, name: str) -> Scope:
-    if value not in ("resource", "thread"):
-        raise config_error(f"{name} must be 'resource' or 'thread', got {value!r}")
-    return value  # type: ignore[no-any-return]
+    if value == "resource":
+        return "resource"
+    if value == "thread":
+        return "thread"
+    raise config_error(f"{name} must be 'resource' or 'thread', got {value!r}")
 
 
 def _semantic(value: Any, base: SemanticRecall | None) -> SemanticRecall | None:

@@ -19,7 +19,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import attrs
 from mastra_core import records as r
@@ -120,7 +120,7 @@ class Memory:
         store = self.storage.get_store("memory") if hasattr(self.storage, "get_store") else None
         if store is None:
             raise ValidationError(f"storage {self.storage!r} has no memory domain", id=memory_error_id("INIT", "NO_MEMORY_DOMAIN"))
-        return store  # type: ignore[no-any-return]
+        return cast(MemoryStore, store)  # a backend's memory domain: MemoryStore or a duck-typed equivalent
 
     def config(self, override: ConfigArg = None) -> MemoryConfig:
         """The instance config with ``override`` deep-merged over it."""
