@@ -176,6 +176,15 @@ class Storage:
         for store in self._stores.values():
             await store.dangerously_clear_all()
 
+    def __enter__(self) -> Self:
+        raise TypeError(
+            f"{type(self).__name__} is asynchronous: use `async with` inside a coroutine, "
+            "or the blocking API: `from mastra_core.sync import open_storage` then `with open_storage(url) as storage:`"
+        )
+
+    def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        """Never reached: ``__enter__`` refuses (see its message)."""
+
     async def __aenter__(self) -> Self:
         await self.init()
         return self
