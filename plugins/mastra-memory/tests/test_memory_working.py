@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from mastra_core.errors import ValidationError
-from mastra_core.memory import DEFAULT_TEMPLATE, Memory, deep_merge
+from mastra_memory import DEFAULT_TEMPLATE, Memory, deep_merge
 
 MD = {"working_memory": {"enabled": True}}
 THREAD_MD = {"working_memory": {"enabled": True, "scope": "thread"}}

@@ -10,9 +10,9 @@ import attrs
 
 from ..log import get_logger
 from ..vector import IndexStats, Metric, QueryResult, VectorChecks, VectorStore, similarity
-from .vector_filter import Node, matches
+from ..vector_filter import Node, matches
 
-_log = get_logger("mastra_core.memory.inmemory_vector")
+_log = get_logger("mastra_core.inmemory.vector")
 
 
 @attrs.define(kw_only=True)

@@ -2,23 +2,39 @@
 
 Creates a resource and a thread, saves a short conversation, shows last-N recall and an include
 window, updates working memory, persists and reloads a workflow snapshot, saves a score and a small
-trace, and prints what it did. Running it again starts the demo thread afresh.
+trace, then recalls a fact of the first thread from a second one through :class:`~mastra_memory.Memory`,
+and prints what it did. Running it again starts the demo threads afresh.
+
+The vector store and the embedder come from the registry, never from a plugin imported by name: the
+vector store registered under the storage's backend id when its factory can share the storage's
+connection (``factory.from_storage(storage)``, libSQL's can), else ``inmemory``; the embedder ``local``
+(mastra-embed-local, all-MiniLM-L6-v2) when it is installed with its model, else ``hash``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 from typing import Any
 
-from . import records as r
-from .clock import utc_now
-from .storage import Storage
-from .tables import table
+from mastra_core import records as r
+from mastra_core.clock import utc_now
+from mastra_core.errors import StorageError, ValidationError
+from mastra_core.plugins import registry
+from mastra_core.records.messages import Role
+from mastra_core.storage import Storage
+from mastra_core.tables import table
+from mastra_core.vector import VectorStore
+
+from .embedding import HashEmbedder
+from .memory import Memory
 
 DEMO_RESOURCE = "demo-user"
 DEMO_THREAD = "demo-thread"
-CONVERSATION = [
+SECOND_THREAD = "demo-thread-2"
+QUESTION = "Can you remind me what my cat is called?"
+CONVERSATION: list[tuple[Role, str]] = [
     ("user", "Hi! I'm Ada and I'm planning a trip to Lisbon."),
     ("assistant", "Lovely! When are you going, and what do you enjoy?"),
     ("user", "Mid-May. I love seafood and old trams."),
@@ -52,7 +68,7 @@ async def run_demo(storage: Storage, *, out: Any = print, last_n: int = 3) -> di
     # 2. a short conversation, saved in one call (equal timestamps would still keep this order)
     t0 = utc_now() - timedelta(minutes=len(CONVERSATION))
     messages = [
-        r.Message.from_text(text, id=f"demo-m{i}", role=role, thread_id=DEMO_THREAD, resource_id=DEMO_RESOURCE,  # type: ignore[arg-type]
+        r.Message.from_text(text, id=f"demo-m{i}", role=role, thread_id=DEMO_THREAD, resource_id=DEMO_RESOURCE,
                             created_at=t0 + timedelta(minutes=i))
         for i, (role, text) in enumerate(CONVERSATION)
     ]
@@ -129,10 +145,59 @@ async def run_demo(storage: Storage, *, out: Any = print, last_n: int = 3) -> di
     return seen
 
 
+def vector_store_for(storage: Storage) -> VectorStore:
+    """The registered vector store of the storage's backend when it can share the storage's connection, else
+    the in-memory one."""
+    stores = registry().vector_stores
+    entry = stores.get(str(getattr(storage, "backend_id", "")))
+    from_storage = getattr(entry[0], "from_storage", None) if entry is not None else None
+    store = from_storage(storage) if from_storage is not None else stores["inmemory"][0]()
+    if not isinstance(store, VectorStore):
+        raise ValidationError(f"the registered vector store factory returned {type(store).__name__}, not a VectorStore",
+                              id="MASTRA_MEMORY_DEMO_INVALID_VECTOR_STORE")
+    return store
+
+
+async def embedder_for_demo() -> Any:
+    """The registered ``local`` embedder when its model is installed (the first embed loads it), else ``hash``."""
+    embedders = registry().embedders
+    if "local" in embedders:
+        local = embedders["local"][0]()
+        try:
+            await asyncio.to_thread(local.embed, [QUESTION])
+            return local
+        except StorageError:  # mastra-embed-local without its model package: fall back to the offline embedder
+            pass
+    entry = embedders.get("hash")
+    return entry[0](dimension=256) if entry is not None else HashEmbedder(256)
+
+
 async def _semantic_recall(storage: Storage, out: Any, seen: dict[str, Any]) -> None:
-    """Semantic recall over the demo conversation, when the Memory component and an embedder are available."""
+    """Index the demo thread, start a second thread of the same user, and recall the cat's name from the first."""
+    embedder = await embedder_for_demo()
+    vector = vector_store_for(storage)
     try:
-        from .memory.demo import semantic_recall_demo  # written with the Memory component
-    except ImportError:
-        return
-    await semantic_recall_demo(storage, out, seen)
+        memory = Memory(storage=storage, vector=vector, embedder=embedder,
+                        options={"last_messages": 2, "semantic_recall": {"top_k": 2, "message_range": 1}})
+        first = await memory.recall(thread_id=DEMO_THREAD, per_page=False)
+        await memory.index_messages(first.messages)  # the demo saved them through the storage API, not through Memory
+        await memory.delete_thread(SECOND_THREAD)  # messages and vectors of an earlier run
+        await memory.create_thread(resource_id=DEMO_RESOURCE, thread_id=SECOND_THREAD, title="Back from Lisbon")
+        await memory.add_message("Hello again, I'm back from the trip!", thread_id=SECOND_THREAD,
+                                 resource_id=DEMO_RESOURCE, id="demo-t2-m0")
+        await memory.add_message("Welcome back! How was Lisbon?", thread_id=SECOND_THREAD, resource_id=DEMO_RESOURCE,
+                                 role="assistant", id="demo-t2-m1")
+        result = await memory.recall(thread_id=SECOND_THREAD, resource_id=DEMO_RESOURCE, query=QUESTION)
+        scores = {h.id: h.score for h in result.hits}
+        index = memory.index_name(len((await memory.embedder.embed([QUESTION]))[0])) if memory.embedder else "-"
+        out("\n" + table(
+            f"9. semantic recall in a new thread: {QUESTION!r} (embedder {embedder.id}, index {index})",
+            ["thread", "id", "role", "text", "hit score"],
+            [[m.thread_id, m.id, m.role, m.content.text(), f"{scores[m.id]:.3f}" if m.id in scores else ""]
+             for m in result.messages],
+        ))
+        seen["semantic"] = [m.id for m in result.messages]
+        seen["semantic_hits"] = [h.id for h in result.hits]
+        seen["embedder"] = embedder.id
+    finally:
+        await vector.close()

@@ -6,10 +6,9 @@ import logging
 from typing import Any
 
 import pytest
-from mastra_core.memory import Memory
-from mastra_core.memory.titles import clean_title
-
-from .helpers import msg
+from mastra_memory import Memory
+from mastra_memory.titles import clean_title
+from memory_helpers import msg
 
 
 class Generator:
@@ -68,7 +67,7 @@ async def test_generator_in_config_and_sync_generators(make_memory: Any) -> None
 async def test_failures_are_logged_and_leave_the_title(make_memory: Any, caplog: pytest.LogCaptureFixture) -> None:
     memory: Memory = make_memory({"generate_title": True}, title_generator=Generator(fail=True))
     thread = await memory.create_thread(resource_id="alice", thread_id="t", title="Original")
-    with caplog.at_level(logging.WARNING, logger="mastra_core.memory"):
+    with caplog.at_level(logging.WARNING, logger="mastra_memory"):
         saved = await memory.save_messages([msg("u", "hello there", thread="t", resource="alice")])
     assert [m.id for m in saved] == ["u"]
     stored = await memory.get_thread("t")

@@ -6,9 +6,8 @@ from typing import Any
 
 import pytest
 from mastra_core.errors import NotFoundError, ValidationError
-from mastra_core.memory import Memory
-
-from .helpers import conversation, ids
+from mastra_memory import Memory
+from memory_helpers import conversation, ids
 
 FILLER = [
     "good morning, how are you today",
@@ -145,7 +144,7 @@ async def test_semantic_recall_before_anything_was_embedded(semantic: Memory) ->
 
 
 async def test_semantic_recall_needs_vector_and_embedder(backend: Any) -> None:
-    from mastra_core.memory import HashEmbedder
+    from mastra_memory import HashEmbedder
 
     with pytest.raises(ValidationError, match="requires a vector store"):
         Memory(storage=backend.storage, embedder=HashEmbedder(), options={"semantic_recall": True})

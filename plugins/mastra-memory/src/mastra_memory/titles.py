@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..records import messages as m
+from mastra_core.records import messages as m
 
 MAX_TITLE = 80
 _THINK = re.compile(r"<think>.*?(</think>|$)", re.IGNORECASE | re.DOTALL)

@@ -17,7 +17,8 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
-from ..errors import StorageError, ValidationError
+from mastra_core.errors import StorageError, ValidationError
+
 from .config import memory_error_id
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -50,9 +51,11 @@ class EmbeddingCache:
 
     @staticmethod
     def key(embedder_id: str, text: str) -> tuple[str, str]:
+        """The cache key of a text for one embedder: (embedder id, sha256 of the text)."""
         return embedder_id, hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def get(self, key: tuple[str, str]) -> list[float] | None:
+        """The cached vector (and a hit), or None (and a miss)."""
         v = self._data.get(key)
         if v is None:
             self.misses += 1
@@ -62,6 +65,7 @@ class EmbeddingCache:
         return v
 
     def put(self, key: tuple[str, str], vector: list[float]) -> None:
+        """Cache a vector, evicting the least recently used entries beyond ``max_entries``."""
         if self.max_entries <= 0:
             return
         self._data[key] = vector
@@ -160,6 +164,7 @@ class HashEmbedder:
         self.id = id or f"hash-bow-{dimension}"
 
     def embed_one(self, text: str) -> list[float]:
+        """The hashed bag-of-words vector of one text, L2-normalised."""
         v = [0.0] * self.dimension
         for word in _WORD.findall(text.lower()):
             h = hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest()

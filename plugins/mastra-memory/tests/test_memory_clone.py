@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mastra_core.memory import Memory
-
-from .helpers import conversation, ids
+from mastra_memory import Memory
+from memory_helpers import conversation, ids
 
 
 async def test_clone_helpers(memory: Memory) -> None:
@@ -33,7 +32,7 @@ async def test_clone_helpers(memory: Memory) -> None:
 
 
 async def test_config_overrides_per_call(make_memory: Any) -> None:
-    from mastra_core.memory import MemoryConfig, SemanticRecall
+    from mastra_memory import MemoryConfig, SemanticRecall
 
     memory: Memory = make_memory(MemoryConfig(last_messages=4, semantic_recall=SemanticRecall(top_k=2)))
     merged = memory.config({"semanticRecall": {"messageRange": {"before": 3}}, "lastMessages": False})

@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 from mastra_core import Message, MessageContent
-from mastra_core.memory import HashEmbedder, Memory
 from mastra_core.records.messages import ToolInvocation, ToolInvocationPart
-
-from .helpers import at, conversation, ids, msg
+from mastra_memory import HashEmbedder, Memory
+from memory_helpers import at, conversation, ids, msg
 
 
 class Counting:

@@ -19,18 +19,18 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import attrs
+from mastra_core import records as r
+from mastra_core.clock import utc_now
+from mastra_core.domains.memory import CloneResult, MemoryStore
+from mastra_core.errors import NotFoundError, StorageError, ValidationError
+from mastra_core.log import get_logger
+from mastra_core.pagination import OrderBy, Page, PerPage
+from mastra_core.serde import from_wire
+from mastra_core.vector import QueryResult, VectorStore
 
-from .. import records as r
-from ..clock import utc_now
-from ..domains.memory import CloneResult, MemoryStore
-from ..errors import NotFoundError, StorageError, ValidationError
-from ..log import get_logger
-from ..pagination import OrderBy, Page, PerPage
-from ..serde import from_wire
-from ..vector import QueryResult, VectorStore
 from . import titles
 from .config import MemoryConfig, SemanticRecall, memory_error_id, merge_config, parse_config
 from .embedding import EmbedderAdapter, EmbeddingCache
@@ -46,7 +46,7 @@ from .working_memory import (
     tool_input_schema,
 )
 
-_log = get_logger("mastra_core.memory")
+_log = get_logger("mastra_memory")
 _UNSET: Any = object()
 _WM_TAG = re.compile(r"<working_memory>.*?</working_memory>", re.DOTALL)
 #: Characters per chunk of a long recall query (about 4096 tokens).
@@ -120,7 +120,7 @@ class Memory:
         store = self.storage.get_store("memory") if hasattr(self.storage, "get_store") else None
         if store is None:
             raise ValidationError(f"storage {self.storage!r} has no memory domain", id=memory_error_id("INIT", "NO_MEMORY_DOMAIN"))
-        return store  # type: ignore[no-any-return]
+        return cast(MemoryStore, store)  # a backend's memory domain: MemoryStore or a duck-typed equivalent
 
     def config(self, override: ConfigArg = None) -> MemoryConfig:
         """The instance config with ``override`` deep-merged over it."""
@@ -581,7 +581,7 @@ class Memory:
                 now = utc_now()
                 if old is None:
                     return r.Resource(id=rid, working_memory=compute(None), metadata={}, created_at=now, updated_at=now)
-                from ..domains.memory import bump_time
+                from mastra_core.domains.memory import bump_time
 
                 return attrs.evolve(old, working_memory=compute(old.working_memory), updated_at=bump_time(old.updated_at))
 
@@ -591,7 +591,7 @@ class Memory:
             raise ValidationError("thread-scoped working memory needs a thread_id", id=memory_error_id(op, "THREAD_ID_REQUIRED"))
 
         def change_thread(old: r.Thread) -> r.Thread:
-            from ..domains.memory import bump_time
+            from mastra_core.domains.memory import bump_time
 
             meta = dict(old.metadata or {})
             current = meta.get("workingMemory")
@@ -791,14 +791,10 @@ def _resolve_vector(vector: VectorStore | str | None) -> VectorStore | None:
     if vector is None or isinstance(vector, VectorStore):
         return vector
     if isinstance(vector, str):
-        from ..registry import registry
+        from mastra_core.registry import registry
 
         entry = registry().vector_stores.get(vector)
         if entry is None:
-            if vector == "inmemory":
-                from .inmemory_vector import InMemoryVector
-
-                return InMemoryVector()
             raise ValidationError(f"no vector store {vector!r} is registered (registered: {sorted(registry().vector_stores)})",
                                   id=memory_error_id("INIT", "UNKNOWN_VECTOR_STORE"))
         store = entry[0]()
@@ -811,7 +807,7 @@ def _resolve_vector(vector: VectorStore | str | None) -> VectorStore | None:
 
 def _resolve_embedder(embedder: Any) -> Any:
     if isinstance(embedder, str):
-        from ..registry import registry
+        from mastra_core.registry import registry
 
         entry = registry().embedders.get(embedder)
         if entry is None:

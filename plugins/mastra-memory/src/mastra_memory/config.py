@@ -1,4 +1,4 @@
-"""``MemoryConfig``: what a :class:`~mastra_core.memory.Memory` remembers and recalls, with per-call overrides.
+"""``MemoryConfig``: what a :class:`~mastra_memory.Memory` remembers and recalls, with per-call overrides.
 
 Accepted as the attrs classes or as plain mappings in snake_case or the reference's camelCase
 (``{"last_messages": 5, "semantic_recall": {"top_k": 3, "message_range": 2}}``). Unknown keys are
@@ -12,9 +12,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 import attrs
-
-from ..errors import ValidationError
-from ..vector import METRICS, Metric
+from mastra_core.errors import ValidationError
+from mastra_core.vector import METRICS, Metric
 
 Scope = Literal["resource", "thread"]
 _TOKEN = re.compile(r"[^A-Z0-9]+")
@@ -26,6 +25,7 @@ def memory_error_id(op: str, status: str) -> str:
 
 
 def config_error(message: str, **details: Any) -> ValidationError:
+    """A ``MASTRA_MEMORY_CONFIG_INVALID`` validation error."""
     return ValidationError(message, id=memory_error_id("CONFIG", "INVALID"), details=details)
 
 
@@ -58,7 +58,7 @@ class SemanticRecall:
 class WorkingMemoryConfig:
     """Persistent notes about the user (``resource`` scope) or the conversation (``thread`` scope).
 
-    Markdown ``template`` (default: :data:`~mastra_core.memory.working_memory.DEFAULT_TEMPLATE`), whose
+    Markdown ``template`` (default: :data:`~mastra_memory.working_memory.DEFAULT_TEMPLATE`), whose
     updates replace the whole text, or a JSON ``schema``, whose updates deep-merge.
     """
 
@@ -124,9 +124,11 @@ def _message_range(value: Any, base: MessageRange) -> MessageRange:
 
 
 def _scope(value: Any, name: str) -> Scope:
-    if value not in ("resource", "thread"):
-        raise config_error(f"{name} must be 'resource' or 'thread', got {value!r}")
-    return value  # type: ignore[no-any-return]
+    if value == "resource":
+        return "resource"
+    if value == "thread":
+        return "thread"
+    raise config_error(f"{name} must be 'resource' or 'thread', got {value!r}")
 
 
 def _semantic(value: Any, base: SemanticRecall | None) -> SemanticRecall | None:

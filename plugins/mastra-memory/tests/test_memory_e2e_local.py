@@ -10,9 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from mastra_core.memory import Memory
-
-from .helpers import conversation
+from mastra_memory import Memory
+from memory_helpers import conversation
 
 pytestmark = pytest.mark.local_embedder
 

@@ -1,6 +1,6 @@
 """Working memory: the default template, the JSON deep merge, the system instruction and the update tool.
 
-Pure helpers; :class:`~mastra_core.memory.Memory` does the storage side (atomic read-modify-write
+Pure helpers; :class:`~mastra_memory.Memory` does the storage side (atomic read-modify-write
 through ``modify_resource`` / ``modify_thread``).
 """
 

@@ -7,9 +7,8 @@ import uuid
 
 import pytest
 from mastra_core.errors import NotFoundError, ValidationError
-from mastra_core.memory import Memory
-
-from .helpers import conversation
+from mastra_memory import Memory
+from memory_helpers import conversation
 
 
 async def test_create_thread_defaults(memory: Memory) -> None:

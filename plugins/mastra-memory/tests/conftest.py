@@ -1,5 +1,6 @@
 """Memory tests run on every available backend: inmemory always, libsql when mastra-libsql is installed,
-pg when mastra-pg and its harnesses exist (tests/conformance/harnesses/pg.py with MASTRA_TEST_PG_URL,
+pg when mastra-pg and its harnesses exist (the pg contract-suite harness, registered by mastra-pg or in the
+repository's tests/conformance/harnesses/pg.py, with MASTRA_TEST_PG_URL; the repository's
 tests/vector/harnesses/pgvector.py): a missing service is then an error, never a skip.
 
 Each test gets a fresh namespace: a new in-memory store, a new libSQL file (storage and LibSQLVector
@@ -11,6 +12,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -19,10 +21,31 @@ from typing import Any
 
 import pytest
 from mastra_core import Storage, create_storage
-from mastra_core.memory import HashEmbedder, InMemoryVector, Memory
+from mastra_core.inmemory.vector import InMemoryVector
+from mastra_core.plugins import registry
 from mastra_core.vector import VectorStore
+from mastra_memory import HashEmbedder, Memory
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]  # the repository: plugins/mastra-memory/tests/conftest.py
+
+
+def _repo_module(name: str) -> Any:
+    """A test module of the repository (``tests.vector.harnesses.pgvector``): these tests run from the plugin."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    return importlib.import_module(name)
+
+
+def _pg_harness_registered() -> bool:
+    return "pg" in registry().harnesses or (ROOT / "tests/conformance/harnesses/pg.py").exists()
+
+
+def _pg_harness() -> Any:
+    """The pg contract-suite harness: registered by mastra-pg (a module, or its dotted name), else the repository's."""
+    entry = registry().harnesses.get("pg")
+    if entry is None:
+        return _repo_module("tests.conformance.harnesses.pg")
+    return importlib.import_module(entry[0]) if isinstance(entry[0], str) else entry[0]
 
 
 def _available() -> list[str]:
@@ -30,7 +53,7 @@ def _available() -> list[str]:
     if importlib.util.find_spec("mastra_libsql") is not None:
         found.append("libsql")
     if (importlib.util.find_spec("mastra_pg") is not None
-            and (ROOT / "tests/conformance/harnesses/pg.py").exists()
+            and _pg_harness_registered()
             and (ROOT / "tests/vector/harnesses/pgvector.py").exists()):
         found.append("pg")
     only = os.environ.get("MASTRA_MEMORY_BACKENDS")
@@ -76,10 +99,10 @@ class Backend:
             self._dir = Path(tempfile.mkdtemp(prefix="mastra-memory-tests-"))
             self.storage = create_storage("libsql", id=f"memory-{self.namespace}", url=f"file:{self._dir / 'memory.db'}")
             await self.storage.init()
-            self.vector = LibSQLVector(database=self.storage.db)  # type: ignore[attr-defined]
+            self.vector = LibSQLVector.from_storage(self.storage)
         elif self.name == "pg":
-            self._conformance = importlib.import_module("tests.conformance.harnesses.pg")
-            self._vector_harness = importlib.import_module("tests.vector.harnesses.pgvector")
+            self._conformance = _pg_harness()
+            self._vector_harness = _repo_module("tests.vector.harnesses.pgvector")
             self.storage = await self._conformance.make_storage(self.namespace)
             self.vector = await self._vector_harness.make_vector(self.namespace)
         else:  # pragma: no cover
