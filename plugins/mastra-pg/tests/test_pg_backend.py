@@ -20,7 +20,7 @@ from mastra_core.clock import utc_now
 from mastra_core.records import Message, Resource, Thread
 from mastra_pg import IndexSpec, PostgresStore
 from mastra_pg.schema import SCHEMA_VERSION
-from mastra_pg.testing import RoundTripProxy
+from mastra_pg.roundtrips import RoundTripProxy
 from psycopg import sql
 
 

@@ -1,98 +1,19 @@
-"""``PostgresStore`` options and custom index specifications, validated up front."""
+"""``PostgresStore`` options, validated up front (custom index specifications live in ``indexes.py``)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
-IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-MAX_IDENTIFIER = 63
-INDEX_METHODS = ("btree", "hash", "gin", "gist", "spgist", "brin")
+from .indexes import IndexSpec, check_identifier
+
+__all__ = ["IndexSpec", "PostgresConfig", "check_identifier"]
+
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 SSL_KEYS = ("sslmode", "sslrootcert", "sslcert", "sslkey", "sslpassword", "sslcrl", "sslsni", "sslcompression",
             "ssl_min_protocol_version", "ssl_max_protocol_version")
-
-
-def check_identifier(value: Any, what: str) -> str:
-    """A plain SQL identifier (``^[A-Za-z_][A-Za-z0-9_]*$``, at most 63 characters)."""
-    if not isinstance(value, str) or not IDENTIFIER.match(value) or len(value) > MAX_IDENTIFIER:
-        raise ValueError(f"{what} must match ^[A-Za-z_][A-Za-z0-9_]*$ and be at most {MAX_IDENTIFIER} characters, got {value!r}")
-    return value
-
-
-@attrs.define(kw_only=True, frozen=True)
-class IndexSpec:
-    """A custom index.
-
-    ``columns`` holds plain column names (case-sensitive, optionally followed by ``ASC``/``DESC`` and
-    ``NULLS FIRST``/``NULLS LAST``) or expressions over columns such as ``metadata->>'type'`` or
-    ``lower(title)``: every name is quoted and every literal bound, so nothing in ``columns`` can inject
-    SQL. ``where`` is different: it is the caller's own SQL (a partial-index predicate) and is used verbatim.
-    """
-
-    name: str
-    table: str
-    columns: tuple[str, ...]
-    unique: bool = False
-    concurrent: bool = True
-    where: str | None = None
-    method: str = "btree"
-    opclass: str | None = None
-    storage: Mapping[str, Any] | None = None
-    tablespace: str | None = None
-
-    @classmethod
-    def parse(cls, value: Any) -> IndexSpec:
-        if isinstance(value, IndexSpec):
-            spec = value
-        elif isinstance(value, Mapping):
-            aliases = {"opClass": "opclass", "tableSpace": "tablespace"}
-            raw = {aliases.get(k, k): v for k, v in value.items()}
-            names = {f.name for f in attrs.fields(cls)}
-            unknown = sorted(set(raw) - names)
-            if unknown:
-                raise ValueError(f"unknown index option(s) {unknown}; valid: {sorted(names)}")
-            cols = raw.get("columns")
-            if isinstance(cols, str) or not isinstance(cols, list | tuple):
-                raise ValueError("index columns must be a list of strings")
-            raw["columns"] = tuple(cols)
-            try:
-                spec = cls(**raw)
-            except TypeError as exc:
-                raise ValueError(f"invalid index spec: {exc}") from None
-        else:
-            raise ValueError(f"an index must be an IndexSpec or a mapping, got {type(value).__name__}")
-        spec.validate()
-        return spec
-
-    def validate(self) -> None:
-        from .indexes import parse_column
-
-        check_identifier(self.name, "index name")
-        check_identifier(self.table, "index table")
-        if not self.columns:
-            raise ValueError(f"index {self.name!r} needs at least one column")
-        for col in self.columns:
-            parse_column(col)  # raises ValueError when unsafe
-        if self.method not in INDEX_METHODS:
-            raise ValueError(f"index method must be one of {INDEX_METHODS}, got {self.method!r}")
-        if self.opclass is not None:
-            check_identifier(self.opclass, "index opclass")
-        if self.tablespace is not None:
-            check_identifier(self.tablespace, "index tablespace")
-        if self.where is not None and (not isinstance(self.where, str) or not self.where.strip()):
-            raise ValueError("index where must be a non-empty SQL string")
-        if self.unique and self.method not in ("btree",):
-            raise ValueError("unique indexes need method btree")
-        for key, val in (self.storage or {}).items():
-            check_identifier(key, "index storage parameter")
-            if isinstance(val, bool) or isinstance(val, int | float):
-                continue
-            if not isinstance(val, str) or not re.match(r"^[A-Za-z0-9_.]+$", val):
-                raise ValueError(f"index storage value for {key!r} must be a number, a bool or a plain word, got {val!r}")
 
 
 def _nonempty(name: str) -> Any:

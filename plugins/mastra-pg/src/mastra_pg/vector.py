@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import psycopg
 from mastra_core.errors import ConfigError, StorageError
@@ -22,14 +22,16 @@ from mastra_core.vector import IndexStats, Metric, QueryResult, VectorChecks, Ve
 from psycopg import errors as pg_errors
 from psycopg import sql
 
-from . import jsonsafe
+from . import codec
 from .config import PostgresConfig
-from .db import PgDb, pipelined_transaction
+from .connection import PgConnection, pipelined_transaction
 
 _log = get_logger("mastra_pg.vector")
+T = TypeVar("T")
 TOKEN = "PGVECTOR"
 EXACT_BELOW = 1000
 _OPS = {"cosine": ("vector_cosine_ops", "<=>"), "euclidean": ("vector_l2_ops", "<->"), "dotproduct": ("vector_ip_ops", "<#>")}
+_METRICS: dict[str, Metric] = {"cosine": "cosine", "euclidean": "euclidean", "dotproduct": "dotproduct"}
 INDEX_TYPES = ("hnsw", "ivfflat", "flat")
 
 
@@ -61,7 +63,7 @@ class PgVector(VectorStore):
             raise ConfigError(f"invalid pgvector configuration: {redact(str(exc))}", id="MASTRA_VECTOR_PGVECTOR_CONFIG_INVALID") from None
         self.ef_search = ef_search
         self.probes = probes
-        self.db = PgDb(self.config)
+        self.db = PgConnection(self.config, migrate=False)
         self.schema = self.config.schema_name
         self._ready = False
 
@@ -80,7 +82,7 @@ class PgVector(VectorStore):
     async def _ensure(self) -> None:
         if self._ready:
             return
-        await self.db.open()
+        await self.db.connect()
 
         async def go(conn: Any) -> None:
             async with conn.transaction():
@@ -95,7 +97,8 @@ class PgVector(VectorStore):
         await self.db.with_conn(go)
         self._ready = True
 
-    async def _call(self, op: str, fn: Any, c: VectorChecks, index_name: str | None = None) -> Any:
+    async def _call(self, op: str, fn: Callable[[], Awaitable[T]], c: VectorChecks, index_name: str | None = None) -> T:
+        """Run ``fn`` once the extension and schema exist; driver errors become this store's errors."""
         try:
             await self._ensure()
             return await fn()
@@ -131,7 +134,7 @@ class PgVector(VectorStore):
                 (self._t(name).as_string(None),))
             defs = " ".join(r[0] for r in await cur.fetchall())
             metric = next((m for m, (ops, _) in _OPS.items() if ops in defs), "cosine")
-        return int(row[0]), metric, meta
+        return int(row[0]), _METRICS[metric], meta
 
     # ------------------------------------------------------------------ indexes
 
@@ -207,7 +210,7 @@ class PgVector(VectorStore):
                 (self.schema,))
             return [r[0] for r in rows]
 
-        return await self._call("LIST_INDEXES", go, c)  # type: ignore[no-any-return]
+        return await self._call("LIST_INDEXES", go, c)
 
     async def describe_index(self, *, index_name: str) -> IndexStats:
         c = VectorChecks(TOKEN, "DESCRIBE_INDEX")
@@ -220,7 +223,7 @@ class PgVector(VectorStore):
             cur = await conn.execute(sql.SQL("SELECT count(*) FROM {}").format(self._t(name)))
             return IndexStats(dimension=info[0], count=int((await cur.fetchone())[0]), metric=info[1])
 
-        return await self._call("DESCRIBE_INDEX", lambda: self.db.with_conn(go), c, name)  # type: ignore[no-any-return]
+        return await self._call("DESCRIBE_INDEX", lambda: self.db.with_conn(go), c, name)
 
     async def delete_index(self, *, index_name: str) -> None:
         c = VectorChecks(TOKEN, "DELETE_INDEX")
@@ -258,14 +261,14 @@ class PgVector(VectorStore):
                     "INSERT INTO {t} (vector_id, embedding, metadata) SELECT u.i, u.e::vector, u.m::jsonb "
                     "FROM unnest(%s::text[], %s::text[], %s::text[]) AS u(i, e, m) "
                     "ON CONFLICT (vector_id) DO UPDATE SET embedding = EXCLUDED.embedding, metadata = EXCLUDED.metadata"
-                ).format(t=self._t(name)), (id_list, [_vec(v) for v in vs], [jsonsafe.dumps(m) for m in metas]))
+                ).format(t=self._t(name)), (id_list, [_vec(v) for v in vs], [codec.dumps(m) for m in metas]))
             except pg_errors.DataException as exc:
                 if "dimensions" in str(exc):
                     raise await self._dimension_error(c, name, len(vs[0])) from None
                 raise
             return id_list
 
-        return await self._call("UPSERT", go, c, name)  # type: ignore[no-any-return]
+        return await self._call("UPSERT", go, c, name)
 
     async def _exists(self, c: VectorChecks, name: str) -> None:
         row = await self.db.fetchone("SELECT to_regclass(%s)", (self._t(name).as_string(None),))
@@ -322,7 +325,7 @@ class PgVector(VectorStore):
             hits.sort(key=lambda h: (-h.score, h.id))
             return hits[:k]
 
-        return await self._call("QUERY", lambda: self.db.with_conn(go), c, name)  # type: ignore[no-any-return]
+        return await self._call("QUERY", lambda: self.db.with_conn(go), c, name)
 
     async def update_vector(self, *, index_name: str, id: str, vector: Sequence[float] | None = None,
                             metadata: Mapping[str, Any] | None = None) -> None:
@@ -342,7 +345,7 @@ class PgVector(VectorStore):
                 params.append(_vec(v))
             if m is not None:
                 sets.append(sql.SQL("metadata = %s::jsonb"))
-                params.append(jsonsafe.dumps(m))
+                params.append(codec.dumps(m))
             try:
                 count = await self.db.execute(sql.SQL("UPDATE {t} SET {sets} WHERE vector_id = %s").format(
                     t=self._t(name), sets=sql.SQL(", ").join(sets)), [*params, id])
@@ -415,11 +418,11 @@ def _p(params: list[Any], value: Any) -> str:
 def _eq(field: str, value: Any, params: list[Any]) -> str:
     if value is None:
         return f"(NOT (metadata ? {_p(params, field)}) OR metadata -> {_p(params, field)} = 'null'::jsonb)"
-    return f"COALESCE(metadata -> {_p(params, field)} = {_p(params, jsonsafe.dumps(value))}::jsonb, FALSE)"
+    return f"COALESCE(metadata -> {_p(params, field)} = {_p(params, codec.dumps(value))}::jsonb, FALSE)"
 
 
 def _cond(c: Cond, params: list[Any]) -> str:
-    f = jsonsafe.esc_str(c.field)
+    f = codec.esc_str(c.field)
     if c.op == "exists":
         return ("" if c.value else "NOT ") + f"(metadata ? {_p(params, f)})"
     if c.op == "eq":
@@ -432,6 +435,6 @@ def _cond(c: Cond, params: list[Any]) -> str:
     sym = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[c.op]
     if isinstance(c.value, str):
         return (f"(jsonb_typeof(metadata -> {_p(params, f)}) = 'string' AND "
-                f'(metadata ->> {_p(params, f)}) COLLATE "C" {sym} {_p(params, jsonsafe.esc_str(c.value))} COLLATE "C")')
+                f'(metadata ->> {_p(params, f)}) COLLATE "C" {sym} {_p(params, codec.esc_str(c.value))} COLLATE "C")')
     return (f"(jsonb_typeof(metadata -> {_p(params, f)}) = 'number' AND "
-            f"metadata -> {_p(params, f)} {sym} {_p(params, jsonsafe.dumps(c.value))}::jsonb)")
+            f"metadata -> {_p(params, f)} {sym} {_p(params, codec.dumps(c.value))}::jsonb)")
