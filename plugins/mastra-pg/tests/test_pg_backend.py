@@ -19,8 +19,8 @@ from mastra_core import ConfigError, MessageInclude, StorageError, open_storage
 from mastra_core.clock import utc_now
 from mastra_core.records import Message, Resource, Thread
 from mastra_pg import IndexSpec, PostgresStore
-from mastra_pg.schema import SCHEMA_VERSION
 from mastra_pg.roundtrips import RoundTripProxy
+from mastra_pg.schema import SCHEMA_VERSION
 from psycopg import sql
 
 

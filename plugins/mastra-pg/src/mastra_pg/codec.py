@@ -314,6 +314,10 @@ class TableCodec(Generic[R]):
         out.update(extra)
         return out
 
+    def assignments(self) -> str:
+        """``"col" = %(c0)s, ...`` for :attr:`insert_cols` (an UPDATE of every column from :meth:`named`)."""
+        return ", ".join(f"{c} = %(c{i})s" for i, c in enumerate(self.insert_cols))
+
     def placeholders(self) -> str:
         """``%(c0)s, %(c1)s, ...`` for :attr:`insert_cols`."""
         return ", ".join(f"%(c{i})s" for i in range(len(self.insert_cols)))

@@ -28,7 +28,8 @@ def _positive(name: str, *, allow_zero: bool = False) -> Any:
     def check(_: Any, __: Any, value: Any) -> None:
         if value is None:
             return
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0 or (value == 0 and not allow_zero):
+        bad = isinstance(value, bool) or not isinstance(value, int | float)
+        if bad or value < 0 or (value == 0 and not allow_zero):
             raise ValueError(f"{name} must be a {'non-negative' if allow_zero else 'positive'} number, got {value!r}")
 
     return check
@@ -71,6 +72,7 @@ class PostgresConfig:
     indexes: tuple[Any, ...] = ()
 
     def __attrs_post_init__(self) -> None:
+        """Check the options together (one connection form, pool sizes, identifiers, indexes)."""
         forms = [self.connection_string is not None, self.host is not None, self.pool is not None]
         if sum(forms) != 1:
             raise ValueError(
@@ -82,15 +84,16 @@ class PostgresConfig:
             raise ValueError("database is required with host")
         if self.password is not None and not isinstance(self.password, str):
             raise ValueError("password must be a string")
-        if self.port is not None and (isinstance(self.port, bool) or not isinstance(self.port, int) or not 0 < self.port < 65536):
+        port = self.port
+        if port is not None and (isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536):
             raise ValueError(f"port must be an integer 1-65535, got {self.port!r}")
         if self.pool is not None and not hasattr(self.pool, "connection"):
             raise ValueError("pool must be a psycopg_pool.AsyncConnectionPool")
         if self.min_pool_size > self.max_pool_size:
             raise ValueError("min_pool_size must not exceed max_pool_size")
         check_identifier(self.schema_name, "schema_name")
-        if self.prepare_threshold is not None and (isinstance(self.prepare_threshold, bool) or not isinstance(self.prepare_threshold, int)
-                                                   or self.prepare_threshold < 0):
+        threshold = self.prepare_threshold
+        if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 0):
             raise ValueError("prepare_threshold must be None or an integer >= 0")
         self.ssl_options()  # validate
         specs = tuple(IndexSpec.parse(i) for i in (self.indexes or ()))

@@ -193,7 +193,8 @@ class PgConnection:
             except psycopg.OperationalError as exc:
                 if attempt == 0 and idempotent and _connection_lost(exc, conn):
                     attempt += 1
-                    _log.warning("postgres connection lost; retrying on a fresh connection", error=redact(str(exc))[:200])
+                    _log.warning("postgres connection lost; retrying on a fresh connection",
+                                 error=redact(str(exc))[:200])
                     try:
                         await self._pool.check()
                     except Exception:  # the pool will keep reconnecting in the background
@@ -220,7 +221,8 @@ class PgConnection:
 
         return await self.with_conn(go, idempotent=idempotent)
 
-    async def fetchone(self, query: Any, params: Sequence[Any] | dict[str, Any] = (), *, idempotent: bool = True) -> Any:
+    async def fetchone(self, query: Any, params: Sequence[Any] | dict[str, Any] = (), *,
+                       idempotent: bool = True) -> Any:
         """One statement's first row, or None."""
 
         async def go(conn: Any) -> Any:

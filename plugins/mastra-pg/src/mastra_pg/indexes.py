@@ -10,7 +10,6 @@ import attrs
 from psycopg import errors as pg_errors
 from psycopg import pq, sql
 
-
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_IDENTIFIER = 63
 INDEX_METHODS = ("btree", "hash", "gin", "gist", "spgist", "brin")
@@ -19,7 +18,8 @@ INDEX_METHODS = ("btree", "hash", "gin", "gist", "spgist", "brin")
 def check_identifier(value: Any, what: str) -> str:
     """A plain SQL identifier (``^[A-Za-z_][A-Za-z0-9_]*$``, at most 63 characters)."""
     if not isinstance(value, str) or not IDENTIFIER.match(value) or len(value) > MAX_IDENTIFIER:
-        raise ValueError(f"{what} must match ^[A-Za-z_][A-Za-z0-9_]*$ and be at most {MAX_IDENTIFIER} characters, got {value!r}")
+        raise ValueError(
+            f"{what} must match ^[A-Za-z_][A-Za-z0-9_]*$ and be at most {MAX_IDENTIFIER} characters, got {value!r}")
     return value
 
 
@@ -92,10 +92,12 @@ class IndexSpec:
             if isinstance(val, bool) or isinstance(val, int | float):
                 continue
             if not isinstance(val, str) or not re.match(r"^[A-Za-z0-9_.]+$", val):
-                raise ValueError(f"index storage value for {key!r} must be a number, a bool or a plain word, got {val!r}")
+                raise ValueError(
+                    f"index storage value for {key!r} must be a number, a bool or a plain word, got {val!r}")
 
 
-_SUFFIX = re.compile(r"^(?P<body>.*?)(?:\s+(?P<dir>ASC|DESC))?(?:\s+NULLS\s+(?P<nulls>FIRST|LAST))?\s*$", re.IGNORECASE | re.DOTALL)
+_SUFFIX = re.compile(r"^(?P<body>.*?)(?:\s+(?P<dir>ASC|DESC))?(?:\s+NULLS\s+(?P<nulls>FIRST|LAST))?\s*$",
+                     re.IGNORECASE | re.DOTALL)
 _TOKEN = re.compile(
     r"""\s*(?:
         (?P<str>'(?:[^']|'')*')
@@ -106,6 +108,8 @@ _TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
+#: Operators written with spaces around them.
+_SPACED = ("->>", "->", "#>>", "#>", "||", "+", "-", "*", "/")
 #: Functions an index expression may call.
 FUNCTIONS = frozenset({
     "lower", "upper", "coalesce", "date_trunc", "to_tsvector", "jsonb_extract_path_text", "jsonb_extract_path", "btrim",
@@ -169,11 +173,13 @@ def _expression(body: str) -> sql.Composable:
         elif kind == "ident":
             if prev == "::":
                 if value.lower() not in TYPES:
-                    raise ValueError(f"cast to {value!r} is not allowed in an index expression (allowed: {sorted(TYPES)})")
+                    raise ValueError(
+                        f"cast to {value!r} is not allowed in an index expression (allowed: {sorted(TYPES)})")
                 parts.append(sql.SQL(value.lower()))
             elif nxt == "(":
                 if value.lower() not in FUNCTIONS:
-                    raise ValueError(f"function {value!r} is not allowed in an index expression (allowed: {sorted(FUNCTIONS)})")
+                    raise ValueError(
+                        f"function {value!r} is not allowed in an index expression (allowed: {sorted(FUNCTIONS)})")
                 parts.append(sql.SQL(value.lower()))
             else:
                 parts.append(sql.Identifier(value))
@@ -184,7 +190,7 @@ def _expression(body: str) -> sql.Composable:
                 depth -= 1
                 if depth < 0:
                     raise ValueError(f"unbalanced parentheses in index expression {body!r}")
-            parts.append(sql.SQL(f" {value} " if value in ("->>", "->", "#>>", "#>", "||", "+", "-", "*", "/") else value))
+            parts.append(sql.SQL(f" {value} " if value in _SPACED else value))
         prev = value
     if depth != 0:
         raise ValueError(f"unbalanced parentheses in index expression {body!r}")
@@ -215,7 +221,8 @@ def create_statement(spec: IndexSpec, schema: str, *, concurrent: bool) -> sql.C
         cols=sql.SQL(", ").join(cols),
     )
     if spec.storage:
-        params = [sql.SQL("{} = {}").format(sql.Identifier(k), sql.Literal(_storage_value(v))) for k, v in spec.storage.items()]
+        params = [sql.SQL("{} = {}").format(sql.Identifier(k), sql.Literal(_storage_value(v)))
+                  for k, v in spec.storage.items()]
         stmt = stmt + sql.SQL(" WITH ({})").format(sql.SQL(", ").join(params))
     if spec.tablespace:
         stmt = stmt + sql.SQL(" TABLESPACE {}").format(sql.Identifier(spec.tablespace))
@@ -277,7 +284,8 @@ async def list_indexes(conn: Any, schema: str, table: str | None = None) -> list
     """Indexes of the mastra tables in ``schema`` (or of one table)."""
     if table is not None:
         check_identifier(table, "table")
-    query = _LIST + (" AND ct.relname = %s" if table else " AND ct.relname LIKE 'mastra%%'") + " ORDER BY ct.relname, ci.relname"
+    which = " AND ct.relname = %s" if table else " AND ct.relname LIKE 'mastra%%'"
+    query = _LIST + which + " ORDER BY ct.relname, ci.relname"
     cur = await conn.execute(query, (schema, table) if table else (schema,))
     return [_info(r, stats=False) for r in await cur.fetchall()]
 

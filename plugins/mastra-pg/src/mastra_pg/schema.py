@@ -126,8 +126,8 @@ V1 = [
 
 V2 = [
     # an older schema (the reference's, at any version) gains whatever columns it lacks; existing ones are untouched
-    *[f"ALTER TABLE {{{_KEYS[t.name]}}} " + ", ".join(f"ADD COLUMN IF NOT EXISTS {c}" for c in _columns(t, created=False))
-      for t in ref.TABLES],
+    *[f"ALTER TABLE {{{_KEYS[t.name]}}} "
+      + ", ".join(f"ADD COLUMN IF NOT EXISTS {c}" for c in _columns(t, created=False)) for t in ref.TABLES],
     'ALTER TABLE {evals} ADD COLUMN IF NOT EXISTS "created_atZ" TIMESTAMPTZ DEFAULT NOW()',
     # our threads may have no title (the reference always writes one)
     "ALTER TABLE {threads} ALTER COLUMN title DROP NOT NULL",
@@ -169,7 +169,8 @@ V2 = [
     """CREATE TRIGGER mastra_messages_count_del AFTER DELETE ON {messages}
        REFERENCING OLD TABLE AS mastra_old_rows FOR EACH STATEMENT EXECUTE FUNCTION {fn_del}()""",
     """CREATE TRIGGER mastra_messages_count_upd AFTER UPDATE ON {messages}
-       REFERENCING OLD TABLE AS mastra_old_rows NEW TABLE AS mastra_new_rows FOR EACH STATEMENT EXECUTE FUNCTION {fn_upd}()""",
+       REFERENCING OLD TABLE AS mastra_old_rows NEW TABLE AS mastra_new_rows
+       FOR EACH STATEMENT EXECUTE FUNCTION {fn_upd}()""",
 ]
 
 
@@ -235,7 +236,8 @@ async def _one(conn: Any, query: Any, params: Any = ()) -> Any:
 
 async def recorded_version(conn: Any, schema: str) -> int:
     """The schema version recorded in ``schema`` (0: none yet)."""
-    exists = await _one(conn, "SELECT to_regclass(%s) IS NOT NULL", (sql.Identifier(schema, TABLES["versions"]).as_string(None),))
+    versions = sql.Identifier(schema, TABLES["versions"]).as_string(None)
+    exists = await _one(conn, "SELECT to_regclass(%s) IS NOT NULL", (versions,))
     if not exists:
         return 0
     return int(await _one(conn, render("SELECT COALESCE(max(version), 0) FROM {versions}", schema)) or 0)
@@ -282,7 +284,8 @@ async def migrate(conn: Any, schema: str, *, skip_default_indexes: bool = False,
                         "applied_at TIMESTAMPTZ NOT NULL DEFAULT NOW(), description TEXT)", schema))
                     await conn.execute(render(
                         "INSERT INTO {versions} (version, description) VALUES (1, 'reference tables'), "
-                        "(2, 'seq, expiresAt, structuredOutput, message counts') ON CONFLICT (version) DO NOTHING", schema))
+                        "(2, 'seq, expiresAt, structuredOutput, message counts') ON CONFLICT (version) DO NOTHING",
+                        schema))
                     for spec in wanted:  # new or migrated tables: build the defaults inside the migration
                         await conn.execute(create_statement(spec, schema, concurrent=False))
         existing = await _index_names(conn, schema)
@@ -298,15 +301,17 @@ async def _workflow_unique(conn: Any, schema: str) -> None:
     name = f"{schema}_mastra_workflow_snapshot_workflow_name_run_id_key"[:63]
     found = await _one(conn, (
         "SELECT EXISTS (SELECT 1 FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace "
-        "WHERE n.nspname = %s AND c.conname = %s) OR EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = %s AND indexname = %s)"
+        "WHERE n.nspname = %s AND c.conname = %s) "
+        "OR EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = %s AND indexname = %s)"
     ), (schema, name, schema, name))
     if not found:
-        await conn.execute(render("ALTER TABLE {workflows} ADD CONSTRAINT {name} UNIQUE (workflow_name, run_id)", schema,
-                                  name=sql.Identifier(name)))
+        await conn.execute(render("ALTER TABLE {workflows} ADD CONSTRAINT {name} UNIQUE (workflow_name, run_id)",
+                                  schema, name=sql.Identifier(name)))
 
 
 async def _spans_primary_key(conn: Any, schema: str, pk: sql.Composable) -> None:
-    has_pk = await _one(conn, "SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'p')",
+    has_pk = await _one(conn, "SELECT EXISTS (SELECT 1 FROM pg_constraint "
+                              "WHERE conrelid = %s::regclass AND contype = 'p')",
                         (sql.Identifier(schema, TABLES["spans"]).as_string(None),))
     if has_pk:
         return
@@ -316,9 +321,11 @@ async def _spans_primary_key(conn: Any, schema: str, pk: sql.Composable) -> None
         raise StorageError(
             f"mastra_ai_spans in schema {schema!r} has {dupes} duplicate (traceId, spanId) pairs; remove them "
             "(keep one row per pair) before the primary key can be added",
-            id="MASTRA_STORAGE_PG_MIGRATION_REQUIRED_DUPLICATE_SPANS", category=ErrorCategory.USER, details={"duplicates": int(dupes)},
+            id="MASTRA_STORAGE_PG_MIGRATION_REQUIRED_DUPLICATE_SPANS", category=ErrorCategory.USER,
+            details={"duplicates": int(dupes)},
         )
-    await conn.execute(render('ALTER TABLE {spans} ADD CONSTRAINT {pk} PRIMARY KEY ("traceId", "spanId")', schema, pk=pk))
+    await conn.execute(render('ALTER TABLE {spans} ADD CONSTRAINT {pk} PRIMARY KEY ("traceId", "spanId")', schema,
+                              pk=pk))
 
 
 async def _index_names(conn: Any, schema: str) -> dict[str, bool]:

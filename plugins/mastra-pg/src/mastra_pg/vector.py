@@ -30,7 +30,8 @@ _log = get_logger("mastra_pg.vector")
 T = TypeVar("T")
 TOKEN = "PGVECTOR"
 EXACT_BELOW = 1000
-_OPS = {"cosine": ("vector_cosine_ops", "<=>"), "euclidean": ("vector_l2_ops", "<->"), "dotproduct": ("vector_ip_ops", "<#>")}
+_OPS = {"cosine": ("vector_cosine_ops", "<=>"), "euclidean": ("vector_l2_ops", "<->"),
+        "dotproduct": ("vector_ip_ops", "<#>")}
 _METRICS: dict[str, Metric] = {"cosine": "cosine", "euclidean": "euclidean", "dotproduct": "dotproduct"}
 INDEX_TYPES = ("hnsw", "ivfflat", "flat")
 
@@ -60,7 +61,8 @@ class PgVector(VectorStore):
         except (TypeError, ValueError) as exc:
             from mastra_core.log import redact
 
-            raise ConfigError(f"invalid pgvector configuration: {redact(str(exc))}", id="MASTRA_VECTOR_PGVECTOR_CONFIG_INVALID") from None
+            raise ConfigError(f"invalid pgvector configuration: {redact(str(exc))}",
+                              id="MASTRA_VECTOR_PGVECTOR_CONFIG_INVALID") from None
         self.ef_search = ef_search
         self.probes = probes
         self.db = PgConnection(self.config, migrate=False)
@@ -68,10 +70,12 @@ class PgVector(VectorStore):
         self._ready = False
 
     def __repr__(self) -> str:
+        """Id and schema (never the connection string)."""
         return f"<PgVector id={self.id!r} schema={self.schema!r}>"
 
     @property
     def pool(self) -> Any:
+        """The ``psycopg_pool.AsyncConnectionPool`` (the storage's when built with ``store=``)."""
         return self.db.pool
 
     # ------------------------------------------------------------------ plumbing
@@ -90,7 +94,8 @@ class PgVector(VectorStore):
                 cur = await conn.execute("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector')")
                 if not (await cur.fetchone())[0]:
                     await conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
-                cur = await conn.execute("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = %s)", (self.schema,))
+                cur = await conn.execute("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = %s)",
+                                         (self.schema,))
                 if not (await cur.fetchone())[0]:
                     await conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema)))
 
@@ -116,7 +121,8 @@ class PgVector(VectorStore):
         cur = await conn.execute(
             "SELECT a.atttypmod, obj_description(c.oid, 'pg_class') FROM pg_class c "
             "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid "
-            "AND a.attname = 'embedding' AND NOT a.attisdropped WHERE n.nspname = %s AND c.relname = %s AND c.relkind = 'r'",
+            "AND a.attname = 'embedding' AND NOT a.attisdropped "
+            "WHERE n.nspname = %s AND c.relname = %s AND c.relkind = 'r'",
             (self.schema, name))
         row = await cur.fetchone()
         if row is None:
@@ -149,7 +155,8 @@ class PgVector(VectorStore):
 
         async def go(conn: Any) -> None:
             async with conn.transaction():
-                await conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"mastra_pgvector:{self.schema}.{name}",))
+                await conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                                   (f"mastra_pgvector:{self.schema}.{name}",))
                 info = await self._info(conn, name)
                 if info is not None:
                     if info[0] != dim:
@@ -158,7 +165,8 @@ class PgVector(VectorStore):
                         _log.warning("index exists with another metric", index=name, existing=info[1], requested=m)
                     return
                 await conn.execute(sql.SQL(
-                    "CREATE TABLE {t} (id SERIAL PRIMARY KEY, vector_id TEXT UNIQUE NOT NULL, embedding vector({dim}) NOT NULL, "
+                    "CREATE TABLE {t} (id SERIAL PRIMARY KEY, vector_id TEXT UNIQUE NOT NULL, "
+                    "embedding vector({dim}) NOT NULL, "
                     "metadata JSONB NOT NULL DEFAULT '{{}}'::jsonb)").format(t=self._t(name), dim=sql.Literal(dim)))
                 await conn.execute(sql.SQL("COMMENT ON TABLE {t} IS {c}").format(
                     t=self._t(name), c=sql.Literal(json.dumps({"mastra_vector": {"metric": m, **opts}}))))
@@ -171,8 +179,9 @@ class PgVector(VectorStore):
                             sql.Literal(opts["m"]), sql.Literal(opts["ef_construction"]))
                     else:
                         with_ = sql.SQL("WITH (lists = {})").format(sql.Literal(opts["lists"]))
-                    await conn.execute(sql.SQL("CREATE INDEX {ix} ON {t} USING {kind} (embedding {ops}) {with_}").format(
-                        ix=sql.Identifier(f"{name}_vector_idx"[:63]), t=self._t(name), kind=sql.SQL(kind), ops=ops, with_=with_))
+                    create = sql.SQL("CREATE INDEX {ix} ON {t} USING {kind} (embedding {ops}) {with_}")
+                    await conn.execute(create.format(ix=sql.Identifier(f"{name}_vector_idx"[:63]), t=self._t(name),
+                                                     kind=sql.SQL(kind), ops=ops, with_=with_))
 
         await self._call("CREATE_INDEX", lambda: self.db.with_conn(go), c)
 
@@ -206,13 +215,15 @@ class PgVector(VectorStore):
                 "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s "
                 "AND c.relkind = 'r' AND EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
                 "WHERE a.attrelid = c.oid AND a.attname = 'embedding' AND t.typname = 'vector' AND NOT a.attisdropped) "
-                "AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'vector_id') ORDER BY 1",
+                "AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'vector_id') "
+                "ORDER BY 1",
                 (self.schema,))
             return [r[0] for r in rows]
 
         return await self._call("LIST_INDEXES", go, c)
 
     async def describe_index(self, *, index_name: str) -> IndexStats:
+        """Dimension, metric and row count of an index."""
         c = VectorChecks(TOKEN, "DESCRIBE_INDEX")
         name = c.index_name(index_name)
 
@@ -226,9 +237,11 @@ class PgVector(VectorStore):
         return await self._call("DESCRIBE_INDEX", lambda: self.db.with_conn(go), c, name)
 
     async def delete_index(self, *, index_name: str) -> None:
+        """Drop an index's table (a no-op when there is none)."""
         c = VectorChecks(TOKEN, "DELETE_INDEX")
         name = c.index_name(index_name)
-        await self._call("DELETE_INDEX", lambda: self.db.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self._t(name))), c)
+        drop = sql.SQL("DROP TABLE IF EXISTS {}").format(self._t(name))
+        await self._call("DELETE_INDEX", lambda: self.db.execute(drop), c)
 
     # ------------------------------------------------------------------ data
 
@@ -243,7 +256,8 @@ class PgVector(VectorStore):
         return result
 
     async def upsert(self, *, index_name: str, vectors: Sequence[Sequence[float]],
-                     metadata: Sequence[Mapping[str, Any]] | None = None, ids: Sequence[str] | None = None) -> list[str]:
+                     metadata: Sequence[Mapping[str, Any]] | None = None,
+                     ids: Sequence[str] | None = None) -> list[str]:
         """Insert or replace (one statement: all or nothing); returns the ids."""
         c = VectorChecks(TOKEN, "UPSERT")
         name = c.index_name(index_name)
@@ -370,8 +384,8 @@ class PgVector(VectorStore):
                 if not id_list:
                     await self._exists(c, name)
                     return
-                await self.db.execute(sql.SQL("DELETE FROM {t} WHERE vector_id = ANY(%s::text[])").format(t=self._t(name)),
-                                      (id_list,))
+                await self.db.execute(
+                    sql.SQL("DELETE FROM {t} WHERE vector_id = ANY(%s::text[])").format(t=self._t(name)), (id_list,))
                 return
             params: list[Any] = []
             where = _where(node, params)

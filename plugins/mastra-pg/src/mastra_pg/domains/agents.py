@@ -51,7 +51,7 @@ class PgAgents(AgentsStore, PgDomain):
             if row is None:
                 return None
             new = attrs.evolve(change(self.t.decode(row)), id=agent_id)
-            sets = ", ".join(f"{c} = %(c{i})s" for i, c in enumerate(self.t.insert_cols))
+            sets = self.t.assignments()
             await conn.execute(self.q("UPDATE {agents} SET {sets} WHERE id = %(id)s", sets=sets),
                                self.t.named(new, id=agent_id))
             return new

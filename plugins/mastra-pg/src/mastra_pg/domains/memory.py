@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -16,7 +17,7 @@ from mastra_core.records.queries import CloneRequest, MessageQuery, ThreadQuery
 from mastra_core.retention import Retention
 from mastra_core.serde import content_from_json, to_wire
 
-from ..codec import aware, esc_str, esc_text, jsonb, jsonb_null, naive, text_json, utc_time
+from ..codec import aware, esc_str, jsonb, jsonb_null, naive, text_json, utc_time
 from ..connection import PgConnection, pipelined_transaction
 from .shared import PgDomain, codec_for
 
@@ -56,7 +57,7 @@ UPDATE {threads} SET {bump} WHERE id = ANY(%(touched)s::text[]) AND {live}
 
 
 def _message(row: Any, o: int = 0) -> r.Message:
-    """A message from the columns of :func:`_msg_cols` starting at ``o`` (content is JSON text; type v2 is the default)."""
+    """A message from the columns of :func:`_msg_cols` from ``o`` on (content is JSON text; type v2 is the default)."""
     created = aware(row[o + 5])
     assert created is not None  # NOT NULL column
     return r.Message(id=row[o], thread_id=row[o + 1], content=content_from_json(row[o + 2]), role=row[o + 3],
@@ -72,31 +73,22 @@ class PgMemory(MemoryStore, PgDomain):
         super().__init__(conn, backend_token=backend_token, retention=retention)
         self.threads = codec_for(conn, "threads", r.Thread, {"title": "text"})
         self.resources = codec_for(conn, "resources", r.Resource, {"workingMemory": "text"})
+        self.upsert_thread_sql = self.upsert("threads", self.threads, "id", returning=self.threads.select)
+        self.upsert_resource_sql = self.upsert("resources", self.resources, "id", returning=self.resources.select)
 
     # ---------------------------------------------------------------- threads
 
     async def _get_thread(self, thread_id: str) -> r.Thread | None:
         row = await self.conn.fetchone(self.q("SELECT {cols} FROM {threads} WHERE id = %(id)s AND {live}",
-                                            cols=self.threads.select, live=_live()), {"id": thread_id, "now": utc_now()})
+                                              cols=self.threads.select, live=_live()),
+                                       {"id": thread_id, "now": utc_now()})
         return None if row is None else self.threads.decode(row)
 
-    def _thread_params(self, t: r.Thread, now: Any) -> dict[str, Any]:
-        return {"id": t.id, "rid": t.resource_id, "title": esc_text(t.title), "meta": jsonb(t.metadata),
-                "c": naive(t.created_at), "cz": t.created_at, "u": naive(t.updated_at), "uz": t.updated_at,
-                "exp": self.expires_at("thread"), "now": now}
-
-    _SAVE_THREAD = """
-    INSERT INTO {threads} AS t (id, "resourceId", title, metadata, "createdAt", "createdAtZ", "updatedAt", "updatedAtZ", "expiresAt")
-    VALUES (%(id)s, %(rid)s, %(title)s, %(meta)s, %(c)s, %(cz)s, %(u)s, %(uz)s, %(exp)s)
-    ON CONFLICT (id) DO UPDATE SET "resourceId" = EXCLUDED."resourceId", title = EXCLUDED.title, metadata = EXCLUDED.metadata,
-      "updatedAt" = EXCLUDED."updatedAt", "updatedAtZ" = EXCLUDED."updatedAtZ", "expiresAt" = EXCLUDED."expiresAt",
-      "createdAt" = CASE WHEN t."expiresAt" <= %(now)s THEN EXCLUDED."createdAt" ELSE t."createdAt" END,
-      "createdAtZ" = CASE WHEN t."expiresAt" <= %(now)s THEN EXCLUDED."createdAtZ" ELSE t."createdAtZ" END,
-      seq = CASE WHEN t."expiresAt" <= %(now)s THEN EXCLUDED.seq ELSE t.seq END
-    RETURNING {cols}"""
+    def _thread_params(self, thread: r.Thread, now: datetime) -> dict[str, Any]:
+        return self.threads.named(thread, exp=self.expires_at("thread"), now=now, id=thread.id)
 
     async def _save_thread(self, thread: r.Thread) -> r.Thread:
-        row = await self.conn.fetchone(self.q(self._SAVE_THREAD, cols=self.threads.select), self._thread_params(thread, utc_now()))
+        row = await self.conn.fetchone(self.upsert_thread_sql, self._thread_params(thread, utc_now()))
         return self.threads.decode(row)
 
     async def _modify_thread(self, thread_id: str, change: Callable[[r.Thread], r.Thread]) -> r.Thread | None:
@@ -108,10 +100,8 @@ class PgMemory(MemoryStore, PgDomain):
             if row is None:
                 return None
             new = change(self.threads.decode(row))
-            await conn.execute(self.q(
-                'UPDATE {threads} SET "resourceId" = %(rid)s, title = %(title)s, metadata = %(meta)s, "createdAt" = %(c)s, '
-                '"createdAtZ" = %(cz)s, "updatedAt" = %(u)s, "updatedAtZ" = %(uz)s, "expiresAt" = %(exp)s WHERE id = %(id)s'),
-                self._thread_params(new, now))
+            await conn.execute(self.q('UPDATE {threads} SET {sets}, "expiresAt" = %(exp)s WHERE id = %(id)s',
+                                      sets=self.threads.assignments()), self._thread_params(new, now))
             return new
 
         return await self.conn.tx(go)
@@ -135,8 +125,8 @@ class PgMemory(MemoryStore, PgDomain):
         d = "DESC" if q.direction == "DESC" else "ASC"
         limit = "" if q.per_page is False else f" LIMIT {int(q.per_page)} OFFSET {int(q.page) * int(q.per_page)}"
         rows, count = await self.conn.pipeline([
-            (self.q("SELECT {cols} FROM {threads} WHERE {where} ORDER BY {col} {d}, seq {d}{limit}", cols=self.threads.select,
-                    where=where, col=col, d=d, limit=limit), params),
+            (self.q("SELECT {cols} FROM {threads} WHERE {where} ORDER BY {col} {d}, seq {d}{limit}",
+                    cols=self.threads.select, where=where, col=col, d=d, limit=limit), params),
             (self.q("SELECT count(*) FROM {threads} WHERE {where}", where=where), params),
         ])
         total = int(count[0][0])
@@ -197,10 +187,11 @@ class PgMemory(MemoryStore, PgDomain):
         params["tids"] = list(q.thread_ids)
         if q.resource_id is None and q.start is None and q.end is None:
             total = ("COALESCE((SELECT sum(n) FROM {counts} WHERE thread_id = ANY(%(tids)s::text[])), 0) - "
-                     '(SELECT count(*) FROM {messages} m WHERE m.thread_id = ANY(%(tids)s::text[]) AND m."expiresAt" <= %(now)s)')
+                     '(SELECT count(*) FROM {messages} m WHERE m.thread_id = ANY(%(tids)s::text[]) '
+                     'AND m."expiresAt" <= %(now)s)')
         else:
             total = f"(SELECT count(*) FROM {{messages}} m WHERE m.thread_id = ANY(%(tids)s::text[]) AND {where})"  # noqa: S608
-        nulls = "NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::timestamptz, NULL::text, NULL::timestamp"
+        nulls = "NULL::text, " * 5 + "NULL::timestamptz, NULL::text, NULL::timestamp"
         branches.append(f"(SELECT 't', {nulls}, ({total})::bigint)")
         return " UNION ALL ".join(branches)
 
@@ -221,9 +212,9 @@ class PgMemory(MemoryStore, PgDomain):
         return assemble_message_page(q, page=page, windows=windows, total=total)
 
     async def _list_messages_by_id(self, ids: tuple[str, ...]) -> list[r.Message]:
-        rows = await self.conn.fetch(self.q('SELECT {cols} FROM {messages} m WHERE m.id = ANY(%(ids)s::text[]) AND {live} '
-                                          'ORDER BY m."createdAt", m.seq', cols=_msg_cols("m"), live=_live("m")),
-                                   {"ids": list(ids), "now": utc_now()})
+        rows = await self.conn.fetch(self.q('SELECT {cols} FROM {messages} m WHERE m.id = ANY(%(ids)s::text[]) '
+                                            'AND {live} ORDER BY m."createdAt", m.seq', cols=_msg_cols("m"),
+                                            live=_live("m")), {"ids": list(ids), "now": utc_now()})
         return [_message(x) for x in rows]
 
     def _save_params(self, messages: list[r.Message], touched: set[str]) -> dict[str, Any]:
@@ -254,48 +245,41 @@ class PgMemory(MemoryStore, PgDomain):
 
     async def _get_resource(self, resource_id: str) -> r.Resource | None:
         row = await self.conn.fetchone(self.q("SELECT {cols} FROM {resources} WHERE id = %(id)s AND {live}",
-                                            cols=self.resources.select, live=_live()), {"id": resource_id, "now": utc_now()})
+                                              cols=self.resources.select, live=_live()),
+                                       {"id": resource_id, "now": utc_now()})
         return None if row is None else self.resources.decode(row)
 
-    def _res_params(self, res: r.Resource, now: Any) -> dict[str, Any]:
-        return {"id": res.id, "wm": esc_text(res.working_memory), "meta": jsonb(res.metadata), "c": naive(res.created_at),
-                "cz": res.created_at, "u": naive(res.updated_at), "uz": res.updated_at, "exp": self.expires_at("resource"),
-                "now": now}
-
-    _SAVE_RESOURCE = """
-    INSERT INTO {resources} AS t (id, "workingMemory", metadata, "createdAt", "createdAtZ", "updatedAt", "updatedAtZ", "expiresAt")
-    VALUES (%(id)s, %(wm)s, %(meta)s, %(c)s, %(cz)s, %(u)s, %(uz)s, %(exp)s)
-    ON CONFLICT (id) DO UPDATE SET "workingMemory" = EXCLUDED."workingMemory", metadata = EXCLUDED.metadata,
-      "updatedAt" = EXCLUDED."updatedAt", "updatedAtZ" = EXCLUDED."updatedAtZ", "expiresAt" = EXCLUDED."expiresAt",
-      "createdAt" = CASE WHEN t."expiresAt" <= %(now)s THEN EXCLUDED."createdAt" ELSE t."createdAt" END,
-      "createdAtZ" = CASE WHEN t."expiresAt" <= %(now)s THEN EXCLUDED."createdAtZ" ELSE t."createdAtZ" END,
-      seq = CASE WHEN t."expiresAt" <= %(now)s THEN EXCLUDED.seq ELSE t.seq END
-    RETURNING {cols}"""
+    def _res_params(self, resource: r.Resource, now: datetime) -> dict[str, Any]:
+        return self.resources.named(resource, exp=self.expires_at("resource"), now=now, id=resource.id)
 
     async def _save_resource(self, resource: r.Resource) -> r.Resource:
-        row = await self.conn.fetchone(self.q(self._SAVE_RESOURCE, cols=self.resources.select), self._res_params(resource, utc_now()))
+        row = await self.conn.fetchone(self.upsert_resource_sql, self._res_params(resource, utc_now()))
         return self.resources.decode(row)
 
     async def _modify_resource(self, resource_id: str, change: Callable[[r.Resource | None], r.Resource]) -> r.Resource:
+        live_at = len(self.resources.columns)
+
         async def go(conn: Any) -> r.Resource | None:
             now = utc_now()
             async with pipelined_transaction(conn):
-                cur = await conn.execute(self.q('SELECT {cols}, {live} FROM {resources} WHERE id = %(id)s FOR UPDATE',
-                                                cols=self.resources.select, live=_live()), {"id": resource_id, "now": now})
+                cur = await conn.execute(self.q("SELECT {cols}, {live} FROM {resources} WHERE id = %(id)s FOR UPDATE",
+                                                cols=self.resources.select, live=_live()),
+                                         {"id": resource_id, "now": now})
                 row = await cur.fetchone()
                 if row is not None:
-                    new = change(self.resources.decode(row) if row[5] else None)
-                    await conn.execute(self.q(
-                        'UPDATE {resources} SET "workingMemory" = %(wm)s, metadata = %(meta)s, "createdAt" = %(c)s, '
-                        '"createdAtZ" = %(cz)s, "updatedAt" = %(u)s, "updatedAtZ" = %(uz)s, "expiresAt" = %(exp)s{reseq} '
-                        "WHERE id = %(id)s", reseq="" if row[5] else ", seq = nextval(" + self.q("{seqname}") + "::regclass)"),
-                        self._res_params(attrs.evolve(new, id=resource_id), now))
+                    new = change(self.resources.decode(row) if row[live_at] else None)
+                    # a dead row comes back to life as a new record: it gets a new place in the order
+                    reseq = "" if row[live_at] else ", seq = nextval(" + self.q("{seqname}") + "::regclass)"
+                    await conn.execute(self.q('UPDATE {resources} SET {sets}, "expiresAt" = %(exp)s{reseq} '
+                                              "WHERE id = %(id)s", sets=self.resources.assignments(), reseq=reseq),
+                                       self._res_params(attrs.evolve(new, id=resource_id), now))
                     return new
                 new = change(None)
-                cur = await conn.execute(self.q(
-                    'INSERT INTO {resources} (id, "workingMemory", metadata, "createdAt", "createdAtZ", "updatedAt", '
-                    '"updatedAtZ", "expiresAt") VALUES (%(id)s, %(wm)s, %(meta)s, %(c)s, %(cz)s, %(u)s, %(uz)s, %(exp)s) '
-                    "ON CONFLICT (id) DO NOTHING RETURNING 1"), self._res_params(attrs.evolve(new, id=resource_id), now))
+                cur = await conn.execute(self.q('INSERT INTO {resources} ({cols}, "expiresAt") VALUES ({ph}, %(exp)s) '
+                                                "ON CONFLICT (id) DO NOTHING RETURNING 1",
+                                                cols=", ".join(self.resources.insert_cols),
+                                                ph=self.resources.placeholders()),
+                                         self._res_params(attrs.evolve(new, id=resource_id), now))
                 if await cur.fetchone() is not None:
                     return new
             return None  # a concurrent writer created it first: read-modify-write again
@@ -312,7 +296,8 @@ class PgMemory(MemoryStore, PgDomain):
         async def go(conn: Any) -> CloneResult:
             now = utc_now()
             cur = await conn.execute(self.q("SELECT {cols} FROM {threads} WHERE id = %(id)s AND {live} FOR SHARE",
-                                            cols=self.threads.select, live=_live()), {"id": req.source_thread_id, "now": now})
+                                            cols=self.threads.select, live=_live()),
+                                     {"id": req.source_thread_id, "now": now})
             row = await cur.fetchone()
             if row is None:
                 raise ValidationError(f"source thread {req.source_thread_id!r} not found",
@@ -328,9 +313,10 @@ class PgMemory(MemoryStore, PgDomain):
                                      {"id": source.id, "now": now})
             messages = [_message(x) for x in await cur.fetchall()]
             thread, copies = plan_clone(source, messages, req)
-            await conn.execute(self.q(self._SAVE_THREAD, cols=self.threads.select), self._thread_params(thread, now))
+            await conn.execute(self.upsert_thread_sql, self._thread_params(thread, now))
             if copies:
-                await conn.execute(self.q(_SAVE_MESSAGES, bump=_BUMP, live=_live()), self._save_params(copies, {thread.id}))
+                await conn.execute(self.q(_SAVE_MESSAGES, bump=_BUMP, live=_live()),
+                                   self._save_params(copies, {thread.id}))
             cur = await conn.execute(self.q("SELECT {cols} FROM {threads} WHERE id = %(id)s", cols=self.threads.select),
                                      {"id": thread.id})
             stored = await cur.fetchone()
@@ -343,7 +329,8 @@ class PgMemory(MemoryStore, PgDomain):
             (self.q('WITH a AS (DELETE FROM {messages} WHERE "expiresAt" <= %(now)s RETURNING 1), '
                     'b AS (DELETE FROM {threads} WHERE "expiresAt" <= %(now)s RETURNING 1), '
                     'c AS (DELETE FROM {resources} WHERE "expiresAt" <= %(now)s RETURNING 1) '
-                    "SELECT (SELECT count(*) FROM a) + (SELECT count(*) FROM b) + (SELECT count(*) FROM c)"), {"now": now}),
+                    "SELECT (SELECT count(*) FROM a) + (SELECT count(*) FROM b) + (SELECT count(*) FROM c)"),
+             {"now": now}),
         ])
         return int(rows[0][0][0])
 

@@ -39,8 +39,8 @@ class PgScores(ScoresStore, PgDomain):
 
     async def _save_score(self, score: r.Score) -> None:
         cols = ", ".join([*self.t.insert_cols, '"expiresAt"'])
-        await self.conn.execute(self.q("INSERT INTO {scorers} ({cols}) VALUES ({ph}, %(exp)s) ON CONFLICT (id) DO NOTHING",
-                                       cols=cols, ph=self.t.placeholders()),
+        await self.conn.execute(self.q("INSERT INTO {scorers} ({cols}) VALUES ({ph}, %(exp)s) "
+                                       "ON CONFLICT (id) DO NOTHING", cols=cols, ph=self.t.placeholders()),
                                 self.t.named(score, exp=self.expires_at("score")))
 
     async def _get_score(self, score_id: str) -> r.Score | None:

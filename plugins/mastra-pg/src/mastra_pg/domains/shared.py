@@ -65,20 +65,25 @@ class PgDomain(BackendDomain[PgConnection]):
                     has_more=has_more(total, page, per_page))
 
     def upsert(self, key: str, codec: TableCodec[Any], conflict: str,
-               keep: tuple[str, ...] = ("createdAt", "createdAtZ", "seq")) -> str:
+               keep: tuple[str, ...] = ("createdAt", "createdAtZ", "seq"), returning: str = "") -> str:
         """``INSERT ... ON CONFLICT DO UPDATE`` of ``codec``'s columns and ``"expiresAt"`` (``%(exp)s``).
 
-        ``keep`` columns are replaced only when the old row had expired (it no longer exists).
+        ``keep`` columns are replaced only when the old row had expired (it no longer exists);
+        ``returning`` is a select list to return (the stored row).
         """
         cols = ", ".join([*codec.insert_cols, '"expiresAt"'])
         sets = [f"{c} = EXCLUDED.{c}" for c in [*codec.insert_cols, '"expiresAt"'] if c.strip('"') not in keep]
         for k in keep:
-            sets.append(f"{ident(k)} = CASE WHEN t.\"expiresAt\" <= %(now)s THEN EXCLUDED.{ident(k)} ELSE t.{ident(k)} END")
-        return self.q("INSERT INTO {tbl} AS t ({cols}) VALUES ({ph}, %(exp)s) ON CONFLICT ({conflict}) DO UPDATE SET {sets}",
-                      tbl=self.table_name(key), cols=cols, ph=codec.placeholders(), conflict=conflict, sets=", ".join(sets))
+            c = ident(k)
+            sets.append(f'{c} = CASE WHEN t."expiresAt" <= %(now)s THEN EXCLUDED.{c} ELSE t.{c} END')
+        return self.q("INSERT INTO {tbl} AS t ({cols}) VALUES ({ph}, %(exp)s) "
+                      "ON CONFLICT ({conflict}) DO UPDATE SET {sets}{ret}",
+                      tbl=self.table_name(key), cols=cols, ph=codec.placeholders(), conflict=conflict,
+                      sets=", ".join(sets), ret=f" RETURNING {returning}" if returning else "")
 
 
-def codec_for(conn: PgConnection, key: str, record: type[R], kinds: Mapping[str, PgKind] | None = None) -> TableCodec[R]:
+def codec_for(conn: PgConnection, key: str, record: type[R],
+              kinds: Mapping[str, PgKind] | None = None) -> TableCodec[R]:
     """The codec of ``record`` on the table called ``key`` (its reference columns, with pg ``kinds`` where
     a column is stored otherwise than its reference kind says)."""
     return TableCodec(conn.schema, table(TABLES[key]), record, kinds or {})

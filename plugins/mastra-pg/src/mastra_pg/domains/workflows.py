@@ -86,10 +86,11 @@ class PgWorkflows(WorkflowsStore, PgDomain):
                 new = attrs.evolve(new, workflow_name=workflow_name, run_id=run_id)
                 params = self.t.named(new, exp=self.expires_at("workflow_snapshot"), now=now)
                 if row is not None:
-                    sets = ", ".join(f"{c} = %(c{i})s" for i, c in enumerate(self.t.insert_cols))
+                    sets = self.t.assignments()
                     reseq = "" if live else ", seq = nextval(" + self.q("{seqname}") + "::regclass)"
                     await conn.execute(self.q('UPDATE {workflows} SET {sets}, "expiresAt" = %(exp)s{reseq} '
-                                              "WHERE workflow_name = %(wf)s AND run_id = %(rid)s", sets=sets, reseq=reseq),
+                                              "WHERE workflow_name = %(wf)s AND run_id = %(rid)s", sets=sets,
+                                              reseq=reseq),
                                        {**params, "wf": workflow_name, "rid": run_id})
                     return new
                 cols = ", ".join([*self.t.insert_cols, '"expiresAt"'])
