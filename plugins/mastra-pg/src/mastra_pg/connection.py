@@ -20,6 +20,7 @@ from mastra_core.log import get_logger, redact
 from psycopg import pq
 from psycopg.conninfo import make_conninfo
 from psycopg.types.json import set_json_dumps, set_json_loads
+from psycopg_pool import AsyncConnectionPool
 
 from . import codec
 from .config import PostgresConfig
@@ -78,8 +79,6 @@ async def _check(conn: Any) -> None:
     except (OSError, ValueError, psycopg.OperationalError):
         ready = [True]
     if ready:
-        from psycopg_pool import AsyncConnectionPool
-
         await AsyncConnectionPool.check_connection(conn)
 
 
@@ -102,8 +101,6 @@ class PgConnection:
         self._lock: asyncio.Lock | None = None
         self._configured: weakref.WeakSet[Any] = weakref.WeakSet()
         if self._owns_pool:
-            from psycopg_pool import AsyncConnectionPool
-
             kwargs: dict[str, Any] = {"autocommit": True, "prepare_threshold": config.prepare_threshold}
             self._pool = AsyncConnectionPool(
                 conninfo(config), min_size=config.min_pool_size, max_size=config.max_pool_size,

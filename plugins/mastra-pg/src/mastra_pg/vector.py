@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import psycopg
 from mastra_core.errors import ConfigError, StorageError
-from mastra_core.log import get_logger
+from mastra_core.log import get_logger, redact
 from mastra_core.memory.vector_filter import And, Cond, Node, Or
 from mastra_core.vector import IndexStats, Metric, QueryResult, VectorChecks, VectorStore, third_party_error
 from psycopg import errors as pg_errors
@@ -59,8 +59,6 @@ class PgVector(VectorStore):
         try:
             self.config = PostgresConfig(**options)
         except (TypeError, ValueError) as exc:
-            from mastra_core.log import redact
-
             raise ConfigError(f"invalid pgvector configuration: {redact(str(exc))}",
                               id="MASTRA_VECTOR_PGVECTOR_CONFIG_INVALID") from None
         self.ef_search = ef_search
