@@ -66,6 +66,18 @@ class RoundTripProxy:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
+    async def stop_listening(self) -> None:
+        """Refuse new connections (as a server that is down would), keeping the port for :meth:`resume_listening`."""
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+
+    async def resume_listening(self) -> None:
+        """Accept connections again on the same port."""
+        if self._server is None:
+            self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
+
     def kill_connections(self) -> None:
         """Drop every proxied connection abruptly (a network failure, as the client sees it)."""
         for w in self._writers:
