@@ -28,8 +28,21 @@ _MONGO_CROSS = {
     "on-ref ref other.rev: unexpected": RAW_SEQ, "on-py ref other.seq: unexpected": RAW_SEQ,
 }
 
+PG_NO_STATE = "@mastra/pg 1.0.0 has no updateWorkflowState (it throws 'Method not implemented.')"
+_PG_CROSS = {"ref refused Method not implemented.": PG_NO_STATE, "on-py py snapshot.": PG_NO_STATE,
+             "on-py ref snapshot.": PG_NO_STATE}
+PG_MEMORY = ("@mastra/pg 1.0.0 writes an agent's `memory` with JSON.stringify once (a JSONB string holding the bare "
+             "text) and reads it with JSON.parse, so it cannot read back any agent it saved with `memory`; "
+             "Python reads it (and writes the JSON text, which both sides read)")
+
 #: (backend, test) -> {finding prefix: why it is the reference's, not ours}
 DECLARED: dict[tuple[str, str], dict[str, str]] = {
+    ("pg", "reference_writes"): {**_MESSAGES_NO_TYPE, "ref failed getAgentById: Failed to parse JSON": PG_MEMORY},
+    ("pg", "python_writes"): _MESSAGES_NO_TYPE,
+    ("pg", "reference_schema"): _MESSAGES_NO_TYPE,
+    ("pg", "python_init_additive"): {**_MESSAGES_NO_TYPE,
+                                     "ref failed getAgentById: Failed to parse JSON": PG_MEMORY},
+    ("pg", "cross_updates"): _PG_CROSS,
     ("mongodb", "reference_writes"): {**_MESSAGES_NO_TYPE, **_MONGO_RAW},
     ("mongodb", "python_writes"): {**_MESSAGES_NO_TYPE, **_MONGO_RAW, **_MONGO_RAW_SEQ},
     ("mongodb", "reference_schema"): {**_MESSAGES_NO_TYPE, **_MONGO_RAW, **_MONGO_RAW_SEQ},
@@ -48,9 +61,17 @@ _ADDED_COMMON = (
     "mastra_schema_version.*",  # the layout version our migrations keep
 )
 ADDED_BY_PYTHON_INIT: dict[str, tuple[str, ...]] = {
-    "pg": _ADDED_COMMON,
-    "libsql": (*_ADDED_COMMON, "mastra_message_counts.*"),  # per-thread message counts (O(1) totals)
+    # per-thread message counts (O(1) totals); seq: an insertion sequence (defaulted), the tie-break of equal times
+    "pg": (*_ADDED_COMMON, "mastra_message_counts.*", "*.seq", "*.*Z"),
+    "libsql": (*_ADDED_COMMON, "mastra_message_counts.*"),
     "mongodb": _ADDED_COMMON,
+}
+#: Constraints Python's init relaxes (``table.column``): NOT NULL dropped so Python may store what the reference
+#: never writes; the reference's own writes are unaffected.
+RELAXED_BY_PYTHON_INIT: dict[str, tuple[str, ...]] = {
+    "pg": ("mastra_threads.title",),  # a thread without a title
+    "libsql": (),
+    "mongodb": (),
 }
 
 

@@ -104,8 +104,10 @@ def ref_write(ref: Ref, data: dict[str, Any], *, agents: bool) -> tuple[dict[str
     return {"score_id": (score.get("score") or {}).get("id")}, refused
 
 
-def ref_read(ref: Ref, data: dict[str, Any], score_id: str | None, *, agents: bool) -> dict[str, Any]:
-    """Read every record of the data set through the reference."""
+def ref_read(ref: Ref, data: dict[str, Any], score_id: str | None, *, agents: bool,
+             errors: list[str] | None = None) -> dict[str, Any]:
+    """Read every record of the data set through the reference; a read it fails is None, and its error goes to
+    ``errors`` (``ref failed <method>: ...``) when given, else raises."""
     tid = data["thread"]["id"]
     ops: list[tuple[str | None, str, list[Any]]] = [
         ("memory", "getThreadById", [{"threadId": tid}]),
@@ -121,8 +123,10 @@ def ref_read(ref: Ref, data: dict[str, Any], score_id: str | None, *, agents: bo
     results = ref.run(*ops)
     for (_, m, _), r in zip(ops, results, strict=True):
         if not r["ok"]:
-            raise RefError(f"{m}: {r['error']}")
-    v = [r["value"] for r in results]
+            if errors is None:
+                raise RefError(f"{m}: {r['error']}")
+            errors.append(f"ref failed {m}: {r['error'][:160]}")
+    v = [r.get("value") for r in results]
     trace = v[6]
     return {
         "thread": norm(v[0]),
@@ -132,5 +136,5 @@ def ref_read(ref: Ref, data: dict[str, Any], score_id: str | None, *, agents: bo
         "snapshot": norm(v[4]),
         "score": norm(v[5]) if score_id else None,
         "spans": sorted((norm(sp) for sp in trace["spans"]), key=lambda x: x["spanId"]) if trace else None,
-        "agent": norm(v[7]) if agents else None,
+        "agent": norm(v[7]) if agents and v[7] is not None else None,
     }

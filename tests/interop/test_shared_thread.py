@@ -69,10 +69,18 @@ async def test_shared_thread(side: Side) -> None:
         found.append(f"py window {[m.id for m in window]} != {full[max(0, at - 2):at + 3]}")
     threads = [t.id for t in (await mem.list_threads(filter={"resource_id": rid})).items]
 
+    # across sides, a window whose neighbours have distinct times (the reference's tie order is arbitrary)
+    clear = ref_msgs[3]["id"]
+    at = full.index(clear)
+    clear_window = [m.id for m in (await mem.list_messages(thread_id=tid, per_page=0, include=[
+        {"id": clear, "withPreviousMessages": 1, "withNextMessages": 1}])).items]
+    if clear_window != full[at - 1:at + 2]:
+        found.append(f"py window {clear_window} != {full[at - 1:at + 2]}")
+
     ref_full, ref_window, *ref_pages = side.ref.values(
         ("memory", "listMessages", [{"threadId": tid, "perPage": False}]),
         ("memory", "listMessages", [{"threadId": tid, "perPage": 0, "include": [
-            {"id": target, "withPreviousMessages": 2, "withNextMessages": 2}]}]),
+            {"id": clear, "withPreviousMessages": 1, "withNextMessages": 1}]}]),
         *(("memory", "listMessages", [{"threadId": tid, "perPage": 3, "page": p}]) for p in range(4)),
     )
     ref_ids = [m["id"] for m in ref_full["messages"]]
@@ -81,8 +89,8 @@ async def test_shared_thread(side: Side) -> None:
     ref_paged = [m["id"] for p in ref_pages for m in p["messages"]]
     if sorted(ref_paged) != sorted(full):
         found.append(f"ref pages {ref_paged} do not cover {full}")
-    if set(m["id"] for m in ref_window["messages"]) != {m.id for m in window}:
-        found.append(f"ref window {[m['id'] for m in ref_window['messages']]} != py {[m.id for m in window]}")
+    if [m["id"] for m in ref_window["messages"]] != clear_window:
+        found.append(f"ref window {[m['id'] for m in ref_window['messages']]} != py {clear_window}")
     ref_threads = _thread_ids(side, rid)
     if ref_threads != threads:
         found.append(f"threads: ref {ref_threads} != py {threads}")

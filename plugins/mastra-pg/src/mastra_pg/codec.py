@@ -2,7 +2,9 @@
 
 A :class:`TableCodec` per table turns a record into its wire dict (the converter), maps wire keys onto
 the table's columns (from ``mastra_core.backend.reference_schema`` plus the pg data of ``schema.py``)
-and encodes each value for its pg column kind; reading reverses it. Timestamps are written twice, to
+and encodes each value for its pg column kind; reading reverses it. JSONB values are read as the
+reference means them: a JSONB string holding JSON text (the reference stringifies some values twice)
+is that JSON value (:func:`read_jsonb`). Timestamps are written twice, to
 the reference's naive ``timestamp`` column and to our ``timestamptz`` twin ``<column>Z``; they are
 read from the twin, falling back to the naive column for rows an older writer left.
 
@@ -28,6 +30,7 @@ from decimal import Decimal
 from typing import Any, Generic, Literal, TypeVar
 
 import attrs
+from mastra_core.backend.codec import decode_json
 from mastra_core.backend.reference_schema import Table
 from mastra_core.clock import parse_datetime, to_ms
 from mastra_core.serde import camel, make_converter, wire_names
@@ -186,6 +189,26 @@ def jsonb(value: Any) -> Jsonb | None:
     return None if value is None else Jsonb(value)
 
 
+def jsonb_column(value: Any) -> Jsonb | None:
+    """A ``jsonb`` column's parameter: a top-level string goes in as its JSON text (see :func:`read_jsonb`)."""
+    return jsonb(json.dumps(value, ensure_ascii=False) if isinstance(value, str) else value)
+
+
+def read_jsonb(value: Any) -> Any:
+    """A ``jsonb`` column's value as the reference means it.
+
+    The reference hands JSONB parameters in as ``JSON.stringify`` text, and some of its writes stringify
+    twice (resource metadata, every JSON field of a score), leaving a JSONB *string* that holds JSON text;
+    it parses any string it reads back. We do the same (:func:`decode_json`: text that is not JSON stays
+    text), and write a top-level string as its JSON text (:func:`jsonb`) so it reads back as itself on
+    both sides.
+    """
+    if isinstance(value, str):
+        decoded = decode_json(value)
+        return unesc_obj(decoded) if isinstance(decoded, dict | list | str) and ESC in value else decoded
+    return value
+
+
 def jsonb_null() -> Jsonb:
     """JSON ``null`` as a ``jsonb`` parameter."""
     return Jsonb(None)
@@ -279,9 +302,9 @@ class TableCodec(Generic[R]):
             at = None if value is None else parse_datetime(value)
             return [naive(at), at]
         if column.kind == "json":
-            return [jsonb(value)]
+            return [jsonb_column(value)]
         if column.kind == "json_null":
-            return [Jsonb(value)]
+            return [Jsonb(value) if value is None else jsonb_column(value)]
         if column.kind == "json_text":
             return [None if value is None else text_json(value)]
         if column.kind == "text":
@@ -299,6 +322,8 @@ class TableCodec(Generic[R]):
                 value = aware(value)
             elif c.kind == "json_text":
                 value = _parse_json_text(value)
+            elif c.kind in ("json", "json_null"):
+                value = read_jsonb(value)
             elif c.kind == "text" and isinstance(value, str):
                 value = unesc_str(value)
             wire[c.key] = value

@@ -27,7 +27,7 @@ from psycopg import sql
 
 from .indexes import IndexSpec, create_index, create_statement, default_indexes
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Template names (``{threads}``...) of the reference tables and of ours.
 TABLES = {
@@ -276,6 +276,7 @@ async def migrate(conn: Any, schema: str, *, skip_default_indexes: bool = False,
                         await conn.execute(render(stmt, schema, **extra))
                 await _workflow_unique(conn, schema)
                 await _spans_primary_key(conn, schema, extra["spans_pk"])
+                await _agents_memory_jsonb(conn, schema)
                 async with conn.pipeline():
                     for stmt in V2:
                         await conn.execute(render(stmt, schema, **extra))
@@ -284,7 +285,8 @@ async def migrate(conn: Any, schema: str, *, skip_default_indexes: bool = False,
                         "applied_at TIMESTAMPTZ NOT NULL DEFAULT NOW(), description TEXT)", schema))
                     await conn.execute(render(
                         "INSERT INTO {versions} (version, description) VALUES (1, 'reference tables'), "
-                        "(2, 'seq, expiresAt, structuredOutput, message counts') ON CONFLICT (version) DO NOTHING",
+                        "(2, 'seq, expiresAt, structuredOutput, message counts'), (3, 'agents.memory JSONB, as the reference') "
+                        "ON CONFLICT (version) DO NOTHING",
                         schema))
                     for spec in wanted:  # new or migrated tables: build the defaults inside the migration
                         await conn.execute(create_statement(spec, schema, concurrent=False))
@@ -307,6 +309,19 @@ async def _workflow_unique(conn: Any, schema: str) -> None:
     if not found:
         await conn.execute(render("ALTER TABLE {workflows} ADD CONSTRAINT {name} UNIQUE (workflow_name, run_id)",
                                   schema, name=sql.Identifier(name)))
+
+
+async def _agents_memory_jsonb(conn: Any, schema: str) -> None:
+    """Version 3: ``mastra_agents.memory`` made TEXT by versions before it becomes JSONB, as the reference has it.
+
+    Each value becomes a JSONB string holding its JSON text, the form both sides read back as the string.
+    """
+    kind = await _one(conn, "SELECT data_type FROM information_schema.columns WHERE table_schema = %s "
+                            "AND table_name = %s AND column_name = 'memory'", (schema, TABLES["agents"]))
+    if kind == "text":
+        await conn.execute(render("ALTER TABLE {agents} ALTER COLUMN memory TYPE JSONB "
+                                  "USING CASE WHEN memory IS NULL THEN NULL ELSE to_jsonb(to_json(memory)::text) END",
+                                  schema))
 
 
 async def _spans_primary_key(conn: Any, schema: str, pk: sql.Composable) -> None:

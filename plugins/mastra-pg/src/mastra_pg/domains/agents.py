@@ -17,8 +17,9 @@ from ..codec import PgKind
 from ..connection import PgConnection
 from .shared import PgDomain, codec_for
 
-#: Free-text columns (NUL-safe) and the model, which stores None as JSON null.
-KINDS: dict[str, PgKind] = {**dict.fromkeys(("name", "description", "instructions", "memory"), "text"),
+#: Free-text columns (NUL-safe) and the model, which stores None as JSON null. ``memory`` is JSONB, as in
+#: the reference (a JSON string inside).
+KINDS: dict[str, PgKind] = {**dict.fromkeys(("name", "description", "instructions"), "text"),
                             "model": "json_null"}
 
 

@@ -13,7 +13,7 @@ from mastra_core.records.spans import TRACE_EQUALITY_FILTERS
 from mastra_core.retention import Retention
 from mastra_core.serde import wire_names
 
-from ..codec import PgColumn, ident, jsonb, naive, twin
+from ..codec import PgColumn, ident, jsonb, jsonb_column, naive, twin
 from ..connection import PgConnection, pipelined_transaction
 from .shared import LIVE, PgDomain, codec_for
 
@@ -55,7 +55,7 @@ class PgObservability(ObservabilityStore, PgDomain):
                     params[f"v{i}"], params[f"z{i}"] = naive(value), value
                 else:
                     sets.append(f"{ident(column.name)} = %(v{i})s")
-                    params[f"v{i}"] = jsonb(value) if column.kind == "json" else value
+                    params[f"v{i}"] = jsonb_column(value) if column.kind == "json" else value
             stmts.append((self.q('UPDATE {spans} SET {sets}, "expiresAt" = %(exp)s '
                                  'WHERE "traceId" = %(tid)s AND "spanId" = %(sid)s', sets=", ".join(sets)), params))
 
