@@ -137,13 +137,17 @@ def interop(session: nox.Session) -> None:
     docs/sharing-a-database-with-mastra-ts.md.
     """
     install(session, *[p for b in INTEROP for p in BACKENDS[b]["install"]])
-    start_services(session, [s for b, s in (("pg", "postgres"), ("mongodb", "jongodb")) if b in INTEROP])
+    sqld = any("libsql-sqld" in a for a in session.posargs)  # opt-in: see the docs page
+    start_services(session, [s for b, s in (("pg", "postgres"), ("mongodb", "jongodb")) if b in INTEROP]
+                   + (["sqld"] if sqld else []))
     out = subprocess.run(["bash", str(ROOT / "interop/setup.sh")], check=True, stdout=subprocess.PIPE, text=True)
     for line in out.stdout.splitlines():
         key, sep, value = line.partition("=")
         if sep:
             session.env[key.strip()] = value.strip()
-    session.run("pytest", "tests/interop", *[f"--interop-backend={b}" for b in INTEROP], *session.posargs)
+    chosen = [] if any(a.startswith("--interop-backend") for a in session.posargs) else \
+        [f"--interop-backend={b}" for b in INTEROP]
+    session.run("pytest", "tests/interop", *chosen, *session.posargs)
 
 
 @nox.session

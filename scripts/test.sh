@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every test: install nox into .venv, start (or reuse) every real service, run every nox session
-# (lint, core, conformance for each backend, memory). Extra arguments go to nox, e.g.
+# (lint, core, conformance for each backend, memory, interop). Extra arguments go to nox, e.g.
 # `./scripts/test.sh -s "conformance(pg)"`.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -23,7 +23,10 @@ from mastra_core import Storage, create_storage
 
 ROOT = Path(__file__).resolve().parents[2]
 DRIVER = ROOT / "interop" / "driver.mjs"
-BACKENDS = ("pg", "libsql", "mongodb")
+BACKENDS = ("pg", "libsql", "libsql-sqld", "mongodb")
+#: libsql-sqld is opt-in: sqld runs without namespaces and the reference has no table prefix, so the
+#: suite must own the server's unprefixed mastra_* tables (fine on a server of its own, not on a shared one).
+DEFAULT_BACKENDS = ("pg", "libsql", "mongodb")
 #: Every collection either side may create (jongodb cannot list them).
 MONGO_COLLECTIONS = ("mastra_threads", "mastra_messages", "mastra_resources", "mastra_workflow_snapshot",
                      "mastra_scorers", "mastra_ai_spans", "mastra_agents", "mastra_evals", "mastra_traces",
@@ -32,12 +35,12 @@ MONGO_COLLECTIONS = ("mastra_threads", "mastra_messages", "mastra_resources", "m
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--interop-backend", action="append", default=[], choices=BACKENDS,
-                     help="run the interop suite on this backend (repeatable; default: all)")
+                     help="run the interop suite on this backend (repeatable; default: pg, libsql, mongodb)")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "side" in metafunc.fixturenames:
-        chosen = metafunc.config.getoption("--interop-backend") or list(BACKENDS)
+        chosen = metafunc.config.getoption("--interop-backend") or list(DEFAULT_BACKENDS)
         metafunc.parametrize("side", [b for b in BACKENDS if b in chosen], indirect=True)
 
 
@@ -115,9 +118,16 @@ class Side:
                                               "max_pool_size": 4}
             self.ref = Ref("pg", {"id": ns, "connectionString": self.url, "schemaName": ns})
         elif backend == "libsql":
-            self.path = tmp / f"{ns}.db"
+            self.path = str(tmp / f"{ns}.db")
             self.py_config = {"url": f"file:{self.path}"}
             self.ref = Ref("libsql", {"id": ns, "url": f"file:{self.path}"})
+        elif backend == "libsql-sqld":
+            # sqld runs without namespaces and the reference has no table prefix: the tests own the
+            # unprefixed mastra_* tables of the server (the conformance suite only uses prefixed ones)
+            self.path = _env("MASTRA_TEST_SQLD_URL", "run `bash scripts/services/start.sh sqld`")
+            token = os.environ.get("MASTRA_TEST_SQLD_AUTH_TOKEN") or None
+            self.py_config = {"url": self.path, **({"auth_token": token} if token else {})}
+            self.ref = Ref("libsql", {"id": ns, "url": self.path, **({"authToken": token} if token else {})})
         else:
             self.url = _env("MASTRA_TEST_MONGODB_URI", "run `bash scripts/services/start.sh jongodb`")
             self.py_config = {"uri": self.url, "db_name": ns, "options": {"server_selection_timeout_ms": 5000}}
@@ -125,7 +135,7 @@ class Side:
 
     async def py(self, *, init: bool = True) -> Storage:
         """A Python storage on the namespace (closed after the test)."""
-        storage = create_storage(self.backend, id=f"interop-{self.ns}", **self.py_config)
+        storage = create_storage(self.backend.split("-")[0], id=f"interop-{self.ns}", **self.py_config)
         self.made.append(storage)
         if init:
             await storage.init()
@@ -141,6 +151,8 @@ class Side:
 
             async with await psycopg.AsyncConnection.connect(self.url, autocommit=True) as conn:
                 await conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(self.ns)))
+        elif self.backend == "libsql-sqld":
+            self.drop_sqld_tables()
         elif self.backend == "mongodb":
             from pymongo import AsyncMongoClient
 
@@ -171,16 +183,18 @@ class Side:
                 for t, i in await cur.fetchall():
                     out.setdefault(f"{t}:indexes", {})[i] = "index"
                 return out
-        if self.backend == "libsql":
+        if self.backend.startswith("libsql"):
             conn = _libsql_connect(self.path)
             try:
                 out = {}
-                tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
+                tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+                          if r[0] in SQLD_TABLES]  # a sqld server also holds the conformance suite's tables
                 for t in tables:
                     for _, c, ty, nn, _, _ in conn.execute(f'PRAGMA table_info("{t}")').fetchall():
                         out.setdefault(t, {})[c] = f"{ty} {'NOT NULL' if nn else 'NULL'}"
                 for name, t in conn.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'index'").fetchall():
-                    out.setdefault(f"{t}:indexes", {})[name] = "index"
+                    if t in SQLD_TABLES:
+                        out.setdefault(f"{t}:indexes", {})[name] = "index"
                 return out
             finally:
                 conn.close()
@@ -208,7 +222,7 @@ class Side:
                 sql.SQL(", ").join(sql.Placeholder() * len(row)))
             async with await psycopg.AsyncConnection.connect(self.url, autocommit=True) as conn:
                 await conn.execute(q, list(row.values()))
-        elif self.backend == "libsql":
+        elif self.backend.startswith("libsql"):
             conn = _libsql_connect(self.path)
             try:
                 cols = ", ".join(f'"{c}"' for c in row)
@@ -227,12 +241,32 @@ class Side:
                 await client.close()
 
 
-def _libsql_connect(path: Path) -> Any:
+    def drop_sqld_tables(self) -> None:
+        """Drop every unprefixed table either side makes on the sqld server (indexes and triggers go along)."""
+        conn = _libsql_connect(self.path)
+        try:
+            names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
+            for name in names:
+                if name in SQLD_TABLES:
+                    conn.execute(f'DROP TABLE IF EXISTS "{name}"')
+        finally:
+            conn.close()
+
+
+#: The unprefixed tables either side makes on a libSQL database.
+SQLD_TABLES = frozenset({*MONGO_COLLECTIONS, "mastra_message_counts"})
+
+
+def _libsql_connect(target: str) -> Any:
     """A raw connection through the same SQLite library as the backend: a second SQLite library in one
     process (the stdlib's) would drop the backend's file locks when it closes, hiding other writers."""
     import libsql
 
-    return libsql.connect(str(path), isolation_level=None)
+    kwargs: dict[str, Any] = {"isolation_level": None}
+    token = os.environ.get("MASTRA_TEST_SQLD_AUTH_TOKEN")
+    if target.startswith("http") and token:
+        kwargs["auth_token"] = token
+    return libsql.connect(target, **kwargs)
 
 
 @pytest.fixture
@@ -240,6 +274,8 @@ async def side(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[
     """Both sides on a fresh namespace of one backend's real service."""
     # pg: a short schema name, since the reference's own re-init fails on long ones (test_schema.py)
     s = Side(request.param, f"ip{uuid.uuid4().hex[:10]}", tmp_path)
+    if s.backend == "libsql-sqld":
+        s.drop_sqld_tables()  # left over by an interrupted run
     try:
         yield s
     finally:

@@ -64,6 +64,7 @@ ADDED_BY_PYTHON_INIT: dict[str, tuple[str, ...]] = {
     # per-thread message counts (O(1) totals); seq: an insertion sequence (defaulted), the tie-break of equal times
     "pg": (*_ADDED_COMMON, "mastra_message_counts.*", "*.seq", "*.*Z"),
     "libsql": (*_ADDED_COMMON, "mastra_message_counts.*"),
+    "libsql-sqld": (*_ADDED_COMMON, "mastra_message_counts.*"),
     "mongodb": _ADDED_COMMON,
 }
 #: Constraints Python's init relaxes (``table.column``): NOT NULL dropped so Python may store what the reference
@@ -71,6 +72,7 @@ ADDED_BY_PYTHON_INIT: dict[str, tuple[str, ...]] = {
 RELAXED_BY_PYTHON_INIT: dict[str, tuple[str, ...]] = {
     "pg": ("mastra_threads.title",),  # a thread without a title
     "libsql": (),
+    "libsql-sqld": (),
     "mongodb": (),
 }
 
@@ -82,7 +84,7 @@ def ref_has_agents(backend: str) -> bool:
 
 def check(backend: str, test: str, found: list[str]) -> None:
     """Assert that ``found`` is exactly what is declared for ``(backend, test)``."""
-    declared = DECLARED.get((backend, test), {})
+    declared = DECLARED.get((backend, test), DECLARED.get((backend.removesuffix("-sqld"), test), {}))
     undeclared = [f for f in found if not any(f.startswith(p) for p in declared)]
     stale = [p for p in declared if not any(f.startswith(p) for f in found)]
     lines = []
