@@ -44,6 +44,21 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("side", [b for b in BACKENDS if b in chosen], indirect=True)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    chosen = config.getoption("--interop-backend") or list(DEFAULT_BACKENDS)
+    keep, drop = [], []
+    for item in items:
+        mark = item.get_closest_marker("interop_backend")
+        (drop if mark is not None and mark.args[0] not in chosen else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "interop_backend(name): a test of one backend's reference package only")
+
+
 def _env(name: str, hint: str) -> str:
     value = os.environ.get(name)
     if not value:

@@ -92,7 +92,7 @@ async def test_a_page_of_the_last_messages_reads_only_that_page(recorded: tuple[
     assert [m.id for m in page] == [m.id for m in reversed(msgs[-10:])] and page.total == 600 and page.has_more
     assert sorted(rec.names) == ["aggregate", "find"]  # count + page, sent concurrently
     find = next(c for n, c in rec.commands if n == "find")
-    assert find["limit"] == 10 and find["sort"] == {"createdAt": -1, "seq": -1, "id": -1}
+    assert find["limit"] == 10 and find["sort"] == {"createdAt": -1, "seq": -1, "_id": -1}
     assert rec.docs_returned == 10 + 1  # ten messages and the count
 
 
@@ -108,5 +108,5 @@ async def test_an_include_window_reads_only_the_neighbours(recorded: tuple[Any, 
     assert rec.docs_returned == 1 + 3 + 2 + 1  # target, neighbours, count
     if not is_jongodb():
         plan = await store.db.command("explain", {"find": "mastra_messages", "filter": {"thread_id": "t"},
-                                                  "sort": {"createdAt": 1, "seq": 1, "id": 1}, "limit": 5})
+                                                  "sort": {"createdAt": 1, "seq": 1, "_id": 1}, "limit": 5})
         assert "IXSCAN" in str(plan) and "SORT" not in str(plan["queryPlanner"]["winningPlan"]).replace("SORT_KEY", "")

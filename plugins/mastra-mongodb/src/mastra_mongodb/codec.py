@@ -104,9 +104,34 @@ def json_text(value: Any) -> str:
     return text if _encodable(text) else json.dumps(value, ensure_ascii=True, separators=(",", ":"))
 
 
+#: Bytes 7-8 of the ObjectIds :func:`ordered_id` makes (a driver puts process-random bytes there).
+_OID_MARK = b"MP"
+
+
+def ordered_id(seq: int) -> Any:
+    """An ObjectId for a document we insert where the reference returns documents as stored (threads, spans).
+
+    It carries our insertion sequence (wall-clock microseconds, :meth:`MongoConnection.seqs`) instead of a
+    ``seq`` field the reference would show: 4 bytes of seconds (as every ObjectId), 3 of microseconds,
+    the mark ``MP``, 3 of the sequence's low bits. So ``_id`` order is insertion order, also next to the
+    reference's own ObjectIds (ordered by their seconds first).
+    """
+    from bson import ObjectId
+
+    seconds, micros = divmod(seq, 1_000_000)
+    raw = seconds.to_bytes(4, "big") + micros.to_bytes(3, "big") + _OID_MARK + (seq & 0xFFFFFF).to_bytes(3, "big")
+    return ObjectId(raw)
+
+
+def _ordered(oid: Any) -> bool:
+    binary = getattr(oid, "binary", None)
+    return isinstance(binary, bytes) and len(binary) == 12 and binary[7:9] == _OID_MARK and binary[4] < 0x10
+
+
 def written_by_reference(doc: Mapping[str, Any]) -> bool:
-    """Whether the reference wrote this document: every document we insert carries ``seq``."""
-    return SEQ not in doc
+    """Whether the reference wrote this document: every document we insert carries ``seq`` or an
+    :func:`ordered_id`."""
+    return SEQ not in doc and not _ordered(doc.get("_id"))
 
 
 def clean(doc: Mapping[str, Any]) -> dict[str, Any]:

@@ -267,8 +267,10 @@ class MongoConnection:
     ) -> T | None:
         """Atomically apply ``change`` to the document with ``key`` (read as None when missing or expired).
 
-        Reads the document and its ``rev``, computes the new record, then writes it only if ``rev`` is
-        unchanged (an insert relies on the unique index instead); a lost race re-reads and retries.
+        Reads the document, computes the new record, then writes it only if the document is still exactly
+        what was read (the whole document is the filter: no revision field, which the reference would
+        return with documents it reads as stored; an insert relies on the unique index instead); a lost
+        race re-reads and retries. A ``rev`` field older versions wrote is removed on the way.
         ``expiring`` says whether documents of this collection can have expired (then such a document
         is deleted first). ``change`` returning None writes nothing. Returns what was written (or None).
         """
@@ -278,7 +280,7 @@ class MongoConnection:
         for _ in range(CAS_ATTEMPTS):
             doc = await col.find_one(key)
             if doc is not None and expiring and _expired(doc):
-                await col.delete_one({"_id": doc["_id"], REV: doc.get(REV)})
+                await col.delete_one(doc)
                 continue
             new = change(read(doc))
             if new is None:
@@ -286,12 +288,14 @@ class MongoConnection:
             body = write(new, doc)
             if doc is None:
                 try:
-                    await col.insert_one({**body, REV: 1})
+                    await col.insert_one(body)
                 except DuplicateKeyError:
                     continue
                 return new
-            result = await col.update_one({"_id": doc["_id"], REV: doc.get(REV)},
-                                          {"$set": {**body, REV: (doc.get(REV) or 0) + 1}})
+            update: dict[str, Any] = {"$set": body}
+            if REV in doc:
+                update["$unset"] = {REV: ""}
+            result = await col.update_one(doc, update)
             if result.matched_count == 1:
                 return new
         raise RuntimeError(f"compare-and-set on {collection} lost {CAS_ATTEMPTS} races in a row")

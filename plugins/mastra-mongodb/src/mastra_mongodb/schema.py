@@ -68,15 +68,15 @@ REQUIRED_INDEXES: dict[str, list[IndexSpec]] = {
 _OWN_INDEXES: dict[str, list[Keys]] = {
     THREADS: [
         [("resourceId", 1)], [("createdAt", -1)], [("updatedAt", -1)],
-        [("resourceId", 1), ("createdAt", 1), (SEQ, 1)],
-        [("resourceId", 1), ("updatedAt", 1), (SEQ, 1)],
-        [("createdAt", 1), (SEQ, 1)],
-        [("updatedAt", 1), (SEQ, 1)],
+        [("resourceId", 1), ("createdAt", 1), ("_id", 1)],
+        [("resourceId", 1), ("updatedAt", 1), ("_id", 1)],
+        [("createdAt", 1), ("_id", 1)],
+        [("updatedAt", 1), ("_id", 1)],
     ],
     MESSAGES: [
         [("thread_id", 1)], [("resourceId", 1)], [("createdAt", -1)],
         [("thread_id", 1), ("createdAt", 1)],
-        [("thread_id", 1), ("createdAt", 1), (SEQ, 1), ("id", 1)],
+        [("thread_id", 1), ("createdAt", 1), (SEQ, 1), ("_id", 1)],
     ],
     RESOURCES: [[("createdAt", -1)], [("updatedAt", -1)]],
     WORKFLOWS: [
@@ -94,8 +94,8 @@ _OWN_INDEXES: dict[str, list[Keys]] = {
     ],
     SPANS: [
         [("traceId", 1)], [("parentSpanId", 1)], [("startedAt", -1)], [("spanType", 1)], [("name", 1)],
-        [("traceId", 1), ("startedAt", 1), (SEQ, 1)],
-        [("parentSpanId", 1), ("startedAt", -1), (SEQ, -1)],
+        [("traceId", 1), ("startedAt", 1), ("_id", 1)],
+        [("parentSpanId", 1), ("startedAt", -1), ("_id", -1)],
     ],
     AGENTS: [[("createdAt", -1), (SEQ, -1)], [("updatedAt", -1), (SEQ, -1)]],
     EVALS: [],

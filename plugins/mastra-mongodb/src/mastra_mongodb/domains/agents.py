@@ -12,7 +12,7 @@ from mastra_core.records.queries import AgentQuery
 
 from ..codec import AGENT
 from ..filters import order
-from ..schema import AGENTS, REV, SEQ
+from ..schema import AGENTS, SEQ
 from .shared import MongoDomain, reader
 
 
@@ -23,7 +23,7 @@ class MongoAgents(AgentsStore, MongoDomain):
 
     async def _insert_agent(self, agent: r.Agent) -> bool:
         result = await self.col(AGENTS).update_one(
-            {"id": agent.id}, {"$setOnInsert": {**AGENT.to_doc(agent, nulls=False), SEQ: self.conn.seq(), REV: 1}},
+            {"id": agent.id}, {"$setOnInsert": {**AGENT.to_doc(agent, nulls=False), SEQ: self.conn.seq()}},
             upsert=True,
         )
         return result.upserted_id is not None

@@ -15,7 +15,7 @@ from mastra_core.domains.memory import CloneResult, MemoryStore, plan_clone
 from mastra_core.pagination import Page
 from mastra_core.records.queries import CloneRequest, MessageQuery, ThreadQuery
 
-from ..codec import MESSAGE, RESOURCE, THREAD
+from ..codec import MESSAGE, RESOURCE, THREAD, ordered_id
 from ..filters import Filter, all_of, message_position, metadata_filter, order
 from ..schema import MESSAGES, RESOURCES, SEQ, THREADS
 from .shared import MongoDomain, reader
@@ -46,12 +46,18 @@ class MongoMemory(MemoryStore, MongoDomain):
         doc = await self.col(collection).find_one_and_update(
             key,
             {"$set": {**fields, **self.expiry(collection)},
-             "$setOnInsert": {"createdAt": created, SEQ: self.conn.seq()}},
+             "$setOnInsert": {"createdAt": created, **self._insertion(collection)}},
             upsert=True, return_document=ReturnDocument.AFTER,
         )
         if doc is None:  # an upsert returning the document after it always finds one
             raise RuntimeError(f"upsert into {collection} returned no document")
         return doc
+
+    def _insertion(self, collection: str) -> Doc:
+        """The insertion order of a new document: an ordered ``_id`` for threads (the reference returns thread
+        documents as stored, so a ``seq`` field would show there), ``seq`` elsewhere."""
+        seq = self.conn.seq()
+        return {"_id": ordered_id(seq)} if collection == THREADS else {SEQ: seq}
 
     async def _save_thread(self, thread: r.Thread) -> r.Thread:
         return THREAD.from_doc(await self._upsert_keeping_created(THREADS, {"id": thread.id}, THREAD.to_doc(thread)))
@@ -77,7 +83,7 @@ class MongoMemory(MemoryStore, MongoDomain):
         flt = all_of({"resourceId": q.resource_id} if q.resource_id is not None else None, meta, self.live(THREADS))
         field = {"created_at": "createdAt", "updated_at": "updatedAt"}[q.order_field]
         keep = (lambda t: metadata_matches(t.metadata, q.metadata)) if in_python else None
-        return await self.conn.find_page(THREADS, flt, order(field, q.direction, SEQ, "_id"), q.page, q.per_page,
+        return await self.conn.find_page(THREADS, flt, order(field, q.direction, "_id"), q.page, q.per_page,
                                          THREAD.from_doc, keep=keep)
 
     # ---------------------------------------------------------------- messages
@@ -222,8 +228,8 @@ class MongoMemory(MemoryStore, MongoDomain):
 
         async def go(session: AsyncClientSession | None) -> None:
             await self.drop_expired(THREADS, {"id": thread.id}, session)
-            await self.col(THREADS).insert_one({**THREAD.to_doc(thread), SEQ: self.conn.seq(), **self.expiry(THREADS)},
-                                               session=session)
+            await self.col(THREADS).insert_one({**THREAD.to_doc(thread), **self._insertion(THREADS),
+                                                **self.expiry(THREADS)}, session=session)
             if copies:
                 await self._save_in(session, copies, set())
 

@@ -14,9 +14,9 @@ from mastra_core.records.queries import TraceQuery
 from mastra_core.records.spans import TRACE_EQUALITY_FILTERS
 from mastra_core.serde import wire_names
 
-from ..codec import SPAN, span_fields
+from ..codec import SPAN, ordered_id, span_fields
 from ..filters import Filter, all_of, between, order, set_and_unset
-from ..schema import SEQ, SPANS
+from ..schema import SPANS
 from .shared import MongoDomain
 
 if TYPE_CHECKING:
@@ -40,7 +40,9 @@ class MongoObservability(ObservabilityStore, MongoDomain):
         for span, seq in zip(spans, self.conn.seqs(len(spans)), strict=True):
             doc = SPAN.to_doc(span)
             created = doc.pop("createdAt")  # the first save's creation time stays
-            update: dict[str, Any] = {**set_and_unset(doc, expiry), "$setOnInsert": {"createdAt": created, SEQ: seq}}
+            # an ordered _id, not a seq field: the reference returns span documents as stored
+            update: dict[str, Any] = {**set_and_unset(doc, expiry),
+                                      "$setOnInsert": {"createdAt": created, "_id": ordered_id(seq)}}
             ops.append(UpdateOne({"traceId": span.trace_id, "spanId": span.span_id}, update, upsert=True))
 
         async def go(session: AsyncClientSession | None) -> None:
@@ -68,7 +70,7 @@ class MongoObservability(ObservabilityStore, MongoDomain):
 
     async def _get_trace_spans(self, trace_id: str) -> list[r.Span]:
         docs = await self.col(SPANS).find(all_of({"traceId": trace_id}, self.live(SPANS)),
-                                          sort=order("startedAt", "ASC", SEQ)).to_list(None)
+                                          sort=order("startedAt", "ASC", "_id")).to_list(None)
         return [SPAN.from_doc(d) for d in docs]
 
     def _root_filter(self, f: r.TraceFilter) -> Filter:
@@ -102,13 +104,13 @@ class MongoObservability(ObservabilityStore, MongoDomain):
         if python:
             return await self._list_traces_python(q, flt, field)
         if field == "startedAt":  # always set: one ordered index read
-            return await self.conn.find_page(SPANS, flt, order(field, q.direction, SEQ), q.page, q.per_page,
+            return await self.conn.find_page(SPANS, flt, order(field, q.direction, "_id"), q.page, q.per_page,
                                              SPAN.from_doc)
         # endedAt: running traces (no end) sort last ascending and first descending, which MongoDB's
         # null ordering does not give: read the two segments in our order.
         ended = all_of(flt, {field: {"$ne": None}})
         running = all_of(flt, {field: None})
-        segments = [(ended, order(field, q.direction, SEQ)), (running, order(SEQ, q.direction))]
+        segments = [(ended, order(field, q.direction, "_id")), (running, order("_id", q.direction))]
         if q.direction == "DESC":
             segments.reverse()
         return await self._segmented_page(segments, q.page, q.per_page)
@@ -143,7 +145,7 @@ class MongoObservability(ObservabilityStore, MongoDomain):
         """Containment filters (scope, metadata) and has_child_error: narrowed on the server, finished here."""
         f = q.filters
         col = self.col(SPANS)
-        roots = [SPAN.from_doc(d) for d in await col.find(flt, sort=[(SEQ, 1)]).to_list(None)]
+        roots = [SPAN.from_doc(d) for d in await col.find(flt, sort=[("_id", 1)]).to_list(None)]
         roots = [s for s in roots if (f.scope is None or contains(s.scope or {}, f.scope))
                  and (f.metadata is None or contains(s.metadata or {}, f.metadata))]
         if f.has_child_error is not None and roots:
@@ -152,7 +154,7 @@ class MongoObservability(ObservabilityStore, MongoDomain):
                                                                   self.live(SPANS))))
             roots = [s for s in roots if (s.trace_id in with_error) == f.has_child_error]
         attr = {"startedAt": "started_at", "endedAt": "ended_at"}[field]
-        indexed = list(enumerate(roots))  # found in seq order: the index is the tie-break
+        indexed = list(enumerate(roots))  # found in insertion (_id) order: the index is the tie-break
 
         def key(item: tuple[int, r.Span]) -> tuple[Any, ...]:
             value = getattr(item[1], attr)
