@@ -212,6 +212,26 @@ async def test_migration_from_an_older_reference_schema(make_store: Any, raw: An
     assert (await again.memory.list_messages(thread_id="old-thread", per_page=0)).total == 8
 
 
+async def test_version_3_makes_agents_memory_jsonb_keeping_values(make_store: Any, raw: Any) -> None:
+    """A schema of version 2 (memory TEXT, as older versions made it) is converted; values read as before and
+    are stored as the JSON text both we and the reference read back."""
+    first = await make_store()
+    schema = first.config.schema_name
+    q = sql.Identifier(schema, "mastra_agents")
+    await raw.execute(sql.SQL("ALTER TABLE {} ALTER COLUMN memory TYPE TEXT USING memory #>> '{{}}'").format(q))
+    await raw.execute(sql.SQL("DELETE FROM {} WHERE version = 3").format(
+        sql.Identifier(schema, "mastra_schema_version")))
+    await raw.execute(sql.SQL("INSERT INTO {} (id, name, instructions, model, memory, \"createdAt\", \"updatedAt\") "
+                              "VALUES ('a1', 'A', 'i', '{{}}', 'mem-1', now(), now())").format(q))
+    again = await make_store(schema)
+    kind = await _one(raw, "SELECT data_type FROM information_schema.columns WHERE table_schema = %s "
+                           "AND table_name = 'mastra_agents' AND column_name = 'memory'", (schema,))
+    assert kind == "jsonb"
+    assert await _one(raw, sql.SQL("SELECT memory #>> '{{}}' FROM {} WHERE id = 'a1'").format(q)) == '"mem-1"'
+    agent = await again.agents.get_agent_by_id(id="a1")
+    assert agent is not None and agent.memory == "mem-1"
+
+
 async def test_duplicate_spans_block_the_migration_with_a_clear_error(make_store: Any, raw: Any) -> None:
     schema = f"pgt_dup_{uuid.uuid4().hex[:8]}"
     await raw.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
