@@ -29,8 +29,17 @@ PG_MEMORY = ("@mastra/pg 1.0.0 writes an agent's `memory` with JSON.stringify on
              "text) and reads it with JSON.parse, so it cannot read back any agent it saved with `memory`; "
              "Python reads it (and writes the JSON text, which both sides read)")
 
+LIBSQL_BOOL = ("@mastra/libsql 1.0.0 returns a span's `isEvent` as the SQLite integer (0/1), not a boolean, "
+               "whoever wrote the row (Python reads a boolean from the same row)")
+_LIBSQL = {**_MESSAGES_NO_TYPE, "ref spans[0].isEvent: False != 0": LIBSQL_BOOL,
+           "ref spans[1].isEvent: False != 0": LIBSQL_BOOL}
+
 #: (backend, test) -> {finding prefix: why it is the reference's, not ours}
 DECLARED: dict[tuple[str, str], dict[str, str]] = {
+    ("libsql", "reference_writes"): _LIBSQL,
+    ("libsql", "python_writes"): _LIBSQL,
+    ("libsql", "reference_schema"): _LIBSQL,
+    ("libsql", "python_init_additive"): _LIBSQL,
     ("pg", "reference_writes"): {**_MESSAGES_NO_TYPE, "ref failed getAgentById: Failed to parse JSON": PG_MEMORY},
     ("pg", "python_writes"): _MESSAGES_NO_TYPE,
     ("pg", "reference_schema"): _MESSAGES_NO_TYPE,
