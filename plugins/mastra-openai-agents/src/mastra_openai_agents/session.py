@@ -27,7 +27,8 @@ class MastraSession:
     Every input item is one v2 message (see :mod:`mastra_openai_agents.codec`), so ``limit`` counts items,
     ``pop_item`` removes exactly the newest one, and Memory or any other reader of the thread sees the same
     conversation. The thread is created on the first ``add_items`` under ``resource_id`` (default: the
-    session id) with ``title`` and ``metadata``; ``clear_session`` deletes the messages and keeps the thread
+    session id; a session opened without one on an existing thread writes under the thread's own resource) with
+    ``title`` and ``metadata``; ``clear_session`` deletes the messages and keeps the thread
     (its title and thread-scoped working memory). The storage is the caller's: the session neither opens
     nor closes it.
 
@@ -51,6 +52,7 @@ class MastraSession:
         self.session_id = session_id
         self.storage = storage
         self.resource_id = resource_id or session_id
+        self._adopt_resource = resource_id is None
         self.title = title
         self.metadata = metadata
         self.session_settings = (
@@ -164,7 +166,10 @@ class MastraSession:
     async def _ensure_thread(self) -> None:
         if self._thread_ready:
             return
-        if await self.memory.get_thread_by_id(thread_id=self.session_id) is None:
+        thread = await self.memory.get_thread_by_id(thread_id=self.session_id)
+        if thread is not None and self._adopt_resource:
+            self.resource_id = thread.resource_id  # the thread's owner, so every message of it has one resource
+        elif thread is None:
             await self.memory.save_thread(
                 thread=r.Thread(
                     id=self.session_id, resource_id=self.resource_id, title=self.title, metadata=self.metadata
