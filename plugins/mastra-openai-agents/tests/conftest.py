@@ -14,6 +14,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from mastra_core import Storage  # noqa: E402
+
 from tests.integrations.stores import available, fresh_storage  # noqa: E402
 
 BACKENDS = available()
