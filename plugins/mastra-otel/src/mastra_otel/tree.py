@@ -1,0 +1,59 @@
+"""A stored trace as a tree of spans."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
+import attrs
+from mastra_core import records as r
+
+if TYPE_CHECKING:
+    from mastra_core import Storage
+    from mastra_core.sync import SyncStorage
+
+
+@attrs.define
+class SpanNode:
+    """One span and its children, ordered by ``started_at``."""
+
+    span: r.Span
+    children: list[SpanNode] = attrs.field(factory=list)
+
+    def walk(self, depth: int = 0) -> Iterator[tuple[int, SpanNode]]:
+        """Every node of this subtree with its depth, depth first, in order."""
+        yield depth, self
+        for child in self.children:
+            yield from child.walk(depth + 1)
+
+    def find(self, name: str) -> SpanNode | None:
+        """The first node of this subtree whose span has this name."""
+        return next((node for _, node in self.walk() if node.span.name == name), None)
+
+
+def build_tree(spans: Iterable[r.Span]) -> list[SpanNode]:
+    """The roots of a trace: spans without a parent, or whose parent is not stored (a remote or lost parent).
+
+    Siblings are ordered by ``started_at`` (then span id, for spans started in the same millisecond).
+    """
+    ordered = sorted(spans, key=lambda s: (s.started_at, s.span_id))
+    nodes = {s.span_id: SpanNode(s) for s in ordered}
+    roots: list[SpanNode] = []
+    for span in ordered:
+        parent = nodes.get(span.parent_span_id) if span.parent_span_id else None
+        (parent.children if parent is not None and parent is not nodes[span.span_id] else roots).append(
+            nodes[span.span_id]
+        )
+    return roots
+
+
+async def get_trace_tree(storage: Storage, trace_id: str) -> list[SpanNode] | None:
+    """The stored trace as a tree (its roots; one for a complete trace), or None when nothing is stored."""
+    trace = await storage.observability.get_trace(trace_id=trace_id)
+    return None if trace is None else build_tree(trace.spans)
+
+
+def get_trace_tree_sync(storage: SyncStorage, trace_id: str) -> list[SpanNode] | None:
+    """:func:`get_trace_tree` for a blocking :class:`~mastra_core.sync.SyncStorage`."""
+    trace = storage.observability.get_trace(trace_id=trace_id)
+    return None if trace is None else build_tree(trace.spans)
