@@ -7,7 +7,8 @@ attributes are also written under the names mastra's own spans use (``model``, `
 the agent or tool as the span's entity, the conversation as its thread, input and output messages as its
 input and output), and every attribute is kept verbatim under its dotted OpenTelemetry name. Events,
 the status, the span kind, the resource and the trace state go to ``metadata["otel"]``, links to ``links``,
-an error status (with the recorded exception) to ``error``. Timestamps keep millisecond precision.
+an error status (with the recorded exception) to ``error``. ``started_at``/``ended_at`` keep millisecond
+precision; the nanosecond times stay in ``metadata["otel"]``.
 """
 
 from __future__ import annotations
@@ -174,6 +175,9 @@ def span_record(span: ReadableSpan) -> r.Span:
         ],
         "resource": resource,
         "traceFlags": int(ctx.trace_flags),
+        # the exact times: siblings started within one millisecond keep their order in a tree
+        "startTimeUnixNano": span.start_time,
+        "endTimeUnixNano": span.end_time,
     }
     if ctx.trace_state:
         otel["traceState"] = ctx.trace_state.to_header()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import attrs
@@ -34,9 +35,10 @@ class SpanNode:
 def build_tree(spans: Iterable[r.Span]) -> list[SpanNode]:
     """The roots of a trace: spans without a parent, or whose parent is not stored (a remote or lost parent).
 
-    Siblings are ordered by ``started_at`` (then span id, for spans started in the same millisecond).
+    Siblings are ordered by ``started_at``, then by the exact start time the exporter keeps in
+    ``metadata["otel"]`` (spans started within one millisecond), then by span id.
     """
-    ordered = sorted(spans, key=lambda s: (s.started_at, s.span_id))
+    ordered = sorted(spans, key=_order)
     nodes = {s.span_id: SpanNode(s) for s in ordered}
     roots: list[SpanNode] = []
     for span in ordered:
@@ -45,6 +47,12 @@ def build_tree(spans: Iterable[r.Span]) -> list[SpanNode]:
             nodes[span.span_id]
         )
     return roots
+
+
+def _order(span: r.Span) -> tuple[datetime, int, str]:
+    otel = (span.metadata or {}).get("otel")
+    exact = otel.get("startTimeUnixNano") if isinstance(otel, dict) else None
+    return span.started_at, exact if isinstance(exact, int) else 0, span.span_id
 
 
 async def get_trace_tree(storage: Storage, trace_id: str) -> list[SpanNode] | None:
