@@ -14,7 +14,7 @@ from pathlib import Path
 import nox
 
 ROOT = Path(__file__).parent
-nox.options.sessions = ["lint", "core", "conformance", "memory"]
+nox.options.sessions = ["lint", "core", "conformance", "memory", "integrations"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
@@ -122,6 +122,29 @@ def memory(session: nox.Session) -> None:
     if "plugins/mastra-embed-local" in plugins:
         session.run("pytest", "plugins/mastra-embed-local/tests", *session.posargs)
     session.run("pytest", "plugins/mastra-memory/tests", *session.posargs)
+
+
+#: integration id -> its distribution. Each runs its tests on every backend below (one fresh namespace per test).
+INTEGRATIONS = {"openai_agents": "plugins/mastra-openai-agents", "otel": "plugins/mastra-otel"}
+#: backend -> (plugin, services) of the integrations' test backends; inmemory needs neither.
+INTEGRATION_BACKENDS = {
+    "libsql": ("plugins/mastra-libsql", []),  # a libSQL file per test
+    "pg": ("plugins/mastra-pg", ["postgres"]),
+    "dynamodb": ("plugins/mastra-dynamodb", ["dynamodb"]),
+}
+AVAILABLE_INTEGRATIONS = [i for i, p in INTEGRATIONS.items() if (ROOT / p / "pyproject.toml").exists()]
+
+
+@nox.session
+@nox.parametrize("integration", AVAILABLE_INTEGRATIONS, ids=AVAILABLE_INTEGRATIONS)
+def integrations(session: nox.Session, integration: str) -> None:
+    """One integration distribution's tests (its README example included) on inmemory, a libSQL file, PostgreSQL and
+    DynamoDB Local: every backend whose plugin is in this checkout; a missing service is an error, never a skip."""
+    backends = {b: spec for b, spec in INTEGRATION_BACKENDS.items() if (ROOT / spec[0] / "pyproject.toml").exists()}
+    install(session, INTEGRATIONS[integration], *[plugin for plugin, _ in backends.values()])
+    start_services(session, list(dict.fromkeys(s for _, services in backends.values() for s in services)))
+    session.env["MASTRA_INTEGRATION_BACKENDS"] = ",".join(["inmemory", *backends])
+    session.run("pytest", f"{INTEGRATIONS[integration]}/tests", *session.posargs)
 
 
 @nox.session
