@@ -62,6 +62,7 @@ class DynamoDBConfig:
     max_pool_connections: int = 50
 
     def __attrs_post_init__(self) -> None:
+        """Check every option (a bad one is a ValueError naming it); credentials are normalised."""
         if not isinstance(self.table_name, str) or not TABLE_NAME.fullmatch(self.table_name):
             raise ValueError(f"table_name must match ^{TABLE_NAME.pattern}$, got {self.table_name!r}")
         if not isinstance(self.region, str) or not self.region:

@@ -47,6 +47,7 @@ class Cancelled(Exception):
     """A transaction was cancelled; ``reasons`` align with its actions (``code``, decoded ``item`` or None)."""
 
     def __init__(self, reasons: list[tuple[str, dict[str, Any] | None]]) -> None:
+        """``reasons``: DynamoDB's CancellationReasons, one per action, items decoded."""
         super().__init__(", ".join(code for code, _ in reasons))
         self.reasons = reasons
 
@@ -133,6 +134,7 @@ class DynamoConnection:
 
     def __init__(self, config: DynamoDBConfig, *, ttl_attributes: Collection[str] = (),
                  disable_init: bool = False) -> None:
+        """Keep the options; nothing is connected until :meth:`open` or the first call."""
         self.config = config
         self.table: str = config.table_name
         self.ttl_attributes = frozenset(ttl_attributes)
