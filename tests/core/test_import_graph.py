@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = sorted([ROOT / "core/src/mastra_core", *(p for p in (ROOT / "plugins").glob("*/src/mastra_*") if p.is_dir())])
+PACKAGES = sorted(
+    [ROOT / "core/src/mastra_core", *(p for p in (ROOT / "plugins").glob("*/src/mastra_*") if p.is_dir())]
+)
 
 
 def _modules(package: Path) -> dict[str, Path]:
@@ -31,7 +33,8 @@ def _modules(package: Path) -> dict[str, Path]:
 
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _imports(tree: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
