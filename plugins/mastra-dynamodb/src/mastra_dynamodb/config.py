@@ -19,7 +19,10 @@ _BACK = {"aws_access_key_id": "access_key_id", "aws_secret_access_key": "secret_
 
 
 def boto_credentials(value: Any) -> dict[str, str] | None:
-    """Credentials in any accepted spelling as boto3 keyword arguments (``aws_access_key_id``...); None: boto3's chain."""
+    """Credentials in any accepted spelling as boto3 keyword arguments (``aws_access_key_id``...).
+
+    None means boto3's own chain (environment, profile, role).
+    """
     if value is None:
         return None
     if not isinstance(value, Mapping):

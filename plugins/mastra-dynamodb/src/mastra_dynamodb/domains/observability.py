@@ -140,7 +140,8 @@ class DynamoDBObservability(ObservabilityStore, DynamoDomain):
         roots = [(self._from(it), it) for it in items]
         errors: set[str] = set()
         if f.has_child_error is not None:
-            candidates = [span for span, _ in roots if trace_matches(span, attrs.evolve(f, has_child_error=None), False)]
+            without = attrs.evolve(f, has_child_error=None)
+            candidates = [span for span, _ in roots if trace_matches(span, without, False)]
             sem = asyncio.Semaphore(16)
 
             async def has_error(tid: str) -> None:
