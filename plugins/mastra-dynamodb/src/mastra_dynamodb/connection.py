@@ -263,6 +263,14 @@ class DynamoConnection:
         req = self.put_request(values, condition=condition, names=names, values_=values_, return_old_on_fail=False)
         await self._conditional_call("put_item", req)
 
+    async def put_versioned(self, values: Mapping[str, Any], previous: int | None) -> None:
+        """PutItem if the stored item still has version ``previous`` (None: if there is none yet);
+        :class:`ConditionFailed` otherwise."""
+        if previous is None:
+            await self.put(values, condition="attribute_not_exists(pk)")
+        else:
+            await self.put(values, condition="#v = :v", names={"#v": "ver"}, values_={":v": previous})
+
     async def update(self, pk: str, sk: str, expression: str, *, names: Mapping[str, str] | None = None,
                      values: Mapping[str, Any] | None = None, condition: str | None = None) -> dict[str, Any]:
         """UpdateItem returning the new item; a failed ``condition`` raises :class:`ConditionFailed`."""

@@ -14,11 +14,9 @@ from mastra_core.pagination import Page
 from mastra_core.records.queries import AgentQuery
 
 from ..codec import body, record
-from ..connection import ConditionFailed, backoff
+from ..connection import ConditionFailed
 from ..schema import AGENT, ms_order, next_seq
-from .shared import DynamoDomain, live_filter, read_ordered
-
-MAX_ATTEMPTS = 25
+from .shared import DynamoDomain, live_filter, optimistic, read_ordered
 
 
 class DynamoDBAgents(AgentsStore, DynamoDomain):
@@ -46,20 +44,16 @@ class DynamoDBAgents(AgentsStore, DynamoDomain):
         return record(item, r.Agent) if item else None
 
     async def _modify_agent(self, agent_id: str, change: Callable[[r.Agent], r.Agent]) -> r.Agent | None:
-        for attempt in range(MAX_ATTEMPTS):
+        async def attempt() -> r.Agent | None:
             item = await self.db.get(*AGENT.key(id=agent_id))
             if item is None:
                 return None
             new = change(record(item, r.Agent))
             ver = int(item.get("ver", 0))
-            try:
-                await self.db.put(self._item(new, seq=int(item["seq"]), ver=ver + 1), condition="#v = :v",
-                                  names={"#v": "ver"}, values_={":v": ver})
-            except ConditionFailed:
-                await backoff(attempt)
-                continue
+            await self.db.put_versioned(self._item(new, seq=int(item["seq"]), ver=ver + 1), ver)
             return new
-        raise RuntimeError(f"agent {agent_id!r} kept changing under concurrent writers")
+
+        return await optimistic(f"agent {agent_id!r}", attempt)
 
     async def _delete_agent(self, agent_id: str) -> None:
         await self.db.delete(*AGENT.key(id=agent_id))

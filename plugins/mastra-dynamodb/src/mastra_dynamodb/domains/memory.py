@@ -30,7 +30,7 @@ from mastra_core.records.queries import MessageQuery, ThreadQuery
 from ..codec import body, decode_body, from_ms, is_live, now_ms, record
 from ..connection import TRANSACTION_LIMIT, Cancelled, ConditionFailed, backoff
 from ..schema import MAX_ORDER, MESSAGE, MESSAGE_COUNT, RESOURCE, SCALE, SHARDS, THREAD, ms_order, next_seq, shard
-from .shared import DynamoDomain, Partition, live_filter, read_ordered
+from .shared import DynamoDomain, Partition, live_filter, optimistic, read_ordered
 
 _UNKNOWN: Any = object()
 MAX_ATTEMPTS = 60
@@ -125,20 +125,17 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
         return self._thread_from(item)
 
     async def _modify_thread(self, thread_id: str, change: Callable[[r.Thread], r.Thread]) -> r.Thread | None:
-        for attempt in range(MAX_ATTEMPTS):
+        async def attempt() -> r.Thread | None:
             item = await self._live_thread_item(thread_id)
             if item is None:
                 return None
             new = change(self._thread_from(item))
             ver = int(item.get("ver", 0))
             fresh = self._thread_item(new, created_ms=int(item["createdMs"]), seq=int(item["seq"]), ver=ver + 1)
-            try:
-                await self.db.put(fresh, condition="ver = :v", values_={":v": ver})
-            except ConditionFailed:
-                await backoff(attempt)
-                continue
+            await self.db.put_versioned(fresh, ver)
             return self._thread_from(fresh)
-        raise RuntimeError(f"thread {thread_id!r} kept changing under concurrent writers")
+
+        return await optimistic(f"thread {thread_id!r}", attempt, MAX_ATTEMPTS)
 
     async def _delete_thread(self, thread_id: str) -> None:
         """Deletes the messages, the counter and the thread: one transaction up to 98 messages, else batches
@@ -481,22 +478,16 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
 
     async def _modify_resource(self, resource_id: str,
                                change: Callable[[r.Resource | None], r.Resource]) -> r.Resource:
-        for attempt in range(MAX_ATTEMPTS):
+        async def attempt() -> r.Resource:
             item = await self.db.get(*RESOURCE.key(id=resource_id))
             live = item is not None and is_live(item)
             new = change(self._resource_from(item) if live and item is not None else None)
-            ver = int(item.get("ver", 0)) if item is not None else 0
-            fresh = self._resource_item(new, created_ms=epoch_ms(new.created_at), ver=ver + 1)
-            try:
-                if item is None:
-                    await self.db.put(fresh, condition="attribute_not_exists(pk)")
-                else:
-                    await self.db.put(fresh, condition="ver = :v", values_={":v": ver})
-            except ConditionFailed:
-                await backoff(attempt)
-                continue
+            ver = int(item.get("ver", 0)) if item is not None else None
+            fresh = self._resource_item(new, created_ms=epoch_ms(new.created_at), ver=(ver or 0) + 1)
+            await self.db.put_versioned(fresh, ver)
             return self._resource_from(fresh)
-        raise RuntimeError(f"resource {resource_id!r} kept changing under concurrent writers")
+
+        return await optimistic(f"resource {resource_id!r}", attempt, MAX_ATTEMPTS)
 
 
 def _thread_of(m: r.Message) -> str:

@@ -11,7 +11,7 @@ from mastra_core.backend import BackendDomain
 from mastra_core.pagination import PerPage
 
 from ..codec import expiry_attributes, now_ms
-from ..connection import DynamoConnection, current_op
+from ..connection import ConditionFailed, DynamoConnection, backoff, current_op
 from ..schema import Entity
 
 T = TypeVar("T")
@@ -54,6 +54,17 @@ class DynamoDomain(BackendDomain[DynamoConnection]):
         names = {"#e": "entity"}
         values = {f":e{i}": e.name for i, e in enumerate(self.entities)}
         await self.db.delete_where(f"#e IN ({', '.join(values)})", names, values)
+
+
+async def optimistic(what: str, attempt: Callable[[], Awaitable[T]], attempts: int = 25) -> T:
+    """Run ``attempt`` (read, change, conditional write) until its write's condition holds, backing off between
+    tries; a record that keeps changing under concurrent writers is a RuntimeError naming ``what``."""
+    for n in range(attempts):
+        try:
+            return await attempt()
+        except ConditionFailed:
+            await backoff(n)
+    raise RuntimeError(f"{what} kept changing under concurrent writers")
 
 
 def live_filter(extra: Sequence[str] = (), names: Mapping[str, str] | None = None,

@@ -18,11 +18,8 @@ from mastra_core.pagination import Page
 from mastra_core.records.queries import WorkflowRunQuery
 
 from ..codec import body, from_ms, is_live, record
-from ..connection import ConditionFailed, backoff
 from ..schema import SCALE, SHARDS, WORKFLOW_RUN, ms_order, next_seq, shard
-from .shared import DynamoDomain, Partition, live_filter, read_ordered
-
-MAX_ATTEMPTS = 25
+from .shared import DynamoDomain, Partition, live_filter, optimistic, read_ordered
 
 
 def run_key(workflow_name: str, run_id: str) -> tuple[str, str]:
@@ -103,22 +100,16 @@ class DynamoDBWorkflows(WorkflowsStore, DynamoDomain):
 
     async def _modify_run(self, workflow_name: str, run_id: str,
                           change: Callable[[r.WorkflowRun | None], r.WorkflowRun | None]) -> r.WorkflowRun | None:
-        for attempt in range(MAX_ATTEMPTS):
+        async def attempt() -> r.WorkflowRun | None:
             item = await self.db.get(*run_key(workflow_name, run_id))
             live = item is not None and is_live(item)
             new = change(self._from(item) if live and item is not None else None)
             if new is None:
                 return None
-            ver = int(item.get("ver", 0)) if item is not None else 0
+            ver = int(item.get("ver", 0)) if item is not None else None
             seq = int(item["seq"]) if live and item is not None else next_seq()
-            fresh = self._item(new, created_ms=epoch_ms(new.created_at), seq=seq, ver=ver + 1)
-            try:
-                if item is None:
-                    await self.db.put(fresh, condition="attribute_not_exists(pk)")
-                else:
-                    await self.db.put(fresh, condition="ver = :v", values_={":v": ver})
-            except ConditionFailed:
-                await backoff(attempt)
-                continue
+            fresh = self._item(new, created_ms=epoch_ms(new.created_at), seq=seq, ver=(ver or 0) + 1)
+            await self.db.put_versioned(fresh, ver)
             return self._from(fresh)
-        raise RuntimeError(f"workflow run {workflow_name}/{run_id} kept changing under concurrent writers")
+
+        return await optimistic(f"workflow run {workflow_name}/{run_id}", attempt)
