@@ -17,8 +17,8 @@ from typing import Any
 import psycopg
 from mastra_core.errors import ConfigError, StorageError
 from mastra_core.log import get_logger
-from mastra_core.memory.vector_filter import And, Cond, Node, Or
 from mastra_core.vector import IndexStats, Metric, QueryResult, VectorChecks, VectorStore, third_party_error
+from mastra_core.vector_filter import And, Cond, Node, Or
 from psycopg import errors as pg_errors
 from psycopg import sql
 
