@@ -1,4 +1,4 @@
-"""Query building blocks shared by the domain stores.
+"""Query filters and sorts the domain stores send to the server.
 
 Only operators that both MongoDB 7+ and the jongodb test server evaluate are used; where a MongoDB
 query cannot express our semantics exactly (deep equality of object/array values, JSON containment)
@@ -31,6 +31,16 @@ def all_of(*parts: Filter | None) -> Filter:
     if len(kept) == 1:
         return kept[0]
     return {"$and": kept}
+
+
+def between(field: str, lo: datetime | None, hi: datetime | None) -> Filter | None:
+    """``lo <= field <= hi`` (either bound optional), or None when there is no bound."""
+    bounds: dict[str, Any] = {}
+    if lo is not None:
+        bounds["$gte"] = lo
+    if hi is not None:
+        bounds["$lte"] = hi
+    return {field: bounds} if bounds else None
 
 
 def scalar_equals(value: Any) -> Filter | None:
@@ -95,10 +105,19 @@ def before_or_after(keys: list[tuple[str, Any]], after: bool) -> Filter:
     op = "$gt" if after else "$lt"
     branches: list[Filter] = []
     for i, (field, value) in enumerate(keys):
-        branch: Filter = {f: v for f, v in keys[:i]}
+        branch: Filter = dict(keys[:i])
         branch[field] = {op: value}
         branches.append(branch)
     return {"$or": branches}
 
 
 MESSAGE_ORDER = ("createdAt", SEQ, "id")
+
+
+def set_and_unset(doc: Filter, extra: Filter) -> Filter:
+    """An update writing ``doc``: its set fields (plus ``extra``) ``$set``, its null ones ``$unset``."""
+    update: Filter = {"$set": {**{k: v for k, v in doc.items() if v is not None}, **extra}}
+    absent = {k: "" for k, v in doc.items() if v is None}
+    if absent:
+        update["$unset"] = absent
+    return update

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mastra_core import records as r
-from mastra_core.clock import to_ms
 from mastra_core.domains.matching import contains
 from mastra_core.domains.observability import ObservabilityStore
 from mastra_core.pagination import Page, paginate
@@ -15,37 +14,36 @@ from mastra_core.records.queries import TraceQuery
 from mastra_core.records.spans import TRACE_EQUALITY_FILTERS
 from mastra_core.serde import wire_names
 
-from .base import MongoDomain
-from .docs import wire_doc, wire_from
-from .queries import Filter, all_of, order
-from .schema import SEQ, SPANS
+from ..codec import SPAN, span_fields
+from ..filters import Filter, all_of, between, order, set_and_unset
+from ..schema import SEQ, SPANS
+from .shared import MongoDomain
+
+if TYPE_CHECKING:
+    from pymongo.asynchronous.client_session import AsyncClientSession
+
+Sort = list[tuple[str, int]]
 
 
-class MongoObservability(MongoDomain, ObservabilityStore):
+class MongoObservability(ObservabilityStore, MongoDomain):
     """The observability domain on MongoDB."""
 
     collections = (SPANS,)
-    tracing_strategy = {"preferred": "batch-with-updates", "supported": ["realtime", "batch-with-updates", "insert-only"]}
-
-    def _decode(self, doc: dict[str, Any]) -> r.Span:
-        return wire_from(doc, r.Span)  # type: ignore[no-any-return]
+    tracing_strategy = {"preferred": "batch-with-updates",
+                        "supported": ["realtime", "batch-with-updates", "insert-only"]}
 
     async def _upsert_spans(self, spans: list[r.Span]) -> None:
         from pymongo import UpdateOne
 
-        keys = list(wire_names(r.Span).values())
         expiry = self.expiry(SPANS)
         ops = []
         for span, seq in zip(spans, self.conn.seqs(len(spans)), strict=True):
-            doc = wire_doc(span)
-            created = doc.pop("createdAt")
-            update: dict[str, Any] = {"$set": {**doc, **expiry}, "$setOnInsert": {"createdAt": created, SEQ: seq}}
-            absent = {k: "" for k in keys if k not in doc and k != "createdAt"}
-            if absent:
-                update["$unset"] = absent
+            doc = SPAN.to_doc(span)
+            created = doc.pop("createdAt")  # the first save's creation time stays
+            update: dict[str, Any] = {**set_and_unset(doc, expiry), "$setOnInsert": {"createdAt": created, SEQ: seq}}
             ops.append(UpdateOne({"traceId": span.trace_id, "spanId": span.span_id}, update, upsert=True))
 
-        async def go(session: Any) -> None:
+        async def go(session: AsyncClientSession | None) -> None:
             if self.ttl_active(SPANS):
                 for span in spans:
                     await self.drop_expired(SPANS, {"traceId": span.trace_id, "spanId": span.span_id}, session)
@@ -56,12 +54,9 @@ class MongoObservability(MongoDomain, ObservabilityStore):
     async def _update_spans(self, updates: list[r.SpanUpdate]) -> None:
         from pymongo import UpdateOne
 
-        names = wire_names(r.Span)
         expiry = self.expiry(SPANS)
-        ops = []
-        for u in updates:
-            fields = {names[k]: (to_ms(v) if isinstance(v, datetime) else v) for k, v in u.updates.items()}
-            ops.append(UpdateOne({"traceId": u.trace_id, "spanId": u.span_id}, {"$set": {**fields, **expiry}}))
+        ops = [UpdateOne({"traceId": u.trace_id, "spanId": u.span_id}, {"$set": {**span_fields(u.updates), **expiry}})
+               for u in updates]
         await self.conn.transaction(lambda s: self.col(SPANS).bulk_write(ops, ordered=True, session=s))
 
     async def _delete_traces(self, trace_ids: tuple[str, ...]) -> None:
@@ -69,12 +64,12 @@ class MongoObservability(MongoDomain, ObservabilityStore):
 
     async def _get_span(self, trace_id: str, span_id: str) -> r.Span | None:
         doc = await self.col(SPANS).find_one(all_of({"traceId": trace_id, "spanId": span_id}, self.live(SPANS)))
-        return None if doc is None else self._decode(doc)
+        return None if doc is None else SPAN.from_doc(doc)
 
     async def _get_trace_spans(self, trace_id: str) -> list[r.Span]:
         docs = await self.col(SPANS).find(all_of({"traceId": trace_id}, self.live(SPANS)),
                                           sort=order("startedAt", "ASC", SEQ)).to_list(None)
-        return [self._decode(d) for d in docs]
+        return [SPAN.from_doc(d) for d in docs]
 
     def _root_filter(self, f: r.TraceFilter) -> Filter:
         names = wire_names(r.Span)
@@ -83,14 +78,11 @@ class MongoObservability(MongoDomain, ObservabilityStore):
             value = getattr(f, name)
             if value is not None:
                 parts.append({names[name]: value})
-        for field, lo, hi in (("startedAt", f.started_at_from, f.started_at_to), ("endedAt", f.ended_at_from, f.ended_at_to)):
-            bounds: dict[str, Any] = {}
-            if lo is not None:
-                bounds["$gte"] = lo
-            if hi is not None:
-                bounds["$lte"] = hi
+        for field, lo, hi in (("startedAt", f.started_at_from, f.started_at_to),
+                              ("endedAt", f.ended_at_from, f.ended_at_to)):
+            bounds = between(field, lo, hi)
             if bounds:
-                parts.append({field: bounds})
+                parts.append(bounds)
         if f.tags:
             parts.append({"tags": {"$all": list(f.tags)}})
         if f.status == "error":
@@ -110,7 +102,8 @@ class MongoObservability(MongoDomain, ObservabilityStore):
         if python:
             return await self._list_traces_python(q, flt, field)
         if field == "startedAt":  # always set: one ordered index read
-            return await self.find_page(SPANS, flt, order(field, q.direction, SEQ), q.page, q.per_page, self._decode)
+            return await self.conn.find_page(SPANS, flt, order(field, q.direction, SEQ), q.page, q.per_page,
+                                             SPAN.from_doc)
         # endedAt: running traces (no end) sort last ascending and first descending, which MongoDB's
         # null ordering does not give: read the two segments in our order.
         ended = all_of(flt, {field: {"$ne": None}})
@@ -120,7 +113,9 @@ class MongoObservability(MongoDomain, ObservabilityStore):
             segments.reverse()
         return await self._segmented_page(segments, q.page, q.per_page)
 
-    async def _segmented_page(self, segments: list[tuple[Filter, list[tuple[str, int]]]], page: int, per_page: Any) -> Page[r.Span]:
+    async def _segmented_page(self, segments: list[tuple[Filter, Sort]], page: int,
+                              per_page: int | bool) -> Page[r.Span]:
+        """One page over consecutive segments (each read in its own order): counted first, then read in turn."""
         col = self.col(SPANS)
         counts = await asyncio.gather(*(col.count_documents(flt) for flt, _ in segments))
         total = sum(counts)
@@ -137,7 +132,7 @@ class MongoObservability(MongoDomain, ObservabilityStore):
                 continue
             take = count - offset if limit is None else min(limit, count - offset)
             docs = await col.find(flt, sort=sort, skip=offset, limit=take).to_list(None)
-            items += [self._decode(d) for d in docs]
+            items += [SPAN.from_doc(d) for d in docs]
             offset = 0
             if limit is not None:
                 limit -= len(docs)
@@ -148,7 +143,7 @@ class MongoObservability(MongoDomain, ObservabilityStore):
         """Containment filters (scope, metadata) and has_child_error: narrowed on the server, finished here."""
         f = q.filters
         col = self.col(SPANS)
-        roots = [self._decode(d) for d in await col.find(flt, sort=[(SEQ, 1)]).to_list(None)]
+        roots = [SPAN.from_doc(d) for d in await col.find(flt, sort=[(SEQ, 1)]).to_list(None)]
         roots = [s for s in roots if (f.scope is None or contains(s.scope or {}, f.scope))
                  and (f.metadata is None or contains(s.metadata or {}, f.metadata))]
         if f.has_child_error is not None and roots:

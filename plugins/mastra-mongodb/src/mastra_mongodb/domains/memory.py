@@ -5,22 +5,28 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mastra_core import records as r
+from mastra_core.backend.pages import FetchedMessage, assemble_message_page
 from mastra_core.clock import to_ms, utc_now
-from mastra_core.domains.matching import in_date_range, metadata_matches
+from mastra_core.domains.matching import metadata_matches
 from mastra_core.domains.memory import CloneResult, MemoryStore, plan_clone
-from mastra_core.pagination import Page, has_more
+from mastra_core.pagination import Page
 from mastra_core.records.queries import CloneRequest, MessageQuery, ThreadQuery
 
-from .base import MongoDomain
-from .docs import message_fields, message_from, resource_doc, resource_from, thread_doc, thread_from
-from .queries import MESSAGE_ORDER, Filter, all_of, before_or_after, metadata_filter, order
-from .schema import MESSAGES, RESOURCES, SEQ, THREADS
+from ..codec import MESSAGE, RESOURCE, THREAD
+from ..filters import MESSAGE_ORDER, Filter, all_of, before_or_after, metadata_filter, order
+from ..schema import MESSAGES, RESOURCES, SEQ, THREADS
+from .shared import MongoDomain, reader
+
+if TYPE_CHECKING:
+    from pymongo.asynchronous.client_session import AsyncClientSession
+
+Doc = dict[str, Any]
 
 
-class MongoMemory(MongoDomain, MemoryStore):
+class MongoMemory(MemoryStore, MongoDomain):
     """The memory domain on MongoDB."""
 
     collections = (THREADS, MESSAGES, RESOURCES)
@@ -29,32 +35,38 @@ class MongoMemory(MongoDomain, MemoryStore):
 
     async def _get_thread(self, thread_id: str) -> r.Thread | None:
         doc = await self.col(THREADS).find_one(all_of({"id": thread_id}, self.live(THREADS)))
-        return None if doc is None else thread_from(doc)
+        return None if doc is None else THREAD.from_doc(doc)
 
-    async def _save_thread(self, thread: r.Thread) -> r.Thread:
+    async def _upsert_keeping_created(self, collection: str, key: Filter, fields: Doc) -> Doc:
+        """Upsert ``fields`` on ``key``; ``createdAt`` and ``seq`` are only set by the insert. Returns the document."""
         from pymongo import ReturnDocument
 
-        await self.drop_expired(THREADS, {"id": thread.id})
-        fields = thread_doc(thread)
+        await self.drop_expired(collection, key)
         created = fields.pop("createdAt")
-        doc = await self.col(THREADS).find_one_and_update(
-            {"id": thread.id},
-            {"$set": {**fields, **self.expiry(THREADS)}, "$setOnInsert": {"createdAt": created, SEQ: self.conn.seqs(1)[0]}},
+        doc = await self.col(collection).find_one_and_update(
+            key,
+            {"$set": {**fields, **self.expiry(collection)},
+             "$setOnInsert": {"createdAt": created, SEQ: self.conn.seq()}},
             upsert=True, return_document=ReturnDocument.AFTER,
         )
-        return thread_from(doc)
+        if doc is None:  # an upsert returning the document after it always finds one
+            raise RuntimeError(f"upsert into {collection} returned no document")
+        return doc
+
+    async def _save_thread(self, thread: r.Thread) -> r.Thread:
+        return THREAD.from_doc(await self._upsert_keeping_created(THREADS, {"id": thread.id}, THREAD.to_doc(thread)))
 
     async def _modify_thread(self, thread_id: str, change: Callable[[r.Thread], r.Thread]) -> r.Thread | None:
-        def write(new: r.Thread, old: dict[str, Any] | None) -> dict[str, Any]:
-            return {**thread_doc(new), **self.expiry(THREADS)}
+        def write(new: r.Thread, old: Doc | None) -> Doc:
+            return {**THREAD.to_doc(new), **self.expiry(THREADS)}
 
-        return await self.compare_and_set(  # type: ignore[no-any-return]
-            THREADS, {"id": thread_id}, lambda d: None if d is None else thread_from(d),
-            lambda t: None if t is None else change(t), write,
+        return await self.conn.compare_and_set(
+            THREADS, {"id": thread_id}, reader(THREAD.from_doc), lambda t: None if t is None else change(t), write,
+            expiring=self.ttl_active(THREADS),
         )
 
     async def _delete_thread(self, thread_id: str) -> None:
-        async def go(session: Any) -> None:
+        async def go(session: AsyncClientSession | None) -> None:
             await self.col(MESSAGES).delete_many({"thread_id": thread_id}, session=session)
             await self.col(THREADS).delete_one({"id": thread_id}, session=session)
 
@@ -65,7 +77,8 @@ class MongoMemory(MongoDomain, MemoryStore):
         flt = all_of({"resourceId": q.resource_id} if q.resource_id is not None else None, meta, self.live(THREADS))
         field = {"created_at": "createdAt", "updated_at": "updatedAt"}[q.order_field]
         keep = (lambda t: metadata_matches(t.metadata, q.metadata)) if in_python else None
-        return await self.find_page(THREADS, flt, order(field, q.direction, SEQ), q.page, q.per_page, thread_from, keep=keep)
+        return await self.conn.find_page(THREADS, flt, order(field, q.direction, SEQ), q.page, q.per_page,
+                                         THREAD.from_doc, keep=keep)
 
     # ---------------------------------------------------------------- messages
 
@@ -83,43 +96,32 @@ class MongoMemory(MongoDomain, MemoryStore):
         )
 
     async def _list_messages(self, q: MessageQuery) -> Page[r.Message]:
+        """The page, its count and the include windows read concurrently, merged by ``assemble_message_page``."""
         flt = self._message_filter(q)
         sort = order("createdAt", q.direction, SEQ, "id")
         col = self.col(MESSAGES)
         limit = q.limit
-        page_docs: Any
         if limit is None:
             page_docs = col.find(flt, sort=sort).to_list(None)
         elif limit == 0:
             page_docs = _nothing()
         else:
             page_docs = col.find(flt, sort=sort, skip=q.offset, limit=limit).to_list(None)
-        count = _nothing_count() if limit is None else col.count_documents(flt)
+        count = _zero() if limit is None else col.count_documents(flt)
         windows = self._include_windows(q) if q.include else _nothing()
         docs, total, extra = await asyncio.gather(page_docs, count, windows)
         if limit is None:
             total = len(docs)
-        chosen: dict[str, dict[str, Any]] = {d["id"]: d for d in docs}
-        for d in extra:
-            chosen.setdefault(d["id"], d)
-        rows = sorted(chosen.values(), key=_message_key, reverse=q.direction == "DESC")
-        items = [message_from(d) for d in rows]
-        returned = sum(1 for m in items if self._is_candidate(m, q))
-        more = returned < total and has_more(total, q.page, q.per_page)
-        return Page(items=items, total=total, page=q.page, per_page=q.per_page, has_more=more)
+        return assemble_message_page(q, page=[_fetched(d) for d in docs], windows=[_fetched(d) for d in extra],
+                                     total=total)
 
-    @staticmethod
-    def _is_candidate(m: r.Message, q: MessageQuery) -> bool:
-        return (m.thread_id in q.thread_ids and (q.resource_id is None or m.resource_id == q.resource_id)
-                and in_date_range(m.created_at, q))
-
-    async def _include_windows(self, q: MessageQuery) -> list[dict[str, Any]]:
-        """The include targets and their neighbours: one lookup of the targets, then one aggregate reading only the windows."""
+    async def _include_windows(self, q: MessageQuery) -> list[Doc]:
+        """The include targets and their neighbours: one lookup of the targets, one aggregate reading the windows."""
         col = self.col(MESSAGES)
         ids = list(dict.fromkeys(inc.id for inc in q.include))
         targets = {d["id"]: d for d in await col.find(all_of({"id": {"$in": ids}}, self.live(MESSAGES))).to_list(None)}
-        out: list[dict[str, Any]] = list(targets.values())
-        branches: list[list[dict[str, Any]]] = []
+        out: list[Doc] = list(targets.values())
+        branches: list[list[Doc]] = []
         for inc in q.include:
             t = targets.get(inc.id)
             if t is None or t.get("thread_id") is None:
@@ -128,8 +130,8 @@ class MongoMemory(MongoDomain, MemoryStore):
             for after, count in ((False, inc.with_previous_messages), (True, inc.with_next_messages)):
                 if count:
                     flt = all_of({"thread_id": t["thread_id"]}, before_or_after(position, after), self.live(MESSAGES))
-                    branches.append([{"$match": flt}, {"$sort": dict(order("createdAt", "ASC" if after else "DESC", SEQ, "id"))},
-                                     {"$limit": count}])
+                    sort = dict(order("createdAt", "ASC" if after else "DESC", SEQ, "id"))
+                    branches.append([{"$match": flt}, {"$sort": sort}, {"$limit": count}])
         if branches:
             pipeline = list(branches[0])
             for b in branches[1:]:
@@ -141,7 +143,7 @@ class MongoMemory(MongoDomain, MemoryStore):
         docs = await self.col(MESSAGES).find(
             all_of({"id": {"$in": list(ids)}}, self.live(MESSAGES)), sort=order("createdAt", "ASC", SEQ, "id")
         ).to_list(None)
-        return [message_from(d) for d in docs]
+        return [MESSAGE.from_doc(d) for d in docs]
 
     async def _save_messages(self, messages: list[r.Message]) -> None:
         await self.conn.transaction(lambda s: self._save_in(s, messages, set()))
@@ -149,17 +151,18 @@ class MongoMemory(MongoDomain, MemoryStore):
     async def _write_messages(self, messages: list[r.Message], touched_thread_ids: set[str]) -> None:
         await self.conn.transaction(lambda s: self._save_in(s, messages, touched_thread_ids))
 
-    async def _save_in(self, session: Any, messages: list[r.Message], touched: set[str]) -> None:
+    async def _save_in(self, session: AsyncClientSession | None, messages: list[r.Message], touched: set[str]) -> None:
         from pymongo import UpdateOne
 
         if self.ttl_active(MESSAGES):
             await self.drop_expired(MESSAGES, {"id": {"$in": [m.id for m in messages]}}, session)
         expiry = self.expiry(MESSAGES)
-        ops = [
-            UpdateOne({"id": m.id}, {"$set": {**message_fields(m), **expiry},
-                                     "$setOnInsert": {"createdAt": to_ms(m.created_at), SEQ: seq}}, upsert=True)
-            for m, seq in zip(messages, self.conn.seqs(len(messages)), strict=True)
-        ]
+        ops = []
+        for m, seq in zip(messages, self.conn.seqs(len(messages)), strict=True):
+            fields = MESSAGE.to_doc(m)
+            created = fields.pop("createdAt")  # an upsert keeps a message's first time and sequence
+            ops.append(UpdateOne({"id": m.id}, {"$set": {**fields, **expiry},
+                                                "$setOnInsert": {"createdAt": created, SEQ: seq}}, upsert=True))
         threads = sorted({m.thread_id for m in messages if m.thread_id} | touched)
         if session is None:  # no transactions: both writes at once
             await asyncio.gather(self.col(MESSAGES).bulk_write(ops, ordered=True), self._bump(threads, None))
@@ -167,7 +170,7 @@ class MongoMemory(MongoDomain, MemoryStore):
             await self.col(MESSAGES).bulk_write(ops, ordered=True, session=session)
             await self._bump(threads, session)
 
-    async def _bump(self, thread_ids: list[str], session: Any) -> None:
+    async def _bump(self, thread_ids: list[str], session: AsyncClientSession | None) -> None:
         """Set ``updatedAt`` of these threads to now, or 1 ms past their current value if that is not earlier."""
         if not thread_ids:
             return
@@ -183,8 +186,8 @@ class MongoMemory(MongoDomain, MemoryStore):
                                   session=session).to_list(None):
             for _ in range(100):
                 new = to_ms(doc["updatedAt"]) + timedelta(milliseconds=1)
-                res = await col.update_one({"_id": doc["_id"], "updatedAt": doc["updatedAt"]}, {"$set": {"updatedAt": new}},
-                                           session=session)
+                res = await col.update_one({"_id": doc["_id"], "updatedAt": doc["updatedAt"]},
+                                           {"$set": {"updatedAt": new}}, session=session)
                 if res.matched_count or session is not None:
                     break
                 fresh = await col.find_one({"_id": doc["_id"]})
@@ -193,7 +196,7 @@ class MongoMemory(MongoDomain, MemoryStore):
                 doc = fresh
 
     async def _delete_messages(self, ids: tuple[str, ...]) -> None:
-        async def go(session: Any) -> None:
+        async def go(session: AsyncClientSession | None) -> None:
             col = self.col(MESSAGES)
             threads = await col.distinct("thread_id", {"id": {"$in": list(ids)}}, session=session)
             await col.delete_many({"id": {"$in": list(ids)}}, session=session)
@@ -216,9 +219,9 @@ class MongoMemory(MongoDomain, MemoryStore):
                                   id=error_id(self.backend_token, "CLONE_THREAD", "THREAD_EXISTS"))
         thread, copies = plan_clone(source, await self._all_messages(source.id), req)
 
-        async def go(session: Any) -> None:
+        async def go(session: AsyncClientSession | None) -> None:
             await self.drop_expired(THREADS, {"id": thread.id}, session)
-            await self.col(THREADS).insert_one({**thread_doc(thread), SEQ: self.conn.seqs(1)[0], **self.expiry(THREADS)},
+            await self.col(THREADS).insert_one({**THREAD.to_doc(thread), SEQ: self.conn.seq(), **self.expiry(THREADS)},
                                                session=session)
             if copies:
                 await self._save_in(session, copies, set())
@@ -230,40 +233,33 @@ class MongoMemory(MongoDomain, MemoryStore):
 
     async def _get_resource(self, resource_id: str) -> r.Resource | None:
         doc = await self.col(RESOURCES).find_one(all_of({"id": resource_id}, self.live(RESOURCES)))
-        return None if doc is None else resource_from(doc)
+        return None if doc is None else RESOURCE.from_doc(doc)
 
     async def _save_resource(self, resource: r.Resource) -> r.Resource:
-        from pymongo import ReturnDocument
-
-        await self.drop_expired(RESOURCES, {"id": resource.id})
-        fields = resource_doc(resource)
-        created = fields.pop("createdAt")
-        doc = await self.col(RESOURCES).find_one_and_update(
-            {"id": resource.id},
-            {"$set": {**fields, **self.expiry(RESOURCES)}, "$setOnInsert": {"createdAt": created, SEQ: self.conn.seqs(1)[0]}},
-            upsert=True, return_document=ReturnDocument.AFTER,
-        )
-        return resource_from(doc)
+        doc = await self._upsert_keeping_created(RESOURCES, {"id": resource.id}, RESOURCE.to_doc(resource))
+        return RESOURCE.from_doc(doc)
 
     async def _modify_resource(self, resource_id: str, change: Callable[[r.Resource | None], r.Resource]) -> r.Resource:
-        def write(new: r.Resource, old: dict[str, Any] | None) -> dict[str, Any]:
-            body = {**resource_doc(new), **self.expiry(RESOURCES)}
+        def write(new: r.Resource, old: Doc | None) -> Doc:
+            body = {**RESOURCE.to_doc(new), **self.expiry(RESOURCES)}
             if old is None:
-                body[SEQ] = self.conn.seqs(1)[0]
+                body[SEQ] = self.conn.seq()
             return body
 
-        return await self.compare_and_set(  # type: ignore[no-any-return]
-            RESOURCES, {"id": resource_id}, lambda d: None if d is None else resource_from(d), change, write,
-        )
+        written = await self.conn.compare_and_set(RESOURCES, {"id": resource_id}, reader(RESOURCE.from_doc), change,
+                                                  write, expiring=self.ttl_active(RESOURCES))
+        assert written is not None  # change always returns a resource
+        return written
 
 
-def _message_key(doc: dict[str, Any]) -> tuple[Any, ...]:
-    return (to_ms(doc["createdAt"]), doc.get(SEQ) or 0, doc.get("id"))
+def _fetched(doc: Doc) -> FetchedMessage:
+    """A stored message with its tie-break: (insertion sequence, id), as the list sorts."""
+    return FetchedMessage(MESSAGE.from_doc(doc), (doc.get(SEQ) or 0, doc.get("id")))
 
 
-async def _nothing() -> list[Any]:
+async def _nothing() -> list[Doc]:
     return []
 
 
-async def _nothing_count() -> int:
+async def _zero() -> int:
     return 0
