@@ -16,7 +16,8 @@ def test_url_is_parsed_into_fields() -> None:
 
 def test_fields_win_over_the_url_and_defaults_fill_the_rest() -> None:
     store = MySQLStore(id="a", url="mariadb://app@db/one", database="two", port=3310)
-    assert (store.config.host, store.config.port, store.config.user, store.config.database) == ("db", 3310, "app", "two")
+    c = store.config
+    assert (c.host, c.port, c.user, c.database) == ("db", 3310, "app", "two")
     bare = MySQLStore(id="b", database="x")
     assert (bare.config.host, bare.config.port, bare.config.user) == ("127.0.0.1", 3306, "root")
 

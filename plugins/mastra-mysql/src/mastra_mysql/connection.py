@@ -110,9 +110,9 @@ class MySQLConnection:
         message = redact(str(exc))
         if self.config.password:
             message = message.replace(self.config.password, "***")
-        return StorageError(f"mysql {op.lower()} failed on {self.config.host}:{self.config.port}/{self.config.database}: "
-                            f"{type(exc).__name__}: {message}", id=f"MASTRA_STORAGE_MYSQL_{op}_FAILED",
-                            category=ErrorCategory.THIRD_PARTY)
+        where = f"{self.config.host}:{self.config.port}/{self.config.database}"
+        return StorageError(f"mysql {op.lower()} failed on {where}: {type(exc).__name__}: {message}",
+                            id=f"MASTRA_STORAGE_MYSQL_{op}_FAILED", category=ErrorCategory.THIRD_PARTY)
 
     @property
     def pool(self) -> Pool:

@@ -34,8 +34,8 @@ class MySQLAgents(AgentsStore, MySQLDomain):
         row = AGENT.to_row(agent)
         names = ", ".join(quote(c) for c in row)
         # a duplicate id changes nothing (0 affected rows): no error, nothing written
-        n = await self.conn.tx(lambda tx: tx.execute(
-            f"INSERT INTO {_A} ({names}) VALUES ({marks(len(row))}) ON DUPLICATE KEY UPDATE id = id", list(row.values())))
+        sql = f"INSERT INTO {_A} ({names}) VALUES ({marks(len(row))}) ON DUPLICATE KEY UPDATE id = id"
+        n = await self.conn.tx(lambda tx: tx.execute(sql, list(row.values())))
         return n == 1
 
     async def _get_agent(self, agent_id: str) -> r.Agent | None:

@@ -30,8 +30,9 @@ class MySQLEvals(EvalsStore, MySQLDomain):
 
         async def go(tx: Tx) -> None:
             for part in chunks(values):
-                await tx.execute(f"INSERT INTO {_EV} ({', '.join(quote(c) for c in names)}) VALUES "  # noqa: S608
-                                 + ", ".join(f"({marks(len(names))})" for _ in part), [v[c] for v in part for c in names])
+                rows = ", ".join(f"({marks(len(names))})" for _ in part)
+                await tx.execute(f"INSERT INTO {_EV} ({', '.join(quote(c) for c in names)}) VALUES {rows}",  # noqa: S608
+                                 [v[c] for v in part for c in names])
 
         await self.conn.tx(go)
 

@@ -26,7 +26,8 @@ _T = quote(THREAD.table.name)
 _M = quote(MESSAGE.table.name)
 _R = quote(RESOURCE.table.name)
 _ORDER = {"created_at": "`createdAt`", "updated_at": "`updatedAt`"}
-_BUMP = f"UPDATE {_T} SET `updatedAt` = GREATEST(%s, `updatedAt` + INTERVAL 1000 MICROSECOND) WHERE id IN ({{}}) AND {LIVE}"
+_BUMP = (f"UPDATE {_T} SET `updatedAt` = GREATEST(%s, `updatedAt` + INTERVAL 1000 MICROSECOND) "
+         f"WHERE id IN ({{}}) AND {LIVE}")
 
 
 def _fetched(row: Row) -> FetchedMessage:

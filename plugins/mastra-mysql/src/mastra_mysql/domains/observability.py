@@ -42,7 +42,8 @@ class MySQLObservability(ObservabilityStore, MySQLDomain):
     """AI spans; a batch is one transaction."""
 
     tables = DOMAIN_TABLES["observability"]
-    tracing_strategy = {"preferred": "batch-with-updates", "supported": ["realtime", "batch-with-updates", "insert-only"]}
+    tracing_strategy = {"preferred": "batch-with-updates",
+                        "supported": ["realtime", "batch-with-updates", "insert-only"]}
 
     @staticmethod
     async def _span(tx: Tx, trace_id: str, span_id: str, lock: str = "") -> r.Span | None:

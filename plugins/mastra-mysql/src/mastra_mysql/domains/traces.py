@@ -40,4 +40,5 @@ class MySQLTraces(TracesStore, MySQLDomain):
                 params.append(naive_utc(value))
         wanted = q.attributes
         keep: Any = None if wanted is None else (lambda t: contains(t.attributes or {}, wanted))
-        return await select_page(self.conn, TRACE, where, params, "`createdAt` DESC, seq DESC", q.page, q.per_page, keep)
+        order = "`createdAt` DESC, seq DESC"
+        return await select_page(self.conn, TRACE, where, params, order, q.page, q.per_page, keep)

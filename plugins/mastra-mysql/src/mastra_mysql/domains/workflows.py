@@ -32,8 +32,8 @@ class MySQLWorkflows(WorkflowsStore, MySQLDomain):
             row = await tx.one(f"SELECT {columns(RUN)} FROM {_W} WHERE run_id = %s AND {LIVE} "
                                "ORDER BY `createdAt` DESC, seq DESC LIMIT 1", (run_id, now()))
         else:
-            row = await tx.one(f"SELECT {columns(RUN)} FROM {_W} WHERE workflow_name = %s AND run_id = %s AND {LIVE}{lock}",
-                               (workflow_name, run_id, now()))
+            row = await tx.one(f"SELECT {columns(RUN)} FROM {_W} WHERE workflow_name = %s AND run_id = %s "
+                               f"AND {LIVE}{lock}", (workflow_name, run_id, now()))
         return None if row is None else RUN.from_row(row)
 
     async def _persist(self, run: r.WorkflowRun) -> None:
