@@ -26,8 +26,9 @@ T = TypeVar("T")
 Row = dict[str, Any]
 #: ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT: the transaction was rolled back (or must be) and may simply run again.
 RETRYABLE = frozenset({1213, 1205})
-#: Strict mode (a value that does not fit is an error, never silently cut) and UTC for the session.
-INIT_COMMAND = "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION', time_zone = '+00:00'"
+#: Strict mode (a value that does not fit is an error, never silently cut), UTC for the session, and no notes
+#: (``IF NOT EXISTS`` on existing objects would otherwise surface as driver warnings).
+INIT_COMMAND = "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION', time_zone = '+00:00', sql_notes = 0"
 
 
 class Tx:

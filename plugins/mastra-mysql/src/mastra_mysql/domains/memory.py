@@ -132,9 +132,10 @@ class MySQLMemory(MemoryStore, MySQLDomain):
         rows = [target]
         for n, cmp, d in ((inc.with_previous_messages, "<", "DESC"), (inc.with_next_messages, ">", "ASC")):
             if n:
+                # the bare `createdAt` bound makes it a range on (thread_id, createdAt) starting at the target
                 rows += await tx.fetch(
-                    f"SELECT {cols} FROM {_M} WHERE thread_id = %s AND {LIVE} AND (`createdAt` {cmp} %s "
-                    f"OR (`createdAt` = %s AND seq {cmp} %s)) ORDER BY `createdAt` {d}, seq {d} LIMIT {int(n)}",
+                    f"SELECT {cols} FROM {_M} WHERE thread_id = %s AND {LIVE} AND `createdAt` {cmp}= %s "
+                    f"AND (`createdAt` {cmp} %s OR seq {cmp} %s) ORDER BY `createdAt` {d}, seq {d} LIMIT {int(n)}",
                     (target["thread_id"], at, target["createdAt"], target["createdAt"], target["seq"]))
         return rows
 
