@@ -58,3 +58,15 @@ async def test_connect_failure_is_a_storage_error_without_the_password() -> None
     with pytest.raises(StorageError) as err:
         await store.init()
     assert "hunter2secret" not in str(err.value)
+
+
+def test_every_domain_and_the_harness_come_from_the_hooks_and_building_does_not_connect() -> None:
+    from mastra_core.plugins import registry
+
+    assert registry().domains_of("mysql") == MySQLStore.declared_domains
+    assert "mysql" in registry().harnesses
+    store = create_storage("mysql", id="a", url="mysql://root@127.0.0.1:1/x")  # nothing listens there
+    assert store.connection._pool is None
+    assert all(store.get_store(d).conn is store.connection for d in store.domains)
+    assert {type(store.get_store(d)).__module__ for d in store.domains} == {
+        f"mastra_mysql.domains.{d}" for d in MySQLStore.declared_domains}

@@ -45,8 +45,21 @@ async def test_init_twice_and_a_second_storage_on_the_same_database(make_store: 
 
 
 async def test_disable_init_creates_nothing(make_store: Any) -> None:
-    store = await make_store(disable_init=True, init=False)
+    import uuid
+
+    import asyncmy
+    from mastra_mysql.config import MySQLConfig
     from mastra_mysql.harness import server_url
 
-    assert server_url()
-    await store.close()
+    name = f"myt_{uuid.uuid4().hex[:10]}"
+    cfg = MySQLConfig(url=server_url(), database=name)
+    conn = await asyncmy.connect(host=cfg.host, port=cfg.port, user=cfg.user, password=cfg.password or "")
+    try:
+        async with conn.cursor() as cur:
+            await cur.execute(f"CREATE DATABASE `{name}`")
+    finally:
+        conn.close()
+    store = await make_store(name, disable_init=True)  # connects (and is dropped afterwards) but creates nothing
+    rows = await store.connection.fetch("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s",
+                                        (name,))
+    assert rows == []
