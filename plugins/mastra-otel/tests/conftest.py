@@ -4,7 +4,7 @@ always; libsql, pg, dynamodb when their plugin is installed: a missing service i
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,8 +14,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from mastra_core import Storage  # noqa: E402
+from mastra_core.sync import SyncStorage  # noqa: E402
 
-from tests.integrations.stores import available, fresh_storage  # noqa: E402
+from tests.integrations.stores import available, fresh_storage, fresh_sync_storage  # noqa: E402
 
 BACKENDS = available()
 
@@ -27,4 +28,10 @@ def pytest_report_header(config: pytest.Config) -> str:
 @pytest.fixture(params=BACKENDS)
 async def storage(request: pytest.FixtureRequest) -> AsyncIterator[Storage]:
     async with fresh_storage(request.param) as s:
+        yield s
+
+
+@pytest.fixture(params=BACKENDS)
+def sync_storage(request: pytest.FixtureRequest) -> Iterator[SyncStorage]:
+    with fresh_sync_storage(request.param) as s:
         yield s

@@ -7,8 +7,10 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from mastra_core import Storage
-from mastra_otel import MastraSpanExporter, get_trace_tree
+from mastra_core.sync import SyncStorage
+from mastra_otel import MastraSpanExporter, get_trace_tree, get_trace_tree_sync
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExportResult
@@ -152,7 +154,7 @@ async def test_simple_span_processor_on_the_event_loop(storage: Storage) -> None
     assert exporter.export([]) is SpanExportResult.FAILURE  # shut down
 
 
-async def test_one_batch_create_spans_per_export(storage: Storage) -> None:
+async def test_one_batch_create_spans_per_export(storage: Storage, monkeypatch: pytest.MonkeyPatch) -> None:
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
     captured = InMemorySpanExporter()
@@ -169,19 +171,15 @@ async def test_one_batch_create_spans_per_export(storage: Storage) -> None:
         calls.append(len(records))
         await original(records=records, op=op)
 
-    store.batch_create_spans = counting  # type: ignore[method-assign]
-    try:
-        exporter = MastraSpanExporter(storage)
-        result = await asyncio.to_thread(exporter.export, spans)
-    finally:
-        del store.batch_create_spans
+    monkeypatch.setattr(store, "batch_create_spans", counting)
+    result = await asyncio.to_thread(MastraSpanExporter(storage).export, spans)
     assert result is SpanExportResult.SUCCESS
     assert calls == [5]
     trace = await storage.observability.get_trace(trace_id=trace_id)
     assert trace is not None and len(trace.spans) == 4
 
 
-async def test_a_failing_write_is_reported_not_raised(storage: Storage) -> None:
+async def test_a_failing_write_is_reported_not_raised(storage: Storage, monkeypatch: pytest.MonkeyPatch) -> None:
     exporter = MastraSpanExporter(storage)
     store = storage.observability
 
@@ -192,8 +190,29 @@ async def test_a_failing_write_is_reported_not_raised(storage: Storage) -> None:
 
     captured = InMemorySpanExporter()
     record_agent_turn(provider_with(SimpleSpanProcessor(captured)))
-    store.batch_create_spans = broken  # type: ignore[method-assign]
-    try:
-        assert await asyncio.to_thread(exporter.export, captured.get_finished_spans()) is SpanExportResult.FAILURE
-    finally:
-        del store.batch_create_spans
+    monkeypatch.setattr(store, "batch_create_spans", broken)
+    assert await asyncio.to_thread(exporter.export, captured.get_finished_spans()) is SpanExportResult.FAILURE
+
+
+def test_a_sync_storage_works_from_any_thread(sync_storage: SyncStorage) -> None:
+    """A blocking storage: both processors export from their own thread, the app reads without an event loop."""
+    exporter = MastraSpanExporter(sync_storage)
+    batch = provider_with(BatchSpanProcessor(exporter))
+    trace_id, _ = record_agent_turn(batch)
+    assert batch.force_flush()
+    simple = provider_with(SimpleSpanProcessor(exporter))
+    second, _ = record_agent_turn(simple)
+    for tid in (trace_id, second):
+        roots = get_trace_tree_sync(sync_storage, tid)
+        assert roots is not None and len(roots) == 1
+        assert [node.span.span_type for _, node in roots[0].walk()] == [
+            "agent_run", "model_generation", "tool_call", "generic"]
+    batch.shutdown()
+    assert exporter.export([]) is SpanExportResult.FAILURE
+
+
+def test_an_async_storage_needs_its_loop() -> None:
+    from mastra_core import create_storage
+
+    with pytest.raises(ValueError, match="event loop"):
+        MastraSpanExporter(create_storage("inmemory", id="no-loop"))
