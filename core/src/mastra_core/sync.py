@@ -118,7 +118,8 @@ class SyncStorage(_SyncProxy):
         For code written against the async API (``Memory``, an integration's async methods) that must
         reach a storage whose connections live on this facade's loop.
         """
-        return self._loop.run(coro)
+        result: T = self._loop.run(coro)
+        return result
 
     def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
         """Schedule a coroutine on the storage's loop without blocking; ``asyncio.wrap_future`` awaits it."""
