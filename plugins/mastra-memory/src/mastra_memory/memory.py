@@ -63,6 +63,16 @@ ConfigArg = MemoryConfig | Mapping[str, Any] | None
 
 
 @attrs.define(kw_only=True)
+class MessageHit:
+    """A message found by :meth:`Memory.search_messages`, its score and its window (``context``, oldest first,
+    the message included; empty without ``message_range``)."""
+
+    message: r.Message
+    score: float
+    context: list[r.Message] = attrs.field(factory=list)
+
+
+@attrs.define(kw_only=True)
 class TurnResult:
     """What :meth:`Memory.record_turn` stored: the saved messages (tool calls of the update tool stripped),
     the working memory after the turn's updates (None when none), and the thread's title."""
@@ -612,6 +622,53 @@ class Memory:
             after = await self.store.get_thread_by_id(thread_id=thread_id)
             title = after.title if after is not None else title
         return TurnResult(messages=saved, working_memory=wm_text, title=title)
+
+    async def search_messages(
+        self,
+        query: str,
+        *,
+        resource_id: str | None = None,
+        thread_id: str | None = None,
+        top_k: int | None = None,
+        message_range: int = 0,
+        config: ConfigArg = None,
+    ) -> list[MessageHit]:
+        """The stored messages most similar to ``query``, best first, among the threads of ``resource_id`` or
+        in ``thread_id`` (one of them is required), each with ``message_range`` neighbours on each side.
+
+        ``top_k`` defaults to the semantic-recall config (4 without one); the threshold applies. One
+        vector query, then one storage call (``list_messages_by_id``, or ``list_messages`` with include
+        windows when ``message_range`` > 0). Hits whose message was deleted are left out.
+        """
+        cfg = self.config(config)
+        if self.vector is None or self.embedder is None:
+            raise ValidationError("searching messages needs a vector store and an embedder",
+                                  id=memory_error_id("SEARCH_MESSAGES", "NO_VECTOR_STORE"))
+        if (resource_id is None) == (thread_id is None):
+            raise ValidationError("search_messages takes a resource_id or a thread_id",
+                                  id=memory_error_id("SEARCH_MESSAGES", "SCOPE_REQUIRED"))
+        sr = cfg.semantic_recall or SemanticRecall()
+        if top_k is not None:
+            sr = attrs.evolve(sr, top_k=top_k)
+        if not query.strip():
+            return []
+        hits = await self._search(query, sr, cfg, {"resource_id": resource_id} if resource_id is not None else {"thread_id": thread_id})
+        if not hits:
+            return []
+        hit_ids = [str(h.metadata.get("message_id") or h.id) for h in hits]
+        if message_range <= 0:
+            found = {m.id: m for m in await self.store.list_messages_by_id(message_ids=hit_ids)}
+            return [MessageHit(message=found[i], score=h.score) for i, h in zip(hit_ids, hits, strict=True) if i in found]
+        threads = list(dict.fromkeys(str(h.metadata.get("thread_id")) for h in hits if h.metadata.get("thread_id")))
+        page = await self.store.list_messages(
+            thread_id=threads or [thread_id or ""], per_page=0,
+            include=[r.MessageInclude(id=i, thread_id=h.metadata.get("thread_id"), with_previous_messages=message_range,
+                                      with_next_messages=message_range) for i, h in zip(hit_ids, hits, strict=True)],
+        )
+        by_id = {m.id: m for m in page.items}
+        ranges = {rg.hit_id: rg for rg in recalled_ranges(page.items, hits, message_range, message_range, "")}
+        return [MessageHit(message=by_id[i], score=h.score, context=[by_id[c] for c in ranges[i].message_ids])
+                for i, h in zip(hit_ids, hits, strict=True) if i in by_id and i in ranges]
 
     async def _search(self, text: str, sr: SemanticRecall, cfg: MemoryConfig, flt: dict[str, Any]) -> list[QueryResult]:
         assert self.vector is not None and self.embedder is not None
