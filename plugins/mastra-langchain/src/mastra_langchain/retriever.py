@@ -24,7 +24,9 @@ class MastraRecallRetriever(BaseRetriever):
 
     ``memory``: a :class:`~mastra_memory.Memory` with a vector store and an embedder. ``storage``: the
     :class:`~mastra_core.sync.SyncStorage` the memory's storage belongs to, for sync ``invoke`` (without
-    it, use ``ainvoke``). ``top_k`` and ``message_range`` default to the memory's semantic-recall config.
+    it, use ``ainvoke``). ``top_k`` defaults to the memory's semantic-recall config (``invoke(q, top_k=n)``
+    overrides it per call); ``message_range`` adds neighbours as ``context`` metadata. ``scope``:
+    ``resource`` (every thread of ``resource_id``) or ``thread`` (``thread_id`` only).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -43,10 +45,10 @@ class MastraRecallRetriever(BaseRetriever):
         self._bridge = Bridge(self.storage if self.storage is not None else self.memory.storage,
                               owner="MastraRecallRetriever")
 
-    async def _search(self, query: str) -> list[Document]:
+    async def _search(self, query: str, top_k: int | None) -> list[Document]:
         found = await self.memory.search_messages(
             query, resource_id=self.resource_id if self.scope == "resource" else None,
-            thread_id=self.thread_id if self.scope == "thread" else None, top_k=self.top_k,
+            thread_id=self.thread_id if self.scope == "thread" else None, top_k=top_k or self.top_k,
             message_range=self.message_range,
         )
         return [
@@ -60,10 +62,12 @@ class MastraRecallRetriever(BaseRetriever):
             for hit in found
         ]
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        return self._bridge.run(self._search(query))
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, top_k: int | None = None
+    ) -> list[Document]:
+        return self._bridge.run(self._search(query, top_k))
 
     async def _aget_relevant_documents(
-        self, query: str, *, run_manager: AsyncCallbackManagerForRetrieverRun
+        self, query: str, *, run_manager: AsyncCallbackManagerForRetrieverRun, top_k: int | None = None
     ) -> list[Document]:
-        return await self._bridge.arun(self._search(query))
+        return await self._bridge.arun(self._search(query, top_k))
