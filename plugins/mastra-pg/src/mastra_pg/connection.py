@@ -1,4 +1,9 @@
-"""The connection layer: one psycopg_pool pool per store, health checks, retries, transactions."""
+"""``PgConnection``: the driver I/O of one store, in one place.
+
+One psycopg_pool pool per store (or the caller's), health checks, the JSON loaders of our connections,
+retries of idempotent units on a lost connection, transactions, pipelines, and the wrapping of
+connection failures into ``StorageError``. Opening also creates or migrates the schema (``schema.py``).
+"""
 
 from __future__ import annotations
 
@@ -10,12 +15,16 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import psycopg
+from mastra_core.errors import ErrorCategory, StorageError
 from mastra_core.log import get_logger, redact
 from psycopg import pq
+from psycopg.conninfo import make_conninfo
 from psycopg.types.json import set_json_dumps, set_json_loads
+from psycopg_pool import AsyncConnectionPool
 
-from . import jsonsafe
+from . import codec
 from .config import PostgresConfig
+from .schema import migrate as migrate_schema
 
 T = TypeVar("T")
 _log = get_logger("mastra_pg")
@@ -23,8 +32,6 @@ _log = get_logger("mastra_pg")
 
 def conninfo(config: PostgresConfig) -> str:
     """The libpq connection string for the config (never logged: it may hold a password)."""
-    from psycopg.conninfo import make_conninfo
-
     kw: dict[str, Any] = dict(config.ssl_options())
     kw["connect_timeout"] = max(1, int(config.connect_timeout))
     kw["application_name"] = config.application_name
@@ -72,13 +79,11 @@ async def _check(conn: Any) -> None:
     except (OSError, ValueError, psycopg.OperationalError):
         ready = [True]
     if ready:
-        from psycopg_pool import AsyncConnectionPool
-
         await AsyncConnectionPool.check_connection(conn)
 
 
-class PgDb:
-    """What every domain store of one :class:`~mastra_pg.PostgresStore` shares.
+class PgConnection:
+    """What every domain store of one :class:`~mastra_pg.PostgresStore` shares (and what ``PgVector`` runs on).
 
     ``fetch``/``execute`` run one statement on a pooled autocommit connection (one round trip);
     ``tx`` runs a function inside a transaction; a unit that fails because the connection was lost
@@ -96,8 +101,6 @@ class PgDb:
         self._lock: asyncio.Lock | None = None
         self._configured: weakref.WeakSet[Any] = weakref.WeakSet()
         if self._owns_pool:
-            from psycopg_pool import AsyncConnectionPool
-
             kwargs: dict[str, Any] = {"autocommit": True, "prepare_threshold": config.prepare_threshold}
             self._pool = AsyncConnectionPool(
                 conninfo(config), min_size=config.min_pool_size, max_size=config.max_pool_size,
@@ -109,21 +112,24 @@ class PgDb:
 
     @property
     def pool(self) -> Any:
+        """The ``psycopg_pool.AsyncConnectionPool`` (the caller's when one was passed)."""
         return self._pool
 
     @property
     def owns_pool(self) -> bool:
+        """Whether the pool was created (and is closed) here."""
         return self._owns_pool
 
     async def _configure_new(self, conn: Any) -> None:
         self._setup(conn)
 
     def _setup(self, conn: Any) -> None:
-        set_json_loads(jsonsafe.loads, conn)
-        set_json_dumps(jsonsafe.dumps, conn)
+        set_json_loads(codec.loads, conn)
+        set_json_dumps(codec.dumps, conn)
         self._configured.add(conn)
 
-    async def open(self) -> None:
+    async def connect(self) -> None:
+        """Open the pool (when it is ours), once; no schema work."""
         if self._opened:
             return
         if self._owns_pool:
@@ -131,15 +137,13 @@ class PgDb:
                 await self._pool.open(wait=True, timeout=self.config.connect_timeout)
             except Exception as exc:
                 await self._pool.close()
-                from mastra_core.errors import ErrorCategory, StorageError
-
                 raise StorageError(
                     f"cannot connect to PostgreSQL: {redact(str(exc))[:300]}", id="MASTRA_STORAGE_PG_CONNECT_FAILED",
                     category=ErrorCategory.THIRD_PARTY,
                 ) from exc
         self._opened = True
 
-    async def ensure_ready(self) -> None:
+    async def open(self) -> None:
         """Open the pool and run migrations, once (concurrent callers wait for the same work)."""
         if self._ready:
             return
@@ -148,14 +152,15 @@ class PgDb:
         async with self._lock:
             if self._ready:
                 return
-            await self.open()
+            await self.connect()
             if self.migrate:
-                from .schema import migrate
-
-                await migrate(self)
+                config = self.config
+                await self.with_conn(lambda conn: migrate_schema(conn, self.schema, indexes=config.indexes,
+                                                          skip_default_indexes=config.skip_default_indexes))
             self._ready = True
 
     async def close(self) -> None:
+        """Close the pool when it is ours (never a caller's)."""
         if self._owns_pool and self._pool is not None:
             await self._pool.close()
         self._opened = False
@@ -185,7 +190,8 @@ class PgDb:
             except psycopg.OperationalError as exc:
                 if attempt == 0 and idempotent and _connection_lost(exc, conn):
                     attempt += 1
-                    _log.warning("postgres connection lost; retrying on a fresh connection", error=redact(str(exc))[:200])
+                    _log.warning("postgres connection lost; retrying on a fresh connection",
+                                 error=redact(str(exc))[:200])
                     try:
                         await self._pool.check()
                     except Exception:  # the pool will keep reconnecting in the background
@@ -204,13 +210,18 @@ class PgDb:
 
     async def fetch(self, query: Any, params: Sequence[Any] | dict[str, Any] = (), *, idempotent: bool = True,
                     prepare: bool | None = None) -> list[Any]:
+        """One statement's rows (one round trip); ``prepare=False`` never uses a prepared plan."""
+
         async def go(conn: Any) -> list[Any]:
             cur = await conn.execute(query, params, prepare=prepare)
             return await cur.fetchall() if cur.description else []
 
         return await self.with_conn(go, idempotent=idempotent)
 
-    async def fetchone(self, query: Any, params: Sequence[Any] | dict[str, Any] = (), *, idempotent: bool = True) -> Any:
+    async def fetchone(self, query: Any, params: Sequence[Any] | dict[str, Any] = (), *,
+                       idempotent: bool = True) -> Any:
+        """One statement's first row, or None."""
+
         async def go(conn: Any) -> Any:
             cur = await conn.execute(query, params)
             return await cur.fetchone() if cur.description else None
@@ -218,6 +229,8 @@ class PgDb:
         return await self.with_conn(go, idempotent=idempotent)
 
     async def execute(self, query: Any, params: Sequence[Any] | dict[str, Any] = (), *, idempotent: bool = True) -> int:
+        """One statement; its row count."""
+
         async def go(conn: Any) -> int:
             cur = await conn.execute(query, params)
             return int(cur.rowcount)

@@ -3,31 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import attrs
 from mastra_core import records as r
+from mastra_core.backend.pages import FetchedMessage, assemble_message_page
 from mastra_core.clock import utc_now
 from mastra_core.domains.memory import CloneResult, MemoryStore, plan_clone
 from mastra_core.errors import ValidationError, error_id
 from mastra_core.pagination import Page, has_more
 from mastra_core.records.queries import CloneRequest, MessageQuery, ThreadQuery
+from mastra_core.retention import Retention
 from mastra_core.serde import content_from_json, to_wire
 
-from . import jsonsafe
-from .db import PgDb, pipelined_transaction
-from .sqltext import Sql
-from .table import aware, jsonb, naive
-
-_THREAD_COLS = ('id, "resourceId", title, metadata, COALESCE("createdAtZ", "createdAt" AT TIME ZONE \'UTC\'), '
-                'COALESCE("updatedAtZ", "updatedAt" AT TIME ZONE \'UTC\')')
-_RES_COLS = ('id, "workingMemory", metadata, COALESCE("createdAtZ", "createdAt" AT TIME ZONE \'UTC\'), '
-             'COALESCE("updatedAtZ", "updatedAt" AT TIME ZONE \'UTC\')')
+from ..codec import aware, esc_str, jsonb, jsonb_null, naive, text_json, utc_time
+from ..connection import PgConnection, pipelined_transaction
+from .shared import PgDomain, codec_for
 
 
 def _msg_cols(a: str) -> str:
-    return (f'{a}.id, {a}.thread_id, {a}.content, {a}.role, {a}.type, '
-            f'COALESCE({a}."createdAtZ", {a}."createdAt" AT TIME ZONE \'UTC\'), {a}."resourceId", {a}."createdAt", {a}.seq')
+    """The columns :func:`_message` reads, then the naive ``"createdAt"`` and ``seq`` (the page order)."""
+    return (f"{a}.id, {a}.thread_id, {a}.content, {a}.role, {a}.type, {utc_time('createdAt', a)}, "
+            f'{a}."resourceId", {a}."createdAt", {a}.seq')
 
 
 def _live(a: str = "", param: str = "now") -> str:
@@ -58,83 +56,58 @@ UPDATE {threads} SET {bump} WHERE id = ANY(%(touched)s::text[]) AND {live}
 """
 
 
-def _thread(row: Any) -> r.Thread:
-    return r.Thread(id=row[0], resource_id=row[1], title=None if row[2] is None else jsonsafe.unesc_str(row[2]),
-                    metadata=row[3], created_at=aware(row[4]), updated_at=aware(row[5]))
-
-
-def _resource(row: Any) -> r.Resource:
-    return r.Resource(id=row[0], working_memory=None if row[1] is None else jsonsafe.unesc_str(row[1]), metadata=row[2],
-                      created_at=aware(row[3]), updated_at=aware(row[4]))
-
-
 def _message(row: Any, o: int = 0) -> r.Message:
+    """A message from the columns of :func:`_msg_cols` from ``o`` on (content is JSON text; type v2 is the default)."""
+    created = aware(row[o + 5])
+    assert created is not None  # NOT NULL column
     return r.Message(id=row[o], thread_id=row[o + 1], content=content_from_json(row[o + 2]), role=row[o + 3],
-                     type=None if row[o + 4] == "v2" else row[o + 4], created_at=aware(row[o + 5]), resource_id=row[o + 6])
+                     type=None if row[o + 4] == "v2" else row[o + 4], created_at=created, resource_id=row[o + 6])
 
 
-def _text(value: str | None) -> str | None:
-    return None if value is None else jsonsafe.esc_str(value)
-
-
-class PgMemory(MemoryStore):
+class PgMemory(MemoryStore, PgDomain):
     """Threads, messages and resources in ``mastra_threads``, ``mastra_messages`` and ``mastra_resources``."""
 
-    backend_token = "PG"
+    tables = ("messages", "threads", "resources", "counts")
 
-    def __init__(self, db: PgDb, **kw: Any) -> None:
-        super().__init__(**kw)
-        self.db = db
-        self.q = Sql(db.schema)
-
-    async def _init(self) -> None:
-        await self.db.ensure_ready()
+    def __init__(self, conn: PgConnection, *, backend_token: str, retention: Retention | None = None) -> None:
+        super().__init__(conn, backend_token=backend_token, retention=retention)
+        self.threads = codec_for(conn, "threads", r.Thread, {"title": "text"})
+        self.resources = codec_for(conn, "resources", r.Resource, {"workingMemory": "text"})
+        self.upsert_thread_sql = self.upsert("threads", self.threads, "id", returning=self.threads.select)
+        self.upsert_resource_sql = self.upsert("resources", self.resources, "id", returning=self.resources.select)
 
     # ---------------------------------------------------------------- threads
 
     async def _get_thread(self, thread_id: str) -> r.Thread | None:
-        row = await self.db.fetchone(self.q("SELECT {cols} FROM {threads} WHERE id = %(id)s AND {live}",
-                                            cols=_THREAD_COLS, live=_live()), {"id": thread_id, "now": utc_now()})
-        return None if row is None else _thread(row)
+        row = await self.conn.fetchone(self.q("SELECT {cols} FROM {threads} WHERE id = %(id)s AND {live}",
+                                              cols=self.threads.select, live=_live()),
+                                       {"id": thread_id, "now": utc_now()})
+        return None if row is None else self.threads.decode(row)
 
-    def _thread_params(self, t: r.Thread, now: Any) -> dict[str, Any]:
-        return {"id": t.id, "rid": t.resource_id, "title": _text(t.title), "meta": jsonb(t.metadata),
-                "c": naive(t.created_at), "cz": t.created_at, "u": naive(t.updated_at), "uz": t.updated_at,
-                "exp": self.expires_at("thread"), "now": now}
-
-    _SAVE_THREAD = """
-    INSERT INTO {threads} AS t (id, "resourceId", title, metadata, "createdAt", "createdAtZ", "updatedAt", "updatedAtZ", "expiresAt")
-    VALUES (%(id)s, %(rid)s, %(title)s, %(meta)s, %(c)s, %(cz)s, %(u)s, %(uz)s, %(exp)s)
-    ON CONFLICT (id) DO UPDATE SET "resourceId" = EXCLUDED."resourceId", title = EXCLUDED.title, metadata = EXCLUDED.metadata,
-      "updatedAt" = EXCLUDED."updatedAt", "updatedAtZ" = EXCLUDED."updatedAtZ", "expiresAt" = EXCLUDED."expiresAt",
-      "createdAt" = CASE WHEN t."expiresAt" <= %(now)s THEN EXCLUDED."createdAt" ELSE t."createdAt" END,
-      "createdAtZ" = CASE WHEN t."expiresAt" <= %(now)s THEN EXCLUDED."createdAtZ" ELSE t."createdAtZ" END,
-      seq = CASE WHEN t."expiresAt" <= %(now)s THEN EXCLUDED.seq ELSE t.seq END
-    RETURNING {cols}"""
+    def _thread_params(self, thread: r.Thread, now: datetime) -> dict[str, Any]:
+        return self.threads.named(thread, exp=self.expires_at("thread"), now=now, id=thread.id)
 
     async def _save_thread(self, thread: r.Thread) -> r.Thread:
-        row = await self.db.fetchone(self.q(self._SAVE_THREAD, cols=_THREAD_COLS), self._thread_params(thread, utc_now()))
-        return _thread(row)
+        row = await self.conn.fetchone(self.upsert_thread_sql, self._thread_params(thread, utc_now()))
+        return self.threads.decode(row)
 
     async def _modify_thread(self, thread_id: str, change: Callable[[r.Thread], r.Thread]) -> r.Thread | None:
         async def go(conn: Any) -> r.Thread | None:
             now = utc_now()
             cur = await conn.execute(self.q("SELECT {cols} FROM {threads} WHERE id = %(id)s AND {live} FOR UPDATE",
-                                            cols=_THREAD_COLS, live=_live()), {"id": thread_id, "now": now})
+                                            cols=self.threads.select, live=_live()), {"id": thread_id, "now": now})
             row = await cur.fetchone()
             if row is None:
                 return None
-            new = change(_thread(row))
-            await conn.execute(self.q(
-                'UPDATE {threads} SET "resourceId" = %(rid)s, title = %(title)s, metadata = %(meta)s, "createdAt" = %(c)s, '
-                '"createdAtZ" = %(cz)s, "updatedAt" = %(u)s, "updatedAtZ" = %(uz)s, "expiresAt" = %(exp)s WHERE id = %(id)s'),
-                self._thread_params(new, now))
+            new = change(self.threads.decode(row))
+            await conn.execute(self.q('UPDATE {threads} SET {sets}, "expiresAt" = %(exp)s WHERE id = %(id)s',
+                                      sets=self.threads.assignments()), self._thread_params(new, now))
             return new
 
-        return await self.db.tx(go)
+        return await self.conn.tx(go)
 
     async def _delete_thread(self, thread_id: str) -> None:
-        await self.db.execute(self.q("WITH d AS (DELETE FROM {messages} WHERE thread_id = %(id)s) "
+        await self.conn.execute(self.q("WITH d AS (DELETE FROM {messages} WHERE thread_id = %(id)s) "
                                      "DELETE FROM {threads} WHERE id = %(id)s"), {"id": thread_id})
 
     async def _list_threads(self, q: ThreadQuery) -> Page[r.Thread]:
@@ -145,19 +118,19 @@ class PgMemory(MemoryStore):
             params["rid"] = q.resource_id
         for i, (k, v) in enumerate((q.metadata or {}).items()):
             conds.append(f"metadata -> %(mk{i})s = %(mv{i})s")
-            params[f"mk{i}"] = jsonsafe.esc_str(k)
+            params[f"mk{i}"] = esc_str(k)
             params[f"mv{i}"] = jsonb(v) if v is not None else jsonb_null()
         where = " AND ".join(conds)
         col = '"createdAt"' if q.order_field == "created_at" else '"updatedAt"'
         d = "DESC" if q.direction == "DESC" else "ASC"
         limit = "" if q.per_page is False else f" LIMIT {int(q.per_page)} OFFSET {int(q.page) * int(q.per_page)}"
-        rows, count = await self.db.pipeline([
-            (self.q("SELECT {cols} FROM {threads} WHERE {where} ORDER BY {col} {d}, seq {d}{limit}", cols=_THREAD_COLS,
-                    where=where, col=col, d=d, limit=limit), params),
+        rows, count = await self.conn.pipeline([
+            (self.q("SELECT {cols} FROM {threads} WHERE {where} ORDER BY {col} {d}, seq {d}{limit}",
+                    cols=self.threads.select, where=where, col=col, d=d, limit=limit), params),
             (self.q("SELECT count(*) FROM {threads} WHERE {where}", where=where), params),
         ])
         total = int(count[0][0])
-        return Page(items=[_thread(x) for x in rows], total=total, page=q.page, per_page=q.per_page,
+        return Page(items=self.threads.decode_all(rows), total=total, page=q.page, per_page=q.per_page,
                     has_more=has_more(total, q.page, q.per_page))
 
     # ---------------------------------------------------------------- messages
@@ -214,10 +187,11 @@ class PgMemory(MemoryStore):
         params["tids"] = list(q.thread_ids)
         if q.resource_id is None and q.start is None and q.end is None:
             total = ("COALESCE((SELECT sum(n) FROM {counts} WHERE thread_id = ANY(%(tids)s::text[])), 0) - "
-                     '(SELECT count(*) FROM {messages} m WHERE m.thread_id = ANY(%(tids)s::text[]) AND m."expiresAt" <= %(now)s)')
+                     '(SELECT count(*) FROM {messages} m WHERE m.thread_id = ANY(%(tids)s::text[]) '
+                     'AND m."expiresAt" <= %(now)s)')
         else:
             total = f"(SELECT count(*) FROM {{messages}} m WHERE m.thread_id = ANY(%(tids)s::text[]) AND {where})"  # noqa: S608
-        nulls = "NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::timestamptz, NULL::text, NULL::timestamp"
+        nulls = "NULL::text, " * 5 + "NULL::timestamptz, NULL::text, NULL::timestamp"
         branches.append(f"(SELECT 't', {nulls}, ({total})::bigint)")
         return " UNION ALL ".join(branches)
 
@@ -226,46 +200,27 @@ class PgMemory(MemoryStore):
         text = self._list_sql(q, params)
         # never a generic prepared plan: it would size "thread_id = $1" by the average thread and may sort a
         # huge thread whole; planned with the real thread id, the ordered index scan is always chosen
-        rows = await self.db.fetch(self.q(text), params, prepare=False)
+        rows = await self.conn.fetch(self.q(text), params, prepare=False)
         total = 0
-        chosen: dict[str, tuple[Any, ...]] = {}
-        included: list[tuple[Any, ...]] = []
+        page: list[FetchedMessage] = []
+        windows: list[FetchedMessage] = []
         for row in rows:
             if row[0] == "t":
                 total = int(row[9])
-            elif row[0] == "p":
-                chosen[row[1]] = row
             else:
-                included.append(row)
-        page_ids = set(chosen)
-        for row in included:
-            chosen.setdefault(row[1], row)
-        ordered = sorted(chosen.values(), key=lambda x: (x[8], x[9]), reverse=q.direction == "DESC")
-        threads = set(q.thread_ids)
-        returned = len(page_ids) + sum(1 for x in ordered if x[1] not in page_ids and self._candidate(x, q, threads))
-        more = returned < total and has_more(total, q.page, q.per_page)
-        return Page(items=[_message(x, 1) for x in ordered], total=total, page=q.page, per_page=q.per_page, has_more=more)
-
-    @staticmethod
-    def _candidate(row: tuple[Any, ...], q: MessageQuery, threads: set[str]) -> bool:
-        if row[2] not in threads or (q.resource_id is not None and row[7] != q.resource_id):
-            return False
-        created = aware(row[6])
-        assert created is not None
-        if q.start is not None and (created < q.start or (q.start_exclusive and created == q.start)):
-            return False
-        return not (q.end is not None and (created > q.end or (q.end_exclusive and created == q.end)))
+                (page if row[0] == "p" else windows).append(FetchedMessage(_message(row, 1), row[9]))
+        return assemble_message_page(q, page=page, windows=windows, total=total)
 
     async def _list_messages_by_id(self, ids: tuple[str, ...]) -> list[r.Message]:
-        rows = await self.db.fetch(self.q('SELECT {cols} FROM {messages} m WHERE m.id = ANY(%(ids)s::text[]) AND {live} '
-                                          'ORDER BY m."createdAt", m.seq', cols=_msg_cols("m"), live=_live("m")),
-                                   {"ids": list(ids), "now": utc_now()})
+        rows = await self.conn.fetch(self.q('SELECT {cols} FROM {messages} m WHERE m.id = ANY(%(ids)s::text[]) '
+                                            'AND {live} ORDER BY m."createdAt", m.seq', cols=_msg_cols("m"),
+                                            live=_live("m")), {"ids": list(ids), "now": utc_now()})
         return [_message(x) for x in rows]
 
     def _save_params(self, messages: list[r.Message], touched: set[str]) -> dict[str, Any]:
         return {
             "ids": [m.id for m in messages], "tids": [m.thread_id for m in messages],
-            "contents": [jsonsafe.text_json(to_wire(m.content)) for m in messages],
+            "contents": [text_json(to_wire(m.content)) for m in messages],
             "roles": [m.role for m in messages], "types": [m.type or "v2" for m in messages],
             "cs": [naive(m.created_at) for m in messages], "czs": [m.created_at for m in messages],
             "rids": [m.resource_id for m in messages], "exp": self.expires_at("message"), "now": utc_now(),
@@ -274,14 +229,14 @@ class PgMemory(MemoryStore):
 
     async def _save_messages(self, messages: list[r.Message]) -> None:
         touched = {m.thread_id for m in messages if m.thread_id}
-        await self.db.execute(self.q(_SAVE_MESSAGES, bump=_BUMP, live=_live()), self._save_params(messages, touched))
+        await self.conn.execute(self.q(_SAVE_MESSAGES, bump=_BUMP, live=_live()), self._save_params(messages, touched))
 
     async def _write_messages(self, messages: list[r.Message], touched_thread_ids: set[str]) -> None:
         touched = {m.thread_id for m in messages if m.thread_id} | set(touched_thread_ids)
-        await self.db.execute(self.q(_SAVE_MESSAGES, bump=_BUMP, live=_live()), self._save_params(messages, touched))
+        await self.conn.execute(self.q(_SAVE_MESSAGES, bump=_BUMP, live=_live()), self._save_params(messages, touched))
 
     async def _delete_messages(self, ids: tuple[str, ...]) -> None:
-        await self.db.execute(self.q(
+        await self.conn.execute(self.q(
             "WITH d AS (DELETE FROM {messages} WHERE id = ANY(%(ids)s::text[]) RETURNING thread_id) "
             "UPDATE {threads} SET {bump} WHERE id IN (SELECT thread_id FROM d) AND {live}", bump=_BUMP, live=_live()),
             {"ids": list(ids), "now": utc_now()})
@@ -289,55 +244,48 @@ class PgMemory(MemoryStore):
     # ---------------------------------------------------------------- resources
 
     async def _get_resource(self, resource_id: str) -> r.Resource | None:
-        row = await self.db.fetchone(self.q("SELECT {cols} FROM {resources} WHERE id = %(id)s AND {live}",
-                                            cols=_RES_COLS, live=_live()), {"id": resource_id, "now": utc_now()})
-        return None if row is None else _resource(row)
+        row = await self.conn.fetchone(self.q("SELECT {cols} FROM {resources} WHERE id = %(id)s AND {live}",
+                                              cols=self.resources.select, live=_live()),
+                                       {"id": resource_id, "now": utc_now()})
+        return None if row is None else self.resources.decode(row)
 
-    def _res_params(self, res: r.Resource, now: Any) -> dict[str, Any]:
-        return {"id": res.id, "wm": _text(res.working_memory), "meta": jsonb(res.metadata), "c": naive(res.created_at),
-                "cz": res.created_at, "u": naive(res.updated_at), "uz": res.updated_at, "exp": self.expires_at("resource"),
-                "now": now}
-
-    _SAVE_RESOURCE = """
-    INSERT INTO {resources} AS t (id, "workingMemory", metadata, "createdAt", "createdAtZ", "updatedAt", "updatedAtZ", "expiresAt")
-    VALUES (%(id)s, %(wm)s, %(meta)s, %(c)s, %(cz)s, %(u)s, %(uz)s, %(exp)s)
-    ON CONFLICT (id) DO UPDATE SET "workingMemory" = EXCLUDED."workingMemory", metadata = EXCLUDED.metadata,
-      "updatedAt" = EXCLUDED."updatedAt", "updatedAtZ" = EXCLUDED."updatedAtZ", "expiresAt" = EXCLUDED."expiresAt",
-      "createdAt" = CASE WHEN t."expiresAt" <= %(now)s THEN EXCLUDED."createdAt" ELSE t."createdAt" END,
-      "createdAtZ" = CASE WHEN t."expiresAt" <= %(now)s THEN EXCLUDED."createdAtZ" ELSE t."createdAtZ" END,
-      seq = CASE WHEN t."expiresAt" <= %(now)s THEN EXCLUDED.seq ELSE t.seq END
-    RETURNING {cols}"""
+    def _res_params(self, resource: r.Resource, now: datetime) -> dict[str, Any]:
+        return self.resources.named(resource, exp=self.expires_at("resource"), now=now, id=resource.id)
 
     async def _save_resource(self, resource: r.Resource) -> r.Resource:
-        row = await self.db.fetchone(self.q(self._SAVE_RESOURCE, cols=_RES_COLS), self._res_params(resource, utc_now()))
-        return _resource(row)
+        row = await self.conn.fetchone(self.upsert_resource_sql, self._res_params(resource, utc_now()))
+        return self.resources.decode(row)
 
     async def _modify_resource(self, resource_id: str, change: Callable[[r.Resource | None], r.Resource]) -> r.Resource:
+        live_at = len(self.resources.columns)
+
         async def go(conn: Any) -> r.Resource | None:
             now = utc_now()
             async with pipelined_transaction(conn):
-                cur = await conn.execute(self.q('SELECT {cols}, {live} FROM {resources} WHERE id = %(id)s FOR UPDATE',
-                                                cols=_RES_COLS, live=_live()), {"id": resource_id, "now": now})
+                cur = await conn.execute(self.q("SELECT {cols}, {live} FROM {resources} WHERE id = %(id)s FOR UPDATE",
+                                                cols=self.resources.select, live=_live()),
+                                         {"id": resource_id, "now": now})
                 row = await cur.fetchone()
                 if row is not None:
-                    new = change(_resource(row) if row[5] else None)
-                    await conn.execute(self.q(
-                        'UPDATE {resources} SET "workingMemory" = %(wm)s, metadata = %(meta)s, "createdAt" = %(c)s, '
-                        '"createdAtZ" = %(cz)s, "updatedAt" = %(u)s, "updatedAtZ" = %(uz)s, "expiresAt" = %(exp)s{reseq} '
-                        "WHERE id = %(id)s", reseq="" if row[5] else ", seq = nextval(" + self.q("{seqname}") + "::regclass)"),
-                        self._res_params(attrs.evolve(new, id=resource_id), now))
+                    new = change(self.resources.decode(row) if row[live_at] else None)
+                    # a dead row comes back to life as a new record: it gets a new place in the order
+                    reseq = "" if row[live_at] else ", seq = nextval(" + self.q("{seqname}") + "::regclass)"
+                    await conn.execute(self.q('UPDATE {resources} SET {sets}, "expiresAt" = %(exp)s{reseq} '
+                                              "WHERE id = %(id)s", sets=self.resources.assignments(), reseq=reseq),
+                                       self._res_params(attrs.evolve(new, id=resource_id), now))
                     return new
                 new = change(None)
-                cur = await conn.execute(self.q(
-                    'INSERT INTO {resources} (id, "workingMemory", metadata, "createdAt", "createdAtZ", "updatedAt", '
-                    '"updatedAtZ", "expiresAt") VALUES (%(id)s, %(wm)s, %(meta)s, %(c)s, %(cz)s, %(u)s, %(uz)s, %(exp)s) '
-                    "ON CONFLICT (id) DO NOTHING RETURNING 1"), self._res_params(attrs.evolve(new, id=resource_id), now))
+                cur = await conn.execute(self.q('INSERT INTO {resources} ({cols}, "expiresAt") VALUES ({ph}, %(exp)s) '
+                                                "ON CONFLICT (id) DO NOTHING RETURNING 1",
+                                                cols=", ".join(self.resources.insert_cols),
+                                                ph=self.resources.placeholders()),
+                                         self._res_params(attrs.evolve(new, id=resource_id), now))
                 if await cur.fetchone() is not None:
                     return new
             return None  # a concurrent writer created it first: read-modify-write again
 
         for _ in range(10):
-            result = await self.db.with_conn(go)
+            result = await self.conn.with_conn(go)
             if result is not None:
                 return result
         raise RuntimeError(f"could not update resource {resource_id!r} under contention")
@@ -348,12 +296,13 @@ class PgMemory(MemoryStore):
         async def go(conn: Any) -> CloneResult:
             now = utc_now()
             cur = await conn.execute(self.q("SELECT {cols} FROM {threads} WHERE id = %(id)s AND {live} FOR SHARE",
-                                            cols=_THREAD_COLS, live=_live()), {"id": req.source_thread_id, "now": now})
+                                            cols=self.threads.select, live=_live()),
+                                     {"id": req.source_thread_id, "now": now})
             row = await cur.fetchone()
             if row is None:
                 raise ValidationError(f"source thread {req.source_thread_id!r} not found",
                                       id=error_id(self.backend_token, "CLONE_THREAD", "SOURCE_NOT_FOUND"))
-            source = _thread(row)
+            source = self.threads.decode(row)
             cur = await conn.execute(self.q("SELECT 1 FROM {threads} WHERE id = %(id)s AND {live}", live=_live()),
                                      {"id": req.new_thread_id, "now": now})
             if await cur.fetchone() is not None:
@@ -364,30 +313,24 @@ class PgMemory(MemoryStore):
                                      {"id": source.id, "now": now})
             messages = [_message(x) for x in await cur.fetchall()]
             thread, copies = plan_clone(source, messages, req)
-            await conn.execute(self.q(self._SAVE_THREAD, cols=_THREAD_COLS), self._thread_params(thread, now))
+            await conn.execute(self.upsert_thread_sql, self._thread_params(thread, now))
             if copies:
-                await conn.execute(self.q(_SAVE_MESSAGES, bump=_BUMP, live=_live()), self._save_params(copies, {thread.id}))
-            cur = await conn.execute(self.q("SELECT {cols} FROM {threads} WHERE id = %(id)s", cols=_THREAD_COLS),
+                await conn.execute(self.q(_SAVE_MESSAGES, bump=_BUMP, live=_live()),
+                                   self._save_params(copies, {thread.id}))
+            cur = await conn.execute(self.q("SELECT {cols} FROM {threads} WHERE id = %(id)s", cols=self.threads.select),
                                      {"id": thread.id})
             stored = await cur.fetchone()
-            return CloneResult(thread=_thread(stored), cloned_messages=copies)
+            return CloneResult(thread=self.threads.decode(stored), cloned_messages=copies)
 
-        return await self.db.tx(go, idempotent=False)
-
-    async def _clear(self) -> None:
-        await self.db.execute(self.q("TRUNCATE {messages}, {threads}, {resources}, {counts}"))
+        return await self.conn.tx(go, idempotent=False)
 
     async def _prune(self, now: Any) -> int:
-        rows = await self.db.pipeline([
+        rows = await self.conn.pipeline([
             (self.q('WITH a AS (DELETE FROM {messages} WHERE "expiresAt" <= %(now)s RETURNING 1), '
                     'b AS (DELETE FROM {threads} WHERE "expiresAt" <= %(now)s RETURNING 1), '
                     'c AS (DELETE FROM {resources} WHERE "expiresAt" <= %(now)s RETURNING 1) '
-                    "SELECT (SELECT count(*) FROM a) + (SELECT count(*) FROM b) + (SELECT count(*) FROM c)"), {"now": now}),
+                    "SELECT (SELECT count(*) FROM a) + (SELECT count(*) FROM b) + (SELECT count(*) FROM c)"),
+             {"now": now}),
         ])
         return int(rows[0][0][0])
 
-
-def jsonb_null() -> Any:
-    from psycopg.types.json import Jsonb
-
-    return Jsonb(None)

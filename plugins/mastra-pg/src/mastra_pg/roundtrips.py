@@ -13,7 +13,10 @@ from typing import Any
 
 
 class RoundTripProxy:
-    """``async with RoundTripProxy("127.0.0.1", 5432) as proxy:`` then connect to ``proxy.port``; read ``proxy.count``."""
+    """A counting TCP proxy.
+
+    ``async with RoundTripProxy("127.0.0.1", 5432) as proxy:`` then connect to ``proxy.port``; read ``proxy.count``.
+    """
 
     def __init__(self, host: str, port: int, *, on_trip: Callable[[], Any] | None = None) -> None:
         self.host = host
@@ -26,6 +29,7 @@ class RoundTripProxy:
         self._writers: list[asyncio.StreamWriter] = []
 
     async def start(self) -> int:
+        """Listen on a free local port; returns it."""
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
         self.port = self._server.sockets[0].getsockname()[1]
         return self.port
@@ -62,6 +66,18 @@ class RoundTripProxy:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
+    async def stop_listening(self) -> None:
+        """Refuse new connections (as a server that is down would), keeping the port for :meth:`resume_listening`."""
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+
+    async def resume_listening(self) -> None:
+        """Accept connections again on the same port."""
+        if self._server is None:
+            self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
+
     def kill_connections(self) -> None:
         """Drop every proxied connection abruptly (a network failure, as the client sees it)."""
         for w in self._writers:
@@ -72,6 +88,7 @@ class RoundTripProxy:
         self._writers.clear()
 
     async def close(self) -> None:
+        """Drop every connection and stop listening."""
         self.kill_connections()
         if self._server is not None:
             self._server.close()
@@ -80,8 +97,10 @@ class RoundTripProxy:
             task.cancel()
 
     async def __aenter__(self) -> RoundTripProxy:
+        """Start the proxy."""
         await self.start()
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
+        """Close the proxy."""
         await self.close()
