@@ -14,7 +14,7 @@ from pathlib import Path
 import nox
 
 ROOT = Path(__file__).parent
-nox.options.sessions = ["lint", "core", "conformance", "memory", "integrations"]
+nox.options.sessions = ["lint", "core", "conformance", "memory", "langchain", "integrations"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
@@ -146,6 +146,22 @@ def integrations(session: nox.Session, integration: str) -> None:
     start_services(session, list(dict.fromkeys(s for _, services in backends.values() for s in services)))
     session.env["MASTRA_INTEGRATION_BACKENDS"] = ",".join(["inmemory", *backends])
     session.run("pytest", f"{INTEGRATIONS[integration]}/tests", *session.posargs)
+
+
+#: The LangChain range mastra-langchain is tested with (its pyproject allows the same).
+LANGCHAIN_DEPS = ["langchain-core>=1.0,<2", "langchain-tests>=1.1,<2"]
+
+
+@nox.session
+def langchain(session: nox.Session) -> None:
+    """mastra-langchain's tests (chat history, retriever with LangChain's standard retriever tests, README examples)
+    on inmemory, libSQL and PostgreSQL, with the real langchain-core."""
+    plugins = [p for p in ("plugins/mastra-memory", "plugins/mastra-libsql", "plugins/mastra-pg", "plugins/mastra-langchain")
+               if (ROOT / p / "pyproject.toml").exists()]
+    install(session, *plugins)
+    session.install(*LANGCHAIN_DEPS)
+    start_services(session, ["postgres", "pgvector"] if "plugins/mastra-pg" in plugins else [])
+    session.run("pytest", "plugins/mastra-langchain/tests", "-p", "no:warnings", *session.posargs)
 
 
 @nox.session
