@@ -1,6 +1,6 @@
 """Memory tests run on every available backend: inmemory always, libsql when mastra-libsql is installed,
-pg when mastra-pg and its harnesses exist (tests/conformance/harnesses/pg.py with MASTRA_TEST_PG_URL,
-tests/vector/harnesses/pgvector.py): a missing service is then an error, never a skip.
+pg when mastra-pg is installed (its contract-suite harness ``mastra_pg.harness`` with MASTRA_TEST_PG_URL,
+and tests/vector/harnesses/pgvector.py): a missing service is then an error, never a skip.
 
 Each test gets a fresh namespace: a new in-memory store, a new libSQL file (storage and LibSQLVector
 sharing one connection, as an application would), or a new pg schema.
@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from mastra_core import Storage, create_storage
 from mastra_core.memory import HashEmbedder, InMemoryVector, Memory
+from mastra_core.testing.harness import load_harness
 from mastra_core.vector import VectorStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,7 +31,6 @@ def _available() -> list[str]:
     if importlib.util.find_spec("mastra_libsql") is not None:
         found.append("libsql")
     if (importlib.util.find_spec("mastra_pg") is not None
-            and (ROOT / "tests/conformance/harnesses/pg.py").exists()
             and (ROOT / "tests/vector/harnesses/pgvector.py").exists()):
         found.append("pg")
     only = os.environ.get("MASTRA_MEMORY_BACKENDS")
@@ -78,7 +78,7 @@ class Backend:
             await self.storage.init()
             self.vector = LibSQLVector(database=self.storage.db)  # type: ignore[attr-defined]
         elif self.name == "pg":
-            self._conformance = importlib.import_module("tests.conformance.harnesses.pg")
+            self._conformance = load_harness("pg")  # registered by mastra-pg
             self._vector_harness = importlib.import_module("tests.vector.harnesses.pgvector")
             self.storage = await self._conformance.make_storage(self.namespace)
             self.vector = await self._vector_harness.make_vector(self.namespace)

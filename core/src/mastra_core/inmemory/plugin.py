@@ -69,3 +69,9 @@ def mastra_register_traces_stores(register: Register) -> None:
     from .domains.traces import InMemoryTraces
 
     register(BACKEND_ID, InMemoryTraces.factory())
+
+
+@hookimpl
+def mastra_register_test_harnesses(register: Register) -> None:
+    """The contract-suite harness: every namespace is a new in-memory store."""
+    register("inmemory", "mastra_core.inmemory.harness")

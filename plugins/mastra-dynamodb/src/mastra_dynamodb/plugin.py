@@ -10,3 +10,9 @@ def mastra_register_backends(register: Register) -> None:
     from .store import DynamoDBStore
 
     register(DynamoDBStore)
+
+
+@hookimpl
+def mastra_register_test_harnesses(register: Register) -> None:
+    """The contract-suite harness: a fresh table per namespace on DynamoDB Local."""
+    register("dynamodb", "mastra_dynamodb.harness")

@@ -23,3 +23,10 @@ def _vector_factory(**config: Any) -> Any:
 @hookimpl
 def mastra_register_vector_stores(register: Register) -> None:
     register("libsql", _vector_factory)
+
+
+@hookimpl
+def mastra_register_test_harnesses(register: Register) -> None:
+    """Contract-suite harnesses: local database files, and tables on a real sqld server."""
+    register("libsql", "mastra_libsql.harness:file_harness")
+    register("libsql-sqld", "mastra_libsql.harness:sqld_harness")

@@ -22,3 +22,9 @@ def mastra_register_vector_stores(register: Register) -> None:
         return MongoDBVector(**config)
 
     register("mongodb", factory)
+
+
+@hookimpl
+def mastra_register_test_harnesses(register: Register) -> None:
+    """The contract-suite harness: a fresh (or emptied) database per namespace."""
+    register("mongodb", "mastra_mongodb.harness")

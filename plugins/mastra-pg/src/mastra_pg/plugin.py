@@ -23,3 +23,9 @@ def _pgvector(**config: Any) -> Any:
 @hookimpl
 def mastra_register_vector_stores(register: Register) -> None:
     register("pgvector", _pgvector)
+
+
+@hookimpl
+def mastra_register_test_harnesses(register: Register) -> None:
+    """The contract-suite harness: a fresh schema per namespace."""
+    register("pg", "mastra_pg.harness")

@@ -24,6 +24,7 @@ PROBE_CONFIG = {"uri": "mongodb://127.0.0.1:1", "db_name": "capability_probe"}
 
 
 def server_uri() -> str:
+    """``MONGODB_URI`` or ``MASTRA_TEST_MONGODB_URI``; an error when neither is set."""
     uri = os.environ.get("MONGODB_URI") or os.environ.get("MASTRA_TEST_MONGODB_URI")
     if not uri:
         raise RuntimeError(
@@ -39,10 +40,12 @@ _made = itertools.count()
 
 
 def real_server() -> bool:
+    """True on a real MongoDB (``MONGODB_URI``), False on jongodb."""
     return bool(os.environ.get("MONGODB_URI"))
 
 
 def db_name(namespace: str) -> str:
+    """The database of ``namespace`` (on jongodb, a recycled one)."""
     if namespace not in _names:
         if real_server():
             _names[namespace] = f"mastra_{namespace}"[:63]
@@ -52,6 +55,7 @@ def db_name(namespace: str) -> str:
 
 
 async def make_storage(namespace: str, **overrides: Any) -> Storage:
+    """An un-initialised storage on the database of ``namespace``."""
     config: dict[str, Any] = {"uri": server_uri(), "db_name": db_name(namespace),
                               "options": {"server_selection_timeout_ms": 5000}}
     config.update(overrides)
@@ -59,8 +63,10 @@ async def make_storage(namespace: str, **overrides: Any) -> Storage:
 
 
 async def cleanup(namespace: str) -> None:
-    from mastra_mongodb.schema import COLLECTIONS
+    """Drop (real server) or empty and recycle (jongodb) the namespace's database."""
     from pymongo import AsyncMongoClient
+
+    from .schema import COLLECTIONS
 
     if namespace not in _names:  # already cleaned (several storages on one namespace)
         return

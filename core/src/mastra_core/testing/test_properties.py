@@ -12,12 +12,15 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from mastra_core import MessageContent, StorageError, TextPart, create_storage
 from mastra_core.records import Message
 
 from .factories import base_time, sample_thread, uid
 
-PROPS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+# The example budget comes from the plugin's hypothesis profile (mastra-contract); these two settings are
+# needed whatever profile runs: examples share the function-scoped storage, and remote backends are slow.
+PROPS = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 N_MSGS = 8
 N_THREADS = 3  # thread 2 is never saved: messages may point at a thread row that does not exist

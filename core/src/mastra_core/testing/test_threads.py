@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import attrs
 import pytest
+
 from mastra_core.clock import utc_now
 
 from .factories import base_time, ids, ms, raises_not_found, sample_message, sample_thread, uid

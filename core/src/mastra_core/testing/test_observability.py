@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import attrs
 import pytest
+
 from mastra_core.clock import utc_now
 
 from .factories import base_time, ms, raises_not_found, sample_span, uid

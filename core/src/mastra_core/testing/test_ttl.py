@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 import pytest
+
 from mastra_core import ConfigError
 from mastra_core.records import EvalRow, TraceRow
 

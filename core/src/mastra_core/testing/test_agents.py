@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from mastra_core.clock import utc_now
 from mastra_core.records import Agent
 

@@ -17,6 +17,7 @@ PROBE_CONFIG = {"connection_string": "postgresql://probe@127.0.0.1:1/probe"}
 
 
 def server_url() -> str:
+    """``MASTRA_TEST_PG_URL``; an error when unset."""
     url = os.environ.get("MASTRA_TEST_PG_URL")
     if not url:
         raise RuntimeError(
@@ -27,6 +28,7 @@ def server_url() -> str:
 
 
 async def make_storage(namespace: str, **overrides: Any) -> Storage:
+    """An un-initialised storage on the schema ``namespace``."""
     config: dict[str, Any] = {"connection_string": server_url(), "schema_name": namespace, "min_pool_size": 1,
                               "max_pool_size": 10}
     config.update(overrides)
@@ -34,6 +36,7 @@ async def make_storage(namespace: str, **overrides: Any) -> Storage:
 
 
 async def cleanup(namespace: str) -> None:
+    """Drop the namespace's schema."""
     import psycopg
     from psycopg import sql
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import attrs
 import pytest
+
 from mastra_core import MessageContent, TextPart
 from mastra_core.records import Agent, EvalRow, Span, Thread, TraceRow
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from mastra_core import DateRange
 
 from .factories import base_time, ids, messages_in_order, ms, sample_message, sample_thread, uid

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from mastra_core.records import EvalRow, TraceRow
 
 from .factories import base_time, ms, raises_validation, uid

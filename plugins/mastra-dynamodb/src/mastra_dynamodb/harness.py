@@ -21,6 +21,7 @@ _clients: dict[str, Any] = {}
 
 
 def endpoint() -> str:
+    """``MASTRA_TEST_DYNAMODB_ENDPOINT``; an error when unset."""
     url = os.environ.get(ENV)
     if not url:
         raise RuntimeError(f"{ENV} is not set: run `bash scripts/services/start.sh dynamodb` and export what it prints")
@@ -30,18 +31,20 @@ def endpoint() -> str:
 def _client() -> Any:
     url = endpoint()
     if url not in _clients:
-        from mastra_dynamodb import make_client
+        from . import make_client
 
         _clients[url] = make_client(endpoint=url, credentials=CREDENTIALS)
     return _clients[url]
 
 
 def table_name(namespace: str) -> str:
+    """The table of ``namespace``."""
     return f"mastra-conf-{namespace}"
 
 
 async def make_storage(namespace: str, **overrides: Any) -> Storage:
-    from mastra_dynamodb import DynamoDBStore, create_table
+    """An un-initialised storage on a new table for ``namespace`` (TTL enabled on its attribute)."""
+    from . import DynamoDBStore, create_table
 
     config: dict[str, Any] = {"id": f"conformance-{namespace}", "table_name": table_name(namespace), "endpoint": endpoint(),
                               "credentials": CREDENTIALS}
@@ -63,6 +66,7 @@ def _ttl_attribute_names(ttl: Any) -> list[str]:
 
 
 async def cleanup(namespace: str) -> None:
+    """Delete the namespace's table."""
     client = _client()
     try:
         await asyncio.to_thread(client.delete_table, TableName=table_name(namespace))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import attrs
 import pytest
+
 from mastra_core import MessageInclude
 
 from .factories import base_time, ids, messages_in_order, ms, sample_message, sample_thread, texts, uid

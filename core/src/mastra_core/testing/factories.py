@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+
 from mastra_core import ErrorCategory, NotFoundError, ValidationError
 from mastra_core.clock import utc_now
 from mastra_core.records import Message, MessageContent, Resource, ScorePayload, Span, TextPart, Thread

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import attrs
 import pytest
+
 from mastra_core import MessageContent, TextPart, ValidationError
 
 from .factories import (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from mastra_core import OrderBy
 
 from .factories import base_time, ids, ms, sample_thread, uid

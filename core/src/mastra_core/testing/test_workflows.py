@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+
 from mastra_core.records import WorkflowRunState
 
 from .factories import base_time, ms, sample_snapshot, uid

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+
 from mastra_core import MessageContent
 from mastra_core.records import (
     Agent,

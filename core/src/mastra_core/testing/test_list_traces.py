@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from mastra_core.records import TraceFilter
 
 from .factories import base_time, ms, sample_span, uid

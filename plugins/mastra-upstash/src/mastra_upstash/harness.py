@@ -18,6 +18,7 @@ PROBE_CONFIG = {"url": "redis://127.0.0.1:6379/0"}
 
 
 def redis_url() -> str:
+    """``MASTRA_TEST_REDIS_URL``; an error when unset."""
     url = os.environ.get(ENV)
     if not url:
         raise RuntimeError(f"{ENV} is not set: run `bash scripts/services/start.sh redis` and export what it prints")
@@ -25,10 +26,12 @@ def redis_url() -> str:
 
 
 def prefix_for(namespace: str) -> str:
+    """The key prefix of ``namespace``."""
     return f"mastra-test:{namespace}:"
 
 
 async def make_storage(namespace: str, **overrides: Any) -> Storage:
+    """An un-initialised storage on the key prefix of ``namespace`` (Redis is pinged first)."""
     import redis.asyncio as redis
 
     url = redis_url()
@@ -45,6 +48,7 @@ async def make_storage(namespace: str, **overrides: Any) -> Storage:
 
 
 async def cleanup(namespace: str) -> None:
+    """Delete every key of the namespace."""
     import redis.asyncio as redis
 
     client = redis.Redis.from_url(redis_url())

@@ -6,6 +6,7 @@ import math
 
 import attrs
 import pytest
+
 from mastra_core.clock import utc_now
 from mastra_core.records import Score, ScorePayload
 
