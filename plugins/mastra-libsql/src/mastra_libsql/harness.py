@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import importlib
 import os
 import re
 import shutil
@@ -102,8 +103,8 @@ class SqldHarness:
 
 
 def _drop_prefixed_tables(prefix: str) -> None:
-    import libsql
-
+    # The driver ships no type information; imported by name, its calls are plainly untyped.
+    libsql: Any = importlib.import_module("libsql")
     kwargs: dict[str, Any] = {"isolation_level": None}
     if _token():
         kwargs["auth_token"] = _token()
