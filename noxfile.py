@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 import nox
@@ -85,7 +86,8 @@ def conformance(session: nox.Session, backend: str) -> None:
     spec = BACKENDS[backend]
     install(session, *spec["install"])
     start_services(session, spec["services"])
-    with session.chdir(session.create_tmp()):  # no project configuration: the plugin brings everything
+    # Outside the repository, so no project configuration applies: the plugin brings everything.
+    with tempfile.TemporaryDirectory(prefix="mastra-contract-") as empty, session.chdir(empty):
         for harness in spec["harnesses"]:
             session.run("pytest", "--pyargs", "mastra_core.testing", f"--mastra-backend={harness}", *session.posargs)
     for plugin in spec["install"]:
