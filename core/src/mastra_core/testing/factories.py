@@ -22,10 +22,12 @@ ERROR_ID = re.compile(r"^MASTRA_STORAGE_[A-Z0-9]+(?:_[A-Z0-9]+)*$")
 
 
 def uid(prefix: str = "") -> str:
+    """A fresh uuid string, optionally prefixed."""
     return f"{prefix}{uuid.uuid4()}"
 
 
 def ms(n: int) -> timedelta:
+    """``n`` milliseconds."""
     return timedelta(milliseconds=n)
 
 
@@ -35,6 +37,7 @@ def base_time() -> datetime:
 
 
 def sample_thread(**kw: Any) -> Thread:
+    """A thread with fresh ids and the reference fixture's fields; ``kw`` overrides any of them."""
     now = utc_now()
     base: dict[str, Any] = {"id": uid("thread-"), "resource_id": uid("resource-"), "title": "Test Thread",
                             "metadata": {"key": "value"}, "created_at": now, "updated_at": now}
@@ -43,6 +46,7 @@ def sample_thread(**kw: Any) -> Thread:
 
 
 def sample_message(thread_id: str, text: str = "Hello", **kw: Any) -> Message:
+    """A user text message in ``thread_id`` created now; ``kw`` overrides any field."""
     base: dict[str, Any] = {
         "id": uid(), "thread_id": thread_id, "resource_id": "test-resource", "role": "user",
         "created_at": utc_now(), "content": MessageContent(parts=[TextPart(text=text)], content=f"Sample content {text}"),
@@ -58,6 +62,7 @@ def messages_in_order(thread_id: str, n: int, *, start: datetime | None = None, 
 
 
 def sample_resource(**kw: Any) -> Resource:
+    """A resource with working memory and metadata; ``kw`` overrides any field."""
     now = utc_now()
     base: dict[str, Any] = {"id": uid("resource-"), "working_memory": "Sample working memory content",
                             "metadata": {"key": "value", "test": True}, "created_at": now, "updated_at": now}
@@ -66,6 +71,7 @@ def sample_resource(**kw: Any) -> Resource:
 
 
 def sample_score(**kw: Any) -> ScorePayload:
+    """A score payload with fresh scorer, entity and run ids; ``kw`` overrides any field."""
     base: dict[str, Any] = {
         "scorer_id": uid("scorer-"), "entity_id": uid("entity-"), "run_id": uid("run-"), "score": 0.5,
         "scorer": {"id": "scorer", "name": "Test scorer"}, "entity": {"id": "agent-1", "name": "Agent"},
@@ -77,6 +83,7 @@ def sample_score(**kw: Any) -> ScorePayload:
 
 
 def sample_span(trace_id: str | None = None, **kw: Any) -> Span:
+    """A root span (of a fresh trace unless ``trace_id``) started 30 s ago; ``kw`` overrides any field."""
     base: dict[str, Any] = {
         "trace_id": trace_id or uid("trace-"), "span_id": uid("span-"), "name": "root span", "span_type": "agent_run",
         "started_at": utc_now() - timedelta(seconds=30), "is_event": False,
@@ -86,6 +93,7 @@ def sample_span(trace_id: str | None = None, **kw: Any) -> Span:
 
 
 def sample_snapshot(run_id: str, status: str = "running", **kw: Any) -> dict[str, Any]:
+    """A workflow snapshot in the reference's shape; ``kw`` overrides any key."""
     snap: dict[str, Any] = {
         "runId": run_id, "status": status, "value": {}, "context": {"input": {"x": 1}}, "serializedStepGraph": [],
         "activePaths": [], "activeStepsPath": {}, "suspendedPaths": {}, "resumeLabels": {}, "waitingPaths": {},
@@ -96,10 +104,12 @@ def sample_snapshot(run_id: str, status: str = "running", **kw: Any) -> dict[str
 
 
 def ids(items: Sequence[Any]) -> list[str]:
+    """The ``id`` of every item, in order."""
     return [m.id for m in items]
 
 
 def texts(items: Sequence[Message]) -> list[str]:
+    """The text of each message's first part (``?`` when it is not a text part)."""
     out = []
     for m in items:
         part = m.content.parts[0]
@@ -108,6 +118,7 @@ def texts(items: Sequence[Message]) -> list[str]:
 
 
 def expected_id(store: Any, op: str, status: str) -> str:
+    """The error id ``MASTRA_STORAGE_<BACKEND>_<OP>_<STATUS>`` for ``store``."""
     return f"MASTRA_STORAGE_{store.backend_token}_{op}_{status}"
 
 
@@ -127,6 +138,7 @@ def raises_validation(store: Any, op: str, status: str | None = None) -> Iterato
 
 @contextmanager
 def raises_not_found(store: Any, op: str) -> Iterator[Any]:
+    """Expect a USER NotFoundError whose id is ``MASTRA_STORAGE_<BACKEND>_<OP>_NOT_FOUND``."""
     with pytest.raises(NotFoundError) as info:
         yield info
     assert info.value.category == ErrorCategory.USER
