@@ -10,7 +10,7 @@ import pytest
 from mastra_core.clock import utc_now
 from mastra_core.records import Message, MessageContent, TextPart, Thread
 from mastra_libsql import LibSQLStore
-from mastra_libsql.db import RecordingConnection
+from mastra_libsql.connection import RecordingConnection
 
 N = 10_000
 INDEX = "mastra_messages_thread_id_createdat_idx"

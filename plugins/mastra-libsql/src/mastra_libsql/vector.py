@@ -27,7 +27,7 @@ from mastra_core.log import get_logger
 from mastra_core.memory.vector_filter import And, Cond, Node, Or
 from mastra_core.vector import IndexStats, Metric, QueryResult, VectorChecks, VectorStore, third_party_error
 
-from .db import Database, Target, chunks, quote
+from .connection import LibSQLConnection, Target, chunks, quote
 
 _log = get_logger("mastra_libsql.vector")
 TOKEN = "LIBSQL"
@@ -145,7 +145,7 @@ class LibSQLVector(VectorStore):
         connection_url: str | None = None,
         auth_token: str | None = None,
         id: str = "libsql-vector",
-        database: Database | None = None,
+        database: LibSQLConnection | None = None,
         exact_max_rows: int = 5_000,
         ann_oversample: int = 10,
         vector_index: bool = True,
@@ -167,7 +167,7 @@ class LibSQLVector(VectorStore):
         self._owns_db = database is None
         if database is None:
             target = Target(url or connection_url or ":memory:", auth_token)
-            database = Database(target, max_retries=max_retries, initial_backoff_ms=initial_backoff_ms,
+            database = LibSQLConnection(target, max_retries=max_retries, initial_backoff_ms=initial_backoff_ms,
                                 busy_timeout_ms=busy_timeout_ms)
         self.db = database
         self._open_lock = asyncio.Lock()
@@ -178,14 +178,14 @@ class LibSQLVector(VectorStore):
     def from_storage(cls, storage: Any, **options: Any) -> LibSQLVector:
         """A vector store in the same database as a ``LibSQLStore``, sharing its connection and worker thread."""
         db = getattr(storage, "db", None)
-        if not isinstance(db, Database):
+        if not isinstance(db, LibSQLConnection):
             raise VectorChecks(TOKEN, "INIT").fail("INVALID_STORAGE", f"{storage!r} is not a LibSQLStore")
         return cls(database=db, id=options.pop("id", f"{getattr(storage, 'id', 'libsql')}-vector"), **options)
 
     def __repr__(self) -> str:
         return f"LibSQLVector(id={self.id!r}, database={self.db.target.shown!r})"
 
-    async def _ready(self) -> Database:
+    async def _ready(self) -> LibSQLConnection:
         if not self.db.is_open:
             async with self._open_lock:
                 if not self.db.is_open:
@@ -231,7 +231,7 @@ class LibSQLVector(VectorStore):
         return third_party_error(TOKEN, op, exc, **details)
 
     @staticmethod
-    def _read_info(db: Database, name: str) -> tuple[int, Metric] | None:
+    def _read_info(db: LibSQLConnection, name: str) -> tuple[int, Metric] | None:
         row = db.one("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
         if row is None:
             return None
@@ -266,7 +266,7 @@ class LibSQLVector(VectorStore):
         settings = _index_settings({**self.index_options, **{k: v for k, v in options.items() if k in _INDEX_OPTION}}, c)
         idx_args = ", ".join([f"'metric={_INDEX_METRIC[m]}'", *settings])
 
-        def go(db: Database) -> tuple[int, Metric]:
+        def go(db: LibSQLConnection) -> tuple[int, Metric]:
             existing = self._read_info(db, name)
             if existing is not None:
                 return existing
@@ -304,7 +304,7 @@ class LibSQLVector(VectorStore):
         c = VectorChecks(TOKEN, "DESCRIBE_INDEX")
         name = c.index_name(index_name)
 
-        def go(db: Database) -> tuple[int, Metric, int] | None:
+        def go(db: LibSQLConnection) -> tuple[int, Metric, int] | None:
             info = self._read_info(db, name)
             if info is None:
                 return None
@@ -344,7 +344,7 @@ class LibSQLVector(VectorStore):
         sql = (f"INSERT INTO {quote(name)} (vector_id, embedding, metadata) VALUES (?, vector32(?), ?) "  # noqa: S608
                "ON CONFLICT(vector_id) DO UPDATE SET embedding = excluded.embedding, metadata = excluded.metadata")
 
-        def go(db: Database) -> None:
+        def go(db: LibSQLConnection) -> None:
             db.conn.executemany(sql, rows)
 
         await self._run_write("UPSERT", go, indexName=name)
@@ -374,7 +374,7 @@ class LibSQLVector(VectorStore):
         ann_sql = (f"SELECT t.vector_id, {dist}(t.embedding, vector32(?)) AS d, t.metadata{vec_col}, {where} AS ok "  # noqa: S608
                    f"FROM vector_top_k(?, vector32(?), ?) AS v JOIN {table} AS t ON t.rowid = v.id")
 
-        def go(db: Database) -> list[tuple[Any, ...]]:
+        def go(db: LibSQLConnection) -> list[tuple[Any, ...]]:
             use_ann = False
             if self.vector_index:
                 top = db.one(f"SELECT max(rowid) FROM {table}")  # noqa: S608
@@ -431,7 +431,7 @@ class LibSQLVector(VectorStore):
         id_list, node = c.delete_target(ids, filter)
         table = quote(name)
 
-        def go(db: Database) -> None:
+        def go(db: LibSQLConnection) -> None:
             if id_list is not None:
                 for part in chunks(list(dict.fromkeys(id_list)), 500):
                     db.execute(f"DELETE FROM {table} WHERE vector_id IN ({', '.join('?' * len(part))})", part)  # noqa: S608
