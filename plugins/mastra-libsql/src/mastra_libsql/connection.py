@@ -34,8 +34,10 @@ from mastra_core.log import get_logger, redact
 T = TypeVar("T")
 _log = get_logger("mastra_libsql")
 
-_BUSY = re.compile(r"database is locked|database table is locked|table is locked|SQLITE_BUSY|SQLITE_LOCKED|database is busy",
-                   re.IGNORECASE)
+_BUSY = re.compile(
+    r"database is locked|database table is locked|table is locked|SQLITE_BUSY|SQLITE_LOCKED|database is busy",
+    re.IGNORECASE,
+)
 #: SQLite's own busy wait per attempt. The driver holds the GIL while SQLite waits, so this stays short;
 #: the rest of ``busy_timeout_ms`` is waited on the event loop (see ``LibSQLConnection._retrying``).
 _SQLITE_BUSY_WAIT_MS = 10
@@ -128,7 +130,8 @@ class Target:
         elif scheme == "":
             self.database, self.remote = text, False  # a bare path
         else:
-            raise ValueError(f"unsupported libsql URL scheme {scheme!r}; use file:, :memory:, libsql://, http:// or https://")
+            raise ValueError(
+                f"unsupported libsql URL scheme {scheme!r}; use file:, :memory:, libsql://, http:// or https://")
 
     @property
     def shown(self) -> str:

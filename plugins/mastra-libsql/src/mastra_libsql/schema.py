@@ -3,10 +3,11 @@
 The tables are core's reference schema (:mod:`mastra_core.backend.reference_schema`: ``mastra_threads``
 with ``"resourceId"``, ``"createdAt"``...), so one database file can be shared with the reference. What
 is libSQL's own is data here: three extra indexes, the per-thread message count table and its triggers.
-Our additions are nullable columns (``"expiresAt"`` for TTL, ``"structuredOutput"`` on scores) and indexes only. The tie-break sequence
-of every ordering is SQLite's ``rowid``, which an ``INSERT .. ON CONFLICT DO UPDATE`` keeps.
+Our additions are nullable columns (``"expiresAt"`` for TTL, ``"structuredOutput"`` on scores) and indexes
+only. The tie-break sequence of every ordering is SQLite's ``rowid``, which an ``INSERT .. ON CONFLICT DO UPDATE``
+keeps.
 """
-# ruff: noqa: S608  -- SQL text is built only from constant, validated and quoted identifiers; values are always bound parameters
+# ruff: noqa: S608  -- SQL text holds only constant, validated, quoted identifiers; values are bound parameters
 
 from __future__ import annotations
 
@@ -56,7 +57,8 @@ def create_sql(table: Table) -> str:
 def index_sql(table: Table, index: Index) -> str:
     """``CREATE [UNIQUE] INDEX IF NOT EXISTS`` for one index of ``table`` (a partial one with its fixed predicate)."""
     cols = ", ".join(quote(c) for c in index.columns)
-    sql = f"CREATE {'UNIQUE ' if index.unique else ''}INDEX IF NOT EXISTS {quote(index.name)} ON {quote(table.name)} ({cols})"
+    unique = "UNIQUE " if index.unique else ""
+    sql = f"CREATE {unique}INDEX IF NOT EXISTS {quote(index.name)} ON {quote(table.name)} ({cols})"
     if index.where is not None:
         column, predicate = index.where
         sql += f" WHERE {quote(column)} {predicate}"
@@ -91,10 +93,12 @@ SPANS = _with_index(ref.SPANS, "mastra_ai_spans_root_startedat_idx",
 #: like the reference implementation on a shared file, keep it right too). It makes a page's total
 #: O(1) instead of a count over the whole thread.
 COUNTS = "mastra_message_counts"
+_COUNT_UP = (f"INSERT INTO {COUNTS} (thread_id, n) VALUES (NEW.thread_id, 1) "
+             "ON CONFLICT(thread_id) DO UPDATE SET n = n + 1;")
 _COUNT_TRIGGERS = {
     "mastra_messages_count_insert": (
         "AFTER INSERT ON mastra_messages BEGIN "
-        f"INSERT INTO {COUNTS} (thread_id, n) VALUES (NEW.thread_id, 1) ON CONFLICT(thread_id) DO UPDATE SET n = n + 1; END"
+        f"{_COUNT_UP} END"
     ),
     "mastra_messages_count_delete": (
         f"AFTER DELETE ON mastra_messages BEGIN UPDATE {COUNTS} SET n = n - 1 WHERE thread_id = OLD.thread_id; END"
@@ -102,7 +106,7 @@ _COUNT_TRIGGERS = {
     "mastra_messages_count_move": (
         "AFTER UPDATE OF thread_id ON mastra_messages WHEN OLD.thread_id IS NOT NEW.thread_id BEGIN "
         f"UPDATE {COUNTS} SET n = n - 1 WHERE thread_id = OLD.thread_id; "
-        f"INSERT INTO {COUNTS} (thread_id, n) VALUES (NEW.thread_id, 1) ON CONFLICT(thread_id) DO UPDATE SET n = n + 1; END"
+        f"{_COUNT_UP} END"
     ),
 }
 
@@ -110,15 +114,16 @@ _COUNT_TRIGGERS = {
 def _ensure_counts(db: LibSQLConnection) -> None:
     """Create the count table and its triggers if any piece is missing, rebuilding the counts from the rows."""
     wanted = [db.name(n) for n in (COUNTS, *_COUNT_TRIGGERS)]
-    have = {r[0] for r in db.all("SELECT name FROM sqlite_master WHERE type IN ('trigger', 'table') AND name IN (?, ?, ?, ?)",
-                                 wanted)}
+    have = {r[0] for r in db.all(
+        "SELECT name FROM sqlite_master WHERE type IN ('trigger', 'table') AND name IN (?, ?, ?, ?)", wanted)}
     if have == set(wanted):
         return
     db.execute(f"CREATE TABLE IF NOT EXISTS {COUNTS} (thread_id TEXT NOT NULL PRIMARY KEY, n INTEGER NOT NULL)")
     for name in _COUNT_TRIGGERS:
         db.execute(f"DROP TRIGGER IF EXISTS {quote(name)}")
     db.execute(f"DELETE FROM {COUNTS}")
-    db.execute(f"INSERT INTO {COUNTS} (thread_id, n) SELECT thread_id, count(*) FROM mastra_messages GROUP BY thread_id")
+    db.execute(f"INSERT INTO {COUNTS} (thread_id, n) "
+               "SELECT thread_id, count(*) FROM mastra_messages GROUP BY thread_id")
     for name, body in _COUNT_TRIGGERS.items():
         db.execute(f"CREATE TRIGGER {quote(name)} {body}")
 
@@ -178,7 +183,8 @@ def _migrate(db: LibSQLConnection, tables: Sequence[Table]) -> None:
             except Exception as exc:
                 if idx.unique and "UNIQUE" in str(exc).upper():
                     raise MigrationRequired(
-                        f"{table.name} holds duplicate ({', '.join(idx.columns)}) rows; remove the duplicates, then init again"
+                        f"{table.name} holds duplicate ({', '.join(idx.columns)}) rows; "
+                        "remove the duplicates, then init again"
                     ) from exc
                 raise
 
@@ -190,7 +196,8 @@ def _complete(db: LibSQLConnection, tables: Sequence[Table]) -> bool:
     cols = db.all(f"SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p "
                   f"WHERE m.type = 'table' AND m.name IN ({marks})", names)
     have_cols = {(t, c) for t, c in cols}
-    idx = {r[0] for r in db.all(f"SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({marks})", names)}
+    idx = {r[0] for r in db.all(f"SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({marks})",
+                                names)}
     if MESSAGES in tables:
         objects = {r[0] for r in db.all("SELECT name FROM sqlite_master WHERE name IN (?, ?, ?, ?)",
                                         [db.name(n) for n in (COUNTS, *_COUNT_TRIGGERS)])}

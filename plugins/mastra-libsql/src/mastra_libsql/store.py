@@ -44,7 +44,8 @@ class LibSQLStore(ConnectedBackend[LibSQLConnection]):
         await self.connection.close()
         for store in self._stores.values():
             if getattr(store, "conn", None) is self.connection:
-                store._initialized = False  # a reopened store checks its schema again (a new :memory: database is empty)
+                # a reopened store checks its schema again (a new :memory: database is empty)
+                store._initialized = False
 
     @classmethod
     def from_url(cls, url: str, **config: Any) -> LibSQLStore:

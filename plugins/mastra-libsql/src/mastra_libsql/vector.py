@@ -120,10 +120,12 @@ def _index_settings(options: Mapping[str, Any], c: VectorChecks) -> list[str]:
     for key, value in options.items():
         kind = _INDEX_OPTION.get(key)
         if kind is None:
-            raise c.fail("INVALID_OPTIONS", f"unknown libsql vector index option {key!r} (known: {sorted(_INDEX_OPTION)})")
+            raise c.fail("INVALID_OPTIONS",
+                         f"unknown libsql vector index option {key!r} (known: {sorted(_INDEX_OPTION)})")
         if isinstance(value, bool) or not isinstance(value, kind if kind is not float else (int, float)) \
                 or not _WORDISH.match(str(value)):
-            raise c.fail("INVALID_OPTIONS", f"libsql vector index option {key}={value!r} is not a valid {kind.__name__}")
+            raise c.fail("INVALID_OPTIONS",
+                         f"libsql vector index option {key}={value!r} is not a valid {kind.__name__}")
         out.append(f"'{key}={value}'")
     return out
 
@@ -263,7 +265,8 @@ class LibSQLVector(VectorStore):
         ignored = {k: v for k, v in options.items() if k not in _INDEX_OPTION}
         if ignored:
             _log.debug("ignoring index options libSQL does not use", options=sorted(ignored))
-        settings = _index_settings({**self.index_options, **{k: v for k, v in options.items() if k in _INDEX_OPTION}}, c)
+        given = {k: v for k, v in options.items() if k in _INDEX_OPTION}
+        settings = _index_settings({**self.index_options, **given}, c)
         idx_args = ", ".join([f"'metric={_INDEX_METRIC[m]}'", *settings])
 
         def go(db: LibSQLConnection) -> tuple[int, Metric]:
@@ -295,7 +298,8 @@ class LibSQLVector(VectorStore):
         """Tables holding an ``F32_BLOB`` column, sorted."""
         rows = await self._run_read(
             "LIST_INDEXES",
-            lambda db: db.all("SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%F32_BLOB%' ORDER BY name"),
+            lambda db: db.all(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%F32_BLOB%' ORDER BY name"),
         )
         return [str(r[0]) for r in rows]
 
@@ -321,7 +325,8 @@ class LibSQLVector(VectorStore):
         """Drop the table (its vector index goes with it); a missing index is fine."""
         name = VectorChecks(TOKEN, "DELETE_INDEX").index_name(index_name)
         self._info.pop(name, None)
-        await self._run_write("DELETE_INDEX", lambda db: db.execute(f"DROP TABLE IF EXISTS {quote(name)}"), indexName=name)
+        await self._run_write("DELETE_INDEX", lambda db: db.execute(f"DROP TABLE IF EXISTS {quote(name)}"),
+                              indexName=name)
 
     # ------------------------------------------------------------------ vectors
 
@@ -369,9 +374,9 @@ class LibSQLVector(VectorStore):
         dist = _DISTANCE[metric]
         vec_col = ", vector_extract(t.embedding)" if include_vector else ""
         table = quote(name)
-        exact_sql = (f"SELECT t.vector_id, {dist}(t.embedding, vector32(?)) AS d, t.metadata{vec_col} FROM {table} AS t "  # noqa: S608
-                     f"WHERE {where} ORDER BY d, t.vector_id LIMIT ?")
-        ann_sql = (f"SELECT t.vector_id, {dist}(t.embedding, vector32(?)) AS d, t.metadata{vec_col}, {where} AS ok "  # noqa: S608
+        cols = f"t.vector_id, {dist}(t.embedding, vector32(?)) AS d, t.metadata{vec_col}"
+        exact_sql = f"SELECT {cols} FROM {table} AS t WHERE {where} ORDER BY d, t.vector_id LIMIT ?"  # noqa: S608
+        ann_sql = (f"SELECT {cols}, {where} AS ok "  # noqa: S608
                    f"FROM vector_top_k(?, vector32(?), ?) AS v JOIN {table} AS t ON t.rowid = v.id")
 
         def go(db: LibSQLConnection) -> list[tuple[Any, ...]]:
@@ -400,7 +405,8 @@ class LibSQLVector(VectorStore):
         ]
 
     async def update_vector(
-        self, *, index_name: str, id: str, vector: Sequence[float] | None = None, metadata: Mapping[str, Any] | None = None
+        self, *, index_name: str, id: str, vector: Sequence[float] | None = None,
+        metadata: Mapping[str, Any] | None = None,
     ) -> None:
         """Replace the vector and/or the metadata of one id."""
         c = VectorChecks(TOKEN, "UPDATE_VECTOR")

@@ -1,5 +1,5 @@
 """Stored agents (``mastra_agents``) on libSQL."""
-# ruff: noqa: S608  -- SQL text is built only from constant, validated and quoted identifiers; values are always bound parameters
+# ruff: noqa: S608  -- SQL text holds only constant, validated, quoted identifiers; values are bound parameters
 
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ class LibSQLAgents(AgentsStore, LibSQLDomain):
     async def _insert_agent(self, agent: r.Agent) -> bool:
         values = AGENT.encode(agent)
         n = await self.conn.write(lambda db: db.changes(
-            f"INSERT INTO {_A} ({AGENT.insert_columns}) VALUES {AGENT.placeholders} ON CONFLICT(id) DO NOTHING", values))
+            f"INSERT INTO {_A} ({AGENT.insert_columns}) VALUES {AGENT.placeholders} ON CONFLICT(id) DO NOTHING",
+            values))
         return n == 1
 
     @staticmethod

@@ -5,7 +5,7 @@ rowid as its implicit last column, so a page and every include window is an inde
 LIMIT (never a ROW_NUMBER over the whole thread). A list_messages call is one statement: the page,
 the total and every include window joined with UNION ALL.
 """
-# ruff: noqa: S608  -- SQL text is built only from constant, validated and quoted identifiers; values are always bound parameters
+# ruff: noqa: S608  -- SQL text holds only constant, validated, quoted identifiers; values are bound parameters
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from ..connection import LibSQLConnection, chunks, quote
 from ..schema import COUNTS, DOMAIN_TABLES, EXPIRES, MESSAGES, RESOURCES, THREADS
 from .shared import LIVE as _LIVE
 from .shared import Builder, LibSQLDomain, metadata_matches
+from .shared import keep_created_sql as _keep_created
 
 _T, _M, _R = quote(THREADS.name), quote(MESSAGES.name), quote(RESOURCES.name)
 _C = quote(COUNTS)
@@ -77,7 +78,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
         db.execute(
             f"INSERT INTO {_T} ({THREAD.insert_columns}) VALUES {THREAD.placeholders} ON CONFLICT(id) DO UPDATE SET "
             '"resourceId" = excluded."resourceId", title = excluded.title, metadata = excluded.metadata, '
-            f'"createdAt" = CASE WHEN {_T}.{_E} IS NOT NULL AND {_T}.{_E} <= ? THEN excluded."createdAt" ELSE {_T}."createdAt" END, '
+            f'"createdAt" = {_keep_created(_T)}, '
             f'"updatedAt" = excluded."updatedAt", {_E} = excluded.{_E}',
             (*THREAD.encode(thread, self.expires_at("thread")), now),
         )
@@ -100,7 +101,9 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
                 return None
             new = change(old)
             db.execute(
-                f'UPDATE {_T} SET "resourceId" = ?, title = ?, metadata = ?, "createdAt" = ?, "updatedAt" = ?, {_E} = ? WHERE id = ?',
+                f'UPDATE {_T} SET "resourceId" = ?, title = ?, metadata = ?, "createdAt" = ?, "updatedAt" = ?, '
+                f"{_E} = ? "
+                "WHERE id = ?",
                 (new.resource_id, new.title, dump_json(new.metadata), iso(new.created_at), iso(new.updated_at),
                  ts(self.expires_at("thread")), thread_id),
             )
@@ -138,7 +141,8 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
         rows = await self.conn.read(lambda db: db.all(sql, params + b.params))
         total = int(rows[-1][-1])
         items = [THREAD.decode(row[:-1]) for row in rows[:-1]]
-        return Page(items=items, total=total, page=q.page, per_page=q.per_page, has_more=has_more(total, q.page, q.per_page))
+        more = has_more(total, q.page, q.per_page)
+        return Page(items=items, total=total, page=q.page, per_page=q.per_page, has_more=more)
 
     # ------------------------------------------------------------------ messages
 
@@ -165,7 +169,8 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
         if q.per_page is not False and q.per_page == 0:
             pass
         else:
-            page_sql = f"SELECT 0, {_MSG_COLS} FROM {_M} WHERE {where} ORDER BY \"createdAt\" {direction}, rowid {direction}"
+            page_sql = (f"SELECT 0, {_MSG_COLS} FROM {_M} WHERE {where} "
+                        f'ORDER BY "createdAt" {direction}, rowid {direction}')
             page_params = list(cparams)
             if q.limit is not None:
                 page_sql += " LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)"
@@ -239,10 +244,11 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
                 params += message_params(m, expires)
             params.append(now)
             db.execute(
-                f'INSERT INTO {_M} (id, thread_id, content, role, type, "createdAt", "resourceId", {_E}) VALUES {values} '
+                f'INSERT INTO {_M} (id, thread_id, content, role, type, "createdAt", "resourceId", {_E}) '
+                f"VALUES {values} "
                 "ON CONFLICT(id) DO UPDATE SET thread_id = excluded.thread_id, content = excluded.content, "
                 'role = excluded.role, type = excluded.type, "resourceId" = excluded."resourceId", '
-                f'"createdAt" = CASE WHEN {_M}.{_E} IS NOT NULL AND {_M}.{_E} <= ? THEN excluded."createdAt" ELSE {_M}."createdAt" END, '
+                f'"createdAt" = {_keep_created(_M)}, '
                 f"{_E} = excluded.{_E}",
                 params,
             )
@@ -285,10 +291,10 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
         return await self.conn.read(lambda db: self._resource_row(db, resource_id, now))
 
     def _upsert_resource(self, db: LibSQLConnection, resource: r.Resource, now: str, keep_created: bool = True) -> None:
-        created = (f'CASE WHEN {_R}.{_E} IS NOT NULL AND {_R}.{_E} <= ? THEN excluded."createdAt" ELSE {_R}."createdAt" END'
-                   if keep_created else 'excluded."createdAt"')
+        created = _keep_created(_R) if keep_created else 'excluded."createdAt"'
         db.execute(
-            f"INSERT INTO {_R} ({RESOURCE.insert_columns}) VALUES {RESOURCE.placeholders} ON CONFLICT(id) DO UPDATE SET "
+            f"INSERT INTO {_R} ({RESOURCE.insert_columns}) VALUES {RESOURCE.placeholders} "
+            "ON CONFLICT(id) DO UPDATE SET "
             '"workingMemory" = excluded."workingMemory", metadata = excluded.metadata, '
             f'"createdAt" = {created}, "updatedAt" = excluded."updatedAt", {_E} = excluded.{_E}',
             (*RESOURCE.encode(resource, self.expires_at("resource")), *((now,) if keep_created else ())),
@@ -337,7 +343,8 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
 
     @staticmethod
     def _clone_sources(db: LibSQLConnection, req: CloneRequest, now: str) -> list[r.Message]:
-        """The source messages that can survive plan_clone's filters, pre-filtered in SQL (plan_clone re-applies them)."""
+        """The source messages that can survive plan_clone's filters, pre-filtered in SQL (plan_clone re-applies them).
+        """
         cond = ["thread_id = ?", _LIVE]
         params: list[Any] = [req.source_thread_id, now]
         if req.start_date is not None:

@@ -1,5 +1,5 @@
 """AI spans and traces (``mastra_ai_spans``) on libSQL."""
-# ruff: noqa: S608  -- SQL text is built only from constant, validated and quoted identifiers; values are always bound parameters
+# ruff: noqa: S608  -- SQL text holds only constant, validated, quoted identifiers; values are bound parameters
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ class LibSQLObservability(ObservabilityStore, LibSQLDomain):
     """``mastra_ai_spans`` keyed by (traceId, spanId); batches are one transaction."""
 
     tables = DOMAIN_TABLES["observability"]
-    tracing_strategy = {"preferred": "batch-with-updates", "supported": ["realtime", "batch-with-updates", "insert-only"]}
+    tracing_strategy = {"preferred": "batch-with-updates",
+                        "supported": ["realtime", "batch-with-updates", "insert-only"]}
 
     async def _upsert_spans(self, spans: list[r.Span]) -> None:
         expires = self.expires_at("span")
@@ -47,7 +48,8 @@ class LibSQLObservability(ObservabilityStore, LibSQLDomain):
                     params += SPAN.encode(s, expires)
                 params.append(now)
                 db.execute(
-                    f"INSERT INTO {_SP} ({SPAN.insert_columns}) VALUES {values} ON CONFLICT(\"spanId\", \"traceId\") DO UPDATE SET "
+                    f"INSERT INTO {_SP} ({SPAN.insert_columns}) VALUES {values} "
+                    'ON CONFLICT("spanId", "traceId") DO UPDATE SET '
                     f'{sets}, "createdAt" = CASE WHEN {_SP}.{_E} IS NOT NULL AND {_SP}.{_E} <= ? '
                     f'THEN excluded."createdAt" ELSE {_SP}."createdAt" END',
                     params,
@@ -74,13 +76,15 @@ class LibSQLObservability(ObservabilityStore, LibSQLDomain):
     async def _get_span(self, trace_id: str, span_id: str) -> r.Span | None:
         now = now_text()
         row = await self.conn.read(lambda db: db.one(
-            f'SELECT {SPAN.select_list()} FROM {_SP} WHERE "traceId" = ? AND "spanId" = ? AND {LIVE}', (trace_id, span_id, now)))
+            f'SELECT {SPAN.select_list()} FROM {_SP} WHERE "traceId" = ? AND "spanId" = ? AND {LIVE}',
+            (trace_id, span_id, now)))
         return None if row is None else SPAN.decode(row)
 
     async def _get_trace_spans(self, trace_id: str) -> list[r.Span]:
         now = now_text()
         rows = await self.conn.read(lambda db: db.all(
-            f'SELECT {SPAN.select_list()} FROM {_SP} WHERE "traceId" = ? AND {LIVE} ORDER BY "startedAt" ASC, rowid ASC',
+            f'SELECT {SPAN.select_list()} FROM {_SP} WHERE "traceId" = ? AND {LIVE} '
+            'ORDER BY "startedAt" ASC, rowid ASC',
             (trace_id, now)))
         return [SPAN.decode(row) for row in rows]
 
@@ -106,7 +110,8 @@ class LibSQLObservability(ObservabilityStore, LibSQLDomain):
         where += column_contains(b, '"metadata"', f.metadata)
         for tag in f.tags or ():
             k = b.alias()
-            where.append(f"EXISTS (SELECT 1 FROM json_each(\"tags\") {k} WHERE {k}.type = 'text' AND {text_equals(b, f'{k}.atom', tag)})")
+            match = text_equals(b, f"{k}.atom", tag)
+            where.append(f"EXISTS (SELECT 1 FROM json_each(\"tags\") {k} WHERE {k}.type = 'text' AND {match})")
         if f.status == "error":
             where.append('"error" IS NOT NULL')
         elif f.status == "running":

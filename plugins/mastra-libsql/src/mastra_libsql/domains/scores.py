@@ -1,5 +1,5 @@
 """Eval scores (``mastra_scorers``) on libSQL."""
-# ruff: noqa: S608  -- SQL text is built only from constant, validated and quoted identifiers; values are always bound parameters
+# ruff: noqa: S608  -- SQL text holds only constant, validated, quoted identifiers; values are bound parameters
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ class LibSQLScores(ScoresStore, LibSQLDomain):
 
     async def _save_score(self, score: r.Score) -> None:
         values = SCORE.encode(score, self.expires_at("score"))
-        await self.conn.write(lambda db: db.execute(f"INSERT INTO {_S} ({SCORE.insert_columns}) VALUES {SCORE.placeholders}", values))
+        sql = f"INSERT INTO {_S} ({SCORE.insert_columns}) VALUES {SCORE.placeholders}"
+        await self.conn.write(lambda db: db.execute(sql, values))
 
     async def _get_score(self, score_id: str) -> r.Score | None:
         now = now_text()

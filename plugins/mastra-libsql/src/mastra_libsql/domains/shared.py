@@ -6,7 +6,7 @@ walked with ``json_each``, so keys of any spelling are bound as parameters (no J
 objects compare regardless of key order. ``json_equal``: deep equality where ``1 == 1.0`` but
 ``true != 1``. ``contains``: PostgreSQL ``@>`` (objects recursively, arrays as sub-multisets, scalars equal).
 """
-# ruff: noqa: S608  -- SQL text is built only from constant, validated and quoted identifiers; values are always bound parameters
+# ruff: noqa: S608  -- SQL text holds only constant, validated, quoted identifiers; values are bound parameters
 
 from __future__ import annotations
 
@@ -30,13 +30,19 @@ _E = quote(EXPIRES)
 LIVE = f"({_E} IS NULL OR {_E} > ?)"
 
 
+def keep_created_sql(table: str) -> str:
+    """An upsert's ``"createdAt"``: an existing live row keeps its own, an expired one takes the new row's."""
+    return (f'CASE WHEN {table}.{_E} IS NOT NULL AND {table}.{_E} <= ? THEN excluded."createdAt" '
+            f'ELSE {table}."createdAt" END')
+
+
 def now_text() -> str:
     """The current instant as stored (ISO-8601 text, milliseconds)."""
     return iso(utc_now())
 
 
 class LibSQLDomain(BackendDomain[LibSQLConnection]):
-    """Base of the libSQL domains: ``conn`` is the storage's :class:`LibSQLConnection`; ``tables`` are created at init."""
+    """Base of the libSQL domains: ``conn`` is the storage's :class:`LibSQLConnection`; ``tables`` made at init."""
 
     tables: ClassVar[tuple[Table, ...]] = ()
 
@@ -100,8 +106,8 @@ class LibSQLDomain(BackendDomain[LibSQLConnection]):
         return await self.prune_tables(self.tables, now)
 
 
-async def fetch_page(db: LibSQLConnection, codec: Codec[Any], where: list[str], params: list[Any], order: str, page: int,
-               per_page: Any) -> Page[Any]:
+async def fetch_page(db: LibSQLConnection, codec: Codec[Any], where: list[str], params: list[Any], order: str,
+                     page: int, per_page: Any) -> Page[Any]:
     """One statement: a page of ``codec``'s table plus the total as a trailing UNION ALL row."""
     table = quote(codec.table.name)
     cond = " AND ".join(where) or "1"
@@ -159,6 +165,11 @@ def text_equals(b: Builder, expr: str, value: str) -> str:
     return f"{expr} = {b.p(value)}"
 
 
+def _key(b: Builder, k: str, key: Any) -> str:
+    """SQL true when the key of the json_each element ``k`` is ``key``."""
+    return text_equals(b, f"{k}.key", str(key))
+
+
 def _scalar(b: Builder, j: str, value: Any) -> str:
     """``j`` is a json_each alias; its ``type`` and ``atom`` describe the element."""
     if value is None:
@@ -182,7 +193,8 @@ def equal(b: Builder, j: str, value: Any) -> str:
         parts = [f"{j}.type = 'object'", f"(SELECT count(*) FROM json_each({j}.value)) = {len(value)}"]
         for key, v in value.items():
             k = b.alias()
-            parts.append(f"EXISTS (SELECT 1 FROM json_each({j}.value) {k} WHERE {text_equals(b, f'{k}.key', str(key))} AND {equal(b, k, v)})")
+            parts.append(
+                f"EXISTS (SELECT 1 FROM json_each({j}.value) {k} WHERE {_key(b, k, key)} AND {equal(b, k, v)})")
         return "(" + " AND ".join(parts) + ")"
     if isinstance(value, list | tuple):
         parts = [f"{j}.type = 'array'", f"json_array_length({j}.value) = {len(value)}"]
@@ -199,7 +211,8 @@ def contains(b: Builder, j: str, wanted: Any) -> str:
         parts = [f"{j}.type = 'object'"]
         for key, v in wanted.items():
             k = b.alias()
-            parts.append(f"EXISTS (SELECT 1 FROM json_each({j}.value) {k} WHERE {text_equals(b, f'{k}.key', str(key))} AND {contains(b, k, v)})")
+            parts.append(
+                f"EXISTS (SELECT 1 FROM json_each({j}.value) {k} WHERE {_key(b, k, key)} AND {contains(b, k, v)})")
         return "(" + " AND ".join(parts) + ")"
     if isinstance(wanted, list):
         parts = [f"{j}.type = 'array'"]
@@ -215,7 +228,7 @@ def metadata_matches(b: Builder, column: str, wanted: Mapping[str, Any] | None) 
     out = []
     for key, value in (wanted or {}).items():
         k = b.alias()
-        out.append(f"EXISTS (SELECT 1 FROM json_each({column}) {k} WHERE {text_equals(b, f'{k}.key', str(key))} AND {equal(b, k, value)})")
+        out.append(f"EXISTS (SELECT 1 FROM json_each({column}) {k} WHERE {_key(b, k, key)} AND {equal(b, k, value)})")
     return out
 
 
@@ -224,5 +237,6 @@ def column_contains(b: Builder, column: str, wanted: Mapping[str, Any] | None) -
     out = []
     for key, value in (wanted or {}).items():
         k = b.alias()
-        out.append(f"EXISTS (SELECT 1 FROM json_each({column}) {k} WHERE {text_equals(b, f'{k}.key', str(key))} AND {contains(b, k, value)})")
+        out.append(
+            f"EXISTS (SELECT 1 FROM json_each({column}) {k} WHERE {_key(b, k, key)} AND {contains(b, k, value)})")
     return out

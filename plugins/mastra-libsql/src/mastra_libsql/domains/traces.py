@@ -44,4 +44,5 @@ class LibSQLTraces(TracesStore, LibSQLDomain):
             where.append(f'"createdAt" >= {b.p(iso(q.from_date))}')
         if q.to_date is not None:
             where.append(f'"createdAt" <= {b.p(iso(q.to_date))}')
-        return await fetch_page(self.conn, TRACE_ROW, where, b.params, '"createdAt" DESC, rowid DESC', q.page, q.per_page)
+        order = '"createdAt" DESC, rowid DESC'
+        return await fetch_page(self.conn, TRACE_ROW, where, b.params, order, q.page, q.per_page)

@@ -1,5 +1,5 @@
 """Workflow runs (``mastra_workflow_snapshot``) on libSQL."""
-# ruff: noqa: S608  -- SQL text is built only from constant, validated and quoted identifiers; values are always bound parameters
+# ruff: noqa: S608  -- SQL text holds only constant, validated, quoted identifiers; values are bound parameters
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from mastra_core.records.queries import WorkflowRunQuery
 from ..codec import Codec
 from ..connection import LibSQLConnection, quote
 from ..schema import DOMAIN_TABLES, EXPIRES, WORKFLOWS
-from .shared import LIVE, LibSQLDomain, fetch_page, now_text
+from .shared import LIVE, LibSQLDomain, fetch_page, keep_created_sql, now_text
 
 _E = quote(EXPIRES)
 
@@ -29,10 +29,10 @@ class LibSQLWorkflows(WorkflowsStore, LibSQLDomain):
     tables = DOMAIN_TABLES["workflows"]
 
     def _upsert(self, db: LibSQLConnection, run: r.WorkflowRun, now: str, keep_created: bool) -> None:
-        created = (f'CASE WHEN {_W}.{_E} IS NOT NULL AND {_W}.{_E} <= ? THEN excluded."createdAt" ELSE {_W}."createdAt" END'
-                   if keep_created else 'excluded."createdAt"')
+        created = keep_created_sql(_W) if keep_created else 'excluded."createdAt"'
         db.execute(
-            f"INSERT INTO {_W} ({RUN.insert_columns}) VALUES {RUN.placeholders} ON CONFLICT(workflow_name, run_id) DO UPDATE SET "
+            f"INSERT INTO {_W} ({RUN.insert_columns}) VALUES {RUN.placeholders} "
+            "ON CONFLICT(workflow_name, run_id) DO UPDATE SET "
             '"resourceId" = excluded."resourceId", snapshot = excluded.snapshot, '
             f'"createdAt" = {created}, "updatedAt" = excluded."updatedAt", {_E} = excluded.{_E}',
             (*RUN.encode(run, self.expires_at("workflow_snapshot")), *((now,) if keep_created else ())),
