@@ -50,22 +50,26 @@ async def make_storage(namespace: str, **overrides: Any) -> Storage:
 
 
 async def cleanup(namespace: str) -> None:
-    import asyncio
+    """Drop the namespace's tables (their indexes and triggers go with them) in one write transaction.
 
-    import libsql
+    The one sqld database is shared with every other process testing against the same server, so this
+    writer meets their locks (SQLITE_BUSY) like any other: it goes through the store's own connection
+    class, which takes the write lock with BEGIN IMMEDIATE and waits for it as the store does
+    (``busy_timeout_ms``, then backoff), instead of one bare DROP that fails on the first conflict.
+    """
+    from mastra_libsql.connection import LibSQLConnection, Target, quote
 
-    def drop() -> None:
-        kwargs: dict[str, Any] = {"isolation_level": None}
-        if _token():
-            kwargs["auth_token"] = _token()
-        conn = libsql.connect(server_url(), **kwargs)
-        try:
-            prefix = f"{namespace}_"
-            names = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, length(?)) = ?",
-                                 (prefix, prefix)).fetchall()
-            for (name,) in names:
-                conn.execute(f'DROP TABLE IF EXISTS "{name}"')
-        finally:
-            conn.close()
+    conn = LibSQLConnection(Target(server_url(), _token()), max_retries=5, initial_backoff_ms=100, busy_timeout_ms=5000)
+    prefix = f"{namespace}_"
 
-    await asyncio.to_thread(drop)
+    def drop(db: LibSQLConnection) -> None:
+        names = db.all("SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, length(?)) = ?",
+                       (prefix, prefix))
+        for (name,) in names:
+            db.execute(f"DROP TABLE IF EXISTS {quote(name)}")
+
+    await conn.open()
+    try:
+        await conn.write(drop)
+    finally:
+        await conn.close()
