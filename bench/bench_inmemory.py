@@ -21,9 +21,14 @@ def _messages(thread_id: str, start: int, n: int, t0: Any) -> list[Any]:
     from mastra_core.records import Message, MessageContent, TextPart
 
     return [
-        Message(id=f"{thread_id}-{i}", role="user" if i % 2 == 0 else "assistant", thread_id=thread_id, resource_id="bench",
-                content=MessageContent(parts=[TextPart(text=f"message number {i} " + "lorem ipsum " * 8)]),
-                created_at=t0 + timedelta(milliseconds=i))
+        Message(
+            id=f"{thread_id}-{i}",
+            role="user" if i % 2 == 0 else "assistant",
+            thread_id=thread_id,
+            resource_id="bench",
+            content=MessageContent(parts=[TextPart(text=f"message number {i} " + "lorem ipsum " * 8)]),
+            created_at=t0 + timedelta(milliseconds=i),
+        )
         for i in range(start, start + n)
     ]
 
@@ -54,20 +59,45 @@ async def main() -> None:
 
         mid = f"{tid}-{size // 2}"
         small = max(10, n // 10) if size >= 100_000 else n  # a full sort per call: fewer samples on the big thread
-        results.append(await measure("inmemory", f"save_messages(10) [thread {size}]", save10, n=n,
-                                     note=f"fill {size} msgs: {size / fill_s:,.0f} msg/s"))
-        results.append(await measure("inmemory", f"get_thread_by_id [{size}]",
-                                     lambda tid=tid: store.memory.get_thread_by_id(thread_id=tid), n=n))
-        results.append(await measure(
-            "inmemory", f"list_messages last 10 DESC [{size}]",
-            lambda tid=tid: store.memory.list_messages(thread_id=tid, per_page=10,
-                                                       order_by={"field": "createdAt", "direction": "DESC"}),
-            n=small, warmup=2))
-        results.append(await measure(
-            "inmemory", f"include window +-2 middle [{size}]",
-            lambda tid=tid, mid=mid: store.memory.list_messages(
-                thread_id=tid, per_page=0, include=[{"id": mid, "withPreviousMessages": 2, "withNextMessages": 2}]),
-            n=small, warmup=2))
+        results.append(
+            await measure(
+                "inmemory",
+                f"save_messages(10) [thread {size}]",
+                save10,
+                n=n,
+                note=f"fill {size} msgs: {size / fill_s:,.0f} msg/s",
+            )
+        )
+        results.append(
+            await measure(
+                "inmemory",
+                f"get_thread_by_id [{size}]",
+                lambda tid=tid: store.memory.get_thread_by_id(thread_id=tid),
+                n=n,
+            )
+        )
+        results.append(
+            await measure(
+                "inmemory",
+                f"list_messages last 10 DESC [{size}]",
+                lambda tid=tid: store.memory.list_messages(
+                    thread_id=tid, per_page=10, order_by={"field": "createdAt", "direction": "DESC"}
+                ),
+                n=small,
+                warmup=2,
+            )
+        )
+        results.append(
+            await measure(
+                "inmemory",
+                f"include window +-2 middle [{size}]",
+                lambda tid=tid, mid=mid: store.memory.list_messages(
+                    thread_id=tid, per_page=0, include=[{"id": mid, "withPreviousMessages": 2, "withNextMessages": 2}]
+                ),
+                n=small,
+                warmup=2,
+            )
+        )
     await store.close()
     report(results, "inmemory")
 

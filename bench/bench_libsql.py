@@ -49,9 +49,14 @@ def _messages(thread_id: str, start: int, n: int, t0: Any) -> list[Any]:
     from mastra_core.records import Message, MessageContent, TextPart
 
     return [
-        Message(id=f"{thread_id}-{i}", role="user" if i % 2 == 0 else "assistant", thread_id=thread_id, resource_id="bench",
-                content=MessageContent(parts=[TextPart(text=f"message number {i} " + "lorem ipsum " * 8)]),
-                created_at=t0 + timedelta(milliseconds=i))
+        Message(
+            id=f"{thread_id}-{i}",
+            role="user" if i % 2 == 0 else "assistant",
+            thread_id=thread_id,
+            resource_id="bench",
+            content=MessageContent(parts=[TextPart(text=f"message number {i} " + "lorem ipsum " * 8)]),
+            created_at=t0 + timedelta(milliseconds=i),
+        )
         for i in range(start, start + n)
     ]
 
@@ -91,20 +96,50 @@ async def bench_target(label: str, url: str, results: list[Result], n: int, **co
                 await store.memory.save_messages(messages=_messages("writes", k * 10, 10, utc_now()))
 
             mid = f"{tid}-{size // 2}"
-            results.append(await measure(backend, f"save_messages(10) [thread {size}]", save10, n=n, trips=trips,
-                                         note=f"fill {size} msgs: {size / fill_s:,.0f} msg/s"))
-            results.append(await measure(backend, f"get_thread_by_id [{size}]",
-                                         lambda tid=tid: store.memory.get_thread_by_id(thread_id=tid), n=n, trips=trips))
-            results.append(await measure(
-                backend, f"list_messages last 10 DESC [{size}]",
-                lambda tid=tid: store.memory.list_messages(thread_id=tid, per_page=10,
-                                                           order_by={"field": "createdAt", "direction": "DESC"}),
-                n=n, trips=trips, note="page + total in one statement"))
-            results.append(await measure(
-                backend, f"include window +-2 middle [{size}]",
-                lambda tid=tid, mid=mid: store.memory.list_messages(
-                    thread_id=tid, per_page=0, include=[{"id": mid, "withPreviousMessages": 2, "withNextMessages": 2}]),
-                n=n, trips=trips))
+            results.append(
+                await measure(
+                    backend,
+                    f"save_messages(10) [thread {size}]",
+                    save10,
+                    n=n,
+                    trips=trips,
+                    note=f"fill {size} msgs: {size / fill_s:,.0f} msg/s",
+                )
+            )
+            results.append(
+                await measure(
+                    backend,
+                    f"get_thread_by_id [{size}]",
+                    lambda tid=tid: store.memory.get_thread_by_id(thread_id=tid),
+                    n=n,
+                    trips=trips,
+                )
+            )
+            results.append(
+                await measure(
+                    backend,
+                    f"list_messages last 10 DESC [{size}]",
+                    lambda tid=tid: store.memory.list_messages(
+                        thread_id=tid, per_page=10, order_by={"field": "createdAt", "direction": "DESC"}
+                    ),
+                    n=n,
+                    trips=trips,
+                    note="page + total in one statement",
+                )
+            )
+            results.append(
+                await measure(
+                    backend,
+                    f"include window +-2 middle [{size}]",
+                    lambda tid=tid, mid=mid: store.memory.list_messages(
+                        thread_id=tid,
+                        per_page=0,
+                        include=[{"id": mid, "withPreviousMessages": 2, "withNextMessages": 2}],
+                    ),
+                    n=n,
+                    trips=trips,
+                )
+            )
             store.db.conn = store.db.conn.inner
             await _raw_floor(store, backend, tid, mid, size, results, n)
     finally:
@@ -120,12 +155,17 @@ async def _raw_floor(store: Any, backend: str, tid: str, mid: str, size: int, re
     if target.auth_token:
         kwargs["auth_token"] = target.auth_token
     conn = store.db.conn if target.memory else libsql.connect(target.database, **kwargs)
-    last10 = ('SELECT id, thread_id, content, role, type, "createdAt", "resourceId", rowid FROM mastra_messages '
-              'WHERE thread_id = ? ORDER BY "createdAt" DESC, rowid DESC LIMIT 10')
-    window = ('SELECT * FROM (SELECT id, content FROM mastra_messages WHERE thread_id = ? AND ("createdAt", rowid) <= '
-              '(SELECT "createdAt", rowid FROM mastra_messages WHERE id = ?) ORDER BY "createdAt" DESC, rowid DESC LIMIT 3) '
-              'UNION ALL SELECT * FROM (SELECT id, content FROM mastra_messages WHERE thread_id = ? AND ("createdAt", rowid) > '
-              '(SELECT "createdAt", rowid FROM mastra_messages WHERE id = ?) ORDER BY "createdAt" ASC, rowid ASC LIMIT 2)')
+    last10 = (
+        'SELECT id, thread_id, content, role, type, "createdAt", "resourceId", rowid FROM mastra_messages '
+        'WHERE thread_id = ? ORDER BY "createdAt" DESC, rowid DESC LIMIT 10'
+    )
+    window = (
+        'SELECT * FROM (SELECT id, content FROM mastra_messages WHERE thread_id = ? AND ("createdAt", rowid) <= '
+        '(SELECT "createdAt", rowid FROM mastra_messages WHERE id = ?) ORDER BY "createdAt" DESC, rowid DESC LIMIT 3) '
+        'UNION ALL SELECT * FROM (SELECT id, content FROM mastra_messages '
+        'WHERE thread_id = ? AND ("createdAt", rowid) > '
+        '(SELECT "createdAt", rowid FROM mastra_messages WHERE id = ?) ORDER BY "createdAt" ASC, rowid ASC LIMIT 2)'
+    )
 
     async def q_thread() -> None:
         conn.execute("SELECT * FROM mastra_threads WHERE id = ?", (tid,)).fetchall()
@@ -141,7 +181,9 @@ async def _raw_floor(store: Any, backend: str, tid: str, mid: str, size: int, re
 
     raw = f"{backend}/raw"
     results.append(await measure(raw, f"get_thread_by_id [{size}]", q_thread, n=n))
-    results.append(await measure(raw, f"list_messages last 10 DESC [{size}]", q_last10, n=n, note="rows only, no total"))
+    results.append(
+        await measure(raw, f"list_messages last 10 DESC [{size}]", q_last10, n=n, note="rows only, no total")
+    )
     results.append(await measure(raw, f"count(*) of thread [{size}]", q_count, n=n, note="the total's cost"))
     results.append(await measure(raw, f"include window +-2 middle [{size}]", q_window, n=n))
     if conn is not store.db.conn:

@@ -34,8 +34,10 @@ MESSAGES = int(os.environ.get("BENCH_MEMORY_MESSAGES", "100000"))
 PER_THREAD = 100
 BATCH = 1000
 N = int(os.environ.get("BENCH_MEMORY_N", "200"))
-WORDS = ("cat dog tom rex garden trip alps lyon pasta curry bike train budget tax doctor piano guitar chess "
-         "football novel movie coffee tea rain snow summer winter project deadline meeting birthday gift").split()
+WORDS = (
+    "cat dog tom rex garden trip alps lyon pasta curry bike train budget tax doctor piano guitar chess "
+    "football novel movie coffee tea rain snow summer winter project deadline meeting birthday gift"
+).split()
 
 
 def available() -> bool:
@@ -64,8 +66,16 @@ async def _load(memory: Any, resource: str) -> float:
     batch: list[Message] = []
     for i in range(MESSAGES):
         t = i // PER_THREAD
-        batch.append(Message.from_text(_text(rng), id=f"m{i:07d}", role="user" if i % 2 == 0 else "assistant",
-                                       thread_id=f"t{t:05d}", resource_id=resource, created_at=base + timedelta(seconds=i)))
+        batch.append(
+            Message.from_text(
+                _text(rng),
+                id=f"m{i:07d}",
+                role="user" if i % 2 == 0 else "assistant",
+                thread_id=f"t{t:05d}",
+                resource_id=resource,
+                created_at=base + timedelta(seconds=i),
+            )
+        )
         if len(batch) == BATCH:
             await memory.save_messages(batch)
             batch = []
@@ -100,8 +110,9 @@ async def _run(backend: str, memory: Any, resource: str) -> list[Result]:
 
     async def vector_only() -> None:
         state["i"] += 1
-        hits = await memory.vector.query(index_name=name, query_vector=qvecs[state["i"] % len(qvecs)], top_k=3,
-                                         filter={"resource_id": resource})
+        hits = await memory.vector.query(
+            index_name=name, query_vector=qvecs[state["i"] % len(qvecs)], top_k=3, filter={"resource_id": resource}
+        )
         assert len(hits) == 3
 
     return [

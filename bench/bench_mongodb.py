@@ -57,13 +57,31 @@ async def _load(db: Any, thread_id: str, n: int) -> None:
     """Insert a thread of ``n`` messages 1 ms apart in the store's document shape (setup, not measured)."""
     t0 = time.perf_counter()
     start = datetime(2025, 1, 1, tzinfo=UTC)
-    await db["mastra_threads"].insert_one({"id": thread_id, "resourceId": "bench", "title": "bench", "metadata": {},
-                                           "createdAt": start, "updatedAt": start, "seq": 1})
+    await db["mastra_threads"].insert_one(
+        {
+            "id": thread_id,
+            "resourceId": "bench",
+            "title": "bench",
+            "metadata": {},
+            "createdAt": start,
+            "updatedAt": start,
+            "seq": 1,
+        }
+    )
     batch = []
     for i in range(n):
-        batch.append({"id": f"{thread_id}-{i}", "thread_id": thread_id, "resourceId": "bench", "role": "user", "type": "v2",
-                      "content": '{"format":2,"parts":[{"type":"text","text":"message %d"}]}' % i,  # noqa: UP031
-                      "createdAt": start + timedelta(milliseconds=i), "seq": i + 1})
+        batch.append(
+            {
+                "id": f"{thread_id}-{i}",
+                "thread_id": thread_id,
+                "resourceId": "bench",
+                "role": "user",
+                "type": "v2",
+                "content": '{"format":2,"parts":[{"type":"text","text":"message %d"}]}' % i,  # noqa: UP031
+                "createdAt": start + timedelta(milliseconds=i),
+                "seq": i + 1,
+            }
+        )
         if len(batch) == 5000:
             await db["mastra_messages"].insert_many(batch, ordered=False)
             batch = []
@@ -93,36 +111,81 @@ async def main() -> None:
             tid = f"bench-{size}"
             await _load(store.db, tid, size)
             mid = f"{tid}-{size // 2}"
-            results.append(await measure(label, f"get_thread_by_id [{size:,}]",
-                                         lambda tid=tid: mem.get_thread_by_id(thread_id=tid), n=N, trips=trips))
-            results.append(await measure(label, f"list_messages last 10 [{size:,}]",
-                                         lambda tid=tid: mem.list_messages(thread_id=tid, per_page=10,
-                                                                           order_by={"direction": "DESC"}),
-                                         n=N, trips=trips, note="count + page concurrently"))
-            results.append(await measure(label, f"include window +-5, per_page 0 [{size:,}]",
-                                         lambda tid=tid, mid=mid: mem.list_messages(
-                                             thread_id=tid, per_page=0,
-                                             include=[{"id": mid, "with_previous_messages": 5, "with_next_messages": 5}]),
-                                         n=N, trips=trips, note="targets, then one $unionWith aggregate"))
+            results.append(
+                await measure(
+                    label,
+                    f"get_thread_by_id [{size:,}]",
+                    lambda tid=tid: mem.get_thread_by_id(thread_id=tid),
+                    n=N,
+                    trips=trips,
+                )
+            )
+            results.append(
+                await measure(
+                    label,
+                    f"list_messages last 10 [{size:,}]",
+                    lambda tid=tid: mem.list_messages(thread_id=tid, per_page=10, order_by={"direction": "DESC"}),
+                    n=N,
+                    trips=trips,
+                    note="count + page concurrently",
+                )
+            )
+            results.append(
+                await measure(
+                    label,
+                    f"include window +-5, per_page 0 [{size:,}]",
+                    lambda tid=tid, mid=mid: mem.list_messages(
+                        thread_id=tid,
+                        per_page=0,
+                        include=[{"id": mid, "with_previous_messages": 5, "with_next_messages": 5}],
+                    ),
+                    n=N,
+                    trips=trips,
+                    note="targets, then one $unionWith aggregate",
+                )
+            )
 
             async def save10(tid: str = tid) -> None:
                 k = next(counter)
-                await mem.save_messages(messages=[r.Message.from_text("x", id=f"{tid}-new-{k}-{i}", thread_id=tid, resource_id="bench")
-                                                  for i in range(10)])
+                await mem.save_messages(
+                    messages=[
+                        r.Message.from_text("x", id=f"{tid}-new-{k}-{i}", thread_id=tid, resource_id="bench")
+                        for i in range(10)
+                    ]
+                )
 
             note = "in a transaction" if store.supports_transactions else "no transactions on this server"
             if store.connection.is_jongodb and size > 1000:
-                # jongodb's updates scan the collection (~0.15 s per upsert at 1,000 documents): only the smallest thread
+                # jongodb's updates scan the collection (~0.15 s per upsert at 1,000 documents):
+                # only the smallest thread
                 pass
             else:
-                results.append(await measure(label, f"save_messages(10) [{size:,}]", save10, n=min(N, 30), warmup=3,
-                                             trips=trips, note=note))
+                results.append(
+                    await measure(
+                        label, f"save_messages(10) [{size:,}]", save10, n=min(N, 30), warmup=3, trips=trips, note=note
+                    )
+                )
             raw = store.db["mastra_messages"]
-            results.append(await measure("pymongo raw", f"find last 10 [{size:,}]",
-                                         lambda tid=tid, raw=raw: raw.find({"thread_id": tid}, sort=[("createdAt", -1), ("seq", -1)],
-                                                                           limit=10).to_list(None), n=N, trips=trips))
-            results.append(await measure("pymongo raw", f"find_one thread [{size:,}]",
-                                         lambda tid=tid: store.db["mastra_threads"].find_one({"id": tid}), n=N, trips=trips))
+            results.append(
+                await measure(
+                    "pymongo raw",
+                    f"find last 10 [{size:,}]",
+                    lambda tid=tid, raw=raw: raw.find(
+                        {"thread_id": tid}, sort=[("createdAt", -1), ("seq", -1)], limit=10
+                    ).to_list(None),
+                    n=N,
+                    trips=trips,
+                )
+            )
+            results.append(
+                await measure(
+                    "pymongo raw",
+                    f"find_one thread [{size:,}]",
+                    lambda tid=tid: store.db["mastra_threads"].find_one({"id": tid}),
+                    n=N,
+                    trips=trips,
+                )
+            )
     finally:
         await store.close()
         for name in COLLECTIONS:  # jongodb has no dropDatabase

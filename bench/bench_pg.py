@@ -42,19 +42,27 @@ async def _load(conn: Any, schema: str, thread_id: str, n: int) -> None:
     from psycopg import sql
 
     t0 = time.perf_counter()
-    await conn.execute(sql.SQL(
-        'INSERT INTO {t} (id, "resourceId", title, metadata, "createdAt", "updatedAt", "createdAtZ", "updatedAtZ") '
-        "VALUES (%s, 'bench-resource', 'bench', '{{}}', now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', now(), now())"
-    ).format(t=sql.Identifier(schema, "mastra_threads")), (thread_id,))
-    await conn.execute(sql.SQL(
-        'INSERT INTO {t} (id, thread_id, content, role, type, "createdAt", "createdAtZ", "resourceId") '
-        "SELECT %(tid)s || '-' || g, %(tid)s, "
-        "'{{\"format\":2,\"parts\":[{{\"type\":\"text\",\"text\":\"message ' || g || '\"}}],\"content\":\"message ' || g || '\"}}', "
-        "CASE WHEN g %% 2 = 0 THEN 'user' ELSE 'assistant' END, 'v2', "
-        "(timestamp '2025-01-01' + g * interval '1 millisecond'), "
-        "(timestamptz '2025-01-01 00:00:00+00' + g * interval '1 millisecond'), 'bench-resource' "
-        "FROM generate_series(0, %(n)s - 1) AS g"
-    ).format(t=sql.Identifier(schema, "mastra_messages")), {"tid": thread_id, "n": n})
+    await conn.execute(
+        sql.SQL(
+            'INSERT INTO {t} (id, "resourceId", title, metadata, "createdAt", "updatedAt", "createdAtZ", "updatedAtZ") '
+            "VALUES (%s, 'bench-resource', 'bench', '{{}}', now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', "
+            "now(), now())"
+        ).format(t=sql.Identifier(schema, "mastra_threads")),
+        (thread_id,),
+    )
+    await conn.execute(
+        sql.SQL(
+            'INSERT INTO {t} (id, thread_id, content, role, type, "createdAt", "createdAtZ", "resourceId") '
+            "SELECT %(tid)s || '-' || g, %(tid)s, "
+            '\'{{"format":2,"parts":[{{"type":"text","text":"message \' || g || \'"}}],'
+            '"content":"message \' || g || \'"}}\', '
+            "CASE WHEN g %% 2 = 0 THEN 'user' ELSE 'assistant' END, 'v2', "
+            "(timestamp '2025-01-01' + g * interval '1 millisecond'), "
+            "(timestamptz '2025-01-01 00:00:00+00' + g * interval '1 millisecond'), 'bench-resource' "
+            "FROM generate_series(0, %(n)s - 1) AS g"
+        ).format(t=sql.Identifier(schema, "mastra_messages")),
+        {"tid": thread_id, "n": n},
+    )
     await conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(schema, "mastra_messages")))
     print(f"   loaded {n:>9,} messages in {time.perf_counter() - t0:.1f} s")
 
@@ -74,9 +82,16 @@ async def main() -> None:
     trips = RoundTrips()
     proxy = RoundTripProxy(str(info.get("host", "127.0.0.1")), int(info.get("port", 5432)), on_trip=trips.hit)
     await proxy.start()
-    direct = PostgresStore(id="bench-direct", connection_string=url, schema_name=schema, min_pool_size=1, max_pool_size=2)
-    counted = PostgresStore(id="bench-counted", connection_string=_proxied(url, proxy.port), schema_name=schema,
-                            min_pool_size=1, max_pool_size=1)
+    direct = PostgresStore(
+        id="bench-direct", connection_string=url, schema_name=schema, min_pool_size=1, max_pool_size=2
+    )
+    counted = PostgresStore(
+        id="bench-counted",
+        connection_string=_proxied(url, proxy.port),
+        schema_name=schema,
+        min_pool_size=1,
+        max_pool_size=1,
+    )
     raw = await psycopg.AsyncConnection.connect(url, autocommit=True, prepare_threshold=0)
     raw_counted = await psycopg.AsyncConnection.connect(_proxied(url, proxy.port), autocommit=True, prepare_threshold=0)
     results: list[Result] = []
@@ -86,17 +101,23 @@ async def main() -> None:
         mem, cmem = direct.memory, counted.memory
         msgs = sql.Identifier(schema, "mastra_messages")
         threads = sql.Identifier(schema, "mastra_threads")
-        last10_sql = sql.SQL('SELECT id, thread_id, content, role, type, "createdAtZ", "resourceId" FROM {m} '
-                             'WHERE thread_id = %s ORDER BY "createdAt" DESC, seq DESC LIMIT 10').format(m=msgs)
+        last10_sql = sql.SQL(
+            'SELECT id, thread_id, content, role, type, "createdAtZ", "resourceId" FROM {m} '
+            'WHERE thread_id = %s ORDER BY "createdAt" DESC, seq DESC LIMIT 10'
+        ).format(m=msgs)
         window_sql = sql.SQL(
-            'SELECT m.id, m.content FROM {m} t CROSS JOIN LATERAL (SELECT * FROM {m} m WHERE m.thread_id = t.thread_id '
+            "SELECT m.id, m.content FROM {m} t CROSS JOIN LATERAL (SELECT * FROM {m} m WHERE m.thread_id = t.thread_id "
             'AND (m."createdAt", m.seq) <= (t."createdAt", t.seq) ORDER BY m."createdAt" DESC, m.seq DESC LIMIT 3) m '
-            'WHERE t.id = %s').format(m=msgs)
+            "WHERE t.id = %s"
+        ).format(m=msgs)
         window_next_sql = sql.SQL(
-            'SELECT m.id, m.content FROM {m} t CROSS JOIN LATERAL (SELECT * FROM {m} m WHERE m.thread_id = t.thread_id '
+            "SELECT m.id, m.content FROM {m} t CROSS JOIN LATERAL (SELECT * FROM {m} m WHERE m.thread_id = t.thread_id "
             'AND (m."createdAt", m.seq) > (t."createdAt", t.seq) ORDER BY m."createdAt", m.seq LIMIT 2) m '
-            'WHERE t.id = %s').format(m=msgs)
-        get_sql = sql.SQL('SELECT id, "resourceId", title, metadata, "createdAtZ", "updatedAtZ" FROM {t} WHERE id = %s').format(t=threads)
+            "WHERE t.id = %s"
+        ).format(m=msgs)
+        get_sql = sql.SQL(
+            'SELECT id, "resourceId", title, metadata, "createdAtZ", "updatedAtZ" FROM {t} WHERE id = %s'
+        ).format(t=threads)
 
         async def both(op: str, size: str, fn: Any, cfn: Any, note: str = "") -> None:
             r = await measure("pg", f"{op} [{size}]", fn, n=N, note=note)
@@ -121,14 +142,29 @@ async def main() -> None:
 
         def batch() -> list[Message]:
             now = utc_now()
-            return [Message.from_text(f"hello {i}", id=str(uuid.uuid4()), thread_id=write_thread,
-                                      resource_id="bench-resource", created_at=now) for i in range(10)]
+            return [
+                Message.from_text(
+                    f"hello {i}",
+                    id=str(uuid.uuid4()),
+                    thread_id=write_thread,
+                    resource_id="bench-resource",
+                    created_at=now,
+                )
+                for i in range(10)
+            ]
 
-        await both("save_messages(10)", "-", lambda: mem.save_messages(messages=batch()),
-                   lambda: cmem.save_messages(messages=batch()), note="1 statement: upsert + thread bump")
+        await both(
+            "save_messages(10)",
+            "-",
+            lambda: mem.save_messages(messages=batch()),
+            lambda: cmem.save_messages(messages=batch()),
+            note="1 statement: upsert + thread bump",
+        )
         ids = [str(uuid.uuid4()) for _ in range(10)]
-        insert_raw = sql.SQL("INSERT INTO {m} (id, thread_id, content, role, type, \"createdAt\", \"createdAtZ\", \"resourceId\") "
-                             "SELECT i, %s, '{{}}', 'user', 'v2', now(), now(), 'r' FROM unnest(%s::text[]) i").format(m=msgs)
+        insert_raw = sql.SQL(
+            'INSERT INTO {m} (id, thread_id, content, role, type, "createdAt", "createdAtZ", "resourceId") '
+            "SELECT i, %s, '{{}}', 'user', 'v2', now(), now(), 'r' FROM unnest(%s::text[]) i"
+        ).format(m=msgs)
 
         async def raw_insert(conn: Any = raw) -> None:
             await conn.execute(insert_raw, (write_thread, [str(uuid.uuid4()) for _ in ids]))
@@ -144,18 +180,28 @@ async def main() -> None:
                 tid = f"bench-{size}-{uuid.uuid4().hex[:6]}"
                 await _load(setup, schema, tid, size)
                 mid = f"{tid}-{size // 2}"
-                await both("get_thread_by_id", label, lambda tid=tid: mem.get_thread_by_id(thread_id=tid),
-                           lambda tid=tid: cmem.get_thread_by_id(thread_id=tid))
+                await both(
+                    "get_thread_by_id",
+                    label,
+                    lambda tid=tid: mem.get_thread_by_id(thread_id=tid),
+                    lambda tid=tid: cmem.get_thread_by_id(thread_id=tid),
+                )
                 await raw_floor("get_thread_by_id", label, get_sql, (tid,))
                 desc = {"field": "created_at", "direction": "DESC"}
-                await both("list_messages last 10 (DESC, total)", label,
-                           lambda tid=tid, desc=desc: mem.list_messages(thread_id=tid, per_page=10, order_by=desc),
-                           lambda tid=tid, desc=desc: cmem.list_messages(thread_id=tid, per_page=10, order_by=desc))
+                await both(
+                    "list_messages last 10 (DESC, total)",
+                    label,
+                    lambda tid=tid, desc=desc: mem.list_messages(thread_id=tid, per_page=10, order_by=desc),
+                    lambda tid=tid, desc=desc: cmem.list_messages(thread_id=tid, per_page=10, order_by=desc),
+                )
                 await raw_floor("last 10 SELECT (no total)", label, last10_sql, (tid,))
                 inc = [MessageInclude(id=mid, with_previous_messages=2, with_next_messages=2)]
-                await both("list_messages include ±2 (per_page 0)", label,
-                           lambda tid=tid, inc=inc: mem.list_messages(thread_id=tid, include=inc, per_page=0),
-                           lambda tid=tid, inc=inc: cmem.list_messages(thread_id=tid, include=inc, per_page=0))
+                await both(
+                    "list_messages include ±2 (per_page 0)",
+                    label,
+                    lambda tid=tid, inc=inc: mem.list_messages(thread_id=tid, include=inc, per_page=0),
+                    lambda tid=tid, inc=inc: cmem.list_messages(thread_id=tid, include=inc, per_page=0),
+                )
                 await raw_floor("window ±2 SELECTs (2 statements)", label, window_sql, (mid,), window_next_sql)
                 page = await mem.list_messages(thread_id=tid, per_page=10, order_by=desc)
                 assert page.total == size and len(page.items) == 10, (page.total, len(page.items))

@@ -67,8 +67,22 @@ class PrivateRedis:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", self.dir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.dir,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for _ in range(100):
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.1):
@@ -107,8 +121,9 @@ def counting_client(url: str, counter: Counter) -> Any:
             counter.pending = 0
             await super().send_packed_command(command, check_health)
 
-    pool = redis.ConnectionPool.from_url(url, connection_class=CountingConnection, decode_responses=True,
-                                         health_check_interval=0, max_connections=4)
+    pool = redis.ConnectionPool.from_url(
+        url, connection_class=CountingConnection, decode_responses=True, health_check_interval=0, max_connections=4
+    )
     return redis.Redis.from_pool(pool)
 
 
@@ -137,8 +152,14 @@ class Naive:
         return f"{self.ns}thread:{tid}:messages"
 
     async def save_thread(self, tid: str, rid: str, at: datetime, metadata: dict[str, Any] | None = None) -> None:
-        doc = {"id": tid, "resourceId": rid, "title": "t", "metadata": metadata or {}, "createdAt": at.isoformat(),
-               "updatedAt": at.isoformat()}
+        doc = {
+            "id": tid,
+            "resourceId": rid,
+            "title": "t",
+            "metadata": metadata or {},
+            "createdAt": at.isoformat(),
+            "updatedAt": at.isoformat(),
+        }
         await self.r.set(self.thread_key(tid), json.dumps(doc))
 
     async def save_messages(self, msgs: list[dict[str, Any]]) -> None:
@@ -184,16 +205,24 @@ class Naive:
         ids = await self.r.zrange(self.zkey(tid), max(0, rank - before), rank + after)
         return await self._get_messages(tid, ids)
 
-    async def list_threads(self, rid: str, page: int, per_page: int, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    async def list_threads(
+        self, rid: str, page: int, per_page: int, metadata: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
         keys = [k async for k in self.r.scan_iter(match=f"{self.ns}mastra_threads:*", count=10_000)]
         pipe = self.r.pipeline(transaction=False)
         for k in keys:
             pipe.get(k)
         threads = [json.loads(v) for v in await pipe.execute() if v]
-        mine = sorted((t for t in threads if t["resourceId"] == rid
-                       and all(t["metadata"].get(k) == v for k, v in (metadata or {}).items())),
-                      key=lambda t: t["createdAt"], reverse=True)
-        return mine[page * per_page:(page + 1) * per_page]
+        mine = sorted(
+            (
+                t
+                for t in threads
+                if t["resourceId"] == rid and all(t["metadata"].get(k) == v for k, v in (metadata or {}).items())
+            ),
+            key=lambda t: t["createdAt"],
+            reverse=True,
+        )
+        return mine[page * per_page : (page + 1) * per_page]
 
     async def update_resource(self, rid: str, wm: str) -> None:
         key = f"{self.ns}mastra_resources:{rid}"
@@ -206,24 +235,40 @@ class Naive:
 # ------------------------------------------------------------------ measurement
 
 
-async def _measure(name: str, op: str, fn: Callable[[], Awaitable[Any]], counter: Counter, admin: Any, *, n: int,
-                   note: str = "") -> tuple[Result, dict[str, Any]]:
+async def _measure(
+    name: str, op: str, fn: Callable[[], Awaitable[Any]], counter: Counter, admin: Any, *, n: int, note: str = ""
+) -> tuple[Result, dict[str, Any]]:
     await fn()  # warm (script load, connection)
     c0, s0 = counter.commands, await server_commands(admin)
     t0 = counter.count
     result = await measure(name, op, fn, n=n, warmup=0, trips=counter, note=note)
     s1 = await server_commands(admin)
-    calls = {"backend": name, "op": op, "round_trips": (counter.count - t0) / n, "client_commands": (counter.commands - c0) / n,
-             "server_commands": (s1 - s0) / n, "p50_ms": result.p50_ms, "p95_ms": result.p95_ms}
+    calls = {
+        "backend": name,
+        "op": op,
+        "round_trips": (counter.count - t0) / n,
+        "client_commands": (counter.commands - c0) / n,
+        "server_commands": (s1 - s0) / n,
+        "p50_ms": result.p50_ms,
+        "p95_ms": result.p95_ms,
+    }
     return result, calls
 
 
 def _messages(tid: str, start: int, n: int, t0: datetime) -> list[Any]:
     from mastra_core.records import Message, MessageContent, TextPart
 
-    return [Message(id=f"{tid}-{i}", role="user" if i % 2 == 0 else "assistant", thread_id=tid, resource_id="bench",
-                    content=MessageContent(parts=[TextPart(text=f"message number {i} " + "lorem ipsum " * 8)]),
-                    created_at=t0 + timedelta(milliseconds=i)) for i in range(start, start + n)]
+    return [
+        Message(
+            id=f"{tid}-{i}",
+            role="user" if i % 2 == 0 else "assistant",
+            thread_id=tid,
+            resource_id="bench",
+            content=MessageContent(parts=[TextPart(text=f"message number {i} " + "lorem ipsum " * 8)]),
+            created_at=t0 + timedelta(milliseconds=i),
+        )
+        for i in range(start, start + n)
+    ]
 
 
 async def main() -> None:
@@ -271,7 +316,9 @@ async def _run(url: str) -> None:
         for i in range(THREADS):
             at = t0 + timedelta(milliseconds=i)
             meta = {"tier": "gold" if i % 100 == 0 else "free"}
-            await mem.save_thread(thread=Thread(id=f"list-{i}", resource_id="lister", metadata=meta, created_at=at, updated_at=at))
+            await mem.save_thread(
+                thread=Thread(id=f"list-{i}", resource_id="lister", metadata=meta, created_at=at, updated_at=at)
+            )
             await naive.save_thread(f"list-{i}", "lister", at, meta)
         print(f"filled both layouts in {time.perf_counter() - fill_start:.1f} s")
 
@@ -288,24 +335,55 @@ async def _run(url: str) -> None:
 
         ops: list[tuple[str, Callable[[], Awaitable[Any]], Callable[[], Awaitable[Any]], int]] = [
             ("save_messages(10)", ours_save, naive_save, 200),
-            ("get_thread_by_id", lambda: mem.get_thread_by_id(thread_id="thread-1000"), lambda: naive.get_thread("thread-1000"), 300),
-            ("update_resource", lambda: mem.update_resource(resource_id="bench", working_memory="# wm\n- likes tea"),
-             lambda: naive.update_resource("bench", "# wm\n- likes tea"), 200),
-            ("list_threads page (20 of 1,000)", lambda: mem.list_threads(filter={"resource_id": "lister"}, per_page=20, page=3),
-             lambda: naive.list_threads("lister", 3, 20), 30),
-            ("list_threads metadata filter (10 of 1,000)",
-             lambda: mem.list_threads(filter={"resource_id": "lister", "metadata": {"tier": "gold"}}, per_page=20),
-             lambda: naive.list_threads("lister", 0, 20, {"tier": "gold"}), 30),
+            (
+                "get_thread_by_id",
+                lambda: mem.get_thread_by_id(thread_id="thread-1000"),
+                lambda: naive.get_thread("thread-1000"),
+                300,
+            ),
+            (
+                "update_resource",
+                lambda: mem.update_resource(resource_id="bench", working_memory="# wm\n- likes tea"),
+                lambda: naive.update_resource("bench", "# wm\n- likes tea"),
+                200,
+            ),
+            (
+                "list_threads page (20 of 1,000)",
+                lambda: mem.list_threads(filter={"resource_id": "lister"}, per_page=20, page=3),
+                lambda: naive.list_threads("lister", 3, 20),
+                30,
+            ),
+            (
+                "list_threads metadata filter (10 of 1,000)",
+                lambda: mem.list_threads(filter={"resource_id": "lister", "metadata": {"tier": "gold"}}, per_page=20),
+                lambda: naive.list_threads("lister", 0, 20, {"tier": "gold"}),
+                30,
+            ),
         ]
         for size in SIZES:
             tid, middle = f"thread-{size}", f"thread-{size}-{size // 2}"
-            ops.append((f"list_messages last 10 ({size // 1000}k thread)",
-                        lambda tid=tid: mem.list_messages(thread_id=tid, per_page=10, order_by={"field": "created_at", "direction": "DESC"}),
-                        lambda tid=tid: naive.last_messages(tid, 10), 100 if size < 10_000 else 30))
-            ops.append((f"include window +-5 ({size // 1000}k thread)",
-                        lambda middle=middle, tid=tid: mem.list_messages(thread_id=tid, per_page=0, include=[
-                            {"id": middle, "with_previous_messages": 5, "with_next_messages": 5}]),
-                        lambda middle=middle: naive.include_window(middle, 5, 5), 200))
+            ops.append(
+                (
+                    f"list_messages last 10 ({size // 1000}k thread)",
+                    lambda tid=tid: mem.list_messages(
+                        thread_id=tid, per_page=10, order_by={"field": "created_at", "direction": "DESC"}
+                    ),
+                    lambda tid=tid: naive.last_messages(tid, 10),
+                    100 if size < 10_000 else 30,
+                )
+            )
+            ops.append(
+                (
+                    f"include window +-5 ({size // 1000}k thread)",
+                    lambda middle=middle, tid=tid: mem.list_messages(
+                        thread_id=tid,
+                        per_page=0,
+                        include=[{"id": middle, "with_previous_messages": 5, "with_next_messages": 5}],
+                    ),
+                    lambda middle=middle: naive.include_window(middle, 5, 5),
+                    200,
+                )
+            )
         for op, ours, theirs, n in ops:
             r1, c1 = await _measure("upstash", op, ours, counter, admin, n=n)
             r2, c2 = await _measure("naive-redis", op, theirs, counter, admin, n=min(n, 50))
@@ -313,25 +391,34 @@ async def _run(url: str) -> None:
             calls += [c1, c2]
         report(results, "upstash")
         print()
-        header = f"{'operation':<46}{'ours trips':>11}{'ours cmds':>10}{'ours srv':>9}{'naive trips':>12}{'naive cmds':>11}{'naive srv':>10}"
+        header = (f"{'operation':<46}{'ours trips':>11}{'ours cmds':>10}{'ours srv':>9}"
+              f"{'naive trips':>12}{'naive cmds':>11}{'naive srv':>10}")
         print(header)
         print("-" * len(header))
         for i in range(0, len(calls), 2):
             o, nv = calls[i], calls[i + 1]
-            print(f"{o['op']:<46}{o['round_trips']:>11.2f}{o['client_commands']:>10.2f}{o['server_commands']:>9.1f}"
-                  f"{nv['round_trips']:>12.2f}{nv['client_commands']:>11.2f}{nv['server_commands']:>10.1f}")
+            print(
+                f"{o['op']:<46}{o['round_trips']:>11.2f}{o['client_commands']:>10.2f}{o['server_commands']:>9.1f}"
+                f"{nv['round_trips']:>12.2f}{nv['client_commands']:>11.2f}{nv['server_commands']:>10.1f}"
+            )
         print()
         ours = {c["op"]: c for c in calls if c["backend"] == "upstash"}
         budgets = [  # DESIGN.md section 5 and the issue: (operation, what is limited, limit)
-            ("save_messages(10)", "round_trips", 1), ("get_thread_by_id", "client_commands", 1),
-            ("list_threads page (20 of 1,000)", "round_trips", 2), ("list_messages last 10 (1k thread)", "round_trips", 2),
-            ("list_messages last 10 (10k thread)", "round_trips", 2), ("include window +-5 (1k thread)", "round_trips", 2),
+            ("save_messages(10)", "round_trips", 1),
+            ("get_thread_by_id", "client_commands", 1),
+            ("list_threads page (20 of 1,000)", "round_trips", 2),
+            ("list_messages last 10 (1k thread)", "round_trips", 2),
+            ("list_messages last 10 (10k thread)", "round_trips", 2),
+            ("include window +-5 (1k thread)", "round_trips", 2),
             ("include window +-5 (10k thread)", "round_trips", 2),
         ]
         for op, what, limit in budgets:
             got = ours[op][what]
             print(f"budget {op:<40} {what:<16} {got:5.2f} <= {limit}  {'ok' if got <= limit else 'OVER BUDGET'}")
-        flat = ours["list_messages last 10 (10k thread)"]["server_commands"] == ours["list_messages last 10 (1k thread)"]["server_commands"]
+        flat = (
+            ours["list_messages last 10 (10k thread)"]["server_commands"]
+            == ours["list_messages last 10 (1k thread)"]["server_commands"]
+        )
         print(f"last-10 page server commands independent of thread length (1k vs 10k): {'yes' if flat else 'NO'}")
         RESULTS.mkdir(exist_ok=True)
         (RESULTS / "upstash_commands.json").write_text(json.dumps(calls, indent=2))
@@ -340,6 +427,6 @@ async def _run(url: str) -> None:
         for prefix in (ours_prefix, naive_prefix):
             keys = [k async for k in admin.scan_iter(match=prefix + "*", count=10_000)]
             for i in range(0, len(keys), 1000):
-                await admin.unlink(*keys[i:i + 1000])
+                await admin.unlink(*keys[i : i + 1000])
         await client.aclose()
         await admin.aclose()

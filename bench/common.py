@@ -19,7 +19,8 @@ RESULTS = Path(__file__).parent / "results"
 
 @attrs.define
 class RoundTrips:
-    """Counts requests a backend sends; each bench wires ``hit()`` into its driver (cursor, command listener, event hook)."""
+    """Counts requests a backend sends; each bench wires ``hit()`` into its driver (cursor, command listener, event
+    hook)."""
 
     count: int = 0
 
@@ -40,8 +41,14 @@ class Result:
 
 
 async def measure(
-    backend: str, op: str, fn: Callable[[], Awaitable[Any]], *, n: int = 200, warmup: int = 10,
-    trips: RoundTrips | None = None, note: str = "",
+    backend: str,
+    op: str,
+    fn: Callable[[], Awaitable[Any]],
+    *,
+    n: int = 200,
+    warmup: int = 10,
+    trips: RoundTrips | None = None,
+    note: str = "",
 ) -> Result:
     """Run ``fn`` ``n`` times after a warm-up; latency percentiles, throughput and round trips per call."""
     for _ in range(warmup):
@@ -56,9 +63,14 @@ async def measure(
     total = time.perf_counter() - start
     samples.sort()
     return Result(
-        backend=backend, op=op, n=n, ops_per_s=n / total if total else float("inf"),
-        p50_ms=statistics.median(samples), p95_ms=samples[min(len(samples) - 1, int(len(samples) * 0.95))],
-        round_trips_per_op=((trips.count - before) / n) if trips else None, note=note,
+        backend=backend,
+        op=op,
+        n=n,
+        ops_per_s=n / total if total else float("inf"),
+        p50_ms=statistics.median(samples),
+        p95_ms=samples[min(len(samples) - 1, int(len(samples) * 0.95))],
+        round_trips_per_op=((trips.count - before) / n) if trips else None,
+        note=note,
     )
 
 
@@ -68,7 +80,9 @@ def report(results: list[Result], name: str) -> str:
     lines = [header, "-" * len(header)]
     for r in results:
         trips = "" if r.round_trips_per_op is None else f"{r.round_trips_per_op:.2f}"
-        lines.append(f"{r.backend:<14}{r.op:<44}{trips:>9}{r.ops_per_s:>11.1f}{r.p50_ms:>9.3f}{r.p95_ms:>9.3f}  {r.note}")
+        lines.append(
+            f"{r.backend:<14}{r.op:<44}{trips:>9}{r.ops_per_s:>11.1f}{r.p50_ms:>9.3f}{r.p95_ms:>9.3f}  {r.note}"
+        )
     text = "\n".join(lines)
     print(text)
     RESULTS.mkdir(exist_ok=True)

@@ -64,8 +64,9 @@ def test_duplicate_backend_id_names_both_distributions() -> None:
     class Impostor(InMemoryStore):
         pass
 
-    plugin_manager().register(_plugin("impostor", mastra_register_backends=lambda register: register(Impostor)),
-                              name="mastra-impostor")
+    plugin_manager().register(
+        _plugin("impostor", mastra_register_backends=lambda register: register(Impostor)), name="mastra-impostor"
+    )
     with pytest.raises(DuplicateBackendError) as err:
         registry.registry()
     assert "mastra-core" in str(err.value) and "mastra-impostor" in str(err.value)
@@ -76,18 +77,30 @@ def test_a_third_party_distribution_can_add_a_domain_to_a_backend() -> None:
         backend_id = "noagents"
 
     pm = plugin_manager()
-    pm.register(_plugin("b", mastra_register_backends=lambda register: register(NoAgents),
-                        mastra_register_memory_stores=lambda register: register("noagents", InMemoryMemory.factory())),
-                name="mastra-noagents")
+    pm.register(
+        _plugin(
+            "b",
+            mastra_register_backends=lambda register: register(NoAgents),
+            mastra_register_memory_stores=lambda register: register("noagents", InMemoryMemory.factory()),
+        ),
+        name="mastra-noagents",
+    )
     storage = create_storage("noagents")
     assert storage.domains == ("memory",) and storage.get_store("agents") is None
     registry.cache_clear()
     pm = plugin_manager()
-    pm.register(_plugin("b", mastra_register_backends=lambda register: register(NoAgents),
-                        mastra_register_memory_stores=lambda register: register("noagents", InMemoryMemory.factory())),
-                name="mastra-noagents")
-    pm.register(_plugin("a", mastra_register_agents_stores=lambda register: register("noagents", InMemoryAgents.factory())),
-                name="mastra-agents-addon")
+    pm.register(
+        _plugin(
+            "b",
+            mastra_register_backends=lambda register: register(NoAgents),
+            mastra_register_memory_stores=lambda register: register("noagents", InMemoryMemory.factory()),
+        ),
+        name="mastra-noagents",
+    )
+    pm.register(
+        _plugin("a", mastra_register_agents_stores=lambda register: register("noagents", InMemoryAgents.factory())),
+        name="mastra-agents-addon",
+    )
     storage = create_storage("noagents")
     assert isinstance(storage.get_store("agents"), InMemoryAgents)
     assert "agents" in storage.capabilities
@@ -98,14 +111,21 @@ def test_a_second_provider_of_one_domain_is_refused_but_a_replacement_wins() -> 
         pass
 
     pm = plugin_manager()
-    pm.register(_plugin("dup", mastra_register_agents_stores=lambda register: register("inmemory", Replacement.factory())),
-                name="mastra-dup")
+    pm.register(
+        _plugin("dup", mastra_register_agents_stores=lambda register: register("inmemory", Replacement.factory())),
+        name="mastra-dup",
+    )
     with pytest.raises(DuplicateBackendError, match="agents store of backend 'inmemory'"):
         create_storage("inmemory")
     registry.cache_clear()
     pm = plugin_manager()
-    pm.register(_plugin("rep", mastra_register_agents_stores=lambda register: register(
-        "inmemory", Replacement.factory(), replace=True)), name="mastra-rep")
+    pm.register(
+        _plugin(
+            "rep",
+            mastra_register_agents_stores=lambda register: register("inmemory", Replacement.factory(), replace=True),
+        ),
+        name="mastra-rep",
+    )
     storage = create_storage("inmemory")
     assert type(storage.get_store("agents")) is Replacement
     assert type(storage.get_store("memory")) is InMemoryMemory
@@ -117,9 +137,11 @@ def broken_entry_point(tmp_path: Path) -> Iterator[None]:
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: mastra-broken\nVersion: 0.1\n")
     (dist / "entry_points.txt").write_text("[mastra.storage]\nmastra-broken = mastra_broken_plugin\n")
-    (tmp_path / "mastra_broken_plugin.py").write_text(textwrap.dedent("""
+    (tmp_path / "mastra_broken_plugin.py").write_text(
+        textwrap.dedent("""
         raise RuntimeError("boom at import")
-    """))
+    """)
+    )
     sys.path.insert(0, str(tmp_path))
     yield
     sys.path.remove(str(tmp_path))
@@ -140,9 +162,12 @@ def test_disabled_plugins_are_skipped(broken_entry_point: None, monkeypatch: pyt
 
 
 def test_importing_core_loads_no_plugin_or_driver() -> None:
-    code = ("import sys, mastra_core; "
-            "bad = [m for m in ('psycopg', 'libsql', 'pymongo', 'boto3', 'redis', 'mastra_pg', 'mastra_libsql') if m in sys.modules]; "
-            "print(bad)")
+    code = (
+        "import sys, mastra_core; "
+        "bad = [m for m in ('psycopg', 'libsql', 'pymongo', 'boto3', 'redis', 'mastra_pg', 'mastra_libsql') "
+        "if m in sys.modules]; "
+        "print(bad)"
+    )
     import subprocess
 
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -23,13 +23,43 @@ json_values = st.recursive(
 SAMPLES = [
     r.Thread(id="t", resource_id="u", title="T", metadata={"a": [1, {"b": None}]}, created_at=NOW, updated_at=NOW),
     r.Resource(id="u", working_memory="# hi", metadata={}, created_at=NOW, updated_at=NOW),
-    r.WorkflowRun(workflow_name="w", run_id="r", snapshot={"status": "running", "context": {}}, resource_id="u",
-                  created_at=NOW, updated_at=NOW),
-    r.Score(id="s", scorer_id="sc", entity_id="e", run_id="r", score=0.5, scorer={"n": 1}, entity={"id": "e"}, source="TEST",
-            created_at=NOW, updated_at=NOW, metadata={"k": "v"}, structured_output=True),
-    r.Span(trace_id="t", span_id="s", name="n", span_type="agent_run", started_at=NOW, tags=["x"], input="primitive",
-           ended_at=NOW, created_at=NOW, updated_at=NOW),
-    r.Agent(id="a", name="A", instructions="be nice", model={"provider": "x"}, tools=["t"], created_at=NOW, updated_at=NOW),
+    r.WorkflowRun(
+        workflow_name="w",
+        run_id="r",
+        snapshot={"status": "running", "context": {}},
+        resource_id="u",
+        created_at=NOW,
+        updated_at=NOW,
+    ),
+    r.Score(
+        id="s",
+        scorer_id="sc",
+        entity_id="e",
+        run_id="r",
+        score=0.5,
+        scorer={"n": 1},
+        entity={"id": "e"},
+        source="TEST",
+        created_at=NOW,
+        updated_at=NOW,
+        metadata={"k": "v"},
+        structured_output=True,
+    ),
+    r.Span(
+        trace_id="t",
+        span_id="s",
+        name="n",
+        span_type="agent_run",
+        started_at=NOW,
+        tags=["x"],
+        input="primitive",
+        ended_at=NOW,
+        created_at=NOW,
+        updated_at=NOW,
+    ),
+    r.Agent(
+        id="a", name="A", instructions="be nice", model={"provider": "x"}, tools=["t"], created_at=NOW, updated_at=NOW
+    ),
     r.EvalRow(run_id="r", agent_name="a", metric_name="m", input="i", output="o", result={"score": 1}, created_at=NOW),
     r.TraceRow(id="x", trace_id="t", name="n", scope="s", kind=1, start_time=1, end_time=2, created_at=NOW),
 ]
@@ -52,15 +82,22 @@ def test_every_part_kind_and_unknown_fields_survive() -> None:
         parts=[
             r.TextPart(text="hi", provider_metadata={"openai": {"x": 1}}),
             r.ReasoningPart(reasoning="because", details=[{"type": "text", "text": "why"}]),
-            r.ToolInvocationPart(tool_invocation=r.ToolInvocation(state="result", tool_call_id="c1", tool_name="search",
-                                                                  args={"q": "x"}, result=[1, 2], step=0)),
+            r.ToolInvocationPart(
+                tool_invocation=r.ToolInvocation(
+                    state="result", tool_call_id="c1", tool_name="search", args={"q": "x"}, result=[1, 2], step=0
+                )
+            ),
             r.SourcePart(source={"url": "https://example.com", "id": "s1"}),
             r.FilePart(data="aGk=", mime_type="text/plain"),
             r.StepStartPart(),
             r.DataPart(type="data-weather", data={"temp": 21}, id="d1"),
             r.UnknownPart(raw={"type": "future-part", "payload": [1]}),
         ],
-        content="hi", metadata={"m": 1}, reasoning="r", annotations=[{"a": 1}], extra={"futureField": {"x": True}},
+        content="hi",
+        metadata={"m": 1},
+        reasoning="r",
+        annotations=[{"a": 1}],
+        extra={"futureField": {"x": True}},
     )
     text = content_to_json(content)
     assert '"futureField"' in text and '"toolInvocation"' in text and '"mimeType"' in text
@@ -82,8 +119,11 @@ def test_private_converters_do_not_leak_hooks() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(meta=st.dictionaries(st.text(min_size=1, max_size=10), json_values, max_size=5), title=st.text(max_size=30),
-       ms=st.integers(0, 2**41))
+@given(
+    meta=st.dictionaries(st.text(min_size=1, max_size=10), json_values, max_size=5),
+    title=st.text(max_size=30),
+    ms=st.integers(0, 2**41),
+)
 def test_thread_round_trip_property(meta: dict[str, object], title: str, ms: int) -> None:
     when = parse_datetime(ms)
     t = r.Thread(id="t", resource_id="u", title=title, metadata=meta, created_at=when, updated_at=when)
@@ -100,4 +140,7 @@ def test_times_are_utc_milliseconds() -> None:
 def test_message_from_text_helper() -> None:
     m = r.Message.from_text("hello", id="m", thread_id="t", resource_id="u", created_at=NOW)
     assert m.content.text() == "hello" and m.role == "user"
-    assert attrs.evolve(m, content=r.MessageContent(parts=[r.TextPart(text="a"), r.TextPart(text="b")])).content.text() == "a b"
+    assert (
+        attrs.evolve(m, content=r.MessageContent(parts=[r.TextPart(text="a"), r.TextPart(text="b")])).content.text()
+        == "a b"
+    )

@@ -26,3 +26,43 @@ def test_sync_open_storage_by_url() -> None:
         assert storage.memory.get_thread_by_id(thread_id="missing") is None
     finally:
         storage.close()
+
+
+def test_sync_domain_stores_are_typed_and_generated_fresh() -> None:
+    """The typed twins are generated from the domain interfaces; a stale file fails here."""
+    import importlib.util
+    import inspect
+    from pathlib import Path
+
+    from mastra_core.domains.memory import MemoryStore
+    from mastra_core.sync_stores import SyncMemoryStore
+
+    script = Path(__file__).resolve().parents[2] / "scripts/gen_sync_stores.py"
+    spec = importlib.util.spec_from_file_location("gen_sync_stores", script)
+    assert spec is not None and spec.loader is not None
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    assert gen.TARGET.read_text() == gen.generate(), "run: python scripts/gen_sync_stores.py"
+    for name in ("list_messages", "save_messages", "update_resource", "clone_thread"):
+        sync_sig = inspect.signature(getattr(SyncMemoryStore, name))
+        async_sig = inspect.signature(getattr(MemoryStore, name))
+        assert sync_sig.parameters.keys() == async_sig.parameters.keys(), name
+        assert sync_sig.return_annotation == async_sig.return_annotation, name
+
+
+def test_sync_storage_has_typed_domains_and_refuses_missing_ones() -> None:
+    from mastra_core import CapabilityError, Storage
+    from mastra_core.sync import SyncStorage
+    from mastra_core.sync_stores import SyncMemoryStore
+
+    with create_storage("inmemory") as storage:
+        assert isinstance(storage.memory, SyncMemoryStore)
+        assert storage.prune() == {d: 0 for d in storage.storage.domains}
+    inner = create_storage("inmemory").storage
+    only_memory = SyncStorage(Storage(id="c", domains={"memory": inner.memory}))
+    try:
+        assert only_memory.get_store("agents") is None
+        with pytest.raises(CapabilityError):
+            only_memory.agents  # noqa: B018
+    finally:
+        only_memory.close()

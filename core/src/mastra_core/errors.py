@@ -78,7 +78,9 @@ class NotFoundError(StorageError):
 class ConfigError(StorageError):
     """A backend was configured wrongly: unknown key, wrong type, missing connection (category USER)."""
 
-    def __init__(self, message: str, *, id: str = "MASTRA_STORAGE_CONFIG_INVALID", details: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self, message: str, *, id: str = "MASTRA_STORAGE_CONFIG_INVALID", details: Mapping[str, Any] | None = None
+    ) -> None:
         super().__init__(message, id=id, category=ErrorCategory.USER, details=details)
 
 
@@ -100,7 +102,9 @@ class PluginLoadError(StorageError):
     """A plugin's entry point failed to import."""
 
     def __init__(self, message: str, *, details: Mapping[str, Any] | None = None) -> None:
-        super().__init__(message, id="MASTRA_STORAGE_PLUGIN_LOAD_FAILED", category=ErrorCategory.SYSTEM, details=details)
+        super().__init__(
+            message, id="MASTRA_STORAGE_PLUGIN_LOAD_FAILED", category=ErrorCategory.SYSTEM, details=details
+        )
 
 
 class CapabilityError(StorageError):

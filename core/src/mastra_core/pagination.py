@@ -72,4 +72,6 @@ def paginate(items: Sequence[T], page: int, per_page: PerPage) -> Page[T]:
     """Cut one page out of an already filtered and sorted sequence."""
     offset, limit = page_slice(len(items), page, per_page)
     chunk = list(items[offset:] if limit is None else items[offset : offset + limit])
-    return Page(items=chunk, total=len(items), page=page, per_page=per_page, has_more=has_more(len(items), page, per_page))
+    return Page(
+        items=chunk, total=len(items), page=page, per_page=per_page, has_more=has_more(len(items), page, per_page)
+    )

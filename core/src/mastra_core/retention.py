@@ -52,7 +52,9 @@ class Retention:
         rules: dict[str, TtlRule] = {}
         for entity, rule in value.items():
             if entity not in ENTITIES:
-                raise ConfigError(f"unknown ttl entity {entity!r}; known: {', '.join(ENTITIES)}", details={"entity": entity})
+                raise ConfigError(
+                    f"unknown ttl entity {entity!r}; known: {', '.join(ENTITIES)}", details={"entity": entity}
+                )
             if isinstance(rule, TtlRule):
                 rules[entity] = rule
                 continue
@@ -62,14 +64,19 @@ class Retention:
             fields = {aliases.get(k, k): v for k, v in rule.items()}
             unknown = set(fields) - {"enabled", "attribute_name", "default_ttl_seconds"}
             if unknown:
-                raise ConfigError(f"unknown ttl option(s) {sorted(str(k) for k in unknown)} for {entity!r}", details={"entity": entity})
+                raise ConfigError(
+                    f"unknown ttl option(s) {sorted(str(k) for k in unknown)} for {entity!r}",
+                    details={"entity": entity},
+                )
             seconds = fields.get("default_ttl_seconds")
             if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 0):
                 raise ConfigError(f"ttl[{entity!r}].default_ttl_seconds must be an integer >= 0")
             name = fields.get("attribute_name", "ttl")
             if not isinstance(name, str) or not name:
                 raise ConfigError(f"ttl[{entity!r}].attribute_name must be a non-empty string")
-            rules[entity] = TtlRule(enabled=bool(fields.get("enabled", True)), attribute_name=name, default_ttl_seconds=seconds)
+            rules[entity] = TtlRule(
+                enabled=bool(fields.get("enabled", True)), attribute_name=name, default_ttl_seconds=seconds
+            )
         return cls(rules=rules)
 
     def rule(self, entity: str) -> TtlRule | None:

@@ -96,6 +96,11 @@ def _structurer(conv: cattrs.Converter, cls: Any) -> Callable[[Any, Any], Any]:
     def structure(data: Mapping[str, Any], _: Any) -> Any:
         if isinstance(data, cls):
             return data
+        if cls is r.MessageContent and isinstance(data, str):
+            # a reference-shaped message pasted with `content: "hello"` (the v1 / AI SDK short form)
+            return r.MessageContent(parts=[r.TextPart(text=data)], content=data)
+        if not isinstance(data, Mapping):
+            raise TypeError(f"{cls.__name__} must be a mapping, got {type(data).__name__}")
         rest = dict(data)
         kwargs: dict[str, Any] = {}
         for f in fields:

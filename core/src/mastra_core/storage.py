@@ -51,7 +51,9 @@ class Storage:
         disable_init: bool = False,
     ) -> None:
         if not isinstance(id, str) or not id.strip():
-            raise ConfigError(f"{type(self).__name__}: id must be provided and cannot be empty.", id="MASTRA_STORAGE_ID_REQUIRED")
+            raise ConfigError(
+                f"{type(self).__name__}: id must be provided and cannot be empty.", id="MASTRA_STORAGE_ID_REQUIRED"
+            )
         self.id = id.strip()
         self.disable_init = disable_init or os.environ.get("MASTRA_DISABLE_STORAGE_INIT", "").lower() == "true"
         self._stores: dict[str, DomainStore] = {}
@@ -123,7 +125,8 @@ class Storage:
             from .errors import CapabilityError
 
             raise CapabilityError(
-                f"storage {self.id!r} ({self.backend_id}) has no {domain} domain; use get_store({domain!r}) to test for it, "
+                f"storage {self.id!r} ({self.backend_id}) has no {domain} domain; "
+                f"use get_store({domain!r}) to test for it, "
                 "or compose it from another backend with Storage(default=..., domains=...)",
                 id=f"MASTRA_STORAGE_{self.backend_id.upper()}_{domain.upper()}_NOT_SUPPORTED",
             )
@@ -173,11 +176,22 @@ class Storage:
         for store in self._stores.values():
             await store.dangerously_clear_all()
 
+    def __enter__(self) -> Self:
+        raise TypeError(
+            f"{type(self).__name__} is asynchronous: use `async with` inside a coroutine, "
+            "or the blocking API: `from mastra_core.sync import open_storage` then `with open_storage(url) as storage:`"
+        )
+
+    def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        """Never reached: ``__enter__`` refuses (see its message)."""
+
     async def __aenter__(self) -> Self:
         await self.init()
         return self
 
-    async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
         await self.close()
 
     def _notify_error(self, domain: str, operation: str, error: StorageError) -> None:
@@ -216,7 +230,9 @@ class BackendStorage(Storage):
     #: Capabilities beyond the domains, e.g. ``"native_ttl"``, ``"transactions"``.
     extra_capabilities: ClassVar[frozenset[str]] = frozenset()
     #: Config fields never shown in reprs, logs or errors.
-    secret_fields: ClassVar[frozenset[str]] = frozenset({"password", "auth_token", "token", "connection_string", "url", "uri", "credentials"})
+    secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {"password", "auth_token", "token", "connection_string", "url", "uri", "credentials"}
+    )
 
     def __init__(self, *, id: str, disable_init: bool = False, ttl: Any = None, **options: Any) -> None:
         self.retention = Retention.parse(ttl)
@@ -257,7 +273,11 @@ class BackendStorage(Storage):
 
     def __repr__(self) -> str:
         shown = {
-            f.name: ("***" if f.name in self.secret_fields and getattr(self.config, f.name) is not None else getattr(self.config, f.name))
+            f.name: (
+                "***"
+                if f.name in self.secret_fields and getattr(self.config, f.name) is not None
+                else getattr(self.config, f.name)
+            )
             for f in attrs.fields(type(self.config))
             if not f.name.startswith("_")
         }
@@ -286,4 +306,6 @@ def _structure_config(cls: type[Any], options: Mapping[str, Any], backend: str, 
             value = options.get(name)
             if isinstance(value, str) and value:
                 message = message.replace(value, "***")
-        raise ConfigError(f"invalid {backend} configuration: {message}", id=f"MASTRA_STORAGE_{backend.upper()}_CONFIG_INVALID") from None
+        raise ConfigError(
+            f"invalid {backend} configuration: {message}", id=f"MASTRA_STORAGE_{backend.upper()}_CONFIG_INVALID"
+        ) from None

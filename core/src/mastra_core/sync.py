@@ -15,11 +15,22 @@ import functools
 import inspect
 import threading
 from collections.abc import Callable, Coroutine
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from .domains.base import DomainStore
 from .storage import Storage
+from .sync_stores import (
+    SyncAgentsStore,
+    SyncDomainStore,
+    SyncEvalsStore,
+    SyncMemoryStore,
+    SyncObservabilityStore,
+    SyncScoresStore,
+    SyncTracesStore,
+    SyncWorkflowsStore,
+)
 
 T = TypeVar("T")
 
@@ -76,15 +87,90 @@ def _blocking(fn: Callable[..., Coroutine[Any, Any, T]], loop: _Loop) -> Callabl
     return call
 
 
+#: Blocking twin class per domain name.
+_SYNC_CLASSES: dict[str, type[SyncDomainStore[Any]]] = {
+    "memory": SyncMemoryStore, "workflows": SyncWorkflowsStore, "scores": SyncScoresStore,
+    "observability": SyncObservabilityStore, "agents": SyncAgentsStore, "evals": SyncEvalsStore,
+    "traces": SyncTracesStore,
+}
+
+
 class SyncStorage(_SyncProxy):
-    """A storage whose every operation blocks. Use as a context manager, or call ``close()``."""
+    """A storage whose every operation blocks. Use as a context manager, or call ``close()``.
+
+    The domain stores are typed (:mod:`mastra_core.sync_stores`): same methods, arguments and return
+    types as the async ones. Backend-specific extras are reached through the same object, blocking too.
+    """
 
     def __init__(self, storage: Storage) -> None:
         super().__init__(storage, _Loop())
 
-    def get_store(self, domain: str) -> Any:
+    @property
+    def storage(self) -> Storage:
+        """The async storage behind this facade."""
+        target: Storage = self._target
+        return target
+
+    def _wrap(self, domain: str) -> Any:
         store = self._target.get_store(domain)
-        return None if store is None else _SyncProxy(store, self._loop)
+        if store is None:
+            self._target._require(domain)  # raises the CapabilityError that names the domain
+        return _SYNC_CLASSES[domain](store, self._loop.run)
+
+    def get_store(self, domain: str) -> SyncDomainStore[Any] | None:
+        """The blocking domain store, or None when the storage has no such domain."""
+        return None if self._target.get_store(domain) is None else self._wrap(domain)
+
+    @property
+    def memory(self) -> SyncMemoryStore:
+        """Threads, messages and resources (blocking)."""
+        store: SyncMemoryStore = self._wrap("memory")
+        return store
+
+    @property
+    def workflows(self) -> SyncWorkflowsStore:
+        """Workflow snapshots and runs (blocking)."""
+        store: SyncWorkflowsStore = self._wrap("workflows")
+        return store
+
+    @property
+    def scores(self) -> SyncScoresStore:
+        """Eval scores (blocking)."""
+        store: SyncScoresStore = self._wrap("scores")
+        return store
+
+    @property
+    def observability(self) -> SyncObservabilityStore:
+        """AI spans and traces (blocking)."""
+        store: SyncObservabilityStore = self._wrap("observability")
+        return store
+
+    @property
+    def agents(self) -> SyncAgentsStore:
+        """Stored agents (blocking)."""
+        store: SyncAgentsStore = self._wrap("agents")
+        return store
+
+    @property
+    def evals(self) -> SyncEvalsStore:
+        """The legacy evals table (blocking)."""
+        store: SyncEvalsStore = self._wrap("evals")
+        return store
+
+    @property
+    def traces(self) -> SyncTracesStore:
+        """The legacy traces table (blocking)."""
+        store: SyncTracesStore = self._wrap("traces")
+        return store
+
+    def init(self) -> None:
+        """Create or migrate what every domain needs (blocking)."""
+        self._loop.run(self._target.init())
+
+    def prune(self, now: datetime | None = None) -> dict[str, int]:
+        """Delete expired records, per domain (blocking)."""
+        counts: dict[str, int] = self._loop.run(self._target.prune(now))
+        return counts
 
     def close(self) -> None:
         """Close the storage and stop the background loop."""
@@ -108,7 +194,7 @@ def create_storage(backend_id: str, /, **config: Any) -> SyncStorage:
     return SyncStorage(create(backend_id, **config))
 
 
-def open_storage(url: str, /, **config: Any) -> SyncStorage:
+def open_storage(url: str | None = None, /, **config: Any) -> SyncStorage:
     """The blocking twin of :func:`mastra_core.open_storage`."""
     from .registry import open_storage as open_
 

@@ -59,13 +59,18 @@ class Checks:
                 raise self.fail("INVALID_PAGE", "page must be 0 when per_page is False", page=page)
             return False
         if isinstance(per_page, bool) or not isinstance(per_page, int) or per_page < 0:
-            raise self.fail("INVALID_PER_PAGE", f"per_page must be False or an integer >= 0, got {per_page!r}", per_page=per_page)
+            raise self.fail(
+                "INVALID_PER_PAGE", f"per_page must be False or an integer >= 0, got {per_page!r}", per_page=per_page
+            )
         if page * per_page > MAX_OFFSET:
             raise self.fail("INVALID_PAGE", "page value too large", page=page, per_page=per_page)
         return per_page
 
-    def order_by(self, order_by: Any, allowed: Iterable[str], default_field: str, default_direction: Direction) -> OrderBy:
-        """An OrderBy or a mapping ``{field, direction}``; unknown fields and directions are errors (the reference silently replaced them)."""
+    def order_by(
+        self, order_by: Any, allowed: Iterable[str], default_field: str, default_direction: Direction
+    ) -> OrderBy:
+        """An OrderBy or a mapping ``{field, direction}``; unknown fields and directions are errors (the reference
+        silently replaced them)."""
         if order_by is None:
             return OrderBy(field=default_field, direction=default_direction)
         if isinstance(order_by, Mapping):
@@ -75,11 +80,18 @@ class Checks:
             field, direction = order_by.field, order_by.direction
         else:
             raise self.fail("INVALID_ORDER_BY", f"order_by must be an OrderBy or a mapping, got {order_by!r}")
-        aliases = {"createdAt": "created_at", "updatedAt": "updated_at", "startedAt": "started_at", "endedAt": "ended_at"}
+        aliases = {
+            "createdAt": "created_at",
+            "updatedAt": "updated_at",
+            "startedAt": "started_at",
+            "endedAt": "ended_at",
+        }
         field = aliases.get(field, field)
         allowed = tuple(allowed)
         if field not in allowed:
-            raise self.fail("INVALID_ORDER_BY", f"order_by field must be one of {list(allowed)}, got {field!r}", field=field)
+            raise self.fail(
+                "INVALID_ORDER_BY", f"order_by field must be one of {list(allowed)}, got {field!r}", field=field
+            )
         direction = str(direction).upper()
         if direction not in ("ASC", "DESC"):
             raise self.fail("INVALID_ORDER_BY", f"order_by direction must be ASC or DESC, got {direction!r}")
@@ -95,7 +107,8 @@ class Checks:
             if not isinstance(key, str) or len(key) > 128 or not _METADATA_KEY.match(key) or key in _FORBIDDEN_KEYS:
                 raise self.fail(
                     "INVALID_METADATA_KEY",
-                    f"invalid metadata key {key!r}: keys must match [A-Za-z_][A-Za-z0-9_]* and be at most 128 characters",
+                    f"invalid metadata key {key!r}: keys must match [A-Za-z_][A-Za-z0-9_]* "
+                    "and be at most 128 characters",
                     key=key,
                 )
         return dict(metadata)

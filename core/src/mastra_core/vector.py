@@ -67,25 +67,35 @@ class VectorChecks:
         return ValidationError(message, id=vector_error_id(self.store, self.op, status), details=details)
 
     def not_found(self, index_name: str) -> NotFoundError:
-        return NotFoundError(f"vector index {index_name!r} does not exist",
-                             id=vector_error_id(self.store, self.op, "INDEX_NOT_FOUND"), details={"indexName": index_name})
+        return NotFoundError(
+            f"vector index {index_name!r} does not exist",
+            id=vector_error_id(self.store, self.op, "INDEX_NOT_FOUND"),
+            details={"indexName": index_name},
+        )
 
     def vector_not_found(self, index_name: str, vector_id: str) -> NotFoundError:
-        return NotFoundError(f"vector {vector_id!r} not found in index {index_name!r}",
-                             id=vector_error_id(self.store, self.op, "VECTOR_NOT_FOUND"),
-                             details={"indexName": index_name, "vectorId": vector_id})
+        return NotFoundError(
+            f"vector {vector_id!r} not found in index {index_name!r}",
+            id=vector_error_id(self.store, self.op, "VECTOR_NOT_FOUND"),
+            details={"indexName": index_name, "vectorId": vector_id},
+        )
 
     def dimension_mismatch(self, index_name: str, expected: int, got: int) -> ValidationError:
         return self.fail(
             "DIMENSION_MISMATCH",
             f"vector index {index_name!r} has dimension {expected} but got {got}; use a matching embedder "
             "or delete and recreate the index",
-            indexName=index_name, expected=expected, got=got,
+            indexName=index_name,
+            expected=expected,
+            got=got,
         )
 
     def index_name(self, name: Any) -> str:
         if not isinstance(name, str) or not INDEX_NAME_RE.match(name):
-            raise self.fail("INVALID_INDEX_NAME", f"invalid index name {name!r}: use letters, digits and _ (max 63, not starting with a digit)")
+            raise self.fail(
+                "INVALID_INDEX_NAME",
+                f"invalid index name {name!r}: use letters, digits and _ (max 63, not starting with a digit)",
+            )
         return name
 
     def dimension(self, dimension: Any) -> int:
@@ -95,7 +105,9 @@ class VectorChecks:
 
     def metric(self, metric: Any, supported: Sequence[str] = METRICS) -> Metric:
         if metric not in supported:
-            raise self.fail("INVALID_METRIC", f"metric {metric!r} is not supported here (supported: {', '.join(supported)})")
+            raise self.fail(
+                "INVALID_METRIC", f"metric {metric!r} is not supported here (supported: {', '.join(supported)})"
+            )
         return metric  # type: ignore[no-any-return]
 
     def top_k(self, top_k: Any) -> int:
@@ -172,7 +184,11 @@ class VectorChecks:
         if (ids is None) == (filter is None):
             raise self.fail("INVALID_ARGS", "give exactly one of ids or filter")
         if ids is not None:
-            if isinstance(ids, str | bytes) or not isinstance(ids, Sequence) or any(not isinstance(i, str) for i in ids):
+            if (
+                isinstance(ids, str | bytes)
+                or not isinstance(ids, Sequence)
+                or any(not isinstance(i, str) for i in ids)
+            ):
                 raise self.fail("INVALID_IDS", "ids must be a list of strings")
             return list(ids), None
         node = self.filter(filter)
@@ -265,7 +281,12 @@ class VectorStore(abc.ABC):
 
     @abc.abstractmethod
     async def update_vector(
-        self, *, index_name: str, id: str, vector: Sequence[float] | None = None, metadata: Mapping[str, Any] | None = None
+        self,
+        *,
+        index_name: str,
+        id: str,
+        vector: Sequence[float] | None = None,
+        metadata: Mapping[str, Any] | None = None,
     ) -> None:
         """Replace the vector and/or the metadata of one id (at least one given; NotFoundError for a missing id)."""
 

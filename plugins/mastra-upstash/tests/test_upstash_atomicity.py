@@ -16,7 +16,8 @@ from upstash_helpers import CuttingProxy, no_retry_client, redis_url
 
 def _msgs(thread_id: str, n: int, start) -> list[Message]:
     return [Message(id=f"{thread_id}-m{i}", role="user", thread_id=thread_id, resource_id="r",
-                    created_at=start + timedelta(milliseconds=i), content=MessageContent(parts=[TextPart(text="x" * 200)]))
+                    created_at=start + timedelta(milliseconds=i),
+                    content=MessageContent(parts=[TextPart(text="x" * 200)]))
             for i in range(n)]
 
 
@@ -59,7 +60,8 @@ async def test_reply_lost_after_the_script_ran_leaves_everything_written(proxy, 
         await store.memory.save_messages(messages=_msgs("t", 10, t0))
     p = store.prefix
     assert await raw.exists(*(f"{p}message:t-m{i}" for i in range(10))) == 10
-    assert [m.split(":", 1)[1] for m in await raw.zrange(f"{p}thread:t:messages", 0, -1)] == [f"t-m{i}" for i in range(10)]
+    members = await raw.zrange(f"{p}thread:t:messages", 0, -1)
+    assert [m.split(":", 1)[1] for m in members] == [f"t-m{i}" for i in range(10)]
     await client.aclose()
 
 
@@ -86,7 +88,8 @@ async def test_concurrent_working_memory_updates_lose_nothing(make_store) -> Non
 
 async def test_concurrent_workflow_step_results_all_land(make_store) -> None:
     store = await make_store()
-    await store.workflows.persist_workflow_snapshot(workflow_name="wf", run_id="run", snapshot={"status": "running", "context": {}})
+    await store.workflows.persist_workflow_snapshot(workflow_name="wf", run_id="run",
+                                                    snapshot={"status": "running", "context": {}})
     await asyncio.gather(*(store.workflows.update_workflow_results(workflow_name="wf", run_id="run", step_id=f"s{i}",
                                                                    result={"i": i}) for i in range(30)))
     snap = await store.workflows.load_workflow_snapshot(workflow_name="wf", run_id="run")
@@ -105,7 +108,8 @@ async def test_concurrent_saves_and_bumps_keep_the_thread_consistent(make_store,
     assert thread.metadata == {f"k{i}": i for i in range(20)}
     page = await store.memory.list_messages(thread_id="t", per_page=False)
     assert page.total == 50 and len({m.id for m in page.items}) == 50
-    score = await raw.zscore(f"{store.prefix}threads:updated", (await raw.zrange(f"{store.prefix}threads:updated", 0, 0))[0])
+    first = (await raw.zrange(f"{store.prefix}threads:updated", 0, 0))[0]
+    score = await raw.zscore(f"{store.prefix}threads:updated", first)
     assert score == epoch_ms(thread.updated_at)  # the updated_at index moved with every bump
 
 
@@ -114,7 +118,7 @@ async def test_a_connection_the_server_closed_is_replaced_transparently(make_sto
     store = await make_store()
     t0 = utc_now()
     await store.memory.save_thread(thread=Thread(id="t", resource_id="r", created_at=t0, updated_at=t0))
-    conn_id = await store.conn.client.client_id()
+    conn_id = await store.connection.client.client_id()
     assert await raw.client_kill_filter(_id=conn_id) == 1
     assert (await store.memory.get_thread_by_id(thread_id="t")).id == "t"
     await store.memory.save_messages(messages=_msgs("t", 3, t0))

@@ -16,8 +16,10 @@ FORBIDDEN = {"SCAN", "KEYS", "HSCAN", "ZSCAN", "SSCAN"}
 
 
 def _msgs(thread_id: str, n: int, start, prefix: str = "m") -> list[Message]:
-    return [Message(id=f"{prefix}{i}", role="user", thread_id=thread_id, resource_id="r", created_at=start + timedelta(milliseconds=i),
-                    content=MessageContent(parts=[TextPart(text=f"text {i}")])) for i in range(n)]
+    return [Message(id=f"{prefix}{i}", role="user", thread_id=thread_id, resource_id="r",
+                    created_at=start + timedelta(milliseconds=i),
+                    content=MessageContent(parts=[TextPart(text=f"text {i}")]))
+            for i in range(n)]
 
 
 async def _warm(store) -> None:
@@ -48,7 +50,8 @@ async def test_every_memory_operation_meets_its_budget(recorded) -> None:
     for batch in range(5):
         await mem.save_messages(messages=_msgs("t", 100, t0 + timedelta(seconds=1 + batch), prefix=f"b{batch}-"))
     assert await cost(mem.get_thread_by_id(thread_id="t")) == [["HMGET"]]
-    assert await cost(mem.list_messages(thread_id="t", per_page=10, order_by={"field": "created_at", "direction": "DESC"})) == [["EVALSHA"]]
+    newest = {"field": "created_at", "direction": "DESC"}
+    assert await cost(mem.list_messages(thread_id="t", per_page=10, order_by=newest)) == [["EVALSHA"]]
     assert await cost(mem.list_messages(thread_id="t", per_page=0, include=[{"id": "b2-50", "with_previous_messages": 5,
                                                                             "with_next_messages": 5}])) == [["EVALSHA"]]
     assert await cost(mem.list_messages(thread_id=["t", "warm"], per_page=20, page=3)) == [["EVALSHA"]]
@@ -81,8 +84,8 @@ async def test_other_domains_have_no_fan_out(recorded) -> None:
     assert await cost(store.workflows.list_workflow_runs(workflow_name="wf", per_page=5)) == [["EVALSHA"]]
     assert await cost(store.workflows.update_workflow_results(workflow_name="wf", run_id="r1", step_id="s",
                                                               result={"ok": 1})) == [["HMGET"], ["EVALSHA"]]
-    payload = {"scorerId": "sc", "entityId": "e", "runId": "r1", "score": 1, "scorer": {}, "entity": {}, "source": "LIVE",
-               "entityType": "AGENT"}
+    payload = {"scorerId": "sc", "entityId": "e", "runId": "r1", "score": 1, "scorer": {}, "entity": {},
+               "source": "LIVE", "entityType": "AGENT"}
     assert await cost(store.scores.save_score(score=payload)) == [["EVALSHA"]]
     assert await cost(store.scores.list_scores_by_scorer_id(scorer_id="sc", source="LIVE")) == [["EVALSHA"]]
     assert await cost(store.scores.list_scores_by_entity_id(entity_id="e", entity_type="AGENT")) == [["EVALSHA"]]
@@ -96,11 +99,14 @@ async def test_page_cost_does_not_grow_with_thread_length(recorded, raw, n: int)
     t0 = utc_now() - timedelta(days=1)
     await store.memory.save_thread(thread=Thread(id="long", resource_id="r", created_at=t0, updated_at=t0))
     for start in range(0, n, 1000):
-        batch = [Message(id=f"m{i}", role="user", thread_id="long", resource_id="r", created_at=t0 + timedelta(milliseconds=i // 2),
-                         content=MessageContent(parts=[TextPart(text=str(i))])) for i in range(start, start + 1000)]
+        batch = [Message(id=f"m{i}", role="user", thread_id="long", resource_id="r",
+                         created_at=t0 + timedelta(milliseconds=i // 2),
+                         content=MessageContent(parts=[TextPart(text=str(i))]))
+                 for i in range(start, start + 1000)]
         await store.memory.save_messages(messages=batch)
     rec.reset()
-    last = await store.memory.list_messages(thread_id="long", per_page=10, order_by={"field": "created_at", "direction": "DESC"})
+    last = await store.memory.list_messages(thread_id="long", per_page=10,
+                                            order_by={"field": "created_at", "direction": "DESC"})
     assert [m.id for m in last.items] == [f"m{i}" for i in range(n - 1, n - 11, -1)]
     assert last.total == n and last.has_more
     window = await store.memory.list_messages(thread_id="long", per_page=0, include=[
@@ -117,8 +123,8 @@ async def test_no_operation_of_any_domain_scans(recorded) -> None:
                                     store.evals, store.traces)
     from mastra_core.retention import Retention
 
-    ttl = Retention.parse({e: {"default_ttl_seconds": 60} for e in ("thread", "message", "resource", "workflow_snapshot",
-                                                                      "score", "span", "eval", "trace")})
+    entities = ("thread", "message", "resource", "workflow_snapshot", "score", "span", "eval", "trace")
+    ttl = Retention.parse({e: {"default_ttl_seconds": 60} for e in entities})
     for name in store.domains:
         store.get_store(name).retention = ttl
     rec.reset()
@@ -129,7 +135,8 @@ async def test_no_operation_of_any_domain_scans(recorded) -> None:
     await mem.list_threads(filter={"resource_id": "r", "metadata": {"a": 1}})
     await mem.list_threads(order_by={"field": "updated_at", "direction": "ASC"})
     await mem.list_messages(thread_id=["t", "u"], resource_id="r", include=[{"id": "m3", "with_previous_messages": 2}],
-                            filter={"date_range": {"start": t0, "end_exclusive": True, "end": t0 + timedelta(seconds=1)}})
+                            filter={"date_range": {"start": t0, "end_exclusive": True,
+                                                   "end": t0 + timedelta(seconds=1)}})
     await mem.list_messages_by_id(message_ids=["m1", "m2"])
     await mem.update_messages(messages=[{"id": "m1", "thread_id": "t2"}])
     await mem.delete_messages(message_ids=["m2"])
@@ -144,14 +151,16 @@ async def test_no_operation_of_any_domain_scans(recorded) -> None:
     await wf.get_workflow_run_by_id(run_id="1")
     await wf.load_workflow_snapshot(workflow_name="w", run_id="1")
     await wf.delete_workflow_run_by_id(workflow_name="w", run_id="1")
-    saved = await sc.save_score(score={"scorerId": "s", "entityId": "e", "runId": "1", "score": 1, "scorer": {}, "entity": {},
-                                       "source": "LIVE", "entityType": "AGENT", "traceId": "tr", "spanId": "sp"})
+    saved = await sc.save_score(score={"scorerId": "s", "entityId": "e", "runId": "1", "score": 1, "scorer": {},
+                                       "entity": {}, "source": "LIVE", "entityType": "AGENT", "traceId": "tr",
+                                       "spanId": "sp"})
     await sc.get_score_by_id(id=saved.id)
     await sc.list_scores_by_scorer_id(scorer_id="s", entity_id="e", entity_type="AGENT", source="LIVE")
     await sc.list_scores_by_run_id(run_id="1")
     await sc.list_scores_by_entity_id(entity_id="e", entity_type="AGENT")
     await sc.list_scores_by_span(trace_id="tr", span_id="sp")
-    await obs.create_span(span={"traceId": "tr", "spanId": "root", "name": "n", "spanType": "agent_run", "startedAt": t0})
+    await obs.create_span(span={"traceId": "tr", "spanId": "root", "name": "n", "spanType": "agent_run",
+                                "startedAt": t0})
     await obs.batch_create_spans(records=[{"traceId": "tr", "spanId": "c", "parentSpanId": "root", "name": "n",
                                            "spanType": "tool_call", "startedAt": t0}])
     await obs.update_span(trace_id="tr", span_id="c", updates={"error": {"message": "boom"}})
@@ -185,9 +194,11 @@ async def test_list_traces_equality_filters_read_only_the_matches(recorded, raw)
     t0 = utc_now() - timedelta(hours=1)
     for i in range(60):
         await obs.create_span(span={"traceId": f"tr{i}", "spanId": "root", "name": "run", "spanType": "agent_run",
-                                    "startedAt": t0 + timedelta(seconds=i), "entityId": f"agent-{i % 3}", "userId": f"u{i % 4}"})
+                                    "startedAt": t0 + timedelta(seconds=i), "entityId": f"agent-{i % 3}",
+                                    "userId": f"u{i % 4}"})
     await obs.create_span(span={"traceId": "tr3", "spanId": "child", "parentSpanId": "root", "name": "tool",
-                                "spanType": "tool_call", "startedAt": t0, "error": {"message": "x"}, "entityId": "agent-0"})
+                                "spanType": "tool_call", "startedAt": t0, "error": {"message": "x"},
+                                "entityId": "agent-0"})
     assert await raw.zcard(f"{store.prefix}traces:by:entity_id:agent-0") == 20  # roots only
     rec.reset()
     page = await obs.list_traces(filters={"entity_id": "agent-0", "user_id": "u3"}, per_page=100)

@@ -67,3 +67,12 @@ async def test_a_caller_supplied_client_is_used_and_never_closed(make_store, raw
     await store.close()
     assert await client.ping()
     await client.aclose()
+
+
+def test_every_domain_is_registered_through_its_hook_and_building_does_not_connect() -> None:
+    from mastra_core.plugins import registry
+
+    assert registry().domains_of("upstash") == UpstashStore.declared_domains
+    s = create_storage("upstash", url="redis://127.0.0.1:1/0")  # nothing listens there: building must not connect
+    assert s.connection.client is None
+    assert all(s.get_store(d).conn is s.connection for d in s.domains)

@@ -58,7 +58,8 @@ async def test_two_prefixes_on_one_database_are_isolated(make_store, raw) -> Non
     two = await make_store()
     t0 = utc_now()
     for store, title in ((one, "one"), (two, "two")):
-        await store.memory.save_thread(thread=Thread(id="same", resource_id="r", title=title, created_at=t0, updated_at=t0))
+        thread = Thread(id="same", resource_id="r", title=title, created_at=t0, updated_at=t0)
+        await store.memory.save_thread(thread=thread)
         await store.memory.save_messages(messages=[_msg(f"m-{title}", "same", "r", t0, title)])
         await store.workflows.persist_workflow_snapshot(workflow_name="wf", run_id="run", snapshot={"status": title})
     assert (await one.memory.get_thread_by_id(thread_id="same")).title == "one"

@@ -9,8 +9,9 @@ from mastra_core import create_storage
 from mastra_core.clock import utc_now
 from mastra_core.records import Thread
 
-VALUES = [1, 1.0, True, False, 0, None, "1", "", {"a": 1, "b": [1, 2]}, {"b": [1.0, 2], "a": 1.0}, {"a": True, "b": [1, 2]},
-          [1, 2], [2, 1], 2**60, float(2**60), 2**60 + 1, 0.1, {"nested": {"x": None}}, {"nested": {}}, [], {}]
+VALUES = [1, 1.0, True, False, 0, None, "1", "", {"a": 1, "b": [1, 2]}, {"b": [1.0, 2], "a": 1.0},
+          {"a": True, "b": [1, 2]}, [1, 2], [2, 1], 2**60, float(2**60), 2**60 + 1, 0.1, {"nested": {"x": None}},
+          {"nested": {}}, [], {}]
 
 
 async def test_metadata_filters_agree_with_the_in_memory_spec(make_store) -> None:
@@ -20,11 +21,13 @@ async def test_metadata_filters_agree_with_the_in_memory_spec(make_store) -> Non
     for i, value in enumerate(VALUES):
         for j, rid in enumerate(("r1", "r2")):
             at = t0 + timedelta(milliseconds=i * 2 + j)
-            thread = Thread(id=f"t{i}-{rid}", resource_id=rid, metadata={"v": value, "i": i % 3}, created_at=at, updated_at=at)
+            thread = Thread(id=f"t{i}-{rid}", resource_id=rid, metadata={"v": value, "i": i % 3},
+                            created_at=at, updated_at=at)
             await store.memory.save_thread(thread=thread)
             await oracle.memory.save_thread(thread=thread)
-    await store.memory.save_thread(thread=Thread(id="no-v", resource_id="r1", metadata={"i": 0}, created_at=t0, updated_at=t0))
-    await oracle.memory.save_thread(thread=Thread(id="no-v", resource_id="r1", metadata={"i": 0}, created_at=t0, updated_at=t0))
+    no_v = Thread(id="no-v", resource_id="r1", metadata={"i": 0}, created_at=t0, updated_at=t0)
+    await store.memory.save_thread(thread=no_v)
+    await oracle.memory.save_thread(thread=no_v)
     for value in VALUES:
         for flt in ({"metadata": {"v": value}}, {"resource_id": "r1", "metadata": {"v": value}},
                     {"resource_id": "r2", "metadata": {"v": value, "i": 1}}):
@@ -42,7 +45,8 @@ async def test_metadata_index_follows_updates_and_costs_one_trip(recorded, raw) 
     t0 = utc_now() - timedelta(hours=1)
     for i in range(300):
         at = t0 + timedelta(milliseconds=i)
-        await store.memory.save_thread(thread=Thread(id=f"t{i}", resource_id="r", metadata={"tier": "gold" if i % 100 == 0 else "free"},
+        tier = "gold" if i % 100 == 0 else "free"
+        await store.memory.save_thread(thread=Thread(id=f"t{i}", resource_id="r", metadata={"tier": tier},
                                                      created_at=at, updated_at=at))
     assert await raw.zcard(f"{store.prefix}resource:r:threads:meta:tier:" + _hash("gold")) == 3
     rec.reset()
@@ -51,7 +55,8 @@ async def test_metadata_index_follows_updates_and_costs_one_trip(recorded, raw) 
     assert rec.trips == [["EVALSHA"]]
     await store.memory.update_thread(id="t100", metadata={"tier": "free"})
     await store.memory.save_messages(messages=[])  # no-op
-    page = await store.memory.list_threads(filter={"metadata": {"tier": "gold"}}, order_by={"field": "updated_at", "direction": "DESC"})
+    page = await store.memory.list_threads(filter={"metadata": {"tier": "gold"}},
+                                           order_by={"field": "updated_at", "direction": "DESC"})
     assert [t.id for t in page.items] == ["t200", "t0"] and page.total == 2
     await store.memory.delete_thread(thread_id="t0")
     assert [t.id for t in (await store.memory.list_threads(filter={"metadata": {"tier": "gold"}})).items] == ["t200"]
@@ -59,6 +64,6 @@ async def test_metadata_index_follows_updates_and_costs_one_trip(recorded, raw) 
 
 
 def _hash(value) -> str:
-    from mastra_upstash.memory import value_hash
+    from mastra_upstash.schema import value_hash
 
     return value_hash(value)

@@ -17,12 +17,14 @@ async def test_ten_thousand_threads_listed_page_by_page(recorded, make_store) ->
     store, rec = recorded
     t0 = utc_now() - timedelta(days=1)
     # created_at advances every 3 threads: ties must keep save order; another resource's threads interleave
-    threads = [Thread(id=f"t{i:05d}", resource_id="user-1", title=f"#{i}", created_at=t0 + timedelta(milliseconds=i // 3),
-                      updated_at=t0 + timedelta(milliseconds=i // 3)) for i in range(N)]
+    threads = [Thread(id=f"t{i:05d}", resource_id="user-1", title=f"#{i}",
+                      created_at=t0 + timedelta(milliseconds=i // 3), updated_at=t0 + timedelta(milliseconds=i // 3))
+               for i in range(N)]
     for i, thread in enumerate(threads):
         await store.memory.save_thread(thread=thread)
         if i % 10 == 0:
-            await store.memory.save_thread(thread=Thread(id=f"other{i}", resource_id="user-2", created_at=t0, updated_at=t0))
+            other = Thread(id=f"other{i}", resource_id="user-2", created_at=t0, updated_at=t0)
+            await store.memory.save_thread(thread=other)
     newest_first = [t.id for t in reversed(threads)]
 
     seen: list[str] = []

@@ -26,7 +26,8 @@ query = st.tuples(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(ops=st.lists(op, min_size=1, max_size=12), queries=st.lists(query, min_size=1, max_size=4))
 async def test_list_threads_matches_the_in_memory_spec(make_store, ops, queries) -> None:
     store = await make_store()
@@ -39,14 +40,16 @@ async def test_list_threads_matches_the_in_memory_spec(make_store, ops, queries)
             tid = f"{run}-t{o[1]}"
             if o[0] == "save":
                 at = t0 + timedelta(milliseconds=o[4])  # few distinct timestamps: ties on created_at
-                await mem.save_thread(thread=Thread(id=tid, resource_id=o[2], metadata=dict(o[3]), created_at=at, updated_at=at))
+                await mem.save_thread(thread=Thread(id=tid, resource_id=o[2], metadata=dict(o[3]),
+                                                    created_at=at, updated_at=at))
             elif o[0] == "update" and await mem.get_thread_by_id(thread_id=tid) is not None:
                 await mem.update_thread(id=tid, metadata=dict(o[2]))
             elif o[0] == "delete":
                 await mem.delete_thread(thread_id=tid)
             elif o[0] == "message":
-                await mem.save_messages(messages=[Message(id=f"{run}-m{o[1]}", role="user", thread_id=tid, resource_id="r1",
-                                                          content=MessageContent(parts=[TextPart(text="x")]))])
+                message = Message(id=f"{run}-m{o[1]}", role="user", thread_id=tid, resource_id="r1",
+                                  content=MessageContent(parts=[TextPart(text="x")]))
+                await mem.save_messages(messages=[message])
     for rid, md, field, direction, (page, per_page) in queries:
         flt = {k: v for k, v in (("resource_id", rid), ("metadata", md)) if v is not None}
         args = {"filter": flt, "order_by": {"field": field, "direction": direction}, "page": page, "per_page": per_page}

@@ -17,15 +17,16 @@ def _msg(mid: str, thread_id: str, created_at) -> Message:
 
 
 async def test_expire_is_set_on_every_entity_key(make_store, raw) -> None:
-    store = await make_store(ttl={**TTL, "thread": {"default_ttl_seconds": 3600}, "message": {"default_ttl_seconds": 60}})
+    store = await make_store(ttl={**TTL, "thread": {"default_ttl_seconds": 3600},
+                                  "message": {"default_ttl_seconds": 60}})
     p = store.prefix
     t0 = utc_now()
     await store.memory.save_thread(thread=Thread(id="t", resource_id="r", created_at=t0, updated_at=t0))
     await store.memory.save_messages(messages=[_msg("m", "t", t0)])
     await store.memory.update_resource(resource_id="r", working_memory="x")
     await store.workflows.persist_workflow_snapshot(workflow_name="wf", run_id="run", snapshot={"status": "running"})
-    score = await store.scores.save_score(score={"scorerId": "s", "entityId": "e", "runId": "run", "score": 1, "scorer": {},
-                                                 "entity": {}, "source": "LIVE"})
+    score = await store.scores.save_score(score={"scorerId": "s", "entityId": "e", "runId": "run", "score": 1,
+                                                 "scorer": {}, "entity": {}, "source": "LIVE"})
     assert 3590_000 < await raw.pttl(f"{p}thread:t") <= 3600_000
     assert 50_000 < await raw.pttl(f"{p}message:m") <= 60_000
     for key in (f"{p}resource:r", f"{p}run:wf:run", f"{p}score:{score.id}"):
@@ -68,7 +69,9 @@ async def test_expired_records_are_hidden_and_index_totals_stay_exact(make_store
     page = await store.memory.list_messages(thread_id="t")
     assert page.total == 0 and page.items == []
     assert await raw.zcard(f"{p}thread:t:messages") == 0  # the read purged them
-    await store.memory.save_messages(messages=[_msg(f"new{i}", "t", t0 + timedelta(seconds=1, milliseconds=i)) for i in range(3)])
+    later = t0 + timedelta(seconds=1)
+    fresh = [_msg(f"new{i}", "t", later + timedelta(milliseconds=i)) for i in range(3)]
+    await store.memory.save_messages(messages=fresh)
     page = await store.memory.list_messages(thread_id="t", per_page=2)
     assert page.total == 3 and [m.id for m in page.items] == ["new0", "new1"] and page.has_more
     assert await raw.zcard(f"{p}thread:t:messages") == 3
@@ -98,8 +101,8 @@ async def test_expired_threads_leave_the_thread_lists(make_store) -> None:
 async def test_expired_runs_and_scores_are_hidden(make_store) -> None:
     store = await make_store(ttl={"workflow_snapshot": {"default_ttl_seconds": 1}, "score": {"default_ttl_seconds": 1}})
     await store.workflows.persist_workflow_snapshot(workflow_name="wf", run_id="old", snapshot={"status": "running"})
-    saved = await store.scores.save_score(score={"scorerId": "s", "entityId": "e", "runId": "run", "score": 1, "scorer": {},
-                                                 "entity": {}, "source": "LIVE"})
+    saved = await store.scores.save_score(score={"scorerId": "s", "entityId": "e", "runId": "run", "score": 1,
+                                                 "scorer": {}, "entity": {}, "source": "LIVE"})
     await asyncio.sleep(1.1)
     await store.workflows.persist_workflow_snapshot(workflow_name="wf", run_id="new", snapshot={"status": "running"})
     runs = await store.workflows.list_workflow_runs(workflow_name="wf")

@@ -37,7 +37,10 @@ class AgentsStore(DomainStore, abc.ABC):
 
         async def go() -> r.Agent:
             if not await self._insert_agent(stored):
-                raise ValidationError(f"agent {stored.id!r} already exists", id=error_id(self.backend_token, "CREATE_AGENT", "ALREADY_EXISTS"))
+                raise ValidationError(
+                    f"agent {stored.id!r} already exists",
+                    id=error_id(self.backend_token, "CREATE_AGENT", "ALREADY_EXISTS"),
+                )
             return stored
 
         return await self._run("CREATE_AGENT", go)
@@ -67,7 +70,9 @@ class AgentsStore(DomainStore, abc.ABC):
         async def go() -> r.Agent:
             result = await self._modify_agent(aid, change)
             if result is None:
-                raise NotFoundError(f"Agent {aid} not found", id=error_id(self.backend_token, "UPDATE_AGENT", "NOT_FOUND"))
+                raise NotFoundError(
+                    f"Agent {aid} not found", id=error_id(self.backend_token, "UPDATE_AGENT", "NOT_FOUND")
+                )
             return result
 
         return await self._run("UPDATE_AGENT", go)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -71,7 +73,8 @@ class DomainStore:
         raise NotImplementedError
 
     async def prune(self, now: datetime | None = None) -> int:
-        """Delete records whose TTL has passed; returns how many were deleted (0 where the backend expires them itself)."""
+        """Delete records whose TTL has passed; returns how many were deleted (0 where the backend expires them
+        itself)."""
         at = now or utc_now()
         return await self._run("PRUNE", lambda: self._prune(at))
 
@@ -98,6 +101,8 @@ class DomainStore:
 
     async def _run(self, op: str, fn: Callable[[], Awaitable[T]]) -> T:
         """Init if needed, run ``fn`` and wrap driver failures; notify the error hook either way."""
+        if _log.is_enabled_for(logging.DEBUG):
+            return await self._run_logged(op, fn)
         try:
             await self._ensure_ready()
             return await fn()
@@ -110,6 +115,29 @@ class DomainStore:
             wrapped = self._wrap(op, exc)
             self._notify_error(op, wrapped)
             raise wrapped from exc
+
+    async def _run_logged(self, op: str, fn: Callable[[], Awaitable[T]]) -> T:
+        """``_run`` with a DEBUG record per operation: backend, domain, op, outcome and duration (never values)."""
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            await self._ensure_ready()
+            result = await fn()
+            outcome = "ok"
+            return result
+        except StorageError as exc:
+            self._notify_error(op, exc)
+            raise
+        except asyncio.CancelledError:
+            outcome = "cancelled"
+            raise
+        except Exception as exc:
+            wrapped = self._wrap(op, exc)
+            self._notify_error(op, wrapped)
+            raise wrapped from exc
+        finally:
+            _log.debug("operation", backend=self.backend_token.lower(), domain=self.domain, op=op, outcome=outcome,
+                       duration_ms=round((time.perf_counter() - started) * 1000, 3))
 
     async def _ensure_ready(self) -> None:
         if self._initialized:

@@ -42,9 +42,12 @@ class EvalsStore(DomainStore, abc.ABC):
         """Evals of an agent; ``type='test'`` keeps rows with test_info, ``'live'`` those without."""
         c = self.checks("LIST_EVALS")
         pg = c.page(page)
-        q = EvalQuery(agent_name=c.optional_id(agent_name, "AGENT_NAME"),
-                      type=None if type is None else c.one_of(type, "TYPE", ("test", "live")),
-                      page=pg, per_page=c.per_page(per_page, pg))
+        q = EvalQuery(
+            agent_name=c.optional_id(agent_name, "AGENT_NAME"),
+            type=None if type is None else c.one_of(type, "TYPE", ("test", "live")),
+            page=pg,
+            per_page=c.per_page(per_page, pg),
+        )
         return await self._run("LIST_EVALS", lambda: self._list_evals(q))
 
     @abc.abstractmethod
@@ -72,16 +75,28 @@ class TracesStore(DomainStore, abc.ABC):
             await self._run("SAVE_TRACES", lambda: self._save_traces(rows))
 
     async def list_traces(
-        self, *, name: str | None = None, scope: str | None = None, attributes: Mapping[str, Any] | None = None,
-        from_date: datetime | None = None, to_date: datetime | None = None, page: int = 0, per_page: PerPage = 100,
+        self,
+        *,
+        name: str | None = None,
+        scope: str | None = None,
+        attributes: Mapping[str, Any] | None = None,
+        from_date: datetime | None = None,
+        to_date: datetime | None = None,
+        page: int = 0,
+        per_page: PerPage = 100,
     ) -> Page[r.TraceRow]:
-        """Rows whose name starts with ``name``, of ``scope``, whose attributes contain ``attributes``, created within the dates."""
+        """Rows whose name starts with ``name``, of ``scope``, whose attributes contain ``attributes``, created
+        within the dates."""
         c = self.checks("LIST_TRACES")
         pg = c.page(page)
         q = LegacyTraceQuery(
-            name=name, scope=scope, attributes=c.mapping(attributes, "ATTRIBUTES"),
-            from_date=c.date(from_date, "FROM_DATE"), to_date=c.date(to_date, "TO_DATE"),
-            page=pg, per_page=c.per_page(per_page, pg),
+            name=name,
+            scope=scope,
+            attributes=c.mapping(attributes, "ATTRIBUTES"),
+            from_date=c.date(from_date, "FROM_DATE"),
+            to_date=c.date(to_date, "TO_DATE"),
+            page=pg,
+            per_page=c.per_page(per_page, pg),
         )
         return await self._run("LIST_TRACES", lambda: self._list_traces(q))
 

@@ -36,7 +36,9 @@ def metadata_matches(metadata: Mapping[str, Any] | None, wanted: Mapping[str, An
 def contains(container: Any, wanted: Any) -> bool:
     """JSON containment (PostgreSQL ``@>``): objects recursively, arrays as sub-multisets, scalars equal."""
     if isinstance(wanted, Mapping):
-        return isinstance(container, Mapping) and all(k in container and contains(container[k], v) for k, v in wanted.items())
+        return isinstance(container, Mapping) and all(
+            k in container and contains(container[k], v) for k, v in wanted.items()
+        )
     if isinstance(wanted, list):
         return isinstance(container, list) and all(any(contains(c, w) for c in container) for w in wanted)
     return json_equal(container, wanted)

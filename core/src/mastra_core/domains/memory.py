@@ -65,8 +65,11 @@ class MemoryStore(DomainStore, abc.ABC):
         thread = attrs.evolve(thread, created_at=to_ms(thread.created_at), updated_at=to_ms(thread.updated_at))
         return await self._run("SAVE_THREAD", lambda: self._save_thread(thread))
 
-    async def update_thread(self, *, id: str, title: Any = _UNSET, metadata: Mapping[str, Any] | None = None) -> r.Thread:
-        """Replace the title (when given), shallow-merge metadata, bump ``updated_at``; atomic. Missing thread: NotFoundError."""
+    async def update_thread(
+        self, *, id: str, title: Any = _UNSET, metadata: Mapping[str, Any] | None = None
+    ) -> r.Thread:
+        """Replace the title (when given), shallow-merge metadata, bump ``updated_at``; atomic. Missing thread:
+        NotFoundError."""
         c = self.checks("UPDATE_THREAD")
         tid = c.id(id, "THREAD_ID")
         patch = c.mapping(metadata, "METADATA")
@@ -84,7 +87,9 @@ class MemoryStore(DomainStore, abc.ABC):
 
         return await self.modify_thread(thread_id=tid, change=change, op="UPDATE_THREAD")
 
-    async def modify_thread(self, *, thread_id: str, change: Callable[[r.Thread], r.Thread], op: str = "MODIFY_THREAD") -> r.Thread:
+    async def modify_thread(
+        self, *, thread_id: str, change: Callable[[r.Thread], r.Thread], op: str = "MODIFY_THREAD"
+    ) -> r.Thread:
         """Atomic read-modify-write of one thread (``change`` may run more than once; keep it pure)."""
         from ..errors import NotFoundError, error_id
 
@@ -93,7 +98,11 @@ class MemoryStore(DomainStore, abc.ABC):
         async def go() -> r.Thread:
             result = await self._modify_thread(tid, change)
             if result is None:
-                raise NotFoundError(f"thread {tid!r} not found", id=error_id(self.backend_token, op, "NOT_FOUND"), details={"threadId": tid})
+                raise NotFoundError(
+                    f"thread {tid!r} not found",
+                    id=error_id(self.backend_token, op, "NOT_FOUND"),
+                    details={"threadId": tid},
+                )
             return result
 
         return await self._run(op, go)
@@ -111,7 +120,8 @@ class MemoryStore(DomainStore, abc.ABC):
         per_page: PerPage = 100,
         order_by: OrderBy | Mapping[str, Any] | None = None,
     ) -> Page[r.Thread]:
-        """Threads matching ``filter`` (``resource_id`` and/or ``metadata``: deep equality per key, ANDed), newest first by default."""
+        """Threads matching ``filter`` (``resource_id`` and/or ``metadata``: deep equality per key, ANDed), newest
+        first by default."""
         c = self.checks("LIST_THREADS")
         f = dict(filter or {})
         resource_id = f.pop("resource_id", f.pop("resourceId", None))
@@ -149,7 +159,11 @@ class MemoryStore(DomainStore, abc.ABC):
         else:
             thread_ids = tuple(thread_id) if isinstance(thread_id, Iterable) else ()
         if not thread_ids or any(not isinstance(t, str) or not t.strip() for t in thread_ids):
-            raise c.fail("INVALID_THREAD_ID", "threadId must be a non-empty string or array of non-empty strings", thread_id=thread_id)
+            raise c.fail(
+                "INVALID_THREAD_ID",
+                "threadId must be a non-empty string or array of non-empty strings",
+                thread_id=thread_id,
+            )
         pg = c.page(page)
         pp = c.per_page(per_page, pg)
         ob = c.order_by(order_by, ("created_at",), "created_at", "ASC")
@@ -161,8 +175,14 @@ class MemoryStore(DomainStore, abc.ABC):
         q = MessageQuery(
             thread_ids=tuple(dict.fromkeys(thread_ids)),
             resource_id=c.optional_id(resource_id, "RESOURCE_ID"),
-            start=dr.start, end=dr.end, start_exclusive=dr.start_exclusive, end_exclusive=dr.end_exclusive,
-            include=includes, page=pg, per_page=pp, direction=ob.direction,
+            start=dr.start,
+            end=dr.end,
+            start_exclusive=dr.start_exclusive,
+            end_exclusive=dr.end_exclusive,
+            include=includes,
+            page=pg,
+            per_page=pp,
+            direction=ob.direction,
         )
         return await self._run("LIST_MESSAGES", lambda: self._list_messages(q))
 
@@ -174,7 +194,8 @@ class MemoryStore(DomainStore, abc.ABC):
         return await self._run("LIST_MESSAGES_BY_ID", lambda: self._list_messages_by_id(tuple(dict.fromkeys(ids))))
 
     async def save_messages(self, *, messages: Sequence[r.Message | Mapping[str, Any]]) -> list[r.Message]:
-        """Upsert messages by id, all or nothing; kept ``created_at``, moves between threads, bumps ``updated_at`` of their threads.
+        """Upsert messages by id, all or nothing; kept ``created_at``, moves between threads, bumps ``updated_at``
+        of their threads.
 
         Messages with equal ``created_at`` keep the order given. Returns the messages as given (one
         write, no read back): a re-saved message keeps its stored ``created_at``, which a later read shows.
@@ -185,12 +206,18 @@ class MemoryStore(DomainStore, abc.ABC):
         for m in batch:
             c.id(m.id, "MESSAGE_ID")
             if m.id in seen:
-                raise c.fail("DUPLICATE_MESSAGE_ID", f"message id {m.id!r} appears twice in one save_messages call", message_id=m.id)
+                raise c.fail(
+                    "DUPLICATE_MESSAGE_ID",
+                    f"message id {m.id!r} appears twice in one save_messages call",
+                    message_id=m.id,
+                )
             seen.add(m.id)
             if not isinstance(m.thread_id, str) or not m.thread_id.strip():
                 raise c.fail("INVALID_THREAD_ID", f"Thread ID is required (message {m.id!r})", message_id=m.id)
             if not isinstance(m.resource_id, str) or not m.resource_id.strip():
-                raise c.fail("INVALID_RESOURCE_ID", f"Expected to find a resourceId for message {m.id!r}", message_id=m.id)
+                raise c.fail(
+                    "INVALID_RESOURCE_ID", f"Expected to find a resourceId for message {m.id!r}", message_id=m.id
+                )
             c.one_of(m.role, "ROLE", ROLES)
             if not isinstance(m.content, r.MessageContent):
                 raise c.fail("INVALID_CONTENT", f"message {m.id!r} content must be MessageContent", message_id=m.id)
@@ -268,8 +295,11 @@ class MemoryStore(DomainStore, abc.ABC):
             now = utc_now()
             if old is None:
                 return r.Resource(
-                    id=rid, working_memory=None if working_memory is _UNSET else working_memory,
-                    metadata=patch or {}, created_at=now, updated_at=now,
+                    id=rid,
+                    working_memory=None if working_memory is _UNSET else working_memory,
+                    metadata=patch or {},
+                    created_at=now,
+                    updated_at=now,
                 )
             return attrs.evolve(
                 old,
@@ -307,9 +337,15 @@ class MemoryStore(DomainStore, abc.ABC):
         unknown = set(opts) - {"message_limit", "message_filter"}
         if unknown:
             raise c.fail("INVALID_OPTIONS", f"unknown clone option(s) {sorted(unknown)}")
-        mf = _renamed(opts.get("message_filter") or {}, {"startDate": "start_date", "endDate": "end_date", "messageIds": "message_ids"})
+        mf = _renamed(
+            opts.get("message_filter") or {},
+            {"startDate": "start_date", "endDate": "end_date", "messageIds": "message_ids"},
+        )
         if set(mf) - {"start_date", "end_date", "message_ids"}:
-            raise c.fail("INVALID_OPTIONS", f"unknown message_filter key(s) {sorted(set(mf) - {'start_date', 'end_date', 'message_ids'})}")
+            raise c.fail(
+                "INVALID_OPTIONS",
+                f"unknown message_filter key(s) {sorted(set(mf) - {'start_date', 'end_date', 'message_ids'})}",
+            )
         limit = opts.get("message_limit")
         req = CloneRequest(
             source_thread_id=c.id(source_thread_id, "SOURCE_THREAD_ID"),
@@ -333,11 +369,15 @@ class MemoryStore(DomainStore, abc.ABC):
 
         source = await self._get_thread(req.source_thread_id)
         if source is None:
-            raise ValidationError(f"source thread {req.source_thread_id!r} not found",
-                                  id=error_id(self.backend_token, "CLONE_THREAD", "SOURCE_NOT_FOUND"))
+            raise ValidationError(
+                f"source thread {req.source_thread_id!r} not found",
+                id=error_id(self.backend_token, "CLONE_THREAD", "SOURCE_NOT_FOUND"),
+            )
         if await self._get_thread(req.new_thread_id) is not None:
-            raise ValidationError(f"thread {req.new_thread_id!r} already exists",
-                                  id=error_id(self.backend_token, "CLONE_THREAD", "THREAD_EXISTS"))
+            raise ValidationError(
+                f"thread {req.new_thread_id!r} already exists",
+                id=error_id(self.backend_token, "CLONE_THREAD", "THREAD_EXISTS"),
+            )
         thread, copies = plan_clone(source, await self._all_messages(source.id), req)
         await self._save_thread(thread)
         try:
@@ -349,8 +389,18 @@ class MemoryStore(DomainStore, abc.ABC):
         return CloneResult(thread=(await self._get_thread(thread.id)) or thread, cloned_messages=copies)
 
     async def _all_messages(self, thread_id: str) -> list[r.Message]:
-        q = MessageQuery(thread_ids=(thread_id,), resource_id=None, start=None, end=None, start_exclusive=False,
-                         end_exclusive=False, include=(), page=0, per_page=False, direction="ASC")
+        q = MessageQuery(
+            thread_ids=(thread_id,),
+            resource_id=None,
+            start=None,
+            end=None,
+            start_exclusive=False,
+            end_exclusive=False,
+            include=(),
+            page=0,
+            per_page=False,
+            direction="ASC",
+        )
         return (await self._list_messages(q)).items
 
     # ---------------------------------------------------------------- backend hooks
@@ -450,8 +500,10 @@ def _date_range(value: Any, c: Any) -> DateRange:
     if unknown:
         raise c.fail("INVALID_DATE_RANGE", f"unknown date_range key(s) {sorted(unknown)}")
     return DateRange(
-        start=c.date(raw.get("start"), "START"), end=c.date(raw.get("end"), "END"),
-        start_exclusive=bool(raw.get("start_exclusive", False)), end_exclusive=bool(raw.get("end_exclusive", False)),
+        start=c.date(raw.get("start"), "START"),
+        end=c.date(raw.get("end"), "END"),
+        start_exclusive=bool(raw.get("start_exclusive", False)),
+        end_exclusive=bool(raw.get("end_exclusive", False)),
     )
 
 
@@ -459,7 +511,11 @@ def _include(value: Any, c: Any) -> r.MessageInclude:
     if isinstance(value, r.MessageInclude):
         inc = value
     elif isinstance(value, Mapping):
-        aliases = {"threadId": "thread_id", "withPreviousMessages": "with_previous_messages", "withNextMessages": "with_next_messages"}
+        aliases = {
+            "threadId": "thread_id",
+            "withPreviousMessages": "with_previous_messages",
+            "withNextMessages": "with_next_messages",
+        }
         raw = _renamed(value, aliases)
         unknown = set(raw) - {"id", "thread_id", "with_previous_messages", "with_next_messages"}
         if unknown:
@@ -470,7 +526,9 @@ def _include(value: Any, c: Any) -> r.MessageInclude:
     c.id(inc.id, "INCLUDE_ID")
     c.count(inc.with_previous_messages or 0, "WITH_PREVIOUS_MESSAGES")
     c.count(inc.with_next_messages or 0, "WITH_NEXT_MESSAGES")
-    return attrs.evolve(inc, with_previous_messages=inc.with_previous_messages or 0, with_next_messages=inc.with_next_messages or 0)
+    return attrs.evolve(
+        inc, with_previous_messages=inc.with_previous_messages or 0, with_next_messages=inc.with_next_messages or 0
+    )
 
 
 def _update(value: Any, c: Any) -> MessageUpdate:
@@ -526,13 +584,14 @@ def _wire_content_patch(patch: Mapping[str, Any]) -> dict[str, Any]:
 def plan_clone(source: r.Thread, messages: list[r.Message], req: CloneRequest) -> tuple[r.Thread, list[r.Message]]:
     """The new thread and message copies for a clone (pure: backends with transactions reuse it)."""
     chosen = [
-        m for m in messages
+        m
+        for m in messages
         if (req.start_date is None or m.created_at >= req.start_date)
         and (req.end_date is None or m.created_at <= req.end_date)
         and (req.message_ids is None or m.id in req.message_ids)
     ]
     if req.message_limit:
-        chosen = chosen[-req.message_limit:]
+        chosen = chosen[-req.message_limit :]
     now = utc_now()
     clone_info: dict[str, Any] = {"sourceThreadId": source.id, "clonedAt": now.isoformat().replace("+00:00", "Z")}
     if chosen:
@@ -546,7 +605,5 @@ def plan_clone(source: r.Thread, messages: list[r.Message], req: CloneRequest) -
         created_at=now,
         updated_at=now,
     )
-    copies = [
-        attrs.evolve(m, id=str(uuid.uuid4()), thread_id=thread.id, resource_id=resource_id) for m in chosen
-    ]
+    copies = [attrs.evolve(m, id=str(uuid.uuid4()), thread_id=thread.id, resource_id=resource_id) for m in chosen]
     return thread, copies

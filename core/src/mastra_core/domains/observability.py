@@ -24,13 +24,19 @@ class ObservabilityStore(DomainStore, abc.ABC):
     domain = "observability"
 
     #: How this store prefers spans to be written: realtime, batch-with-updates or insert-only.
-    tracing_strategy: dict[str, Any] = {"preferred": "batch-with-updates", "supported": ["batch-with-updates", "insert-only"]}
+    tracing_strategy: dict[str, Any] = {
+        "preferred": "batch-with-updates",
+        "supported": ["batch-with-updates", "insert-only"],
+    }
 
     async def create_span(self, *, span: r.Span | Mapping[str, Any]) -> None:
-        """Insert or replace one span; the store sets ``created_at``/``updated_at`` (an existing span keeps ``created_at``)."""
+        """Insert or replace one span; the store sets ``created_at``/``updated_at`` (an existing span keeps
+        ``created_at``)."""
         await self.batch_create_spans(records=[span], op="CREATE_SPAN")
 
-    async def batch_create_spans(self, *, records: Sequence[r.Span | Mapping[str, Any]], op: str = "BATCH_CREATE_SPANS") -> None:
+    async def batch_create_spans(
+        self, *, records: Sequence[r.Span | Mapping[str, Any]], op: str = "BATCH_CREATE_SPANS"
+    ) -> None:
         """Insert or replace many spans, all or nothing."""
         c = self.checks(op)
         spans = [_span(s, c) for s in records]
@@ -45,16 +51,21 @@ class ObservabilityStore(DomainStore, abc.ABC):
 
     async def update_span(self, *, trace_id: str, span_id: str, updates: Mapping[str, Any]) -> None:
         """Change fields of one span (not its ids); a missing span is a NotFoundError."""
-        await self.batch_update_spans(records=[{"trace_id": trace_id, "span_id": span_id, "updates": updates}], op="UPDATE_SPAN")
+        await self.batch_update_spans(
+            records=[{"trace_id": trace_id, "span_id": span_id, "updates": updates}], op="UPDATE_SPAN"
+        )
 
-    async def batch_update_spans(self, *, records: Sequence[r.SpanUpdate | Mapping[str, Any]], op: str = "BATCH_UPDATE_SPANS") -> None:
+    async def batch_update_spans(
+        self, *, records: Sequence[r.SpanUpdate | Mapping[str, Any]], op: str = "BATCH_UPDATE_SPANS"
+    ) -> None:
         """Apply many span updates, all or nothing (a missing span fails the whole batch before any write)."""
         c = self.checks(op)
         items: list[r.SpanUpdate] = []
         for rec in records:
             if isinstance(rec, Mapping):
                 rec = r.SpanUpdate(
-                    trace_id=rec.get("trace_id", rec.get("traceId")), span_id=rec.get("span_id", rec.get("spanId")),
+                    trace_id=rec.get("trace_id", rec.get("traceId")),
+                    span_id=rec.get("span_id", rec.get("spanId")),
                     updates=rec.get("updates"),  # type: ignore[arg-type]  # checked just below
                 )
             c.id(rec.trace_id, "TRACE_ID")
@@ -66,8 +77,11 @@ class ObservabilityStore(DomainStore, abc.ABC):
         async def go() -> None:
             for it in items:
                 if await self._get_span(it.trace_id, it.span_id) is None:
-                    raise NotFoundError(f"span {it.trace_id}/{it.span_id} not found", id=error_id(self.backend_token, op, "NOT_FOUND"),
-                                        details={"traceId": it.trace_id, "spanId": it.span_id})
+                    raise NotFoundError(
+                        f"span {it.trace_id}/{it.span_id} not found",
+                        id=error_id(self.backend_token, op, "NOT_FOUND"),
+                        details={"traceId": it.trace_id, "spanId": it.span_id},
+                    )
             now = utc_now()
             await self._update_spans([attrs.evolve(it, updates={**it.updates, "updated_at": now}) for it in items])
 
@@ -116,7 +130,9 @@ class ObservabilityStore(DomainStore, abc.ABC):
         if pp is not False and pp > 100:
             raise c.fail("INVALID_PER_PAGE", "per_page must be at most 100 for list_traces")
         ob = c.order_by(order_by, _SPAN_DATES, "started_at", "DESC")
-        q = TraceQuery(filters=_trace_filter(filters, c), page=pg, per_page=pp, order_field=ob.field, direction=ob.direction)
+        q = TraceQuery(
+            filters=_trace_filter(filters, c), page=pg, per_page=pp, order_field=ob.field, direction=ob.direction
+        )
         return await self._run("LIST_TRACES", lambda: self._list_traces(q))
 
     async def batch_delete_traces(self, *, trace_ids: Sequence[str]) -> None:
@@ -133,7 +149,8 @@ class ObservabilityStore(DomainStore, abc.ABC):
 
     @abc.abstractmethod
     async def _update_spans(self, updates: list[r.SpanUpdate]) -> None:
-        """Set the given attributes (``updates`` keys are Span attribute names, incl. ``updated_at``); all or nothing."""
+        """Set the given attributes (``updates`` keys are Span attribute names, incl. ``updated_at``); all or
+        nothing."""
 
     @abc.abstractmethod
     async def _get_span(self, trace_id: str, span_id: str) -> r.Span | None: ...

@@ -28,7 +28,9 @@ class ScoresStore(DomainStore, abc.ABC):
         """Validate and store a score; the store assigns ``id``, ``created_at`` and ``updated_at``."""
         c = self.checks("SAVE_SCORE")
         if isinstance(score, Mapping):
-            data = {k: v for k, v in score.items() if k not in ("id", "createdAt", "updatedAt", "created_at", "updated_at")}
+            data = {
+                k: v for k, v in score.items() if k not in ("id", "createdAt", "updatedAt", "created_at", "updated_at")
+            }
             try:
                 payload = from_wire(data, r.ScorePayload)
             except Exception as exc:
@@ -55,15 +57,26 @@ class ScoresStore(DomainStore, abc.ABC):
         return await self._run("GET_SCORE_BY_ID", lambda: self._get_score(sid))
 
     async def list_scores_by_scorer_id(
-        self, *, scorer_id: str, entity_id: str | None = None, entity_type: str | None = None,
-        source: str | None = None, page: int = 0, per_page: PerPage = 100,
+        self,
+        *,
+        scorer_id: str,
+        entity_id: str | None = None,
+        entity_type: str | None = None,
+        source: str | None = None,
+        page: int = 0,
+        per_page: PerPage = 100,
     ) -> Page[r.Score]:
         """Scores of one scorer, optionally narrowed by entity and source."""
         c = self.checks("LIST_SCORES_BY_SCORER_ID")
-        return await self._list("LIST_SCORES_BY_SCORER_ID", page, per_page, scorer_id=c.id(scorer_id, "SCORER_ID"),
-                                entity_id=c.optional_id(entity_id, "ENTITY_ID"),
-                                entity_type=c.optional_id(entity_type, "ENTITY_TYPE"),
-                                source=None if source is None else c.one_of(source, "SOURCE", SOURCES))
+        return await self._list(
+            "LIST_SCORES_BY_SCORER_ID",
+            page,
+            per_page,
+            scorer_id=c.id(scorer_id, "SCORER_ID"),
+            entity_id=c.optional_id(entity_id, "ENTITY_ID"),
+            entity_type=c.optional_id(entity_type, "ENTITY_TYPE"),
+            source=None if source is None else c.one_of(source, "SOURCE", SOURCES),
+        )
 
     async def list_scores_by_run_id(self, *, run_id: str, page: int = 0, per_page: PerPage = 100) -> Page[r.Score]:
         """Scores of one run."""
@@ -75,14 +88,22 @@ class ScoresStore(DomainStore, abc.ABC):
     ) -> Page[r.Score]:
         """Scores of one entity (agent, workflow...)."""
         c = self.checks("LIST_SCORES_BY_ENTITY_ID")
-        return await self._list("LIST_SCORES_BY_ENTITY_ID", page, per_page, entity_id=c.id(entity_id, "ENTITY_ID"),
-                                entity_type=c.id(entity_type, "ENTITY_TYPE"))
+        return await self._list(
+            "LIST_SCORES_BY_ENTITY_ID",
+            page,
+            per_page,
+            entity_id=c.id(entity_id, "ENTITY_ID"),
+            entity_type=c.id(entity_type, "ENTITY_TYPE"),
+        )
 
-    async def list_scores_by_span(self, *, trace_id: str, span_id: str, page: int = 0, per_page: PerPage = 100) -> Page[r.Score]:
+    async def list_scores_by_span(
+        self, *, trace_id: str, span_id: str, page: int = 0, per_page: PerPage = 100
+    ) -> Page[r.Score]:
         """Scores attached to one span."""
         c = self.checks("LIST_SCORES_BY_SPAN")
-        return await self._list("LIST_SCORES_BY_SPAN", page, per_page, trace_id=c.id(trace_id, "TRACE_ID"),
-                                span_id=c.id(span_id, "SPAN_ID"))
+        return await self._list(
+            "LIST_SCORES_BY_SPAN", page, per_page, trace_id=c.id(trace_id, "TRACE_ID"), span_id=c.id(span_id, "SPAN_ID")
+        )
 
     async def _list(self, op: str, page: int, per_page: PerPage, **filters: Any) -> Page[r.Score]:
         c = self.checks(op)

@@ -17,7 +17,16 @@ from ..records.queries import WorkflowRunQuery
 from .base import DomainStore
 
 SNAPSHOT_STATUSES = (
-    "running", "success", "failed", "tripwire", "suspended", "waiting", "pending", "canceled", "bailed", "paused",
+    "running",
+    "success",
+    "failed",
+    "tripwire",
+    "suspended",
+    "waiting",
+    "pending",
+    "canceled",
+    "bailed",
+    "paused",
 )
 
 
@@ -77,7 +86,8 @@ class WorkflowsStore(DomainStore, abc.ABC):
         page: int | None = None,
         per_page: PerPage | None = None,
     ) -> Page[r.WorkflowRun]:
-        """Runs newest first, filters ANDed, dates inclusive on ``created_at``; all runs unless ``per_page`` is given."""
+        """Runs newest first, filters ANDed, dates inclusive on ``created_at``; all runs unless ``per_page`` is
+        given."""
         c = self.checks("LIST_WORKFLOW_RUNS")
         pg = c.page(page or 0)
         pp: PerPage = False if per_page is None else c.per_page(per_page, pg)
@@ -87,7 +97,10 @@ class WorkflowsStore(DomainStore, abc.ABC):
             workflow_name=c.optional_id(workflow_name, "WORKFLOW_NAME"),
             resource_id=c.optional_id(resource_id, "RESOURCE_ID"),
             status=None if status is None else c.one_of(status, "STATUS", SNAPSHOT_STATUSES),
-            from_date=c.date(from_date, "FROM_DATE"), to_date=c.date(to_date, "TO_DATE"), page=pg, per_page=pp,
+            from_date=c.date(from_date, "FROM_DATE"),
+            to_date=c.date(to_date, "TO_DATE"),
+            page=pg,
+            per_page=pp,
         )
         return await self._run("LIST_WORKFLOW_RUNS", lambda: self._list_runs(q))
 
@@ -98,7 +111,13 @@ class WorkflowsStore(DomainStore, abc.ABC):
         await self._run("DELETE_WORKFLOW_RUN_BY_ID", lambda: self._delete_run(wf, rid))
 
     async def update_workflow_results(
-        self, *, workflow_name: str, run_id: str, step_id: str, result: Any, request_context: Mapping[str, Any] | None = None
+        self,
+        *,
+        workflow_name: str,
+        run_id: str,
+        step_id: str,
+        result: Any,
+        request_context: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Atomically set ``context[step_id] = result`` and merge ``request_context``; a missing run starts as pending.
 
@@ -112,9 +131,17 @@ class WorkflowsStore(DomainStore, abc.ABC):
             now = utc_now()
             if run is None:
                 snap: dict[str, Any] = {
-                    "runId": rid, "status": "pending", "value": {}, "context": {}, "activePaths": [],
-                    "serializedStepGraph": [], "suspendedPaths": {}, "waitingPaths": {}, "resumeLabels": {},
-                    "activeStepsPath": {}, "timestamp": int(now.timestamp() * 1000),
+                    "runId": rid,
+                    "status": "pending",
+                    "value": {},
+                    "context": {},
+                    "activePaths": [],
+                    "serializedStepGraph": [],
+                    "suspendedPaths": {},
+                    "waitingPaths": {},
+                    "resumeLabels": {},
+                    "activeStepsPath": {},
+                    "timestamp": int(now.timestamp() * 1000),
                 }
                 run = r.WorkflowRun(workflow_name=wf, run_id=rid, snapshot=snap, created_at=now, updated_at=now)
             snap = copy.deepcopy(run.snapshot)
@@ -149,7 +176,10 @@ class WorkflowsStore(DomainStore, abc.ABC):
         if unknown:
             raise c.fail("INVALID_OPTS", f"unknown workflow state option(s) {sorted(unknown)}")
         c.one_of(patch.get("status"), "STATUS", SNAPSHOT_STATUSES)
-        wire = {{"suspended_paths": "suspendedPaths", "waiting_paths": "waitingPaths"}.get(k, k): v for k, v in patch.items()}
+        wire = {
+            {"suspended_paths": "suspendedPaths", "waiting_paths": "waitingPaths"}.get(k, k): v
+            for k, v in patch.items()
+        }
 
         def change(run: r.WorkflowRun | None) -> r.WorkflowRun | None:
             if run is None:

@@ -33,4 +33,6 @@ class Agent:
 
 
 #: Fields ``update_agent`` may change.
-AGENT_UPDATABLE_FIELDS = frozenset(f.name for f in attrs.fields(Agent) if f.name not in {"id", "created_at", "updated_at"})
+AGENT_UPDATABLE_FIELDS = frozenset(
+    f.name for f in attrs.fields(Agent) if f.name not in {"id", "created_at", "updated_at"}
+)

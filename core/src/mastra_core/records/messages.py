@@ -150,6 +150,11 @@ class Message:
     created_at: datetime = attrs.field(factory=utc_now)
     type: str | None = None
 
+    @property
+    def text(self) -> str:
+        """The message's plain text (``content.content``, else its text parts joined by a space)."""
+        return self.content.text()
+
     @classmethod
     def from_text(
         cls,

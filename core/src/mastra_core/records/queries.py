@@ -19,7 +19,8 @@ from .spans import TraceFilter
 
 @attrs.define(kw_only=True, frozen=True)
 class ThreadQuery:
-    """``list_threads``: AND of resource id and per-key deep-equal metadata; ``order_field`` is created_at or updated_at."""
+    """``list_threads``: AND of resource id and per-key deep-equal metadata; ``order_field`` is created_at or
+    updated_at."""
 
     resource_id: str | None
     metadata: dict[str, Any] | None
@@ -63,7 +64,8 @@ class MessageQuery:
 
 @attrs.define(kw_only=True, frozen=True)
 class WorkflowRunQuery:
-    """``list_workflow_runs``: ANDed filters, created_at inclusive bounds, newest first; unpaginated when per_page is False."""
+    """``list_workflow_runs``: ANDed filters, created_at inclusive bounds, newest first; unpaginated when per_page
+    is False."""
 
     workflow_name: str | None
     resource_id: str | None

@@ -12,7 +12,8 @@ from ..clock import utc_now
 
 @attrs.define(kw_only=True)
 class Thread:
-    """A conversation. ``metadata`` holds thread-scoped working memory (``workingMemory``) and clone info (``clone``)."""
+    """A conversation. ``metadata`` holds thread-scoped working memory (``workingMemory``) and clone info
+    (``clone``)."""
 
     id: str
     resource_id: str

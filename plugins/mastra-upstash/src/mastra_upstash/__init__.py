@@ -1,5 +1,9 @@
-"""mastra storage on Upstash or any Redis: ``UpstashStore`` (backend id ``upstash``)."""
+"""mastra storage on Upstash or any Redis: ``UpstashStore`` (backend id ``upstash``).
 
-from .store import UpstashConfig, UpstashStore
+Importing this package never connects; the redis driver is imported when a store opens.
+"""
+
+from .config import UpstashConfig
+from .store import UpstashStore
 
 __all__ = ["UpstashConfig", "UpstashStore"]

@@ -74,10 +74,12 @@ end
 """
 
 #: Upsert records (all checks first, then all writes), then bump ``updated_at`` of ``S.bump`` thread keys.
-#: spec: {now, seq, purge?, recs: [{k, id, f: {field: value}, ix: [[zset, score field]], rm?, ev?, nx?, ex?, xz?}], bump?}
+#: spec: {now, seq, purge?, bump?,
+#:        recs: [{k, id, f: {field: value}, ix: [[zset, score field]], rm?, ev?, nx?, ex?, xz?}]}
 #: ``rm``: optional fields this write leaves out (deleted from an existing hash); ``ev``: expected version;
-#: ``nx``: insert only; ``S.wt``: a write token stored on every record, so that a client retry of a compare-and-set
-#: or insert-only script whose reply was lost is recognised (the records carry its token) and answered OK, not applied twice.
+#: ``nx``: insert only; ``S.wt``: a write token stored on every record, so that a client retry of a
+#: compare-and-set or insert-only script whose reply was lost is recognised (the records carry its token) and
+#: answered OK, not applied twice.
 #: returns ['OK', c1, s1, v1, c2, ...] | ['CONFLICT', i] | ['EXISTS', i]
 UPSERT = PRELUDE + r"""
 local olds = {}
@@ -261,7 +263,7 @@ return out
 
 #: list_messages: totals, the page (merged across threads), include windows, and the rows, in one call.
 #: spec: {now, purge?, zs: [zsets], min, max, rev, off, lim, inc: [[message key, escaped id, prev, next]], rk, hf}
-#: returns [total, member1, hf values..., ...]
+#: returns [total, n, member1, hf values..., ...]: the first n rows are the page, the rest the windows' other rows
 MESSAGES = PRELUDE + r"""
 local total = 0
 for _, z in ipairs(S.zs) do total = total + redis.call('ZCOUNT', z, S.min, S.max) end
@@ -300,6 +302,7 @@ if S.lim ~= 0 then
     for i = S.off + 1, last do take(all[i][2]) end
   end
 end
+local npage = #order
 for _, inc in ipairs(S.inc) do
   local o = redis.call('HMGET', inc[1], 's', 'tk', 'x')
   if o[1] and o[2] and alive(o[3]) then
@@ -312,10 +315,11 @@ for _, inc in ipairs(S.inc) do
     end
   end
 end
-local out = {total}
-for _, m in ipairs(order) do
+local out = {total, 0}
+for i, m in ipairs(order) do
   local vals = redis.call('HMGET', S.rk .. string.sub(m, 17), unpack(S.hf))
   if vals[1] then
+    if i <= npage then out[2] = out[2] + 1 end
     out[#out + 1] = m
     for _, v in ipairs(vals) do out[#out + 1] = v end
   end

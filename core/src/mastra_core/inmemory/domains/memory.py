@@ -52,15 +52,21 @@ class InMemoryMemory(MemoryStore, InMemoryDomain):
     async def _list_threads(self, q: ThreadQuery) -> Page[r.Thread]:
         now = utc_now()
         rows = [
-            row for row in self.s.threads.values()
+            row
+            for row in self.s.threads.values()
             if row.live(now)
             and (q.resource_id is None or row.record.resource_id == q.resource_id)
             and metadata_matches(row.record.metadata, q.metadata)
         ]
         rows.sort(key=lambda row: (getattr(row.record, q.order_field), row.seq), reverse=q.direction == "DESC")
         page = paginate(rows, q.page, q.per_page)
-        return Page(items=[clone(row.record) for row in page.items], total=page.total, page=q.page,
-                    per_page=q.per_page, has_more=page.has_more)
+        return Page(
+            items=[clone(row.record) for row in page.items],
+            total=page.total,
+            page=q.page,
+            per_page=q.per_page,
+            has_more=page.has_more,
+        )
 
     # messages
     def _rows(self, thread_id: str, keys: list[MessageKey] | None = None) -> list[Row[r.Message]]:
@@ -78,18 +84,23 @@ class InMemoryMemory(MemoryStore, InMemoryDomain):
             total = len(keys)
             lo = min(q.offset, total)
             hi = total if q.limit is None else min(total, lo + q.limit)
-            picked = keys[total - hi: total - lo] if desc else keys[lo:hi]
+            picked = keys[total - hi : total - lo] if desc else keys[lo:hi]
             page_rows = self._rows(q.thread_ids[0], picked)
             candidate_ids: set[str] | None = None
         else:
-            merged = heapq.merge(*(self._rows(tid) for tid in q.thread_ids), key=lambda row: (row.record.created_at, row.seq))
-            candidates = [row for row in merged
-                          if (q.resource_id is None or row.record.resource_id == q.resource_id)
-                          and in_date_range(row.record.created_at, q)]
+            merged = heapq.merge(
+                *(self._rows(tid) for tid in q.thread_ids), key=lambda row: (row.record.created_at, row.seq)
+            )
+            candidates = [
+                row
+                for row in merged
+                if (q.resource_id is None or row.record.resource_id == q.resource_id)
+                and in_date_range(row.record.created_at, q)
+            ]
             if desc:
                 candidates.reverse()
             total = len(candidates)
-            page_rows = candidates[q.offset:] if q.limit is None else candidates[q.offset:q.offset + q.limit]
+            page_rows = candidates[q.offset :] if q.limit is None else candidates[q.offset : q.offset + q.limit]
             candidate_ids = {row.record.id for row in candidates}
         chosen: dict[str, Row[r.Message]] = {row.record.id: row for row in page_rows}
         for inc in q.include:
@@ -101,7 +112,9 @@ class InMemoryMemory(MemoryStore, InMemoryDomain):
         else:
             returned = sum(1 for row in result if row.record.id in candidate_ids)
         more = returned < total and has_more(total, q.page, q.per_page)
-        return Page(items=[clone(row.record) for row in result], total=total, page=q.page, per_page=q.per_page, has_more=more)
+        return Page(
+            items=[clone(row.record) for row in result], total=total, page=q.page, per_page=q.per_page, has_more=more
+        )
 
     def _window(self, inc: r.MessageInclude) -> list[Row[r.Message]]:
         """The include target and its live neighbours in its own thread, found by bisecting the thread's keys."""
@@ -144,7 +157,9 @@ class InMemoryMemory(MemoryStore, InMemoryDomain):
                 old.expires_at = expires
                 row = old
             else:
-                if old is not None and old.record.thread_id is not None:  # an expired, unpruned row: forget its old thread
+                if (
+                    old is not None and old.record.thread_id is not None
+                ):  # an expired, unpruned row: forget its old thread
                     self.s.thread_messages.discard(old.record.thread_id, old)
                 row = self.s.messages[m.id] = Row(clone(m), self.s.next_seq(), expires)
             assert m.thread_id is not None

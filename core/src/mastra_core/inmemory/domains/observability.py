@@ -31,7 +31,11 @@ class InMemoryObservability(ObservabilityStore, InMemoryDomain):
         for span in spans:
             key = (span.trace_id, span.span_id)
             old = self.s.spans.get(key)
-            stored = attrs.evolve(span, created_at=old.record.created_at) if old is not None and old.live(utc_now()) else span
+            stored = (
+                attrs.evolve(span, created_at=old.record.created_at)
+                if old is not None and old.live(utc_now())
+                else span
+            )
             self.s.spans[key] = Row(clone(stored), old.seq if old else self.s.next_seq(), expires)
 
     async def _update_spans(self, updates: list[r.SpanUpdate]) -> None:
@@ -52,8 +56,11 @@ class InMemoryObservability(ObservabilityStore, InMemoryDomain):
     async def _list_traces(self, q: TraceQuery) -> Page[r.Span]:
         live = self._live()
         errors = {row.record.trace_id for row in live if row.record.error is not None}
-        roots = [row for row in live if row.record.parent_span_id is None
-                 and trace_matches(row.record, q.filters, row.record.trace_id in errors)]
+        roots = [
+            row
+            for row in live
+            if row.record.parent_span_id is None and trace_matches(row.record, q.filters, row.record.trace_id in errors)
+        ]
 
         def key(row: Row[r.Span]) -> tuple[Any, ...]:
             value = getattr(row.record, q.order_field)

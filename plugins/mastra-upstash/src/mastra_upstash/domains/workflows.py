@@ -1,4 +1,4 @@
-"""Workflow run snapshots: one hash per (workflow, run), indexed by name, resource and run id."""
+"""Workflow run snapshots: one hash per (workflow, run), indexed by name, resource, status and run id."""
 
 from __future__ import annotations
 
@@ -7,22 +7,24 @@ from datetime import datetime
 
 import attrs
 from mastra_core import records as r
+from mastra_core.backend import BackendDomain, page_of
 from mastra_core.domains.workflows import WorkflowsStore
-from mastra_core.pagination import Page
+from mastra_core.pagination import Page, page_slice
 from mastra_core.records.queries import WorkflowRunQuery
 
-from .base import Rec, RedisDomain, limit_of, ms, offset_of, page_of
-from .keys import esc
+from ..codec import RUN, Rec, ms
+from ..connection import UpstashConnection
+from ..schema import VERSIONED_FIELDS, esc
 
-FIELDS = ("j", "c", "u", "v")
+ENTITY = "workflow_snapshot"
 
 
-class UpstashWorkflows(RedisDomain, WorkflowsStore):
+class UpstashWorkflows(WorkflowsStore, BackendDomain[UpstashConnection]):
     """Snapshots; updates are optimistic read-modify-writes (versioned Lua compare-and-set)."""
 
     def _rec(self, run: r.WorkflowRun, expect: str | None = None) -> Rec:
-        k = self.keys
-        fields = {"j": self.encode(run), "c": ms(run.created_at), "u": ms(run.updated_at), "w": run.workflow_name}
+        k = self.conn.keys
+        fields = {"j": RUN.json(run), "c": ms(run.created_at), "u": ms(run.updated_at), "w": run.workflow_name}
         ix = [(k.runs(), "c"), (k.runs("name", run.workflow_name), "c"), (k.runs("id", run.run_id), "c")]
         if run.resource_id is not None:
             fields["r"] = run.resource_id
@@ -31,22 +33,26 @@ class UpstashWorkflows(RedisDomain, WorkflowsStore):
         if isinstance(status, str):
             fields["st"] = status
             ix.append((k.runs("status", status), "c"))
-        return Rec(key=k.run(run.workflow_name, run.run_id), id=f"{esc(run.workflow_name)}:{esc(run.run_id)}", fields=fields,
-                   ix=ix, expires_at=self.expires_at("workflow_snapshot"), expect=expect, optional=("r", "st"))
+        return Rec(key=k.run(run.workflow_name, run.run_id), id=f"{esc(run.workflow_name)}:{esc(run.run_id)}",
+                   fields=fields, ix=ix, expires_at=self.expires_at(ENTITY), expect=expect, optional=("r", "st"))
+
+    def _purge(self) -> list[str]:
+        return self.conn.purge_keys(self.retention, ENTITY)
 
     async def _persist(self, run: r.WorkflowRun) -> None:
-        await self.upsert("workflow_snapshot", [self._rec(run)], purge=self.purge_keys("workflow_snapshot"))
+        await self.conn.upsert(ENTITY, [self._rec(run)], purge=self._purge())
 
     async def _get_run(self, workflow_name: str | None, run_id: str) -> r.WorkflowRun | None:
+        k = self.conn.keys
         if workflow_name is not None:
-            values = await self.get_one(self.keys.run(workflow_name, run_id), FIELDS)
-            return None if values is None else self.decode(r.WorkflowRun, values)
-        _, rows = await self.page(z=self.keys.runs("id", run_id), rk=self.keys.run_rk, fields=FIELDS, rev=True, limit=1,
-                                  purge=self.purge_keys("workflow_snapshot"))
-        return self.decode(r.WorkflowRun, rows[0].values) if rows else None
+            values = await self.conn.get_one(k.run(workflow_name, run_id), VERSIONED_FIELDS)
+            return None if values is None else RUN.decode(values)
+        _, rows = await self.conn.page(z=k.runs("id", run_id), rk=k.run_rk, fields=VERSIONED_FIELDS, rev=True,
+                                       limit=1, purge=self._purge())
+        return RUN.decode(rows[0].values) if rows else None
 
     async def _list_runs(self, q: WorkflowRunQuery) -> Page[r.WorkflowRun]:
-        k = self.keys
+        k = self.conn.keys
         # the most selective index available serves the page; any other filter is checked inside the script
         wanted = [("name", "w", q.workflow_name), ("resource", "r", q.resource_id), ("status", "st", q.status)]
         present = [(kind, field, value) for kind, field, value in wanted if value is not None]
@@ -54,35 +60,34 @@ class UpstashWorkflows(RedisDomain, WorkflowsStore):
         filters = [(field, value) for _, field, value in present[1:]]
         lo = "-inf" if q.from_date is None else ms(q.from_date)
         hi = "+inf" if q.to_date is None else ms(q.to_date)
-        total, rows = await self.page(z=z, rk=k.run_rk, fields=FIELDS, rev=True, lo=lo, hi=hi, filters=filters,
-                                      offset=offset_of(q.page, q.per_page), limit=limit_of(q.per_page),
-                                      purge=self.purge_keys("workflow_snapshot"))
-        return page_of([self.decode(r.WorkflowRun, row.values) for row in rows], total, q.page, q.per_page)
+        offset, limit = page_slice(0, q.page, q.per_page)
+        total, rows = await self.conn.page(z=z, rk=k.run_rk, fields=VERSIONED_FIELDS, rev=True, lo=lo, hi=hi,
+                                           filters=filters, offset=offset, limit=limit, purge=self._purge())
+        return page_of([RUN.decode(row.values) for row in rows], total=total, page=q.page, per_page=q.per_page)
 
     async def _delete_run(self, workflow_name: str, run_id: str) -> None:
-        await self.delete(keys=[self.keys.run(workflow_name, run_id)], purge=self.purge_keys("workflow_snapshot"))
+        await self.conn.delete(keys=[self.conn.keys.run(workflow_name, run_id)], purge=self._purge())
 
     async def _modify_run(self, workflow_name: str, run_id: str,
                           change: Callable[[r.WorkflowRun | None], r.WorkflowRun | None]) -> r.WorkflowRun | None:
-        key = self.keys.run(workflow_name, run_id)
+        key = self.conn.keys.run(workflow_name, run_id)
 
         async def attempt() -> tuple[bool, r.WorkflowRun | None]:
-            values = await self.get_one(key, FIELDS)
-            old = None if values is None else self.decode(r.WorkflowRun, values)
+            values = await self.conn.get_one(key, VERSIONED_FIELDS)
+            old = None if values is None else RUN.decode(values)
             new = change(old)
             if new is None:
                 return True, None
             version = "0" if values is None else (values["v"] or "0")
-            out = await self.upsert("workflow_snapshot", [self._rec(new, expect=version)],
-                                    purge=self.purge_keys("workflow_snapshot"))
+            out = await self.conn.upsert(ENTITY, [self._rec(new, expect=version)], purge=self._purge())
             if out[0] != "OK":
                 return False, None
             return True, attrs.evolve(new, created_at=old.created_at if old else new.created_at)
 
-        return await self.optimistic(attempt)
+        return await self.conn.optimistic(attempt)
 
     async def _clear(self) -> None:
-        await self.clear_patterns("workflows")
+        await self.conn.clear_patterns("workflows")
 
     async def _prune(self, now: datetime) -> int:
-        return 0
+        return 0  # Redis expires the hashes itself; reads purge the index entries

@@ -5,25 +5,26 @@ from __future__ import annotations
 from datetime import datetime
 
 from mastra_core import records as r
+from mastra_core.backend import BackendDomain, page_of
 from mastra_core.domains.scores import ScoresStore
-from mastra_core.pagination import Page
+from mastra_core.pagination import Page, page_slice
 from mastra_core.records.queries import ScoreQuery
 
-from .base import Rec, RedisDomain, limit_of, ms, offset_of, page_of
-from .keys import esc
+from ..codec import SCORE, Rec, ms
+from ..connection import UpstashConnection
+from ..schema import SCORE_FIELDS, esc
 
-FIELDS = ("j", "c", "u")
 #: ScoreQuery attribute -> hash field holding it (for equality filters in the page script)
 FILTER_FIELDS = {"scorer_id": "sc", "run_id": "ru", "entity_id": "ei", "entity_type": "et", "trace_id": "ti",
                  "span_id": "si", "source": "so"}
 
 
-class UpstashScores(RedisDomain, ScoresStore):
+class UpstashScores(ScoresStore, BackendDomain[UpstashConnection]):
     """Scores; lists read one index and filter any further fields server-side."""
 
     async def _save_score(self, score: r.Score) -> None:
-        k = self.keys
-        fields = {"j": self.encode(score), "c": ms(score.created_at)}
+        k = self.conn.keys
+        fields = {"j": SCORE.json(score), "c": ms(score.created_at)}
         if score.updated_at is not None:
             fields["u"] = ms(score.updated_at)
         for attr, name in FILTER_FIELDS.items():
@@ -35,15 +36,15 @@ class UpstashScores(RedisDomain, ScoresStore):
             ix.append((k.scores("entity", score.entity_type, score.entity_id), "c"))
         if score.trace_id is not None and score.span_id is not None:
             ix.append((k.scores("span", score.trace_id, score.span_id), "c"))
-        await self.upsert("score", [Rec(key=k.score(score.id), id=esc(score.id), fields=fields, ix=ix,
-                                        expires_at=self.expires_at("score"))])
+        rec = Rec(key=k.score(score.id), id=esc(score.id), fields=fields, ix=ix, expires_at=self.expires_at("score"))
+        await self.conn.upsert("score", [rec])
 
     async def _get_score(self, score_id: str) -> r.Score | None:
-        values = await self.get_one(self.keys.score(score_id), FIELDS)
-        return None if values is None else self.decode(r.Score, values)
+        values = await self.conn.get_one(self.conn.keys.score(score_id), SCORE_FIELDS)
+        return None if values is None else SCORE.decode(values)
 
     async def _list_scores(self, q: ScoreQuery) -> Page[r.Score]:
-        k = self.keys
+        k = self.conn.keys
         used: set[str] = set()
         if q.scorer_id is not None:
             z, used = k.scores("scorer", q.scorer_id), {"scorer_id"}
@@ -55,14 +56,16 @@ class UpstashScores(RedisDomain, ScoresStore):
             z, used = k.scores("span", q.trace_id, q.span_id), {"trace_id", "span_id"}
         else:  # the public API always narrows by one of the above
             raise ValueError("a score query needs scorer_id, run_id, entity or span")
-        filters = [(FILTER_FIELDS[a], str(getattr(q, a))) for a in FILTER_FIELDS if a not in used and getattr(q, a) is not None]
-        total, rows = await self.page(z=z, rk=k.score_rk, fields=FIELDS, rev=True, filters=filters,
-                                      offset=offset_of(q.page, q.per_page), limit=limit_of(q.per_page),
-                                      purge=self.purge_keys("score"))
-        return page_of([self.decode(r.Score, row.values) for row in rows], total, q.page, q.per_page)
+        filters = [(FILTER_FIELDS[a], str(getattr(q, a))) for a in FILTER_FIELDS
+                   if a not in used and getattr(q, a) is not None]
+        offset, limit = page_slice(0, q.page, q.per_page)
+        total, rows = await self.conn.page(z=z, rk=k.score_rk, fields=SCORE_FIELDS, rev=True, filters=filters,
+                                           offset=offset, limit=limit,
+                                           purge=self.conn.purge_keys(self.retention, "score"))
+        return page_of([SCORE.decode(row.values) for row in rows], total=total, page=q.page, per_page=q.per_page)
 
     async def _clear(self) -> None:
-        await self.clear_patterns("scores")
+        await self.conn.clear_patterns("scores")
 
     async def _prune(self, now: datetime) -> int:
-        return 0
+        return 0  # Redis expires the hashes itself; reads purge the index entries

@@ -1,0 +1,240 @@
+"""``UpstashConnection``: the redis-py client, the Lua scripts, retries and error wrapping of one store.
+
+Every Redis command of the backend goes through this class: script calls (one JSON spec argument),
+point reads (HMGET pipelines), the optimistic read-modify-write loop and the admin SCAN of
+``dangerously_clear_all``. redis-py retries a command after a connection error or timeout (with
+jittered backoff); an invalid URL becomes a ``ConfigError`` here, and any other driver error is
+turned into a ``StorageError`` by the domain base class.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+from mastra_core.clock import epoch_ms, utc_now
+from mastra_core.errors import ConfigError
+from mastra_core.registry import import_optional
+from mastra_core.retention import Retention
+
+from . import lua
+from .codec import Rec, Row, ms, text
+from .config import UpstashConfig
+from .schema import Keys
+
+T = TypeVar("T")
+#: Optimistic read-modify-writes retry this many times on a version conflict before giving up.
+MAX_RETRIES = 200
+#: Name -> source of every script, registered on the client when the connection opens.
+SCRIPTS = {"upsert": lua.UPSERT, "delete": lua.DELETE, "page": lua.PAGE, "messages": lua.MESSAGES,
+           "intersect": lua.INTERSECT}
+
+
+class ConflictError(Exception):
+    """An optimistic write lost the race too many times."""
+
+
+class UpstashConnection:
+    """The client, registered scripts and key names shared by every domain of one store.
+
+    Built without I/O from the store's config; :meth:`open` makes the pool (or adopts the caller's
+    client, which :meth:`close` then leaves open).
+    """
+
+    def __init__(self, config: UpstashConfig) -> None:
+        """Keep the config and derive the key names; nothing connects here."""
+        self.config = config
+        self.keys = Keys(config.prefix)
+        self.client: Any = None
+        self.scripts: dict[str, Any] = {}
+        self._owns_client = False
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Make the blocking pool and client (or adopt ``config.client``) and register the scripts."""
+        if self.client is not None:
+            return
+        client = self.config.client
+        if client is None:
+            client = self._make_client()
+            self._owns_client = True
+        self.client = client
+        self.scripts = {name: client.register_script(src) for name, src in SCRIPTS.items()}
+
+    def _make_client(self) -> Any:
+        redis = import_optional("redis.asyncio", "redis")
+        from redis.asyncio.retry import Retry
+        from redis.backoff import EqualJitterBackoff
+
+        cfg = self.config
+        try:
+            # a blocking pool: more concurrent operations than connections wait for one instead of failing
+            pool = redis.BlockingConnectionPool.from_url(
+                cfg.redis_url(), decode_responses=True, max_connections=cfg.max_connections,
+                timeout=cfg.socket_timeout, socket_timeout=cfg.socket_timeout,
+                socket_connect_timeout=cfg.socket_timeout,
+                retry=Retry(EqualJitterBackoff(cap=1.0, base=0.05), cfg.retries),
+            )
+        except ValueError as exc:
+            # the message could quote the URL (and its password): only the error type is kept
+            raise ConfigError(f"invalid upstash url: {type(exc).__name__}",
+                              id="MASTRA_STORAGE_UPSTASH_CONFIG_INVALID") from None
+        return redis.Redis.from_pool(pool)
+
+    async def close(self) -> None:
+        """Close the client if this connection made it; a caller-supplied client stays open."""
+        client, self.client = self.client, None
+        if client is not None and self._owns_client:
+            await client.aclose()
+        self._owns_client = False
+
+    # --- scripts -----------------------------------------------------------------------
+
+    async def run(self, name: str, spec: dict[str, Any]) -> Any:
+        """Run one script with its JSON spec (one EVALSHA; redis-py loads the script on NOSCRIPT)."""
+        spec.setdefault("now", ms(utc_now()))
+        payload = json.dumps(spec, ensure_ascii=False, separators=(",", ":"))
+        return text(await self.scripts[name](keys=[], args=[payload]))
+
+    def purge_keys(self, retention: Retention, *entities: str) -> list[str]:
+        """Expiry zsets to purge before counting an index: only those of entities with an active TTL."""
+        return [self.keys.exp(e) for e in entities if retention.rule(e) is not None]
+
+    def _rec_spec(self, rec: Rec, entity: str) -> dict[str, Any]:
+        spec: dict[str, Any] = {"k": rec.key, "id": rec.id, "f": rec.fields, "ix": [list(e) for e in rec.ix]}
+        if rec.expires_at is not None:
+            spec["ex"] = ms(rec.expires_at)
+            spec["xz"] = self.keys.exp(entity)
+        if rec.expect is not None:
+            spec["ev"] = rec.expect
+        if rec.insert_only:
+            spec["nx"] = 1
+        rm = [f for f in rec.optional if f not in rec.fields]
+        if rm:
+            spec["rm"] = rm
+        return spec
+
+    async def upsert(self, entity: str, recs: Sequence[Rec], *, bump: Sequence[str] = (),
+                     purge: Sequence[str] = ()) -> list[Any]:
+        """One atomic script call; returns ['OK', c, s, v, ...], ['CONFLICT', i] or ['EXISTS', i].
+
+        Compare-and-set and insert-only writes carry a fresh write token, so redis-py's retry of a call
+        whose reply was lost is answered OK instead of being applied twice (or reported as a conflict).
+        """
+        spec: dict[str, Any] = {"seq": self.keys.seq, "recs": [self._rec_spec(rec, entity) for rec in recs]}
+        if any(rec.expect is not None or rec.insert_only for rec in recs):
+            spec["wt"] = uuid.uuid4().hex
+        if bump:
+            spec["bump"] = list(dict.fromkeys(bump))
+        if purge:
+            spec["purge"] = list(purge)
+        result: list[Any] = await self.run("upsert", spec)
+        return result
+
+    async def delete(self, *, keys: Sequence[str] = (), cascade: Sequence[tuple[str, str]] = (),
+                     bump_field: str | None = None, purge: Sequence[str] = ()) -> int:
+        """Delete records and their index entries in one script; ``cascade`` (zset, record prefix) pairs
+        delete every record of an index too; ``bump_field`` names the field whose key gets updated_at bumped."""
+        spec: dict[str, Any] = {"keys": list(keys), "cascade": [list(c) for c in cascade], "purge": list(purge)}
+        if bump_field:
+            spec["bf"] = bump_field
+        return int(await self.run("delete", spec))
+
+    async def page(
+        self, *, z: str, rk: str, fields: Sequence[str], rev: bool = False, lo: str = "-inf", hi: str = "+inf",
+        offset: int = 0, limit: int | None = None, filters: Sequence[tuple[str, str]] = (), purge: Sequence[str] = (),
+    ) -> tuple[int, list[Row]]:
+        """A page of an index (``limit`` None = all), filtered by hash-field equality; ``fields[0]`` must be 'j'."""
+        hf = with_expiry(fields)
+        spec = {"purge": list(purge), "z": z, "rk": rk, "rev": 1 if rev else 0, "min": lo, "max": hi, "off": offset,
+                "lim": -1 if limit is None else limit, "fl": [list(f) for f in filters], "hf": hf}
+        out = await self.run("page", spec)
+        return int(out[0]), self.rows(out[1:], hf)
+
+    async def fetch(self, script: str, spec: dict[str, Any], fields: Sequence[str]) -> tuple[int, list[Row]]:
+        """Run a reading script whose reply is ``[count, member, fields..., ...]`` with ``spec["hf"]`` = fields."""
+        hf = with_expiry(fields)
+        spec["hf"] = hf
+        out = await self.run(script, spec)
+        return int(out[0]), self.rows(out[1:], hf)
+
+    def rows(self, flat: list[Any], fields: list[str]) -> list[Row]:
+        """Rows of a flat ``[member, field values..., ...]`` reply, without those whose expiry passed."""
+        width = len(fields) + 1
+        now = epoch_ms(utc_now())
+        rows = []
+        for i in range(0, len(flat), width):
+            values = dict(zip(fields, flat[i + 1:i + width], strict=True))
+            expiry = values.get("x")
+            if expiry and int(expiry) <= now:
+                continue
+            rows.append(Row(member=flat[i], values=values))
+        return rows
+
+    # --- point reads -------------------------------------------------------------------
+
+    async def get_many(self, keys: Sequence[str], fields: Sequence[str]) -> list[dict[str, str | None] | None]:
+        """HMGET of each key in one pipeline (one round trip); None for missing or expired records."""
+        hf = with_expiry(fields)
+        if len(keys) == 1:
+            results = [await self.client.hmget(keys[0], hf)]
+        else:
+            pipe = self.client.pipeline(transaction=False)
+            for k in keys:
+                pipe.hmget(k, hf)
+            results = await pipe.execute()
+        now = epoch_ms(utc_now())
+        out: list[dict[str, str | None] | None] = []
+        for raw in results:
+            vals = text(raw)
+            values = dict(zip(hf, vals, strict=True))
+            expiry = values.get("x")
+            out.append(None if vals[0] is None or (expiry and int(expiry) <= now) else values)
+        return out
+
+    async def get_one(self, key: str, fields: Sequence[str]) -> dict[str, str | None] | None:
+        """One record's hash fields (None when missing or expired)."""
+        return (await self.get_many([key], fields))[0]
+
+    async def exists_many(self, keys: Iterable[str]) -> list[bool]:
+        """Whether each key exists, in one pipeline."""
+        pipe = self.client.pipeline(transaction=False)
+        for k in keys:
+            pipe.exists(k)
+        return [bool(int(flag)) for flag in await pipe.execute()]
+
+    # --- read-modify-write and admin ---------------------------------------------------
+
+    async def optimistic(self, attempt: Callable[[], Awaitable[tuple[bool, T]]]) -> T:
+        """Retry a read-modify-write whose write is a versioned script call until it wins."""
+        for i in range(MAX_RETRIES):
+            done, value = await attempt()
+            if done:
+                return value
+            await asyncio.sleep(random.uniform(0, min(0.05, 0.001 * (i + 1))))
+        raise ConflictError(f"gave up after {MAX_RETRIES} conflicting concurrent updates")
+
+    async def clear_patterns(self, domain: str) -> None:
+        """dangerously_clear_all: SCAN + UNLINK of the domain's key patterns (admin/test path only)."""
+        for pattern in self.keys.patterns(domain):
+            batch: list[Any] = []
+            async for key in self.client.scan_iter(match=pattern, count=1000):
+                batch.append(key)
+                if len(batch) >= 500:
+                    await self.client.unlink(*batch)
+                    batch = []
+            if batch:
+                await self.client.unlink(*batch)
+
+
+def with_expiry(fields: Sequence[str]) -> list[str]:
+    """The requested fields plus ``x`` (the expiry), which every read checks."""
+    hf = list(fields)
+    if "x" not in hf:
+        hf.append("x")
+    return hf

@@ -1,0 +1,1 @@
+"""The Upstash backend's domain stores, one module per domain, each registered through its hook in plugin.py."""
