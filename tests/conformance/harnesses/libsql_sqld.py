@@ -34,7 +34,9 @@ def server_url() -> str:
             with urllib.request.urlopen(f"{url.rstrip('/')}/health", timeout=5) as resp:
                 resp.read()
         except (urllib.error.URLError, OSError) as exc:
-            raise RuntimeError(f"the sqld server at {url} does not answer ({exc}); start it with scripts/services/start.sh sqld") from exc
+            raise RuntimeError(
+                f"the sqld server at {url} does not answer ({exc}); start it with scripts/services/start.sh sqld"
+            ) from exc
         _checked.add(url)
     return url
 
