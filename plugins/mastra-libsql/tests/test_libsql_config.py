@@ -169,3 +169,15 @@ def test_table_prefix_is_validated() -> None:
     for bad in ("1x", "a-b", "x" * 41, 'a"; drop'):
         with pytest.raises(ConfigError):
             LibSQLStore(id="x", url=":memory:", table_prefix=bad)
+
+
+def test_every_domain_is_registered_through_its_hook_and_building_does_not_connect() -> None:
+    from mastra_core.backend import BackendDomain
+
+    assert registry().domains_of("libsql") == LibSQLStore.declared_domains
+    store = create_storage("libsql", url="http://127.0.0.1:1")  # nothing listens there: building must not connect
+    assert not store.connection.is_open and store.db is store.connection
+    assert store.domains == LibSQLStore.declared_domains
+    for name in store.domains:
+        domain = store.get_store(name)
+        assert isinstance(domain, BackendDomain) and domain.conn is store.connection
