@@ -23,8 +23,7 @@ class LibSQLEvals(EvalsStore, LibSQLDomain):
     tables = DOMAIN_TABLES["evals"]
 
     async def _save_evals(self, rows: list[r.EvalRow]) -> None:
-        expires = self.expires_at("eval")
-        await self.conn.write(lambda db: insert_many(db, EVALS, EVAL, rows, expires))
+        await self.conn.write(lambda db: insert_many(db, EVALS, EVAL, rows, self.expires_at("eval")))
 
     async def _list_evals(self, q: EvalQuery) -> Page[r.EvalRow]:
         where, params = [LIVE], [now_text()]

@@ -33,14 +33,13 @@ class LibSQLObservability(ObservabilityStore, LibSQLDomain):
                         "supported": ["realtime", "batch-with-updates", "insert-only"]}
 
     async def _upsert_spans(self, spans: list[r.Span]) -> None:
-        expires = self.expires_at("span")
         cols = [c for a, c in SPAN.columns.items() if a not in _SPAN_UPDATE_KEEP] + [EXPIRES]
         sets = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in cols if c not in ("traceId", "spanId"))
         width = SPAN.width
         per = max(1, 30000 // width)
 
         def go(db: LibSQLConnection) -> None:
-            now = now_text()
+            now, expires = now_text(), self.expires_at("span")
             for part in chunks(spans, per):
                 values = ", ".join(SPAN.placeholders for _ in part)
                 params: list[Any] = []
@@ -58,9 +57,8 @@ class LibSQLObservability(ObservabilityStore, LibSQLDomain):
         await self.conn.write(go)
 
     async def _update_spans(self, updates: list[r.SpanUpdate]) -> None:
-        expires = ts(self.expires_at("span"))
-
         def go(db: LibSQLConnection) -> None:
+            expires = ts(self.expires_at("span"))
             for u in updates:
                 sets, params = [], []
                 for attr, value in u.updates.items():

@@ -23,9 +23,9 @@ class LibSQLScores(ScoresStore, LibSQLDomain):
     tables = DOMAIN_TABLES["scores"]
 
     async def _save_score(self, score: r.Score) -> None:
-        values = SCORE.encode(score, self.expires_at("score"))
         sql = f"INSERT INTO {_S} ({SCORE.insert_columns}) VALUES {SCORE.placeholders}"
-        await self.conn.write(lambda db: db.execute(sql, values))
+        # the expiry is taken inside the write transaction (as everywhere): a lock wait does not eat the TTL
+        await self.conn.write(lambda db: db.execute(sql, SCORE.encode(score, self.expires_at("score"))))
 
     async def _get_score(self, score_id: str) -> r.Score | None:
         now = now_text()

@@ -1,6 +1,10 @@
 """What the libSQL domains share: the typed base (schema init, TTL pruning, clearing), one-statement
 pages, and JSON filters in SQL.
 
+Every write takes a row's expiry (``self.expires_at(...)``) inside its write job, after the write lock
+is held: a job that first waited for another writer's lock must not write rows whose TTL has already
+run out while it waited.
+
 The JSON filters have exactly the in-memory semantics (``mastra_core.domains.matching``). Every value is
 walked with ``json_each``, so keys of any spelling are bound as parameters (no JSON path quoting) and
 objects compare regardless of key order. ``json_equal``: deep equality where ``1 == 1.0`` but

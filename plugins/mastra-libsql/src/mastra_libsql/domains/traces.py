@@ -27,10 +27,9 @@ class LibSQLTraces(TracesStore, LibSQLDomain):
     tables = DOMAIN_TABLES["traces"]
 
     async def _save_traces(self, rows: list[r.TraceRow]) -> None:
-        expires = self.expires_at("trace")
         sets = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for a, c in TRACE_ROW.columns.items() if a != "id")
         conflict = f" ON CONFLICT(id) DO UPDATE SET {sets}, {_E} = excluded.{_E}"
-        await self.conn.write(lambda db: insert_many(db, TRACES, TRACE_ROW, rows, expires, conflict))
+        await self.conn.write(lambda db: insert_many(db, TRACES, TRACE_ROW, rows, self.expires_at("trace"), conflict))
 
     async def _list_traces(self, q: LegacyTraceQuery) -> Page[r.TraceRow]:
         b = Builder()
