@@ -14,6 +14,8 @@ Across processes, file databases use WAL and ``BEGIN IMMEDIATE``; a job that mee
 is retried as a whole: first polling the lock until ``busy_timeout_ms`` has passed, then with exponential
 backoff, always awaited on the event loop. (The driver holds the GIL while SQLite runs, so SQLite's own
 busy wait is kept to a few milliseconds: a worker thread alone would not keep the event loop free.)
+A remote server waits for its write lock server-side, so write transactions of one process to one remote
+database queue on a process-wide lock first (see ``LibSQLConnection._in_transaction``).
 """
 
 
@@ -23,6 +25,7 @@ import asyncio
 import concurrent.futures
 import importlib
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
@@ -49,6 +52,16 @@ _INTERRUPTED = re.compile(r"SQLITE_INTERRUPT|interrupted|TRANSACTION_TIMEOUT|Tra
 #: The driver binds Python ints outside the signed 32-bit range as REAL (libsql 0.1.11), losing
 #: precision; such values are sent as decimal text and SQL casts them back (or column affinity does).
 _I32 = (-(2**31), 2**31 - 1)
+
+#: One write lock per remote database, shared by every connection of this process to it (see
+#: ``LibSQLConnection._in_transaction``).
+_REMOTE_WRITERS: dict[str, threading.Lock] = {}
+_REMOTE_WRITERS_GUARD = threading.Lock()
+
+
+def _remote_writer_lock(database: str) -> threading.Lock:
+    with _REMOTE_WRITERS_GUARD:
+        return _REMOTE_WRITERS.setdefault(database, threading.Lock())
 
 
 def is_busy(exc: BaseException) -> bool:
@@ -288,6 +301,18 @@ class LibSQLConnection:
             _log.debug("closing the interrupted libsql connection failed", exc_info=True)
 
     def _in_transaction(self, fn: Callable[[LibSQLConnection], T]) -> T:
+        if not self.target.remote:
+            return self._transaction(fn)
+        # A remote server waits for its write lock server-side, and while it waits the driver holds the GIL
+        # (libsql 0.1.11). So if two connections of THIS process wanted the lock at once, the waiting one
+        # would freeze the holder's thread until the server timed the holder's transaction out (sqld: 5 s,
+        # TRANSACTION_TIMEOUT), over and over (two storages on one database initialising together took
+        # minutes, and a job could run out of retries). Writers of one process therefore queue here, on a
+        # lock that releases the GIL while waiting; the server only ever sees other processes' writers.
+        with _remote_writer_lock(self.target.database):
+            return self._transaction(fn)
+
+    def _transaction(self, fn: Callable[[LibSQLConnection], T]) -> T:
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
