@@ -3,7 +3,7 @@
 Order everywhere is ("createdAt", rowid): the message index ``(thread_id, "createdAt")`` carries the
 rowid as its implicit last column, so a page and every include window is an index range scan with a
 LIMIT (never a ROW_NUMBER over the whole thread). A list_messages call is one statement: the page,
-the total and every include window joined with UNION ALL.
+the total and every include window joined with UNION ALL; core's ``assemble_message_page`` merges them.
 """
 # ruff: noqa: S608  -- SQL text holds only constant, validated, quoted identifiers; values are bound parameters
 
@@ -38,7 +38,6 @@ THREAD = Codec(THREADS, r.Thread)
 RESOURCE = Codec(RESOURCES, r.Resource)
 #: rows per multi-row INSERT (8 parameters each; SQLite allows 32766 per statement)
 _BATCH = 1000
-_message = message_from_row
 
 
 def _bump_sql(count: int) -> str:
@@ -218,7 +217,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
             if row[0] == 2:
                 total = int(row[1])
                 continue
-            fetched = FetchedMessage(_message(row[1:]), row[8])  # rowid: the insertion tiebreak
+            fetched = FetchedMessage(message_from_row(row[1:]), row[8])  # rowid: the insertion tiebreak
             (page if row[0] == 0 else windows).append(fetched)
         return assemble_message_page(q, page=page, windows=windows, total=total)
 
@@ -231,7 +230,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
                 marks = ", ".join("?" for _ in part)
                 rows += db.all(f"SELECT {_MSG_COLS} FROM {_M} WHERE id IN ({marks}) AND {_LIVE}", (*part, now))
             rows.sort(key=lambda b: (b[5], b[7]))
-            return [_message(b) for b in rows]
+            return [message_from_row(b) for b in rows]
 
         return await self.conn.read(go)
 
@@ -366,7 +365,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
                 p.append(req.message_limit)
             rows += db.all(sql, p)
         rows.sort(key=lambda b: (b[5], b[7]))
-        return [_message(b) for b in rows]
+        return [message_from_row(b) for b in rows]
 
     # ------------------------------------------------------------------ maintenance
 
