@@ -179,7 +179,9 @@ class LibSQLConnection:
             return
         self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="mastra-libsql")
         try:
-            await self._call(self._connect)
+            # Switching a new file to WAL takes a lock that another process opening it at the same moment may
+            # hold: connecting waits for locks like every other job (polling, then backoff).
+            await self._retrying(self._connect)
         except BaseException as exc:
             self._executor.shutdown(wait=False)
             self._executor = None
