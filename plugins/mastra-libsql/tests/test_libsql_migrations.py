@@ -136,6 +136,23 @@ async def test_init_twice_and_reopen_is_idempotent(tmp_path: Path) -> None:
         assert (await store.memory.list_threads()).total == 1
 
 
+async def test_version_2_turns_bare_agent_memory_into_json(tmp_path: Path) -> None:
+    """Versions before 2 stored ``memory`` as bare text, which the reference's ``json(memory)`` refuses."""
+    path = tmp_path / "memory.db"
+    async with LibSQLStore(id="m", url=f"file:{path}") as store:
+        await store.agents.create_agent(agent={"id": "a1", "name": "A", "instructions": "i", "model": {}})
+    conn = libsql.connect(str(path), isolation_level=None)
+    conn.execute("UPDATE mastra_agents SET memory = 'mem-1' WHERE id = 'a1'")  # what version 1 wrote
+    conn.execute("UPDATE mastra_schema_version SET version = 1")
+    conn.close()
+    async with LibSQLStore(id="m", url=f"file:{path}") as store:
+        agent = await store.agents.get_agent_by_id(id="a1")
+        assert agent is not None and agent.memory == "mem-1"
+    conn = libsql.connect(str(path), isolation_level=None)
+    assert conn.execute("SELECT memory, json(memory) FROM mastra_agents").fetchall() == [('"mem-1"', '"mem-1"')]
+    conn.close()
+
+
 def _init_in_process(url: str, barrier: multiprocessing.synchronize.Barrier) -> None:  # type: ignore[name-defined]
     async def go() -> None:
         barrier.wait()

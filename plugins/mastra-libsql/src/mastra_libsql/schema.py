@@ -21,7 +21,7 @@ from mastra_core.clock import iso, utc_now
 from .connection import LibSQLConnection, quote
 
 #: Bumped whenever this module adds columns or indexes; recorded per domain in mastra_schema_version.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: The TTL column of every table that expires (our addition to the reference's tables).
 EXPIRES = ref.EXPIRES_AT
 VERSION_TABLE = ref.SCHEMA_VERSION_TABLE
@@ -158,11 +158,21 @@ def ensure(db: LibSQLConnection, component: str, tables: Sequence[Table]) -> Non
     _migrate(db, tables)
     if MESSAGES in tables:
         _ensure_counts(db)
+    if AGENTS in tables:
+        _agents_memory_json(db)
     db.execute(
         f"INSERT INTO {quote(VERSION_TABLE)} (component, version, \"updatedAt\") VALUES (?, ?, ?) "
         "ON CONFLICT(component) DO UPDATE SET version = excluded.version, \"updatedAt\" = excluded.\"updatedAt\"",
         (component, SCHEMA_VERSION, iso(utc_now())),
     )
+
+
+def _agents_memory_json(db: LibSQLConnection) -> None:
+    """Version 2: ``mastra_agents.memory`` is a JSON column, as in the reference; versions before stored the bare
+    text, which the reference's ``json(memory)`` refuses. Such values become their JSON text (a JSON string);
+    JSONB blobs and JSON strings already there are left alone."""
+    db.execute(f"UPDATE {quote(AGENTS.name)} SET memory = json_quote(memory) WHERE typeof(memory) = 'text' "
+               "AND (json_valid(memory) = 0 OR json_type(memory) <> 'text')")
 
 
 def _migrate(db: LibSQLConnection, tables: Sequence[Table]) -> None:
