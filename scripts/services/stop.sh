@@ -58,7 +58,7 @@ stop_redis() {
 
 stop_daemon() {
     local name=$1 pat pids=()
-    pat="DAEMON_PATTERN_$name"
+    pat="DAEMON_PATTERN_${name//-/_}"
     pat="${!pat}"
     if [ -s "$STATE/$name.pid" ]; then
         mapfile -t pids <"$STATE/$name.pid"
@@ -75,6 +75,6 @@ for n in "${NAMES[@]}"; do
         postgres) stop_postgres ;;
         pgvector) log "pgvector: forgetting env (extension stays installed)"; forget pgvector ;;
         redis) stop_redis ;;
-        sqld | dynamodb | jongodb) stop_daemon "$n" ;;
+        upstash-rest | sqld | dynamodb | jongodb) stop_daemon "$n" ;;
     esac
 done
