@@ -179,15 +179,15 @@ class Handler(BaseHTTPRequestHandler):
 
     # --- HTTP methods ----------------------------------------------------------------------
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         """Path-form commands."""
         self._serve(head=False)
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         """As GET, without a body."""
         self._serve(head=True)
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         """JSON commands, /pipeline, /multi-exec, or the path form with the body as the last argument."""
         self._serve(head=False)
 
@@ -305,7 +305,7 @@ class Handler(BaseHTTPRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Silenced: ``Server.log_line`` logs each request without its query string (it may hold the token)."""
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (http.server's signature)
+    def log_message(self, format: str, *args: Any) -> None:
         """Errors of http.server itself, with the token masked (a bad request line may hold ``_token``)."""
         sys.stderr.write("[upstash-rest] " + (format % args).replace(self.server.token, "***") + "\n")
 
