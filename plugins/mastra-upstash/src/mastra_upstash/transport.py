@@ -51,6 +51,9 @@ class Transport(Protocol):
     async def pipeline(self, commands: Sequence[Sequence[str]]) -> list[Any]:
         """Several independent commands in one request (not atomic); a failed command raises."""
 
+    async def multi_exec(self, commands: Sequence[Sequence[str]]) -> list[Any]:
+        """Several commands in one request, applied atomically (MULTI ... EXEC); a failed command raises."""
+
     def scan(self, match: str, count: int) -> AsyncIterator[str]:
         """Every key matching ``match`` (admin/test paths only)."""
 
@@ -125,6 +128,13 @@ class RedisTransport:
     async def pipeline(self, commands: Sequence[Sequence[str]]) -> list[Any]:
         """A non-transactional pipeline: one round trip."""
         pipe = self.client.pipeline(transaction=False)
+        for cmd in commands:
+            pipe.execute_command(*cmd)
+        return [text(r) for r in await pipe.execute()]
+
+    async def multi_exec(self, commands: Sequence[Sequence[str]]) -> list[Any]:
+        """MULTI ... EXEC in one round trip."""
+        pipe = self.client.pipeline(transaction=True)
         for cmd in commands:
             pipe.execute_command(*cmd)
         return [text(r) for r in await pipe.execute()]
@@ -207,6 +217,13 @@ class RestTransport:
             raise RestError("upstash REST: unexpected pipeline reply shape")
         return [_result(r) for r in reply]
 
+    async def multi_exec(self, commands: Sequence[Sequence[str]]) -> list[Any]:
+        """``POST /multi-exec``: one atomic request; a discarded transaction or a failed command raises."""
+        reply = await self._post("/multi-exec", [list(c) for c in commands])
+        if not isinstance(reply, list) or len(reply) != len(commands):
+            raise RestError("upstash REST: unexpected transaction reply shape")
+        return [_result(r) for r in reply]
+
     async def scan(self, match: str, count: int) -> AsyncIterator[str]:
         """SCAN, one request per cursor step."""
         cursor = "0"
@@ -255,9 +272,13 @@ def _result(entry: Any) -> Any:
 
 
 def _decode(value: Any) -> Any:
-    """Undo ``Upstash-Encoding: base64``: every string but the ``OK`` status is base64 (UTF-8 inside)."""
+    """Undo ``Upstash-Encoding: base64``: every string but the ``OK`` status is base64.
+
+    The bytes are UTF-8 for everything the store writes; anything else still round-trips losslessly
+    (``surrogateescape``), so no reply is ever altered, which is why the transport asks for base64.
+    """
     if isinstance(value, str):
-        return value if value == "OK" else base64.b64decode(value).decode()
+        return value if value == "OK" else base64.b64decode(value).decode("utf-8", "surrogateescape")
     if isinstance(value, list):
         return [_decode(v) for v in value]
     return value
