@@ -27,7 +27,8 @@ BACKENDS: dict[str, dict[str, list[str]]] = {
     "pg": {"install": ["plugins/mastra-pg"], "services": ["postgres", "pgvector"], "harnesses": ["pg"]},
     "mongodb": {"install": ["plugins/mastra-mongodb"], "services": ["jongodb"], "harnesses": ["mongodb"]},
     "dynamodb": {"install": ["plugins/mastra-dynamodb"], "services": ["dynamodb"], "harnesses": ["dynamodb"]},
-    "upstash": {"install": ["plugins/mastra-upstash"], "services": ["redis"], "harnesses": ["upstash"]},
+    "upstash": {"install": ["plugins/mastra-upstash"], "services": ["redis", "upstash-rest"],
+                "harnesses": ["upstash", "upstash-rest"]},
 }
 #: Only backends whose plugin exists in this checkout get a session.
 AVAILABLE = [b for b, spec in BACKENDS.items() if all((ROOT / p / "pyproject.toml").exists() for p in spec["install"])]

@@ -205,8 +205,8 @@ async def test_pipeline_and_multi_exec_and_binary_values_on_both_transports(kind
     p = new_prefix()
     raw = redis.Redis.from_url(backing)
     try:
-        assert await transport.multi_exec([["SET", p + "a", "1"], ["INCR", p + "a"], ["GET", p + "a"]]) == \
-            ["OK", 2, "2"] or kind == "redis"
+        done = await transport.multi_exec([["SET", p + "a", "1"], ["INCR", p + "a"], ["GET", p + "a"]])
+        assert done[0] in ("OK", True) and done[1:] == [2, "2"]  # redis-py answers SET with True
         assert await transport.pipeline([["GET", p + "a"], ["EXISTS", p + "zz"], ["HMGET", p + "zz", "f"]]) == \
             ["2", 0, [None]]
         await raw.set(p + "bin", b"\xff\x00\xfe ok")  # not UTF-8: still comes back byte for byte
