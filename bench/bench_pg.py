@@ -1,6 +1,6 @@
 """PostgreSQL: round trips, ops/s and p50/p95 per operation on threads of 1k, 100k and 1M messages.
 
-Round trips are counted on the wire by a TCP proxy (``mastra_pg.testing.RoundTripProxy``): each time
+Round trips are counted on the wire by a TCP proxy (``mastra_pg.roundtrips.RoundTripProxy``): each time
 the client speaks after the server did is one. Latencies are measured on a direct connection (no
 proxy). The raw-driver floor is the same SELECT run with plain psycopg. The large threads are
 bulk-loaded with ``generate_series`` (setup, not measured); the bench schema is dropped afterwards.
@@ -73,7 +73,7 @@ async def main() -> None:
     from mastra_core.clock import utc_now
     from mastra_core.records import Message
     from mastra_pg import PostgresStore
-    from mastra_pg.testing import RoundTripProxy
+    from mastra_pg.roundtrips import RoundTripProxy
     from psycopg import sql
 
     url = os.environ["MASTRA_TEST_PG_URL"]

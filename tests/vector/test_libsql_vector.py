@@ -71,7 +71,7 @@ async def test_dotproduct_is_refused(tmp_path: Path) -> None:
 async def test_metadata_filters_use_expression_indexes_and_index_options(tmp_path: Path) -> None:
     import libsql
     from mastra_core.errors import ValidationError
-    from mastra_core.memory.vector_filter import parse_filter
+    from mastra_core.vector_filter import parse_filter
     from mastra_libsql.vector import LibSQLVector, filter_sql
 
     path = tmp_path / "plan.db"

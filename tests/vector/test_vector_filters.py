@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 from mastra_core.errors import ValidationError
-from mastra_core.memory.vector_filter import FilterError, matches_filter, parse_filter
 from mastra_core.vector import VectorStore
+from mastra_core.vector_filter import FilterError, matches_filter, parse_filter
 
 DATA: dict[str, dict[str, Any]] = {
     "a": {"kind": "cat", "n": 1, "score": 0.5, "flag": True, "tags": ["x", "y"], "nested": {"k": 1}},

@@ -1,131 +1,61 @@
-"""The ``mastra`` command: list backends, create or migrate a schema, prune, and run the demo.
+"""The ``mastra`` command: a dispatcher over the sub-commands registered through ``mastra_register_commands``.
 
-``mastra <backend> ...`` hands the rest of the command line to the plugin's own ``cli(argv)`` (for
-example ``mastra dynamodb create-table``).
+Core registers the skeleton (``backends``, ``init``, ``prune``: :mod:`mastra_core.commands`); installed
+plugins add theirs (mastra-memory ``demo``, mastra-dynamodb ``dynamodb``...). ``mastra --help`` lists
+every registered command with its help; ``mastra <name> ARGS...`` hands ``ARGS`` to its handler.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import importlib
 import sys
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 from .errors import StorageError
 from .log import redact
-from .tables import table
+from .plugins import Command, registry
 
-DEFAULT_URL = "file:./mastra.db"
-
-
-def _backends(_: argparse.Namespace) -> int:
-    from .registry import registry
-
-    rows = []
-    for info in sorted(registry().backends.values(), key=lambda i: i.id):
-        domains = getattr(info.cls, "declared_domains", None) or _probe_domains(info.cls)
-        rows.append([info.id, info.distribution, info.version, ", ".join(domains),
-                     ", ".join(sorted(info.cls.extra_capabilities)), ", ".join(info.cls.url_schemes)])
-    print(table("installed storage backends", ["id", "distribution", "version", "domains", "capabilities", "url schemes"], rows))
-    reg = registry()
-    if reg.vector_stores or reg.embedders:
-        extra = [["vector store", k, d] for k, (_, d) in sorted(reg.vector_stores.items())]
-        extra += [["embedder", k, d] for k, (_, d) in sorted(reg.embedders.items())]
-        print("\n" + table("vector stores and embedders", ["kind", "id", "distribution"], extra))
-    return 0
+DESCRIPTION = "Storage for AI-agent memory and state."
 
 
-def _probe_domains(cls: Any) -> tuple[str, ...]:
-    """Domains of a backend, read from an unconnected instance (construction does no I/O)."""
-    import warnings
-
-    for attempt in ({}, {"url": ":memory:"}):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return tuple(cls(id="probe", **attempt).domains)
-        except Exception:  # needs real configuration: report nothing rather than guess
-            continue
-    return ()
+def _parser(commands: Mapping[str, Command]) -> argparse.ArgumentParser:
+    """The top-level parser, used for ``--help`` and usage only: each handler parses its own arguments."""
+    parser = argparse.ArgumentParser(prog="mastra", description=DESCRIPTION,
+                                     epilog="`mastra <command> --help` shows the options of one command.")
+    sub = parser.add_subparsers(title="commands", metavar="<command>")
+    for name in sorted(commands):
+        sub.add_parser(name, help=commands[name].help)
+    return parser
 
 
-async def _init(url: str) -> None:
-    from .registry import open_storage
-
-    storage = open_storage(url)
-    try:
-        await storage.init()
-        print(f"initialised {storage!r}: domains {', '.join(storage.domains)}")
-    finally:
-        await storage.close()
-
-
-async def _prune(url: str) -> None:
-    from .registry import open_storage
-
-    storage = open_storage(url)
-    try:
-        counts = await storage.prune()
-        print(table("pruned expired records", ["domain", "deleted"], sorted(counts.items())))
-    finally:
-        await storage.close()
-
-
-async def _demo(url: str) -> None:
-    from .demo import run_demo
-    from .registry import open_storage
-
-    storage = open_storage(url)
-    try:
-        await run_demo(storage)
-    finally:
-        await storage.close()
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="mastra", description="Storage for AI-agent memory and state.")
-    sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("backends", help="list installed backends, their domains and capabilities").set_defaults(fn=_backends)
-    i = sub.add_parser("init", help="create or migrate the schema at URL")
-    i.add_argument("url")
-    i.set_defaults(fn=lambda a: asyncio.run(_init(a.url)) or 0)
-    pr = sub.add_parser("prune", help="delete records whose TTL has passed")
-    pr.add_argument("url")
-    pr.set_defaults(fn=lambda a: asyncio.run(_prune(a.url)) or 0)
-    d = sub.add_parser("demo", help=f"run the demo (default {DEFAULT_URL})")
-    d.add_argument("--url", default=DEFAULT_URL, help="storage URL (file:, memory:, postgresql:, redis:, ...)")
-    d.set_defaults(fn=lambda a: asyncio.run(_demo(a.url)) or 0)
-    return p
+def _fail(message: str) -> int:
+    print(f"error: {redact(message)}", file=sys.stderr)
+    return 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``mastra ARGS``; returns the exit code (2 for an unknown command or a storage error)."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if args and args[0] not in {"backends", "init", "prune", "demo", "-h", "--help"}:
-        return _plugin_cli(args[0], args[1:])
-    ns = _parser().parse_args(args)
     try:
-        result: Any = ns.fn(ns)
-        return int(result or 0)
+        commands = registry().commands
+    except StorageError as exc:  # a broken plugin: say which, and how to skip it
+        return _fail(str(exc))
+    if not args or args[0] in {"-h", "--help"}:
+        parser = _parser(commands)
+        if not args:
+            parser.print_usage(sys.stderr)
+            return _fail("a command is required; `mastra --help` lists them")
+        parser.print_help()
+        return 0
+    name, rest = args[0], args[1:]
+    command = commands.get(name)
+    if command is None:
+        return _fail(f"unknown command {name!r}; commands: {', '.join(sorted(commands))} "
+                     "(plugins add theirs: `pip install mastra-memory` adds `mastra demo`)")
+    try:
+        return int(command.handler(rest) or 0)
     except StorageError as exc:
-        print(f"error: {redact(str(exc))}", file=sys.stderr)
-        return 2
-
-
-def _plugin_cli(backend: str, argv: list[str]) -> int:
-    """``mastra <backend> ...``: the plugin module ``mastra_<backend>.cli`` handles it."""
-    try:
-        module = importlib.import_module(f"mastra_{backend.replace('-', '_')}.cli")
-    except ImportError:
-        print(f"error: unknown command {backend!r}; commands: backends, init, prune, demo "
-              f"(or a backend with its own commands, e.g. `mastra dynamodb create-table`)", file=sys.stderr)
-        return 2
-    try:
-        return int(module.cli(argv) or 0)
-    except StorageError as exc:
-        print(f"error: {redact(str(exc))}", file=sys.stderr)
-        return 2
+        return _fail(str(exc))
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ CORE_DISTRIBUTION = "mastra-core"
 #: Core's built-in plugins, in one place: (plugin name, module).
 BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     (CORE_DISTRIBUTION, "mastra_core.inmemory.plugin"),
-    (f"{CORE_DISTRIBUTION}:memory", "mastra_core.memory.plugin"),
+    (f"{CORE_DISTRIBUTION}:commands", "mastra_core.commands"),
 )
 _log = get_logger("mastra_core.plugins")
 #: URL scheme -> the backend id whose distribution would handle it (for the "pip install" hint).

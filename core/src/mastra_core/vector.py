@@ -5,7 +5,7 @@ Vector stores register through the ``mastra_register_vector_stores`` hook and em
 
 Filter language (Mongo-like), every store the same: ``{"field": value}`` (equality), operators
 ``$eq $ne $gt $gte $lt $lte $in $nin $exists`` on a field, and ``$and``/``$or`` lists at any level.
-The exact semantics live in :mod:`mastra_core.memory.vector_filter` (``parse_filter`` gives a tree to
+The exact semantics live in :mod:`mastra_core.vector_filter` (``parse_filter`` gives a tree to
 translate, ``matches`` is the executable definition).
 
 Shared contract (checked by ``tests/vector`` against every store):
@@ -131,7 +131,7 @@ class VectorChecks:
 
     def filter(self, filter: Any) -> Any:
         """The parsed filter tree (None: match all)."""
-        from .memory.vector_filter import FilterError, parse_filter
+        from .vector_filter import FilterError, parse_filter
 
         try:
             return parse_filter(filter)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from dynamodb_helpers import message, thread
 from mastra_core.errors import ErrorCategory, StorageError
-from mastra_dynamodb.dynamo import Cancelled
+from mastra_dynamodb.connection import Cancelled
 
 
 class Unprocessed:

@@ -63,8 +63,8 @@ async def test_no_operation_scans(store: Any, counter: Any) -> None:
     await wf.update_workflow_results(workflow_name="w", run_id="r", step_id="s", result=1)
     await wf.get_workflow_run_by_id(run_id="r")
     await wf.list_workflow_runs(status="running")
-    sc = await store.scores.save_score(score={"scorer_id": "s", "run_id": "r", "entity_id": "e", "score": 1, "scorer": {},
-                                              "entity": {}, "source": "LIVE", "entity_type": "AGENT"})
+    sc = await store.scores.save_score(score={"scorer_id": "s", "run_id": "r", "entity_id": "e", "score": 1,
+                                              "scorer": {}, "entity": {}, "source": "LIVE", "entity_type": "AGENT"})
     await store.scores.list_scores_by_scorer_id(scorer_id=sc.scorer_id, source="LIVE")
     await store.scores.list_scores_by_entity_id(entity_id="e", entity_type="AGENT")
     obs = store.observability

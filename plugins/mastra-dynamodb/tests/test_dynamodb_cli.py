@@ -48,3 +48,10 @@ def test_mastra_command_dispatches_to_the_plugin(endpoint: str, client: Any) -> 
             client.delete_table(TableName=name)
         except client.exceptions.ResourceNotFoundException:
             pass
+
+
+def test_the_command_is_registered_through_the_hook() -> None:
+    from mastra_core.plugins import registry
+
+    command = registry().commands["dynamodb"]
+    assert command.handler is cli and command.distribution == "mastra-dynamodb" and command.help

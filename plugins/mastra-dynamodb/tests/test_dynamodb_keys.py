@@ -26,15 +26,18 @@ async def test_case_distinct_ids_never_collide(store: Any) -> None:
     assert (await wf.load_workflow_snapshot(workflow_name="flow", run_id="run-1"))["v"] == 2
     assert await wf.load_workflow_snapshot(workflow_name="flow", run_id="Run-1") is None
     # the raw keys are exactly the ids
-    raw = store.client.get_item(TableName=store.table_name, Key={"pk": {"S": f"THREAD#Thread-{base}"}, "sk": {"S": "THREAD"}})
+    key = {"pk": {"S": f"THREAD#Thread-{base}"}, "sk": {"S": "THREAD"}}
+    raw = store.client.get_item(TableName=store.table_name, Key=key)
     assert raw["Item"]["id"]["S"] == f"Thread-{base}" and raw["Item"]["entity"]["S"] == "thread"
 
 
 async def test_ids_with_separators_stay_distinct(store: Any) -> None:
     scores = store.scores
     payload = {"scorer_id": "s", "run_id": "r", "score": 1.5, "scorer": {}, "entity": {}, "source": "LIVE"}
-    a = await scores.save_score(score={**payload, "entity_id": "a#b", "entity_type": "c", "trace_id": "t#1", "span_id": "x"})
-    b = await scores.save_score(score={**payload, "entity_id": "b", "entity_type": "c#a", "trace_id": "t", "span_id": "1#x"})
+    a = await scores.save_score(
+        score={**payload, "entity_id": "a#b", "entity_type": "c", "trace_id": "t#1", "span_id": "x"})
+    b = await scores.save_score(
+        score={**payload, "entity_id": "b", "entity_type": "c#a", "trace_id": "t", "span_id": "1#x"})
     assert [s.id for s in await scores.list_scores_by_entity_id(entity_id="a#b", entity_type="c")] == [a.id]
     assert [s.id for s in await scores.list_scores_by_entity_id(entity_id="b", entity_type="c#a")] == [b.id]
     assert [s.id for s in await scores.list_scores_by_span(trace_id="t#1", span_id="x")] == [a.id]

@@ -23,8 +23,9 @@ async def test_missing_gsis_are_named(make_store: Any, client: Any) -> None:
     name = f"mastra-ddbtest-{uuid.uuid4().hex[:12]}"
     gsis = [g for g in gsi_definitions() if g["IndexName"] in ("gsi1", "gsi2")]
     used = {"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"}
-    client.create_table(TableName=name, KeySchema=key_schema(), BillingMode="PAY_PER_REQUEST", GlobalSecondaryIndexes=gsis,
-                        AttributeDefinitions=[a for a in attribute_definitions() if a["AttributeName"] in used])
+    defs = [a for a in attribute_definitions() if a["AttributeName"] in used]
+    client.create_table(TableName=name, KeySchema=key_schema(), BillingMode="PAY_PER_REQUEST",
+                        GlobalSecondaryIndexes=gsis, AttributeDefinitions=defs)
     store = await make_store(create=False, table=name)
     with pytest.raises(ConfigError) as info:
         await store.init()
@@ -62,7 +63,8 @@ def test_bad_config_is_a_config_error() -> None:
     with pytest.raises(ConfigError):
         DynamoDBStore(id="s", table_name="x")  # too short
     with pytest.raises(ConfigError) as info:
-        DynamoDBStore(id="s", table_name="tbl", credentials={"accessKeyId": "a", "secretAccessKey": "TOPSECRET9", "oops": "z"})
+        DynamoDBStore(id="s", table_name="tbl",
+                      credentials={"accessKeyId": "a", "secretAccessKey": "TOPSECRET9", "oops": "z"})
     assert "TOPSECRET9" not in str(info.value)
     with pytest.raises(ConfigError):
         DynamoDBStore(id="s", table_name="tbl", tabel="typo")
@@ -72,6 +74,7 @@ def test_from_url() -> None:
     from mastra_core import open_storage
 
     local = open_storage("dynamodb://127.0.0.1:8000/my-table?region=eu-west-1")
-    assert (local.config.table_name, local.config.endpoint, local.config.region) == ("my-table", "http://127.0.0.1:8000", "eu-west-1")
+    where = (local.config.table_name, local.config.endpoint, local.config.region)
+    assert where == ("my-table", "http://127.0.0.1:8000", "eu-west-1")
     aws = open_storage("dynamodb://prod-table")
     assert (aws.config.table_name, aws.config.endpoint, aws.config.region) == ("prod-table", None, "us-east-1")

@@ -24,8 +24,8 @@ async def test_custom_attribute_names_are_written_in_epoch_seconds(make_store: A
     m = message(t.id, "hi")
     await store.memory.save_messages(messages=[m])
     await store.workflows.persist_workflow_snapshot(workflow_name="w", run_id="r", snapshot={"status": "running"})
-    s = await store.scores.save_score(score={"scorer_id": "s", "run_id": "r", "entity_id": "e", "score": 1, "scorer": {},
-                                             "entity": {}, "source": "LIVE"})
+    s = await store.scores.save_score(score={"scorer_id": "s", "run_id": "r", "entity_id": "e", "score": 1,
+                                             "scorer": {}, "entity": {}, "source": "LIVE"})
     now = time.time()
 
     def raw(pk: str, sk: str) -> dict[str, Any]:

@@ -69,8 +69,8 @@ async def test_unreachable_server_fails_loudly_without_leaking_the_password() ->
 
 
 async def test_client_options_reach_the_driver(make_store: Any) -> None:
-    store = await make_store(options={"max_pool_size": 7, "server_selection_timeout_ms": 4000, "socket_timeout_ms": 45000,
-                                      "retry_writes": False, "appname": "mastra-test"})
+    store = await make_store(options={"max_pool_size": 7, "server_selection_timeout_ms": 4000,
+                                      "socket_timeout_ms": 45000, "retry_writes": False, "appname": "mastra-test"})
     opts = store.client.options
     assert opts.pool_options.max_pool_size == 7
     assert opts.server_selection_timeout == 4.0

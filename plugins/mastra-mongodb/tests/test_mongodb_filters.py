@@ -14,14 +14,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mastra_core.domains.matching import metadata_matches
 from mastra_mongodb.codec import enc
-from mastra_mongodb.queries import metadata_filter
+from mastra_mongodb.filters import metadata_filter
 
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(2**63), max_value=2**63 - 1), st.sampled_from([0, 1, -1, 2**53, 2**31]),
+    st.none(), st.booleans(), st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    st.sampled_from([0, 1, -1, 2**53, 2**31]),
     st.floats(allow_nan=False, allow_infinity=False), st.sampled_from([0.0, 1.0, -1.0, 0.5]),
     st.text(max_size=4), st.sampled_from(["", "a", "A", "\ud800"]),
 )
-values = st.one_of(scalars, st.lists(scalars, max_size=3), st.dictionaries(st.sampled_from(["a", "b"]), scalars, max_size=2))
+values = st.one_of(scalars, st.lists(scalars, max_size=3),
+                   st.dictionaries(st.sampled_from(["a", "b"]), scalars, max_size=2))
 keys = st.sampled_from(["k", "j", "dotted.key", "$d"])
 
 
@@ -45,7 +47,8 @@ async def check(uri: str, stored: list[dict[str, Any]], wanted: dict[str, Any]) 
 
 
 def test_server_filter_matches_the_python_definition(uri: str) -> None:
-    @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @settings(max_examples=80, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
     @given(stored=st.lists(st.dictionaries(keys, values, max_size=3), min_size=1, max_size=8),
            wanted=st.dictionaries(keys, st.one_of(scalars, values), min_size=1, max_size=2))
     def run(stored: list[dict[str, Any]], wanted: dict[str, Any]) -> None:

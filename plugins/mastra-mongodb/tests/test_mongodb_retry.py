@@ -113,5 +113,6 @@ async def test_retries_give_up_after_retry_attempts(proxy: tuple[DroppingProxy, 
     p.drop_next(5)
     with pytest.raises(StorageError) as info:
         await store.memory.get_thread_by_id(thread_id="t")
-    assert info.value.category is ErrorCategory.THIRD_PARTY and info.value.id == "MASTRA_STORAGE_MONGODB_GET_THREAD_BY_ID_FAILED"
+    assert info.value.category is ErrorCategory.THIRD_PARTY
+    assert info.value.id == "MASTRA_STORAGE_MONGODB_GET_THREAD_BY_ID_FAILED"
     assert p.dropped == 2  # the first try and one retry

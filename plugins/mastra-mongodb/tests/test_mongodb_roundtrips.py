@@ -54,7 +54,8 @@ async def recorded(make_store: Any, uri: str) -> tuple[Any, Recorder]:
 async def fill(store: Any, n: int) -> list[r.Message]:
     await store.memory.save_thread(thread=r.Thread(id="t", resource_id="res"))
     t0 = utc_now() - timedelta(hours=1)
-    msgs = [r.Message.from_text(f"m{i}", id=f"m{i:04d}", thread_id="t", resource_id="res", created_at=t0 + timedelta(milliseconds=i))
+    msgs = [r.Message.from_text(f"m{i}", id=f"m{i:04d}", thread_id="t", resource_id="res",
+                                created_at=t0 + timedelta(milliseconds=i))
             for i in range(n)]
     for i in range(0, n, 500):
         await store.memory.save_messages(messages=msgs[i:i + 500])
@@ -73,8 +74,8 @@ async def test_save_messages_is_one_bulk_write_plus_the_thread_bump(recorded: tu
     store, rec = recorded
     await store.memory.save_thread(thread=r.Thread(id="t", resource_id="res"))
     rec.reset()
-    await store.memory.save_messages(messages=[r.Message.from_text(f"x{i}", id=f"x{i}", thread_id="t", resource_id="res")
-                                               for i in range(10)])
+    await store.memory.save_messages(messages=[
+        r.Message.from_text(f"x{i}", id=f"x{i}", thread_id="t", resource_id="res") for i in range(10)])
     updates = [c for n, c in rec.commands if n == "update"]
     assert [len(c["updates"]) for c in updates if c["update"] == "mastra_messages"] == [10]  # one bulk write
     assert [c["update"] for c in updates] == ["mastra_messages", "mastra_threads"] or \

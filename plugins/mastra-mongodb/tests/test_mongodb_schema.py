@@ -9,19 +9,22 @@ from typing import Any
 from mastra_core import records as r
 from mastra_mongodb.schema import COLLECTIONS
 
-SEED_COLLECTIONS = {"mastra_threads", "mastra_messages", "mastra_resources", "mastra_workflow_snapshot", "mastra_scorers",
-                    "mastra_ai_spans", "mastra_evals", "mastra_traces"}
+SEED_COLLECTIONS = {"mastra_threads", "mastra_messages", "mastra_resources", "mastra_workflow_snapshot",
+                    "mastra_scorers", "mastra_ai_spans", "mastra_evals", "mastra_traces"}
 
 #: Reference section 4.4 (key pattern, unique?)
 REFERENCE_INDEXES = {
-    "mastra_threads": [({"id": 1}, True), ({"resourceId": 1}, False), ({"createdAt": -1}, False), ({"updatedAt": -1}, False)],
-    "mastra_messages": [({"id": 1}, True), ({"thread_id": 1}, False), ({"resourceId": 1}, False), ({"createdAt": -1}, False),
-                        ({"thread_id": 1, "createdAt": 1}, False)],
+    "mastra_threads": [({"id": 1}, True), ({"resourceId": 1}, False), ({"createdAt": -1}, False),
+                       ({"updatedAt": -1}, False)],
+    "mastra_messages": [({"id": 1}, True), ({"thread_id": 1}, False), ({"resourceId": 1}, False),
+                        ({"createdAt": -1}, False), ({"thread_id": 1, "createdAt": 1}, False)],
     "mastra_resources": [({"id": 1}, True), ({"createdAt": -1}, False), ({"updatedAt": -1}, False)],
-    "mastra_workflow_snapshot": [({"workflow_name": 1, "run_id": 1}, True), ({"run_id": 1}, False), ({"workflow_name": 1}, False),
-                                 ({"resourceId": 1}, False), ({"createdAt": -1}, False), ({"snapshot.status": 1}, False)],
-    "mastra_scorers": [({"id": 1}, True), ({"scorerId": 1}, False), ({"runId": 1}, False), ({"entityId": 1, "entityType": 1}, False),
-                       ({"traceId": 1, "spanId": 1}, False), ({"createdAt": -1}, False), ({"source": 1}, False)],
+    "mastra_workflow_snapshot": [({"workflow_name": 1, "run_id": 1}, True), ({"run_id": 1}, False),
+                                 ({"workflow_name": 1}, False), ({"resourceId": 1}, False), ({"createdAt": -1}, False),
+                                 ({"snapshot.status": 1}, False)],
+    "mastra_scorers": [({"id": 1}, True), ({"scorerId": 1}, False), ({"runId": 1}, False),
+                       ({"entityId": 1, "entityType": 1}, False), ({"traceId": 1, "spanId": 1}, False),
+                       ({"createdAt": -1}, False), ({"source": 1}, False)],
     "mastra_ai_spans": [({"spanId": 1, "traceId": 1}, True), ({"traceId": 1}, False), ({"parentSpanId": 1}, False),
                         ({"startedAt": -1}, False), ({"spanType": 1}, False), ({"name": 1}, False)],
 }
@@ -64,7 +67,8 @@ async def test_skip_default_indexes_keeps_only_the_unique_keys(make_store: Any) 
 
 async def test_custom_indexes_are_created(make_store: Any) -> None:
     store = await make_store(indexes=[
-        {"collection": "mastra_messages", "keys": {"resourceId": 1, "createdAt": -1}, "options": {"name": "by_resource_time"}},
+        {"collection": "mastra_messages", "keys": {"resourceId": 1, "createdAt": -1},
+         "options": {"name": "by_resource_time"}},
         {"collection": "mastra_threads", "keys": [("title", 1)]},
     ])
     msg = {i["name"]: keys(i) for i in await indexes(store, "mastra_messages")}
@@ -95,11 +99,12 @@ async def test_documents_use_the_reference_field_names(store: Any) -> None:
     await store.workflows.persist_workflow_snapshot(workflow_name="wf", run_id="run", snapshot={"status": "running"},
                                                     resource_id="res")
     thread = await store.db["mastra_threads"].find_one({"id": "t1"})
-    assert {k: thread[k] for k in ("id", "resourceId", "title", "metadata")} == {"id": "t1", "resourceId": "res", "title": "T",
-                                                                                 "metadata": {"a": {"b": 1}}}
+    assert {k: thread[k] for k in ("id", "resourceId", "title", "metadata")} == {
+        "id": "t1", "resourceId": "res", "title": "T", "metadata": {"a": {"b": 1}}}
     assert thread["createdAt"] == created and isinstance(thread["updatedAt"], datetime)
     message = await store.db["mastra_messages"].find_one({"id": "m1"})
-    assert (message["thread_id"], message["resourceId"], message["role"], message["type"]) == ("t1", "res", "user", "v2")
+    stored = (message["thread_id"], message["resourceId"], message["role"], message["type"])
+    assert stored == ("t1", "res", "user", "v2")
     assert isinstance(message["content"], str) and '"format":2' in message["content"]
     assert message["createdAt"] == created
     resource = await store.db["mastra_resources"].find_one({"id": "res"})
@@ -114,11 +119,13 @@ async def test_documents_written_by_the_reference_are_read(store: Any) -> None:
     await store.db["mastra_threads"].insert_one({"id": "rt", "resourceId": "rr", "title": "old", "metadata": {"x": 1},
                                                  "createdAt": created, "updatedAt": created})
     await store.db["mastra_messages"].insert_many([
-        {"id": f"rm{i}", "thread_id": "rt", "resourceId": "rr", "role": "user", "type": "v2", "createdAt": created + timedelta(seconds=i),
+        {"id": f"rm{i}", "thread_id": "rt", "resourceId": "rr", "role": "user", "type": "v2",
+         "createdAt": created + timedelta(seconds=i),
          "content": json.dumps({"format": 2, "parts": [{"type": "text", "text": f"t{i}"}]})} for i in range(3)])
     await store.db["mastra_resources"].insert_one({"id": "rr", "workingMemory": "wm", "metadata": '{"m":true}',
                                                    "createdAt": created, "updatedAt": created})
-    await store.db["mastra_workflow_snapshot"].insert_one({"workflow_name": "w", "run_id": "r1", "snapshot": '{"status":"success"}',
+    await store.db["mastra_workflow_snapshot"].insert_one({"workflow_name": "w", "run_id": "r1",
+                                                           "snapshot": '{"status":"success"}',
                                                            "createdAt": created, "updatedAt": created})
     thread = await store.memory.get_thread_by_id(thread_id="rt")
     assert (thread.title, thread.metadata, thread.created_at) == ("old", {"x": 1}, created)

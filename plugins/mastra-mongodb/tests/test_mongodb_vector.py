@@ -45,7 +45,8 @@ async def test_capability_is_declared_and_missing_search_fails_clearly(vector: M
         with pytest.raises(CapabilityError) as info:
             await call
         err = info.value
-        assert err.id in ("MASTRA_VECTOR_MONGODB_CREATE_INDEX_NOT_SUPPORTED", "MASTRA_VECTOR_MONGODB_QUERY_NOT_SUPPORTED")
+        assert err.id in ("MASTRA_VECTOR_MONGODB_CREATE_INDEX_NOT_SUPPORTED",
+                          "MASTRA_VECTOR_MONGODB_QUERY_NOT_SUPPORTED")
         assert "Atlas Vector Search" in err.message and "$vectorSearch" in err.message
         assert err.details["capability"] == VECTOR_SEARCH
 
@@ -82,7 +83,8 @@ def test_filters_translate_to_metadata_paths() -> None:
     ({"$or": [{"k": "b"}, {"n": 3}]}, ["v2", "v3"]),
     ({"thread_id": "t1", "resource_id": "r1"}, ["v1", "v2"]),
 ])
-async def test_metadata_prefilter_on_the_server(vector: MongoDBVector, flt: dict[str, Any], expected: list[str]) -> None:
+async def test_metadata_prefilter_on_the_server(vector: MongoDBVector, flt: dict[str, Any],
+                                                expected: list[str]) -> None:
     db = await vector._database()
     await db["docs"].update_one({"_id": META_ID}, {"$set": {"dimension": 2, "metric": "cosine"}}, upsert=True)
     await db["docs"].insert_many([

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mastra_core.memory import InMemoryVector
+from mastra_core.inmemory.vector import InMemoryVector
 from mastra_core.vector import VectorStore
 
 

@@ -1,6 +1,8 @@
-"""Core's own plugin: registers the in-memory backend and each of its domains through the hooks."""
+"""Core's own plugin: registers the in-memory backend, each of its domains and the in-memory vector store."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from ..hookspecs import Register, hookimpl
 
@@ -69,3 +71,15 @@ def mastra_register_traces_stores(register: Register) -> None:
     from .domains.traces import InMemoryTraces
 
     register(BACKEND_ID, InMemoryTraces.factory())
+
+
+def _vector_factory(**config: Any) -> Any:
+    from .vector import InMemoryVector
+
+    return InMemoryVector(**config)
+
+
+@hookimpl
+def mastra_register_vector_stores(register: Register) -> None:
+    """The in-memory vector store (exact search), vector id ``inmemory``."""
+    register(BACKEND_ID, _vector_factory)

@@ -1,10 +1,15 @@
-"""mastra-dynamodb: every mastra storage domain in one DynamoDB table (backend id ``dynamodb``)."""
+"""mastra-dynamodb: every mastra storage domain in one DynamoDB table (backend id ``dynamodb``).
+
+Importing connects to nothing; boto3 is imported when a client is made.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .store import DynamoDBConfig, DynamoDBStore, make_client
+from .config import DynamoDBConfig
+from .connection import make_client
+from .store import DynamoDBStore
 
 __all__ = ["DynamoDBConfig", "DynamoDBStore", "create_table", "make_client"]
 
@@ -17,7 +22,7 @@ def create_table(table_name: str, *, region: str = "us-east-1", endpoint: str | 
     Returns False when the table already existed (it is then left as it is). For development and tests;
     production tables come from the CloudFormation/CDK definitions in TABLE_SETUP.md.
     """
-    from .schema import create_table_sync
+    from .connection import create_table_sync
 
     client = client or make_client(region=region, endpoint=endpoint, credentials=credentials)
     return create_table_sync(client, table_name, ttl_attribute=ttl_attribute, wait=wait)

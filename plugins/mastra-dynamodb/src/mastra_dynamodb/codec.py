@@ -1,72 +1,37 @@
-"""Pure encoding: order values, sequences, composite keys, attribute values, record bodies, expiry.
+"""Items <-> records: AttributeValues (floats as exact Decimals), record bodies, expiry attributes.
 
-Order values: every ordered listing is a Query on a GSI whose NUMBER sort key is
-``ms * 10**19 + seq`` (``ms`` = the record's timestamp in epoch milliseconds, ``seq`` = a 19-digit
-per-write sequence, monotonic within a process and roughly time-ordered across processes). Numbers
-keep negative (pre-1970) timestamps in order, and 34 digits fit DynamoDB's 38-digit precision.
+A record is stored as its wire dict (``make_converter()``) in JSON text (``data``), zlib-compressed
+(``dataz``) when large; the key, GSI and filter attributes beside it are written by the domains from
+:mod:`mastra_dynamodb.schema`.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import threading
-import time
 import zlib
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from mastra_core.clock import epoch_ms, utc_now
-from mastra_core.serde import json_dumps
+from mastra_core.serde import json_dumps, make_converter
 
-SCALE = 10**19
-#: Larger than any order value: the sort key of a thread's message counter in the messages partition.
-MAX_ORDER = 10**37
+R = TypeVar("R")
+
 #: Body above this size is stored zlib-compressed (``dataz``), which keeps large messages under 400 KB.
 COMPRESS_ABOVE = 32 * 1024
 #: DynamoDB's item size limit.
 ITEM_LIMIT = 400 * 1024
-#: Partitions of the "every X" listings (all threads, all runs, all root spans...), against hot keys.
-SHARDS = 4
 
-_lock = threading.Lock()
-_last = 0
-
-
-def next_seq() -> int:
-    """A 19-digit sequence: microseconds * 1000 + counter, strictly increasing within this process."""
-    global _last
-    with _lock:
-        candidate = time.time_ns() // 1000 * 1000
-        _last = candidate if candidate > _last else _last + 1
-        return _last
-
-
-def order(at: datetime, seq: int) -> int:
-    return epoch_ms(at) * SCALE + seq
-
-
-def ms_order(ms: int, seq: int) -> int:
-    return ms * SCALE + seq
+#: The plugin's own converter (records <-> wire dicts); the shared default is never touched.
+CONVERTER = make_converter()
 
 
 def from_ms(ms: int | Decimal) -> datetime:
+    """A UTC datetime from epoch milliseconds."""
     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(ms))
-
-
-def esc(value: str) -> str:
-    """Escape a value for a composite key part: keys built from several values stay unambiguous."""
-    return value.replace("\\", "\\\\").replace("#", "\\#")
-
-
-def composite(*parts: str) -> str:
-    return "#".join(esc(p) for p in parts)
-
-
-def shard(value: str) -> int:
-    return zlib.crc32(value.encode()) % SHARDS
 
 
 # ------------------------------------------------------------------ attribute values
@@ -98,6 +63,7 @@ def to_av(value: Any) -> dict[str, Any]:
 
 
 def from_av(av: Mapping[str, Any]) -> Any:
+    """A Python value from an AttributeValue: integral numbers as int, others as Decimal."""
     (kind, value), = av.items()
     if kind == "S":
         return value
@@ -120,10 +86,12 @@ def from_av(av: Mapping[str, Any]) -> Any:
 
 
 def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Attributes as an item in AttributeValue form (None values are left out)."""
     return {k: to_av(v) for k, v in values.items() if v is not None}
 
 
 def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    """An item in AttributeValue form as plain attributes."""
     return {k: from_av(v) for k, v in item.items()}
 
 
@@ -153,7 +121,7 @@ def _av_size(av: Mapping[str, Any]) -> int:
 
 
 def encode_body(data: Mapping[str, Any]) -> dict[str, Any]:
-    """The record's wire dict as JSON text (``data``), or zlib-compressed JSON (``dataz``) when large."""
+    """A wire dict as JSON text (``data``), or zlib-compressed JSON (``dataz``) when large."""
     text = json_dumps(data)
     try:
         raw = text.encode()
@@ -166,10 +134,27 @@ def encode_body(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def decode_body(item: Mapping[str, Any]) -> dict[str, Any]:
+    """The wire dict stored in an item's ``data`` or ``dataz``."""
     if "dataz" in item:
         out: dict[str, Any] = json.loads(zlib.decompress(item["dataz"]).decode())
         return out
     return dict(json.loads(item["data"]))
+
+
+def wire(record: Any) -> dict[str, Any]:
+    """A record as its wire dict."""
+    out: dict[str, Any] = CONVERTER.unstructure(record, type(record))
+    return out
+
+
+def body(record: Any) -> dict[str, Any]:
+    """The body attribute (``data`` or ``dataz``) of a record."""
+    return encode_body(wire(record))
+
+
+def record(item: Mapping[str, Any], cls: type[R]) -> R:
+    """The record stored in an item's body."""
+    return CONVERTER.structure(decode_body(item), cls)
 
 
 # ------------------------------------------------------------------ expiry
@@ -187,6 +172,7 @@ def expiry_attributes(expires_at: datetime | None, ttl_attribute: str | None) ->
 
 
 def is_live(item: Mapping[str, Any], now_ms: int | None = None) -> bool:
+    """Whether an item has not expired (its ``expMs`` is absent or in the future)."""
     exp = item.get("expMs")
     if exp is None:
         return True
@@ -194,4 +180,5 @@ def is_live(item: Mapping[str, Any], now_ms: int | None = None) -> bool:
 
 
 def now_ms() -> int:
+    """Now in epoch milliseconds."""
     return epoch_ms(utc_now())

@@ -1,19 +1,90 @@
-"""The single-table layout: key attributes, the four GSIs, and table provisioning/verification.
+"""The single-table layout as data: key attributes, the four GSIs, every entity's keys, order values.
 
 Every item has ``pk`` (S) and ``sk`` (S) and an ``entity`` attribute. Four overloaded global secondary
 indexes ``gsi1``..``gsi4`` each have a string partition key ``gsiNpk`` and a NUMBER sort key ``gsiNsk``
 holding an *order value* (``created/started/updated ms * 10**19 + sequence``), projection ALL. Items
 only carry the GSI attributes of the access patterns they serve (sparse indexes). TABLE_SETUP.md
-documents every key of every entity; this module is the executable form of that document.
+documents every key of every entity; :data:`ENTITIES` is the executable form of that document.
+
+Order values: every ordered listing is a Query on a GSI whose NUMBER sort key is
+``ms * 10**19 + seq`` (``ms`` = the record's timestamp in epoch milliseconds, ``seq`` = a 19-digit
+per-write sequence, monotonic within a process and roughly time-ordered across processes). Numbers
+keep negative (pre-1970) timestamps in order, and 34 digits fit DynamoDB's 38-digit precision.
 """
 
 from __future__ import annotations
 
+import threading
 import time
+import zlib
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
+
+import attrs
+from mastra_core.clock import epoch_ms
 
 GSI_COUNT = 4
 GSIS = tuple(f"gsi{i}" for i in range(1, GSI_COUNT + 1))
+SCALE = 10**19
+#: Larger than any order value: the sort key of a thread's message counter in the messages partition.
+MAX_ORDER = 10**37
+#: Partitions of the "every X" listings (all threads, all runs, all root spans...), against hot keys.
+SHARDS = 4
+
+
+@attrs.frozen
+class Index:
+    """One GSI an entity is listed by: the partition key template and the timestamp its order value is built from."""
+
+    partition: str
+    order: str
+
+
+@attrs.frozen
+class Entity:
+    """One kind of item: its ``entity`` attribute, key templates and the GSIs it is listed by.
+
+    Templates are ``str.format`` patterns over the record's key values (values are substituted, never parsed).
+    """
+
+    name: str
+    pk: str
+    sk: str
+    indexes: Mapping[str, Index] = attrs.field(factory=dict)
+
+    def key(self, **parts: str) -> tuple[str, str]:
+        """The item's ``(pk, sk)``."""
+        return self.pk.format(**parts), self.sk.format(**parts)
+
+    def partition(self, gsi: str, **parts: Any) -> str:
+        """The ``gsiNpk`` value of this entity on ``gsi``."""
+        return self.indexes[gsi].partition.format(**parts)
+
+
+THREAD = Entity("thread", "THREAD#{id}", "THREAD", {
+    "gsi1": Index("RTHREADS#{resourceId}", "createdAt"), "gsi2": Index("RTHREADS#{resourceId}", "updatedAt"),
+    "gsi3": Index("THREADS#{shard}", "createdAt"), "gsi4": Index("THREADS#{shard}", "updatedAt")})
+#: A thread's message count (``n``), at the largest sort key of the thread's messages partition.
+MESSAGE_COUNT = Entity("msgcount", "THREAD#{threadId}", "COUNT", {"gsi1": Index("TMSGS#{threadId}", "MAX_ORDER")})
+MESSAGE = Entity("message", "MSG#{id}", "MSG", {"gsi1": Index("TMSGS#{threadId}", "createdAt")})
+RESOURCE = Entity("resource", "RESOURCE#{id}", "RESOURCE")
+WORKFLOW_RUN = Entity("workflow_snapshot", "WF#{workflowName}", "RUN#{runId}", {
+    "gsi1": Index("WFRUNS#{workflowName}", "createdAt"), "gsi2": Index("RUNID#{runId}", "createdAt"),
+    "gsi3": Index("WFRES#{resourceId}", "createdAt"), "gsi4": Index("RUNS#{shard}", "createdAt")})
+SCORE = Entity("score", "SCORE#{id}", "SCORE", {
+    "gsi1": Index("SCORER#{scorerId}", "createdAt"), "gsi2": Index("SCORERUN#{runId}", "createdAt"),
+    "gsi3": Index("SCOREENT#{entity}", "createdAt"), "gsi4": Index("SCORESPAN#{span}", "createdAt")})
+SPAN = Entity("span", "TRACE#{traceId}", "SPAN#{spanId}", {"gsi1": Index("ROOTS#{shard}", "startedAt")})
+AGENT = Entity("agent", "AGENT#{id}", "AGENT", {
+    "gsi1": Index("AGENTS", "createdAt"), "gsi2": Index("AGENTS", "updatedAt")})
+EVAL = Entity("eval", "EVAL#{id}", "EVAL", {
+    "gsi1": Index("EVALAGENT#{agentName}", "createdAt"), "gsi2": Index("EVALS#{shard}", "createdAt")})
+LEGACY_TRACE = Entity("trace", "LTRACE#{id}", "LTRACE", {"gsi1": Index("LTRACES#{shard}", "createdAt")})
+
+ENTITIES: tuple[Entity, ...] = (THREAD, MESSAGE_COUNT, MESSAGE, RESOURCE, WORKFLOW_RUN, SCORE, SPAN, AGENT, EVAL,
+                                LEGACY_TRACE)
+
 #: Attributes the store writes itself: a TTL attribute name may not be one of them.
 RESERVED_ATTRIBUTES = frozenset(
     {"pk", "sk", "entity", "data", "dataz", "expMs", "seq", "ver", "createdMs", "updatedMs", "n"}
@@ -22,12 +93,56 @@ RESERVED_ATTRIBUTES = frozenset(
        "source", "traceId", "spanId", "agentName", "isTest", "name", "scope", "startedMs"}
 )
 
+# ------------------------------------------------------------------ order values and key parts
+
+_lock = threading.Lock()
+_last = 0
+
+
+def next_seq() -> int:
+    """A 19-digit sequence: microseconds * 1000 + counter, strictly increasing within this process."""
+    global _last
+    with _lock:
+        candidate = time.time_ns() // 1000 * 1000
+        _last = candidate if candidate > _last else _last + 1
+        return _last
+
+
+def order(at: datetime, seq: int) -> int:
+    """The order value of a record stamped ``at`` written with sequence ``seq``."""
+    return epoch_ms(at) * SCALE + seq
+
+
+def ms_order(ms: int, seq: int) -> int:
+    """The order value of epoch milliseconds ``ms`` and sequence ``seq``."""
+    return ms * SCALE + seq
+
+
+def esc(value: str) -> str:
+    """Escape a value for a composite key part: keys built from several values stay unambiguous."""
+    return value.replace("\\", "\\\\").replace("#", "\\#")
+
+
+def composite(*parts: str) -> str:
+    """Several values as one key part (``#``-joined, each escaped)."""
+    return "#".join(esc(p) for p in parts)
+
+
+def shard(value: str) -> int:
+    """The shard (0..SHARDS-1) of an "every X" listing a record with this identity lands in."""
+    return zlib.crc32(value.encode()) % SHARDS
+
+
+# ------------------------------------------------------------------ the table
+
 
 def key_schema() -> list[dict[str, str]]:
+    """The table's primary key: ``pk`` (HASH) + ``sk`` (RANGE)."""
     return [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]
 
 
 def attribute_definitions() -> list[dict[str, str]]:
+    """Types of the key attributes of the table and its GSIs."""
     defs = [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}]
     for g in GSIS:
         defs.append({"AttributeName": f"{g}pk", "AttributeType": "S"})
@@ -36,10 +151,12 @@ def attribute_definitions() -> list[dict[str, str]]:
 
 
 def gsi_definitions() -> list[dict[str, Any]]:
+    """The four GSIs: ``gsiNpk`` (S, HASH) + ``gsiNsk`` (N, RANGE), projection ALL."""
     return [
         {
             "IndexName": g,
-            "KeySchema": [{"AttributeName": f"{g}pk", "KeyType": "HASH"}, {"AttributeName": f"{g}sk", "KeyType": "RANGE"}],
+            "KeySchema": [{"AttributeName": f"{g}pk", "KeyType": "HASH"},
+                          {"AttributeName": f"{g}sk", "KeyType": "RANGE"}],
             "Projection": {"ProjectionType": "ALL"},
         }
         for g in GSIS
@@ -57,32 +174,13 @@ def create_table_request(table_name: str) -> dict[str, Any]:
     }
 
 
-def create_table_sync(client: Any, table_name: str, *, ttl_attribute: str | None = "ttl", wait: bool = True,
-                      exist_ok: bool = True) -> bool:
-    """Create the table with its GSIs (and enable TTL on ``ttl_attribute``); returns False if it already existed."""
-    try:
-        client.create_table(**create_table_request(table_name))
-        created = True
-    except client.exceptions.ResourceInUseException:
-        if not exist_ok:
-            raise
-        created = False
-    if wait:
-        deadline = time.monotonic() + 300
-        while True:
-            desc = client.describe_table(TableName=table_name)["Table"]
-            busy = desc.get("TableStatus") != "ACTIVE" or any(
-                g.get("IndexStatus") not in (None, "ACTIVE") for g in desc.get("GlobalSecondaryIndexes", []))
-            if not busy or time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
-    if created and ttl_attribute:
-        client.update_time_to_live(TableName=table_name,
-                                   TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl_attribute})
-    return created
+def is_busy(description: Mapping[str, Any]) -> bool:
+    """Whether a described table or one of its GSIs is still being created or changed."""
+    return description.get("TableStatus") != "ACTIVE" or any(
+        g.get("IndexStatus") not in (None, "ACTIVE") for g in description.get("GlobalSecondaryIndexes", []))
 
 
-def verify_table(description: dict[str, Any]) -> list[str]:
+def verify_table(description: Mapping[str, Any]) -> list[str]:
     """What the described table lacks compared with the layout (empty: it is usable)."""
     problems: list[str] = []
     name = description.get("TableName", "?")

@@ -37,7 +37,7 @@ def load_model(device: str = "cpu") -> Any:
 class LocalEmbedder:
     """Embeds texts into 384-d unit vectors (cosine-ready) with all-MiniLM-L6-v2, offline.
 
-    ``embed`` is synchronous and CPU-bound: :class:`~mastra_core.memory.Memory` runs it in a worker thread.
+    ``embed`` is synchronous and CPU-bound: :class:`~mastra_memory.Memory` runs it in a worker thread.
     """
 
     dimension = DIMENSION

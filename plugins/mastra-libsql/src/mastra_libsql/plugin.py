@@ -14,12 +14,23 @@ def mastra_register_backends(register: Register) -> None:
     register(LibSQLStore)
 
 
-def _vector_factory(**config: Any) -> Any:
-    from .vector import LibSQLVector  # written separately; imported only when a libsql vector store is built
+class VectorFactory:
+    """The registered ``libsql`` vector store factory; the driver is imported only when a store is built."""
 
-    return LibSQLVector(**config)
+    def __call__(self, **config: Any) -> Any:
+        """A ``LibSQLVector`` with its own connection (``url=...``)."""
+        from .vector import LibSQLVector
+
+        return LibSQLVector(**config)
+
+    def from_storage(self, storage: Any, **options: Any) -> Any:
+        """A ``LibSQLVector`` in the same database as a ``LibSQLStore``, sharing its connection."""
+        from .vector import LibSQLVector
+
+        return LibSQLVector.from_storage(storage, **options)
 
 
 @hookimpl
 def mastra_register_vector_stores(register: Register) -> None:
-    register("libsql", _vector_factory)
+    """Vector store ``libsql`` (native F32_BLOB vectors)."""
+    register("libsql", VectorFactory())

@@ -24,8 +24,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mastra_core.log import get_logger
-from mastra_core.memory.vector_filter import And, Cond, Node, Or
 from mastra_core.vector import IndexStats, Metric, QueryResult, VectorChecks, VectorStore, third_party_error
+from mastra_core.vector_filter import And, Cond, Node, Or
 
 from .db import Database, Target, chunks, quote
 

@@ -1,18 +1,38 @@
-"""Lossless values in BSON: strings BSON cannot hold, and integers back as plain ``int``.
+"""Records <-> MongoDB documents in the reference's field names, built on core's ``RowCodec``.
 
-BSON strings must be valid UTF-8, so a Python string holding a lone surrogate (which JSON and the
-other backends keep) cannot be stored as is. Such a string is stored as ``{"__mastra_str__": <its
-ASCII-escaped JSON text>}``; such a dict key (and one holding NUL, which BSON keys cannot) as
-``"__mastra_key__" + <escaped text>``; reads turn them back. BSON int64 values come back from pymongo as ``bson.int64.Int64``; reads make them ``int``.
+One :class:`DocCodec` per collection, on a converter from :func:`mastra_core.serde.make_converter` that
+keeps dates as BSON dates (milliseconds, UTC). Message ``content`` and resource ``metadata`` are JSON text
+(as the reference writes them); thread metadata, snapshots, scores and spans keep their objects. ``_id`` is
+the server's and is ignored, as are our bookkeeping fields (``seq``, ``rev``, ``expiresAt``).
+
+BSON strings must be valid UTF-8, so a Python string holding a lone surrogate (which JSON and the other
+backends keep) cannot be stored as is: such a string is stored as ``{"__mastra_str__": <its ASCII-escaped
+JSON text>}``; such a dict key (and one holding NUL, which BSON keys cannot) as ``"__mastra_key__" +
+<escaped text>``; reads turn them back, and BSON ``Int64`` values back into ``int``.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, Generic, TypeVar
 
+import attrs
+from mastra_core import records as r
+from mastra_core.backend.codec import RowCodec, decode_json
+from mastra_core.clock import parse_datetime, to_ms
+from mastra_core.serde import content_from_json, json_dumps, make_converter, to_wire, wire_names
+
+from .schema import EXPIRES, REV, SEQ, TABLE, THREADS
+
+R = TypeVar("R")
 STR_TAG = "__mastra_str__"
 KEY_TAG = "__mastra_key__"
+_BOOKKEEPING = ("_id", SEQ, REV, EXPIRES)
+
+
+# ---------------------------------------------------------------- strings BSON cannot hold
 
 
 def _encodable(text: str) -> bool:
@@ -65,3 +85,103 @@ def _dec_key(key: str) -> str:
             return key
         return decoded if isinstance(decoded, str) else key
     return key
+
+
+def json_text(value: Any) -> str:
+    """JSON text for a JSON-string field; ASCII-escaped only when it holds lone surrogates (BSON needs UTF-8)."""
+    text = json_dumps(value)
+    return text if _encodable(text) else json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+
+
+def clean(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The document without the server's ``_id`` and our bookkeeping fields, values decoded."""
+    return {k: dec(v) for k, v in doc.items() if k not in _BOOKKEEPING}
+
+
+# ---------------------------------------------------------------- records
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _as_built(_record: Any, doc: dict[str, Any]) -> dict[str, Any]:
+    return doc
+
+
+#: The wire-form converter with dates kept as (millisecond, UTC) datetimes, which pymongo stores as BSON dates.
+CONVERTER = make_converter()
+CONVERTER.register_unstructure_hook(datetime, to_ms)
+
+
+@attrs.define(frozen=True)
+class DocCodec(Generic[R]):
+    """Records of one type to documents of one collection and back.
+
+    ``rows`` does the field mapping (renames, JSON and date fields); ``before_read`` adjusts a cleaned
+    document before it becomes a record (legacy forms), ``after_write`` a document after it was built.
+    """
+
+    rows: RowCodec[R]
+    before_read: Callable[[dict[str, Any]], dict[str, Any]] = _same
+    after_write: Callable[[R, dict[str, Any]], dict[str, Any]] = _as_built
+
+    def to_doc(self, record: R, *, nulls: bool = True) -> dict[str, Any]:
+        """The record as a document: every field (unset ones as null), or with ``nulls=False`` only the set ones."""
+        row = self.rows.to_row(record)
+        row.pop(EXPIRES, None)
+        doc: dict[str, Any] = enc(self.after_write(record, row))
+        return doc if nulls else {k: v for k, v in doc.items() if v is not None}
+
+    def from_doc(self, doc: Mapping[str, Any]) -> R:
+        """The record a stored document holds (ours or the reference's)."""
+        return self.rows.from_row(self.before_read(clean(doc)))
+
+
+def _codec(record: type[R], collection: str, *, renames: Mapping[str, str] | None = None,
+           write_json: Callable[[Any], Any] = _same, read_json: Callable[[Any], Any] = _same,
+           before_read: Callable[[dict[str, Any]], dict[str, Any]] = _same,
+           after_write: Callable[[R, dict[str, Any]], dict[str, Any]] = _as_built) -> DocCodec[R]:
+    rows = RowCodec(table=TABLE[collection], record=record, converter=CONVERTER, renames=dict(renames or {}),
+                    write_json=write_json, read_json=read_json, write_time=to_ms, read_time=parse_datetime)
+    return DocCodec(rows, before_read, after_write)
+
+
+def _message_write(message: r.Message, doc: dict[str, Any]) -> dict[str, Any]:
+    # content is a text column of the reference: the JSON text of the v2 content
+    doc["content"] = json_text(to_wire(message.content))
+    doc["type"] = message.type or "v2"
+    return doc
+
+
+def _message_read(doc: dict[str, Any]) -> dict[str, Any]:
+    doc["content"] = content_from_json(doc.get("content"))
+    doc.setdefault("role", "user")
+    if doc.get("type") == "v2":
+        doc["type"] = None
+    return doc
+
+
+def _run_read(doc: dict[str, Any]) -> dict[str, Any]:
+    snapshot = decode_json(doc.get("snapshot"))
+    doc["snapshot"] = snapshot if isinstance(snapshot, dict) else {"value": snapshot}
+    return doc
+
+
+THREAD = _codec(r.Thread, THREADS, read_json=decode_json)
+RESOURCE = _codec(r.Resource, "mastra_resources", write_json=json_text, read_json=decode_json)
+MESSAGE = _codec(r.Message, "mastra_messages", renames={"threadId": "thread_id"}, before_read=_message_read,
+                 after_write=_message_write)
+RUN = _codec(r.WorkflowRun, "mastra_workflow_snapshot", renames={"workflowName": "workflow_name", "runId": "run_id"},
+             before_read=_run_read)
+SCORE = _codec(r.Score, "mastra_scorers")
+SPAN = _codec(r.Span, "mastra_ai_spans")
+AGENT = _codec(r.Agent, "mastra_agents")
+EVAL = _codec(r.EvalRow, "mastra_evals")
+TRACE = _codec(r.TraceRow, "mastra_traces")
+
+
+def span_fields(updates: Mapping[str, Any]) -> dict[str, Any]:
+    """A span update (attribute names) as document fields: reference names, dates as BSON dates."""
+    names = wire_names(r.Span)
+    return {names[k]: (to_ms(v) if isinstance(v, datetime) else v) for k, v in updates.items()}

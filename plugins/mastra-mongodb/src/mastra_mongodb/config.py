@@ -149,7 +149,8 @@ class MongoDBConfig:
         self.options = normalise_options(self.options)
         if self.client is not None and self.options:
             raise ValueError("options apply to a client the store creates; configure a caller-supplied client yourself")
-        if self.indexes is not None and (isinstance(self.indexes, str | Mapping) or not isinstance(self.indexes, Sequence)):
+        bad_indexes = isinstance(self.indexes, str | Mapping) or not isinstance(self.indexes, Sequence)
+        if self.indexes is not None and bad_indexes:
             raise ValueError("indexes must be a list of {collection, keys, options}")
         self._custom_indexes = [_index_spec(i) for i in self.indexes or ()]
         if not isinstance(self.skip_default_indexes, bool):
@@ -163,4 +164,5 @@ class MongoDBConfig:
 
     @property
     def custom_indexes(self) -> list[dict[str, Any]]:
+        """The validated ``indexes``: ``[{collection, keys: [(field, direction)], options}]``."""
         return self._custom_indexes

@@ -1,39 +1,53 @@
-"""The connection every domain store of one ``MongoDBStore`` shares.
+"""``MongoConnection``: the connection every domain store of one ``MongoDBStore`` shares.
 
-It owns (or borrows) the ``AsyncMongoClient``, knows whether the deployment has transactions, hands
-out insertion sequence numbers, retries operations after connection errors and runs transactions.
+All driver I/O that is not a single collection call goes through here: it owns (or borrows) the
+``AsyncMongoClient``, knows whether the deployment has transactions, hands out insertion sequence
+numbers, retries operations after connection errors, runs transactions, reads pages, applies optimistic
+compare-and-set updates and creates indexes. A connection failure at open becomes a ``StorageError``
+here; failures of domain operations are wrapped by the domain base (``DomainStore._run``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
-from datetime import UTC
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from mastra_core.clock import to_ms, utc_now
 from mastra_core.errors import ErrorCategory, StorageError
 from mastra_core.log import get_logger, redact
+from mastra_core.pagination import Page, has_more, paginate
+from mastra_core.retention import is_expired
 
 from .config import MongoDBConfig
+from .filters import Filter
+from .schema import EXPIRES, REV, SCHEMA_VERSION, SCHEMA_VERSIONS, IndexSpec
 
 if TYPE_CHECKING:
+    from pymongo import AsyncMongoClient
     from pymongo.asynchronous.client_session import AsyncClientSession
     from pymongo.asynchronous.collection import AsyncCollection
+    from pymongo.asynchronous.database import AsyncDatabase
 
 T = TypeVar("T")
+Doc = dict[str, Any]
+Sort = list[tuple[str, int]]
 _log = get_logger("mastra_mongodb")
 #: How long a transaction is retried after transient errors (write conflicts, elections).
 TXN_RETRY_SECONDS = 30.0
+#: Optimistic compare-and-set attempts before giving up (each one lost a race to another writer).
+CAS_ATTEMPTS = 100
 
 
-class Connection:
-    """Client, database and helpers shared by the domain stores."""
+class MongoConnection:
+    """Client, database and the I/O helpers shared by the domain stores."""
 
     def __init__(self, config: MongoDBConfig) -> None:
         self.config = config
-        self.client: Any = None
-        self.db: Any = None
+        self.client: AsyncMongoClient[Doc] | None = None
+        self.db: AsyncDatabase[Doc] | None = None
         self.owns_client = False
         self.supports_transactions = False
         self.server_version: str | None = None
@@ -51,17 +65,19 @@ class Connection:
 
         cfg = self.config
         try:
+            client: AsyncMongoClient[Doc]
             if cfg.client is not None:
-                self.client, self.owns_client = cfg.client, False
+                client, self.owns_client = cfg.client, False
             else:
-                self.client = AsyncMongoClient(
+                client = AsyncMongoClient(
                     cfg.uri, tz_aware=True, driver=DriverInfo(name="mastra", version=_version()), **(cfg.options or {})
                 )
                 self.owns_client = True
-            self.db = self.client.get_database(cfg.db_name, codec_options=CodecOptions(tz_aware=True, tzinfo=UTC))
-            hello = await self.retrying(lambda: self.client.admin.command("hello"))
+            self.client = client
+            self.db = client.get_database(cfg.db_name, codec_options=CodecOptions(tz_aware=True, tzinfo=UTC))
+            hello: Doc = await self.retrying(lambda: client.admin.command("hello"))
             try:
-                info = await self.client.admin.command("buildInfo")
+                info: Doc = await client.admin.command("buildInfo")
                 self.server_version = str(info.get("version"))
             except PyMongoError:
                 info = {}
@@ -73,20 +89,21 @@ class Connection:
                 _log.info("jongodb detected: multi-document writes run without transactions")
                 self.supports_transactions = False
             elif cfg.use_transactions is None:
-                self.supports_transactions = await self._probe_transactions(hello)
+                self.supports_transactions = await self._probe_transactions(client, hello)
             else:
                 self.supports_transactions = cfg.use_transactions
         except PyMongoError as exc:
             await self.close()
             raise StorageError(
-                f"mongodb: cannot connect to the server for database {cfg.db_name!r}: {type(exc).__name__}: {redact(str(exc))[:300]}",
+                f"mongodb: cannot connect to the server for database {cfg.db_name!r}: "
+                f"{type(exc).__name__}: {redact(str(exc))[:300]}",
                 id="MASTRA_STORAGE_MONGODB_CONNECT_FAILED",
                 category=ErrorCategory.THIRD_PARTY,
                 details={"db_name": cfg.db_name},
             ) from exc
         _log.debug("connected", db=cfg.db_name, transactions=self.supports_transactions, server=self.server_version)
 
-    async def _probe_transactions(self, hello: dict[str, Any]) -> bool:
+    async def _probe_transactions(self, client: AsyncMongoClient[Doc], hello: Doc) -> bool:
         from pymongo.errors import ConnectionFailure, PyMongoError
 
         if "setName" in hello or hello.get("msg") == "isdbgrid":
@@ -96,9 +113,9 @@ class Connection:
         # A standalone mongod has sessions but refuses transactions (IllegalOperation on first use);
         # some wire-compatible servers accept them: ask the server itself.
         try:
-            async with self.client.start_session() as session:
+            async with client.start_session() as session:
                 await session.start_transaction()
-                await self.db["mastra_threads"].find_one({"id": "\x00transaction-probe"}, session=session)
+                await self.col("mastra_threads").find_one({"id": "\x00transaction-probe"}, session=session)
                 await session.commit_transaction()
             return True
         except ConnectionFailure:
@@ -108,19 +125,25 @@ class Connection:
 
     async def record_schema_version(self) -> None:
         """Record the layout version ``init()`` brought the database to (never lowers a newer one)."""
-        from mastra_core.clock import utc_now
         from pymongo.errors import DuplicateKeyError
-
-        from .schema import SCHEMA_VERSION, SCHEMA_VERSIONS
 
         col = self.col(SCHEMA_VERSIONS)
         current = await col.find_one({"_id": "mongodb"})
         if current is not None and int(current.get("version") or 0) >= SCHEMA_VERSION:
             return
         try:
-            await col.update_one({"_id": "mongodb"}, {"$set": {"version": SCHEMA_VERSION, "updatedAt": utc_now()}}, upsert=True)
+            await col.update_one({"_id": "mongodb"}, {"$set": {"version": SCHEMA_VERSION, "updatedAt": utc_now()}},
+                                 upsert=True)
         except DuplicateKeyError:  # another process recorded it at the same moment
             pass
+
+    async def create_indexes(self, collection: str, specs: list[IndexSpec]) -> None:
+        """Create ``specs`` on ``collection`` (existing identical indexes are kept: idempotent)."""
+        from pymongo import IndexModel
+
+        if specs:
+            models = [IndexModel(keys, **opts) for keys, opts in specs]
+            await self.retrying(lambda: self.col(collection).create_indexes(models))
 
     async def close(self) -> None:
         """Close the client if the store created it; a caller-supplied client stays open."""
@@ -130,9 +153,11 @@ class Connection:
 
     # --- helpers -----------------------------------------------------------------------------
 
-    def col(self, name: str) -> AsyncCollection[dict[str, Any]]:
+    def col(self, name: str) -> AsyncCollection[Doc]:
+        """The collection ``name`` of the store's database (a USER error once the store is closed)."""
         if self.db is None:
-            raise StorageError("mongodb store is closed", id="MASTRA_STORAGE_MONGODB_CLOSED", category=ErrorCategory.USER)
+            raise StorageError("mongodb store is closed", id="MASTRA_STORAGE_MONGODB_CLOSED",
+                               category=ErrorCategory.USER)
         return self.db[name]
 
     def seqs(self, n: int) -> list[int]:
@@ -146,6 +171,10 @@ class Connection:
         base = max(time.time_ns() // 1000, self._last_seq + 1)
         self._last_seq = base + n - 1
         return list(range(base, base + n))
+
+    def seq(self) -> int:
+        """One insertion sequence number (see :meth:`seqs`)."""
+        return self.seqs(1)[0]
 
     async def retrying(self, fn: Callable[[], Awaitable[T]]) -> T:
         """Run ``fn``, retrying after connection errors with exponential backoff.
@@ -170,7 +199,7 @@ class Connection:
 
     async def transaction(self, fn: Callable[[AsyncClientSession | None], Awaitable[T]]) -> T:
         """Run ``fn(session)`` in one transaction (retried on transient errors); ``fn(None)`` without transactions."""
-        if not self.supports_transactions:
+        if not self.supports_transactions or self.client is None:
             return await fn(None)
         from pymongo.errors import PyMongoError
 
@@ -189,20 +218,88 @@ class Connection:
                     if _has_label(exc, "TransientTransactionError") and time.monotonic() < deadline:
                         continue
                     raise
-                retry_all = False
-                while True:
-                    try:
-                        await session.commit_transaction()
-                        return result
-                    except PyMongoError as exc:
-                        if _has_label(exc, "UnknownTransactionCommitResult") and time.monotonic() < deadline:
-                            continue
-                        if _has_label(exc, "TransientTransactionError") and time.monotonic() < deadline:
-                            retry_all = True
-                            break
-                        raise
-                if not retry_all:  # pragma: no cover - the loop above returns or raises
-                    raise RuntimeError("unreachable")
+                if await self._commit(session, deadline):
+                    return result
+
+    async def _commit(self, session: AsyncClientSession, deadline: float) -> bool:
+        """Commit (retrying an unknown result); False when the whole transaction must run again."""
+        from pymongo.errors import PyMongoError
+
+        while True:
+            try:
+                await session.commit_transaction()
+                return True
+            except PyMongoError as exc:
+                if _has_label(exc, "UnknownTransactionCommitResult") and time.monotonic() < deadline:
+                    continue
+                if _has_label(exc, "TransientTransactionError") and time.monotonic() < deadline:
+                    return False
+                raise
+
+    # --- reads and optimistic writes ----------------------------------------------------------
+
+    async def find_page(
+        self, collection: str, flt: Filter, sort: Sort, page: int, per_page: int | bool,
+        decode: Callable[[Doc], T], *, keep: Callable[[T], bool] | None = None,
+    ) -> Page[T]:
+        """One page: count and page read in parallel from the index; ``keep`` finishes a match in Python."""
+        col = self.col(collection)
+        if keep is not None:
+            rows = [decode(d) for d in await col.find(flt, sort=sort).to_list(None)]
+            return paginate([x for x in rows if keep(x)], page, per_page)
+        if per_page is False:
+            items = [decode(d) for d in await col.find(flt, sort=sort).to_list(None)]
+            return Page(items=items, total=len(items), page=page, per_page=per_page, has_more=False)
+        size = int(per_page)
+        if size == 0:
+            total = await col.count_documents(flt)
+            return Page(items=[], total=total, page=page, per_page=per_page, has_more=has_more(total, page, per_page))
+        total, docs = await asyncio.gather(
+            col.count_documents(flt),
+            col.find(flt, sort=sort, skip=page * size, limit=size).to_list(None),
+        )
+        items = [decode(d) for d in docs]
+        return Page(items=items, total=total, page=page, per_page=per_page, has_more=has_more(total, page, per_page))
+
+    async def compare_and_set(
+        self, collection: str, key: Filter, read: Callable[[Doc | None], T | None],
+        change: Callable[[T | None], T | None], write: Callable[[T, Doc | None], Doc], *, expiring: bool,
+    ) -> T | None:
+        """Atomically apply ``change`` to the document with ``key`` (read as None when missing or expired).
+
+        Reads the document and its ``rev``, computes the new record, then writes it only if ``rev`` is
+        unchanged (an insert relies on the unique index instead); a lost race re-reads and retries.
+        ``expiring`` says whether documents of this collection can have expired (then such a document
+        is deleted first). ``change`` returning None writes nothing. Returns what was written (or None).
+        """
+        from pymongo.errors import DuplicateKeyError
+
+        col = self.col(collection)
+        for _ in range(CAS_ATTEMPTS):
+            doc = await col.find_one(key)
+            if doc is not None and expiring and _expired(doc):
+                await col.delete_one({"_id": doc["_id"], REV: doc.get(REV)})
+                continue
+            new = change(read(doc))
+            if new is None:
+                return None
+            body = write(new, doc)
+            if doc is None:
+                try:
+                    await col.insert_one({**body, REV: 1})
+                except DuplicateKeyError:
+                    continue
+                return new
+            result = await col.update_one({"_id": doc["_id"], REV: doc.get(REV)},
+                                          {"$set": {**body, REV: (doc.get(REV) or 0) + 1}})
+            if result.matched_count == 1:
+                return new
+        raise RuntimeError(f"compare-and-set on {collection} lost {CAS_ATTEMPTS} races in a row")
+
+
+def _expired(doc: Mapping[str, Any]) -> bool:
+    at = doc.get(EXPIRES)
+    return isinstance(at, datetime) and is_expired(to_ms(at))
 
 
 def _has_label(exc: BaseException, label: str) -> bool:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
-from mastra_core.domains.base import DomainStore
+from mastra_core.backend.storage import ConnectedBackend
 from mastra_core.storage import BackendStorage
 
 from .config import MongoDBConfig
-from .connection import Connection
+from .connection import MongoConnection
+
+if TYPE_CHECKING:
+    from pymongo import AsyncMongoClient
+    from pymongo.asynchronous.database import AsyncDatabase
 
 
-class MongoDBStore(BackendStorage):
+class MongoDBStore(ConnectedBackend[MongoConnection]):
     """MongoDB storage (backend id ``mongodb``).
 
     ``MongoDBStore(id="app", uri="mongodb://localhost:27017", db_name="mastra")``; see
@@ -21,7 +25,8 @@ class MongoDBStore(BackendStorage):
     """
 
     #: The domains every instance has (shown by `mastra backends` without connecting).
-    declared_domains = ("memory", "workflows", "scores", "observability", "agents", "evals", "traces")
+    declared_domains: ClassVar[tuple[str, ...]] = (
+        "memory", "workflows", "scores", "observability", "agents", "evals", "traces")
 
     backend_id: ClassVar[str] = "mongodb"
     backend_token: ClassVar[str] = "MONGODB"
@@ -30,28 +35,9 @@ class MongoDBStore(BackendStorage):
     extra_capabilities: ClassVar[frozenset[str]] = frozenset({"native_ttl"})
     secret_fields: ClassVar[frozenset[str]] = BackendStorage.secret_fields | {"client", "options"}
 
-    def _create_stores(self) -> dict[str, DomainStore]:
-        from .agents import MongoAgents
-        from .legacy import MongoEvals, MongoTraces
-        from .memory import MongoMemory
-        from .observability import MongoObservability
-        from .scores import MongoScores
-        from .workflows import MongoWorkflows
-
-        self.connection = Connection(self.config)
-        c = self.connection
-        return {
-            "memory": MongoMemory(c),
-            "workflows": MongoWorkflows(c),
-            "scores": MongoScores(c),
-            "observability": MongoObservability(c),
-            "agents": MongoAgents(c),
-            "evals": MongoEvals(c),
-            "traces": MongoTraces(c),
-        }
-
-    async def _open(self) -> None:
-        await self.connection.open()
+    def _connect(self) -> MongoConnection:
+        """The connection object (no I/O until ``init()``); the domains come from the plugin's hooks."""
+        return MongoConnection(self.config)
 
     async def init(self) -> None:
         """Connect, create collections and indexes (once), then record the schema version."""
@@ -60,16 +46,13 @@ class MongoDBStore(BackendStorage):
         if first and self.connection.db is not None:
             await self.connection.retrying(self.connection.record_schema_version)
 
-    async def _close(self) -> None:
-        await self.connection.close()
-
     @property
-    def client(self) -> Any:
+    def client(self) -> AsyncMongoClient[dict[str, Any]] | None:
         """The ``AsyncMongoClient`` in use (None before ``init()``)."""
         return self.connection.client
 
     @property
-    def db(self) -> Any:
+    def db(self) -> AsyncDatabase[dict[str, Any]] | None:
         """The ``AsyncDatabase`` in use (None before ``init()``)."""
         return self.connection.db
 

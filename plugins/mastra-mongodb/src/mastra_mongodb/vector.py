@@ -47,13 +47,15 @@ def translate_filter(flt: Mapping[str, Any] | None, prefix: str = "metadata") ->
                 raise ValidationError(f"{key} needs a non-empty list of filters", id=_err("QUERY", "INVALID_FILTER"))
             out[key] = [translate_filter(v, prefix) for v in value]
         elif key.startswith("$"):
-            raise ValidationError(f"unsupported filter operator {key!r} at the top level", id=_err("QUERY", "INVALID_FILTER"))
+            raise ValidationError(f"unsupported filter operator {key!r} at the top level",
+                                  id=_err("QUERY", "INVALID_FILTER"))
         else:
             if isinstance(value, Mapping) and any(str(k).startswith("$") for k in value):
                 bad = [k for k in value if k not in _FIELD_OPS]
                 if bad:
-                    raise ValidationError(f"unsupported filter operator(s) {bad} on {key!r}; supported: {sorted(_FIELD_OPS)}",
-                                          id=_err("QUERY", "INVALID_FILTER"))
+                    raise ValidationError(
+                        f"unsupported filter operator(s) {bad} on {key!r}; supported: {sorted(_FIELD_OPS)}",
+                        id=_err("QUERY", "INVALID_FILTER"))
             out[f"{prefix}.{key}"] = value
     return out
 
@@ -76,7 +78,8 @@ class MongoDBVector(VectorStore):
         if not isinstance(id, str) or not id.strip():
             raise ValidationError("MongoDBVector: id must be a non-empty string", id=_err("CONFIG", "INVALID"))
         if client is None and not (isinstance(uri, str) and uri.startswith(("mongodb://", "mongodb+srv://"))):
-            raise ValidationError("MongoDBVector: uri (mongodb:// or mongodb+srv://) or client is required", id=_err("CONFIG", "INVALID"))
+            raise ValidationError("MongoDBVector: uri (mongodb:// or mongodb+srv://) or client is required",
+                                  id=_err("CONFIG", "INVALID"))
         self.id = id
         self._uri = uri
         self.db_name = db_name or (database_from_uri(uri) if uri else None)
@@ -106,6 +109,7 @@ class MongoDBVector(VectorStore):
         return self._db
 
     async def close(self) -> None:
+        """Close the client if this store created it."""
         client, self._client, self._db = self._client, None, None
         if client is not None and self._owns:
             await client.close()
@@ -139,13 +143,16 @@ class MongoDBVector(VectorStore):
     # --- indexes -----------------------------------------------------------------------------
 
     async def create_index(self, *, index_name: str, dimension: int, metric: Metric = "cosine", **options: Any) -> None:
+        """Record the index's shape and create its Atlas vector search index (idempotent for the same dimension)."""
         _name(index_name, "CREATE_INDEX")
         if isinstance(dimension, bool) or not isinstance(dimension, int) or dimension <= 0:
             raise ValidationError("dimension must be a positive integer", id=_err("CREATE_INDEX", "INVALID_DIMENSION"))
         if metric not in _METRICS:
-            raise ValidationError(f"metric must be one of {sorted(_METRICS)}", id=_err("CREATE_INDEX", "INVALID_METRIC"))
+            raise ValidationError(f"metric must be one of {sorted(_METRICS)}",
+                                  id=_err("CREATE_INDEX", "INVALID_METRIC"))
         if options:
-            raise ValidationError(f"unknown create_index option(s) {sorted(options)}", id=_err("CREATE_INDEX", "INVALID_OPTIONS"))
+            raise ValidationError(f"unknown create_index option(s) {sorted(options)}",
+                                  id=_err("CREATE_INDEX", "INVALID_OPTIONS"))
         await self._require_search("CREATE_INDEX")
         from pymongo.errors import OperationFailure
         from pymongo.operations import SearchIndexModel
@@ -161,7 +168,8 @@ class MongoDBVector(VectorStore):
             await col.update_one({"_id": META_ID}, {"$set": {"dimension": dimension, "metric": metric}}, upsert=True)
             model = SearchIndexModel(
                 definition={"fields": [
-                    {"type": "vector", "path": self.embedding_field, "numDimensions": dimension, "similarity": _METRICS[metric]},
+                    {"type": "vector", "path": self.embedding_field, "numDimensions": dimension,
+                     "similarity": _METRICS[metric]},
                     {"type": "filter", "path": "_id"},
                 ]},
                 name=f"{index_name}_vector_index", type="vectorSearch",
@@ -177,6 +185,7 @@ class MongoDBVector(VectorStore):
             raise _wrap("CREATE_INDEX", exc) from exc
 
     async def list_indexes(self) -> list[str]:
+        """The collections that hold a vector index (their metadata document), sorted."""
         db = await self._database()
         try:
             names = await db.list_collection_names()
@@ -189,12 +198,14 @@ class MongoDBVector(VectorStore):
             raise _wrap("LIST_INDEXES", exc) from exc
 
     async def describe_index(self, *, index_name: str) -> IndexStats:
+        """Dimension, metric and vector count of an index (a USER error when it does not exist)."""
         _name(index_name, "DESCRIBE_INDEX")
         col = (await self._database())[index_name]
         try:
             meta = await col.find_one({"_id": META_ID})
             if meta is None:
-                raise ValidationError(f"vector index {index_name!r} does not exist", id=_err("DESCRIBE_INDEX", "NOT_FOUND"))
+                raise ValidationError(f"vector index {index_name!r} does not exist",
+                                      id=_err("DESCRIBE_INDEX", "NOT_FOUND"))
             count = await col.count_documents({"_id": {"$ne": META_ID}})
         except StorageError:
             raise
@@ -203,6 +214,7 @@ class MongoDBVector(VectorStore):
         return IndexStats(dimension=int(meta["dimension"]), count=count, metric=meta.get("metric", "cosine"))
 
     async def delete_index(self, *, index_name: str) -> None:
+        """Drop the index's collection (and with it its search index)."""
         _name(index_name, "DELETE_INDEX")
         db = await self._database()
         try:
@@ -213,9 +225,10 @@ class MongoDBVector(VectorStore):
     # --- vectors -----------------------------------------------------------------------------
 
     async def upsert(
-        self, *, index_name: str, vectors: Sequence[Sequence[float]], metadata: Sequence[Mapping[str, Any]] | None = None,
-        ids: Sequence[str] | None = None,
+        self, *, index_name: str, vectors: Sequence[Sequence[float]],
+        metadata: Sequence[Mapping[str, Any]] | None = None, ids: Sequence[str] | None = None,
     ) -> list[str]:
+        """Insert or replace vectors (new ids are UUIDs); returns the ids in order."""
         from pymongo import UpdateOne
 
         stats = await self.describe_index(index_name=index_name)
@@ -230,7 +243,8 @@ class MongoDBVector(VectorStore):
             raise ValidationError(f"{META_ID!r} is reserved", id=_err("UPSERT", "INVALID_IDS"))
         ops = [
             UpdateOne({"_id": vid}, {"$set": {self.embedding_field: [float(x) for x in vec],
-                                              "metadata": dict(metadata[i]) if metadata is not None else {}}}, upsert=True)
+                                              "metadata": dict(metadata[i]) if metadata is not None else {}}},
+                       upsert=True)
             for i, (vid, vec) in enumerate(zip(out, vectors, strict=True))
         ]
         if ops:
@@ -241,9 +255,10 @@ class MongoDBVector(VectorStore):
         return out
 
     async def query(
-        self, *, index_name: str, query_vector: Sequence[float], top_k: int = 10, filter: Mapping[str, Any] | None = None,
-        include_vector: bool = False,
+        self, *, index_name: str, query_vector: Sequence[float], top_k: int = 10,
+        filter: Mapping[str, Any] | None = None, include_vector: bool = False,
     ) -> list[QueryResult]:
+        """The ``top_k`` nearest vectors by ``$vectorSearch``, pre-filtered exactly on metadata."""
         _name(index_name, "QUERY")
         if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k <= 0:
             raise ValidationError("top_k must be a positive integer", id=_err("QUERY", "INVALID_TOP_K"))
@@ -265,7 +280,8 @@ class MongoDBVector(VectorStore):
             docs = await (await col.aggregate(pipeline)).to_list(None)
         except Exception as exc:
             raise _wrap("QUERY", exc) from exc
-        return [QueryResult(id=str(d["_id"]), score=_similarity(float(d["score"]), stats.metric), metadata=d.get("metadata") or {},
+        return [QueryResult(id=str(d["_id"]), score=_similarity(float(d["score"]), stats.metric),
+                            metadata=d.get("metadata") or {},
                             vector=list(d.get(self.embedding_field) or []) if include_vector else None) for d in docs]
 
     async def matching_ids(self, index_name: str, match: Mapping[str, Any]) -> list[Any]:
@@ -275,10 +291,13 @@ class MongoDBVector(VectorStore):
         return [d["_id"] for d in docs]
 
     async def update_vector(
-        self, *, index_name: str, id: str, vector: Sequence[float] | None = None, metadata: Mapping[str, Any] | None = None
+        self, *, index_name: str, id: str, vector: Sequence[float] | None = None,
+        metadata: Mapping[str, Any] | None = None,
     ) -> None:
+        """Replace a vector's embedding and/or metadata."""
         if vector is None and metadata is None:
-            raise ValidationError("update_vector needs a vector or metadata", id=_err("UPDATE_VECTOR", "NOTHING_TO_UPDATE"))
+            raise ValidationError("update_vector needs a vector or metadata",
+                                  id=_err("UPDATE_VECTOR", "NOTHING_TO_UPDATE"))
         stats = await self.describe_index(index_name=index_name)
         changes: dict[str, Any] = {}
         if vector is not None:
@@ -294,6 +313,7 @@ class MongoDBVector(VectorStore):
     async def delete_vectors(
         self, *, index_name: str, ids: Sequence[str] | None = None, filter: Mapping[str, Any] | None = None
     ) -> None:
+        """Delete vectors by ids or by a metadata filter (exactly one of them)."""
         _name(index_name, "DELETE_VECTORS")
         if (ids is None) == (filter is None):
             raise ValidationError("give exactly one of ids or filter", id=_err("DELETE_VECTORS", "INVALID_ARGS"))
@@ -310,7 +330,8 @@ def _name(index_name: Any, op: str) -> None:
 
 
 def _check_vector(vector: Sequence[float], dimension: int, op: str) -> None:
-    if len(vector) != dimension or not all(isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x) for x in vector):
+    finite = all(isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x) for x in vector)
+    if len(vector) != dimension or not finite:
         raise ValidationError(f"vector must have {dimension} finite numbers, got {len(vector)}",
                               id=_err(op, "INVALID_VECTOR"))
 

@@ -1,98 +1,19 @@
-"""``PostgresStore`` options and custom index specifications, validated up front."""
+"""``PostgresStore`` options, validated up front (custom index specifications live in ``indexes.py``)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
-IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-MAX_IDENTIFIER = 63
-INDEX_METHODS = ("btree", "hash", "gin", "gist", "spgist", "brin")
+from .indexes import IndexSpec, check_identifier
+
+__all__ = ["IndexSpec", "PostgresConfig", "check_identifier"]
+
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 SSL_KEYS = ("sslmode", "sslrootcert", "sslcert", "sslkey", "sslpassword", "sslcrl", "sslsni", "sslcompression",
             "ssl_min_protocol_version", "ssl_max_protocol_version")
-
-
-def check_identifier(value: Any, what: str) -> str:
-    """A plain SQL identifier (``^[A-Za-z_][A-Za-z0-9_]*$``, at most 63 characters)."""
-    if not isinstance(value, str) or not IDENTIFIER.match(value) or len(value) > MAX_IDENTIFIER:
-        raise ValueError(f"{what} must match ^[A-Za-z_][A-Za-z0-9_]*$ and be at most {MAX_IDENTIFIER} characters, got {value!r}")
-    return value
-
-
-@attrs.define(kw_only=True, frozen=True)
-class IndexSpec:
-    """A custom index.
-
-    ``columns`` holds plain column names (case-sensitive, optionally followed by ``ASC``/``DESC`` and
-    ``NULLS FIRST``/``NULLS LAST``) or expressions over columns such as ``metadata->>'type'`` or
-    ``lower(title)``: every name is quoted and every literal bound, so nothing in ``columns`` can inject
-    SQL. ``where`` is different: it is the caller's own SQL (a partial-index predicate) and is used verbatim.
-    """
-
-    name: str
-    table: str
-    columns: tuple[str, ...]
-    unique: bool = False
-    concurrent: bool = True
-    where: str | None = None
-    method: str = "btree"
-    opclass: str | None = None
-    storage: Mapping[str, Any] | None = None
-    tablespace: str | None = None
-
-    @classmethod
-    def parse(cls, value: Any) -> IndexSpec:
-        if isinstance(value, IndexSpec):
-            spec = value
-        elif isinstance(value, Mapping):
-            aliases = {"opClass": "opclass", "tableSpace": "tablespace"}
-            raw = {aliases.get(k, k): v for k, v in value.items()}
-            names = {f.name for f in attrs.fields(cls)}
-            unknown = sorted(set(raw) - names)
-            if unknown:
-                raise ValueError(f"unknown index option(s) {unknown}; valid: {sorted(names)}")
-            cols = raw.get("columns")
-            if isinstance(cols, str) or not isinstance(cols, list | tuple):
-                raise ValueError("index columns must be a list of strings")
-            raw["columns"] = tuple(cols)
-            try:
-                spec = cls(**raw)
-            except TypeError as exc:
-                raise ValueError(f"invalid index spec: {exc}") from None
-        else:
-            raise ValueError(f"an index must be an IndexSpec or a mapping, got {type(value).__name__}")
-        spec.validate()
-        return spec
-
-    def validate(self) -> None:
-        from .indexes import parse_column
-
-        check_identifier(self.name, "index name")
-        check_identifier(self.table, "index table")
-        if not self.columns:
-            raise ValueError(f"index {self.name!r} needs at least one column")
-        for col in self.columns:
-            parse_column(col)  # raises ValueError when unsafe
-        if self.method not in INDEX_METHODS:
-            raise ValueError(f"index method must be one of {INDEX_METHODS}, got {self.method!r}")
-        if self.opclass is not None:
-            check_identifier(self.opclass, "index opclass")
-        if self.tablespace is not None:
-            check_identifier(self.tablespace, "index tablespace")
-        if self.where is not None and (not isinstance(self.where, str) or not self.where.strip()):
-            raise ValueError("index where must be a non-empty SQL string")
-        if self.unique and self.method not in ("btree",):
-            raise ValueError("unique indexes need method btree")
-        for key, val in (self.storage or {}).items():
-            check_identifier(key, "index storage parameter")
-            if isinstance(val, bool) or isinstance(val, int | float):
-                continue
-            if not isinstance(val, str) or not re.match(r"^[A-Za-z0-9_.]+$", val):
-                raise ValueError(f"index storage value for {key!r} must be a number, a bool or a plain word, got {val!r}")
 
 
 def _nonempty(name: str) -> Any:
@@ -107,7 +28,8 @@ def _positive(name: str, *, allow_zero: bool = False) -> Any:
     def check(_: Any, __: Any, value: Any) -> None:
         if value is None:
             return
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0 or (value == 0 and not allow_zero):
+        bad = isinstance(value, bool) or not isinstance(value, int | float)
+        if bad or value < 0 or (value == 0 and not allow_zero):
             raise ValueError(f"{name} must be a {'non-negative' if allow_zero else 'positive'} number, got {value!r}")
 
     return check
@@ -150,6 +72,7 @@ class PostgresConfig:
     indexes: tuple[Any, ...] = ()
 
     def __attrs_post_init__(self) -> None:
+        """Check the options together (one connection form, pool sizes, identifiers, indexes)."""
         forms = [self.connection_string is not None, self.host is not None, self.pool is not None]
         if sum(forms) != 1:
             raise ValueError(
@@ -161,15 +84,16 @@ class PostgresConfig:
             raise ValueError("database is required with host")
         if self.password is not None and not isinstance(self.password, str):
             raise ValueError("password must be a string")
-        if self.port is not None and (isinstance(self.port, bool) or not isinstance(self.port, int) or not 0 < self.port < 65536):
+        port = self.port
+        if port is not None and (isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536):
             raise ValueError(f"port must be an integer 1-65535, got {self.port!r}")
         if self.pool is not None and not hasattr(self.pool, "connection"):
             raise ValueError("pool must be a psycopg_pool.AsyncConnectionPool")
         if self.min_pool_size > self.max_pool_size:
             raise ValueError("min_pool_size must not exceed max_pool_size")
         check_identifier(self.schema_name, "schema_name")
-        if self.prepare_threshold is not None and (isinstance(self.prepare_threshold, bool) or not isinstance(self.prepare_threshold, int)
-                                                   or self.prepare_threshold < 0):
+        threshold = self.prepare_threshold
+        if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 0):
             raise ValueError("prepare_threshold must be None or an integer >= 0")
         self.ssl_options()  # validate
         specs = tuple(IndexSpec.parse(i) for i in (self.indexes or ()))

@@ -3,18 +3,101 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 
 import attrs
 from psycopg import errors as pg_errors
-from psycopg import sql
+from psycopg import pq, sql
 
-from .config import IDENTIFIER, IndexSpec, check_identifier
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+MAX_IDENTIFIER = 63
+INDEX_METHODS = ("btree", "hash", "gin", "gist", "spgist", "brin")
 
-if TYPE_CHECKING:
-    from .db import PgDb
 
-_SUFFIX = re.compile(r"^(?P<body>.*?)(?:\s+(?P<dir>ASC|DESC))?(?:\s+NULLS\s+(?P<nulls>FIRST|LAST))?\s*$", re.IGNORECASE | re.DOTALL)
+def check_identifier(value: Any, what: str) -> str:
+    """A plain SQL identifier (``^[A-Za-z_][A-Za-z0-9_]*$``, at most 63 characters)."""
+    if not isinstance(value, str) or not IDENTIFIER.match(value) or len(value) > MAX_IDENTIFIER:
+        raise ValueError(
+            f"{what} must match ^[A-Za-z_][A-Za-z0-9_]*$ and be at most {MAX_IDENTIFIER} characters, got {value!r}")
+    return value
+
+
+@attrs.define(kw_only=True, frozen=True)
+class IndexSpec:
+    """A custom index.
+
+    ``columns`` holds plain column names (case-sensitive, optionally followed by ``ASC``/``DESC`` and
+    ``NULLS FIRST``/``NULLS LAST``) or expressions over columns such as ``metadata->>'type'`` or
+    ``lower(title)``: every name is quoted and every literal bound, so nothing in ``columns`` can inject
+    SQL. ``where`` is different: it is the caller's own SQL (a partial-index predicate) and is used verbatim.
+    """
+
+    name: str
+    table: str
+    columns: tuple[str, ...]
+    unique: bool = False
+    concurrent: bool = True
+    where: str | None = None
+    method: str = "btree"
+    opclass: str | None = None
+    storage: Mapping[str, Any] | None = None
+    tablespace: str | None = None
+
+    @classmethod
+    def parse(cls, value: Any) -> IndexSpec:
+        """An ``IndexSpec`` from itself or a mapping of its fields (``opClass``/``tableSpace`` accepted), validated."""
+        if isinstance(value, IndexSpec):
+            spec = value
+        elif isinstance(value, Mapping):
+            aliases = {"opClass": "opclass", "tableSpace": "tablespace"}
+            raw: dict[str, Any] = {aliases.get(str(k), str(k)): v for k, v in value.items()}
+            names = {f.name for f in attrs.fields(cls)}
+            unknown = sorted(set(raw) - names)
+            if unknown:
+                raise ValueError(f"unknown index option(s) {unknown}; valid: {sorted(names)}")
+            cols = raw.get("columns")
+            if isinstance(cols, str) or not isinstance(cols, list | tuple):
+                raise ValueError("index columns must be a list of strings")
+            raw["columns"] = tuple(cols)
+            try:
+                spec = cls(**raw)
+            except TypeError as exc:
+                raise ValueError(f"invalid index spec: {exc}") from None
+        else:
+            raise ValueError(f"an index must be an IndexSpec or a mapping, got {type(value).__name__}")
+        spec.validate()
+        return spec
+
+    def validate(self) -> None:
+        """Raise ValueError for anything unsafe or unknown."""
+        check_identifier(self.name, "index name")
+        check_identifier(self.table, "index table")
+        if not self.columns:
+            raise ValueError(f"index {self.name!r} needs at least one column")
+        for col in self.columns:
+            parse_column(col)  # raises ValueError when unsafe
+        if self.method not in INDEX_METHODS:
+            raise ValueError(f"index method must be one of {INDEX_METHODS}, got {self.method!r}")
+        if self.opclass is not None:
+            check_identifier(self.opclass, "index opclass")
+        if self.tablespace is not None:
+            check_identifier(self.tablespace, "index tablespace")
+        if self.where is not None and (not isinstance(self.where, str) or not self.where.strip()):
+            raise ValueError("index where must be a non-empty SQL string")
+        if self.unique and self.method not in ("btree",):
+            raise ValueError("unique indexes need method btree")
+        for key, val in (self.storage or {}).items():
+            check_identifier(key, "index storage parameter")
+            if isinstance(val, bool) or isinstance(val, int | float):
+                continue
+            if not isinstance(val, str) or not re.match(r"^[A-Za-z0-9_.]+$", val):
+                raise ValueError(
+                    f"index storage value for {key!r} must be a number, a bool or a plain word, got {val!r}")
+
+
+_SUFFIX = re.compile(r"^(?P<body>.*?)(?:\s+(?P<dir>ASC|DESC))?(?:\s+NULLS\s+(?P<nulls>FIRST|LAST))?\s*$",
+                     re.IGNORECASE | re.DOTALL)
 _TOKEN = re.compile(
     r"""\s*(?:
         (?P<str>'(?:[^']|'')*')
@@ -25,6 +108,8 @@ _TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
+#: Operators written with spaces around them.
+_SPACED = ("->>", "->", "#>>", "#>", "||", "+", "-", "*", "/")
 #: Functions an index expression may call.
 FUNCTIONS = frozenset({
     "lower", "upper", "coalesce", "date_trunc", "to_tsvector", "jsonb_extract_path_text", "jsonb_extract_path", "btrim",
@@ -88,11 +173,13 @@ def _expression(body: str) -> sql.Composable:
         elif kind == "ident":
             if prev == "::":
                 if value.lower() not in TYPES:
-                    raise ValueError(f"cast to {value!r} is not allowed in an index expression (allowed: {sorted(TYPES)})")
+                    raise ValueError(
+                        f"cast to {value!r} is not allowed in an index expression (allowed: {sorted(TYPES)})")
                 parts.append(sql.SQL(value.lower()))
             elif nxt == "(":
                 if value.lower() not in FUNCTIONS:
-                    raise ValueError(f"function {value!r} is not allowed in an index expression (allowed: {sorted(FUNCTIONS)})")
+                    raise ValueError(
+                        f"function {value!r} is not allowed in an index expression (allowed: {sorted(FUNCTIONS)})")
                 parts.append(sql.SQL(value.lower()))
             else:
                 parts.append(sql.Identifier(value))
@@ -103,7 +190,7 @@ def _expression(body: str) -> sql.Composable:
                 depth -= 1
                 if depth < 0:
                     raise ValueError(f"unbalanced parentheses in index expression {body!r}")
-            parts.append(sql.SQL(f" {value} " if value in ("->>", "->", "#>>", "#>", "||", "+", "-", "*", "/") else value))
+            parts.append(sql.SQL(f" {value} " if value in _SPACED else value))
         prev = value
     if depth != 0:
         raise ValueError(f"unbalanced parentheses in index expression {body!r}")
@@ -134,7 +221,8 @@ def create_statement(spec: IndexSpec, schema: str, *, concurrent: bool) -> sql.C
         cols=sql.SQL(", ").join(cols),
     )
     if spec.storage:
-        params = [sql.SQL("{} = {}").format(sql.Identifier(k), sql.Literal(_storage_value(v))) for k, v in spec.storage.items()]
+        params = [sql.SQL("{} = {}").format(sql.Identifier(k), sql.Literal(_storage_value(v)))
+                  for k, v in spec.storage.items()]
         stmt = stmt + sql.SQL(" WITH ({})").format(sql.SQL(", ").join(params))
     if spec.tablespace:
         stmt = stmt + sql.SQL(" TABLESPACE {}").format(sql.Identifier(spec.tablespace))
@@ -192,17 +280,21 @@ def _info(row: Any, *, stats: bool) -> IndexInfo:
     )
 
 
-async def list_indexes(db: PgDb, table: str | None = None) -> list[IndexInfo]:
+async def list_indexes(conn: Any, schema: str, table: str | None = None) -> list[IndexInfo]:
+    """Indexes of the mastra tables in ``schema`` (or of one table)."""
     if table is not None:
         check_identifier(table, "table")
-    query = _LIST + (" AND ct.relname = %s" if table else " AND ct.relname LIKE 'mastra%%'") + " ORDER BY ct.relname, ci.relname"
-    rows = await db.fetch(query, (db.schema, table) if table else (db.schema,))
-    return [_info(r, stats=False) for r in rows]
+    which = " AND ct.relname = %s" if table else " AND ct.relname LIKE 'mastra%%'"
+    query = _LIST + which + " ORDER BY ct.relname, ci.relname"
+    cur = await conn.execute(query, (schema, table) if table else (schema,))
+    return [_info(r, stats=False) for r in await cur.fetchall()]
 
 
-async def describe_index(db: PgDb, name: str) -> IndexInfo | None:
+async def describe_index(conn: Any, schema: str, name: str) -> IndexInfo | None:
+    """One index of ``schema`` with its statistics, or None."""
     check_identifier(name, "index name")
-    rows = await db.fetch(_LIST + " AND ci.relname = %s", (db.schema, name))
+    cur = await conn.execute(_LIST + " AND ci.relname = %s", (schema, name))
+    rows = await cur.fetchall()
     return _info(rows[0], stats=True) if rows else None
 
 
@@ -221,8 +313,6 @@ async def create_index(conn: Any, spec: IndexSpec, schema: str) -> bool:
     CONCURRENTLY (when asked) only outside a transaction; inside one, or when the server refuses it,
     the index is built without. An invalid index left by an interrupted concurrent build is rebuilt.
     """
-    from psycopg import pq
-
     state = await index_state(conn, schema, spec.name)
     if state is True:
         return False
@@ -239,20 +329,16 @@ async def create_index(conn: Any, spec: IndexSpec, schema: str) -> bool:
     return True
 
 
-async def drop_index(db: PgDb, name: str, *, concurrent: bool = True, if_exists: bool = True) -> None:
+async def drop_index(conn: Any, schema: str, name: str, *, concurrent: bool = True, if_exists: bool = True) -> None:
+    """Drop an index of ``schema`` (CONCURRENTLY when asked and possible)."""
     check_identifier(name, "index name")
+    ie = sql.SQL("IF EXISTS " if if_exists else "")
     stmt = sql.SQL("DROP INDEX {conc}{ie}{name}").format(
-        conc=sql.SQL("CONCURRENTLY " if concurrent else ""), ie=sql.SQL("IF EXISTS " if if_exists else ""),
-        name=sql.Identifier(db.schema, name))
-
-    async def go(conn: Any) -> None:
-        try:
-            await conn.execute(stmt)
-        except pg_errors.ActiveSqlTransaction:
-            await conn.execute(sql.SQL("DROP INDEX {ie}{name}").format(
-                ie=sql.SQL("IF EXISTS " if if_exists else ""), name=sql.Identifier(db.schema, name)))
-
-    await db.with_conn(go)
+        conc=sql.SQL("CONCURRENTLY " if concurrent else ""), ie=ie, name=sql.Identifier(schema, name))
+    try:
+        await conn.execute(stmt)
+    except pg_errors.ActiveSqlTransaction:
+        await conn.execute(sql.SQL("DROP INDEX {ie}{name}").format(ie=ie, name=sql.Identifier(schema, name)))
 
 
 def default_indexes(schema: str) -> list[IndexSpec]:

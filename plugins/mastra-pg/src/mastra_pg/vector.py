@@ -11,25 +11,28 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import psycopg
 from mastra_core.errors import ConfigError, StorageError
-from mastra_core.log import get_logger
-from mastra_core.memory.vector_filter import And, Cond, Node, Or
+from mastra_core.log import get_logger, redact
 from mastra_core.vector import IndexStats, Metric, QueryResult, VectorChecks, VectorStore, third_party_error
+from mastra_core.vector_filter import And, Cond, Node, Or
 from psycopg import errors as pg_errors
 from psycopg import sql
 
-from . import jsonsafe
+from . import codec
 from .config import PostgresConfig
-from .db import PgDb, pipelined_transaction
+from .connection import PgConnection, pipelined_transaction
 
 _log = get_logger("mastra_pg.vector")
+T = TypeVar("T")
 TOKEN = "PGVECTOR"
 EXACT_BELOW = 1000
-_OPS = {"cosine": ("vector_cosine_ops", "<=>"), "euclidean": ("vector_l2_ops", "<->"), "dotproduct": ("vector_ip_ops", "<#>")}
+_OPS = {"cosine": ("vector_cosine_ops", "<=>"), "euclidean": ("vector_l2_ops", "<->"),
+        "dotproduct": ("vector_ip_ops", "<#>")}
+_METRICS: dict[str, Metric] = {"cosine": "cosine", "euclidean": "euclidean", "dotproduct": "dotproduct"}
 INDEX_TYPES = ("hnsw", "ivfflat", "flat")
 
 
@@ -56,20 +59,21 @@ class PgVector(VectorStore):
         try:
             self.config = PostgresConfig(**options)
         except (TypeError, ValueError) as exc:
-            from mastra_core.log import redact
-
-            raise ConfigError(f"invalid pgvector configuration: {redact(str(exc))}", id="MASTRA_VECTOR_PGVECTOR_CONFIG_INVALID") from None
+            raise ConfigError(f"invalid pgvector configuration: {redact(str(exc))}",
+                              id="MASTRA_VECTOR_PGVECTOR_CONFIG_INVALID") from None
         self.ef_search = ef_search
         self.probes = probes
-        self.db = PgDb(self.config)
+        self.db = PgConnection(self.config, migrate=False)
         self.schema = self.config.schema_name
         self._ready = False
 
     def __repr__(self) -> str:
+        """Id and schema (never the connection string)."""
         return f"<PgVector id={self.id!r} schema={self.schema!r}>"
 
     @property
     def pool(self) -> Any:
+        """The ``psycopg_pool.AsyncConnectionPool`` (the storage's when built with ``store=``)."""
         return self.db.pool
 
     # ------------------------------------------------------------------ plumbing
@@ -80,7 +84,7 @@ class PgVector(VectorStore):
     async def _ensure(self) -> None:
         if self._ready:
             return
-        await self.db.open()
+        await self.db.connect()
 
         async def go(conn: Any) -> None:
             async with conn.transaction():
@@ -88,14 +92,16 @@ class PgVector(VectorStore):
                 cur = await conn.execute("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector')")
                 if not (await cur.fetchone())[0]:
                     await conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
-                cur = await conn.execute("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = %s)", (self.schema,))
+                cur = await conn.execute("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = %s)",
+                                         (self.schema,))
                 if not (await cur.fetchone())[0]:
                     await conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema)))
 
         await self.db.with_conn(go)
         self._ready = True
 
-    async def _call(self, op: str, fn: Any, c: VectorChecks, index_name: str | None = None) -> Any:
+    async def _call(self, op: str, fn: Callable[[], Awaitable[T]], c: VectorChecks, index_name: str | None = None) -> T:
+        """Run ``fn`` once the extension and schema exist; driver errors become this store's errors."""
         try:
             await self._ensure()
             return await fn()
@@ -113,7 +119,8 @@ class PgVector(VectorStore):
         cur = await conn.execute(
             "SELECT a.atttypmod, obj_description(c.oid, 'pg_class') FROM pg_class c "
             "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid "
-            "AND a.attname = 'embedding' AND NOT a.attisdropped WHERE n.nspname = %s AND c.relname = %s AND c.relkind = 'r'",
+            "AND a.attname = 'embedding' AND NOT a.attisdropped "
+            "WHERE n.nspname = %s AND c.relname = %s AND c.relkind = 'r'",
             (self.schema, name))
         row = await cur.fetchone()
         if row is None:
@@ -131,7 +138,7 @@ class PgVector(VectorStore):
                 (self._t(name).as_string(None),))
             defs = " ".join(r[0] for r in await cur.fetchall())
             metric = next((m for m, (ops, _) in _OPS.items() if ops in defs), "cosine")
-        return int(row[0]), metric, meta
+        return int(row[0]), _METRICS[metric], meta
 
     # ------------------------------------------------------------------ indexes
 
@@ -146,7 +153,8 @@ class PgVector(VectorStore):
 
         async def go(conn: Any) -> None:
             async with conn.transaction():
-                await conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"mastra_pgvector:{self.schema}.{name}",))
+                await conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                                   (f"mastra_pgvector:{self.schema}.{name}",))
                 info = await self._info(conn, name)
                 if info is not None:
                     if info[0] != dim:
@@ -155,7 +163,8 @@ class PgVector(VectorStore):
                         _log.warning("index exists with another metric", index=name, existing=info[1], requested=m)
                     return
                 await conn.execute(sql.SQL(
-                    "CREATE TABLE {t} (id SERIAL PRIMARY KEY, vector_id TEXT UNIQUE NOT NULL, embedding vector({dim}) NOT NULL, "
+                    "CREATE TABLE {t} (id SERIAL PRIMARY KEY, vector_id TEXT UNIQUE NOT NULL, "
+                    "embedding vector({dim}) NOT NULL, "
                     "metadata JSONB NOT NULL DEFAULT '{{}}'::jsonb)").format(t=self._t(name), dim=sql.Literal(dim)))
                 await conn.execute(sql.SQL("COMMENT ON TABLE {t} IS {c}").format(
                     t=self._t(name), c=sql.Literal(json.dumps({"mastra_vector": {"metric": m, **opts}}))))
@@ -168,8 +177,9 @@ class PgVector(VectorStore):
                             sql.Literal(opts["m"]), sql.Literal(opts["ef_construction"]))
                     else:
                         with_ = sql.SQL("WITH (lists = {})").format(sql.Literal(opts["lists"]))
-                    await conn.execute(sql.SQL("CREATE INDEX {ix} ON {t} USING {kind} (embedding {ops}) {with_}").format(
-                        ix=sql.Identifier(f"{name}_vector_idx"[:63]), t=self._t(name), kind=sql.SQL(kind), ops=ops, with_=with_))
+                    create = sql.SQL("CREATE INDEX {ix} ON {t} USING {kind} (embedding {ops}) {with_}")
+                    await conn.execute(create.format(ix=sql.Identifier(f"{name}_vector_idx"[:63]), t=self._t(name),
+                                                     kind=sql.SQL(kind), ops=ops, with_=with_))
 
         await self._call("CREATE_INDEX", lambda: self.db.with_conn(go), c)
 
@@ -203,13 +213,15 @@ class PgVector(VectorStore):
                 "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s "
                 "AND c.relkind = 'r' AND EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
                 "WHERE a.attrelid = c.oid AND a.attname = 'embedding' AND t.typname = 'vector' AND NOT a.attisdropped) "
-                "AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'vector_id') ORDER BY 1",
+                "AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'vector_id') "
+                "ORDER BY 1",
                 (self.schema,))
             return [r[0] for r in rows]
 
-        return await self._call("LIST_INDEXES", go, c)  # type: ignore[no-any-return]
+        return await self._call("LIST_INDEXES", go, c)
 
     async def describe_index(self, *, index_name: str) -> IndexStats:
+        """Dimension, metric and row count of an index."""
         c = VectorChecks(TOKEN, "DESCRIBE_INDEX")
         name = c.index_name(index_name)
 
@@ -220,12 +232,14 @@ class PgVector(VectorStore):
             cur = await conn.execute(sql.SQL("SELECT count(*) FROM {}").format(self._t(name)))
             return IndexStats(dimension=info[0], count=int((await cur.fetchone())[0]), metric=info[1])
 
-        return await self._call("DESCRIBE_INDEX", lambda: self.db.with_conn(go), c, name)  # type: ignore[no-any-return]
+        return await self._call("DESCRIBE_INDEX", lambda: self.db.with_conn(go), c, name)
 
     async def delete_index(self, *, index_name: str) -> None:
+        """Drop an index's table (a no-op when there is none)."""
         c = VectorChecks(TOKEN, "DELETE_INDEX")
         name = c.index_name(index_name)
-        await self._call("DELETE_INDEX", lambda: self.db.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self._t(name))), c)
+        drop = sql.SQL("DROP TABLE IF EXISTS {}").format(self._t(name))
+        await self._call("DELETE_INDEX", lambda: self.db.execute(drop), c)
 
     # ------------------------------------------------------------------ data
 
@@ -240,7 +254,8 @@ class PgVector(VectorStore):
         return result
 
     async def upsert(self, *, index_name: str, vectors: Sequence[Sequence[float]],
-                     metadata: Sequence[Mapping[str, Any]] | None = None, ids: Sequence[str] | None = None) -> list[str]:
+                     metadata: Sequence[Mapping[str, Any]] | None = None,
+                     ids: Sequence[str] | None = None) -> list[str]:
         """Insert or replace (one statement: all or nothing); returns the ids."""
         c = VectorChecks(TOKEN, "UPSERT")
         name = c.index_name(index_name)
@@ -258,14 +273,14 @@ class PgVector(VectorStore):
                     "INSERT INTO {t} (vector_id, embedding, metadata) SELECT u.i, u.e::vector, u.m::jsonb "
                     "FROM unnest(%s::text[], %s::text[], %s::text[]) AS u(i, e, m) "
                     "ON CONFLICT (vector_id) DO UPDATE SET embedding = EXCLUDED.embedding, metadata = EXCLUDED.metadata"
-                ).format(t=self._t(name)), (id_list, [_vec(v) for v in vs], [jsonsafe.dumps(m) for m in metas]))
+                ).format(t=self._t(name)), (id_list, [_vec(v) for v in vs], [codec.dumps(m) for m in metas]))
             except pg_errors.DataException as exc:
                 if "dimensions" in str(exc):
                     raise await self._dimension_error(c, name, len(vs[0])) from None
                 raise
             return id_list
 
-        return await self._call("UPSERT", go, c, name)  # type: ignore[no-any-return]
+        return await self._call("UPSERT", go, c, name)
 
     async def _exists(self, c: VectorChecks, name: str) -> None:
         row = await self.db.fetchone("SELECT to_regclass(%s)", (self._t(name).as_string(None),))
@@ -322,7 +337,7 @@ class PgVector(VectorStore):
             hits.sort(key=lambda h: (-h.score, h.id))
             return hits[:k]
 
-        return await self._call("QUERY", lambda: self.db.with_conn(go), c, name)  # type: ignore[no-any-return]
+        return await self._call("QUERY", lambda: self.db.with_conn(go), c, name)
 
     async def update_vector(self, *, index_name: str, id: str, vector: Sequence[float] | None = None,
                             metadata: Mapping[str, Any] | None = None) -> None:
@@ -342,7 +357,7 @@ class PgVector(VectorStore):
                 params.append(_vec(v))
             if m is not None:
                 sets.append(sql.SQL("metadata = %s::jsonb"))
-                params.append(jsonsafe.dumps(m))
+                params.append(codec.dumps(m))
             try:
                 count = await self.db.execute(sql.SQL("UPDATE {t} SET {sets} WHERE vector_id = %s").format(
                     t=self._t(name), sets=sql.SQL(", ").join(sets)), [*params, id])
@@ -367,8 +382,8 @@ class PgVector(VectorStore):
                 if not id_list:
                     await self._exists(c, name)
                     return
-                await self.db.execute(sql.SQL("DELETE FROM {t} WHERE vector_id = ANY(%s::text[])").format(t=self._t(name)),
-                                      (id_list,))
+                await self.db.execute(
+                    sql.SQL("DELETE FROM {t} WHERE vector_id = ANY(%s::text[])").format(t=self._t(name)), (id_list,))
                 return
             params: list[Any] = []
             where = _where(node, params)
@@ -415,11 +430,11 @@ def _p(params: list[Any], value: Any) -> str:
 def _eq(field: str, value: Any, params: list[Any]) -> str:
     if value is None:
         return f"(NOT (metadata ? {_p(params, field)}) OR metadata -> {_p(params, field)} = 'null'::jsonb)"
-    return f"COALESCE(metadata -> {_p(params, field)} = {_p(params, jsonsafe.dumps(value))}::jsonb, FALSE)"
+    return f"COALESCE(metadata -> {_p(params, field)} = {_p(params, codec.dumps(value))}::jsonb, FALSE)"
 
 
 def _cond(c: Cond, params: list[Any]) -> str:
-    f = jsonsafe.esc_str(c.field)
+    f = codec.esc_str(c.field)
     if c.op == "exists":
         return ("" if c.value else "NOT ") + f"(metadata ? {_p(params, f)})"
     if c.op == "eq":
@@ -432,6 +447,6 @@ def _cond(c: Cond, params: list[Any]) -> str:
     sym = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[c.op]
     if isinstance(c.value, str):
         return (f"(jsonb_typeof(metadata -> {_p(params, f)}) = 'string' AND "
-                f'(metadata ->> {_p(params, f)}) COLLATE "C" {sym} {_p(params, jsonsafe.esc_str(c.value))} COLLATE "C")')
+                f'(metadata ->> {_p(params, f)}) COLLATE "C" {sym} {_p(params, codec.esc_str(c.value))} COLLATE "C")')
     return (f"(jsonb_typeof(metadata -> {_p(params, f)}) = 'number' AND "
-            f"metadata -> {_p(params, f)} {sym} {_p(params, jsonsafe.dumps(c.value))}::jsonb)")
+            f"metadata -> {_p(params, f)} {sym} {_p(params, codec.dumps(c.value))}::jsonb)")

@@ -1,0 +1,491 @@
+"""``DynamoConnection``: the one place that talks to boto3. Async calls, paged queries, batches with retry of
+unprocessed items, transactions, table checks, and the translation of driver errors.
+
+boto3 is synchronous; every call runs in the default thread pool through :func:`asyncio.to_thread`.
+One client per store (boto3 clients are thread-safe). Driver exceptions the domains act on are turned
+into :class:`ConditionFailed` and :class:`Cancelled` here; anything else is wrapped into a
+``StorageError`` by the domain store that called.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import random
+import time
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from typing import Any
+
+from mastra_core.errors import ConfigError, ErrorCategory, StorageError, error_id
+from mastra_core.log import get_logger
+
+from .codec import ITEM_LIMIT, from_item, item_size, to_av, to_item
+from .config import DynamoDBConfig, boto_credentials, plain_credentials
+from .schema import create_table_request, is_busy, verify_table
+
+_log = get_logger("mastra_dynamodb")
+
+#: The operation being run (set by the domain stores), for error ids raised deep in this layer.
+current_op: contextvars.ContextVar[str] = contextvars.ContextVar("mastra_dynamodb_op", default="WRITE")
+
+TRANSACTION_LIMIT = 100
+BATCH_WRITE_LIMIT = 25
+BATCH_GET_LIMIT = 100
+MAX_RETRIES = 12
+_RETRYABLE = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
+
+
+class ItemTooLargeError(StorageError):
+    """A record does not fit DynamoDB's 400 KB item limit (nothing was written)."""
+
+
+class ConditionFailed(Exception):
+    """A conditional single-item write found the item in another state (nothing was written)."""
+
+
+class Cancelled(Exception):
+    """A transaction was cancelled; ``reasons`` align with its actions (``code``, decoded ``item`` or None)."""
+
+    def __init__(self, reasons: list[tuple[str, dict[str, Any] | None]]) -> None:
+        """``reasons``: DynamoDB's CancellationReasons, one per action, items decoded."""
+        super().__init__(", ".join(code for code, _ in reasons))
+        self.reasons = reasons
+
+    @property
+    def retryable(self) -> bool:
+        """Whether every failure is a conflict or throttling (trying again may succeed)."""
+        codes = {c for c, _ in self.reasons} - {"None"}
+        return bool(codes) and codes <= _RETRYABLE
+
+    @property
+    def condition_failures(self) -> list[tuple[int, dict[str, Any] | None]]:
+        """``(action index, stored item)`` of every action whose condition failed."""
+        return [(i, item) for i, (code, item) in enumerate(self.reasons) if code == "ConditionalCheckFailed"]
+
+
+def make_client(*, region: str = "us-east-1", endpoint: str | None = None,
+                credentials: Mapping[str, Any] | None = None, max_pool_connections: int = 50) -> Any:
+    """A boto3 DynamoDB client with standard retries and a connection pool sized for concurrent calls."""
+    import boto3
+    from botocore.config import Config
+
+    creds = boto_credentials(credentials) or {}
+    return boto3.client(
+        "dynamodb", region_name=region, endpoint_url=endpoint,
+        config=Config(retries={"mode": "standard", "max_attempts": 8}, max_pool_connections=max_pool_connections),
+        **creds,
+    )
+
+
+def create_table_sync(client: Any, table_name: str, *, ttl_attribute: str | None = "ttl", wait: bool = True,
+                      exist_ok: bool = True) -> bool:
+    """Create the table with its GSIs (and enable TTL on ``ttl_attribute``); returns False if it already existed."""
+    try:
+        client.create_table(**create_table_request(table_name))
+        created = True
+    except client.exceptions.ResourceInUseException:
+        if not exist_ok:
+            raise
+        created = False
+    if wait:
+        deadline = time.monotonic() + 300
+        while is_busy(client.describe_table(TableName=table_name)["Table"]) and time.monotonic() <= deadline:
+            time.sleep(0.2)
+    if created and ttl_attribute:
+        client.update_time_to_live(TableName=table_name,
+                                   TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl_attribute})
+    return created
+
+
+def describe_table_sync(client: Any, table_name: str) -> dict[str, Any] | None:
+    """The table's description, or None when it does not exist."""
+    try:
+        desc: dict[str, Any] = client.describe_table(TableName=table_name)["Table"]
+    except client.exceptions.ResourceNotFoundException:
+        return None
+    return desc
+
+
+def delete_table_sync(client: Any, table_name: str) -> bool:
+    """Delete the table; False when it did not exist."""
+    try:
+        client.delete_table(TableName=table_name)
+    except client.exceptions.ResourceNotFoundException:
+        return False
+    return True
+
+
+def key(pk: str, sk: str) -> dict[str, Any]:
+    """A primary key in AttributeValue form."""
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+async def backoff(attempt: int) -> None:
+    """Sleep before retry ``attempt`` (exponential, jittered, at most a second)."""
+    await asyncio.sleep(min(0.02 * 2 ** attempt, 1.0) * (0.5 + random.random() / 2))
+
+
+class DynamoConnection:
+    """One table on one boto3 client: the connection object every domain of a DynamoDBStore shares.
+
+    The client is made on first use (or is the caller's ``client``, never closed here).
+    ``ttl_attributes`` are the attribute names of the active TTL rules (checked against the table's TTL).
+    """
+
+    def __init__(self, config: DynamoDBConfig, *, ttl_attributes: Collection[str] = (),
+                 disable_init: bool = False) -> None:
+        """Keep the options; nothing is connected until :meth:`open` or the first call."""
+        self.config = config
+        self.table: str = config.table_name
+        self.ttl_attributes = frozenset(ttl_attributes)
+        self.disable_init = disable_init
+        self._client: Any = config.client
+        self._owns_client = False
+
+    @property
+    def client(self) -> Any:
+        """The boto3 client (created on first use unless one was supplied)."""
+        if self._client is None:
+            cfg = self.config
+            self._client = make_client(region=cfg.region, endpoint=cfg.endpoint,
+                                       credentials=plain_credentials(cfg.credentials),
+                                       max_pool_connections=cfg.max_pool_connections)
+            self._owns_client = True
+        return self._client
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def open(self) -> None:
+        """Make the client and check the table against the layout (creating it when configured to)."""
+        client = self.client
+        if self.disable_init:
+            return
+        desc = await asyncio.to_thread(describe_table_sync, client, self.table)
+        if desc is None:
+            cfg = self.config
+            if not cfg.create_table_if_missing:
+                raise ConfigError(
+                    f"DynamoDB table {self.table!r} does not exist (region {cfg.region}"
+                    f"{', endpoint ' + cfg.endpoint if cfg.endpoint else ''}). Create it with "
+                    f"`mastra dynamodb create-table --table-name {self.table}`, DynamoDBStore.create_table(), or the "
+                    "CloudFormation/CDK definitions in TABLE_SETUP.md; or pass create_table_if_missing=True for "
+                    "development.",
+                    id="MASTRA_STORAGE_DYNAMODB_TABLE_MISSING", details={"table": self.table})
+            await self.create_table()
+            desc = await asyncio.to_thread(describe_table_sync, client, self.table) or {}
+        problems = verify_table(desc)
+        if problems:
+            raise ConfigError(
+                f"DynamoDB table {self.table!r} does not match the mastra layout: " + "; ".join(problems)
+                + ". See TABLE_SETUP.md (GSIs cannot be changed in place: add the missing ones with UpdateTable, "
+                "or create a new table with `mastra dynamodb create-table`).",
+                id="MASTRA_STORAGE_DYNAMODB_TABLE_INVALID", details={"table": self.table, "problems": problems})
+        await self._check_ttl()
+
+    async def _check_ttl(self) -> None:
+        if not self.ttl_attributes:
+            return
+        try:
+            resp = await self.call("describe_time_to_live", TableName=self.table)
+        except Exception:  # reads hide expired items anyway; this is advice only
+            return
+        spec = resp.get("TimeToLiveDescription", {})
+        enabled = spec.get("AttributeName") if spec.get("TimeToLiveStatus") in ("ENABLED", "ENABLING") else None
+        for name in sorted(self.ttl_attributes - {enabled}):
+            _log.warning("ttl attribute is not the table's TTL attribute: DynamoDB will not delete these items "
+                         "(reads still hide them once expired)", table=self.table, attribute=name, table_ttl=enabled)
+
+    async def close(self) -> None:
+        """Close the client if this connection made it (a caller's client stays open)."""
+        if self._client is not None and self._owns_client:
+            close = getattr(self._client, "close", None)
+            if close is not None:
+                close()
+            self._client = None
+        self._owns_client = False
+
+    async def create_table(self, *, ttl_attribute: str | None = None) -> bool:
+        """Create the table with its GSIs (PAY_PER_REQUEST) and enable TTL; False if it already existed.
+
+        ``ttl_attribute`` defaults to the attribute name of the configured TTL rules (or ``ttl``).
+        """
+        if ttl_attribute is None:
+            names = sorted(self.ttl_attributes)
+            ttl_attribute = names[0] if names else "ttl"
+        return await asyncio.to_thread(create_table_sync, self.client, self.table, ttl_attribute=ttl_attribute)
+
+    async def delete_table(self) -> None:
+        """Drop the table and everything in it (tests, development)."""
+        await asyncio.to_thread(delete_table_sync, self.client, self.table)
+
+    async def call(self, method: str, **kwargs: Any) -> Any:
+        """Run one client method in the thread pool."""
+        fn = getattr(self.client, method)
+        return await asyncio.to_thread(fn, **kwargs)
+
+    # ------------------------------------------------------------------ single items
+
+    async def get(self, pk: str, sk: str, *, consistent: bool = True) -> dict[str, Any] | None:
+        """One item (strongly consistent by default), or None."""
+        resp = await self.call("get_item", TableName=self.table, Key=key(pk, sk), ConsistentRead=consistent)
+        item = resp.get("Item")
+        return from_item(item) if item else None
+
+    def put_request(self, values: Mapping[str, Any], *, condition: str | None = None,
+                    names: Mapping[str, str] | None = None, values_: Mapping[str, Any] | None = None,
+                    return_old_on_fail: bool = True) -> dict[str, Any]:
+        """A PutItem request (also a transaction's ``Put``); an oversized item raises :class:`ItemTooLargeError`."""
+        item = to_item(values)
+        check_size(item, values)
+        req: dict[str, Any] = {"TableName": self.table, "Item": item}
+        _conditional(req, condition, names, values_, return_old_on_fail)
+        return req
+
+    def update_request(self, pk: str, sk: str, expression: str, *, names: Mapping[str, str] | None = None,
+                       values: Mapping[str, Any] | None = None, condition: str | None = None,
+                       return_old_on_fail: bool = True) -> dict[str, Any]:
+        """An UpdateItem request (also a transaction's ``Update``)."""
+        req: dict[str, Any] = {"TableName": self.table, "Key": key(pk, sk), "UpdateExpression": expression}
+        _conditional(req, condition, names, values, return_old_on_fail)
+        return req
+
+    def delete_request(self, pk: str, sk: str, *, condition: str | None = None,
+                       names: Mapping[str, str] | None = None,
+                       values: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """A DeleteItem request (also a transaction's ``Delete``)."""
+        req: dict[str, Any] = {"TableName": self.table, "Key": key(pk, sk)}
+        _conditional(req, condition, names, values, False)
+        return req
+
+    async def put(self, values: Mapping[str, Any], *, condition: str | None = None,
+                  names: Mapping[str, str] | None = None, values_: Mapping[str, Any] | None = None) -> None:
+        """PutItem; a failed ``condition`` raises :class:`ConditionFailed`."""
+        req = self.put_request(values, condition=condition, names=names, values_=values_, return_old_on_fail=False)
+        await self._conditional_call("put_item", req)
+
+    async def put_versioned(self, values: Mapping[str, Any], previous: int | None) -> None:
+        """PutItem if the stored item still has version ``previous`` (None: if there is none yet);
+        :class:`ConditionFailed` otherwise."""
+        if previous is None:
+            await self.put(values, condition="attribute_not_exists(pk)")
+        else:
+            await self.put(values, condition="#v = :v", names={"#v": "ver"}, values_={":v": previous})
+
+    async def update(self, pk: str, sk: str, expression: str, *, names: Mapping[str, str] | None = None,
+                     values: Mapping[str, Any] | None = None, condition: str | None = None) -> dict[str, Any]:
+        """UpdateItem returning the new item; a failed ``condition`` raises :class:`ConditionFailed`."""
+        req = self.update_request(pk, sk, expression, names=names, values=values, condition=condition,
+                                  return_old_on_fail=False)
+        req["ReturnValues"] = "ALL_NEW"
+        resp = await self._conditional_call("update_item", req)
+        return from_item(resp.get("Attributes") or {})
+
+    async def _conditional_call(self, method: str, req: dict[str, Any]) -> Any:
+        client = self.client
+        try:
+            return await self.call(method, **req)
+        except client.exceptions.ConditionalCheckFailedException as exc:
+            raise ConditionFailed(str(exc)) from exc
+
+    async def delete(self, pk: str, sk: str) -> None:
+        """DeleteItem (absent items are fine)."""
+        await self.call("delete_item", TableName=self.table, Key=key(pk, sk))
+
+    # ------------------------------------------------------------------ queries
+
+    async def query(
+        self,
+        *,
+        index: str | None,
+        pk: str,
+        lo: int | None = None,
+        hi: int | None = None,
+        prefix: str | None = None,
+        forward: bool = True,
+        want: int | None = None,
+        filter: str | None = None,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+        consistent: bool = False,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Items of one partition in sort-key order, following LastEvaluatedKey past 1 MB pages.
+
+        ``lo``/``hi`` are inclusive sort-key bounds; ``want`` stops after that many items passed the
+        filter (each page asks only for what is still missing). Deserialised items are yielded.
+        """
+        if lo is not None and hi is not None and lo > hi:
+            return
+        req = self._query_request(index, pk, lo, hi, prefix, forward, filter, names, values, consistent)
+        got = 0
+        while True:
+            if want is not None:
+                if got >= want:
+                    return
+                req["Limit"] = max(want - got, 1)
+            resp = await self.call("query", **req)
+            for raw in resp.get("Items", []):
+                got += 1
+                yield from_item(raw)
+                if want is not None and got >= want:
+                    return
+            last = resp.get("LastEvaluatedKey")
+            if not last:
+                return
+            req["ExclusiveStartKey"] = last
+
+    async def count(self, *, index: str | None, pk: str, lo: int | None = None, hi: int | None = None,
+                    filter: str | None = None, names: Mapping[str, str] | None = None,
+                    values: Mapping[str, Any] | None = None) -> int:
+        """Select=COUNT over a partition (paged past 1 MB; reads cost as much as the items counted)."""
+        if lo is not None and hi is not None and lo > hi:
+            return 0
+        req = self._query_request(index, pk, lo, hi, None, True, filter, names, values, False)
+        req["Select"] = "COUNT"
+        total = 0
+        while True:
+            resp = await self.call("query", **req)
+            total += int(resp.get("Count", 0))
+            last = resp.get("LastEvaluatedKey")
+            if not last:
+                return total
+            req["ExclusiveStartKey"] = last
+
+    def _query_request(self, index: str | None, pk: str, lo: Any, hi: Any, prefix: str | None, forward: bool,
+                       filter: str | None, names: Mapping[str, str] | None, values: Mapping[str, Any] | None,
+                       consistent: bool) -> dict[str, Any]:
+        pk_attr, sk_attr = (f"{index}pk", f"{index}sk") if index else ("pk", "sk")
+        n = {"#pk": pk_attr, "#sk": sk_attr, **(names or {})}
+        v: dict[str, Any] = {":pk": pk, **(values or {})}
+        cond = "#pk = :pk"
+        if prefix is not None:
+            cond += " AND begins_with(#sk, :prefix)"
+            v[":prefix"] = prefix
+        elif lo is not None and hi is not None:
+            cond += " AND #sk BETWEEN :lo AND :hi"
+            v[":lo"], v[":hi"] = lo, hi
+        elif lo is not None:
+            cond += " AND #sk >= :lo"
+            v[":lo"] = lo
+        elif hi is not None:
+            cond += " AND #sk <= :hi"
+            v[":hi"] = hi
+        if "#sk" not in cond.replace("#pk", ""):
+            n.pop("#sk")
+        req: dict[str, Any] = {
+            "TableName": self.table, "KeyConditionExpression": cond, "ScanIndexForward": forward,
+            "ExpressionAttributeNames": n, "ExpressionAttributeValues": {k: to_av(x) for k, x in v.items()},
+        }
+        if filter:
+            req["FilterExpression"] = filter
+        if index:
+            req["IndexName"] = index
+        else:
+            req["ConsistentRead"] = consistent
+        return req
+
+    # ------------------------------------------------------------------ batches
+
+    async def batch_get(self, keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+        """Strongly consistent BatchGetItem in chunks of 100, retrying UnprocessedKeys; order not kept."""
+        out: list[dict[str, Any]] = []
+        unique = list(dict.fromkeys(keys))
+        for i in range(0, len(unique), BATCH_GET_LIMIT):
+            chunk = unique[i:i + BATCH_GET_LIMIT]
+            pending: dict[str, Any] = {self.table: {"Keys": [key(pk, sk) for pk, sk in chunk], "ConsistentRead": True}}
+            attempt = 0
+            while pending:
+                resp = await self.call("batch_get_item", RequestItems=pending)
+                out.extend(from_item(it) for it in resp.get("Responses", {}).get(self.table, []))
+                pending = resp.get("UnprocessedKeys") or {}
+                if pending:
+                    attempt += 1
+                    _give_up_after(attempt, "keys")
+                    await backoff(attempt)
+        return out
+
+    async def batch_write(self, puts: Sequence[Mapping[str, Any]] = (),
+                          deletes: Sequence[tuple[str, str]] = ()) -> None:
+        """BatchWriteItem in chunks of 25, retrying UnprocessedItems with backoff (not atomic as a whole)."""
+        requests: list[dict[str, Any]] = []
+        for values in puts:
+            item = to_item(values)
+            check_size(item, values)
+            requests.append({"PutRequest": {"Item": item}})
+        requests.extend({"DeleteRequest": {"Key": key(pk, sk)}} for pk, sk in dict.fromkeys(deletes))
+        for i in range(0, len(requests), BATCH_WRITE_LIMIT):
+            await self._batch_write_chunk(requests[i:i + BATCH_WRITE_LIMIT])
+
+    async def _batch_write_chunk(self, requests: list[dict[str, Any]]) -> None:
+        pending: dict[str, Any] = {self.table: requests}
+        attempt = 0
+        while pending:
+            resp = await self.call("batch_write_item", RequestItems=pending)
+            pending = {t: reqs for t, reqs in (resp.get("UnprocessedItems") or {}).items() if reqs}
+            if pending:
+                attempt += 1
+                _give_up_after(attempt, "items")
+                await backoff(attempt)
+
+    async def transact(self, actions: Sequence[Mapping[str, Any]], token: str | None = None) -> None:
+        """TransactWriteItems (<= 100 actions, all or nothing); a cancellation raises :class:`Cancelled`."""
+        if not actions:
+            return
+        if len(actions) > TRANSACTION_LIMIT:
+            raise ValueError(f"a transaction holds at most {TRANSACTION_LIMIT} actions, got {len(actions)}")
+        kwargs: dict[str, Any] = {"TransactItems": list(actions)}
+        if token:
+            kwargs["ClientRequestToken"] = token
+        client = self.client
+        try:
+            await self.call("transact_write_items", **kwargs)
+        except client.exceptions.TransactionCanceledException as exc:
+            reasons = [(r.get("Code", "None"), from_item(r["Item"]) if r.get("Item") else None)
+                       for r in exc.response.get("CancellationReasons", [])]
+            raise Cancelled(reasons) from exc
+
+    async def delete_where(self, filter: str, names: Mapping[str, str], values: Mapping[str, Any]) -> int:
+        """Scan + batch delete (dangerously_clear_all only: never on a request path)."""
+        req: dict[str, Any] = {"TableName": self.table, "FilterExpression": filter, "ProjectionExpression": "pk, sk",
+                               "ExpressionAttributeNames": dict(names),
+                               "ExpressionAttributeValues": {k: to_av(v) for k, v in values.items()}}
+        keys: list[tuple[str, str]] = []
+        while True:
+            resp = await self.call("scan", **req)
+            keys.extend((it["pk"]["S"], it["sk"]["S"]) for it in resp.get("Items", []))
+            last = resp.get("LastEvaluatedKey")
+            if not last:
+                break
+            req["ExclusiveStartKey"] = last
+        await self.batch_write(deletes=keys)
+        return len(keys)
+
+
+def _give_up_after(attempt: int, what: str) -> None:
+    if attempt > MAX_RETRIES:
+        raise StorageError(f"DynamoDB kept returning unprocessed {what}",
+                           id=error_id("DYNAMODB", current_op.get(), "UNPROCESSED"), category=ErrorCategory.THIRD_PARTY)
+
+
+def _conditional(req: dict[str, Any], condition: str | None, names: Mapping[str, str] | None,
+                 values: Mapping[str, Any] | None, return_old: bool) -> None:
+    if condition:
+        req["ConditionExpression"] = condition
+        if return_old:
+            req["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    if names:
+        req["ExpressionAttributeNames"] = dict(names)
+    if values:
+        req["ExpressionAttributeValues"] = {k: to_av(v) for k, v in values.items()}
+
+
+def check_size(item: Mapping[str, Any], values: Mapping[str, Any]) -> None:
+    """Refuse an item over DynamoDB's 400 KB before sending it (a USER error naming the record)."""
+    size = item_size(item)
+    if size > ITEM_LIMIT:
+        raise ItemTooLargeError(
+            f"{values.get('entity', 'item')} {values.get('id') or values.get('pk')!r} is {size} bytes in DynamoDB "
+            f"form, over the DynamoDB item limit of 400 KB ({ITEM_LIMIT} bytes, after compression); nothing was "
+            "written. Store large payloads elsewhere (e.g. S3) and keep a reference in the message.",
+            id=error_id("DYNAMODB", current_op.get(), "ITEM_TOO_LARGE"), category=ErrorCategory.USER,
+            details={"entity": values.get("entity"), "size": size, "limit": ITEM_LIMIT},
+        )

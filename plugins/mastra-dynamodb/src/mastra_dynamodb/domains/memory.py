@@ -1,0 +1,497 @@
+"""Threads, messages and resources in the single table.
+
+Items (see TABLE_SETUP.md and :mod:`mastra_dynamodb.schema`):
+
+- thread   ``THREAD#{id}`` / ``THREAD``; gsi1 ``RTHREADS#{resourceId}`` by created, gsi2 same by updated,
+  gsi3/gsi4 ``THREADS#{shard}`` by created/updated (listing every thread).
+- message  ``MSG#{id}`` / ``MSG``; gsi1 ``TMSGS#{threadId}`` by (createdAt ms, sequence).
+- counter  ``THREAD#{threadId}`` / ``COUNT``: the number of messages in the thread (``n``), kept exact in
+  the same transactions that add, move or delete messages; it also sits in the thread's gsi1
+  partition at the largest sort key, so a newest-first page and its total come back in ONE Query.
+- resource ``RESOURCE#{id}`` / ``RESOURCE``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+from mastra_core import records as r
+from mastra_core.backend import FetchedMessage, assemble_message_page, page_of
+from mastra_core.clock import epoch_ms
+from mastra_core.domains.matching import metadata_matches
+from mastra_core.domains.memory import MemoryStore
+from mastra_core.pagination import Page
+from mastra_core.records.queries import MessageQuery, ThreadQuery
+
+from ..codec import body, decode_body, from_ms, is_live, now_ms, record
+from ..connection import TRANSACTION_LIMIT, Cancelled, ConditionFailed, backoff
+from ..schema import MAX_ORDER, MESSAGE, MESSAGE_COUNT, RESOURCE, SCALE, SHARDS, THREAD, ms_order, next_seq, shard
+from .shared import DynamoDomain, Partition, live_filter, optimistic, read_ordered
+
+_UNKNOWN: Any = object()
+MAX_ATTEMPTS = 60
+NOT_EXPIRED = "(attribute_not_exists(#exp) OR #exp > :now)"
+Item = dict[str, Any]
+
+
+def messages_partition(tid: str) -> str:
+    """The gsi1 partition of a thread's messages (and of its counter)."""
+    return MESSAGE.partition("gsi1", threadId=tid)
+
+
+def _order(item: Item) -> tuple[int, str]:
+    """A message item's place in its thread: (order value, pk)."""
+    return int(item["gsi1sk"]), str(item["pk"])
+
+
+class DynamoDBMemory(MemoryStore, DynamoDomain):
+    """The memory domain on DynamoDB."""
+
+    entities = (THREAD, MESSAGE_COUNT, MESSAGE, RESOURCE)
+
+    # ------------------------------------------------------------------ threads
+
+    def _thread_from(self, item: Item) -> r.Thread:
+        thread = record(item, r.Thread)
+        return attrs.evolve(thread, created_at=from_ms(item["createdMs"]), updated_at=from_ms(item["updatedMs"]))
+
+    def _thread_item(self, thread: r.Thread, *, created_ms: int, seq: int, ver: int) -> Item:
+        updated_ms = epoch_ms(thread.updated_at)
+        pk, sk = THREAD.key(id=thread.id)
+        by_resource = THREAD.partition("gsi1", resourceId=thread.resource_id)
+        every = THREAD.partition("gsi3", shard=shard(thread.id))
+        return {
+            "pk": pk, "sk": sk, "entity": THREAD.name, "id": thread.id, "resourceId": thread.resource_id,
+            **body(thread), "createdMs": created_ms, "updatedMs": updated_ms, "seq": seq, "ver": ver,
+            "gsi1pk": by_resource, "gsi1sk": ms_order(created_ms, seq),
+            "gsi2pk": by_resource, "gsi2sk": ms_order(updated_ms, seq),
+            "gsi3pk": every, "gsi3sk": ms_order(created_ms, seq), "gsi4pk": every, "gsi4sk": ms_order(updated_ms, seq),
+            **self.expiry("thread"),
+        }
+
+    async def _live_thread_item(self, tid: str) -> Item | None:
+        item = await self.db.get(*THREAD.key(id=tid))
+        return item if item is not None and is_live(item) else None
+
+    async def _get_thread(self, thread_id: str) -> r.Thread | None:
+        item = await self._live_thread_item(thread_id)
+        return self._thread_from(item) if item else None
+
+    async def _save_thread(self, thread: r.Thread) -> r.Thread:
+        """One UpdateItem: ``if_not_exists`` keeps createdMs and seq (and so the created order) of a live thread."""
+        pk, sk = THREAD.key(id=thread.id)
+        encoded = body(thread)
+        seq = next_seq()
+        created_ms, updated_ms = epoch_ms(thread.created_at), epoch_ms(thread.updated_at)
+        exp = self.expiry("thread")
+        values: dict[str, Any] = {
+            ":entity": THREAD.name, ":id": thread.id, ":rid": thread.resource_id, ":body": next(iter(encoded.values())),
+            ":c": created_ms, ":u": updated_ms, ":seq": seq, ":zero": 0, ":one": 1,
+            ":co": ms_order(created_ms, seq), ":us": updated_ms * SCALE,
+            ":rp": THREAD.partition("gsi1", resourceId=thread.resource_id),
+            ":sp": THREAD.partition("gsi3", shard=shard(thread.id)), ":now": now_ms(),
+        }
+        names = {"#body": next(iter(encoded)), "#other": "dataz" if "data" in encoded else "data", "#exp": "expMs"}
+        sets = [
+            "entity = :entity", "id = :id", "resourceId = :rid", "#body = :body", "updatedMs = :u",
+            "createdMs = if_not_exists(createdMs, :c)", "seq = if_not_exists(seq, :seq)",
+            "ver = if_not_exists(ver, :zero) + :one",
+            "gsi1pk = :rp", "gsi1sk = if_not_exists(gsi1sk, :co)",
+            "gsi2pk = :rp", "gsi2sk = if_not_exists(seq, :seq) + :us",
+            "gsi3pk = :sp", "gsi3sk = if_not_exists(gsi3sk, :co)",
+            "gsi4pk = :sp", "gsi4sk = if_not_exists(seq, :seq) + :us",
+        ]
+        removes = ["#other"]
+        rule = self.retention.rule("thread")
+        if exp and rule is not None:
+            names["#ttl"] = rule.attribute_name
+            values[":exp"], values[":ttl"] = exp["expMs"], exp[rule.attribute_name]
+            sets += ["#exp = :exp", "#ttl = :ttl"]
+        else:
+            removes.append("#exp")
+        expr = "SET " + ", ".join(sets) + " REMOVE " + ", ".join(removes)
+        try:
+            item = await self.db.update(pk, sk, expr, names=names, values=values,
+                                        condition=f"attribute_not_exists(pk) OR {NOT_EXPIRED}")
+        except ConditionFailed:
+            # an expired thread DynamoDB has not deleted yet: replace it as a new one
+            fresh = self._thread_item(thread, created_ms=created_ms, seq=seq, ver=1)
+            await self.db.put(fresh)
+            item = fresh
+        return self._thread_from(item)
+
+    async def _modify_thread(self, thread_id: str, change: Callable[[r.Thread], r.Thread]) -> r.Thread | None:
+        async def attempt() -> r.Thread | None:
+            item = await self._live_thread_item(thread_id)
+            if item is None:
+                return None
+            new = change(self._thread_from(item))
+            ver = int(item.get("ver", 0))
+            fresh = self._thread_item(new, created_ms=int(item["createdMs"]), seq=int(item["seq"]), ver=ver + 1)
+            await self.db.put_versioned(fresh, ver)
+            return self._thread_from(fresh)
+
+        return await optimistic(f"thread {thread_id!r}", attempt, MAX_ATTEMPTS)
+
+    async def _delete_thread(self, thread_id: str) -> None:
+        """Deletes the messages, the counter and the thread: one transaction up to 98 messages, else batches
+        (thread last)."""
+        keys = [(it["pk"], it["sk"])
+                async for it in self.db.query(index="gsi1", pk=messages_partition(thread_id), hi=MAX_ORDER - 1)]
+        tail = [MESSAGE_COUNT.key(threadId=thread_id), THREAD.key(id=thread_id)]
+        if len(keys) + len(tail) <= TRANSACTION_LIMIT:
+            await self.db.transact([{"Delete": self.db.delete_request(pk, sk)} for pk, sk in keys + tail])
+            return
+        await self.db.batch_write(deletes=keys)
+        await self.db.batch_write(deletes=tail)
+
+    async def _list_threads(self, q: ThreadQuery) -> Page[r.Thread]:
+        by_updated = q.order_field == "updated_at"
+        partitions: list[Partition]
+        if q.resource_id is not None:
+            gsi = "gsi2" if by_updated else "gsi1"
+            partitions = [(gsi, THREAD.partition(gsi, resourceId=q.resource_id))]
+        else:
+            gsi = "gsi4" if by_updated else "gsi3"
+            partitions = [(gsi, THREAD.partition(gsi, shard=s)) for s in range(SHARDS)]
+        predicate = None
+        if q.metadata:
+            wanted = q.metadata
+
+            def predicate(item: Item) -> bool:
+                return metadata_matches(decode_body(item).get("metadata"), wanted)
+
+        filt = live_filter(["#e = :e"], {"#e": "entity"}, {":e": THREAD.name})
+        rows, total = await read_ordered(self.db, partitions, forward=q.direction == "ASC", page=q.page,
+                                         per_page=q.per_page, filter=filt, predicate=predicate)
+        return page_of([self._thread_from(it) for it in rows], total=total, page=q.page, per_page=q.per_page)
+
+    # ------------------------------------------------------------------ messages
+
+    def _message_from(self, item: Item) -> r.Message:
+        msg = record(item, r.Message)
+        return attrs.evolve(msg, created_at=from_ms(item["createdMs"]))
+
+    def _fetched(self, item: Item) -> FetchedMessage:
+        return FetchedMessage(self._message_from(item), _order(item))
+
+    def _message_item(self, m: r.Message, tid: str, *, created_ms: int, seq: int, ver: int) -> Item:
+        pk, sk = MESSAGE.key(id=m.id)
+        return {
+            "pk": pk, "sk": sk, "entity": MESSAGE.name, "id": m.id, "threadId": tid, "resourceId": m.resource_id,
+            **body(attrs.evolve(m, created_at=from_ms(created_ms))), "createdMs": created_ms, "seq": seq, "ver": ver,
+            "gsi1pk": messages_partition(tid), "gsi1sk": ms_order(created_ms, seq),
+            **self.expiry("message"),
+        }
+
+    def _counter_action(self, tid: str, delta: int) -> Item:
+        pk, sk = MESSAGE_COUNT.key(threadId=tid)
+        return {"Update": self.db.update_request(
+            pk, sk, "SET entity = :e, threadId = :t, gsi1pk = :g, gsi1sk = :max ADD n :d",
+            values={":e": MESSAGE_COUNT.name, ":t": tid, ":g": messages_partition(tid), ":max": MAX_ORDER,
+                    ":d": delta})}
+
+    def _bump_action(self, tid: str, known: Any) -> Item | None:
+        """Set the thread's updated_at to now, strictly after its previous value; None when there is no live
+        thread."""
+        pk, sk = THREAD.key(id=tid)
+        now = now_ms()
+        expr = "SET updatedMs = :u, gsi2sk = seq + :us, gsi4sk = seq + :us ADD ver :one"
+        names: dict[str, str] | None
+        if known is _UNKNOWN:
+            u = now
+            cond = f"attribute_exists(pk) AND updatedMs < :u AND {NOT_EXPIRED}"
+            values: dict[str, Any] = {":u": u, ":us": u * SCALE, ":one": 1, ":now": now}
+            names = {"#exp": "expMs"}
+        elif known is None:
+            return None
+        else:
+            # strictly after the value we saw; if someone moves it further meanwhile, that bump already did our job
+            u = max(now, int(known["updatedMs"]) + 1)
+            cond = "attribute_exists(pk) AND updatedMs < :u"
+            values = {":u": u, ":us": u * SCALE, ":one": 1}
+            names = None
+        return {"Update": self.db.update_request(pk, sk, expr, names=names, values=values, condition=cond)}
+
+    async def _save_messages(self, messages: list[r.Message]) -> None:
+        await self._transact_messages(messages, {m.thread_id for m in messages if m.thread_id}, {})
+
+    async def _write_messages(self, messages: list[r.Message], touched_thread_ids: set[str]) -> None:
+        olds = await self.db.batch_get([MESSAGE.key(id=m.id) for m in messages])
+        known: dict[str, Any] = {m.id: None for m in messages}
+        known.update({it["id"]: it for it in olds})
+        threads = touched_thread_ids | {m.thread_id for m in messages if m.thread_id}
+        await self._transact_messages(messages, threads, known)
+
+    async def _transact_messages(self, messages: list[r.Message], bump: set[str], known: dict[str, Any]) -> None:
+        """Upsert messages with TransactWriteItems: the first attempt assumes new messages and an existing thread.
+
+        Every message Put is conditional (absent, or the version we read), so a failed condition hands
+        back the stored item (ALL_OLD) and the next attempt keeps its createdAt and sequence; the
+        thread bump is conditional on ``updatedMs < now`` and the counter deltas follow exactly.
+        """
+        seqs = {m.id: next_seq() for m in messages}
+        thread_known: dict[str, Any] = {}
+        bumps = sorted(bump)
+        # capacity: each chunk may hold, per thread, one counter update (+ one bump in the first chunk) and
+        # a moved message's old thread counter; keep room for the worst case
+        pending = list(messages)
+        first = True
+        while pending or (first and bumps):
+            room = TRANSACTION_LIMIT - (len(bumps) if first else 0)
+            chunk: list[r.Message] = []
+            threads: set[str] = set()
+            for m in pending:
+                extra = {_thread_of(m)} - threads
+                old = known.get(m.id)
+                if isinstance(old, dict) and old.get("threadId") != m.thread_id:
+                    extra |= {str(old["threadId"])} - threads
+                if len(chunk) + 1 + len(threads) + len(extra) > room:
+                    break
+                chunk.append(m)
+                threads |= extra
+            if not chunk and pending:
+                raise RuntimeError("cannot fit a message into a transaction")
+            await self._transact_chunk(chunk, bumps if first else [], known, thread_known, seqs)
+            pending = pending[len(chunk):]
+            first = False
+
+    async def _transact_chunk(self, chunk: list[r.Message], bumps: list[str], known: dict[str, Any],
+                              thread_known: dict[str, Any], seqs: dict[str, int]) -> None:
+        for attempt in range(MAX_ATTEMPTS):
+            if len(chunk) > 1 and self._action_count(chunk, bumps, known) > TRANSACTION_LIMIT:
+                # moves discovered on a retry need more counter updates than fit: split (nothing was written yet)
+                half = len(chunk) // 2
+                await self._transact_chunk(chunk[:half], bumps, known, thread_known, seqs)
+                await self._transact_chunk(chunk[half:], [], known, thread_known, seqs)
+                return
+            now = now_ms()
+            actions: list[Item] = []
+            roles: list[tuple[str, str]] = []
+            deltas: dict[str, int] = {}
+            for m in chunk:
+                tid = _thread_of(m)
+                old = known.get(m.id, _UNKNOWN)
+                if isinstance(old, dict):
+                    live = is_live(old, now)
+                    created_ms = int(old["createdMs"]) if live else epoch_ms(m.created_at)
+                    seq = int(old["seq"]) if live else seqs[m.id]
+                    ver = int(old.get("ver", 0))
+                    item = self._message_item(m, tid, created_ms=created_ms, seq=seq, ver=ver + 1)
+                    req = self.db.put_request(item, condition="ver = :v", values_={":v": ver})
+                    if old.get("threadId") != tid:
+                        deltas[old["threadId"]] = deltas.get(old["threadId"], 0) - 1
+                        deltas[tid] = deltas.get(tid, 0) + 1
+                else:
+                    item = self._message_item(m, tid, created_ms=epoch_ms(m.created_at), seq=seqs[m.id], ver=1)
+                    req = self.db.put_request(item, condition="attribute_not_exists(pk)")
+                    deltas[tid] = deltas.get(tid, 0) + 1
+                actions.append({"Put": req})
+                roles.append(("message", m.id))
+            for tid, delta in sorted(deltas.items()):
+                if delta:
+                    actions.append(self._counter_action(tid, delta))
+                    roles.append(("counter", tid))
+            for tid in bumps:
+                action = self._bump_action(tid, thread_known.get(tid, _UNKNOWN))
+                if action is not None:
+                    actions.append(action)
+                    roles.append(("thread", tid))
+            try:
+                await self.db.transact(actions, token=str(uuid.uuid4()))
+                return
+            except Cancelled as exc:
+                failures = exc.condition_failures
+                if not failures and not exc.retryable:
+                    raise
+                for index, old_item in failures:
+                    kind, ident = roles[index]
+                    if kind == "message":
+                        known[ident] = old_item
+                    elif kind == "thread":
+                        seen = thread_known.get(ident, _UNKNOWN)
+                        if old_item is None or not is_live(old_item):
+                            thread_known[ident] = None  # no live thread: nothing to bump
+                        elif isinstance(seen, dict) and int(old_item["updatedMs"]) > int(seen["updatedMs"]):
+                            thread_known[ident] = None  # a concurrent save moved updated_at past what we saw: bumped
+                        else:
+                            thread_known[ident] = old_item
+                if not failures or {code for code, _ in exc.reasons} - {"None", "ConditionalCheckFailed"}:
+                    await backoff(attempt)
+        raise RuntimeError("messages kept changing under concurrent writers")
+
+    @staticmethod
+    def _action_count(chunk: list[r.Message], bumps: list[str], known: dict[str, Any]) -> int:
+        threads: set[Any] = {m.thread_id for m in chunk}
+        for m in chunk:
+            old = known.get(m.id)
+            if isinstance(old, dict):
+                threads.add(old.get("threadId"))
+        return len(chunk) + len(threads) + len(bumps)
+
+    async def _delete_messages(self, ids: tuple[str, ...]) -> None:
+        for attempt in range(MAX_ATTEMPTS):
+            items = await self.db.batch_get([MESSAGE.key(id=i) for i in ids])
+            if not items:
+                return
+            threads = sorted({it["threadId"] for it in items})
+            thread_items = {it["id"]: it for it in await self.db.batch_get([THREAD.key(id=t) for t in threads])}
+            per_chunk = TRANSACTION_LIMIT - 2 * len(threads)
+            try:
+                for start in range(0, len(items), max(per_chunk, 1)):
+                    part = items[start:start + per_chunk]
+                    actions: list[Item] = [
+                        {"Delete": self.db.delete_request(it["pk"], it["sk"], condition="ver = :v",
+                                                          values={":v": int(it.get("ver", 0))})} for it in part]
+                    deltas: dict[str, int] = {}
+                    for it in part:
+                        deltas[it["threadId"]] = deltas.get(it["threadId"], 0) - 1
+                    actions += [self._counter_action(t, d) for t, d in sorted(deltas.items())]
+                    for t in sorted(deltas):
+                        live = thread_items.get(t)
+                        action = self._bump_action(t, live if live is not None and is_live(live) else None)
+                        if action is not None:
+                            actions.append(action)
+                    await self.db.transact(actions, token=str(uuid.uuid4()))
+                return
+            except Cancelled as exc:
+                if not exc.condition_failures and not exc.retryable:
+                    raise
+                await backoff(attempt)
+        raise RuntimeError("messages kept changing under concurrent writers")
+
+    async def _list_messages_by_id(self, ids: tuple[str, ...]) -> list[r.Message]:
+        now = now_ms()
+        items = [it for it in await self.db.batch_get([MESSAGE.key(id=i) for i in ids]) if is_live(it, now)]
+        items.sort(key=_order)
+        return [self._message_from(it) for it in items]
+
+    async def _list_messages(self, q: MessageQuery) -> Page[r.Message]:
+        forward = q.direction == "ASC"
+        lo = hi = None
+        if q.start is not None:
+            lo = (epoch_ms(q.start) + (1 if q.start_exclusive else 0)) * SCALE
+        if q.end is not None:
+            hi = (epoch_ms(q.end) + (0 if q.end_exclusive else 1)) * SCALE - 1
+        if q.resource_id is not None:
+            filt = live_filter(["resourceId = :rid"], {}, {":rid": q.resource_id})
+        else:
+            filt = live_filter()
+        offset, limit = q.offset, q.limit
+        want = None if limit is None else offset + limit
+        use_counter = q.resource_id is None and lo is None and hi is None and self.retention.rule("message") is None
+        partitions = [messages_partition(t) for t in q.thread_ids]
+        top = MAX_ORDER - 1 if hi is None else hi
+
+        async def fetch(pk: str, n: int | None, upper: int) -> list[Item]:
+            if n == 0:
+                return []
+            return [it async for it in self.db.query(index="gsi1", pk=pk, lo=lo, hi=upper, forward=forward, want=n,
+                                                     filter=filt[0], names=filt[1], values=filt[2])]
+
+        async def counters() -> int:
+            items = await self.db.batch_get([MESSAGE_COUNT.key(threadId=t) for t in q.thread_ids])
+            return sum(int(it.get("n", 0)) for it in items)
+
+        async def counts() -> int:
+            got = await asyncio.gather(*(self.db.count(index="gsi1", pk=p, lo=lo, hi=top, filter=filt[0],
+                                                       names=filt[1], values=filt[2]) for p in partitions))
+            return sum(got)
+
+        per_thread: list[list[Item]]
+        if use_counter and len(partitions) == 1 and not forward and want is not None:
+            # newest first: the counter item (sort key MAX_ORDER) leads the partition, so one Query gives page + total
+            got = await fetch(partitions[0], want + 1, MAX_ORDER)
+            total = 0
+            if got and got[0].get("entity") == MESSAGE_COUNT.name:
+                total = int(got[0].get("n", 0))
+                got = got[1:]
+            per_thread = [got[:want]]
+        else:
+            fetched = asyncio.gather(*(fetch(p, want, top) for p in partitions))
+            if want is None:
+                per_thread = await fetched
+                total = sum(len(x) for x in per_thread)
+            else:
+                per_thread, total = await asyncio.gather(fetched, counters() if use_counter else counts())
+        rows = sorted((it for items in per_thread for it in items), key=_order, reverse=not forward)
+        page_rows = rows[offset:] if limit is None else rows[offset:offset + limit]
+        windows = await self._include_rows(q) if q.include else []
+        return assemble_message_page(q, page=[self._fetched(it) for it in page_rows],
+                                     windows=[self._fetched(it) for it in windows], total=total)
+
+    async def _include_rows(self, q: MessageQuery) -> list[Item]:
+        """Each include's target (one BatchGetItem for all) and its neighbours: two Limit-ed Queries per window."""
+        now = now_ms()
+        targets = {it["id"]: it for it in await self.db.batch_get([MESSAGE.key(id=i.id) for i in q.include])
+                   if is_live(it, now)}
+        expr, names, values = live_filter()
+        jobs = []
+        out: list[Item] = list(targets.values())
+
+        async def window(pk: str, o: int, n: int, before: bool) -> list[Item]:
+            if before:
+                agen = self.db.query(index="gsi1", pk=pk, hi=o - 1, forward=False, want=n, filter=expr, names=names,
+                                     values=values)
+            else:
+                agen = self.db.query(index="gsi1", pk=pk, lo=o + 1, hi=MAX_ORDER - 1, forward=True, want=n,
+                                     filter=expr, names=names, values=values)
+            return [it async for it in agen]
+
+        for inc in q.include:
+            target = targets.get(inc.id)
+            if target is None:
+                continue
+            o = int(target["gsi1sk"])
+            if inc.with_previous_messages:
+                jobs.append(window(target["gsi1pk"], o, inc.with_previous_messages, True))
+            if inc.with_next_messages:
+                jobs.append(window(target["gsi1pk"], o, inc.with_next_messages, False))
+        for rows in await asyncio.gather(*jobs):
+            out.extend(rows)
+        return out
+
+    # ------------------------------------------------------------------ resources
+
+    def _resource_from(self, item: Item) -> r.Resource:
+        res = record(item, r.Resource)
+        return attrs.evolve(res, created_at=from_ms(item["createdMs"]))
+
+    def _resource_item(self, res: r.Resource, *, created_ms: int, ver: int) -> Item:
+        pk, sk = RESOURCE.key(id=res.id)
+        return {"pk": pk, "sk": sk, "entity": RESOURCE.name, "id": res.id, **body(res),
+                "createdMs": created_ms, "ver": ver, **self.expiry("resource")}
+
+    async def _get_resource(self, resource_id: str) -> r.Resource | None:
+        item = await self.db.get(*RESOURCE.key(id=resource_id))
+        return self._resource_from(item) if item is not None and is_live(item) else None
+
+    async def _save_resource(self, resource: r.Resource) -> r.Resource:
+        return await self._modify_resource(
+            resource.id,
+            lambda old: resource if old is None else attrs.evolve(resource, created_at=old.created_at),
+        )
+
+    async def _modify_resource(self, resource_id: str,
+                               change: Callable[[r.Resource | None], r.Resource]) -> r.Resource:
+        async def attempt() -> r.Resource:
+            item = await self.db.get(*RESOURCE.key(id=resource_id))
+            live = item is not None and is_live(item)
+            new = change(self._resource_from(item) if live and item is not None else None)
+            ver = int(item.get("ver", 0)) if item is not None else None
+            fresh = self._resource_item(new, created_ms=epoch_ms(new.created_at), ver=(ver or 0) + 1)
+            await self.db.put_versioned(fresh, ver)
+            return self._resource_from(fresh)
+
+        return await optimistic(f"resource {resource_id!r}", attempt, MAX_ATTEMPTS)
+
+
+def _thread_of(m: r.Message) -> str:
+    """The thread of a message being saved (the domain interface has checked it is set)."""
+    if m.thread_id is None:
+        raise ValueError(f"message {m.id!r} has no thread_id")
+    return m.thread_id

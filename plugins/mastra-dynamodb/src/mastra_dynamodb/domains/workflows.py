@@ -1,0 +1,115 @@
+"""Workflow run snapshots.
+
+Item ``WF#{workflowName}`` / ``RUN#{runId}``; gsi1 ``WFRUNS#{workflowName}``, gsi2 ``RUNID#{runId}`` (newest
+run of an id), gsi3 ``WFRES#{resourceId}``, gsi4 ``RUNS#{shard}`` (every run), all by (createdAt, sequence).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+from mastra_core import records as r
+from mastra_core.backend import page_of
+from mastra_core.clock import epoch_ms
+from mastra_core.domains.workflows import WorkflowsStore
+from mastra_core.pagination import Page
+from mastra_core.records.queries import WorkflowRunQuery
+
+from ..codec import body, from_ms, is_live, record
+from ..schema import SCALE, SHARDS, WORKFLOW_RUN, ms_order, next_seq, shard
+from .shared import DynamoDomain, Partition, live_filter, optimistic, read_ordered
+
+
+def run_key(workflow_name: str, run_id: str) -> tuple[str, str]:
+    """The primary key of a run."""
+    return WORKFLOW_RUN.key(workflowName=workflow_name, runId=run_id)
+
+
+class DynamoDBWorkflows(WorkflowsStore, DynamoDomain):
+    """Workflow runs; every update of a run is an optimistic read-modify-write on its version."""
+
+    entities = (WORKFLOW_RUN,)
+
+    def _from(self, item: dict[str, Any]) -> r.WorkflowRun:
+        run = record(item, r.WorkflowRun)
+        return attrs.evolve(run, created_at=from_ms(item["createdMs"]))
+
+    def _item(self, run: r.WorkflowRun, *, created_ms: int, seq: int, ver: int) -> dict[str, Any]:
+        pk, sk = run_key(run.workflow_name, run.run_id)
+        o = ms_order(created_ms, seq)
+        status = run.snapshot.get("status")
+        item: dict[str, Any] = {
+            "pk": pk, "sk": sk, "entity": WORKFLOW_RUN.name, "workflowName": run.workflow_name, "runId": run.run_id,
+            "resourceId": run.resource_id, "status": status if isinstance(status, str) else None,
+            **body(attrs.evolve(run, created_at=from_ms(created_ms))), "createdMs": created_ms, "seq": seq,
+            "ver": ver,
+            "gsi1pk": WORKFLOW_RUN.partition("gsi1", workflowName=run.workflow_name), "gsi1sk": o,
+            "gsi2pk": WORKFLOW_RUN.partition("gsi2", runId=run.run_id), "gsi2sk": o,
+            "gsi4pk": WORKFLOW_RUN.partition("gsi4", shard=shard(run.workflow_name + chr(0) + run.run_id)),
+            "gsi4sk": o,
+            **self.expiry("workflow_snapshot"),
+        }
+        if run.resource_id is not None:
+            item["gsi3pk"], item["gsi3sk"] = WORKFLOW_RUN.partition("gsi3", resourceId=run.resource_id), o
+        return item
+
+    async def _persist(self, run: r.WorkflowRun) -> None:
+        await self._modify_run(run.workflow_name, run.run_id,
+                               lambda old: run if old is None else attrs.evolve(run, created_at=old.created_at))
+
+    async def _get_run(self, workflow_name: str | None, run_id: str) -> r.WorkflowRun | None:
+        if workflow_name is not None:
+            item = await self.db.get(*run_key(workflow_name, run_id))
+            return self._from(item) if item is not None and is_live(item) else None
+        expr, names, values = live_filter()
+        async for item in self.db.query(index="gsi2", pk=WORKFLOW_RUN.partition("gsi2", runId=run_id), forward=False,
+                                        want=1, filter=expr, names=names, values=values):
+            return self._from(item)
+        return None
+
+    async def _list_runs(self, q: WorkflowRunQuery) -> Page[r.WorkflowRun]:
+        extra: list[str] = []
+        values: dict[str, Any] = {}
+        names: dict[str, str] = {}
+        partitions: list[Partition]
+        if q.workflow_name is not None:
+            partitions = [("gsi1", WORKFLOW_RUN.partition("gsi1", workflowName=q.workflow_name))]
+            if q.resource_id is not None:
+                extra.append("resourceId = :rid")
+                values[":rid"] = q.resource_id
+        elif q.resource_id is not None:
+            partitions = [("gsi3", WORKFLOW_RUN.partition("gsi3", resourceId=q.resource_id))]
+        else:
+            partitions = [("gsi4", WORKFLOW_RUN.partition("gsi4", shard=s)) for s in range(SHARDS)]
+        if q.status is not None:
+            extra.append("#st = :st")
+            names["#st"] = "status"
+            values[":st"] = q.status
+        lo = epoch_ms(q.from_date) * SCALE if q.from_date is not None else None
+        hi = (epoch_ms(q.to_date) + 1) * SCALE - 1 if q.to_date is not None else None
+        if lo is not None and hi is not None and lo > hi:
+            return page_of([], total=0, page=q.page, per_page=q.per_page)
+        rows, total = await read_ordered(self.db, partitions, forward=False, page=q.page, per_page=q.per_page,
+                                         lo=lo, hi=hi, filter=live_filter(extra, names, values))
+        return page_of([self._from(it) for it in rows], total=total, page=q.page, per_page=q.per_page)
+
+    async def _delete_run(self, workflow_name: str, run_id: str) -> None:
+        await self.db.delete(*run_key(workflow_name, run_id))
+
+    async def _modify_run(self, workflow_name: str, run_id: str,
+                          change: Callable[[r.WorkflowRun | None], r.WorkflowRun | None]) -> r.WorkflowRun | None:
+        async def attempt() -> r.WorkflowRun | None:
+            item = await self.db.get(*run_key(workflow_name, run_id))
+            live = item is not None and is_live(item)
+            new = change(self._from(item) if live and item is not None else None)
+            if new is None:
+                return None
+            ver = int(item.get("ver", 0)) if item is not None else None
+            seq = int(item["seq"]) if live and item is not None else next_seq()
+            fresh = self._item(new, created_ms=epoch_ms(new.created_at), seq=seq, ver=(ver or 0) + 1)
+            await self.db.put_versioned(fresh, ver)
+            return self._from(fresh)
+
+        return await optimistic(f"workflow run {workflow_name}/{run_id}", attempt)

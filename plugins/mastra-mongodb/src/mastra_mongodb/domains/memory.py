@@ -1,0 +1,265 @@
+"""Threads, messages and resources in ``mastra_threads``, ``mastra_messages`` and ``mastra_resources``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from mastra_core import records as r
+from mastra_core.backend.pages import FetchedMessage, assemble_message_page
+from mastra_core.clock import to_ms, utc_now
+from mastra_core.domains.matching import metadata_matches
+from mastra_core.domains.memory import CloneResult, MemoryStore, plan_clone
+from mastra_core.pagination import Page
+from mastra_core.records.queries import CloneRequest, MessageQuery, ThreadQuery
+
+from ..codec import MESSAGE, RESOURCE, THREAD
+from ..filters import MESSAGE_ORDER, Filter, all_of, before_or_after, metadata_filter, order
+from ..schema import MESSAGES, RESOURCES, SEQ, THREADS
+from .shared import MongoDomain, reader
+
+if TYPE_CHECKING:
+    from pymongo.asynchronous.client_session import AsyncClientSession
+
+Doc = dict[str, Any]
+
+
+class MongoMemory(MemoryStore, MongoDomain):
+    """The memory domain on MongoDB."""
+
+    collections = (THREADS, MESSAGES, RESOURCES)
+
+    # ---------------------------------------------------------------- threads
+
+    async def _get_thread(self, thread_id: str) -> r.Thread | None:
+        doc = await self.col(THREADS).find_one(all_of({"id": thread_id}, self.live(THREADS)))
+        return None if doc is None else THREAD.from_doc(doc)
+
+    async def _upsert_keeping_created(self, collection: str, key: Filter, fields: Doc) -> Doc:
+        """Upsert ``fields`` on ``key``; ``createdAt`` and ``seq`` are only set by the insert. Returns the document."""
+        from pymongo import ReturnDocument
+
+        await self.drop_expired(collection, key)
+        created = fields.pop("createdAt")
+        doc = await self.col(collection).find_one_and_update(
+            key,
+            {"$set": {**fields, **self.expiry(collection)},
+             "$setOnInsert": {"createdAt": created, SEQ: self.conn.seq()}},
+            upsert=True, return_document=ReturnDocument.AFTER,
+        )
+        if doc is None:  # an upsert returning the document after it always finds one
+            raise RuntimeError(f"upsert into {collection} returned no document")
+        return doc
+
+    async def _save_thread(self, thread: r.Thread) -> r.Thread:
+        return THREAD.from_doc(await self._upsert_keeping_created(THREADS, {"id": thread.id}, THREAD.to_doc(thread)))
+
+    async def _modify_thread(self, thread_id: str, change: Callable[[r.Thread], r.Thread]) -> r.Thread | None:
+        def write(new: r.Thread, old: Doc | None) -> Doc:
+            return {**THREAD.to_doc(new), **self.expiry(THREADS)}
+
+        return await self.conn.compare_and_set(
+            THREADS, {"id": thread_id}, reader(THREAD.from_doc), lambda t: None if t is None else change(t), write,
+            expiring=self.ttl_active(THREADS),
+        )
+
+    async def _delete_thread(self, thread_id: str) -> None:
+        async def go(session: AsyncClientSession | None) -> None:
+            await self.col(MESSAGES).delete_many({"thread_id": thread_id}, session=session)
+            await self.col(THREADS).delete_one({"id": thread_id}, session=session)
+
+        await self.conn.transaction(go)
+
+    async def _list_threads(self, q: ThreadQuery) -> Page[r.Thread]:
+        meta, in_python = metadata_filter("metadata", q.metadata)
+        flt = all_of({"resourceId": q.resource_id} if q.resource_id is not None else None, meta, self.live(THREADS))
+        field = {"created_at": "createdAt", "updated_at": "updatedAt"}[q.order_field]
+        keep = (lambda t: metadata_matches(t.metadata, q.metadata)) if in_python else None
+        return await self.conn.find_page(THREADS, flt, order(field, q.direction, SEQ), q.page, q.per_page,
+                                         THREAD.from_doc, keep=keep)
+
+    # ---------------------------------------------------------------- messages
+
+    def _message_filter(self, q: MessageQuery) -> Filter:
+        created: dict[str, Any] = {}
+        if q.start is not None:
+            created["$gt" if q.start_exclusive else "$gte"] = q.start
+        if q.end is not None:
+            created["$lt" if q.end_exclusive else "$lte"] = q.end
+        return all_of(
+            {"thread_id": q.thread_ids[0] if len(q.thread_ids) == 1 else {"$in": list(q.thread_ids)}},
+            {"resourceId": q.resource_id} if q.resource_id is not None else None,
+            {"createdAt": created} if created else None,
+            self.live(MESSAGES),
+        )
+
+    async def _list_messages(self, q: MessageQuery) -> Page[r.Message]:
+        """The page, its count and the include windows read concurrently, merged by ``assemble_message_page``."""
+        flt = self._message_filter(q)
+        sort = order("createdAt", q.direction, SEQ, "id")
+        col = self.col(MESSAGES)
+        limit = q.limit
+        if limit is None:
+            page_docs = col.find(flt, sort=sort).to_list(None)
+        elif limit == 0:
+            page_docs = _nothing()
+        else:
+            page_docs = col.find(flt, sort=sort, skip=q.offset, limit=limit).to_list(None)
+        count = _zero() if limit is None else col.count_documents(flt)
+        windows = self._include_windows(q) if q.include else _nothing()
+        docs, total, extra = await asyncio.gather(page_docs, count, windows)
+        if limit is None:
+            total = len(docs)
+        return assemble_message_page(q, page=[_fetched(d) for d in docs], windows=[_fetched(d) for d in extra],
+                                     total=total)
+
+    async def _include_windows(self, q: MessageQuery) -> list[Doc]:
+        """The include targets and their neighbours: one lookup of the targets, one aggregate reading the windows."""
+        col = self.col(MESSAGES)
+        ids = list(dict.fromkeys(inc.id for inc in q.include))
+        targets = {d["id"]: d for d in await col.find(all_of({"id": {"$in": ids}}, self.live(MESSAGES))).to_list(None)}
+        out: list[Doc] = list(targets.values())
+        branches: list[list[Doc]] = []
+        for inc in q.include:
+            t = targets.get(inc.id)
+            if t is None or t.get("thread_id") is None:
+                continue
+            position = [(f, t.get(f)) for f in MESSAGE_ORDER]
+            for after, count in ((False, inc.with_previous_messages), (True, inc.with_next_messages)):
+                if count:
+                    flt = all_of({"thread_id": t["thread_id"]}, before_or_after(position, after), self.live(MESSAGES))
+                    sort = dict(order("createdAt", "ASC" if after else "DESC", SEQ, "id"))
+                    branches.append([{"$match": flt}, {"$sort": sort}, {"$limit": count}])
+        if branches:
+            pipeline = list(branches[0])
+            for b in branches[1:]:
+                pipeline.append({"$unionWith": {"coll": MESSAGES, "pipeline": b}})
+            out += await (await col.aggregate(pipeline)).to_list(None)
+        return out
+
+    async def _list_messages_by_id(self, ids: tuple[str, ...]) -> list[r.Message]:
+        docs = await self.col(MESSAGES).find(
+            all_of({"id": {"$in": list(ids)}}, self.live(MESSAGES)), sort=order("createdAt", "ASC", SEQ, "id")
+        ).to_list(None)
+        return [MESSAGE.from_doc(d) for d in docs]
+
+    async def _save_messages(self, messages: list[r.Message]) -> None:
+        await self.conn.transaction(lambda s: self._save_in(s, messages, set()))
+
+    async def _write_messages(self, messages: list[r.Message], touched_thread_ids: set[str]) -> None:
+        await self.conn.transaction(lambda s: self._save_in(s, messages, touched_thread_ids))
+
+    async def _save_in(self, session: AsyncClientSession | None, messages: list[r.Message], touched: set[str]) -> None:
+        from pymongo import UpdateOne
+
+        if self.ttl_active(MESSAGES):
+            await self.drop_expired(MESSAGES, {"id": {"$in": [m.id for m in messages]}}, session)
+        expiry = self.expiry(MESSAGES)
+        ops = []
+        for m, seq in zip(messages, self.conn.seqs(len(messages)), strict=True):
+            fields = MESSAGE.to_doc(m)
+            created = fields.pop("createdAt")  # an upsert keeps a message's first time and sequence
+            ops.append(UpdateOne({"id": m.id}, {"$set": {**fields, **expiry},
+                                                "$setOnInsert": {"createdAt": created, SEQ: seq}}, upsert=True))
+        threads = sorted({m.thread_id for m in messages if m.thread_id} | touched)
+        if session is None:  # no transactions: both writes at once
+            await asyncio.gather(self.col(MESSAGES).bulk_write(ops, ordered=True), self._bump(threads, None))
+        else:
+            await self.col(MESSAGES).bulk_write(ops, ordered=True, session=session)
+            await self._bump(threads, session)
+
+    async def _bump(self, thread_ids: list[str], session: AsyncClientSession | None) -> None:
+        """Set ``updatedAt`` of these threads to now, or 1 ms past their current value if that is not earlier."""
+        if not thread_ids:
+            return
+        now = utc_now()
+        col = self.col(THREADS)
+        live = self.live(THREADS, now)
+        result = await col.update_many(all_of({"id": {"$in": thread_ids}, "updatedAt": {"$lt": now}}, live),
+                                       {"$set": {"updatedAt": now}}, session=session)
+        if result.matched_count == len(thread_ids):
+            return
+        # rare: a thread updated within this millisecond (or dated in the future) moves 1 ms past itself
+        for doc in await col.find(all_of({"id": {"$in": thread_ids}, "updatedAt": {"$gte": now}}, live),
+                                  session=session).to_list(None):
+            for _ in range(100):
+                new = to_ms(doc["updatedAt"]) + timedelta(milliseconds=1)
+                res = await col.update_one({"_id": doc["_id"], "updatedAt": doc["updatedAt"]},
+                                           {"$set": {"updatedAt": new}}, session=session)
+                if res.matched_count or session is not None:
+                    break
+                fresh = await col.find_one({"_id": doc["_id"]})
+                if fresh is None:
+                    break
+                doc = fresh
+
+    async def _delete_messages(self, ids: tuple[str, ...]) -> None:
+        async def go(session: AsyncClientSession | None) -> None:
+            col = self.col(MESSAGES)
+            threads = await col.distinct("thread_id", {"id": {"$in": list(ids)}}, session=session)
+            await col.delete_many({"id": {"$in": list(ids)}}, session=session)
+            await self._bump(sorted(t for t in threads if isinstance(t, str)), session)
+
+        await self.conn.transaction(go)
+
+    async def _clone_thread(self, req: CloneRequest) -> CloneResult:
+        """With transactions: the new thread and its message copies in one transaction; else the core's default."""
+        if not self.conn.supports_transactions:
+            return await super()._clone_thread(req)
+        from mastra_core.errors import ValidationError, error_id
+
+        source = await self._get_thread(req.source_thread_id)
+        if source is None:
+            raise ValidationError(f"source thread {req.source_thread_id!r} not found",
+                                  id=error_id(self.backend_token, "CLONE_THREAD", "SOURCE_NOT_FOUND"))
+        if await self._get_thread(req.new_thread_id) is not None:
+            raise ValidationError(f"thread {req.new_thread_id!r} already exists",
+                                  id=error_id(self.backend_token, "CLONE_THREAD", "THREAD_EXISTS"))
+        thread, copies = plan_clone(source, await self._all_messages(source.id), req)
+
+        async def go(session: AsyncClientSession | None) -> None:
+            await self.drop_expired(THREADS, {"id": thread.id}, session)
+            await self.col(THREADS).insert_one({**THREAD.to_doc(thread), SEQ: self.conn.seq(), **self.expiry(THREADS)},
+                                               session=session)
+            if copies:
+                await self._save_in(session, copies, set())
+
+        await self.conn.transaction(go)
+        return CloneResult(thread=(await self._get_thread(thread.id)) or thread, cloned_messages=copies)
+
+    # ---------------------------------------------------------------- resources
+
+    async def _get_resource(self, resource_id: str) -> r.Resource | None:
+        doc = await self.col(RESOURCES).find_one(all_of({"id": resource_id}, self.live(RESOURCES)))
+        return None if doc is None else RESOURCE.from_doc(doc)
+
+    async def _save_resource(self, resource: r.Resource) -> r.Resource:
+        doc = await self._upsert_keeping_created(RESOURCES, {"id": resource.id}, RESOURCE.to_doc(resource))
+        return RESOURCE.from_doc(doc)
+
+    async def _modify_resource(self, resource_id: str, change: Callable[[r.Resource | None], r.Resource]) -> r.Resource:
+        def write(new: r.Resource, old: Doc | None) -> Doc:
+            body = {**RESOURCE.to_doc(new), **self.expiry(RESOURCES)}
+            if old is None:
+                body[SEQ] = self.conn.seq()
+            return body
+
+        written = await self.conn.compare_and_set(RESOURCES, {"id": resource_id}, reader(RESOURCE.from_doc), change,
+                                                  write, expiring=self.ttl_active(RESOURCES))
+        assert written is not None  # change always returns a resource
+        return written
+
+
+def _fetched(doc: Doc) -> FetchedMessage:
+    """A stored message with its tie-break: (insertion sequence, id), as the list sorts."""
+    return FetchedMessage(MESSAGE.from_doc(doc), (doc.get(SEQ) or 0, doc.get("id")))
+
+
+async def _nothing() -> list[Doc]:
+    return []
+
+
+async def _zero() -> int:
+    return 0

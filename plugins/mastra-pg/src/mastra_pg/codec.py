@@ -1,0 +1,323 @@
+"""Records to PostgreSQL rows and back, on :func:`mastra_core.serde.make_converter`.
+
+A :class:`TableCodec` per table turns a record into its wire dict (the converter), maps wire keys onto
+the table's columns (from ``mastra_core.backend.reference_schema`` plus the pg data of ``schema.py``)
+and encodes each value for its pg column kind; reading reverses it. Timestamps are written twice, to
+the reference's naive ``timestamp`` column and to our ``timestamptz`` twin ``<column>Z``; they are
+read from the twin, falling back to the naive column for rows an older writer left.
+
+It also keeps strings PostgreSQL refuses lossless: ``jsonb`` rejects ``\\u0000`` and unpaired surrogate
+escapes, and ``text`` cannot hold NUL at all (the reference strips them, losing data). Such strings are
+escaped with a private marker (U+FFFF, a Unicode noncharacter) only when they occur, so ordinary data
+is stored byte for byte as the reference stores it, and the escape is reversed on read:
+
+- U+FFFF itself      -> U+FFFF ``!``
+- U+0000             -> U+FFFF ``0``
+- a lone surrogate   -> U+FFFF ``s`` + 4 hex digits
+
+Filters encode their values the same way, so equality and containment still match.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Generic, Literal, TypeVar
+
+import attrs
+from mastra_core.backend.reference_schema import Table
+from mastra_core.clock import parse_datetime, to_ms
+from mastra_core.serde import camel, make_converter, wire_names
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+R = TypeVar("R")
+
+ESC = "\uffff"
+_ESC_BYTES = ESC.encode()
+_NEEDS = re.compile("[\x00\ud800-\udfff\uffff]")
+_TOKENS = re.compile(r'("(?:[^"\\]|\\.)*")|(-?\d+(?:\.\d+)?[eE]\+\d+)')
+
+#: How a column is stored: ``plain`` as is, ``text`` free text (NUL-safe), ``json`` nullable jsonb,
+#: ``json_null`` jsonb with None stored as JSON null, ``json_text`` JSON in a text column, ``time`` a
+#: naive timestamp plus its timestamptz twin.
+PgKind = Literal["plain", "text", "json", "json_null", "json_text", "time"]
+
+#: The one converter of this backend (records <-> wire dicts).
+CONVERTER = make_converter()
+
+
+# ------------------------------------------------------------------------ strings PostgreSQL refuses
+
+
+def esc_str(s: str) -> str:
+    """Escape one string (a no-op for ordinary strings)."""
+    if not _NEEDS.search(s):
+        return s
+    out = []
+    for ch in s:
+        if ch == ESC:
+            out.append(ESC + "!")
+        elif ch == "\x00":
+            out.append(ESC + "0")
+        elif "\ud800" <= ch <= "\udfff":
+            out.append(f"{ESC}s{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def unesc_str(s: str) -> str:
+    """Reverse :func:`esc_str`."""
+    if ESC not in s:
+        return s
+    out = []
+    i, n = 0, len(s)
+    while i < n:
+        ch = s[i]
+        if ch != ESC or i + 1 >= n:
+            out.append(ch)
+            i += 1
+            continue
+        tag = s[i + 1]
+        if tag == "!":
+            out.append(ESC)
+            i += 2
+        elif tag == "0":
+            out.append("\x00")
+            i += 2
+        elif tag == "s" and i + 6 <= n:
+            out.append(chr(int(s[i + 2:i + 6], 16)))
+            i += 6
+        else:  # not ours: keep verbatim
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def esc_text(value: str | None) -> str | None:
+    """:func:`esc_str` for a nullable text value."""
+    return None if value is None else esc_str(value)
+
+
+def unesc_text(value: str | None) -> str | None:
+    """:func:`unesc_str` for a nullable text value."""
+    return None if value is None else unesc_str(value)
+
+
+def esc_obj(value: Any) -> Any:
+    """Escape every string (keys included) of a JSON value."""
+    if isinstance(value, str):
+        return esc_str(value)
+    if isinstance(value, dict):
+        return {esc_str(k) if isinstance(k, str) else k: esc_obj(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [esc_obj(v) for v in value]
+    return value
+
+
+def unesc_obj(value: Any) -> Any:
+    """Reverse :func:`esc_obj`."""
+    if isinstance(value, str):
+        return unesc_str(value)
+    if isinstance(value, dict):
+        return {unesc_str(k): unesc_obj(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unesc_obj(v) for v in value]
+    return value
+
+
+def _plain_float(m: re.Match[str]) -> str:
+    if m[1] is not None:
+        return m[1]
+    return format(Decimal(m[2]), "f") + ".0"
+
+
+def dumps(value: Any) -> str:
+    """JSON text for a ``jsonb`` parameter, escaped only when it must be.
+
+    Floats with a positive exponent (``1e+16``) are written as ``10000000000000000.0``: jsonb keeps a
+    number's scale but not its exponent, so this is what makes them read back as floats, not ints.
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if "\\u0000" in text or _NEEDS.search(text):
+        text = json.dumps(esc_obj(value), ensure_ascii=False, separators=(",", ":"))
+    if "e+" in text or "E+" in text:
+        text = _TOKENS.sub(_plain_float, text)
+    return text
+
+
+def loads(data: bytes | bytearray | memoryview | str) -> Any:
+    """The loader registered for ``json``/``jsonb`` on our connections."""
+    if isinstance(data, str):
+        value = json.loads(data)
+        return unesc_obj(value) if ESC in data else value
+    raw = bytes(data)
+    value = json.loads(raw)
+    return unesc_obj(value) if _ESC_BYTES in raw else value
+
+
+def text_json(value: Any) -> str:
+    """JSON text for a ``text`` column (message content): lone surrogates as ``\\uXXXX`` escapes, which JSON allows."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if _NEEDS.search(text):
+        text = json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+    return text
+
+
+# ------------------------------------------------------------------------ scalar conversions
+
+
+def naive(value: datetime | None) -> datetime | None:
+    """UTC wall-clock time for a ``timestamp`` column."""
+    return None if value is None else value.astimezone(UTC).replace(tzinfo=None)
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """An aware UTC instant (to the millisecond) from a ``timestamp``/``timestamptz`` value."""
+    return None if value is None else to_ms(value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC))
+
+
+def jsonb(value: Any) -> Jsonb | None:
+    """A ``jsonb`` parameter (None stays SQL NULL)."""
+    return None if value is None else Jsonb(value)
+
+
+def jsonb_null() -> Jsonb:
+    """JSON ``null`` as a ``jsonb`` parameter."""
+    return Jsonb(None)
+
+
+def ident(name: str) -> str:
+    """A quoted SQL identifier."""
+    return sql.Identifier(name).as_string(None)
+
+
+def twin(column: str) -> str:
+    """The timestamptz twin of a timestamp column."""
+    return column + "Z"
+
+
+def utc_time(column: str, alias: str = "") -> str:
+    """The read expression of a timestamp column: its twin, else the naive column taken as UTC."""
+    p = f"{alias}." if alias else ""
+    return f"COALESCE({p}{ident(twin(column))}, {p}{ident(column)} AT TIME ZONE 'UTC')"
+
+
+def _parse_json_text(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+# ------------------------------------------------------------------------ table codecs
+
+
+@attrs.define(frozen=True)
+class PgColumn:
+    """One column a codec reads and writes: its name, the record's wire key and how it is stored."""
+
+    name: str
+    key: str
+    kind: PgKind
+
+
+class TableCodec(Generic[R]):
+    """Converts one record class to rows of one table and back, with SQL fragments rendered once.
+
+    ``kinds`` overrides the kind derived from the reference column (``text`` -> plain, ``json`` ->
+    nullable jsonb, ``timestamp`` -> time); columns with no field of the record are left out.
+    """
+
+    def __init__(self, schema: str, table: Table, record: type[R], kinds: Mapping[str, PgKind]) -> None:
+        self.record = record
+        self.qname = sql.Identifier(schema, table.name).as_string(None)
+        by_column: dict[str, str] = {}
+        hashable: Any = record  # the record classes are hashable; type[R] is not known to be
+        names: dict[str, str] = wire_names(hashable)
+        for field, key in names.items():
+            for name in (key, field, camel(field)):
+                if name in table.names:
+                    by_column[name] = key
+                    break
+        self.columns: list[PgColumn] = []
+        for ref in table.columns:
+            if ref.name not in by_column:
+                continue
+            default: PgKind = "time" if ref.kind == "timestamp" else "json" if ref.kind == "json" else "plain"
+            self.columns.append(PgColumn(ref.name, by_column[ref.name], kinds.get(ref.name, default)))
+        self.names = [c.name for c in self.columns]
+        self.by_key = {c.key: c for c in self.columns}
+        #: Every written column (timestamps with their twin), in the order of :meth:`values`.
+        self.insert_cols: list[str] = []
+        for c in self.columns:
+            self.insert_cols += [ident(c.name), ident(twin(c.name))] if c.kind == "time" else [ident(c.name)]
+        self.select = self.select_as("")
+
+    def select_as(self, alias: str) -> str:
+        """The select list (one expression per column, in :attr:`names` order) with an optional table alias."""
+        p = f"{alias}." if alias else ""
+        return ", ".join(utc_time(c.name, alias) if c.kind == "time" else f"{p}{ident(c.name)}" for c in self.columns)
+
+    def values(self, record: R) -> list[Any]:
+        """The record's parameters for :attr:`insert_cols`, in that order."""
+        wire: dict[str, Any] = CONVERTER.unstructure(record, self.record)
+        out: list[Any] = []
+        for c in self.columns:
+            out += self.encode(c, wire.get(c.key))
+        return out
+
+    def encode(self, column: PgColumn, value: Any) -> list[Any]:
+        """One wire value as the parameter(s) of its column (two for a timestamp: naive and twin)."""
+        if column.kind == "time":
+            at = None if value is None else parse_datetime(value)
+            return [naive(at), at]
+        if column.kind == "json":
+            return [jsonb(value)]
+        if column.kind == "json_null":
+            return [Jsonb(value)]
+        if column.kind == "json_text":
+            return [None if value is None else text_json(value)]
+        if column.kind == "text":
+            return [esc_text(value)]
+        return [value]
+
+    def decode(self, row: Sequence[Any], offset: int = 0) -> R:
+        """The record from a row whose columns from ``offset`` on are :attr:`select`'s."""
+        wire: dict[str, Any] = {}
+        for i, c in enumerate(self.columns):
+            value = row[offset + i]
+            if value is None:
+                continue
+            if c.kind == "time":
+                value = aware(value)
+            elif c.kind == "json_text":
+                value = _parse_json_text(value)
+            elif c.kind == "text" and isinstance(value, str):
+                value = unesc_str(value)
+            wire[c.key] = value
+        return CONVERTER.structure(wire, self.record)
+
+    def decode_all(self, rows: Iterable[Sequence[Any]]) -> list[R]:
+        """:meth:`decode` over many rows."""
+        return [self.decode(row) for row in rows]
+
+    def named(self, record: R, **extra: Any) -> dict[str, Any]:
+        """The record's parameters as ``c0``, ``c1``... (the placeholders of :meth:`placeholders`) plus ``extra``."""
+        out: dict[str, Any] = {f"c{i}": v for i, v in enumerate(self.values(record))}
+        out.update(extra)
+        return out
+
+    def assignments(self) -> str:
+        """``"col" = %(c0)s, ...`` for :attr:`insert_cols` (an UPDATE of every column from :meth:`named`)."""
+        return ", ".join(f"{c} = %(c{i})s" for i, c in enumerate(self.insert_cols))
+
+    def placeholders(self) -> str:
+        """``%(c0)s, %(c1)s, ...`` for :attr:`insert_cols`."""
+        return ", ".join(f"%(c{i})s" for i in range(len(self.insert_cols)))

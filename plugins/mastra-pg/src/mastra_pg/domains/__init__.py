@@ -1,0 +1,1 @@
+"""The domain stores of the pg backend, one module per domain (registered in ``plugin.py``)."""

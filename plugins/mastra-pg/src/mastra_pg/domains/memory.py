@@ -1,0 +1,336 @@
+"""The memory domain on PostgreSQL: threads, messages (ordered by ("createdAt", seq)) and resources."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import attrs
+from mastra_core import records as r
+from mastra_core.backend.pages import FetchedMessage, assemble_message_page
+from mastra_core.clock import utc_now
+from mastra_core.domains.memory import CloneResult, MemoryStore, plan_clone
+from mastra_core.errors import ValidationError, error_id
+from mastra_core.pagination import Page, has_more
+from mastra_core.records.queries import CloneRequest, MessageQuery, ThreadQuery
+from mastra_core.retention import Retention
+from mastra_core.serde import content_from_json, to_wire
+
+from ..codec import aware, esc_str, jsonb, jsonb_null, naive, text_json, utc_time
+from ..connection import PgConnection, pipelined_transaction
+from .shared import PgDomain, codec_for
+
+
+def _msg_cols(a: str) -> str:
+    """The columns :func:`_message` reads, then the naive ``"createdAt"`` and ``seq`` (the page order)."""
+    return (f"{a}.id, {a}.thread_id, {a}.content, {a}.role, {a}.type, {utc_time('createdAt', a)}, "
+            f'{a}."resourceId", {a}."createdAt", {a}.seq')
+
+
+def _live(a: str = "", param: str = "now") -> str:
+    p = f"{a}." if a else ""
+    return f'({p}"expiresAt" IS NULL OR {p}"expiresAt" > %({param})s)'
+
+
+_BUMP = ('"updatedAtZ" = GREATEST(%(now)s::timestamptz, COALESCE("updatedAtZ", "updatedAt" AT TIME ZONE \'UTC\') '
+         '+ interval \'1 millisecond\'), "updatedAt" = GREATEST(%(now)s::timestamptz, COALESCE("updatedAtZ", '
+         '"updatedAt" AT TIME ZONE \'UTC\') + interval \'1 millisecond\') AT TIME ZONE \'UTC\'')
+
+_SAVE_MESSAGES = """
+WITH ins AS (
+  INSERT INTO {messages} AS m (id, thread_id, content, role, type, "createdAt", "createdAtZ", "resourceId", "expiresAt")
+  SELECT u.id, u.thread_id, u.content, u.role, u.type, u.c, u.cz, u.rid, %(exp)s
+  FROM unnest(%(ids)s::text[], %(tids)s::text[], %(contents)s::text[], %(roles)s::text[], %(types)s::text[],
+              %(cs)s::timestamp[], %(czs)s::timestamptz[], %(rids)s::text[])
+       WITH ORDINALITY AS u(id, thread_id, content, role, type, c, cz, rid, ord)
+  ORDER BY u.ord
+  ON CONFLICT (id) DO UPDATE SET thread_id = EXCLUDED.thread_id, content = EXCLUDED.content, role = EXCLUDED.role,
+    type = EXCLUDED.type, "resourceId" = EXCLUDED."resourceId", "expiresAt" = EXCLUDED."expiresAt",
+    "createdAt" = CASE WHEN m."expiresAt" <= %(now)s THEN EXCLUDED."createdAt" ELSE m."createdAt" END,
+    "createdAtZ" = CASE WHEN m."expiresAt" <= %(now)s THEN EXCLUDED."createdAtZ" ELSE m."createdAtZ" END,
+    seq = CASE WHEN m."expiresAt" <= %(now)s THEN EXCLUDED.seq ELSE m.seq END
+  RETURNING 1
+)
+UPDATE {threads} SET {bump} WHERE id = ANY(%(touched)s::text[]) AND {live}
+"""
+
+
+def _message(row: Any, o: int = 0) -> r.Message:
+    """A message from the columns of :func:`_msg_cols` from ``o`` on (content is JSON text; type v2 is the default)."""
+    created = aware(row[o + 5])
+    assert created is not None  # NOT NULL column
+    return r.Message(id=row[o], thread_id=row[o + 1], content=content_from_json(row[o + 2]), role=row[o + 3],
+                     type=None if row[o + 4] == "v2" else row[o + 4], created_at=created, resource_id=row[o + 6])
+
+
+class PgMemory(MemoryStore, PgDomain):
+    """Threads, messages and resources in ``mastra_threads``, ``mastra_messages`` and ``mastra_resources``."""
+
+    tables = ("messages", "threads", "resources", "counts")
+
+    def __init__(self, conn: PgConnection, *, backend_token: str, retention: Retention | None = None) -> None:
+        super().__init__(conn, backend_token=backend_token, retention=retention)
+        self.threads = codec_for(conn, "threads", r.Thread, {"title": "text"})
+        self.resources = codec_for(conn, "resources", r.Resource, {"workingMemory": "text"})
+        self.upsert_thread_sql = self.upsert("threads", self.threads, "id", returning=self.threads.select)
+        self.upsert_resource_sql = self.upsert("resources", self.resources, "id", returning=self.resources.select)
+
+    # ---------------------------------------------------------------- threads
+
+    async def _get_thread(self, thread_id: str) -> r.Thread | None:
+        row = await self.conn.fetchone(self.q("SELECT {cols} FROM {threads} WHERE id = %(id)s AND {live}",
+                                              cols=self.threads.select, live=_live()),
+                                       {"id": thread_id, "now": utc_now()})
+        return None if row is None else self.threads.decode(row)
+
+    def _thread_params(self, thread: r.Thread, now: datetime) -> dict[str, Any]:
+        return self.threads.named(thread, exp=self.expires_at("thread"), now=now, id=thread.id)
+
+    async def _save_thread(self, thread: r.Thread) -> r.Thread:
+        row = await self.conn.fetchone(self.upsert_thread_sql, self._thread_params(thread, utc_now()))
+        return self.threads.decode(row)
+
+    async def _modify_thread(self, thread_id: str, change: Callable[[r.Thread], r.Thread]) -> r.Thread | None:
+        async def go(conn: Any) -> r.Thread | None:
+            now = utc_now()
+            cur = await conn.execute(self.q("SELECT {cols} FROM {threads} WHERE id = %(id)s AND {live} FOR UPDATE",
+                                            cols=self.threads.select, live=_live()), {"id": thread_id, "now": now})
+            row = await cur.fetchone()
+            if row is None:
+                return None
+            new = change(self.threads.decode(row))
+            await conn.execute(self.q('UPDATE {threads} SET {sets}, "expiresAt" = %(exp)s WHERE id = %(id)s',
+                                      sets=self.threads.assignments()), self._thread_params(new, now))
+            return new
+
+        return await self.conn.tx(go)
+
+    async def _delete_thread(self, thread_id: str) -> None:
+        await self.conn.execute(self.q("WITH d AS (DELETE FROM {messages} WHERE thread_id = %(id)s) "
+                                     "DELETE FROM {threads} WHERE id = %(id)s"), {"id": thread_id})
+
+    async def _list_threads(self, q: ThreadQuery) -> Page[r.Thread]:
+        params: dict[str, Any] = {"now": utc_now()}
+        conds = [_live()]
+        if q.resource_id is not None:
+            conds.append('"resourceId" = %(rid)s')
+            params["rid"] = q.resource_id
+        for i, (k, v) in enumerate((q.metadata or {}).items()):
+            conds.append(f"metadata -> %(mk{i})s = %(mv{i})s")
+            params[f"mk{i}"] = esc_str(k)
+            params[f"mv{i}"] = jsonb(v) if v is not None else jsonb_null()
+        where = " AND ".join(conds)
+        col = '"createdAt"' if q.order_field == "created_at" else '"updatedAt"'
+        d = "DESC" if q.direction == "DESC" else "ASC"
+        limit = "" if q.per_page is False else f" LIMIT {int(q.per_page)} OFFSET {int(q.page) * int(q.per_page)}"
+        rows, count = await self.conn.pipeline([
+            (self.q("SELECT {cols} FROM {threads} WHERE {where} ORDER BY {col} {d}, seq {d}{limit}",
+                    cols=self.threads.select, where=where, col=col, d=d, limit=limit), params),
+            (self.q("SELECT count(*) FROM {threads} WHERE {where}", where=where), params),
+        ])
+        total = int(count[0][0])
+        return Page(items=self.threads.decode_all(rows), total=total, page=q.page, per_page=q.per_page,
+                    has_more=has_more(total, q.page, q.per_page))
+
+    # ---------------------------------------------------------------- messages
+
+    def _list_sql(self, q: MessageQuery, params: dict[str, Any]) -> str:
+        """The page, include windows and total as one UNION ALL statement (a template for ``self.q``).
+
+        Only fixed fragments and column names go into the text; every value is a named parameter
+        (hence the S608 suppressions below).
+        """
+        conds = [_live("m")]
+        if q.resource_id is not None:
+            conds.append('m."resourceId" = %(rid)s')
+            params["rid"] = q.resource_id
+        if q.start is not None:
+            conds.append('m."createdAt" ' + (">" if q.start_exclusive else ">=") + " %(start)s")
+            params["start"] = naive(q.start)
+        if q.end is not None:
+            conds.append('m."createdAt" ' + ("<" if q.end_exclusive else "<=") + " %(end)s")
+            params["end"] = naive(q.end)
+        where = " AND ".join(conds)
+        d = "DESC" if q.direction == "DESC" else "ASC"
+        cols = _msg_cols("m")
+        branches: list[str] = []
+        if q.limit != 0:
+            # LIMIT/OFFSET are literals (validated ints), not parameters: a generic prepared plan then
+            # still knows it needs a few rows and keeps the ordered index scan instead of sort-all
+            limit = "" if q.limit is None else f" LIMIT {int(q.limit)} OFFSET {int(q.offset)}"
+            if len(q.thread_ids) == 1:
+                params["t0"] = q.thread_ids[0]
+                branches.append(f"(SELECT 'p', {cols} FROM {{messages}} m WHERE m.thread_id = %(t0)s AND {where} "  # noqa: S608
+                                f'ORDER BY m."createdAt" {d}, m.seq {d}{limit})')
+            else:
+                inner = []
+                for i, tid in enumerate(q.thread_ids):
+                    params[f"t{i}"] = tid
+                    cap = "" if q.limit is None else f" LIMIT {int(q.offset) + int(q.limit)}"
+                    inner.append(f"(SELECT {cols} FROM {{messages}} m WHERE m.thread_id = %(t{i})s AND {where} "  # noqa: S608
+                                 f'ORDER BY m."createdAt" {d}, m.seq {d}{cap})')
+                union = " UNION ALL ".join(inner)
+                branches.append(f"(SELECT 'p', u.* FROM ({union}) u ORDER BY u.\"createdAt\" {d}, u.seq {d}{limit})")  # noqa: S608
+        for i, inc in enumerate(q.include):
+            params[f"i{i}"] = inc.id
+            branches.append(f"(SELECT 'i', {cols} FROM {{messages}} m WHERE m.id = %(i{i})s AND {_live('m')})")  # noqa: S608
+            for n, cmp, dd in ((inc.with_previous_messages, "<", "DESC"), (inc.with_next_messages, ">", "ASC")):
+                if n:
+                    branches.append(
+                        # LATERAL: a parameterised index range scan from the target, whatever the thread length
+                        f"(SELECT 'i', {cols} FROM {{messages}} t CROSS JOIN LATERAL (SELECT * FROM {{messages}} m "  # noqa: S608
+                        f"WHERE m.thread_id = t.thread_id AND {_live('m')} "
+                        f'AND (m."createdAt", m.seq) {cmp} (t."createdAt", t.seq) '
+                        f'ORDER BY m."createdAt" {dd}, m.seq {dd} LIMIT {int(n)}) m '
+                        f"WHERE t.id = %(i{i})s AND {_live('t')})")
+        params["tids"] = list(q.thread_ids)
+        if q.resource_id is None and q.start is None and q.end is None:
+            total = ("COALESCE((SELECT sum(n) FROM {counts} WHERE thread_id = ANY(%(tids)s::text[])), 0) - "
+                     '(SELECT count(*) FROM {messages} m WHERE m.thread_id = ANY(%(tids)s::text[]) '
+                     'AND m."expiresAt" <= %(now)s)')
+        else:
+            total = f"(SELECT count(*) FROM {{messages}} m WHERE m.thread_id = ANY(%(tids)s::text[]) AND {where})"  # noqa: S608
+        nulls = "NULL::text, " * 5 + "NULL::timestamptz, NULL::text, NULL::timestamp"
+        branches.append(f"(SELECT 't', {nulls}, ({total})::bigint)")
+        return " UNION ALL ".join(branches)
+
+    async def _list_messages(self, q: MessageQuery) -> Page[r.Message]:
+        params: dict[str, Any] = {"now": utc_now()}
+        text = self._list_sql(q, params)
+        # never a generic prepared plan: it would size "thread_id = $1" by the average thread and may sort a
+        # huge thread whole; planned with the real thread id, the ordered index scan is always chosen
+        rows = await self.conn.fetch(self.q(text), params, prepare=False)
+        total = 0
+        page: list[FetchedMessage] = []
+        windows: list[FetchedMessage] = []
+        for row in rows:
+            if row[0] == "t":
+                total = int(row[9])
+            else:
+                (page if row[0] == "p" else windows).append(FetchedMessage(_message(row, 1), row[9]))
+        return assemble_message_page(q, page=page, windows=windows, total=total)
+
+    async def _list_messages_by_id(self, ids: tuple[str, ...]) -> list[r.Message]:
+        rows = await self.conn.fetch(self.q('SELECT {cols} FROM {messages} m WHERE m.id = ANY(%(ids)s::text[]) '
+                                            'AND {live} ORDER BY m."createdAt", m.seq', cols=_msg_cols("m"),
+                                            live=_live("m")), {"ids": list(ids), "now": utc_now()})
+        return [_message(x) for x in rows]
+
+    def _save_params(self, messages: list[r.Message], touched: set[str]) -> dict[str, Any]:
+        return {
+            "ids": [m.id for m in messages], "tids": [m.thread_id for m in messages],
+            "contents": [text_json(to_wire(m.content)) for m in messages],
+            "roles": [m.role for m in messages], "types": [m.type or "v2" for m in messages],
+            "cs": [naive(m.created_at) for m in messages], "czs": [m.created_at for m in messages],
+            "rids": [m.resource_id for m in messages], "exp": self.expires_at("message"), "now": utc_now(),
+            "touched": sorted(touched),
+        }
+
+    async def _save_messages(self, messages: list[r.Message]) -> None:
+        touched = {m.thread_id for m in messages if m.thread_id}
+        await self.conn.execute(self.q(_SAVE_MESSAGES, bump=_BUMP, live=_live()), self._save_params(messages, touched))
+
+    async def _write_messages(self, messages: list[r.Message], touched_thread_ids: set[str]) -> None:
+        touched = {m.thread_id for m in messages if m.thread_id} | set(touched_thread_ids)
+        await self.conn.execute(self.q(_SAVE_MESSAGES, bump=_BUMP, live=_live()), self._save_params(messages, touched))
+
+    async def _delete_messages(self, ids: tuple[str, ...]) -> None:
+        await self.conn.execute(self.q(
+            "WITH d AS (DELETE FROM {messages} WHERE id = ANY(%(ids)s::text[]) RETURNING thread_id) "
+            "UPDATE {threads} SET {bump} WHERE id IN (SELECT thread_id FROM d) AND {live}", bump=_BUMP, live=_live()),
+            {"ids": list(ids), "now": utc_now()})
+
+    # ---------------------------------------------------------------- resources
+
+    async def _get_resource(self, resource_id: str) -> r.Resource | None:
+        row = await self.conn.fetchone(self.q("SELECT {cols} FROM {resources} WHERE id = %(id)s AND {live}",
+                                              cols=self.resources.select, live=_live()),
+                                       {"id": resource_id, "now": utc_now()})
+        return None if row is None else self.resources.decode(row)
+
+    def _res_params(self, resource: r.Resource, now: datetime) -> dict[str, Any]:
+        return self.resources.named(resource, exp=self.expires_at("resource"), now=now, id=resource.id)
+
+    async def _save_resource(self, resource: r.Resource) -> r.Resource:
+        row = await self.conn.fetchone(self.upsert_resource_sql, self._res_params(resource, utc_now()))
+        return self.resources.decode(row)
+
+    async def _modify_resource(self, resource_id: str, change: Callable[[r.Resource | None], r.Resource]) -> r.Resource:
+        live_at = len(self.resources.columns)
+
+        async def go(conn: Any) -> r.Resource | None:
+            now = utc_now()
+            async with pipelined_transaction(conn):
+                cur = await conn.execute(self.q("SELECT {cols}, {live} FROM {resources} WHERE id = %(id)s FOR UPDATE",
+                                                cols=self.resources.select, live=_live()),
+                                         {"id": resource_id, "now": now})
+                row = await cur.fetchone()
+                if row is not None:
+                    new = change(self.resources.decode(row) if row[live_at] else None)
+                    # a dead row comes back to life as a new record: it gets a new place in the order
+                    reseq = "" if row[live_at] else ", seq = nextval(" + self.q("{seqname}") + "::regclass)"
+                    await conn.execute(self.q('UPDATE {resources} SET {sets}, "expiresAt" = %(exp)s{reseq} '
+                                              "WHERE id = %(id)s", sets=self.resources.assignments(), reseq=reseq),
+                                       self._res_params(attrs.evolve(new, id=resource_id), now))
+                    return new
+                new = change(None)
+                cur = await conn.execute(self.q('INSERT INTO {resources} ({cols}, "expiresAt") VALUES ({ph}, %(exp)s) '
+                                                "ON CONFLICT (id) DO NOTHING RETURNING 1",
+                                                cols=", ".join(self.resources.insert_cols),
+                                                ph=self.resources.placeholders()),
+                                         self._res_params(attrs.evolve(new, id=resource_id), now))
+                if await cur.fetchone() is not None:
+                    return new
+            return None  # a concurrent writer created it first: read-modify-write again
+
+        for _ in range(10):
+            result = await self.conn.with_conn(go)
+            if result is not None:
+                return result
+        raise RuntimeError(f"could not update resource {resource_id!r} under contention")
+
+    # ---------------------------------------------------------------- clone, clear, prune
+
+    async def _clone_thread(self, req: CloneRequest) -> CloneResult:
+        async def go(conn: Any) -> CloneResult:
+            now = utc_now()
+            cur = await conn.execute(self.q("SELECT {cols} FROM {threads} WHERE id = %(id)s AND {live} FOR SHARE",
+                                            cols=self.threads.select, live=_live()),
+                                     {"id": req.source_thread_id, "now": now})
+            row = await cur.fetchone()
+            if row is None:
+                raise ValidationError(f"source thread {req.source_thread_id!r} not found",
+                                      id=error_id(self.backend_token, "CLONE_THREAD", "SOURCE_NOT_FOUND"))
+            source = self.threads.decode(row)
+            cur = await conn.execute(self.q("SELECT 1 FROM {threads} WHERE id = %(id)s AND {live}", live=_live()),
+                                     {"id": req.new_thread_id, "now": now})
+            if await cur.fetchone() is not None:
+                raise ValidationError(f"thread {req.new_thread_id!r} already exists",
+                                      id=error_id(self.backend_token, "CLONE_THREAD", "THREAD_EXISTS"))
+            cur = await conn.execute(self.q('SELECT {cols} FROM {messages} m WHERE m.thread_id = %(id)s AND {live} '
+                                            'ORDER BY m."createdAt", m.seq', cols=_msg_cols("m"), live=_live("m")),
+                                     {"id": source.id, "now": now})
+            messages = [_message(x) for x in await cur.fetchall()]
+            thread, copies = plan_clone(source, messages, req)
+            await conn.execute(self.upsert_thread_sql, self._thread_params(thread, now))
+            if copies:
+                await conn.execute(self.q(_SAVE_MESSAGES, bump=_BUMP, live=_live()),
+                                   self._save_params(copies, {thread.id}))
+            cur = await conn.execute(self.q("SELECT {cols} FROM {threads} WHERE id = %(id)s", cols=self.threads.select),
+                                     {"id": thread.id})
+            stored = await cur.fetchone()
+            return CloneResult(thread=self.threads.decode(stored), cloned_messages=copies)
+
+        return await self.conn.tx(go, idempotent=False)
+
+    async def _prune(self, now: Any) -> int:
+        rows = await self.conn.pipeline([
+            (self.q('WITH a AS (DELETE FROM {messages} WHERE "expiresAt" <= %(now)s RETURNING 1), '
+                    'b AS (DELETE FROM {threads} WHERE "expiresAt" <= %(now)s RETURNING 1), '
+                    'c AS (DELETE FROM {resources} WHERE "expiresAt" <= %(now)s RETURNING 1) '
+                    "SELECT (SELECT count(*) FROM a) + (SELECT count(*) FROM b) + (SELECT count(*) FROM c)"),
+             {"now": now}),
+        ])
+        return int(rows[0][0][0])
+

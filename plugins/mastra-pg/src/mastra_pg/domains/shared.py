@@ -1,0 +1,89 @@
+"""What the pg domains share: the typed base (connection, templates, clear/prune) and paging."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, ClassVar, TypeVar
+
+from mastra_core.backend.domain import BackendDomain
+from mastra_core.backend.reference_schema import table
+from mastra_core.pagination import Page, PerPage, has_more
+from mastra_core.retention import Retention
+
+from ..codec import PgKind, TableCodec, ident
+from ..connection import PgConnection
+from ..schema import TABLES, Sql
+
+R = TypeVar("R")
+
+#: The row is live: no TTL, or not reached yet.
+LIVE = '("expiresAt" IS NULL OR "expiresAt" > %(now)s)'
+
+
+class PgDomain(BackendDomain[PgConnection]):
+    """Base of the pg domains: ``conn`` is the storage's :class:`PgConnection`, ``q`` renders its templates."""
+
+    #: Template names (see ``schema.TABLES``) of the tables ``dangerously_clear_all`` and ``prune`` touch.
+    tables: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, conn: PgConnection, *, backend_token: str, retention: Retention | None = None) -> None:
+        super().__init__(conn, backend_token=backend_token, retention=retention)
+        self.q = Sql(conn.schema)
+
+    async def _init(self) -> None:
+        await self.conn.open()
+
+    async def _clear(self) -> None:
+        names = ", ".join(self.table_name(t) for t in self.tables)
+        await self.conn.execute(self.q("TRUNCATE {names}", names=names))
+
+    async def _prune(self, now: datetime) -> int:
+        total = 0
+        for t in self.tables:
+            total += await self.conn.execute(
+                self.q('DELETE FROM {tbl} WHERE "expiresAt" <= %(now)s', tbl=self.table_name(t)), {"now": now})
+        return total
+
+    def table_name(self, key: str) -> str:
+        """The schema-qualified, quoted name of the table called ``key`` in ``schema.TABLES``."""
+        return ident(self.conn.schema) + "." + ident(TABLES[key])
+
+    async def page(self, codec: TableCodec[R], key: str, where: str, order: str, params: dict[str, Any], page: int,
+                   per_page: PerPage, build: Callable[[R], Any] | None = None) -> Page[Any]:
+        """One page of ``codec``'s records and the total, in one round trip (a pipeline)."""
+        limit = "" if per_page is False else f" LIMIT {int(per_page)} OFFSET {int(page) * int(per_page)}"
+        tbl = self.table_name(key)
+        rows, count = await self.conn.pipeline([
+            (self.q("SELECT {cols} FROM {tbl} WHERE {where} ORDER BY {order}{limit}", cols=codec.select, tbl=tbl,
+                    where=where, order=order, limit=limit), params),
+            (self.q("SELECT count(*) FROM {tbl} WHERE {where}", tbl=tbl, where=where), params),
+        ])
+        total = int(count[0][0])
+        items = [codec.decode(x) for x in rows]
+        return Page(items=[build(x) for x in items] if build else items, total=total, page=page, per_page=per_page,
+                    has_more=has_more(total, page, per_page))
+
+    def upsert(self, key: str, codec: TableCodec[Any], conflict: str,
+               keep: tuple[str, ...] = ("createdAt", "createdAtZ", "seq"), returning: str = "") -> str:
+        """``INSERT ... ON CONFLICT DO UPDATE`` of ``codec``'s columns and ``"expiresAt"`` (``%(exp)s``).
+
+        ``keep`` columns are replaced only when the old row had expired (it no longer exists);
+        ``returning`` is a select list to return (the stored row).
+        """
+        cols = ", ".join([*codec.insert_cols, '"expiresAt"'])
+        sets = [f"{c} = EXCLUDED.{c}" for c in [*codec.insert_cols, '"expiresAt"'] if c.strip('"') not in keep]
+        for k in keep:
+            c = ident(k)
+            sets.append(f'{c} = CASE WHEN t."expiresAt" <= %(now)s THEN EXCLUDED.{c} ELSE t.{c} END')
+        return self.q("INSERT INTO {tbl} AS t ({cols}) VALUES ({ph}, %(exp)s) "
+                      "ON CONFLICT ({conflict}) DO UPDATE SET {sets}{ret}",
+                      tbl=self.table_name(key), cols=cols, ph=codec.placeholders(), conflict=conflict,
+                      sets=", ".join(sets), ret=f" RETURNING {returning}" if returning else "")
+
+
+def codec_for(conn: PgConnection, key: str, record: type[R],
+              kinds: Mapping[str, PgKind] | None = None) -> TableCodec[R]:
+    """The codec of ``record`` on the table called ``key`` (its reference columns, with pg ``kinds`` where
+    a column is stored otherwise than its reference kind says)."""
+    return TableCodec(conn.schema, table(TABLES[key]), record, kinds or {})

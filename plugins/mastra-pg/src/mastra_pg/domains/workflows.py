@@ -1,0 +1,106 @@
+"""The workflows domain on PostgreSQL: run snapshots in ``mastra_workflow_snapshot``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+from mastra_core import records as r
+from mastra_core.clock import utc_now
+from mastra_core.domains.workflows import WorkflowsStore
+from mastra_core.pagination import Page
+from mastra_core.records.queries import WorkflowRunQuery
+from mastra_core.retention import Retention
+
+from ..codec import naive
+from ..connection import PgConnection, pipelined_transaction
+from .shared import LIVE, PgDomain, codec_for
+
+
+def _run(run: r.WorkflowRun) -> r.WorkflowRun:
+    if isinstance(run.snapshot, str):  # written as a JSON string by an old client
+        return attrs.evolve(run, snapshot=json.loads(run.snapshot))
+    return run
+
+
+class _Missing:
+    """A concurrent writer created the row first: read-modify-write again."""
+
+
+class PgWorkflows(WorkflowsStore, PgDomain):
+    """Workflow runs, one row per (workflow_name, run_id)."""
+
+    tables = ("workflows",)
+
+    def __init__(self, conn: PgConnection, *, backend_token: str, retention: Retention | None = None) -> None:
+        super().__init__(conn, backend_token=backend_token, retention=retention)
+        self.t = codec_for(conn, "workflows", r.WorkflowRun, {"snapshot": "json_null"})
+
+    async def _persist(self, run: r.WorkflowRun) -> None:
+        await self.conn.execute(self.upsert("workflows", self.t, "workflow_name, run_id"),
+                                self.t.named(run, exp=self.expires_at("workflow_snapshot"), now=utc_now()))
+
+    async def _get_run(self, workflow_name: str | None, run_id: str) -> r.WorkflowRun | None:
+        where = "run_id = %(rid)s AND " + LIVE + (" AND workflow_name = %(wf)s" if workflow_name is not None else "")
+        row = await self.conn.fetchone(
+            self.q('SELECT {cols} FROM {workflows} WHERE {where} ORDER BY "createdAt" DESC, seq DESC LIMIT 1',
+                   cols=self.t.select, where=where), {"rid": run_id, "wf": workflow_name, "now": utc_now()})
+        return None if row is None else _run(self.t.decode(row))
+
+    async def _list_runs(self, q: WorkflowRunQuery) -> Page[r.WorkflowRun]:
+        conds = [LIVE]
+        params: dict[str, Any] = {"now": utc_now()}
+        for attr, col, val in (("wf", "workflow_name", q.workflow_name), ("rid", '"resourceId"', q.resource_id),
+                               ("st", "snapshot ->> 'status'", q.status)):
+            if val is not None:
+                conds.append(f"{col} = %({attr})s")
+                params[attr] = val
+        if q.from_date is not None:
+            conds.append('"createdAt" >= %(from)s')
+            params["from"] = naive(q.from_date)
+        if q.to_date is not None:
+            conds.append('"createdAt" <= %(to)s')
+            params["to"] = naive(q.to_date)
+        return await self.page(self.t, "workflows", " AND ".join(conds), '"createdAt" DESC, seq DESC', params, q.page,
+                               q.per_page, _run)
+
+    async def _delete_run(self, workflow_name: str, run_id: str) -> None:
+        await self.conn.execute(self.q("DELETE FROM {workflows} WHERE workflow_name = %s AND run_id = %s"),
+                                (workflow_name, run_id))
+
+    async def _modify_run(self, workflow_name: str, run_id: str,
+                          change: Callable[[r.WorkflowRun | None], r.WorkflowRun | None]) -> r.WorkflowRun | None:
+        async def go(conn: Any) -> r.WorkflowRun | _Missing | None:
+            now = utc_now()
+            async with pipelined_transaction(conn):
+                cur = await conn.execute(self.q("SELECT {cols}, {live} FROM {workflows} WHERE workflow_name = %(wf)s "
+                                                "AND run_id = %(rid)s FOR UPDATE", cols=self.t.select, live=LIVE),
+                                         {"wf": workflow_name, "rid": run_id, "now": now})
+                row = await cur.fetchone()
+                live = row is not None and row[len(self.t.columns)]
+                new = change(_run(self.t.decode(row)) if live else None)
+                if new is None:
+                    return None
+                new = attrs.evolve(new, workflow_name=workflow_name, run_id=run_id)
+                params = self.t.named(new, exp=self.expires_at("workflow_snapshot"), now=now)
+                if row is not None:
+                    sets = self.t.assignments()
+                    reseq = "" if live else ", seq = nextval(" + self.q("{seqname}") + "::regclass)"
+                    await conn.execute(self.q('UPDATE {workflows} SET {sets}, "expiresAt" = %(exp)s{reseq} '
+                                              "WHERE workflow_name = %(wf)s AND run_id = %(rid)s", sets=sets,
+                                              reseq=reseq),
+                                       {**params, "wf": workflow_name, "rid": run_id})
+                    return new
+                cols = ", ".join([*self.t.insert_cols, '"expiresAt"'])
+                cur = await conn.execute(self.q("INSERT INTO {workflows} ({cols}) VALUES ({ph}, %(exp)s) "
+                                                "ON CONFLICT (workflow_name, run_id) DO NOTHING RETURNING 1", cols=cols,
+                                                ph=self.t.placeholders()), params)
+                return new if await cur.fetchone() is not None else _Missing()
+
+        for _ in range(10):
+            result = await self.conn.with_conn(go)
+            if not isinstance(result, _Missing):
+                return result
+        raise RuntimeError(f"could not update workflow run {workflow_name}/{run_id} under contention")
