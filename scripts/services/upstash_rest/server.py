@@ -167,8 +167,9 @@ class Handler(BaseHTTPRequestHandler):
     server: Server
 
     def setup(self) -> None:
-        """Start without a Redis connection."""
+        """Start without a Redis connection; no Nagle delay (a reply is headers then body: two small writes)."""
         super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.redis: Resp | None = None
 
     def finish(self) -> None:
