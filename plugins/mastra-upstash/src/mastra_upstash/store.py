@@ -1,4 +1,4 @@
-"""``UpstashStore``: the ``upstash`` backend on redis-py's asyncio client (Upstash or any Redis)."""
+"""``UpstashStore``: the ``upstash`` backend, over Upstash's REST API (httpx) or the Redis protocol (redis-py)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ __all__ = ["UpstashConfig", "UpstashStore"]
 class UpstashStore(ConnectedBackend[UpstashConnection]):
     """Memory, workflows, scores, observability, agents and the legacy evals/traces on Redis.
 
-    Every write is one Lua script (atomic, one round trip); lists read one page from a sorted-set
-    index; nothing ever SCANs except ``dangerously_clear_all``. See the plugin README for the key layout.
+    Every write is one Lua script (atomic, one request); lists read one page from a sorted-set index;
+    nothing ever SCANs except ``dangerously_clear_all``. The transport (REST or Redis protocol) is chosen
+    by the URL; both send the same requests. See the plugin README for the key layout.
     """
 
     backend_id: ClassVar[str] = "upstash"
