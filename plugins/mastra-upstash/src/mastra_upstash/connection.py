@@ -69,7 +69,7 @@ class UpstashConnection:
     # --- scripts -----------------------------------------------------------------------
 
     async def run(self, name: str, spec: dict[str, Any]) -> Any:
-        """Run one script with its JSON spec (one EVALSHA; redis-py loads the script on NOSCRIPT)."""
+        """Run one script with its JSON spec: one request (EVALSHA; the transport sends the script on NOSCRIPT)."""
         spec.setdefault("now", ms(utc_now()))
         payload = json.dumps(spec, ensure_ascii=False, separators=(",", ":"))
         return await self.transport.script(name, [payload])
