@@ -34,3 +34,10 @@ class VectorFactory:
 def mastra_register_vector_stores(register: Register) -> None:
     """Vector store ``libsql`` (native F32_BLOB vectors)."""
     register("libsql", VectorFactory())
+
+
+@hookimpl
+def mastra_register_test_harnesses(register: Register) -> None:
+    """Contract-suite harnesses: local database files, and tables on a real sqld server."""
+    register("libsql", "mastra_libsql.harness:file_harness")
+    register("libsql-sqld", "mastra_libsql.harness:sqld_harness")
