@@ -16,9 +16,7 @@ A missing service is an error, never a skip.
 
 from __future__ import annotations
 
-import asyncio
 import atexit
-import importlib
 import os
 import re
 import shutil
@@ -98,25 +96,31 @@ class SqldHarness:
         return create_storage("libsql", id=f"conformance-{namespace}", **config)
 
     async def cleanup(self, namespace: str) -> None:
-        """Drop every table of the namespace (their indexes and triggers go with them)."""
-        await asyncio.to_thread(_drop_prefixed_tables, f"{namespace}_")
+        """Drop the namespace's tables (their indexes and triggers go with them) in one write transaction.
 
+        The one sqld database is shared with every other process testing against the same server, so this
+        writer meets their locks (SQLITE_BUSY) like any other: it goes through the store's own connection
+        class, which takes the write lock with BEGIN IMMEDIATE and waits for it as the store does
+        (``busy_timeout_ms``, then backoff), instead of one bare DROP that fails on the first conflict.
+        """
+        from .connection import LibSQLConnection, Target, quote
 
-def _drop_prefixed_tables(prefix: str) -> None:
-    # The driver ships no type information; imported by name, its calls are plainly untyped.
-    libsql: Any = importlib.import_module("libsql")
-    kwargs: dict[str, Any] = {"isolation_level": None}
-    if _token():
-        kwargs["auth_token"] = _token()
-    conn = libsql.connect(server_url(), **kwargs)
-    try:
-        names = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, length(?)) = ?",
-                             (prefix, prefix)).fetchall()
-        for (name,) in names:
-            if re.fullmatch(r"[A-Za-z0-9_]+", name):  # only names a prefix of ours can produce
-                conn.execute(f'DROP TABLE IF EXISTS "{name}"')
-    finally:
-        conn.close()
+        conn = LibSQLConnection(Target(server_url(), _token()), max_retries=5, initial_backoff_ms=100,
+                                busy_timeout_ms=5000)
+        prefix = f"{namespace}_"
+
+        def drop(db: LibSQLConnection) -> None:
+            names = db.all("SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, length(?)) = ?",
+                           (prefix, prefix))
+            for (name,) in names:
+                if re.fullmatch(r"[A-Za-z0-9_]+", str(name)):  # only names a prefix of ours can produce
+                    db.execute(f"DROP TABLE IF EXISTS {quote(str(name))}")
+
+        await conn.open()
+        try:
+            await conn.write(drop)
+        finally:
+            await conn.close()
 
 
 file_harness = FileHarness()

@@ -1,4 +1,9 @@
-"""One libSQL connection per store, driven from a single worker thread.
+"""``LibSQLConnection``: one libSQL connection per store, driven from a single worker thread.
+
+Everything that touches the driver is here: connecting, the worker thread, transactions, lock waits and
+retries, reconnects after a remote interrupt, parameter binding, and wrapping a failed connect into a
+``StorageError`` (the domains' operation errors are wrapped by core's ``DomainStore._run``).
+
 
 The ``libsql`` driver is synchronous. Every call runs on one dedicated thread (a one-worker
 executor), which serialises access to the connection (a transaction is one job on that thread, so no
@@ -9,6 +14,8 @@ Across processes, file databases use WAL and ``BEGIN IMMEDIATE``; a job that mee
 is retried as a whole: first polling the lock until ``busy_timeout_ms`` has passed, then with exponential
 backoff, always awaited on the event loop. (The driver holds the GIL while SQLite runs, so SQLite's own
 busy wait is kept to a few milliseconds: a worker thread alone would not keep the event loop free.)
+A remote server waits for its write lock server-side, so write transactions of one process to one remote
+database queue on a process-wide lock first (see ``LibSQLConnection._in_transaction``).
 """
 
 
@@ -16,21 +23,26 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import importlib
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from mastra_core.errors import ErrorCategory, StorageError
 from mastra_core.log import get_logger, redact
 
 T = TypeVar("T")
 _log = get_logger("mastra_libsql")
 
-_BUSY = re.compile(r"database is locked|database table is locked|table is locked|SQLITE_BUSY|SQLITE_LOCKED|database is busy",
-                   re.IGNORECASE)
+_BUSY = re.compile(
+    r"database is locked|database table is locked|table is locked|SQLITE_BUSY|SQLITE_LOCKED|database is busy",
+    re.IGNORECASE,
+)
 #: SQLite's own busy wait per attempt. The driver holds the GIL while SQLite waits, so this stays short;
-#: the rest of ``busy_timeout_ms`` is waited on the event loop (see ``Database._retrying``).
+#: the rest of ``busy_timeout_ms`` is waited on the event loop (see ``LibSQLConnection._retrying``).
 _SQLITE_BUSY_WAIT_MS = 10
 _OBJECT_NAME = re.compile(r"(?<![A-Za-z0-9_$])mastra_")
 #: Remote (sqld) failures after which the job was rolled back server-side and runs fine on a new stream:
@@ -40,6 +52,16 @@ _INTERRUPTED = re.compile(r"SQLITE_INTERRUPT|interrupted|TRANSACTION_TIMEOUT|Tra
 #: The driver binds Python ints outside the signed 32-bit range as REAL (libsql 0.1.11), losing
 #: precision; such values are sent as decimal text and SQL casts them back (or column affinity does).
 _I32 = (-(2**31), 2**31 - 1)
+
+#: One write lock per remote database, shared by every connection of this process to it (see
+#: ``LibSQLConnection._in_transaction``).
+_REMOTE_WRITERS: dict[str, threading.Lock] = {}
+_REMOTE_WRITERS_GUARD = threading.Lock()
+
+
+def _remote_writer_lock(database: str) -> threading.Lock:
+    with _REMOTE_WRITERS_GUARD:
+        return _REMOTE_WRITERS.setdefault(database, threading.Lock())
 
 
 def is_busy(exc: BaseException) -> bool:
@@ -69,7 +91,9 @@ def bind(value: Any) -> Any:
     """
     if isinstance(value, str):
         return value.encode("utf-8", "surrogatepass") if awkward(value) else value
-    if isinstance(value, int) and not isinstance(value, bool) and not (_I32[0] <= value <= _I32[1]):
+    if isinstance(value, bool):
+        return int(value)  # booleans are stored as 0/1
+    if isinstance(value, int) and not (_I32[0] <= value <= _I32[1]):
         return str(value)
     return value
 
@@ -119,15 +143,20 @@ class Target:
         elif scheme == "":
             self.database, self.remote = text, False  # a bare path
         else:
-            raise ValueError(f"unsupported libsql URL scheme {scheme!r}; use file:, :memory:, libsql://, http:// or https://")
+            raise ValueError(
+                f"unsupported libsql URL scheme {scheme!r}; use file:, :memory:, libsql://, http:// or https://")
 
     @property
     def shown(self) -> str:
+        """The database, redacted for logs and messages."""
         return redact(self.database)
 
 
-class Database:
-    """The shared connection of one store and the thread that owns it."""
+class LibSQLConnection:
+    """The shared connection of one store (every domain, and a vector store built on it) and the thread that owns it.
+
+    Built without I/O; :meth:`open` connects on the worker thread, :meth:`close` releases both.
+    """
 
     def __init__(self, target: Target, *, max_retries: int, initial_backoff_ms: int, busy_timeout_ms: int,
                  table_prefix: str = "") -> None:
@@ -145,19 +174,29 @@ class Database:
     # ------------------------------------------------------------------ lifecycle
 
     async def open(self) -> None:
+        """Connect (idempotent); a failure is a ``MASTRA_STORAGE_LIBSQL_CONNECT_FAILED`` error without secrets."""
         if self.conn is not None:
             return
         self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="mastra-libsql")
         try:
-            await self._call(self._connect)
-        except BaseException:
+            # Switching a new file to WAL takes a lock that another process opening it at the same moment may
+            # hold: connecting waits for locks like every other job (polling, then backoff).
+            await self._retrying(self._connect)
+        except BaseException as exc:
             self._executor.shutdown(wait=False)
             self._executor = None
-            raise
+            if not isinstance(exc, Exception):
+                raise
+            message = redact(str(exc))
+            if self.target.auth_token:
+                message = message.replace(self.target.auth_token, "***")
+            raise StorageError(
+                f"cannot open libsql database {self.target.shown}: {type(exc).__name__}: {message}",
+                id="MASTRA_STORAGE_LIBSQL_CONNECT_FAILED", category=ErrorCategory.THIRD_PARTY,
+            ) from exc
 
     def _connect(self) -> None:
-        import libsql
-
+        libsql = importlib.import_module("libsql")  # imported on first connect only (the plugin loads without it)
         kwargs: dict[str, Any] = {"isolation_level": None}
         if self.target.auth_token:
             kwargs["auth_token"] = self.target.auth_token
@@ -175,6 +214,7 @@ class Database:
         self.conn = conn
 
     async def close(self) -> None:
+        """Close the driver connection and stop the worker thread (idempotent)."""
         if self._executor is None:
             return
         conn, self.conn = self.conn, None
@@ -185,6 +225,7 @@ class Database:
 
     @property
     def is_open(self) -> bool:
+        """Whether :meth:`open` succeeded and :meth:`close` has not run since."""
         return self.conn is not None
 
     # ------------------------------------------------------------------ running work
@@ -194,11 +235,11 @@ class Database:
             raise RuntimeError("libsql store is not open (call init() first) or was closed")
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
 
-    async def read(self, fn: Callable[[Database], T]) -> T:
+    async def read(self, fn: Callable[[LibSQLConnection], T]) -> T:
         """Run ``fn`` (reads only) on the worker thread, retrying on lock conflicts."""
         return await self._retrying(lambda: fn(self))
 
-    async def write(self, fn: Callable[[Database], T]) -> T:
+    async def write(self, fn: Callable[[LibSQLConnection], T]) -> T:
         """Run ``fn`` inside one write transaction (BEGIN IMMEDIATE) on the worker thread; all or nothing."""
         return await self._retrying(lambda: self._in_transaction(fn))
 
@@ -261,7 +302,19 @@ class Database:
         except Exception:  # the old stream may already be gone
             _log.debug("closing the interrupted libsql connection failed", exc_info=True)
 
-    def _in_transaction(self, fn: Callable[[Database], T]) -> T:
+    def _in_transaction(self, fn: Callable[[LibSQLConnection], T]) -> T:
+        if not self.target.remote:
+            return self._transaction(fn)
+        # A remote server waits for its write lock server-side, and while it waits the driver holds the GIL
+        # (libsql 0.1.11). So if two connections of THIS process wanted the lock at once, the waiting one
+        # would freeze the holder's thread until the server timed the holder's transaction out (sqld: 5 s,
+        # TRANSACTION_TIMEOUT), over and over (two storages on one database initialising together took
+        # minutes, and a job could run out of retries). Writers of one process therefore queue here, on a
+        # lock that releases the GIL while waiting; the server only ever sees other processes' writers.
+        with _remote_writer_lock(self.target.database):
+            return self._transaction(fn)
+
+    def _transaction(self, fn: Callable[[LibSQLConnection], T]) -> T:
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -282,6 +335,7 @@ class Database:
     # ------------------------------------------------------------------ statements (worker thread only)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Run one statement (table names prefixed, parameters bound losslessly); the driver's cursor."""
         if self.prefix:
             sql = self._prefixed(sql)
         return self.conn.execute(sql, tuple(bind(p) for p in params))
@@ -301,17 +355,21 @@ class Database:
         return out
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Every row of a query."""
         return list(self.execute(sql, params).fetchall())
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        """The first row of a query, or None."""
         rows = self.execute(sql, params).fetchall()
         return tuple(rows[0]) if rows else None
 
     def changes(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """How many rows a statement changed."""
         return int(self.execute(sql, params).rowcount or 0)
 
 
 def chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
+    """``items`` in consecutive slices of at most ``size`` (SQLite bounds the parameters of a statement)."""
     for i in range(0, len(items), size):
         yield items[i:i + size]
 
@@ -319,7 +377,7 @@ def chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
 class RecordingConnection:
     """Wraps a driver connection and records every statement (benchmarks count round trips with it).
 
-    ``store.db.conn = RecordingConnection(store.db.conn)`` after ``init()``; ``statements`` holds
+    ``store.connection.conn = RecordingConnection(store.connection.conn)`` after ``init()``; ``statements`` holds
     ``(sql, params)`` in order. Not used by the store itself.
     """
 
@@ -328,8 +386,10 @@ class RecordingConnection:
         self.statements: list[tuple[str, tuple[Any, ...]]] = []
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Record the statement, then run it."""
         self.statements.append((sql, tuple(params)))
         return self.inner.execute(sql, params)
 
     def __getattr__(self, name: str) -> Any:
+        """Everything else is the wrapped connection's."""
         return getattr(self.inner, name)

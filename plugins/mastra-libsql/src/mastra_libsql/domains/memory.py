@@ -3,9 +3,9 @@
 Order everywhere is ("createdAt", rowid): the message index ``(thread_id, "createdAt")`` carries the
 rowid as its implicit last column, so a page and every include window is an index range scan with a
 LIMIT (never a ROW_NUMBER over the whole thread). A list_messages call is one statement: the page,
-the total and every include window joined with UNION ALL.
+the total and every include window joined with UNION ALL; core's ``assemble_message_page`` merges them.
 """
-# ruff: noqa: S608  -- SQL text is built only from constant, validated and quoted identifiers; values are always bound parameters
+# ruff: noqa: S608  -- SQL text holds only constant, validated, quoted identifiers; values are bound parameters
 
 from __future__ import annotations
 
@@ -14,40 +14,30 @@ from datetime import datetime
 from typing import Any
 
 from mastra_core import records as r
+from mastra_core.backend import FetchedMessage, assemble_message_page
 from mastra_core.clock import iso, utc_now
 from mastra_core.domains.memory import CloneResult, MemoryStore, plan_clone
 from mastra_core.errors import ValidationError, error_id
 from mastra_core.pagination import Page, has_more
 from mastra_core.records.queries import CloneRequest, MessageQuery, ThreadQuery
-from mastra_core.serde import content_from_json, content_to_json
 
-from .codec import Codec, dump_json, parse_ts, safe_json, ts
-from .db import Database, chunks, quote, text
-from .filters import Builder, metadata_matches
-from .schema import COUNTS, DOMAIN_TABLES, EXPIRES, MESSAGES, RESOURCES, THREADS
-from .store_base import LibSQLDomain
+from ..codec import MESSAGE_COLUMNS as _MSG_COLS
+from ..codec import MESSAGE_WIDTH as _MSG_WIDTH
+from ..codec import Codec, dump_json, message_from_row, message_params, ts
+from ..connection import LibSQLConnection, chunks, quote
+from ..schema import COUNTS, DOMAIN_TABLES, EXPIRES, MESSAGES, RESOURCES, THREADS
+from .shared import LIVE as _LIVE
+from .shared import Builder, LibSQLDomain, metadata_matches
+from .shared import keep_created_sql as _keep_created
 
 _T, _M, _R = quote(THREADS.name), quote(MESSAGES.name), quote(RESOURCES.name)
 _C = quote(COUNTS)
 _E = quote(EXPIRES)
-_LIVE = f"({_E} IS NULL OR {_E} > ?)"
 
-THREAD = Codec(THREADS, r.Thread, dates=("created_at", "updated_at"))
-RESOURCE = Codec(RESOURCES, r.Resource, dates=("created_at", "updated_at"))
-
-#: message columns as selected: id, thread_id, content, role, type, createdAt, resourceId, rowid
-_MSG_COLS = 'id, thread_id, content, role, type, "createdAt", "resourceId", rowid'
-_MSG_WIDTH = 8
+THREAD = Codec(THREADS, r.Thread)
+RESOURCE = Codec(RESOURCES, r.Resource)
 #: rows per multi-row INSERT (8 parameters each; SQLite allows 32766 per statement)
 _BATCH = 1000
-
-
-def _message(row: Any) -> r.Message:
-    mtype = text(row[4])
-    return r.Message(
-        id=text(row[0]), thread_id=text(row[1]), content=content_from_json(text(row[2])), role=row[3],
-        type=None if mtype in (None, "v2") else mtype, created_at=parse_ts(row[5]), resource_id=text(row[6]),
-    )
 
 
 def _bump_sql(count: int) -> str:
@@ -58,14 +48,15 @@ def _bump_sql(count: int) -> str:
             f"WHERE id IN ({marks})")
 
 
-def bump_threads(db: Database, thread_ids: set[str] | list[str]) -> None:
+def bump_threads(db: LibSQLConnection, thread_ids: set[str] | list[str]) -> None:
+    """Move the threads' ``updatedAt`` forward (a message was written to them)."""
     ids = sorted(set(thread_ids))
     now = iso(utc_now())
     for part in chunks(ids, 500):
         db.execute(_bump_sql(len(part)), (now, now, *part))
 
 
-class LibSQLMemory(LibSQLDomain, MemoryStore):
+class LibSQLMemory(MemoryStore, LibSQLDomain):
     """The memory domain: ``mastra_threads``, ``mastra_messages``, ``mastra_resources``."""
 
     tables = DOMAIN_TABLES["memory"]
@@ -74,56 +65,58 @@ class LibSQLMemory(LibSQLDomain, MemoryStore):
 
     async def _get_thread(self, thread_id: str) -> r.Thread | None:
         now = iso(utc_now())
-        return await self.db.read(lambda db: self._thread_row(db, thread_id, now))
+        return await self.conn.read(lambda db: self._thread_row(db, thread_id, now))
 
     @staticmethod
-    def _thread_row(db: Database, thread_id: str, now: str) -> r.Thread | None:
+    def _thread_row(db: LibSQLConnection, thread_id: str, now: str) -> r.Thread | None:
         row = db.one(f"SELECT {THREAD.select_list()} FROM {_T} WHERE id = ? AND {_LIVE}", (thread_id, now))
         return None if row is None else THREAD.decode(row)
 
-    def _upsert_thread(self, db: Database, thread: r.Thread, now: str) -> None:
+    def _upsert_thread(self, db: LibSQLConnection, thread: r.Thread, now: str) -> None:
         # An existing live row keeps createdAt (and its rowid); an expired one is replaced as if new.
         db.execute(
             f"INSERT INTO {_T} ({THREAD.insert_columns}) VALUES {THREAD.placeholders} ON CONFLICT(id) DO UPDATE SET "
             '"resourceId" = excluded."resourceId", title = excluded.title, metadata = excluded.metadata, '
-            f'"createdAt" = CASE WHEN {_T}.{_E} IS NOT NULL AND {_T}.{_E} <= ? THEN excluded."createdAt" ELSE {_T}."createdAt" END, '
+            f'"createdAt" = {_keep_created(_T)}, '
             f'"updatedAt" = excluded."updatedAt", {_E} = excluded.{_E}',
             (*THREAD.encode(thread, self.expires_at("thread")), now),
         )
 
     async def _save_thread(self, thread: r.Thread) -> r.Thread:
-        def go(db: Database) -> r.Thread:
+        def go(db: LibSQLConnection) -> r.Thread:
             now = iso(utc_now())
             self._upsert_thread(db, thread, now)
             stored = self._thread_row(db, thread.id, now)
             assert stored is not None
             return stored
 
-        return await self.db.write(go)
+        return await self.conn.write(go)
 
     async def _modify_thread(self, thread_id: str, change: Callable[[r.Thread], r.Thread]) -> r.Thread | None:
-        def go(db: Database) -> r.Thread | None:
+        def go(db: LibSQLConnection) -> r.Thread | None:
             now = iso(utc_now())
             old = self._thread_row(db, thread_id, now)
             if old is None:
                 return None
             new = change(old)
             db.execute(
-                f'UPDATE {_T} SET "resourceId" = ?, title = ?, metadata = ?, "createdAt" = ?, "updatedAt" = ?, {_E} = ? WHERE id = ?',
+                f'UPDATE {_T} SET "resourceId" = ?, title = ?, metadata = ?, "createdAt" = ?, "updatedAt" = ?, '
+                f"{_E} = ? "
+                "WHERE id = ?",
                 (new.resource_id, new.title, dump_json(new.metadata), iso(new.created_at), iso(new.updated_at),
                  ts(self.expires_at("thread")), thread_id),
             )
             return new
 
-        return await self.db.write(go)
+        return await self.conn.write(go)
 
     async def _delete_thread(self, thread_id: str) -> None:
-        def go(db: Database) -> None:
+        def go(db: LibSQLConnection) -> None:
             db.execute(f"DELETE FROM {_M} WHERE thread_id = ?", (thread_id,))
             db.execute(f"DELETE FROM {_T} WHERE id = ?", (thread_id,))
             db.execute(f"DELETE FROM {_C} WHERE thread_id = ? AND n <= 0", (thread_id,))
 
-        await self.db.write(go)
+        await self.conn.write(go)
 
     async def _list_threads(self, q: ThreadQuery) -> Page[r.Thread]:
         b = Builder()
@@ -144,10 +137,11 @@ class LibSQLMemory(LibSQLDomain, MemoryStore):
             params += [q.per_page, q.page * q.per_page]
         nulls = ", ".join("NULL" for _ in THREAD.columns)
         sql = f"SELECT * FROM ({page_sql}) UNION ALL SELECT {nulls}, count(*) FROM {_T} WHERE {cond}"
-        rows = await self.db.read(lambda db: db.all(sql, params + b.params))
+        rows = await self.conn.read(lambda db: db.all(sql, params + b.params))
         total = int(rows[-1][-1])
         items = [THREAD.decode(row[:-1]) for row in rows[:-1]]
-        return Page(items=items, total=total, page=q.page, per_page=q.per_page, has_more=has_more(total, q.page, q.per_page))
+        more = has_more(total, q.page, q.per_page)
+        return Page(items=items, total=total, page=q.page, per_page=q.per_page, has_more=more)
 
     # ------------------------------------------------------------------ messages
 
@@ -174,7 +168,8 @@ class LibSQLMemory(LibSQLDomain, MemoryStore):
         if q.per_page is not False and q.per_page == 0:
             pass
         else:
-            page_sql = f"SELECT 0, {_MSG_COLS} FROM {_M} WHERE {where} ORDER BY \"createdAt\" {direction}, rowid {direction}"
+            page_sql = (f"SELECT 0, {_MSG_COLS} FROM {_M} WHERE {where} "
+                        f'ORDER BY "createdAt" {direction}, rowid {direction}')
             page_params = list(cparams)
             if q.limit is not None:
                 page_sql += " LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)"
@@ -213,81 +208,67 @@ class LibSQLMemory(LibSQLDomain, MemoryStore):
                 )
                 params += [inc.id, now, inc.id, now, now, inc.with_next_messages]
         sql = " UNION ALL ".join(arms)
-        rows = await self.db.read(lambda db: db.all(sql, params))
+        rows = await self.conn.read(lambda db: db.all(sql, params))
 
         total = 0
-        chosen: dict[str, tuple[Any, ...]] = {}
-        page_ids: set[str] = set()
+        page: list[FetchedMessage] = []
+        windows: list[FetchedMessage] = []
         for row in rows:
             if row[0] == 2:
                 total = int(row[1])
                 continue
-            body = tuple(text(v) for v in row[1:])
-            chosen.setdefault(body[0], body)
-            if row[0] == 0:
-                page_ids.add(body[0])
-        ordered = sorted(chosen.values(), key=lambda b: (b[5], b[7]), reverse=direction == "DESC")
-        returned = sum(1 for b in ordered if b[0] in page_ids or self._is_candidate(b, q))
-        more = returned < total and has_more(total, q.page, q.per_page)
-        return Page(items=[_message(b) for b in ordered], total=total, page=q.page, per_page=q.per_page, has_more=more)
-
-    @staticmethod
-    def _is_candidate(row: tuple[Any, ...], q: MessageQuery) -> bool:
-        if row[1] not in q.thread_ids or (q.resource_id is not None and row[6] != q.resource_id):
-            return False
-        created = row[5]
-        if q.start is not None and (created < iso(q.start) or (q.start_exclusive and created == iso(q.start))):
-            return False
-        return not (q.end is not None and (created > iso(q.end) or (q.end_exclusive and created == iso(q.end))))
+            fetched = FetchedMessage(message_from_row(row[1:]), row[8])  # rowid: the insertion tiebreak
+            (page if row[0] == 0 else windows).append(fetched)
+        return assemble_message_page(q, page=page, windows=windows, total=total)
 
     async def _list_messages_by_id(self, ids: tuple[str, ...]) -> list[r.Message]:
         now = iso(utc_now())
 
-        def go(db: Database) -> list[r.Message]:
+        def go(db: LibSQLConnection) -> list[r.Message]:
             rows: list[tuple[Any, ...]] = []
             for part in chunks(list(ids), 900):
                 marks = ", ".join("?" for _ in part)
                 rows += db.all(f"SELECT {_MSG_COLS} FROM {_M} WHERE id IN ({marks}) AND {_LIVE}", (*part, now))
             rows.sort(key=lambda b: (b[5], b[7]))
-            return [_message(b) for b in rows]
+            return [message_from_row(b) for b in rows]
 
-        return await self.db.read(go)
+        return await self.conn.read(go)
 
-    def _upsert_messages(self, db: Database, messages: list[r.Message], now: str) -> None:
+    def _upsert_messages(self, db: LibSQLConnection, messages: list[r.Message], now: str) -> None:
         expires = ts(self.expires_at("message"))
         for part in chunks(messages, _BATCH):
             values = ", ".join("(?, ?, ?, ?, ?, ?, ?, ?)" for _ in part)
             params: list[Any] = []
             for m in part:
-                params += [m.id, m.thread_id, safe_json(content_to_json(m.content)), m.role, m.type or "v2", iso(m.created_at),
-                           m.resource_id, expires]
+                params += message_params(m, expires)
             params.append(now)
             db.execute(
-                f'INSERT INTO {_M} (id, thread_id, content, role, type, "createdAt", "resourceId", {_E}) VALUES {values} '
+                f'INSERT INTO {_M} (id, thread_id, content, role, type, "createdAt", "resourceId", {_E}) '
+                f"VALUES {values} "
                 "ON CONFLICT(id) DO UPDATE SET thread_id = excluded.thread_id, content = excluded.content, "
                 'role = excluded.role, type = excluded.type, "resourceId" = excluded."resourceId", '
-                f'"createdAt" = CASE WHEN {_M}.{_E} IS NOT NULL AND {_M}.{_E} <= ? THEN excluded."createdAt" ELSE {_M}."createdAt" END, '
+                f'"createdAt" = {_keep_created(_M)}, '
                 f"{_E} = excluded.{_E}",
                 params,
             )
 
     async def _save_messages(self, messages: list[r.Message]) -> None:
-        def go(db: Database) -> None:
+        def go(db: LibSQLConnection) -> None:
             self._upsert_messages(db, messages, iso(utc_now()))
             bump_threads(db, {m.thread_id for m in messages if m.thread_id})
 
-        await self.db.write(go)
+        await self.conn.write(go)
 
     async def _write_messages(self, messages: list[r.Message], touched_thread_ids: set[str]) -> None:
-        def go(db: Database) -> None:
+        def go(db: LibSQLConnection) -> None:
             if messages:
                 self._upsert_messages(db, messages, iso(utc_now()))
             bump_threads(db, touched_thread_ids | {m.thread_id for m in messages if m.thread_id})
 
-        await self.db.write(go)
+        await self.conn.write(go)
 
     async def _delete_messages(self, ids: tuple[str, ...]) -> None:
-        def go(db: Database) -> None:
+        def go(db: LibSQLConnection) -> None:
             for part in chunks(list(ids), 900):
                 marks = ", ".join("?" for _ in part)
                 touched = [row[0] for row in db.all(f"SELECT DISTINCT thread_id FROM {_M} WHERE id IN ({marks})", part)]
@@ -295,52 +276,52 @@ class LibSQLMemory(LibSQLDomain, MemoryStore):
                 if touched:
                     bump_threads(db, touched)
 
-        await self.db.write(go)
+        await self.conn.write(go)
 
     # ------------------------------------------------------------------ resources
 
     @staticmethod
-    def _resource_row(db: Database, resource_id: str, now: str) -> r.Resource | None:
+    def _resource_row(db: LibSQLConnection, resource_id: str, now: str) -> r.Resource | None:
         row = db.one(f"SELECT {RESOURCE.select_list()} FROM {_R} WHERE id = ? AND {_LIVE}", (resource_id, now))
         return None if row is None else RESOURCE.decode(row)
 
     async def _get_resource(self, resource_id: str) -> r.Resource | None:
         now = iso(utc_now())
-        return await self.db.read(lambda db: self._resource_row(db, resource_id, now))
+        return await self.conn.read(lambda db: self._resource_row(db, resource_id, now))
 
-    def _upsert_resource(self, db: Database, resource: r.Resource, now: str, keep_created: bool = True) -> None:
-        created = (f'CASE WHEN {_R}.{_E} IS NOT NULL AND {_R}.{_E} <= ? THEN excluded."createdAt" ELSE {_R}."createdAt" END'
-                   if keep_created else 'excluded."createdAt"')
+    def _upsert_resource(self, db: LibSQLConnection, resource: r.Resource, now: str, keep_created: bool = True) -> None:
+        created = _keep_created(_R) if keep_created else 'excluded."createdAt"'
         db.execute(
-            f"INSERT INTO {_R} ({RESOURCE.insert_columns}) VALUES {RESOURCE.placeholders} ON CONFLICT(id) DO UPDATE SET "
+            f"INSERT INTO {_R} ({RESOURCE.insert_columns}) VALUES {RESOURCE.placeholders} "
+            "ON CONFLICT(id) DO UPDATE SET "
             '"workingMemory" = excluded."workingMemory", metadata = excluded.metadata, '
             f'"createdAt" = {created}, "updatedAt" = excluded."updatedAt", {_E} = excluded.{_E}',
             (*RESOURCE.encode(resource, self.expires_at("resource")), *((now,) if keep_created else ())),
         )
 
     async def _save_resource(self, resource: r.Resource) -> r.Resource:
-        def go(db: Database) -> r.Resource:
+        def go(db: LibSQLConnection) -> r.Resource:
             now = iso(utc_now())
             self._upsert_resource(db, resource, now)
             stored = self._resource_row(db, resource.id, now)
             assert stored is not None
             return stored
 
-        return await self.db.write(go)
+        return await self.conn.write(go)
 
     async def _modify_resource(self, resource_id: str, change: Callable[[r.Resource | None], r.Resource]) -> r.Resource:
-        def go(db: Database) -> r.Resource:
+        def go(db: LibSQLConnection) -> r.Resource:
             now = iso(utc_now())
             new = change(self._resource_row(db, resource_id, now))
             self._upsert_resource(db, new, now, keep_created=False)
             return new
 
-        return await self.db.write(go)
+        return await self.conn.write(go)
 
     # ------------------------------------------------------------------ clone (one transaction)
 
     async def _clone_thread(self, req: CloneRequest) -> CloneResult:
-        def go(db: Database) -> CloneResult:
+        def go(db: LibSQLConnection) -> CloneResult:
             now = iso(utc_now())
             source = self._thread_row(db, req.source_thread_id, now)
             if source is None:
@@ -357,11 +338,12 @@ class LibSQLMemory(LibSQLDomain, MemoryStore):
             stored = self._thread_row(db, thread.id, now) or thread
             return CloneResult(thread=stored, cloned_messages=copies)
 
-        return await self.db.write(go)
+        return await self.conn.write(go)
 
     @staticmethod
-    def _clone_sources(db: Database, req: CloneRequest, now: str) -> list[r.Message]:
-        """The source messages that can survive plan_clone's filters, pre-filtered in SQL (plan_clone re-applies them)."""
+    def _clone_sources(db: LibSQLConnection, req: CloneRequest, now: str) -> list[r.Message]:
+        """The source messages that can survive plan_clone's filters, pre-filtered in SQL (plan_clone re-applies them).
+        """
         cond = ["thread_id = ?", _LIVE]
         params: list[Any] = [req.source_thread_id, now]
         if req.start_date is not None:
@@ -383,16 +365,16 @@ class LibSQLMemory(LibSQLDomain, MemoryStore):
                 p.append(req.message_limit)
             rows += db.all(sql, p)
         rows.sort(key=lambda b: (b[5], b[7]))
-        return [_message(b) for b in rows]
+        return [message_from_row(b) for b in rows]
 
     # ------------------------------------------------------------------ maintenance
 
     async def _clear(self) -> None:
-        def go(db: Database) -> None:
+        def go(db: LibSQLConnection) -> None:
             for t in (_M, _T, _R, _C):
                 db.execute(f"DELETE FROM {t}")
 
-        await self.db.write(go)
+        await self.conn.write(go)
 
     async def _prune(self, now: datetime) -> int:
         return await self.prune_tables((THREADS, MESSAGES, RESOURCES), now)
