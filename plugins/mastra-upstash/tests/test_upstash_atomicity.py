@@ -1,5 +1,7 @@
 """All-or-nothing writes: a connection cut half-way through a save_messages request writes nothing; a reply lost
-after the script ran leaves everything written; concurrent read-modify-writes lose no update."""
+after the script ran leaves everything written; concurrent read-modify-writes lose no update.
+
+On both transports: the cutting proxy sits in front of Redis (Redis protocol) or of the REST stand-in (HTTP)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import pytest
 from mastra_core import ErrorCategory, StorageError
 from mastra_core.clock import epoch_ms, utc_now
 from mastra_core.records import Message, MessageContent, TextPart, Thread
-from upstash_helpers import CuttingProxy, no_retry_client, redis_url
+from upstash_helpers import CuttingProxy, no_retry_client, redis_url, rest_env
 
 
 def _msgs(thread_id: str, n: int, start) -> list[Message]:
@@ -22,25 +24,40 @@ def _msgs(thread_id: str, n: int, start) -> list[Message]:
 
 
 @pytest.fixture
-async def proxy():
-    parts = urlsplit(redis_url())
+async def proxy(transport):
+    parts = urlsplit(rest_env()[0] if transport == "rest" else redis_url())
     p = CuttingProxy(parts.hostname or "127.0.0.1", parts.port or 6379)
     await p.start()
     yield p
     await p.stop()
 
 
-async def _store_through(proxy, make_store):
-    client = no_retry_client(proxy.url)
-    store = await make_store(client=client)
+def through(proxy, transport) -> dict:
+    """The store config that reaches the server through ``proxy``."""
+    return {"url": proxy.http_url} if transport == "rest" else {"url": proxy.url}
+
+
+class _NoClient:
+    async def aclose(self) -> None:
+        pass
+
+
+async def _store_through(proxy, make_store, transport):
+    """A store through the proxy that surfaces a dropped connection at once (no retries)."""
+    if transport == "rest":
+        client = _NoClient()
+        store = await make_store(url=proxy.http_url, retries=0)
+    else:
+        client = no_retry_client(proxy.url)
+        store = await make_store(client=client)
     t0 = utc_now() - timedelta(minutes=1)
     await store.memory.save_thread(thread=Thread(id="t", resource_id="r", created_at=t0, updated_at=t0))
     await store.memory.save_messages(messages=_msgs("warm", 1, t0))  # loads the script
     return store, client, t0
 
 
-async def test_connection_cut_mid_request_writes_nothing(proxy, make_store, raw) -> None:
-    store, client, t0 = await _store_through(proxy, make_store)
+async def test_connection_cut_mid_request_writes_nothing(proxy, make_store, raw, transport) -> None:
+    store, client, t0 = await _store_through(proxy, make_store, transport)
     before = await raw.hgetall(f"{store.prefix}thread:t")
     proxy.mode = "cut-request"
     with pytest.raises(StorageError) as info:
@@ -53,8 +70,8 @@ async def test_connection_cut_mid_request_writes_nothing(proxy, make_store, raw)
     await client.aclose()
 
 
-async def test_reply_lost_after_the_script_ran_leaves_everything_written(proxy, make_store, raw) -> None:
-    store, client, t0 = await _store_through(proxy, make_store)
+async def test_reply_lost_after_the_script_ran_leaves_everything_written(proxy, make_store, raw, transport) -> None:
+    store, client, t0 = await _store_through(proxy, make_store, transport)
     proxy.mode = "drop-reply"
     with pytest.raises(StorageError):
         await store.memory.save_messages(messages=_msgs("t", 10, t0))
@@ -113,23 +130,24 @@ async def test_concurrent_saves_and_bumps_keep_the_thread_consistent(make_store,
     assert score == epoch_ms(thread.updated_at)  # the updated_at index moved with every bump
 
 
-async def test_a_connection_the_server_closed_is_replaced_transparently(make_store, raw) -> None:
+async def test_a_connection_the_server_closed_is_replaced_transparently(proxy, make_store, transport) -> None:
     """No health-check PINGs: a connection closed while idle (Upstash closes idle ones) fails once and is retried."""
-    store = await make_store()
+    proxy.reconnect = True
+    store = await make_store(**through(proxy, transport))
     t0 = utc_now()
     await store.memory.save_thread(thread=Thread(id="t", resource_id="r", created_at=t0, updated_at=t0))
-    conn_id = await store.connection.client.client_id()
-    assert await raw.client_kill_filter(_id=conn_id) == 1
+    await proxy.close_connections()  # the kept-alive connection is gone under the client's feet
+    await asyncio.sleep(0.05)
     assert (await store.memory.get_thread_by_id(thread_id="t")).id == "t"
     await store.memory.save_messages(messages=_msgs("t", 3, t0))
     assert (await store.memory.list_messages(thread_id="t")).total == 3
 
 
-async def test_a_retried_compare_and_set_whose_reply_was_lost_applies_once(proxy, make_store) -> None:
-    """redis-py retries a script whose reply was lost; the write token makes the retry a no-op answered OK."""
+async def test_a_retried_compare_and_set_whose_reply_was_lost_applies_once(proxy, make_store, transport) -> None:
+    """The client retries a script whose reply was lost; the write token makes the retry a no-op answered OK."""
     proxy.reconnect = True
     proxy.match = b"EVALSHA"  # lose the reply of the write script, not of the read before it
-    store = await make_store(url=proxy.url)
+    store = await make_store(**through(proxy, transport))
     await store.memory.update_resource(resource_id="r", working_memory="a")
 
     def append(old):

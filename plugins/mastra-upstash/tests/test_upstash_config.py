@@ -13,9 +13,14 @@ from upstash_helpers import redis_url
 SECRET = "s3cr3t-T0KEN-value"
 
 
-def test_upstash_rest_url_and_token_become_a_tls_redis_url() -> None:
-    cfg = UpstashConfig(url="https://eu1-fine-cat-12345.upstash.io", token=SECRET)
-    assert cfg.redis_url() == f"rediss://default:{SECRET}@eu1-fine-cat-12345.upstash.io:6379"
+def test_upstash_rest_url_and_token_mean_the_rest_api_or_the_tls_redis_endpoint() -> None:
+    cfg = UpstashConfig(url="https://eu1-fine-cat-12345.upstash.io/", token=SECRET)
+    assert cfg.transport_name() == "rest" and cfg.rest_url() == "https://eu1-fine-cat-12345.upstash.io"
+    assert cfg.rest_token() == SECRET
+    tls = UpstashConfig(url="https://eu1-fine-cat-12345.upstash.io", token=SECRET, transport="redis")
+    assert tls.transport_name() == "redis"
+    assert tls.redis_url() == f"rediss://default:{SECRET}@eu1-fine-cat-12345.upstash.io:6379"
+    assert UpstashConfig(url="redis://h").transport_name() == "redis"
 
 
 def test_a_redis_url_is_used_as_is_and_a_token_becomes_its_password() -> None:
@@ -25,14 +30,21 @@ def test_a_redis_url_is_used_as_is_and_a_token_becomes_its_password() -> None:
 
 def test_open_storage_routes_redis_and_upstash_urls() -> None:
     s = open_storage("redis://127.0.0.1:6379/0")
-    assert isinstance(s, UpstashStore) and s.prefix == "mastra:"
+    assert isinstance(s, UpstashStore) and s.prefix == "mastra:" and s.config.transport_name() == "redis"
     u = open_storage(f"upstash://:{SECRET}@fine-cat.upstash.io", prefix="app:")
-    assert u.config.redis_url() == f"rediss://default:{SECRET}@fine-cat.upstash.io:6379" and u.prefix == "app:"
+    assert u.config.transport_name() == "rest" and u.config.rest_url() == "https://fine-cat.upstash.io"
+    assert u.config.rest_token() == SECRET and u.prefix == "app:"
+    r = open_storage(f"upstash://:{SECRET}@fine-cat.upstash.io?transport=redis")
+    assert r.config.redis_url() == f"rediss://default:{SECRET}@fine-cat.upstash.io:6379"
+    local = open_storage(f"upstash+http://:{SECRET}@127.0.0.1:8079")
+    assert local.config.transport_name() == "rest" and local.config.rest_url() == "http://127.0.0.1:8079"
 
 
 @pytest.mark.parametrize("config", [
     {}, {"url": "redis://h", "client": object()}, {"url": "https://x.upstash.io"}, {"url": "ftp://x"}, {"url": ""},
     {"url": "redis://h", "max_connections": 0}, {"url": "redis://h", "prefx": "typo"},
+    {"url": "redis://h", "transport": "rest"}, {"url": "https://x.upstash.io", "token": "t", "transport": "tcp"},
+    {"url": "redis://h", "http_client": object()}, {"client": object(), "transport": "rest"},
 ])
 def test_bad_configurations_are_refused(config) -> None:
     with pytest.raises(ConfigError):
@@ -59,9 +71,9 @@ async def test_the_password_never_shows_in_errors_or_logs(caplog) -> None:
     await store.close()
 
 
-async def test_a_caller_supplied_client_is_used_and_never_closed(make_store, raw) -> None:
+async def test_a_caller_supplied_client_is_used_and_never_closed(make_redis_store) -> None:
     client = redis.Redis.from_url(redis_url())  # bytes replies: the store copes
-    store = await make_store(client=client)
+    store = await make_redis_store(client=client)
     await store.memory.update_resource(resource_id="r", working_memory="wm")
     assert (await store.memory.get_resource_by_id(resource_id="r")).working_memory == "wm"
     await store.close()

@@ -22,6 +22,42 @@ def redis_url() -> str:
     return url
 
 
+REST_ENV = ("MASTRA_TEST_UPSTASH_REST_URL", "MASTRA_TEST_UPSTASH_REST_TOKEN", "MASTRA_TEST_UPSTASH_REST_REDIS_URL")
+
+
+def rest_env() -> tuple[str, str]:
+    """The REST stand-in's URL and token (``bash scripts/services/start.sh upstash-rest`` prints them)."""
+    url, token = (os.environ.get(REST_ENV[0], ""), os.environ.get(REST_ENV[1], ""))
+    if not url or not token:
+        raise RuntimeError(f"{REST_ENV[0]}/{REST_ENV[1]} are not set: run "
+                           "`bash scripts/services/start.sh upstash-rest` and export what it prints")
+    return url, token
+
+
+def backing_redis_url(transport: str) -> str:
+    """The Redis a store of ``transport`` ends up in (the stand-in serves its own DB number)."""
+    if transport == "rest":
+        url = os.environ.get(REST_ENV[2], "")
+        if not url:
+            raise RuntimeError(f"{REST_ENV[2]} is not set: run `bash scripts/services/start.sh upstash-rest`")
+        return url
+    return redis_url()
+
+
+def recording_http_client(recorder: Recorder) -> Any:
+    """An ``httpx.AsyncClient`` reporting each REST request's command names to ``recorder`` (one trip each)."""
+    import json
+
+    import httpx
+
+    async def on_request(request: httpx.Request) -> None:
+        body = json.loads(request.content or b"[]")
+        rows = body if request.url.path.rstrip("/") in ("/pipeline", "/multi-exec") else [body]
+        recorder.trips.append([str(row[0]).upper() for row in rows])
+
+    return httpx.AsyncClient(event_hooks={"request": [on_request]})
+
+
 def new_prefix() -> str:
     return f"mastra-test:{uuid.uuid4().hex[:12]}:"
 
@@ -87,12 +123,27 @@ class CuttingProxy:
         self.reconnect = False
         #: "drop-reply" waits for a request containing these bytes (any request when empty)
         self.match = b""
+        self.writers: set[asyncio.StreamWriter] = set()
+        #: connections accepted so far (keep-alive: one per concurrent request, reused afterwards)
+        self.connections = 0
 
     @property
     def url(self) -> str:
         assert self.server is not None
         port = self.server.sockets[0].getsockname()[1]
         return f"redis://127.0.0.1:{port}/0"
+
+    @property
+    def http_url(self) -> str:
+        """The proxy as the REST endpoint (when it fronts the REST stand-in)."""
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+
+    async def close_connections(self) -> None:
+        """Close every proxied connection now (as a server closing idle connections would)."""
+        for writer in list(self.writers):
+            writer.close()
+        self.writers.clear()
 
     async def start(self) -> None:
         self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
@@ -107,6 +158,8 @@ class CuttingProxy:
             cw.close()
             return
         sr, sw = await asyncio.open_connection(self.host, self.port)
+        self.writers.update((cw, sw))
+        self.connections += 1
 
         def close_all() -> None:
             if self.mode in ("cut-request", "dropping"):

@@ -1,6 +1,7 @@
 """mastra storage on Upstash or any Redis: ``UpstashStore`` (backend id ``upstash``).
 
-Importing this package never connects; the redis driver is imported when a store opens.
+Two transports, chosen by the URL: Upstash's REST API (``https://`` + token, over httpx) or the Redis
+protocol (redis-py). Importing this package never connects; the drivers are imported when a store opens.
 """
 
 from .config import UpstashConfig

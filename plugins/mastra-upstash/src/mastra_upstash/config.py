@@ -8,9 +8,11 @@ from urllib.parse import quote, unquote, urlsplit
 import attrs
 from mastra_core.log import redact
 
-#: URL schemes a ``url`` may have (Upstash's REST URL is mapped onto its TLS Redis endpoint).
+#: URL schemes a ``url`` may have (an Upstash REST URL is ``https://``, or ``http://`` for a local stand-in).
 URL_SCHEMES = ("redis", "rediss", "https", "http", "upstash", "unix")
 _UPSTASH_SCHEMES = ("https", "http", "upstash")
+#: ``transport`` values: ``auto`` picks REST for an ``https://``/``http://`` URL, the Redis protocol otherwise.
+TRANSPORTS = ("auto", "rest", "redis")
 
 
 def _check_url(_: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
@@ -38,17 +40,21 @@ class UpstashConfig:
     Give exactly one of ``url`` or ``client``:
 
     - ``url`` + ``token``: the Upstash console's REST URL (``https://<name>.upstash.io``) and token; the
-      store connects to ``rediss://default:<token>@<name>.upstash.io:6379`` (Upstash's TLS Redis endpoint).
+      store speaks Upstash's REST API (``transport="rest"``, chosen by the URL). With ``transport="redis"``
+      it connects to ``rediss://default:<token>@<name>.upstash.io:6379`` (Upstash's TLS Redis endpoint).
     - ``url`` alone: any ``redis://`` / ``rediss://`` / ``unix://`` URL (the console's TLS URL, or any Redis);
       a ``token`` given with such a URL is used as the password.
     - ``client``: a ``redis.asyncio.Redis`` you own (the store never closes it).
 
+    ``http_client`` is an ``httpx.AsyncClient`` you own for the REST transport (the store never closes it).
     ``prefix`` starts every key (default ``mastra:``) so several stores can share one database.
     """
 
     url: str | None = attrs.field(default=None, validator=_check_url, repr=_show_url)
     token: str | None = attrs.field(default=None, repr=False)
     client: Any = None
+    transport: str = "auto"
+    http_client: Any = None
     prefix: str = "mastra:"
     max_connections: int = 50
     socket_timeout: float | None = 30.0
@@ -70,6 +76,34 @@ class UpstashConfig:
             raise ValueError("retries must be an integer >= 0")
         if not _positive_int(self.max_connections):
             raise ValueError("max_connections must be a positive integer")
+        if self.transport not in TRANSPORTS:
+            raise ValueError(f"transport must be one of {', '.join(TRANSPORTS)}, got {self.transport!r}")
+        rest = self.transport_name() == "rest"
+        if rest and self.client is not None:
+            raise ValueError("client is a redis-py client: the REST transport takes url + token (and http_client)")
+        if rest and self.url is not None and urlsplit(self.url).scheme.lower() not in ("https", "http"):
+            raise ValueError("the REST transport needs an Upstash REST URL: https://<name>.upstash.io")
+        if self.http_client is not None and not rest:
+            raise ValueError("http_client is only used by the REST transport (an https:// URL)")
+
+    def transport_name(self) -> str:
+        """``rest`` or ``redis``: ``auto`` means REST for an ``https://``/``http://`` URL."""
+        if self.transport != "auto":
+            return self.transport
+        scheme = urlsplit(self.url).scheme.lower() if self.url else ""
+        return "rest" if scheme in ("https", "http") else "redis"
+
+    def rest_url(self) -> str:
+        """The REST endpoint, without credentials or a trailing slash."""
+        parts = urlsplit(self.url or "")
+        netloc = parts.hostname or ""
+        if parts.port:
+            netloc += f":{parts.port}"
+        return parts._replace(netloc=netloc, query="", fragment="").geturl().rstrip("/")
+
+    def rest_token(self) -> str:
+        """The REST token (``token``, or the URL's password); contains the secret: never log it."""
+        return self.token or unquote(urlsplit(self.url or "").password or "")
 
     def redis_url(self) -> str:
         """The redis-py URL this config connects to (contains the secret: never log it)."""

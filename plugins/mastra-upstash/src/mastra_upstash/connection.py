@@ -1,10 +1,11 @@
-"""``UpstashConnection``: the redis-py client, the Lua scripts, retries and error wrapping of one store.
+"""``UpstashConnection``: the transport, the Lua scripts and the read/write helpers of one store.
 
 Every Redis command of the backend goes through this class: script calls (one JSON spec argument),
 point reads (HMGET pipelines), the optimistic read-modify-write loop and the admin SCAN of
-``dangerously_clear_all``. redis-py retries a command after a connection error or timeout (with
-jittered backoff); an invalid URL becomes a ``ConfigError`` here, and any other driver error is
-turned into a ``StorageError`` by the domain base class.
+``dangerously_clear_all``. It sends them through a transport (``transport.py``): the Redis protocol
+(redis-py) or Upstash's REST API (httpx), with the same scripts, keys and requests per operation. Both
+retry after a connection error or timeout (with jittered backoff); an invalid URL becomes a
+``ConfigError``, and any other driver error is turned into a ``StorageError`` by the domain base class.
 """
 
 from __future__ import annotations
@@ -17,14 +18,13 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from mastra_core.clock import epoch_ms, utc_now
-from mastra_core.errors import ConfigError
-from mastra_core.registry import import_optional
 from mastra_core.retention import Retention
 
 from . import lua
-from .codec import Rec, Row, ms, text
+from .codec import Rec, Row, ms
 from .config import UpstashConfig
 from .schema import Keys
+from .transport import RedisTransport, RestTransport, make_transport
 
 T = TypeVar("T")
 #: Optimistic read-modify-writes retry this many times on a version conflict before giving up.
@@ -39,67 +39,40 @@ class ConflictError(Exception):
 
 
 class UpstashConnection:
-    """The client, registered scripts and key names shared by every domain of one store.
+    """The transport, script calls and key names shared by every domain of one store.
 
-    Built without I/O from the store's config; :meth:`open` makes the pool (or adopts the caller's
-    client, which :meth:`close` then leaves open).
+    Built without I/O from the store's config; :meth:`open` makes the transport's client: redis-py's pool
+    (or the caller's client, which :meth:`close` then leaves open) or the REST API's HTTP client.
     """
 
     def __init__(self, config: UpstashConfig) -> None:
-        """Keep the config and derive the key names; nothing connects here."""
+        """Keep the config, pick the transport and derive the key names; nothing connects here."""
         self.config = config
         self.keys = Keys(config.prefix)
-        self.client: Any = None
-        self.scripts: dict[str, Any] = {}
-        self._owns_client = False
+        self.transport: RedisTransport | RestTransport = make_transport(config, SCRIPTS)
+
+    @property
+    def client(self) -> Any:
+        """The redis-py client of the Redis transport (None before open, or on REST)."""
+        return self.transport.client if isinstance(self.transport, RedisTransport) else None
 
     # --- lifecycle ---------------------------------------------------------------------
 
     async def open(self) -> None:
-        """Make the blocking pool and client (or adopt ``config.client``) and register the scripts."""
-        if self.client is not None:
-            return
-        client = self.config.client
-        if client is None:
-            client = self._make_client()
-            self._owns_client = True
-        self.client = client
-        self.scripts = {name: client.register_script(src) for name, src in SCRIPTS.items()}
-
-    def _make_client(self) -> Any:
-        redis = import_optional("redis.asyncio", "redis")
-        from redis.asyncio.retry import Retry
-        from redis.backoff import EqualJitterBackoff
-
-        cfg = self.config
-        try:
-            # a blocking pool: more concurrent operations than connections wait for one instead of failing
-            pool = redis.BlockingConnectionPool.from_url(
-                cfg.redis_url(), decode_responses=True, max_connections=cfg.max_connections,
-                timeout=cfg.socket_timeout, socket_timeout=cfg.socket_timeout,
-                socket_connect_timeout=cfg.socket_timeout,
-                retry=Retry(EqualJitterBackoff(cap=1.0, base=0.05), cfg.retries),
-            )
-        except ValueError as exc:
-            # the message could quote the URL (and its password): only the error type is kept
-            raise ConfigError(f"invalid upstash url: {type(exc).__name__}",
-                              id="MASTRA_STORAGE_UPSTASH_CONFIG_INVALID") from None
-        return redis.Redis.from_pool(pool)
+        """Make the transport's client (no request is sent)."""
+        await self.transport.open()
 
     async def close(self) -> None:
-        """Close the client if this connection made it; a caller-supplied client stays open."""
-        client, self.client = self.client, None
-        if client is not None and self._owns_client:
-            await client.aclose()
-        self._owns_client = False
+        """Close the transport's client if the store made it."""
+        await self.transport.close()
 
     # --- scripts -----------------------------------------------------------------------
 
     async def run(self, name: str, spec: dict[str, Any]) -> Any:
-        """Run one script with its JSON spec (one EVALSHA; redis-py loads the script on NOSCRIPT)."""
+        """Run one script with its JSON spec: one request (EVALSHA; the transport sends the script on NOSCRIPT)."""
         spec.setdefault("now", ms(utc_now()))
         payload = json.dumps(spec, ensure_ascii=False, separators=(",", ":"))
-        return text(await self.scripts[name](keys=[], args=[payload]))
+        return await self.transport.script(name, [payload])
 
     def purge_keys(self, retention: Retention, *entities: str) -> list[str]:
         """Expiry zsets to purge before counting an index: only those of entities with an active TTL."""
@@ -182,16 +155,12 @@ class UpstashConnection:
         """HMGET of each key in one pipeline (one round trip); None for missing or expired records."""
         hf = with_expiry(fields)
         if len(keys) == 1:
-            results = [await self.client.hmget(keys[0], hf)]
+            results = [await self.transport.call("HMGET", keys[0], *hf)]
         else:
-            pipe = self.client.pipeline(transaction=False)
-            for k in keys:
-                pipe.hmget(k, hf)
-            results = await pipe.execute()
+            results = await self.transport.pipeline([["HMGET", k, *hf] for k in keys])
         now = epoch_ms(utc_now())
         out: list[dict[str, str | None] | None] = []
-        for raw in results:
-            vals = text(raw)
+        for vals in results:
             values = dict(zip(hf, vals, strict=True))
             expiry = values.get("x")
             out.append(None if vals[0] is None or (expiry and int(expiry) <= now) else values)
@@ -203,10 +172,7 @@ class UpstashConnection:
 
     async def exists_many(self, keys: Iterable[str]) -> list[bool]:
         """Whether each key exists, in one pipeline."""
-        pipe = self.client.pipeline(transaction=False)
-        for k in keys:
-            pipe.exists(k)
-        return [bool(int(flag)) for flag in await pipe.execute()]
+        return [bool(int(flag)) for flag in await self.transport.pipeline([["EXISTS", k] for k in keys])]
 
     # --- read-modify-write and admin ---------------------------------------------------
 
@@ -223,13 +189,13 @@ class UpstashConnection:
         """dangerously_clear_all: SCAN + UNLINK of the domain's key patterns (admin/test path only)."""
         for pattern in self.keys.patterns(domain):
             batch: list[Any] = []
-            async for key in self.client.scan_iter(match=pattern, count=1000):
+            async for key in self.transport.scan(pattern, 1000):
                 batch.append(key)
                 if len(batch) >= 500:
-                    await self.client.unlink(*batch)
+                    await self.transport.call("UNLINK", *batch)
                     batch = []
             if batch:
-                await self.client.unlink(*batch)
+                await self.transport.call("UNLINK", *batch)
 
 
 def with_expiry(fields: Sequence[str]) -> list[str]:

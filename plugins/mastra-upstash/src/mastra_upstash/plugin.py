@@ -73,5 +73,6 @@ def mastra_register_traces_stores(register: Register) -> None:
 
 @hookimpl
 def mastra_register_test_harnesses(register: Register) -> None:
-    """The contract-suite harness: a unique key prefix per namespace."""
+    """The contract-suite harnesses, a unique key prefix per namespace: Redis protocol, and Upstash's REST API."""
     register("upstash", "mastra_upstash.harness")
+    register("upstash-rest", "mastra_upstash.harness:rest_harness")

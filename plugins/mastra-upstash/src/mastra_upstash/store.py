@@ -1,9 +1,9 @@
-"""``UpstashStore``: the ``upstash`` backend on redis-py's asyncio client (Upstash or any Redis)."""
+"""``UpstashStore``: the ``upstash`` backend, over Upstash's REST API (httpx) or the Redis protocol (redis-py)."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from mastra_core.backend import ConnectedBackend
 from mastra_core.storage import BackendStorage
@@ -17,18 +17,19 @@ __all__ = ["UpstashConfig", "UpstashStore"]
 class UpstashStore(ConnectedBackend[UpstashConnection]):
     """Memory, workflows, scores, observability, agents and the legacy evals/traces on Redis.
 
-    Every write is one Lua script (atomic, one round trip); lists read one page from a sorted-set
-    index; nothing ever SCANs except ``dangerously_clear_all``. See the plugin README for the key layout.
+    Every write is one Lua script (atomic, one request); lists read one page from a sorted-set index;
+    nothing ever SCANs except ``dangerously_clear_all``. The transport (REST or Redis protocol) is chosen
+    by the URL; both send the same requests. See the plugin README for the key layout.
     """
 
     backend_id: ClassVar[str] = "upstash"
     backend_token: ClassVar[str] = "UPSTASH"
-    url_schemes: ClassVar[tuple[str, ...]] = ("redis", "rediss", "upstash")
+    url_schemes: ClassVar[tuple[str, ...]] = ("redis", "rediss", "upstash", "upstash+http")
     config_class: ClassVar[type[Any]] = UpstashConfig
     declared_domains: ClassVar[tuple[str, ...]] = (
         "memory", "workflows", "scores", "observability", "agents", "evals", "traces")
     extra_capabilities: ClassVar[frozenset[str]] = frozenset({"native_ttl", "transactions"})
-    secret_fields: ClassVar[frozenset[str]] = BackendStorage.secret_fields | {"client"}
+    secret_fields: ClassVar[frozenset[str]] = BackendStorage.secret_fields | {"client", "http_client"}
 
     def _connect(self) -> UpstashConnection:
         return UpstashConnection(self.config)
@@ -40,10 +41,23 @@ class UpstashStore(ConnectedBackend[UpstashConnection]):
 
     @classmethod
     def from_url(cls, url: str, **config: Any) -> UpstashStore:
-        """``redis://`` / ``rediss://`` go straight to redis-py; ``upstash://:TOKEN@host`` means Upstash over TLS."""
-        if url.lower().startswith("upstash://"):
+        """``redis://`` / ``rediss://`` go straight to redis-py; ``upstash://:TOKEN@host`` is Upstash's REST API.
+
+        ``upstash://:TOKEN@<db>.upstash.io`` means ``https://<db>.upstash.io`` with that token (REST);
+        ``?transport=redis`` means its TLS Redis endpoint instead (``rediss://...:6379``, the token as password);
+        ``upstash+http://:TOKEN@127.0.0.1:8079`` is plain HTTP, for a local stand-in of the REST API.
+        """
+        lowered = url.lower()
+        if lowered.startswith(("upstash://", "upstash+http://")):
             parts = urlsplit(url)
             token = unquote(parts.password or parts.username or "")
             config.setdefault("token", token or None)
-            url = f"rediss://{parts.hostname}:{parts.port or 6379}"
+            query = dict(parse_qsl(parts.query))
+            transport = config.setdefault("transport", query.get("transport", "auto"))
+            host = parts.hostname or ""
+            if transport == "redis":
+                url = f"rediss://{host}:{parts.port or 6379}"
+            else:
+                scheme = "http" if lowered.startswith("upstash+http://") else "https"
+                url = f"{scheme}://{host}" + (f":{parts.port}" if parts.port else "")
         return cls(url=url, **config)
