@@ -14,7 +14,7 @@ from pathlib import Path
 import nox
 
 ROOT = Path(__file__).parent
-nox.options.sessions = ["lint", "core", "conformance", "memory"]
+nox.options.sessions = ["lint", "core", "conformance", "memory", "ops"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
@@ -123,6 +123,16 @@ def memory(session: nox.Session) -> None:
     if "plugins/mastra-embed-local" in plugins:
         session.run("pytest", "plugins/mastra-embed-local/tests", *session.posargs)
     session.run("pytest", "plugins/mastra-memory/tests", *session.posargs)
+
+
+@nox.session
+def ops(session: nox.Session) -> None:
+    """mastra-ops (copy, export/import, inspect, doctor, migrate) on every backend's real service: copies between
+    pairs of backends, and 100k messages libsql -> pg killed mid-way and resumed (a few minutes)."""
+    backends = [b for b in AVAILABLE if b != "inmemory"]
+    install(session, "plugins/mastra-ops", *[p for b in backends for p in BACKENDS[b]["install"]])
+    start_services(session, list(dict.fromkeys(s for b in backends for s in BACKENDS[b]["services"])))
+    session.run("pytest", "plugins/mastra-ops/tests", *session.posargs)
 
 
 @nox.session

@@ -12,12 +12,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
 from mastra_core import open_storage
 from mastra_ops.copy import digest
 from mastra_ops.seed import seed
 from mastra_ops.stream import Selection
-
 from ops_support import harness
 
 #: The big copy: 100k messages (set MASTRA_OPS_BIG to another size to try more or fewer).

@@ -12,7 +12,7 @@ import hashlib
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -205,19 +205,20 @@ def import_command(argv: list[str]) -> int:
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
 
-    async def go() -> dict[str, int]:
+    async def go(lines: Iterable[str]) -> dict[str, int]:
         storage = _open(args.url, parse_options(args.option))
         try:
             with progress_bar("import", {}, not args.quiet) as advance:
-                if args.file == "-":
-                    return await import_lines(storage, sys.stdin, args.batch_size, advance)
-                with open(args.file, encoding="utf-8") as fh:
-                    return await import_lines(storage, fh, args.batch_size, advance)
+                return await import_lines(storage, lines, args.batch_size, advance)
         finally:
             await storage.close()
 
     try:
-        counts = asyncio.run(go())
+        if args.file == "-":
+            counts = asyncio.run(go(sys.stdin))
+        else:
+            with open(args.file, encoding="utf-8") as fh:
+                counts = asyncio.run(go(fh))
     except ImportLineError as exc:
         print(f"error: {args.file}: {exc} (nothing of its batch was written)", file=sys.stderr)
         return 1

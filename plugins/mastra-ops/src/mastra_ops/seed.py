@@ -7,6 +7,7 @@ timestamps shows up as a different checksum.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from mastra_core import Storage
@@ -64,7 +65,7 @@ async def seed(
             score = r.Score(id=f"score-{i}", scorer_id="sc", entity_id="agent-1", run_id=f"run-{i}", score=0.5 + i,
                             scorer={"name": "sc"}, entity={"id": "agent-1"}, source="LIVE",
                             created_at=BASE + timedelta(hours=i), updated_at=BASE + timedelta(hours=i))
-            await internal(scores, "SAVE_SCORE", lambda s=score: scores._save_score(s))
+            await internal(scores, "SAVE_SCORE", partial(scores._save_score, score))
         counts["score"] = 3
     obs = storage.get_store("observability")
     if obs is not None:
@@ -85,7 +86,7 @@ async def seed(
         for i in range(2):
             agent = r.Agent(id=f"agent-{i}", name=f"Agent {i}", instructions="be helpful", model={"id": "m"},
                             created_at=BASE + timedelta(hours=i), updated_at=BASE + timedelta(hours=i))
-            await internal(agents, "CREATE_AGENT", lambda a=agent: agents._insert_agent(a))
+            await internal(agents, "CREATE_AGENT", partial(agents._insert_agent, agent))
         counts["agent"] = 2
     evals = storage.get_store("evals")
     if evals is not None:

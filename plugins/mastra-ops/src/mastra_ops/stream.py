@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, TypeVar
 
 import attrs
@@ -257,7 +258,7 @@ class Writer:
         elif kind == "score":
             scores = s.scores
             for score in records:
-                await internal(scores, "SAVE_SCORE", lambda sc=score: scores._save_score(sc))
+                await internal(scores, "SAVE_SCORE", partial(scores._save_score, score))
         elif kind == "span":
             obs = s.observability
             spans = list(records)
@@ -266,7 +267,7 @@ class Writer:
             agents = s.agents
             for agent in records:
                 # an agent already there (a replayed page) is left as it is
-                await internal(agents, "CREATE_AGENT", lambda a=agent: agents._insert_agent(a))
+                await internal(agents, "CREATE_AGENT", partial(agents._insert_agent, agent))
         elif kind == "eval":
             await s.evals.save_evals(evals=list(records))
         elif kind == "trace":
