@@ -146,7 +146,7 @@ def demo(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks (round trips, ops/s, p50/p95); not part of the default run."""
     spec_paths = [p for b in AVAILABLE for p in BACKENDS[b]["install"]]
-    install(session, *spec_paths, "plugins/mastra-memory")  # bench_memory measures Memory's recall
+    install(session, *spec_paths, "plugins/mastra-memory", "plugins/mastra-ops")  # bench_memory: recall; bench_copy
     services = [s for b in AVAILABLE for s in BACKENDS[b]["services"]]
     start_services(session, list(dict.fromkeys(services)))
     session.run("python", "-m", "bench", *session.posargs)
