@@ -183,6 +183,13 @@ class Storage:
                 out += await owner.diagnose()
         return out
 
+    async def migration_plan(self) -> list[str] | None:
+        """The schema changes ``init()`` would apply now (SQL statements, index or table changes), without applying
+        them (``mastra migrate --dry-run``); ``[]`` when the schema is current, None when the backend does not
+        describe its migrations (``init()`` still applies them). Call it on a storage built with
+        ``disable_init=True``: reading the plan must not migrate."""
+        return None
+
     async def dangerously_clear_all(self) -> None:
         """Delete every record of every domain (tests, demos)."""
         await self.init()
