@@ -140,3 +140,13 @@ class PostgresStore(ConnectedBackend[PgConnection]):
                                message=f"never scanned since statistics were reset: {', '.join(unused)}",
                                fix="drop an index only after watching it under real traffic (pg_stat_user_indexes)"))
         return out
+
+    async def migration_plan(self) -> list[str] | None:
+        """The SQL ``init()`` would run now: schema, tables and columns when the recorded version is behind, then
+        the missing default and configured indexes (reads only; build the store with ``disable_init=True``)."""
+        from .schema import plan
+
+        conn, config = self.connection, self.config
+        await conn.connect()
+        return await conn.with_conn(lambda c: plan(c, conn.schema, skip_default_indexes=config.skip_default_indexes,
+                                                   indexes=config.indexes))
