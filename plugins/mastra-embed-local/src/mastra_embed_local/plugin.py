@@ -15,5 +15,6 @@ def _factory(**config: Any) -> Any:
 
 @hookimpl
 def mastra_register_embedders(register: Register) -> None:
+    """The offline all-MiniLM-L6-v2 embedder, as ``local`` and by its model name."""
     register("local", _factory)
     register("all-minilm-l6-v2", _factory)
