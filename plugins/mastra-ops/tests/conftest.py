@@ -1,6 +1,6 @@
 """Fixtures of the mastra-ops tests: storages on the real services through each backend's test harness.
 
-A backend's harness (``mastra_<x>.harness``, or the conformance suite's ``tests/conformance/harnesses/<x>``)
+A backend's harness (``mastra_<x>.harness``, registered for the contract suite)
 builds a storage in a fresh namespace (schema, database, table, key prefix) and drops it afterwards.
 """
 
