@@ -16,7 +16,7 @@ from pathlib import Path
 import nox
 
 ROOT = Path(__file__).parent
-nox.options.sessions = ["lint", "core", "conformance", "memory", "langchain", "integrations", "interop"]
+nox.options.sessions = ["lint", "core", "conformance", "memory", "langchain", "integrations", "interop", "ops"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
@@ -199,6 +199,16 @@ def langchain(session: nox.Session) -> None:
 
 
 @nox.session
+def ops(session: nox.Session) -> None:
+    """mastra-ops (copy, export/import, inspect, doctor, migrate) on every backend's real service: copies between
+    pairs of backends, and 100k messages libsql -> pg killed mid-way and resumed (a few minutes)."""
+    backends = [b for b in AVAILABLE if b != "inmemory"]
+    install(session, "plugins/mastra-ops", *[p for b in backends for p in BACKENDS[b]["install"]])
+    start_services(session, list(dict.fromkeys(s for b in backends for s in BACKENDS[b]["services"])))
+    session.run("pytest", "plugins/mastra-ops/tests", *session.posargs)
+
+
+@nox.session
 def demo(session: nox.Session) -> None:
     """The main job: ``mastra demo`` (from mastra-memory) on the embedded libSQL default."""
     install(session, "plugins/mastra-libsql", "plugins/mastra-memory")
@@ -209,7 +219,7 @@ def demo(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks (round trips, ops/s, p50/p95); not part of the default run."""
     spec_paths = [p for b in AVAILABLE for p in BACKENDS[b]["install"]]
-    install(session, *spec_paths, "plugins/mastra-memory")  # bench_memory measures Memory's recall
+    install(session, *spec_paths, "plugins/mastra-memory", "plugins/mastra-ops")  # bench_memory: recall; bench_copy
     services = [s for b in AVAILABLE for s in BACKENDS[b]["services"]]
     start_services(session, list(dict.fromkeys(services)))
     session.run("python", "-m", "bench", *session.posargs)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from typing import Any
-
-import structlog
 
 _SECRET_IN_URL = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<secret>[^@/\s]*)@", re.IGNORECASE)
 _SECRET_PARAM = re.compile(
@@ -45,7 +44,10 @@ class LibraryLogger:
         return self._stdlib.isEnabledFor(level)
 
     def _emit(self, level: int, event: str, values: dict[str, Any]) -> None:
-        if structlog.is_configured():
+        # an application that configured structlog has imported it: the library never imports structlog itself
+        # (importing it pulls in rich when rich is installed, and rich is for the CLI only)
+        structlog = sys.modules.get("structlog")
+        if structlog is not None and structlog.is_configured():
             getattr(structlog.get_logger(self.name), logging.getLevelName(level).lower())(event, **self._bound, **values)
             return
         if not self._stdlib.isEnabledFor(level):

@@ -12,6 +12,7 @@ from typing import Any, ClassVar, Self
 import attrs
 import cattrs
 
+from .diagnostics import Finding
 from .domains import (
     DOMAINS,
     AgentsStore,
@@ -169,6 +170,25 @@ class Storage:
         """Delete records whose TTL has passed, per domain; returns counts."""
         await self.init()
         return {name: await store.prune(now) for name, store in self._stores.items()}
+
+    async def diagnose(self) -> list[Finding]:
+        """Health findings about the server and the schema (``mastra doctor``); a composed storage asks each
+        distinct backend it uses. Backends override this with their probes; the default reports nothing."""
+        out: list[Finding] = []
+        seen: set[int] = set()
+        for store in self._stores.values():
+            owner = store.owner
+            if owner is not None and owner is not self and id(owner) not in seen and isinstance(owner, Storage):
+                seen.add(id(owner))
+                out += await owner.diagnose()
+        return out
+
+    async def migration_plan(self) -> list[str] | None:
+        """The schema changes ``init()`` would apply now (SQL statements, index or table changes), without applying
+        them (``mastra migrate --dry-run``); ``[]`` when the schema is current, None when the backend does not
+        describe its migrations (``init()`` still applies them). Call it on a storage built with
+        ``disable_init=True``: reading the plan must not migrate."""
+        return None
 
     async def dangerously_clear_all(self) -> None:
         """Delete every record of every domain (tests, demos)."""

@@ -362,6 +362,10 @@ class SyncScoresStore(SyncDomainStore[ScoresStore]):
             )
         )
 
+    def list_all_scores(self, *, page: int = 0, per_page: PerPage = 100) -> Page[r.Score]:
+        """Blocking :meth:`ScoresStore.list_all_scores`."""
+        return self._run(self._target.list_all_scores(page=page, per_page=per_page))
+
 
 class SyncObservabilityStore(SyncDomainStore[ObservabilityStore]):
     """Blocking twin of :class:`~mastra_core.domains.observability.ObservabilityStore`."""

@@ -105,6 +105,22 @@ class ScoresStore(DomainStore, abc.ABC):
             "LIST_SCORES_BY_SPAN", page, per_page, trace_id=c.id(trace_id, "TRACE_ID"), span_id=c.id(span_id, "SPAN_ID")
         )
 
+    async def list_all_scores(self, *, page: int = 0, per_page: PerPage = 100) -> Page[r.Score]:
+        """Every score, paged, in an order that is stable across pages (newest first where the backend has an
+        index for it).
+
+        Not in the reference API: it is for tools that read a whole store (``mastra copy``, ``mastra export``).
+        Backends whose listings need a key (DynamoDB, Redis) override :meth:`_list_all_scores` with a scan.
+        """
+        c = self.checks("LIST_ALL_SCORES")
+        pg = c.page(page)
+        q = ScoreQuery(page=pg, per_page=c.per_page(per_page, pg))
+        return await self._run("LIST_ALL_SCORES", lambda: self._list_all_scores(q))
+
+    async def _list_all_scores(self, q: ScoreQuery) -> Page[r.Score]:
+        """Every score: by default the listing with no filter set."""
+        return await self._list_scores(q)
+
     async def _list(self, op: str, page: int, per_page: PerPage, **filters: Any) -> Page[r.Score]:
         c = self.checks(op)
         pg = c.page(page)

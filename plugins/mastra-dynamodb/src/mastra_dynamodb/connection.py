@@ -443,6 +443,22 @@ class DynamoConnection:
                        for r in exc.response.get("CancellationReasons", [])]
             raise Cancelled(reasons) from exc
 
+    async def scan_keys(self, filter: str, names: Mapping[str, str], values: Mapping[str, Any],
+                        attributes: str = "pk, sk") -> list[dict[str, Any]]:
+        """Scan the whole table for the items matching ``filter``, projected to ``attributes`` (whole-store reads
+        such as ``list_all_scores``: never on a request path)."""
+        req: dict[str, Any] = {"TableName": self.table, "FilterExpression": filter, "ProjectionExpression": attributes,
+                               "ExpressionAttributeNames": dict(names),
+                               "ExpressionAttributeValues": {k: to_av(v) for k, v in values.items()}}
+        items: list[dict[str, Any]] = []
+        while True:
+            resp = await self.call("scan", **req)
+            items.extend(from_item(it) for it in resp.get("Items", []))
+            last = resp.get("LastEvaluatedKey")
+            if not last:
+                return items
+            req["ExclusiveStartKey"] = last
+
     async def delete_where(self, filter: str, names: Mapping[str, str], values: Mapping[str, Any]) -> int:
         """Scan + batch delete (dangerously_clear_all only: never on a request path)."""
         req: dict[str, Any] = {"TableName": self.table, "FilterExpression": filter, "ProjectionExpression": "pk, sk",

@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from mastra_core.backend import ConnectedBackend
+from mastra_core.diagnostics import Finding
 from mastra_core.errors import ConfigError
 
 from .config import DynamoDBConfig
@@ -85,3 +86,35 @@ class DynamoDBStore(ConnectedBackend[DynamoConnection]):
             raise ConfigError(f"unknown dynamodb URL parameter(s) {sorted(query)}; use region, endpoint, tls",
                               id="MASTRA_STORAGE_DYNAMODB_CONFIG_INVALID")
         return cls(**config)
+
+    async def diagnose(self) -> list[Finding]:
+        """The table's keys, GSIs and status against the layout, and its TTL attribute against the TTL rules
+        (``mastra doctor``)."""
+        from .schema import verify_table
+
+        conn = self.connection
+        await conn.open()
+        try:
+            table = (await conn.call("describe_table", TableName=conn.table))["Table"]
+        except Exception as exc:  # a missing table is the finding, not a crash
+            return [Finding(check="table.exists", severity="error", message=f"table {conn.table!r}: {str(exc).splitlines()[0] if str(exc) else exc!r}",
+                            fix=f"mastra dynamodb create-table --table {conn.table}")]
+        problems = verify_table(table)
+        out = [Finding(check="table.layout", severity="error", message=p, fix="recreate the table with "
+                       "`mastra dynamodb create-table`, or add the GSI") for p in problems]
+        if not problems:
+            out.append(Finding(check="table.layout", severity="ok",
+                               message=f"table {conn.table!r}: keys pk/sk and {len(table.get('GlobalSecondaryIndexes', []))}"
+                                       " GSIs as expected"))
+        ttl = (await conn.call("describe_time_to_live", TableName=conn.table)).get("TimeToLiveDescription", {})
+        enabled = ttl.get("AttributeName") if ttl.get("TimeToLiveStatus") in ("ENABLED", "ENABLING") else None
+        for name in sorted(conn.ttl_attributes - {enabled}):
+            out.append(Finding(check="ttl.attribute", severity="warning",
+                               message=f"TTL rules write {name!r} but the table's TTL attribute is {enabled!r}: "
+                                       "DynamoDB will not delete expired items (reads still hide them)",
+                               fix=f"aws dynamodb update-time-to-live --table-name {conn.table} "
+                                   f"--time-to-live-specification Enabled=true,AttributeName={name}"))
+        if enabled and not conn.ttl_attributes:
+            out.append(Finding(check="ttl.attribute", severity="info",
+                               message=f"the table expires items by {enabled!r}; no TTL rule is configured"))
+        return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from mastra_core.backend.storage import ConnectedBackend
+from mastra_core.diagnostics import Finding
 from mastra_core.storage import BackendStorage
 
 from .config import MongoDBConfig
@@ -65,3 +66,24 @@ class MongoDBStore(ConnectedBackend[MongoConnection]):
     def from_url(cls, url: str, **config: Any) -> Self:
         """``open_storage("mongodb://host/db")``: the URL's path names the database unless ``db_name`` is given."""
         return cls(uri=url, **config)
+
+    async def diagnose(self) -> list[Finding]:
+        """Server version, topology, transactions and the recorded schema version (``mastra doctor``)."""
+        await self.init()
+        conn = self.connection
+        client = conn.client
+        if client is None:
+            return [Finding(check="server.connect", severity="error", message="not connected")]
+        hello = await client.admin.command("hello")
+        topology = "replica set " + str(hello["setName"]) if hello.get("setName") else (
+            "sharded (mongos)" if hello.get("msg") == "isdbgrid" else "standalone")
+        out = [Finding(check="server.version", severity="ok",
+                       message=f"MongoDB {conn.server_version or '?'}" + (" (jongodb)" if conn.is_jongodb else "")),
+               Finding(check="server.topology", severity="ok", message=topology)]
+        if conn.supports_transactions:
+            out.append(Finding(check="server.transactions", severity="ok", message="multi-document transactions on"))
+        else:
+            out.append(Finding(check="server.transactions", severity="warning",
+                               message="no transactions: batches are not all or nothing",
+                               fix="run MongoDB as a replica set (a one-node replica set is enough)"))
+        return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from mastra_core.backend import ConnectedBackend
+from mastra_core.diagnostics import Finding
 
 from .config import MySQLConfig
 from .connection import MySQLConnection
@@ -33,3 +34,11 @@ class MySQLStore(ConnectedBackend[MySQLConnection]):
     def from_url(cls, url: str, **config: Any) -> MySQLStore:
         """``mysql://user:password@host:port/database`` (or ``mariadb://``)."""
         return cls(url=url, **config)
+
+    async def diagnose(self) -> list[Finding]:
+        """Server version (MariaDB or MySQL) and the recorded schema version (``mastra doctor``)."""
+        await self.init()
+        row = await self.connection.one("SELECT VERSION() AS v")
+        version = str(row["v"]) if row else "?"
+        kind = "MariaDB" if "MariaDB" in version else "MySQL"
+        return [Finding(check="server.version", severity="ok", message=f"{kind} {version}")]

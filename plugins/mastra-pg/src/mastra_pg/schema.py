@@ -349,3 +349,31 @@ async def _index_names(conn: Any, schema: str) -> dict[str, bool]:
         "SELECT c.relname, ix.indisvalid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         "JOIN pg_index ix ON ix.indexrelid = c.oid WHERE n.nspname = %s", (schema,))
     return {name: bool(valid) for name, valid in await cur.fetchall()}
+
+
+async def plan(conn: Any, schema: str, *, skip_default_indexes: bool = False,
+               indexes: Sequence[IndexSpec] = ()) -> list[str]:
+    """The statements :func:`migrate` would run now, as text (``mastra migrate --dry-run``); reads only.
+
+    The two conditional steps (a constraint or primary key added only when missing) appear as comments.
+    """
+    out: list[str] = []
+    if not await _one(conn, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = %s)", (schema,)):
+        out.append(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)).as_string(None))
+    version = await recorded_version(conn, schema)
+    if version < SCHEMA_VERSION:
+        extra = _extra(schema)
+        out += [render(stmt, schema, **extra) for stmt in V1]
+        out.append("-- workflow snapshots: ADD CONSTRAINT ... UNIQUE (workflow_name, run_id) where missing")
+        out.append('-- spans: ADD PRIMARY KEY ("traceId", "spanId") where missing (exact duplicates removed first)')
+        out += [render(stmt, schema, **extra) for stmt in V2]
+        out.append(render("CREATE TABLE IF NOT EXISTS {versions} (version INTEGER PRIMARY KEY, "
+                          "applied_at TIMESTAMPTZ NOT NULL DEFAULT NOW(), description TEXT)", schema))
+        out.append(render("INSERT INTO {versions} (version, description) VALUES (1, 'reference tables'), "
+                          "(2, 'seq, expiresAt, structuredOutput, message counts') ON CONFLICT (version) DO NOTHING",
+                          schema))
+    existing = await _index_names(conn, schema)
+    for spec in [*([] if skip_default_indexes else default_indexes(schema)), *indexes]:
+        if spec.name not in existing or existing[spec.name] is False:
+            out.append(create_statement(spec, schema, concurrent=False).as_string(None))
+    return out

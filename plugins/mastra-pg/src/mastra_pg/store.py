@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from mastra_core.backend.storage import ConnectedBackend
+from mastra_core.diagnostics import Finding
 from mastra_core.errors import ConfigError
 from mastra_core.storage import BackendStorage
 
@@ -85,3 +86,67 @@ class PostgresStore(ConnectedBackend[PgConnection]):
         schema = self.schema_name
         await self.connection.with_conn(
             lambda conn: ix.drop_index(conn, schema, name, concurrent=concurrent, if_exists=if_exists))
+
+    async def diagnose(self) -> list[Finding]:
+        """Server version, pgvector, the recorded schema version against this release's, missing default indexes and
+        mastra indexes never scanned (``mastra doctor``)."""
+        from .schema import SCHEMA_VERSION, recorded_version
+
+        schema = self.connection.schema
+        await self.init()
+
+        async def probe(conn: Any) -> tuple[Any, ...]:
+            async def one(query: str, params: tuple[Any, ...] = ()) -> Any:
+                row = await (await conn.execute(query, params)).fetchone()
+                return None if row is None else row[0]
+
+            version = await one("SHOW server_version")
+            installed = await one("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
+            available = await one("SELECT default_version FROM pg_available_extensions WHERE name = 'vector'")
+            recorded = await recorded_version(conn, schema)
+            cur = await conn.execute("SELECT s.indexrelname, s.idx_scan, i.indisunique FROM pg_stat_user_indexes s "
+                                     "JOIN pg_index i ON i.indexrelid = s.indexrelid "
+                                     "WHERE s.schemaname = %s AND s.relname LIKE 'mastra%%'", (schema,))
+            return version, installed, available, recorded, await cur.fetchall()
+
+        version, installed, available, recorded, stats = await self.connection.with_conn(probe)
+        out = [Finding(check="server.version", severity="ok", message=f"PostgreSQL {version}")]
+        if installed:
+            out.append(Finding(check="server.pgvector", severity="ok", message=f"pgvector {installed} installed"))
+        elif available:
+            out.append(Finding(check="server.pgvector", severity="info",
+                               message=f"pgvector {available} is available but not installed (vector store off)",
+                               fix="CREATE EXTENSION vector;"))
+        else:
+            out.append(Finding(check="server.pgvector", severity="info", message="pgvector is not available",
+                               fix="install pgvector on the server to use the pgvector vector store"))
+        if recorded == 0:
+            out.append(Finding(check="schema.version", severity="error",
+                               message=f"no mastra schema in {schema!r}", fix="mastra migrate URL"))
+        elif recorded < SCHEMA_VERSION:
+            out.append(Finding(check="schema.version", severity="warning",
+                               message=f"schema {schema!r} is at version {recorded}; this release needs "
+                                       f"{SCHEMA_VERSION}", fix="mastra migrate URL"))
+        else:
+            out.append(Finding(check="schema.version", severity="ok", message=f"schema version {recorded}"))
+        present = {row[0]: row for row in stats}
+        missing = [spec.name for spec in ix.default_indexes(schema) if spec.name not in present]
+        if missing and recorded:
+            out.append(Finding(check="indexes.missing", severity="warning",
+                               message=f"default index(es) missing: {', '.join(missing)}", fix="mastra migrate URL"))
+        unused = sorted(row[0] for row in stats if not row[2] and int(row[1] or 0) == 0)
+        if unused:
+            out.append(Finding(check="indexes.unused", severity="info",
+                               message=f"never scanned since statistics were reset: {', '.join(unused)}",
+                               fix="drop an index only after watching it under real traffic (pg_stat_user_indexes)"))
+        return out
+
+    async def migration_plan(self) -> list[str] | None:
+        """The SQL ``init()`` would run now: schema, tables and columns when the recorded version is behind, then
+        the missing default and configured indexes (reads only; build the store with ``disable_init=True``)."""
+        from .schema import plan
+
+        conn, config = self.connection, self.config
+        await conn.connect()
+        return await conn.with_conn(lambda c: plan(c, conn.schema, skip_default_indexes=config.skip_default_indexes,
+                                                   indexes=config.indexes))

@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from mastra_core.backend import ConnectedBackend
+from mastra_core.diagnostics import Finding
 from mastra_core.storage import BackendStorage
 
 from .config import UpstashConfig
@@ -61,3 +62,25 @@ class UpstashStore(ConnectedBackend[UpstashConnection]):
                 scheme = "http" if lowered.startswith("upstash+http://") else "https"
                 url = f"{scheme}://{host}" + (f":{parts.port}" if parts.port else "")
         return cls(url=url, **config)
+
+    async def diagnose(self) -> list[Finding]:
+        """Redis version, eviction policy (an evicting policy loses records) and persistence (``mastra doctor``)."""
+        await self.init()
+        client = self.connection.client
+        info = await client.info("server")
+        out = [Finding(check="server.version", severity="ok", message=f"Redis {info.get('redis_version', '?')}")]
+        try:
+            policy = (await client.config_get("maxmemory-policy")).get("maxmemory-policy")
+        except Exception:  # Upstash and managed servers refuse CONFIG GET: say so rather than fail
+            policy = None
+        if policy is None:
+            out.append(Finding(check="server.eviction", severity="info",
+                               message="the eviction policy cannot be read (CONFIG GET refused)",
+                               fix="make sure the server's maxmemory-policy is noeviction"))
+        elif policy != "noeviction":
+            out.append(Finding(check="server.eviction", severity="error",
+                               message=f"maxmemory-policy is {policy}: Redis may evict threads and messages",
+                               fix="CONFIG SET maxmemory-policy noeviction (and in redis.conf)"))
+        else:
+            out.append(Finding(check="server.eviction", severity="ok", message="maxmemory-policy noeviction"))
+        return out

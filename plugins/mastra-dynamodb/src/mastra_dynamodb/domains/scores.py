@@ -13,7 +13,7 @@ from mastra_core import records as r
 from mastra_core.backend import page_of
 from mastra_core.clock import epoch_ms
 from mastra_core.domains.scores import ScoresStore
-from mastra_core.pagination import Page
+from mastra_core.pagination import Page, page_slice
 from mastra_core.records.queries import ScoreQuery
 
 from ..codec import body, is_live, record
@@ -80,3 +80,14 @@ class DynamoDBScores(ScoresStore, DynamoDomain):
         rows, total = await read_ordered(self.db, [part], forward=False, page=q.page, per_page=q.per_page,
                                          filter=live_filter(extra, names, values))
         return page_of([record(it, r.Score) for it in rows], total=total, page=q.page, per_page=q.per_page)
+
+    async def _list_all_scores(self, q: ScoreQuery) -> Page[r.Score]:
+        """Every score, newest first: a Scan of the score items' keys, then BatchGetItem of the page."""
+        keys = await self.db.scan_keys("#e = :e", {"#e": "entity", "#c": "createdMs"}, {":e": SCORE.name},
+                                       "pk, sk, #c")
+        keys.sort(key=lambda it: (-int(it.get("createdMs", 0)), it["pk"]))
+        offset, limit = page_slice(0, q.page, q.per_page)
+        chosen = keys[offset:] if limit is None else keys[offset:offset + limit]
+        items = {it["pk"]: it for it in await self.db.batch_get([(it["pk"], it["sk"]) for it in chosen])}
+        rows = [items[it["pk"]] for it in chosen if it["pk"] in items and is_live(items[it["pk"]])]
+        return page_of([record(it, r.Score) for it in rows], total=len(keys), page=q.page, per_page=q.per_page)

@@ -12,7 +12,7 @@ from mastra_core.records.queries import ScoreQuery
 
 from ..codec import SCORE, Rec, ms
 from ..connection import UpstashConnection
-from ..schema import SCORE_FIELDS, esc
+from ..schema import SCORE_FIELDS, esc, glob_escape
 
 #: ScoreQuery attribute -> hash field holding it (for equality filters in the page script)
 FILTER_FIELDS = {"scorer_id": "sc", "run_id": "ru", "entity_id": "ei", "entity_type": "et", "trace_id": "ti",
@@ -63,6 +63,17 @@ class UpstashScores(ScoresStore, BackendDomain[UpstashConnection]):
                                            offset=offset, limit=limit,
                                            purge=self.conn.purge_keys(self.retention, "score"))
         return page_of([SCORE.decode(row.values) for row in rows], total=total, page=q.page, per_page=q.per_page)
+
+    async def _list_all_scores(self, q: ScoreQuery) -> Page[r.Score]:
+        """Every score in key order: a SCAN of the score hashes (whole-store reads only), then one HMGET pipeline."""
+        k = self.conn.keys
+        keys = sorted({key if isinstance(key, str) else key.decode()
+                       async for key in self.conn.client.scan_iter(match=glob_escape(k.score_rk) + "*", count=1000)})
+        offset, limit = page_slice(0, q.page, q.per_page)
+        chosen = keys[offset:] if limit is None else keys[offset:offset + limit]
+        values = await self.conn.get_many(chosen, SCORE_FIELDS)
+        return page_of([SCORE.decode(v) for v in values if v is not None], total=len(keys), page=q.page,
+                       per_page=q.per_page)
 
     async def _clear(self) -> None:
         await self.conn.clear_patterns("scores")
