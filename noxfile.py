@@ -14,7 +14,7 @@ from pathlib import Path
 import nox
 
 ROOT = Path(__file__).parent
-nox.options.sessions = ["lint", "core", "conformance", "memory"]
+nox.options.sessions = ["lint", "core", "conformance", "memory", "packaging"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
@@ -122,6 +122,15 @@ def memory(session: nox.Session) -> None:
     if "plugins/mastra-embed-local" in plugins:
         session.run("pytest", "plugins/mastra-embed-local/tests", *session.posargs)
     session.run("pytest", "plugins/mastra-memory/tests", *session.posargs)
+
+
+@nox.session
+def packaging(session: nox.Session) -> None:
+    """Wheels of mastra-core and mastra-upstash built and installed NON-editable into a fresh virtualenv, then
+    ``mastra --version``, ``mastra backends`` and a round trip on the real Redis."""
+    session.install(*TEST_DEPS)
+    start_services(session, ["redis"])
+    session.run("pytest", "tests/packaging", *session.posargs)
 
 
 @nox.session

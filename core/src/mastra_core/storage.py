@@ -170,6 +170,11 @@ class Storage:
         await self.init()
         return {name: await store.prune(now) for name, store in self._stores.items()}
 
+    async def count_expired(self, now: datetime | None = None) -> dict[str, int | None]:
+        """Per domain, how many records ``prune(now)`` would delete (None where the backend cannot tell)."""
+        await self.init()
+        return {name: await store.count_expired(now) for name, store in self._stores.items()}
+
     async def dangerously_clear_all(self) -> None:
         """Delete every record of every domain (tests, demos)."""
         await self.init()
@@ -261,6 +266,11 @@ class BackendStorage(Storage):
         for store in built.values():
             store.retention = self.retention
         return {n: built[n] for n in DOMAINS if n in built}
+
+    async def schema_version(self) -> int | None:
+        """The schema version recorded in the database (0: none yet), or None for a backend that keeps none
+        (key-value and item stores create what they need on write). Connects when needed."""
+        return None
 
     @classmethod
     def from_url(cls, url: str, **config: Any) -> Self:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from typing import Any, ClassVar
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from mastra_core.backend import ConnectedBackend
 from mastra_core.errors import ConfigError
+from mastra_core.urlopts import merge, split_url_options
 
 from .config import DynamoDBConfig
 from .connection import DynamoConnection
@@ -68,20 +69,18 @@ class DynamoDBStore(ConnectedBackend[DynamoConnection]):
     @classmethod
     def from_url(cls, url: str, **config: Any) -> DynamoDBStore:
         """``dynamodb://TABLE?region=R`` (AWS) or ``dynamodb://HOST:PORT/TABLE`` (an endpoint such as DynamoDB
-        Local; ``?tls=true`` for https); ``endpoint=`` and ``region=`` query parameters are accepted too."""
+        Local; ``?tls=true`` for https); every plain option (``region``, ``endpoint``, ``connect_timeout``,
+        ``create_table_if_missing``, ``max_pool_connections``) may be a query parameter too."""
         parts = urlsplit(url)
-        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        tls = dict(parse_qsl(parts.query)).get("tls", "")
+        url, options = split_url_options(url, DynamoDBConfig, backend="dynamodb", passthrough={"tls"},
+                                         exclude=("table_name", "credentials", "client"))
+        config = merge(options, config)
         path = unquote(parts.path.lstrip("/"))
         if path:
-            scheme = "https" if query.pop("tls", "").lower() in ("1", "true", "yes") else "http"
+            scheme = "https" if tls.lower() in ("1", "true", "yes", "on") else "http"
             config.setdefault("endpoint", f"{scheme}://{parts.netloc}")
             config.setdefault("table_name", path)
         else:
             config.setdefault("table_name", unquote(parts.netloc))
-        for name in ("region", "endpoint"):
-            if name in query:
-                config.setdefault(name, query.pop(name))
-        if query:
-            raise ConfigError(f"unknown dynamodb URL parameter(s) {sorted(query)}; use region, endpoint, tls",
-                              id="MASTRA_STORAGE_DYNAMODB_CONFIG_INVALID")
         return cls(**config)

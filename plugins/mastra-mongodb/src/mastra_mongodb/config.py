@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import attrs
+from mastra_core.connect import DEFAULT_CONNECT_TIMEOUT
 
 from .schema import COLLECTIONS
 
@@ -100,6 +101,7 @@ class MongoDBConfig:
     - ``skip_default_indexes``: create only the unique key indexes (and TTL indexes), not the query indexes.
     - ``use_transactions``: None probes the server (replica sets and sharded clusters have transactions,
       a standalone mongod has not); True requires them; False never uses them.
+    - ``connect_timeout``: seconds ``init()`` waits for the server's first answer (default 5).
     - ``retry_attempts`` / ``retry_base_delay_ms``: retries of an operation after a connection error,
       with exponential backoff (100 ms, 200 ms, 400 ms by default).
     """
@@ -114,6 +116,8 @@ class MongoDBConfig:
     use_transactions: bool | None = None
     retry_attempts: int = 3
     retry_base_delay_ms: int = 100
+    #: Seconds ``init()`` waits for the server to answer ``hello`` before failing.
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     _custom_indexes: list[dict[str, Any]] = attrs.field(factory=list, init=False)
 
     def __attrs_post_init__(self) -> None:
@@ -157,6 +161,9 @@ class MongoDBConfig:
             raise ValueError("skip_default_indexes must be a bool")
         if self.use_transactions is not None and not isinstance(self.use_transactions, bool):
             raise ValueError("use_transactions must be a bool or None")
+        ct = self.connect_timeout
+        if isinstance(ct, bool) or not isinstance(ct, int | float) or ct <= 0:
+            raise ValueError(f"connect_timeout must be a positive number, got {ct!r}")
         for name in ("retry_attempts", "retry_base_delay_ms"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from mastra_core.backend.storage import ConnectedBackend
 from mastra_core.storage import BackendStorage
+from mastra_core.urlopts import merge, snake, split_url_options, url_option_names
 
 from .config import MongoDBConfig
 from .connection import MongoConnection
@@ -13,6 +14,10 @@ from .connection import MongoConnection
 if TYPE_CHECKING:
     from pymongo import AsyncMongoClient
     from pymongo.asynchronous.database import AsyncDatabase
+
+
+#: The store's own options a URL may set (the rest of a query string is pymongo's).
+_STORE_OPTIONS = frozenset(url_option_names(MongoDBConfig, exclude=("uri", "url")))
 
 
 class MongoDBStore(ConnectedBackend[MongoConnection]):
@@ -43,8 +48,16 @@ class MongoDBStore(ConnectedBackend[MongoConnection]):
         """Connect, create collections and indexes (once), then record the schema version."""
         first = not self._initialized
         await super().init()
-        if first and self.connection.db is not None:
+        if first and self.connection.db is not None and not self.disable_init:
             await self.connection.retrying(self.connection.record_schema_version)
+
+    async def schema_version(self) -> int | None:
+        """The layout version recorded in the database (0 when it has none yet)."""
+        from .schema import SCHEMA_VERSIONS
+
+        await self.init()
+        doc = await self.connection.col(SCHEMA_VERSIONS).find_one({"_id": "mongodb"})
+        return int(doc.get("version") or 0) if doc else 0
 
     @property
     def client(self) -> AsyncMongoClient[dict[str, Any]] | None:
@@ -63,5 +76,11 @@ class MongoDBStore(ConnectedBackend[MongoConnection]):
 
     @classmethod
     def from_url(cls, url: str, **config: Any) -> Self:
-        """``open_storage("mongodb://host/db")``: the URL's path names the database unless ``db_name`` is given."""
-        return cls(uri=url, **config)
+        """``open_storage("mongodb://host/db")``: the URL's path names the database unless ``db_name`` is given.
+
+        Query parameters naming a store option (``db_name``, ``connect_timeout``, ``use_transactions``...)
+        become that option; every other one is pymongo's (``retryWrites``, ``tls``...) and stays in the URI.
+        """
+        url, options = split_url_options(url, MongoDBConfig, backend="mongodb", exclude=("uri", "url"),
+                                         passthrough=lambda key: snake(key) not in _STORE_OPTIONS)
+        return cls(uri=url, **merge(options, config))

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from mastra_core.backend.storage import ConnectedBackend
 from mastra_core.errors import ConfigError
 from mastra_core.storage import BackendStorage
+from mastra_core.urlopts import merge, split_url_options
 
 from . import indexes as ix
 from .config import PostgresConfig
@@ -39,8 +40,26 @@ class PostgresStore(ConnectedBackend[PgConnection]):
 
     @classmethod
     def from_url(cls, url: str, **config: Any) -> PostgresStore:
-        """``postgresql://user:password@host:port/database?...`` (a libpq URL) plus options."""
-        return cls(connection_string=url, **config)
+        """``postgresql://user:password@host:port/database?...`` (a libpq URL) plus options.
+
+        Query parameters naming a store option (``schema_name``, ``connect_timeout``, ``max_pool_size``...)
+        become that option; libpq's own parameters (``sslmode``...) stay in the connection string; any other
+        is a ``ConfigError``. Keyword options win over the URL's.
+        """
+        from psycopg import pq
+
+        libpq = {d.keyword.decode() for d in pq.Conninfo.get_defaults()}
+        url, options = split_url_options(url, PostgresConfig, backend="pg", passthrough=libpq,
+                                         exclude=("connection_string", "host", "port", "database", "user", "password"))
+        return cls(connection_string=url, **merge(options, config))
+
+    async def schema_version(self) -> int | None:
+        """The migration version recorded in this schema (0 when it has none yet)."""
+        from .schema import recorded_version
+
+        await self.init()
+        schema = self.schema_name
+        return await self.connection.with_conn(lambda conn: recorded_version(conn, schema))
 
     @property
     def pool(self) -> Any:

@@ -3,7 +3,11 @@
 Importing this package never connects; the redis driver is imported when a store opens.
 """
 
+from importlib.metadata import version as _version
+
 from .config import UpstashConfig
 from .store import UpstashStore
+
+__version__ = _version("mastra-upstash")  # the one place is pyproject.toml
 
 __all__ = ["UpstashConfig", "UpstashStore"]

@@ -15,8 +15,10 @@ import random
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from mastra_core.clock import epoch_ms, utc_now
+from mastra_core.connect import connection_error
 from mastra_core.errors import ConfigError
 from mastra_core.registry import import_optional
 from mastra_core.retention import Retention
@@ -65,6 +67,25 @@ class UpstashConnection:
             self._owns_client = True
         self.client = client
         self.scripts = {name: client.register_script(src) for name, src in SCRIPTS.items()}
+        await self._ping()
+
+    def target(self) -> str:
+        """Where this store connects, for messages (secrets masked)."""
+        if self.config.url is None:
+            return "the caller's client"
+        parts = urlsplit(self.config.url)
+        return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}{parts.path}"
+
+    async def _ping(self) -> None:
+        """PING once, so a server that is down or refuses the password fails ``init()`` and not a later call."""
+        from redis.exceptions import RedisError
+
+        try:
+            await asyncio.wait_for(self.client.ping(), timeout=self.config.connect_timeout + 1)
+        except (RedisError, OSError, TimeoutError) as exc:
+            await self.close()
+            raise connection_error("Redis", self.target(), exc, token="UPSTASH",
+                                   timeout=self.config.connect_timeout) from exc
 
     def _make_client(self) -> Any:
         redis = import_optional("redis.asyncio", "redis")
@@ -77,7 +98,7 @@ class UpstashConnection:
             pool = redis.BlockingConnectionPool.from_url(
                 cfg.redis_url(), decode_responses=True, max_connections=cfg.max_connections,
                 timeout=cfg.socket_timeout, socket_timeout=cfg.socket_timeout,
-                socket_connect_timeout=cfg.socket_timeout,
+                socket_connect_timeout=cfg.connect_timeout,
                 retry=Retry(EqualJitterBackoff(cap=1.0, base=0.05), cfg.retries),
             )
         except ValueError as exc:

@@ -7,6 +7,7 @@ from urllib.parse import unquote, urlsplit
 
 from mastra_core.backend import ConnectedBackend
 from mastra_core.storage import BackendStorage
+from mastra_core.urlopts import merge, split_url_options
 
 from .config import UpstashConfig
 from .connection import UpstashConnection
@@ -40,7 +41,16 @@ class UpstashStore(ConnectedBackend[UpstashConnection]):
 
     @classmethod
     def from_url(cls, url: str, **config: Any) -> UpstashStore:
-        """``redis://`` / ``rediss://`` go straight to redis-py; ``upstash://:TOKEN@host`` means Upstash over TLS."""
+        """``redis://`` / ``rediss://`` go straight to redis-py; ``upstash://:TOKEN@host`` means Upstash over TLS.
+
+        Query parameters naming a store option (``prefix``, ``connect_timeout``, ``max_connections``...) become
+        that option; redis-py's own URL parameters stay in the URL; any other is a ``ConfigError``.
+        """
+        from redis.connection import URL_QUERY_ARGUMENT_PARSERS
+
+        url, options = split_url_options(url, UpstashConfig, backend="upstash", exclude=("url", "token"),
+                                         passthrough=set(URL_QUERY_ARGUMENT_PARSERS))
+        config = merge(options, config)
         if url.lower().startswith("upstash://"):
             parts = urlsplit(url)
             token = unquote(parts.password or parts.username or "")
