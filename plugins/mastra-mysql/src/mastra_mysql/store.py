@@ -1,0 +1,35 @@
+"""``MySQLStore``: every domain on one MariaDB/MySQL database (backend id ``mysql``)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from mastra_core.backend import ConnectedBackend
+
+from .config import MySQLConfig
+from .connection import MySQLConnection
+
+
+class MySQLStore(ConnectedBackend[MySQLConnection]):
+    """All seven domains on MariaDB (10.6+) or MySQL (8.0+) through one asyncmy pool.
+
+    ``MySQLStore(id="app", url="mysql://root@127.0.0.1:3306/mastra")``; ``open_storage("mariadb://...")``;
+    ``create_storage("mysql", host=..., database=...)``.
+    """
+
+    backend_id: ClassVar[str] = "mysql"
+    backend_token: ClassVar[str] = "MYSQL"
+    url_schemes: ClassVar[tuple[str, ...]] = ("mysql", "mariadb")
+    config_class: ClassVar[type[Any]] = MySQLConfig
+    declared_domains: ClassVar[tuple[str, ...]] = (
+        "memory", "workflows", "scores", "observability", "agents", "evals", "traces")
+    extra_capabilities: ClassVar[frozenset[str]] = frozenset({"transactions", "ttl_prune"})
+    secret_fields: ClassVar[frozenset[str]] = frozenset({"password", "url"})
+
+    def _connect(self) -> MySQLConnection:
+        return MySQLConnection(self.config, disable_init=self.disable_init)
+
+    @classmethod
+    def from_url(cls, url: str, **config: Any) -> MySQLStore:
+        """``mysql://user:password@host:port/database`` (or ``mariadb://``)."""
+        return cls(url=url, **config)
