@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from mastra_core.backend import ConnectedBackend
+from mastra_core.urlopts import merge, split_url_options
 
 from .config import MySQLConfig
 from .connection import MySQLConnection
@@ -31,5 +32,8 @@ class MySQLStore(ConnectedBackend[MySQLConnection]):
 
     @classmethod
     def from_url(cls, url: str, **config: Any) -> MySQLStore:
-        """``mysql://user:password@host:port/database`` (or ``mariadb://``)."""
-        return cls(url=url, **config)
+        """``mysql://user:password@host:port/database`` (or ``mariadb://``); query parameters naming an option
+        (``connect_timeout``, ``max_pool_size``...) become that option, any other is a ``ConfigError``."""
+        url, options = split_url_options(url, MySQLConfig, backend="mysql",
+                                         exclude=("url", "host", "port", "user", "password", "database"))
+        return cls(url=url, **merge(options, config))
