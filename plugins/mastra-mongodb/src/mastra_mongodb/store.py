@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from mastra_core.backend.storage import ConnectedBackend
 from mastra_core.storage import BackendStorage
-from mastra_core.urlopts import merge, snake, split_url_options, url_option_names
+from mastra_core.urlopts import snake, split_url_options, url_option_names
 
 from .config import MongoDBConfig
 from .connection import MongoConnection
@@ -74,6 +75,16 @@ class MongoDBStore(ConnectedBackend[MongoConnection]):
         """Whether multi-document writes run in transactions (known after ``init()``)."""
         return self.connection.supports_transactions
 
+    url_field: ClassVar[str | None] = "uri"
+    option_aliases: ClassVar[Mapping[str, str]] = {"url": "uri"}
+
+    @classmethod
+    def split_url(cls, url: str) -> tuple[str, dict[str, Any]]:
+        """Query parameters naming a store option (``db_name``, ``connect_timeout``, ``use_transactions``...)
+        become that option; every other one is pymongo's (``retryWrites``, ``tls``...) and stays in the URI."""
+        return split_url_options(url, MongoDBConfig, backend="mongodb", exclude=("uri", "url"),
+                                 passthrough=lambda key: snake(key) not in _STORE_OPTIONS)
+
     @classmethod
     def from_url(cls, url: str, **config: Any) -> Self:
         """``open_storage("mongodb://host/db")``: the URL's path names the database unless ``db_name`` is given.
@@ -81,6 +92,4 @@ class MongoDBStore(ConnectedBackend[MongoConnection]):
         Query parameters naming a store option (``db_name``, ``connect_timeout``, ``use_transactions``...)
         become that option; every other one is pymongo's (``retryWrites``, ``tls``...) and stays in the URI.
         """
-        url, options = split_url_options(url, MongoDBConfig, backend="mongodb", exclude=("uri", "url"),
-                                         passthrough=lambda key: snake(key) not in _STORE_OPTIONS)
-        return cls(uri=url, **merge(options, config))
+        return cls(uri=url, **config)
