@@ -14,7 +14,7 @@ from pathlib import Path
 import nox
 
 ROOT = Path(__file__).parent
-nox.options.sessions = ["lint", "core", "conformance", "memory", "packaging"]
+nox.options.sessions = ["lint", "core", "conformance", "memory", "packaging", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
@@ -70,7 +70,7 @@ def lint(session: nox.Session) -> None:
     core and every plugin (plugins carry no ``type: ignore``)."""
     install(session, *PLUGINS)
     session.install("ruff>=0.6", "mypy>=1.11")
-    session.run("ruff", "check", "core", "plugins", "tests", "bench", "noxfile.py")
+    session.run("ruff", "check", "core", "plugins", "tests", "bench", "examples", "noxfile.py")
     session.run("ruff", "check", "--select", "D100,D101,D102,D103,D104,D106", *PLUGIN_PACKAGES)
     ignores = subprocess.run(["grep", "-rn", "type: ignore", *PLUGIN_PACKAGES], capture_output=True, text=True).stdout
     if ignores.strip():
@@ -123,6 +123,8 @@ def memory(session: nox.Session) -> None:
     if "plugins/mastra-embed-local" in plugins:
         session.run("pytest", "plugins/mastra-embed-local/tests", *session.posargs)
     session.run("pytest", "plugins/mastra-memory/tests", *session.posargs)
+    if "plugins/mastra-embed-local" in plugins:  # its README's block needs the model installed above
+        session.run("pytest", "tests/docs/test_readme_snippets.py", "-k", "embed_local", *session.posargs)
 
 
 @nox.session
@@ -132,6 +134,17 @@ def packaging(session: nox.Session) -> None:
     session.install(*TEST_DEPS)
     start_services(session, ["redis"])
     session.run("pytest", "tests/packaging", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Every python block of README.md and the plugin READMEs, and every program in examples/ (the FastAPI chat
+    through TestClient), against the real services."""
+    plugins = [p for p in PLUGINS if p != "plugins/mastra-embed-local"]  # the memory session runs that README
+    install(session, *plugins)
+    session.install("fastapi", "httpx2")
+    start_services(session, ["postgres", "pgvector", "redis", "jongodb", "dynamodb", "mariadb"])
+    session.run("pytest", "tests/docs", "-k", "not embed_local", *session.posargs)
 
 
 @nox.session
