@@ -14,7 +14,7 @@ from pathlib import Path
 import nox
 
 ROOT = Path(__file__).parent
-nox.options.sessions = ["lint", "core", "conformance", "memory", "packaging", "docs"]
+nox.options.sessions = ["lint", "core", "conformance", "memory", "langchain", "integrations", "packaging", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
@@ -145,6 +145,45 @@ def docs(session: nox.Session) -> None:
     session.install("fastapi", "httpx2")
     start_services(session, ["postgres", "pgvector", "redis", "jongodb", "dynamodb", "mariadb"])
     session.run("pytest", "tests/docs", "-k", "not embed_local", *session.posargs)
+
+
+#: integration id -> its distribution. Each runs its tests on every backend below (one fresh namespace per test).
+INTEGRATIONS = {"openai_agents": "plugins/mastra-openai-agents", "otel": "plugins/mastra-otel"}
+#: backend -> (plugin, services) of the integrations' test backends; inmemory needs neither.
+INTEGRATION_BACKENDS = {
+    "libsql": ("plugins/mastra-libsql", []),  # a libSQL file per test
+    "pg": ("plugins/mastra-pg", ["postgres"]),
+    "dynamodb": ("plugins/mastra-dynamodb", ["dynamodb"]),
+}
+AVAILABLE_INTEGRATIONS = [i for i, p in INTEGRATIONS.items() if (ROOT / p / "pyproject.toml").exists()]
+
+
+@nox.session
+@nox.parametrize("integration", AVAILABLE_INTEGRATIONS, ids=AVAILABLE_INTEGRATIONS)
+def integrations(session: nox.Session, integration: str) -> None:
+    """One integration distribution's tests (its README example included) on inmemory, a libSQL file, PostgreSQL and
+    DynamoDB Local: every backend whose plugin is in this checkout; a missing service is an error, never a skip."""
+    backends = {b: spec for b, spec in INTEGRATION_BACKENDS.items() if (ROOT / spec[0] / "pyproject.toml").exists()}
+    install(session, INTEGRATIONS[integration], *[plugin for plugin, _ in backends.values()])
+    start_services(session, list(dict.fromkeys(s for _, services in backends.values() for s in services)))
+    session.env["MASTRA_INTEGRATION_BACKENDS"] = ",".join(["inmemory", *backends])
+    session.run("pytest", f"{INTEGRATIONS[integration]}/tests", *session.posargs)
+
+
+#: The LangChain range mastra-langchain is tested with (its pyproject allows the same).
+LANGCHAIN_DEPS = ["langchain-core>=1.0,<2", "langchain-tests>=1.1,<2"]
+
+
+@nox.session
+def langchain(session: nox.Session) -> None:
+    """mastra-langchain's tests (chat history, retriever with LangChain's standard retriever tests, README examples)
+    on inmemory, libSQL and PostgreSQL, with the real langchain-core."""
+    plugins = [p for p in ("plugins/mastra-memory", "plugins/mastra-libsql", "plugins/mastra-pg", "plugins/mastra-langchain")
+               if (ROOT / p / "pyproject.toml").exists()]
+    install(session, *plugins)
+    session.install(*LANGCHAIN_DEPS)
+    start_services(session, ["postgres", "pgvector"] if "plugins/mastra-pg" in plugins else [])
+    session.run("pytest", "plugins/mastra-langchain/tests", "-p", "no:warnings", *session.posargs)
 
 
 @nox.session

@@ -10,7 +10,12 @@ Measured (``bench.common.measure``, p50/p95 in ms):
 - ``recall history`` : last 10 messages of one thread (1 get_thread + 1 list_messages);
 - ``recall semantic``: the same plus top_k=3 hits over the whole resource with message_range=2 (the
   vector query, then ONE list_messages with the history window and the include windows);
-- ``vector query``   : the vector store's top-3 query alone, resource-filtered.
+- ``vector query``   : the vector store's top-3 query alone, resource-filtered;
+- ``build_context``  : ``Memory.build_context`` (resource working memory + history + semantic recall),
+  and its storage round trips, counted by wrapping the memory store and the vector store: the thread
+  and the resource read concurrently with the vector query, then ONE list_messages for history and
+  every hit window (history + recall: 2 storage calls and 1 vector query; +1 resource read for
+  resource-scoped working memory).
 
 Backends: libsql (embedded file; LibSQLVector shares the store's connection) and pg + pgvector when
 ``MASTRA_TEST_PG_URL`` is set (a fresh schema, dropped afterwards).
@@ -28,7 +33,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from bench.common import Result, measure, report
+from bench.common import Result, RoundTrips, measure, report
 
 MESSAGES = int(os.environ.get("BENCH_MEMORY_MESSAGES", "100000"))
 PER_THREAD = 100
@@ -84,6 +89,44 @@ async def _load(memory: Any, resource: str) -> float:
     return time.perf_counter() - start
 
 
+class _Counting:
+    """Counts the awaited calls made on a store: one call is one storage (or vector) round trip."""
+
+    def __init__(self, target: Any, trips: RoundTrips | None = None) -> None:
+        self.target = target
+        self.trips = trips
+        self.calls: list[str] = []
+
+    def get_store(self, domain: str) -> Any:
+        return self
+
+    def __getattr__(self, name: str) -> Any:
+        import inspect
+
+        value = getattr(self.target, name)
+        if not inspect.iscoroutinefunction(value):
+            return value
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append(name)
+            if self.trips is not None:
+                self.trips.hit()
+            return await value(*args, **kwargs)
+
+        return call
+
+
+def counted_memory(memory: Any, trips: RoundTrips | None = None) -> tuple[Any, _Counting, _Counting]:
+    """A Memory over ``memory``'s stores whose storage and vector calls are counted (working memory on, resource scope)."""
+    from mastra_memory import Memory
+
+    storage, vector = _Counting(memory.store, trips), _Counting(memory.vector, trips)
+    counted = Memory(storage=storage, vector=memory.vector, embedder=memory.embedder,
+                     options={**OPTIONS, "working_memory": {"enabled": True}})
+    counted.vector = vector  # after construction: the constructor checks for a real VectorStore
+    return counted, storage, vector
+
+
 async def _run(backend: str, memory: Any, resource: str) -> list[Result]:
     load_s = await _load(memory, resource)
     note = f"{MESSAGES} msgs loaded in {load_s:.0f}s"
@@ -115,8 +158,22 @@ async def _run(backend: str, memory: Any, resource: str) -> list[Result]:
         )
         assert len(hits) == 3
 
+    probe, storage_probe, vector_probe = counted_memory(memory)
+    await probe.build_context(thread_id=threads[0], resource_id=resource, messages=[queries[0]])
+    storage_calls, vector_calls = storage_probe.calls, vector_probe.calls
+    ctx_trips = RoundTrips()
+    ctx_memory, _, _ = counted_memory(memory, ctx_trips)
+
+    async def context() -> None:
+        ctx = await ctx_memory.build_context(thread_id=next_thread(), resource_id=resource,
+                                             messages=[queries[state["i"] % len(queries)]])
+        assert ctx.hits and len(ctx.messages) >= 12
+
+    trips = f"{len(storage_calls)} storage ({', '.join(sorted(storage_calls))}) + {len(vector_calls)} vector"
+    print(f"  {backend}: build_context round trips: {trips}")
     return [
         await measure(backend, "recall history (last 10)", history, n=N, note=note),
+        await measure(backend, "build_context (wm + history + semantic)", context, n=N, trips=ctx_trips, note=trips),
         await measure(backend, "recall history + semantic (k=3, range 2)", semantic, n=N),
         await measure(backend, "vector query alone (k=3, resource filter)", vector_only, n=N),
     ]

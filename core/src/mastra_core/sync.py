@@ -11,6 +11,7 @@ async method of the storage and of its domain stores becomes a plain blocking ca
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import inspect
 import threading
@@ -116,6 +117,19 @@ class SyncStorage(_SyncProxy):
         """The async storage behind this facade."""
         target: Storage = self._target
         return target
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run a coroutine that uses this storage on the storage's own loop and block for its result.
+
+        For code written against the async API (``Memory``, an integration's async methods) that must
+        reach a storage whose connections live on this facade's loop.
+        """
+        result: T = self._loop.run(coro)
+        return result
+
+    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Schedule a coroutine on the storage's loop without blocking; ``asyncio.wrap_future`` awaits it."""
+        return asyncio.run_coroutine_threadsafe(coro, self._loop.loop)
 
     def _wrap(self, domain: str) -> Any:
         store = self._target.get_store(domain)

@@ -13,18 +13,22 @@ from .config import (
     MemoryConfig,
     MessageRange,
     SemanticRecall,
+    TitleConfig,
     WorkingMemoryConfig,
     merge_config,
     parse_config,
 )
+from .context import ModelContext, RecalledRange, messages_from_openai, to_anthropic_messages, to_openai_messages
 from .embedding import EmbedderAdapter, EmbeddingCache, HashEmbedder
-from .memory import Memory, RecallResult
+from .memory import Memory, MessageHit, RecallResult, TurnResult
+from .titles import model_title_generator, register_title_generator
 from .working_memory import DEFAULT_TEMPLATE, WorkingMemoryTemplate, WorkingMemoryTool, deep_merge
 
 __version__ = _version("mastra-memory")  # the one place is pyproject.toml
 
 __all__ = [
-    "DEFAULT_TEMPLATE", "EmbedderAdapter", "EmbeddingCache", "HashEmbedder", "Memory", "MemoryConfig", "MessageRange",
-    "RecallResult", "SemanticRecall", "WorkingMemoryConfig", "WorkingMemoryTemplate", "WorkingMemoryTool", "deep_merge",
-    "merge_config", "parse_config",
+    "DEFAULT_TEMPLATE", "EmbedderAdapter", "EmbeddingCache", "HashEmbedder", "Memory", "MemoryConfig", "MessageHit", "MessageRange",
+    "ModelContext", "RecallResult", "RecalledRange", "SemanticRecall", "TitleConfig", "TurnResult", "WorkingMemoryConfig",
+    "WorkingMemoryTemplate", "WorkingMemoryTool", "deep_merge", "merge_config", "messages_from_openai",
+    "model_title_generator", "parse_config", "register_title_generator", "to_anthropic_messages", "to_openai_messages",
 ]

@@ -68,7 +68,23 @@ class WorkingMemoryConfig:
     schema: dict[str, Any] | None = None
 
 
-TitleGenerator = Callable[[str], Any]
+TitleGenerator = Callable[..., Any]
+
+
+@attrs.frozen(kw_only=True)
+class TitleConfig:
+    """``generate_title`` as an object: which generator, and what it is told.
+
+    ``generator``: a callable ``text -> title`` (sync or async) or the name of a registered generator
+    (:func:`~mastra_memory.titles.register_title_generator`); ``None`` means the Memory's own
+    ``title_generator``. ``model`` and ``instructions`` are handed to the generator as keyword arguments
+    (a generator that does not take them is an error); a ``model`` with no generator to use it is an
+    error too: nothing in this package calls a model by itself.
+    """
+
+    generator: TitleGenerator | str | None = None
+    model: Any = None
+    instructions: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -77,13 +93,15 @@ class MemoryConfig:
 
     ``last_messages``: how many recent messages ``recall`` returns (``False``: all, ``0``: none).
     ``semantic_recall``: ``None`` (off) or :class:`SemanticRecall`. ``generate_title``: ``True`` (use
-    the Memory's title generator) or an async callable ``text -> title``.
+    the Memory's title generator), a callable ``text -> title``, a registered generator's name, or a
+    :class:`TitleConfig` (``{"generator", "model", "instructions"}``). ``read_only``: recall and context
+    building work, nothing is written (messages, working memory, titles) and no update tool is offered.
     """
 
     last_messages: int | Literal[False] = 10
     semantic_recall: SemanticRecall | None = None
     working_memory: WorkingMemoryConfig = WorkingMemoryConfig()
-    generate_title: bool | TitleGenerator = False
+    generate_title: bool | TitleGenerator | str | TitleConfig = False
     read_only: bool = False
 
 
@@ -202,6 +220,26 @@ def _json_schema(schema: Any) -> dict[str, Any]:
     return dict(schema)
 
 
+def _title(value: Any) -> bool | TitleGenerator | str | TitleConfig:
+    """``generate_title``: a bool, a callable, a registered name, a TitleConfig or the reference's mapping."""
+    if isinstance(value, bool | TitleConfig | str):
+        return value
+    if callable(value):
+        fn: TitleGenerator = value
+        return fn
+    if isinstance(value, Mapping):  # the reference's {model, instructions}, plus the generator that uses the model
+        raw = _keys(value, {"generator", "model", "instructions"}, "generate_title")
+        generator = raw.get("generator")
+        if generator is not None and not isinstance(generator, str) and not callable(generator):
+            raise config_error("generate_title.generator must be a callable or a registered generator's name")
+        instructions = raw.get("instructions")
+        if instructions is not None and not isinstance(instructions, str):
+            raise config_error("generate_title.instructions must be a string")
+        return TitleConfig(generator=generator, model=raw.get("model"), instructions=instructions)
+    raise config_error("generate_title must be a bool, a callable text -> title, a registered generator's name "
+                       "or {generator, model, instructions}")
+
+
 def merge_config(base: MemoryConfig, override: MemoryConfig | Mapping[str, Any] | None) -> MemoryConfig:
     """``base`` with ``override`` deep-merged over it (a MemoryConfig override replaces ``base`` whole)."""
     if override is None:
@@ -219,14 +257,11 @@ def merge_config(base: MemoryConfig, override: MemoryConfig | Mapping[str, Any] 
     if "working_memory" in raw:
         changes["working_memory"] = _working(raw["working_memory"], base.working_memory)
     if "generate_title" in raw:
-        gt = raw["generate_title"]
-        if isinstance(gt, Mapping):  # the reference's {model, instructions}: here a generator under "generator"
-            gt = gt.get("generator", True)
-        if not isinstance(gt, bool) and not callable(gt):
-            raise config_error("generate_title must be a bool or an async callable text -> title")
-        changes["generate_title"] = gt
+        changes["generate_title"] = _title(raw["generate_title"])
     if "read_only" in raw:
-        changes["read_only"] = bool(raw["read_only"])
+        if not isinstance(raw["read_only"], bool):
+            raise config_error(f"read_only must be a bool, got {raw['read_only']!r}")
+        changes["read_only"] = raw["read_only"]
     return attrs.evolve(base, **changes)
 
 

@@ -32,7 +32,15 @@ from mastra_core.serde import from_wire
 from mastra_core.vector import QueryResult, VectorStore
 
 from . import titles
-from .config import MemoryConfig, SemanticRecall, memory_error_id, merge_config, parse_config
+from .config import MemoryConfig, SemanticRecall, TitleConfig, memory_error_id, merge_config, parse_config
+from .context import (
+    REMEMBERED_MESSAGE_ID,
+    WORKING_MEMORY_MESSAGE_ID,
+    ModelContext,
+    recalled_ranges,
+    remembered_text,
+    system_message,
+)
 from .embedding import EmbedderAdapter, EmbeddingCache
 from .working_memory import (
     DEFAULT_TEMPLATE,
@@ -52,6 +60,26 @@ _WM_TAG = re.compile(r"<working_memory>.*?</working_memory>", re.DOTALL)
 #: Characters per chunk of a long recall query (about 4096 tokens).
 QUERY_CHUNK_CHARS = 4096 * 4
 ConfigArg = MemoryConfig | Mapping[str, Any] | None
+
+
+@attrs.define(kw_only=True)
+class MessageHit:
+    """A message found by :meth:`Memory.search_messages`, its score and its window (``context``, oldest first,
+    the message included; empty without ``message_range``)."""
+
+    message: r.Message
+    score: float
+    context: list[r.Message] = attrs.field(factory=list)
+
+
+@attrs.define(kw_only=True)
+class TurnResult:
+    """What :meth:`Memory.record_turn` stored: the saved messages (tool calls of the update tool stripped),
+    the working memory after the turn's updates (None when none), and the thread's title."""
+
+    messages: list[r.Message]
+    working_memory: str | None
+    title: str | None
 
 
 @attrs.define(kw_only=True)
@@ -78,8 +106,12 @@ class Memory:
     ``vector``: a :class:`~mastra_core.vector.VectorStore` instance or a registered vector id
     (``"inmemory"``). ``embedder``: an object with ``embed(texts)`` or a callable (sync or async), or a
     registered embedder id (``"hash"``). ``options``: :class:`MemoryConfig` or a mapping; every method
-    taking ``config`` deep-merges it over ``options`` for that call. ``title_generator``: an async
-    callable ``text -> title`` used when ``generate_title`` is on (default: the first line of the message).
+    taking ``config`` deep-merges it over ``options`` for that call. ``title_generator``: a callable
+    ``text -> title`` (sync or async) or a registered generator's name, used when ``generate_title`` is on
+    and names no generator of its own (default: ``rule-based``, the first line of the message).
+
+    For an agent loop, :meth:`build_context` gives the messages of one model call and :meth:`record_turn`
+    stores what the turn produced.
     """
 
     def __init__(
@@ -90,7 +122,7 @@ class Memory:
         embedder: Any = None,
         options: ConfigArg = None,
         id: str = "default-memory",
-        title_generator: Callable[[str], Any] | None = None,
+        title_generator: Callable[..., Any] | str | None = None,
         embedding_cache_size: int = 10_000,
     ) -> None:
         if storage is None:
@@ -102,8 +134,13 @@ class Memory:
             EmbedderAdapter(_resolve_embedder(embedder), EmbeddingCache(embedding_cache_size)) if embedder is not None else None
         )
         self.options = parse_config(options)
-        self.title_generator = title_generator or titles.first_words_title
+        self._custom_title_generator = title_generator is not None
+        self.title_generator: Callable[..., Any] = (
+            titles.get_title_generator(title_generator) if isinstance(title_generator, str)
+            else title_generator or titles.first_words_title
+        )
         self._check_semantic(self.options)
+        self._check_titles(self.options)
         self._indexes: set[str] = set()
         self._index_lock = asyncio.Lock()
         self._thread_locks: dict[str, asyncio.Lock] = {}
@@ -127,7 +164,43 @@ class Memory:
         cfg = merge_config(self.options, override)
         if cfg is not self.options:
             self._check_semantic(cfg)
+            self._check_titles(cfg)
         return cfg
+
+    def _title_generator(self, cfg: MemoryConfig) -> tuple[Callable[..., Any], dict[str, Any]]:
+        """The generator ``cfg`` asks for and the keyword arguments it gets (``model``, ``instructions``)."""
+        gt = cfg.generate_title
+        if isinstance(gt, TitleConfig):
+            chosen: Any = gt.generator if gt.generator is not None else self.title_generator
+            kwargs = {k: v for k, v in (("model", gt.model), ("instructions", gt.instructions)) if v is not None}
+        else:
+            chosen, kwargs = (gt if gt is not True and gt is not False else self.title_generator), {}
+        generator = titles.get_title_generator(chosen) if isinstance(chosen, str) else chosen
+        return generator, kwargs
+
+    def _check_titles(self, cfg: MemoryConfig) -> None:
+        gt = cfg.generate_title
+        if not isinstance(gt, TitleConfig | str):
+            return
+        generator, kwargs = self._title_generator(cfg)  # an unknown registered name fails here
+        if isinstance(gt, TitleConfig) and gt.model is not None and gt.generator is None and not self._custom_title_generator:
+            raise ValidationError(
+                "generate_title names a model but no generator to call it: pass generate_title={'generator': ..., "
+                "'model': ...} or Memory(title_generator=...) (e.g. titles.model_title_generator(your_client_call))",
+                id=memory_error_id("CONFIG", "TITLE_MODEL_WITHOUT_GENERATOR"),
+            )
+        if kwargs and not titles.accepts_model(generator):
+            raise ValidationError(
+                "generate_title passes model/instructions, but the title generator takes no `model`/`instructions` keywords",
+                id=memory_error_id("CONFIG", "TITLE_GENERATOR_SIGNATURE"),
+            )
+
+    def _writable(self, cfg: MemoryConfig, op: str) -> bool:
+        """False (and a debug log) when ``read_only`` is on: the caller then writes nothing."""
+        if cfg.read_only:
+            _log.debug("read-only memory: nothing written", op=op)
+            return False
+        return True
 
     def _check_semantic(self, cfg: MemoryConfig) -> None:
         if cfg.semantic_recall is None:
@@ -269,11 +342,12 @@ class Memory:
         calls are stripped; a message left empty is dropped. Embedding happens before the write (an
         embedder failure writes nothing); vectors are upserted with ids equal to message ids and
         metadata ``{message_id, thread_id, resource_id, role, created_at}``. With ``generate_title``
-        on, the first user message of a thread gets it a title.
+        on, the first user message of a thread gets it a title. With ``read_only`` nothing is written
+        and ``[]`` is returned.
         """
         cfg = self.config(config)
         msgs = [m for m in (_strip_working_memory(_to_message(x)) for x in messages) if m is not None]
-        if not msgs:
+        if not msgs or not self._writable(cfg, "SAVE_MESSAGES"):
             return []
         sr = self._semantic(cfg)
         embedded = await self._embed_messages(msgs) if sr is not None else []
@@ -427,6 +501,175 @@ class Memory:
         messages = list(reversed(result.items)) if newest_first else result.items
         return RecallResult(messages=messages, hits=hits)
 
+    async def build_context(
+        self,
+        *,
+        thread_id: str,
+        resource_id: str,
+        messages: Sequence[r.Message | Mapping[str, Any] | str] = (),
+        config: ConfigArg = None,
+    ) -> ModelContext:
+        """The messages of one model call for the new ``messages`` of ``thread_id`` (nothing is written).
+
+        In order: the working-memory system message (when enabled; the update tool is in ``tools``
+        unless ``read_only``), the semantic hits of other threads in one system message "remembered
+        from a different conversation" (resource scope), the history (the newest ``last_messages`` with
+        same-thread hits and their ``message_range`` neighbours in place, oldest first), then the new
+        messages; every message appears once (a new message already stored is kept at the end).
+
+        The query is the text of the last new user message. Storage round trips: the thread (and, for
+        resource-scoped working memory, the resource) read concurrently with the vector query, then ONE
+        ``list_messages`` for the history and every hit window.
+        """
+        cfg = self.config(config)
+        sr = self._semantic(cfg)
+        wm = cfg.working_memory
+        new = [_new_message(x, thread_id, resource_id) for x in messages]
+        query = next((m.content.text() for m in reversed(new) if m.role == "user" and m.content.text().strip()), "")
+
+        async def resource() -> r.Resource | None:
+            if wm.enabled and wm.scope == "resource":
+                return await self.store.get_resource_by_id(resource_id=resource_id)
+            return None
+
+        async def search() -> list[QueryResult]:
+            if sr is None or not query:
+                return []
+            flt = {"resource_id": resource_id} if sr.scope == "resource" else {"thread_id": thread_id}
+            return await self._search(query, sr, cfg, flt)
+
+        thread, res, hits = await asyncio.gather(self.store.get_thread_by_id(thread_id=thread_id), resource(), search())
+        if thread is not None:
+            _check_owner(thread, resource_id, "BUILD_CONTEXT")
+        includes = [
+            r.MessageInclude(id=str(h.metadata.get("message_id") or h.id), thread_id=h.metadata.get("thread_id"),
+                             with_previous_messages=sr.message_range.before, with_next_messages=sr.message_range.after)
+            for h in hits
+        ] if sr is not None else []
+        fetched: list[r.Message] = []
+        if cfg.last_messages != 0 or includes:
+            page = await self.store.list_messages(
+                thread_id=thread_id, include=includes or None, per_page=cfg.last_messages,
+                order_by={"field": "created_at", "direction": "DESC"},
+            )
+            fetched = list(reversed(page.items))
+        ranges = recalled_ranges(fetched, hits, sr.message_range.before, sr.message_range.after, thread_id) if sr else []
+        new_ids = {m.id for m in new}
+        seen: set[str] = set()
+        history: list[r.Message] = []
+        other: list[r.Message] = []
+        for m in fetched:
+            if m.id in seen or m.id in new_ids:
+                continue
+            seen.add(m.id)
+            (history if m.thread_id == thread_id else other).append(m)
+        system: list[r.Message] = []
+        data: str | None = None
+        if wm.enabled:
+            if wm.scope == "thread":
+                value = (thread.metadata or {}).get("workingMemory") if thread is not None else None
+                data = value if isinstance(value, str) else None
+            else:
+                data = res.working_memory if res is not None else None
+            text = system_instruction(self.working_memory_template(cfg), data, wm.scope, read_only=cfg.read_only)
+            system.append(system_message(WORKING_MEMORY_MESSAGE_ID, text, thread_id=thread_id, resource_id=resource_id))
+        if other:
+            system.append(system_message(REMEMBERED_MESSAGE_ID, remembered_text(other, thread_id),
+                                         thread_id=thread_id, resource_id=resource_id))
+        tools = [self.working_memory_tool(cfg)] if wm.enabled and not cfg.read_only else []
+        return ModelContext(messages=[*system, *history, *new], new_messages=new, tools=tools, ranges=ranges,
+                            hits=hits, working_memory=data)
+
+    async def record_turn(
+        self,
+        *,
+        thread_id: str,
+        resource_id: str,
+        messages: Sequence[r.Message | Mapping[str, Any] | str],
+        config: ConfigArg = None,
+    ) -> TurnResult:
+        """Store what one turn produced: the user message(s), the assistant's answer and its tool calls.
+
+        The thread is created when missing (a thread of another resource is refused); every
+        ``updateWorkingMemory`` tool call (``{"memory": ...}``) is applied to working memory, in order,
+        and stripped from the stored message; the messages are saved (embedded for semantic recall)
+        and, with ``generate_title``, the first user message titles the thread. Strings are user
+        messages; messages without a thread or resource get these. With ``read_only`` nothing is written.
+        """
+        cfg = self.config(config)
+        msgs = [_new_message(x, thread_id, resource_id) for x in messages]
+        if not self._writable(cfg, "RECORD_TURN"):
+            return TurnResult(messages=[], working_memory=None, title=None)
+        thread = await self.store.get_thread_by_id(thread_id=thread_id)
+        if thread is None:
+            thread = await self.create_thread(resource_id=resource_id, thread_id=thread_id, config=cfg)
+        else:
+            _check_owner(thread, resource_id, "RECORD_TURN")
+        wm_text: str | None = None
+        if cfg.working_memory.enabled:
+            for m in msgs:
+                for p in m.content.parts:
+                    if isinstance(p, r.ToolInvocationPart) and p.tool_invocation.tool_name == TOOL_NAME:
+                        args = p.tool_invocation.args
+                        if isinstance(args, Mapping) and "memory" in args:
+                            wm_text = await self.update_working_memory(memory=args["memory"], thread_id=thread_id,
+                                                                       resource_id=resource_id, config=cfg)
+                        else:
+                            _log.warning("updateWorkingMemory call without a `memory` argument ignored", thread_id=thread_id)
+        saved = await self.save_messages(msgs, config=cfg)
+        title = thread.title
+        if cfg.generate_title:
+            after = await self.store.get_thread_by_id(thread_id=thread_id)
+            title = after.title if after is not None else title
+        return TurnResult(messages=saved, working_memory=wm_text, title=title)
+
+    async def search_messages(
+        self,
+        query: str,
+        *,
+        resource_id: str | None = None,
+        thread_id: str | None = None,
+        top_k: int | None = None,
+        message_range: int = 0,
+        config: ConfigArg = None,
+    ) -> list[MessageHit]:
+        """The stored messages most similar to ``query``, best first, among the threads of ``resource_id`` or
+        in ``thread_id`` (one of them is required), each with ``message_range`` neighbours on each side.
+
+        ``top_k`` defaults to the semantic-recall config (4 without one); the threshold applies. One
+        vector query, then one storage call (``list_messages_by_id``, or ``list_messages`` with include
+        windows when ``message_range`` > 0). Hits whose message was deleted are left out.
+        """
+        cfg = self.config(config)
+        if self.vector is None or self.embedder is None:
+            raise ValidationError("searching messages needs a vector store and an embedder",
+                                  id=memory_error_id("SEARCH_MESSAGES", "NO_VECTOR_STORE"))
+        if (resource_id is None) == (thread_id is None):
+            raise ValidationError("search_messages takes a resource_id or a thread_id",
+                                  id=memory_error_id("SEARCH_MESSAGES", "SCOPE_REQUIRED"))
+        sr = cfg.semantic_recall or SemanticRecall()
+        if top_k is not None:
+            sr = attrs.evolve(sr, top_k=top_k)
+        if not query.strip():
+            return []
+        hits = await self._search(query, sr, cfg, {"resource_id": resource_id} if resource_id is not None else {"thread_id": thread_id})
+        if not hits:
+            return []
+        hit_ids = [str(h.metadata.get("message_id") or h.id) for h in hits]
+        if message_range <= 0:
+            found = {m.id: m for m in await self.store.list_messages_by_id(message_ids=hit_ids)}
+            return [MessageHit(message=found[i], score=h.score) for i, h in zip(hit_ids, hits, strict=True) if i in found]
+        threads = list(dict.fromkeys(str(h.metadata.get("thread_id")) for h in hits if h.metadata.get("thread_id")))
+        page = await self.store.list_messages(
+            thread_id=threads or [thread_id or ""], per_page=0,
+            include=[r.MessageInclude(id=i, thread_id=h.metadata.get("thread_id"), with_previous_messages=message_range,
+                                      with_next_messages=message_range) for i, h in zip(hit_ids, hits, strict=True)],
+        )
+        by_id = {m.id: m for m in page.items}
+        ranges = {rg.hit_id: rg for rg in recalled_ranges(page.items, hits, message_range, message_range, "")}
+        return [MessageHit(message=by_id[i], score=h.score, context=[by_id[c] for c in ranges[i].message_ids])
+                for i, h in zip(hit_ids, hits, strict=True) if i in by_id and i in ranges]
+
     async def _search(self, text: str, sr: SemanticRecall, cfg: MemoryConfig, flt: dict[str, Any]) -> list[QueryResult]:
         assert self.vector is not None and self.embedder is not None
         chunks = _chunks(text, QUERY_CHUNK_CHARS)
@@ -569,6 +812,8 @@ class Memory:
         op = "UPDATE_WORKING_MEMORY"
         if not wm.enabled:
             raise ValidationError("working memory is not enabled in this memory's config", id=memory_error_id(op, "DISABLED"))
+        if cfg.read_only:
+            raise ValidationError("this memory is read-only: working memory cannot be updated", id=memory_error_id(op, "READ_ONLY"))
         compute = _wm_updater(memory, json_mode=wm.schema is not None, op=op)
         if wm.scope == "resource":
             rid = await self._wm_resource_id(thread_id, resource_id, op)
@@ -667,17 +912,18 @@ class Memory:
             await self.generate_title(tid, msg, config=cfg)
 
     async def generate_title(self, thread_id: str, message: r.Message | str, *, config: ConfigArg = None) -> str | None:
-        """Generate and store a title from a message now; returns it, or None when generation failed (logged)."""
+        """Generate and store a title from a message now; returns it, or None when generation failed (logged)
+        or the memory is read-only."""
         cfg = self.config(config)
-        generator = cfg.generate_title if callable(cfg.generate_title) else self.title_generator
+        generator, kwargs = self._title_generator(cfg)
         text = message if isinstance(message, str) else titles.title_source(message)
-        if not text.strip():
+        if not text.strip() or not self._writable(cfg, "GENERATE_TITLE"):
             return None
         try:
             if inspect.iscoroutinefunction(generator):
-                raw = await generator(text)
+                raw = await generator(text, **kwargs)
             else:
-                raw = await asyncio.to_thread(generator, text)
+                raw = await asyncio.to_thread(generator, text, **kwargs)
                 if inspect.isawaitable(raw):
                     raw = await raw
             title = titles.clean_title(str(raw))
@@ -717,6 +963,16 @@ def _to_message(value: r.Message | Mapping[str, Any]) -> r.Message:
         return from_wire(raw, r.Message)
     except Exception as exc:
         raise ValidationError(f"cannot read a message from {value!r}: {exc}", id=memory_error_id("SAVE_MESSAGES", "INVALID_INPUT")) from None
+
+
+def _new_message(value: r.Message | Mapping[str, Any] | str, thread_id: str, resource_id: str) -> r.Message:
+    """A message of a turn: a string is a user message; a missing thread or resource is filled in."""
+    if isinstance(value, str):
+        return r.Message.from_text(value, id=str(uuid.uuid4()), thread_id=thread_id, resource_id=resource_id)
+    msg = _to_message(value)
+    if msg.thread_id is None or msg.resource_id is None:
+        msg = attrs.evolve(msg, thread_id=msg.thread_id or thread_id, resource_id=msg.resource_id or resource_id)
+    return msg
 
 
 def _strip_working_memory(msg: r.Message) -> r.Message | None:

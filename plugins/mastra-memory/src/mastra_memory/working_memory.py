@@ -89,9 +89,19 @@ def tool_input_schema(template: WorkingMemoryTemplate, schema: Mapping[str, Any]
     return {"type": "object", "properties": {"memory": memory}, "required": ["memory"], "additionalProperties": False}
 
 
-def system_instruction(template: WorkingMemoryTemplate, data: str | None, scope: str) -> str:
-    """The instruction an agent gets: how to use the tool, the template and the current data."""
+def system_instruction(template: WorkingMemoryTemplate, data: str | None, scope: str, *, read_only: bool = False) -> str:
+    """The instruction an agent gets: how to use the tool, the template and the current data.
+
+    ``read_only``: the data as context only, with no tool to call (the reference's read-only memory).
+    """
     where = "across all conversations with this user" if scope == "resource" else "for this conversation"
+    if read_only:
+        return (
+            "WORKING MEMORY (read-only)\n"
+            f"These are notes kept {where}. Use them to answer naturally; they cannot be updated in this "
+            "conversation, and do not mention them to the user.\n"
+            f"<working_memory_data>\n{data if data else '(empty)'}\n</working_memory_data>"
+        )
     how = (
         "Send only the fields that changed as an object; omitted fields are kept, null removes a field."
         if template.format == "json"
