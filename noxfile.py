@@ -140,8 +140,8 @@ def packaging(session: nox.Session) -> None:
 def docs(session: nox.Session) -> None:
     """Every python block of README.md and the plugin READMEs, and every program in examples/ (the FastAPI chat
     through TestClient), against the real services."""
-    plugins = [p for p in PLUGINS if p != "plugins/mastra-embed-local"]  # the memory session runs that README
-    install(session, *plugins)
+    backends = [p for b in AVAILABLE for p in BACKENDS[b]["install"]]
+    install(session, *backends, "plugins/mastra-memory")  # embed-local's README runs in the memory session
     session.install("fastapi", "httpx2")
     start_services(session, ["postgres", "pgvector", "redis", "jongodb", "dynamodb", "mariadb"])
     session.run("pytest", "tests/docs", "-k", "not embed_local", *session.posargs)

@@ -106,12 +106,6 @@ class SyncStorage(_SyncProxy):
     def __init__(self, storage: Storage) -> None:
         super().__init__(storage, _Loop())
 
-    def run(self, coro: Coroutine[Any, Any, T], /) -> T:
-        """Run ``coro`` on this facade's loop and return its result (blocking); for blocking twins of other
-        async objects that use this storage, such as ``mastra_memory.sync.SyncMemory``."""
-        loop: _Loop = self._loop
-        return loop.run(coro)
-
     @property
     def storage(self) -> Storage:
         """The async storage behind this facade."""

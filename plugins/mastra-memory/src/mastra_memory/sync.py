@@ -22,7 +22,8 @@ from mastra_core.domains.memory import CloneResult
 from mastra_core.pagination import OrderBy, Page, PerPage
 from mastra_core.sync import SyncStorage
 
-from .memory import _UNSET, ConfigArg, Memory, RecallResult
+from .context import ModelContext
+from .memory import _UNSET, ConfigArg, Memory, MessageHit, RecallResult, TurnResult
 
 
 class SyncMemory:
@@ -184,6 +185,64 @@ class SyncMemory:
                 page=page,
                 order_by=order_by,
                 filter=filter,
+            )
+        )
+
+    def build_context(
+        self,
+        *,
+        thread_id: str,
+        resource_id: str,
+        messages: Sequence[r.Message | Mapping[str, Any] | str] = (),
+        config: ConfigArg = None,
+    ) -> ModelContext:
+        """Blocking :meth:`Memory.build_context`."""
+        return self._run(
+            self._memory.build_context(
+                thread_id=thread_id,
+                resource_id=resource_id,
+                messages=messages,
+                config=config,
+            )
+        )
+
+    def record_turn(
+        self,
+        *,
+        thread_id: str,
+        resource_id: str,
+        messages: Sequence[r.Message | Mapping[str, Any] | str],
+        config: ConfigArg = None,
+    ) -> TurnResult:
+        """Blocking :meth:`Memory.record_turn`."""
+        return self._run(
+            self._memory.record_turn(
+                thread_id=thread_id,
+                resource_id=resource_id,
+                messages=messages,
+                config=config,
+            )
+        )
+
+    def search_messages(
+        self,
+        query: str,
+        *,
+        resource_id: str | None = None,
+        thread_id: str | None = None,
+        top_k: int | None = None,
+        message_range: int = 0,
+        config: ConfigArg = None,
+    ) -> list[MessageHit]:
+        """Blocking :meth:`Memory.search_messages`."""
+        return self._run(
+            self._memory.search_messages(
+                query,
+                resource_id=resource_id,
+                thread_id=thread_id,
+                top_k=top_k,
+                message_range=message_range,
+                config=config,
             )
         )
 
