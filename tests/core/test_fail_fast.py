@@ -159,3 +159,12 @@ def test_exit_codes_by_category() -> None:
     assert exit_code(ConfigError("x")) == 3
     assert exit_code(StorageError("x", category="THIRD_PARTY")) == 5  # type: ignore[arg-type]
     assert exit_code(StorageError("x")) == 6
+
+
+def test_a_missing_backend_says_how_to_install_it_from_the_checkout(monkeypatch: pytest.MonkeyPatch,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("MASTRA_DISABLE_PLUGINS", "mastra-upstash")
+    cache_clear()
+    assert main(["init", "redis://127.0.0.1:6379/0"]) == EXIT_CONFIG
+    err = capsys.readouterr().err
+    assert "pip install mastra-upstash" in err and "pip install -e plugins/mastra-upstash" in err
