@@ -168,3 +168,20 @@ def test_a_missing_backend_says_how_to_install_it_from_the_checkout(monkeypatch:
     assert main(["init", "redis://127.0.0.1:6379/0"]) == EXIT_CONFIG
     err = capsys.readouterr().err
     assert "pip install mastra-upstash" in err and "pip install -e plugins/mastra-upstash" in err
+
+
+def test_every_installed_command_documents_every_argument(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--help`` of each registered command shows a help text for each of its arguments."""
+    from mastra_core.registry import registry
+
+    for name in sorted(registry().commands):
+        with pytest.raises(SystemExit):
+            main([name, "--help"])
+        out = capsys.readouterr().out
+        options = [line for line in out.splitlines() if line.startswith("  ") and not line.strip().startswith("-h")]
+        for line in options:
+            stripped = line.strip()
+            if stripped.startswith(("-", "url")) and "  " not in stripped:
+                # argparse puts an argument's help on its own line when the name is long: check the next line
+                following = out.splitlines()[out.splitlines().index(line) + 1]
+                assert following.startswith(" " * 10), f"mastra {name}: {stripped} has no help"
