@@ -64,9 +64,18 @@ def _where(storage: BackendStorage, url: str | None) -> str:
 
 async def _schema_version_before(url: str | None) -> int | None:
     """The recorded schema version, read without creating or migrating anything."""
+    from .connect import ConnectionFailedError
+    from .storage import BackendStorage
+
     storage = _open(url, disable_init=True)
+    if type(storage).schema_version is BackendStorage.schema_version:
+        return None  # the backend keeps no version: nothing to read, no connection needed
     try:
         return await storage.schema_version()
+    except ConnectionFailedError as exc:
+        if exc.reason == "database_missing":  # init creates it
+            return 0
+        raise
     finally:
         await storage.close()
 
@@ -74,7 +83,7 @@ async def _schema_version_before(url: str | None) -> int | None:
 def schema_report(before: int | None, after: int | None) -> str:
     """What ``init`` did to the schema, in words."""
     if after is None:
-        return "schema: not versioned (this backend creates its keys or items on write); nothing to migrate"
+        return "schema: not versioned by this backend; init created whatever was missing"
     if not before:
         return f"schema: created at version {after}"
     if before < after:
