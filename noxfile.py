@@ -141,7 +141,8 @@ def docs(session: nox.Session) -> None:
     """Every python block of README.md and the plugin READMEs, and every program in examples/ (the FastAPI chat
     through TestClient), against the real services."""
     backends = [p for b in AVAILABLE for p in BACKENDS[b]["install"]]
-    install(session, *backends, "plugins/mastra-memory")  # embed-local's README runs in the memory session
+    integrations = [p for p in ("plugins/mastra-openai-agents", "plugins/mastra-otel") if (ROOT / p).is_dir()]
+    install(session, *backends, "plugins/mastra-memory", *integrations)  # embed-local's README: the memory session
     session.install("fastapi", "httpx2")
     start_services(session, ["postgres", "pgvector", "redis", "jongodb", "dynamodb", "mariadb"])
     session.run("pytest", "tests/docs", "-k", "not embed_local", *session.posargs)
