@@ -1,14 +1,16 @@
 """Every test session. ``nox`` runs them all; ``nox -s "conformance(pg)"`` runs one backend.
 
 Each conformance session installs core and one plugin into its own virtualenv, starts the real
-service(s) it needs through ``scripts/services/start.sh`` (reusing running ones), then runs the whole
-conformance suite once per harness plus the plugin's own tests.
+service(s) it needs through ``scripts/services/start.sh`` (reusing running ones), then runs the installed
+contract suite once per harness (``pytest --pyargs mastra_core.testing --mastra-backend=<harness>``, from an
+empty directory, so nothing comes from this repository's test configuration) plus the plugin's own tests.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 import nox
@@ -18,7 +20,10 @@ nox.options.sessions = ["lint", "core", "conformance", "memory", "langchain", "i
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
-TEST_DEPS = ["pytest>=8", "pytest-asyncio>=0.24", "hypothesis>=6.100"]
+#: Core with its ``testing`` extra: pytest, pytest-asyncio and hypothesis, and the contract suite's plugin.
+CORE = "core[testing]"
+#: A third-party distribution in miniature that replaces one domain of the in-memory backend.
+AUDIT_FIXTURE = "tests/fixtures/mastra-agents-audit"
 
 #: backend id -> what its session installs, which services it starts, which harnesses it runs.
 BACKENDS: dict[str, dict[str, list[str]]] = {
@@ -50,8 +55,8 @@ def start_services(session: nox.Session, names: list[str]) -> None:
 
 
 def install(session: nox.Session, *paths: str) -> None:
-    session.install(*TEST_DEPS)
-    args = ["-e", "core"]
+    """Core (editable, with its test extra) and the given plugins (editable)."""
+    args = ["-e", CORE]
     for p in paths:
         args += ["-e", p]
     session.install(*args)
@@ -80,20 +85,24 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def core(session: nox.Session) -> None:
-    """Core unit tests: registry, hook specs, serde, validation, sync facade, CLI."""
+    """Core unit tests: registry, hook specs, serde, validation, sync facade, CLI, the contract-suite plugin, and
+    a domain replaced by an installed third-party distribution (the fixture, installed non-editable)."""
     install(session, *[p for p in ("plugins/mastra-libsql",) if (ROOT / p / "pyproject.toml").exists()])
+    session.install("--force-reinstall", "--no-deps", AUDIT_FIXTURE)
     session.run("pytest", "tests/core", *session.posargs)
 
 
 @nox.session
 @nox.parametrize("backend", AVAILABLE, ids=AVAILABLE)
 def conformance(session: nox.Session, backend: str) -> None:
-    """The whole conformance suite against one backend on its real service(s), plus the plugin's own tests."""
+    """The installed contract suite against one backend on its real service(s), plus the plugin's own tests."""
     spec = BACKENDS[backend]
     install(session, *spec["install"])
     start_services(session, spec["services"])
-    for harness in spec["harnesses"]:
-        session.run("pytest", "tests/conformance", f"--store={harness}", *session.posargs)
+    # Outside the repository, so no project configuration applies: the plugin brings everything.
+    with tempfile.TemporaryDirectory(prefix="mastra-contract-") as empty, session.chdir(empty):
+        for harness in spec["harnesses"]:
+            session.run("pytest", "--pyargs", "mastra_core.testing", f"--mastra-backend={harness}", *session.posargs)
     for plugin in spec["install"]:
         if (ROOT / plugin / "tests").is_dir():
             session.run("pytest", f"{plugin}/tests", *session.posargs)

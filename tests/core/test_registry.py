@@ -106,7 +106,14 @@ def test_a_third_party_distribution_can_add_a_domain_to_a_backend() -> None:
     assert "agents" in storage.capabilities
 
 
-def test_a_second_provider_of_one_domain_is_refused_but_a_replacement_wins() -> None:
+@pytest.fixture
+def without_audit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Turn off the fixture distribution mastra-agents-audit (the nox core session installs it): it replaces
+    the in-memory agents store too, and these tests count replacements."""
+    monkeypatch.setenv("MASTRA_DISABLE_PLUGINS", "mastra-agents-audit")
+
+
+def test_a_second_provider_of_one_domain_is_refused_but_a_replacement_wins(without_audit: None) -> None:
     class Replacement(InMemoryAgents):
         pass
 
@@ -129,6 +136,23 @@ def test_a_second_provider_of_one_domain_is_refused_but_a_replacement_wins() -> 
     storage = create_storage("inmemory")
     assert type(storage.get_store("agents")) is Replacement
     assert type(storage.get_store("memory")) is InMemoryMemory
+
+
+def test_a_second_provider_is_refused_even_when_a_replacement_came_first(without_audit: None) -> None:
+    class Replacement(InMemoryAgents):
+        pass
+
+    class Second(InMemoryAgents):
+        pass
+
+    pm = plugin_manager()
+    # pluggy calls the last registered plugin first: the replacement is seen before both providers.
+    pm.register(_plugin("second", mastra_register_agents_stores=lambda register: register("inmemory", Second.factory())),
+                name="mastra-second")
+    pm.register(_plugin("rep", mastra_register_agents_stores=lambda register: register(
+        "inmemory", Replacement.factory(), replace=True)), name="mastra-rep")
+    with pytest.raises(DuplicateBackendError, match="registered to provide by both"):
+        create_storage("inmemory")
 
 
 @pytest.fixture

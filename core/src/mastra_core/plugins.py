@@ -164,6 +164,8 @@ class _Collector:
     def __init__(self, pm: pluggy.PluginManager) -> None:
         self.pm = pm
         self.reg = Registry()
+        self._originals: dict[tuple[str, str], DomainFactory] = {}
+        self._replacements: dict[tuple[str, str], DomainFactory] = {}
 
     def _impls(self, hook_name: str) -> list[Any]:
         return list(getattr(self.pm.hook, hook_name).get_hookimpls())
@@ -205,18 +207,19 @@ class _Collector:
         def register(backend_id: str, factory: Callable[[Any], Any], *, replace: bool = False) -> None:
             key = (domain, backend_id)
             new = DomainFactory(factory=factory, distribution=dist, replace=replace)
-            old = self.reg.domain_factories.get(key)
-            if old is None or (new.replace and not old.replace):
-                self.reg.domain_factories[key] = new
-            elif old.replace and not new.replace:
-                pass  # the replacement registered first (pluggy calls plugins in reverse order): it stays
-            elif old.factory is not factory:
+            # Originals and replacements are kept apart, so a second provider (or a second replacement)
+            # is refused whatever order pluggy calls the plugins in; the replacement wins in the end.
+            slot = self._replacements if replace else self._originals
+            old = slot.get(key)
+            if old is not None and old.factory is not factory:
                 how = "replace" if replace else "provide"
                 raise DuplicateBackendError(
                     f"the {domain} store of backend {backend_id!r} is registered to {how} by both "
                     f"{old.distribution!r} and {dist!r}; uninstall one, or skip one with {DISABLE_ENV}",
                     details={"backend": backend_id, "domain": domain, "distributions": [old.distribution, dist]},
                 )
+            slot[key] = new
+            self.reg.domain_factories[key] = self._replacements.get(key) or new
 
         return register
 

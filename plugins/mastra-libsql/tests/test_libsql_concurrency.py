@@ -14,8 +14,13 @@ ROUNDS = 40
 
 
 def _msg(i: int, writer: int) -> Message:
-    return Message(id=f"w{writer}-{i}", role="user", thread_id="shared", resource_id="r",
-                   content=MessageContent(parts=[TextPart(text=f"{writer}:{i}")]))
+    return Message(
+        id=f"w{writer}-{i}",
+        role="user",
+        thread_id="shared",
+        resource_id="r",
+        content=MessageContent(parts=[TextPart(text=f"{writer}:{i}")]),
+    )
 
 
 def _increment(text: str | None, writer: int) -> str:
@@ -35,11 +40,15 @@ async def _writer(url: str, writer: int) -> None:
             # atomic read-modify-write of working memory: a lost update would lose an increment
             await store.memory.modify_resource(
                 resource_id="counter",
-                change=lambda old, w=writer: attrs.evolve(old, working_memory=_increment(old.working_memory, w)) if old
-                else __import__("mastra_core").Resource(id="counter", working_memory=_increment(None, w)),
+                change=lambda old, w=writer: (
+                    attrs.evolve(old, working_memory=_increment(old.working_memory, w))
+                    if old
+                    else __import__("mastra_core").Resource(id="counter", working_memory=_increment(None, w))
+                ),
             )
-            await store.workflows.update_workflow_results(workflow_name="wf", run_id="run", step_id=f"s{writer}-{i}",
-                                                          result={"i": i})
+            await store.workflows.update_workflow_results(
+                workflow_name="wf", run_id="run", step_id=f"s{writer}-{i}", result={"i": i}
+            )
 
 
 def _process_main(url: str, writer: int, barrier: multiprocessing.synchronize.Barrier) -> None:  # type: ignore[name-defined]

@@ -30,8 +30,16 @@ def test_unknown_config_key_is_refused() -> None:
     assert "auth_tokn" in str(err.value) and TOKEN not in str(err.value)
 
 
-@pytest.mark.parametrize("bad", [{"url": ""}, {"url": "postgres://x"}, {"url": ":memory:", "max_retries": -1},
-                                 {"url": ":memory:", "busy_timeout_ms": "5"}, {}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"url": ""},
+        {"url": "postgres://x"},
+        {"url": ":memory:", "max_retries": -1},
+        {"url": ":memory:", "busy_timeout_ms": "5"},
+        {},
+    ],
+)
 def test_invalid_config(bad: dict[str, object]) -> None:
     with pytest.raises(ConfigError) as err:
         LibSQLStore(id="x", **bad)
@@ -121,21 +129,55 @@ async def test_table_prefix_isolates_stores_in_one_file(tmp_path: Path) -> None:
     from mastra_core.records import Message, MessageContent, TextPart
 
     url = f"file:{tmp_path / 'shared.db'}"
-    plain, a, b = (LibSQLStore(id=i, url=url, table_prefix=p) for i, p in (("plain", ""), ("a", "tenant_a_"), ("b", "tenant_b_")))
+    plain, a, b = (
+        LibSQLStore(id=i, url=url, table_prefix=p) for i, p in (("plain", ""), ("a", "tenant_a_"), ("b", "tenant_b_"))
+    )
     async with plain, a, b:
         for store, n in ((plain, 1), (a, 2), (b, 3)):
             await store.memory.save_thread(thread=Thread(id="t", resource_id="r", title=store.id))
-            await store.memory.save_messages(messages=[Message(id=f"m{i}", role="user", thread_id="t", resource_id="r",
-                                                               content=MessageContent(parts=[TextPart(text="x")])) for i in range(n)])
+            await store.memory.save_messages(
+                messages=[
+                    Message(
+                        id=f"m{i}",
+                        role="user",
+                        thread_id="t",
+                        resource_id="r",
+                        content=MessageContent(parts=[TextPart(text="x")]),
+                    )
+                    for i in range(n)
+                ]
+            )
         for store, n in ((plain, 1), (a, 2), (b, 3)):
             assert (await store.memory.get_thread_by_id(thread_id="t")).title == store.id  # type: ignore[union-attr]
-            assert (await store.memory.list_messages(thread_id="t")).total == n  # each prefix has its own counts and triggers
-        names = await plain.db.read(lambda db: {r[0] for r in db.all("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")})
-    assert {"mastra_threads", "tenant_a_mastra_threads", "tenant_b_mastra_message_counts", "tenant_a_mastra_messages_count_insert",
-            "mastra_schema_version", "tenant_b_mastra_schema_version"} <= names
+            assert (
+                await store.memory.list_messages(thread_id="t")
+            ).total == n  # each prefix has its own counts and triggers
+        names = await plain.db.read(
+            lambda db: {r[0] for r in db.all("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")}
+        )
+    assert {
+        "mastra_threads",
+        "tenant_a_mastra_threads",
+        "tenant_b_mastra_message_counts",
+        "tenant_a_mastra_messages_count_insert",
+        "mastra_schema_version",
+        "tenant_b_mastra_schema_version",
+    } <= names
 
 
 def test_table_prefix_is_validated() -> None:
     for bad in ("1x", "a-b", "x" * 41, 'a"; drop'):
         with pytest.raises(ConfigError):
             LibSQLStore(id="x", url=":memory:", table_prefix=bad)
+
+
+def test_every_domain_is_registered_through_its_hook_and_building_does_not_connect() -> None:
+    from mastra_core.backend import BackendDomain
+
+    assert registry().domains_of("libsql") == LibSQLStore.declared_domains
+    store = create_storage("libsql", url="http://127.0.0.1:1")  # nothing listens there: building must not connect
+    assert not store.connection.is_open and store.db is store.connection
+    assert store.domains == LibSQLStore.declared_domains
+    for name in store.domains:
+        domain = store.get_store(name)
+        assert isinstance(domain, BackendDomain) and domain.conn is store.connection

@@ -19,13 +19,14 @@ from mastra_libsql.schema import DOMAIN_TABLES, SCHEMA_VERSION
 REFERENCE_DDL = [
     'CREATE TABLE mastra_threads (id TEXT NOT NULL PRIMARY KEY, "resourceId" TEXT NOT NULL, title TEXT NOT NULL, '
     'metadata TEXT, "createdAt" TEXT NOT NULL, "updatedAt" TEXT NOT NULL)',
-    'CREATE TABLE mastra_messages (id TEXT NOT NULL PRIMARY KEY, thread_id TEXT NOT NULL, content TEXT NOT NULL, '
+    "CREATE TABLE mastra_messages (id TEXT NOT NULL PRIMARY KEY, thread_id TEXT NOT NULL, content TEXT NOT NULL, "
     'role TEXT NOT NULL, type TEXT NOT NULL, "createdAt" TEXT NOT NULL)',
     'CREATE TABLE mastra_resources (id TEXT NOT NULL PRIMARY KEY, "workingMemory" TEXT, metadata TEXT, '
     '"createdAt" TEXT NOT NULL, "updatedAt" TEXT NOT NULL)',
-    'CREATE TABLE mastra_workflow_snapshot (workflow_name TEXT NOT NULL, run_id TEXT NOT NULL, snapshot TEXT NOT NULL, '
+    "CREATE TABLE mastra_workflow_snapshot (workflow_name TEXT NOT NULL, run_id TEXT NOT NULL, snapshot TEXT NOT NULL, "
     '"createdAt" TEXT NOT NULL, "updatedAt" TEXT NOT NULL, UNIQUE (workflow_name, run_id))',
-    'CREATE TABLE mastra_scorers (id TEXT NOT NULL PRIMARY KEY, "scorerId" TEXT NOT NULL, "traceId" TEXT, "runId" TEXT NOT NULL, '
+    'CREATE TABLE mastra_scorers (id TEXT NOT NULL PRIMARY KEY, "scorerId" TEXT NOT NULL, "traceId" TEXT, '
+    '"runId" TEXT NOT NULL, '
     'scorer TEXT NOT NULL, score REAL NOT NULL, reason TEXT, input TEXT, output TEXT NOT NULL, "entityType" TEXT, '
     'entity TEXT, "entityId" TEXT, source TEXT NOT NULL, "createdAt" TEXT NOT NULL, "updatedAt" TEXT)',
 ]
@@ -36,18 +37,29 @@ def _write_reference_file(path: Path) -> None:
     conn = libsql.connect(str(path), isolation_level=None)
     for ddl in REFERENCE_DDL:
         conn.execute(ddl)
-    conn.execute("INSERT INTO mastra_threads VALUES (?, ?, ?, jsonb(?), ?, ?)",
-                 ("t1", "res1", "Old thread", json.dumps({"topic": "x", "nested": {"a": [1, True]}}), T0, T0))
+    conn.execute(
+        "INSERT INTO mastra_threads VALUES (?, ?, ?, jsonb(?), ?, ?)",
+        ("t1", "res1", "Old thread", json.dumps({"topic": "x", "nested": {"a": [1, True]}}), T0, T0),
+    )
     content = json.dumps({"format": 2, "parts": [{"type": "text", "text": "hello"}], "content": "hello"})
     for i in range(3):
-        conn.execute("INSERT INTO mastra_messages VALUES (?, ?, ?, ?, ?, ?)",
-                     (f"m{i}", "t1", content, "user", "v2", f"2025-01-01T10:00:0{i}.000Z"))
-    conn.execute("INSERT INTO mastra_resources VALUES (?, ?, jsonb(?), ?, ?)", ("res1", '{"looks": "like json"}', '{"k": 1}', T0, T0))
-    conn.execute("INSERT INTO mastra_workflow_snapshot VALUES (?, ?, jsonb(?), ?, ?)",
-                 ("wf", "run1", json.dumps({"runId": "run1", "status": "success", "context": {}}), T0, T0))
-    conn.execute('INSERT INTO mastra_scorers (id, "scorerId", "runId", scorer, score, output, entity, "entityId", "entityType", '
-                 'source, "createdAt") VALUES (?, ?, ?, jsonb(?), ?, jsonb(?), jsonb(?), ?, ?, ?, ?)',
-                 ("s1", "sc", "run1", '{"name": "sc"}', 0.5, '"out"', '{"id": "agent"}', "agent", "AGENT", "LIVE", T0))
+        conn.execute(
+            "INSERT INTO mastra_messages VALUES (?, ?, ?, ?, ?, ?)",
+            (f"m{i}", "t1", content, "user", "v2", f"2025-01-01T10:00:0{i}.000Z"),
+        )
+    conn.execute(
+        "INSERT INTO mastra_resources VALUES (?, ?, jsonb(?), ?, ?)",
+        ("res1", '{"looks": "like json"}', '{"k": 1}', T0, T0),
+    )
+    conn.execute(
+        "INSERT INTO mastra_workflow_snapshot VALUES (?, ?, jsonb(?), ?, ?)",
+        ("wf", "run1", json.dumps({"runId": "run1", "status": "success", "context": {}}), T0, T0),
+    )
+    conn.execute(
+        'INSERT INTO mastra_scorers (id, "scorerId", "runId", scorer, score, output, entity, "entityId", "entityType", '
+        'source, "createdAt") VALUES (?, ?, ?, jsonb(?), ?, jsonb(?), jsonb(?), ?, ?, ?, ?)',
+        ("s1", "sc", "run1", '{"name": "sc"}', 0.5, '"out"', '{"id": "agent"}', "agent", "AGENT", "LIVE", T0),
+    )
     conn.close()
 
 
@@ -72,24 +84,44 @@ async def test_reference_shaped_file_is_migrated_and_readable(tmp_path: Path) ->
         assert [t.id for t in found.items] == ["t1"]
 
         # new writes use the added columns alongside the old rows
-        await store.memory.save_messages(messages=[Message(id="m3", role="assistant", thread_id="t1", resource_id="res1",
-                                                           content=MessageContent(parts=[TextPart(text="new")]))])
-        await store.workflows.persist_workflow_snapshot(workflow_name="wf", run_id="run2", resource_id="res1",
-                                                        snapshot={"runId": "run2", "status": "running"})
+        await store.memory.save_messages(
+            messages=[
+                Message(
+                    id="m3",
+                    role="assistant",
+                    thread_id="t1",
+                    resource_id="res1",
+                    content=MessageContent(parts=[TextPart(text="new")]),
+                )
+            ]
+        )
+        await store.workflows.persist_workflow_snapshot(
+            workflow_name="wf", run_id="run2", resource_id="res1", snapshot={"runId": "run2", "status": "running"}
+        )
         runs = await store.workflows.list_workflow_runs(resource_id="res1")
         assert [r.run_id for r in runs.items] == ["run2"]
         assert (await store.memory.list_messages(thread_id="t1", per_page=False)).total == 4
 
-        columns = await store.db.read(lambda db: {r[0] for r in db.all("SELECT name FROM pragma_table_info('mastra_messages')")})
+        columns = await store.db.read(
+            lambda db: {r[0] for r in db.all("SELECT name FROM pragma_table_info('mastra_messages')")}
+        )
         assert {"resourceId", "expiresAt"} <= columns
         versions = await store.db.read(lambda db: dict(db.all("SELECT component, version FROM mastra_schema_version")))
         assert versions == {d: SCHEMA_VERSION for d in DOMAIN_TABLES}
-        indexes = await store.db.read(lambda db: {r[0] for r in db.all("SELECT name FROM sqlite_master WHERE type = 'index'")})
-        assert "mastra_messages_thread_id_createdat_idx" in indexes and "mastra_threads_resourceid_createdat_idx" in indexes
+        indexes = await store.db.read(
+            lambda db: {r[0] for r in db.all("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        )
+        assert (
+            "mastra_messages_thread_id_createdat_idx" in indexes
+            and "mastra_threads_resourceid_createdat_idx" in indexes
+        )
 
     # the reference can still read its columns: nothing it knows was renamed or retyped
     conn = libsql.connect(str(path), isolation_level=None)
-    assert conn.execute('SELECT title, json(metadata) FROM mastra_threads WHERE id = ?', ("t1",)).fetchall()[0][0] == "Old thread"
+    assert (
+        conn.execute("SELECT title, json(metadata) FROM mastra_threads WHERE id = ?", ("t1",)).fetchall()[0][0]
+        == "Old thread"
+    )
     conn.close()
 
 
@@ -132,8 +164,10 @@ def test_concurrent_init_from_processes(tmp_path: Path) -> None:
 async def test_duplicate_spans_require_a_migration(tmp_path: Path) -> None:
     path = tmp_path / "dups.db"
     conn = libsql.connect(str(path), isolation_level=None)
-    conn.execute('CREATE TABLE mastra_ai_spans ("traceId" TEXT NOT NULL, "spanId" TEXT NOT NULL, name TEXT NOT NULL, '
-                 '"spanType" TEXT NOT NULL, "isEvent" INTEGER NOT NULL, "startedAt" TEXT NOT NULL, "createdAt" TEXT NOT NULL)')
+    conn.execute(
+        'CREATE TABLE mastra_ai_spans ("traceId" TEXT NOT NULL, "spanId" TEXT NOT NULL, name TEXT NOT NULL, '
+        '"spanType" TEXT NOT NULL, "isEvent" INTEGER NOT NULL, "startedAt" TEXT NOT NULL, "createdAt" TEXT NOT NULL)'
+    )
     for _ in range(2):
         conn.execute("INSERT INTO mastra_ai_spans VALUES ('tr', 'sp', 'n', 'generic', 0, ?, ?)", (T0, T0))
     conn.close()
@@ -153,11 +187,24 @@ async def test_message_totals_follow_writes_by_other_writers(tmp_path: Path) -> 
     path = tmp_path / "counts.db"
     store = LibSQLStore(id="c", url=f"file:{path}")
     async with store:
-        await store.memory.save_messages(messages=[Message(id=f"a{i}", role="user", thread_id="t", resource_id="r",
-                                                           content=MessageContent(parts=[TextPart(text="x")])) for i in range(5)])
+        await store.memory.save_messages(
+            messages=[
+                Message(
+                    id=f"a{i}",
+                    role="user",
+                    thread_id="t",
+                    resource_id="r",
+                    content=MessageContent(parts=[TextPart(text="x")]),
+                )
+                for i in range(5)
+            ]
+        )
     conn = libsql.connect(str(path), isolation_level=None)
-    conn.execute("INSERT INTO mastra_messages (id, thread_id, content, role, type, \"createdAt\") VALUES "
-                 "('raw1', 't', '{}', 'user', 'v2', ?), ('raw2', 'u', '{}', 'user', 'v2', ?)", (T0, T0))
+    conn.execute(
+        'INSERT INTO mastra_messages (id, thread_id, content, role, type, "createdAt") VALUES '
+        "('raw1', 't', '{}', 'user', 'v2', ?), ('raw2', 'u', '{}', 'user', 'v2', ?)",
+        (T0, T0),
+    )
     conn.execute("UPDATE mastra_messages SET thread_id = 'u' WHERE id = 'a0'")
     conn.execute("DELETE FROM mastra_messages WHERE id = 'a1'")
     conn.close()
@@ -168,8 +215,11 @@ async def test_message_totals_follow_writes_by_other_writers(tmp_path: Path) -> 
         assert (await store.memory.list_messages(thread_id=["t", "u"], per_page=1)).total == 6
     conn = libsql.connect(str(path), isolation_level=None)
     conn.execute("DROP TRIGGER mastra_messages_count_insert")
-    conn.execute("INSERT INTO mastra_messages (id, thread_id, content, role, type, \"createdAt\") VALUES "
-                 "('raw3', 't', '{}', 'user', 'v2', ?)", (T0,))
+    conn.execute(
+        'INSERT INTO mastra_messages (id, thread_id, content, role, type, "createdAt") VALUES '
+        "('raw3', 't', '{}', 'user', 'v2', ?)",
+        (T0,),
+    )
     conn.close()
     store = LibSQLStore(id="c", url=f"file:{path}")
     async with store:

@@ -10,7 +10,7 @@ import pytest
 from mastra_core.clock import utc_now
 from mastra_core.records import Message, MessageContent, TextPart, Thread
 from mastra_libsql import LibSQLStore
-from mastra_libsql.db import RecordingConnection
+from mastra_libsql.connection import RecordingConnection
 
 N = 10_000
 INDEX = "mastra_messages_thread_id_createdat_idx"
@@ -20,9 +20,14 @@ def _messages(thread_id: str, n: int, *, other: bool = False) -> list[Message]:
     t0 = utc_now() - timedelta(days=1)
     prefix = "o" if other else "m"
     return [
-        Message(id=f"{prefix}{i:05d}", role="user", thread_id=thread_id, resource_id="r",
-                content=MessageContent(parts=[TextPart(text=f"{prefix}{i}")], content=f"{prefix}{i}"),
-                created_at=t0 + timedelta(milliseconds=i // 3))  # runs of 3 equal timestamps: the rowid tie-break matters
+        Message(
+            id=f"{prefix}{i:05d}",
+            role="user",
+            thread_id=thread_id,
+            resource_id="r",
+            content=MessageContent(parts=[TextPart(text=f"{prefix}{i}")], content=f"{prefix}{i}"),
+            created_at=t0 + timedelta(milliseconds=i // 3),
+        )  # runs of 3 equal timestamps: the rowid tie-break matters
         for i in range(n)
     ]
 
@@ -62,7 +67,12 @@ def _assert_indexed(plan: list[str]) -> None:
 
 
 async def test_last_ten_is_an_index_range_scan(big: LibSQLStore) -> None:
-    plan, page = await _plan_of(big, lambda: big.memory.list_messages(thread_id="t", per_page=10, order_by={"field": "createdAt", "direction": "DESC"}))
+    plan, page = await _plan_of(
+        big,
+        lambda: big.memory.list_messages(
+            thread_id="t", per_page=10, order_by={"field": "createdAt", "direction": "DESC"}
+        ),
+    )
     _assert_indexed(plan)
     assert [m.id for m in page.items] == [f"m{i:05d}" for i in range(N - 1, N - 11, -1)]
     assert page.total == N and page.has_more
@@ -81,10 +91,16 @@ async def test_include_window_is_limited_index_scans(big: LibSQLStore) -> None:
 
 
 async def test_page_plus_include_windows_is_one_statement(big: LibSQLStore) -> None:
-    include = [{"id": "m00100", "withPreviousMessages": 1, "withNextMessages": 1},
-               {"id": "m09000", "withPreviousMessages": 3}]
-    plan, page = await _plan_of(big, lambda: big.memory.list_messages(
-        thread_id="t", per_page=5, page=0, include=include, order_by={"field": "createdAt", "direction": "DESC"}))
+    include = [
+        {"id": "m00100", "withPreviousMessages": 1, "withNextMessages": 1},
+        {"id": "m09000", "withPreviousMessages": 3},
+    ]
+    plan, page = await _plan_of(
+        big,
+        lambda: big.memory.list_messages(
+            thread_id="t", per_page=5, page=0, include=include, order_by={"field": "createdAt", "direction": "DESC"}
+        ),
+    )
     _assert_indexed(plan)
     ids = [m.id for m in page.items]
     expected = {f"m{i:05d}" for i in [*range(N - 5, N), 99, 100, 101, 8997, 8998, 8999, 9000]}

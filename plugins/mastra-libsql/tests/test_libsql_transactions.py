@@ -15,7 +15,9 @@ from mastra_libsql import LibSQLStore
 
 
 def _msg(mid: str, thread: str = "t", text: str = "x") -> Message:
-    return Message(id=mid, role="user", thread_id=thread, resource_id="r", content=MessageContent(parts=[TextPart(text=text)]))
+    return Message(
+        id=mid, role="user", thread_id=thread, resource_id="r", content=MessageContent(parts=[TextPart(text=text)])
+    )
 
 
 @pytest.fixture
@@ -43,18 +45,26 @@ async def test_save_messages_rolls_back_when_the_thread_bump_fails(store: LibSQL
 
 
 async def test_a_failing_row_in_a_large_batch_writes_none_of_it(store: LibSQLStore) -> None:
-    await _trigger(store, "CREATE TRIGGER boom BEFORE INSERT ON mastra_messages WHEN NEW.id = 'm2500' "
-                          "BEGIN SELECT RAISE(ABORT, 'boom'); END")
+    await _trigger(
+        store,
+        "CREATE TRIGGER boom BEFORE INSERT ON mastra_messages WHEN NEW.id = 'm2500' "
+        "BEGIN SELECT RAISE(ABORT, 'boom'); END",
+    )
     with pytest.raises(StorageError):
-        await store.memory.save_messages(messages=[_msg(f"m{i}") for i in range(3000)])  # spans several INSERT statements
+        await store.memory.save_messages(
+            messages=[_msg(f"m{i}") for i in range(3000)]
+        )  # spans several INSERT statements
     assert (await store.memory.list_messages(thread_id="t", per_page=False)).total == 1
 
 
 async def test_clone_thread_is_one_transaction(store: LibSQLStore) -> None:
     await store.memory.save_messages(messages=[_msg(f"c{i}") for i in range(5)])
-    await _trigger(store, "CREATE TRIGGER boom BEFORE INSERT ON mastra_messages WHEN NEW.thread_id = 'clone' "
-                          "AND (SELECT count(*) FROM mastra_messages WHERE thread_id = 'clone') >= 3 "
-                          "BEGIN SELECT RAISE(ABORT, 'boom'); END")
+    await _trigger(
+        store,
+        "CREATE TRIGGER boom BEFORE INSERT ON mastra_messages WHEN NEW.thread_id = 'clone' "
+        "AND (SELECT count(*) FROM mastra_messages WHERE thread_id = 'clone') >= 3 "
+        "BEGIN SELECT RAISE(ABORT, 'boom'); END",
+    )
     with pytest.raises(StorageError):
         await store.memory.clone_thread(source_thread_id="t", new_thread_id="clone")
     assert await store.memory.get_thread_by_id(thread_id="clone") is None
@@ -85,18 +95,34 @@ async def test_a_failing_change_writes_nothing(store: LibSQLStore) -> None:
 async def test_span_batch_is_all_or_nothing(store: LibSQLStore) -> None:
     from mastra_core.clock import utc_now
 
-    await _trigger(store, "CREATE TRIGGER boom BEFORE INSERT ON mastra_ai_spans WHEN NEW.\"spanId\" = 's3' "
-                          "BEGIN SELECT RAISE(ABORT, 'boom'); END")
-    spans = [{"traceId": "tr", "spanId": f"s{i}", "name": "n", "spanType": "generic", "startedAt": utc_now(),
-              "parentSpanId": None if i == 0 else "s0"} for i in range(5)]
+    await _trigger(
+        store,
+        "CREATE TRIGGER boom BEFORE INSERT ON mastra_ai_spans WHEN NEW.\"spanId\" = 's3' "
+        "BEGIN SELECT RAISE(ABORT, 'boom'); END",
+    )
+    spans = [
+        {
+            "traceId": "tr",
+            "spanId": f"s{i}",
+            "name": "n",
+            "spanType": "generic",
+            "startedAt": utc_now(),
+            "parentSpanId": None if i == 0 else "s0",
+        }
+        for i in range(5)
+    ]
     with pytest.raises(StorageError):
         await store.observability.batch_create_spans(records=spans)
     assert await store.observability.get_trace(trace_id="tr") is None
 
 
 async def test_workflow_update_is_atomic(store: LibSQLStore) -> None:
-    await store.workflows.persist_workflow_snapshot(workflow_name="wf", run_id="r", snapshot={"runId": "r", "status": "running", "context": {}})
-    await _trigger(store, "CREATE TRIGGER boom BEFORE UPDATE ON mastra_workflow_snapshot BEGIN SELECT RAISE(ABORT, 'boom'); END")
+    await store.workflows.persist_workflow_snapshot(
+        workflow_name="wf", run_id="r", snapshot={"runId": "r", "status": "running", "context": {}}
+    )
+    await _trigger(
+        store, "CREATE TRIGGER boom BEFORE UPDATE ON mastra_workflow_snapshot BEGIN SELECT RAISE(ABORT, 'boom'); END"
+    )
     with pytest.raises(StorageError):
         await store.workflows.update_workflow_state(workflow_name="wf", run_id="r", opts={"status": "success"})
     snap = await store.workflows.load_workflow_snapshot(workflow_name="wf", run_id="r")

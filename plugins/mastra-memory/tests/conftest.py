@@ -1,7 +1,6 @@
 """Memory tests run on every available backend: inmemory always, libsql when mastra-libsql is installed,
-pg when mastra-pg and its harnesses exist (the pg contract-suite harness, registered by mastra-pg or in the
-repository's tests/conformance/harnesses/pg.py, with MASTRA_TEST_PG_URL; the repository's
-tests/vector/harnesses/pgvector.py): a missing service is then an error, never a skip.
+pg when mastra-pg and its harnesses exist (the pg contract-suite harness registered by mastra-pg, with
+MASTRA_TEST_PG_URL; the repository's tests/vector/harnesses/pgvector.py): a missing service is then an error, never a skip.
 
 Each test gets a fresh namespace: a new in-memory store, a new libSQL file (storage and LibSQLVector
 sharing one connection, as an application would), or a new pg schema.
@@ -37,15 +36,14 @@ def _repo_module(name: str) -> Any:
 
 
 def _pg_harness_registered() -> bool:
-    return "pg" in registry().harnesses or (ROOT / "tests/conformance/harnesses/pg.py").exists()
+    return "pg" in registry().harnesses
 
 
 def _pg_harness() -> Any:
-    """The pg contract-suite harness: registered by mastra-pg (a module, or its dotted name), else the repository's."""
-    entry = registry().harnesses.get("pg")
-    if entry is None:
-        return _repo_module("tests.conformance.harnesses.pg")
-    return importlib.import_module(entry[0]) if isinstance(entry[0], str) else entry[0]
+    """The pg contract-suite harness registered by mastra-pg, loaded as the suite loads it."""
+    from mastra_core.testing.harness import load_harness
+
+    return load_harness("pg")
 
 
 def _available() -> list[str]:

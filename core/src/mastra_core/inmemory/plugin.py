@@ -83,3 +83,9 @@ def _vector_factory(**config: Any) -> Any:
 def mastra_register_vector_stores(register: Register) -> None:
     """The in-memory vector store (exact search), vector id ``inmemory``."""
     register(BACKEND_ID, _vector_factory)
+
+
+@hookimpl
+def mastra_register_test_harnesses(register: Register) -> None:
+    """The contract-suite harness: every namespace is a new in-memory store."""
+    register("inmemory", "mastra_core.inmemory.harness")

@@ -78,3 +78,9 @@ def mastra_register_commands(register: Register) -> None:
     from .cli import HELP, cli
 
     register("dynamodb", HELP, cli)
+
+
+@hookimpl
+def mastra_register_test_harnesses(register: Register) -> None:
+    """The contract-suite harness: a fresh table per namespace on DynamoDB Local."""
+    register("dynamodb", "mastra_dynamodb.harness")

@@ -1,44 +1,37 @@
 """Records to rows and back: ISO-8601 text timestamps, JSON text for structured columns, 0/1 booleans.
 
-JSON columns are read through ``json()`` when the value is a blob, so rows the reference wrote as
-binary JSONB read back the same as our JSON text.
+Each table's codec is a :class:`mastra_core.backend.RowCodec` (built on ``make_converter()``) plus what
+libSQL needs around it: positional parameter lists in one column order, ``SELECT`` lists that read
+binary JSONB (written by the reference) through ``json()``, and text the driver hands back as bytes.
+Messages keep their own two functions: their content is the message-content wire form.
 """
-
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-import attrs
+from mastra_core import records as r
+from mastra_core.backend import RowCodec, Table, decode_json
 from mastra_core.clock import iso, parse_datetime
-from mastra_core.serde import json_dumps
+from mastra_core.serde import content_from_json, content_to_json, json_dumps, wire_names
 
-from .db import quote, text
-from .schema import EXPIRES, Table
+from .connection import quote, text
+from .schema import EXPIRES
+
+R = TypeVar("R")
 
 
 def select_expr(column: str, json_column: bool, alias: str = "") -> str:
+    """A column as selected: JSON columns stored as binary JSONB are read back as JSON text."""
     ref = f"{alias}.{quote(column)}" if alias else quote(column)
     return f"CASE WHEN typeof({ref}) = 'blob' THEN json({ref}) ELSE {ref} END" if json_column else ref
 
 
-def load_json(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, bytes):
-        value = text(value)
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value  # not JSON (an older writer stored plain text): keep it
-    return value
-
-
 def dump_json(value: Any) -> str | None:
+    """JSON text of a value (None stays NULL), bindable as TEXT."""
     return None if value is None else safe_json(json_dumps(value), value)
 
 
@@ -54,73 +47,96 @@ def safe_json(dumped: str, value: Any = None) -> str:
 
 
 def ts(value: datetime | None) -> str | None:
+    """A timestamp column's text (None stays NULL)."""
     return None if value is None else iso(value)
 
 
 def parse_ts(value: Any) -> datetime | None:
+    """A timestamp column's value; NULL and empty text are None."""
     return None if value is None or value == "" else parse_datetime(value)
 
 
-class Codec:
-    """Maps one record class onto one table: attribute -> column, with per-kind conversions."""
+class Codec(Generic[R]):
+    """One record class on one table: positional rows in a fixed column order, through a :class:`RowCodec`.
 
-    def __init__(self, table: Table, cls: type[Any], columns: Mapping[str, str] | None = None,
-                 dates: Sequence[str] = (), bools: Sequence[str] = ()) -> None:
+    ``renames`` maps a wire key to its column where they differ (``workflowName`` -> ``workflow_name``).
+    """
+
+    def __init__(self, table: Table, record: type[R], renames: Mapping[str, str] | None = None) -> None:
         self.table = table
-        self.cls = cls
-        names = [f.name for f in attrs.fields(cls) if f.name != "extra"]
-        if columns is None:
-            from mastra_core.serde import wire_names
-
-            columns = {n: wire_names(cls)[n] for n in names}
-        self.columns = dict(columns)  # attr -> column, in write order
-        self.dates = frozenset(dates)
-        self.bools = frozenset(bools)
-        self.json = frozenset(a for a, c in self.columns.items() if c in table.json_columns)
-        self.column_list = ", ".join(quote(c) for c in self.columns.values())
-        self.insert_columns = self.column_list + f", {quote(EXPIRES)}" if EXPIRES in table.names else self.column_list
-        self.width = len(self.columns) + (1 if EXPIRES in table.names else 0)
+        self.rows: RowCodec[R] = RowCodec(table=table, record=record, renames=dict(renames or {}), write_json=dump_json,
+                                          write_time=iso)
+        names = set(table.names)
+        #: attribute -> column, in select and insert order (columns the record has no attribute for are left out)
+        self.columns: dict[str, str] = {}
+        record_class: Any = record  # wire_names caches per class (a hashable type, which type[R] does not promise)
+        for attr, wire in wire_names(record_class).items():
+            column = self.rows.renames.get(wire, wire)
+            if column in names:
+                self.columns[attr] = column
+        self._kinds = {attr: table.column(column).kind for attr, column in self.columns.items()}
+        self._times = frozenset(c for c in self.columns.values() if table.column(c).kind == "timestamp")
+        self._order = list(self.columns.values())
+        self.has_expiry = EXPIRES in names
+        self._insert_order = [*self._order, EXPIRES] if self.has_expiry else self._order
+        #: the INSERT column list, with "expiresAt" last where the table has it
+        self.insert_columns = ", ".join(quote(c) for c in self._insert_order)
+        self.width = len(self._insert_order)
+        #: one row's ``(?, ?, ...)``
         self.placeholders = "(" + ", ".join("?" for _ in range(self.width)) + ")"
 
     def select_list(self, alias: str = "") -> str:
-        return ", ".join(select_expr(c, c in self.table.json_columns, alias) for c in self.columns.values())
+        """The columns of :meth:`decode`'s row, in order."""
+        return ", ".join(select_expr(c, c in self.table.json_columns, alias) for c in self._order)
 
     def encode_value(self, attr: str, value: Any) -> Any:
+        """One attribute's value as stored in its column."""
         if value is None:
             return None
-        if attr in self.dates:
+        kind = self._kinds[attr]
+        if kind == "timestamp":
             return iso(value)
-        if attr in self.json:
+        if kind == "json":
             return dump_json(value)
-        if attr in self.bools:
+        if kind == "boolean":
             return 1 if value else 0
         return value
 
-    def encode(self, record: Any, expires: datetime | None = None) -> list[Any]:
-        values = [self.encode_value(a, getattr(record, a)) for a in self.columns]
-        if EXPIRES in self.table.names:
-            values.append(ts(expires))
-        return values
+    def encode(self, record: R, expires: datetime | None = None) -> list[Any]:
+        """The record's parameters in :attr:`insert_columns` order (the expiry last where the table has one)."""
+        row = self.rows.to_row(record, **({EXPIRES: ts(expires)} if self.has_expiry else {}))
+        return [row[c] for c in self._insert_order]
 
-    def decode(self, row: Sequence[Any]) -> Any:
-        kwargs: dict[str, Any] = {}
-        for (attr, _), value in zip(self.columns.items(), row, strict=False):
-            if value is None:
-                kwargs[attr] = None
-            elif attr in self.dates:
-                kwargs[attr] = parse_ts(value)
-            elif attr in self.json:
-                kwargs[attr] = load_json(value)
-            elif attr in self.bools:
-                kwargs[attr] = bool(value)
-            else:
-                kwargs[attr] = text(value)
-        fields = attrs.fields_dict(self.cls)
-        for name, value in list(kwargs.items()):
-            if value is None and fields[name].default is attrs.NOTHING:
-                kwargs.pop(name)  # a NOT NULL field left empty by another writer: let the record complain clearly
-        return self.cls(**{k: v for k, v in kwargs.items() if not (v is None and _has_factory(fields[k]))})
+    def decode(self, row: Sequence[Any]) -> R:
+        """The record from a row selected with :meth:`select_list`."""
+        values: dict[str, Any] = {}
+        for column, value in zip(self._order, row, strict=False):
+            value = text(value)
+            values[column] = None if value == "" and column in self._times else value
+        return self.rows.from_row(values)
 
 
-def _has_factory(field: Any) -> bool:
-    return isinstance(field.default, attrs.Factory)  # type: ignore[arg-type]
+#: message columns as selected: id, thread_id, content, role, type, createdAt, resourceId, rowid (the tiebreak)
+MESSAGE_COLUMNS = 'id, thread_id, content, role, type, "createdAt", "resourceId", rowid'
+MESSAGE_WIDTH = 8
+
+
+def message_from_row(row: Sequence[Any]) -> r.Message:
+    """A message from a row selected with :data:`MESSAGE_COLUMNS` (text already or not yet decoded)."""
+    mtype = text(row[4])
+    created = parse_ts(row[5])
+    assert created is not None, "mastra_messages.createdAt is NOT NULL"
+    return r.Message(
+        id=text(row[0]), thread_id=text(row[1]), content=content_from_json(text(row[2])), role=row[3],
+        type=None if mtype in (None, "v2") else mtype, created_at=created, resource_id=text(row[6]),
+    )
+
+
+def message_params(m: r.Message, expires: str | None) -> list[Any]:
+    """A message's values for ``(id, thread_id, content, role, type, "createdAt", "resourceId", "expiresAt")``."""
+    return [m.id, m.thread_id, safe_json(content_to_json(m.content)), m.role, m.type or "v2", iso(m.created_at),
+            m.resource_id, expires]
+
+
+__all__ = ["MESSAGE_COLUMNS", "MESSAGE_WIDTH", "Codec", "decode_json", "dump_json", "message_from_row",
+           "message_params", "parse_ts", "safe_json", "select_expr", "ts"]

@@ -1,204 +1,104 @@
 """Tables, columns and indexes, and the additive migration that brings any older schema forward.
 
-Table and column names are the reference implementation's (``mastra_threads`` with ``"resourceId"``,
-``"createdAt"``...), so one database file can be shared with it. Our additions are nullable columns
-(``"expiresAt"`` for TTL, ``"structuredOutput"`` on scores) and indexes only. The tie-break sequence
-of every ordering is SQLite's ``rowid``, which an ``INSERT .. ON CONFLICT DO UPDATE`` keeps.
+The tables are core's reference schema (:mod:`mastra_core.backend.reference_schema`: ``mastra_threads``
+with ``"resourceId"``, ``"createdAt"``...), so one database file can be shared with the reference. What
+is libSQL's own is data here: three extra indexes, the per-thread message count table and its triggers.
+Our additions are nullable columns (``"expiresAt"`` for TTL, ``"structuredOutput"`` on scores) and indexes
+only. The tie-break sequence of every ordering is SQLite's ``rowid``, which an ``INSERT .. ON CONFLICT DO UPDATE``
+keeps.
 """
-# ruff: noqa: S608  -- SQL text is built only from constant, validated and quoted identifiers; values are always bound parameters
+# ruff: noqa: S608  -- SQL text holds only constant, validated, quoted identifiers; values are bound parameters
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import attrs
+from mastra_core.backend import reference_schema as ref
+from mastra_core.backend.reference_schema import Column, Index, Table
 from mastra_core.clock import iso, utc_now
 
-from .db import Database, quote
+from .connection import LibSQLConnection, quote
 
 #: Bumped whenever this module adds columns or indexes; recorded per domain in mastra_schema_version.
 SCHEMA_VERSION = 1
-EXPIRES = "expiresAt"
-VERSION_TABLE = "mastra_schema_version"
+#: The TTL column of every table that expires (our addition to the reference's tables).
+EXPIRES = ref.EXPIRES_AT
+VERSION_TABLE = ref.SCHEMA_VERSION_TABLE
 
 
-@attrs.define(frozen=True)
-class Column:
-    name: str
-    type: str = "TEXT"
-    not_null: bool = False
-    json: bool = False
+#: The SQL type of each logical column kind (timestamps are ISO-8601 text, JSON is text, booleans 0/1).
+SQL_TYPES: dict[str, str] = {"text": "TEXT", "json": "TEXT", "timestamp": "TEXT", "float": "REAL", "integer": "INTEGER",
+                             "boolean": "INTEGER"}
 
 
-@attrs.define(frozen=True)
-class Index:
-    name: str
-    columns: tuple[str, ...]
-    unique: bool = False
-    where: str | None = None  # a fixed SQL predicate written here, never user input
+def sql_type(column: Column) -> str:
+    """The SQLite type a column is declared with."""
+    return SQL_TYPES[column.kind]
 
 
-@attrs.define(frozen=True)
-class Table:
-    name: str
-    columns: tuple[Column, ...]
-    primary_key: tuple[str, ...] = ()
-    unique: tuple[str, ...] = ()
-    indexes: tuple[Index, ...] = ()
-
-    @property
-    def json_columns(self) -> frozenset[str]:
-        return frozenset(c.name for c in self.columns if c.json)
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns)
-
-    def create_sql(self) -> str:
-        parts = []
-        for c in self.columns:
-            spec = f"{quote(c.name)} {c.type}"
-            if c.not_null:
-                spec += " NOT NULL"
-            if self.primary_key == (c.name,):
-                spec += " PRIMARY KEY"
-            parts.append(spec)
-        if len(self.primary_key) > 1:
-            parts.append(f"PRIMARY KEY ({', '.join(quote(c) for c in self.primary_key)})")
-        if self.unique:
-            parts.append(f"UNIQUE ({', '.join(quote(c) for c in self.unique)})")
-        return f"CREATE TABLE IF NOT EXISTS {quote(self.name)} ({', '.join(parts)})"
+def create_sql(table: Table) -> str:
+    """``CREATE TABLE IF NOT EXISTS`` for ``table`` (logical names: the connection adds the table prefix)."""
+    parts = []
+    for c in table.columns:
+        spec = f"{quote(c.name)} {sql_type(c)}"
+        if c.not_null:
+            spec += " NOT NULL"
+        if table.primary_key == (c.name,):
+            spec += " PRIMARY KEY"
+        parts.append(spec)
+    if len(table.primary_key) > 1:
+        parts.append(f"PRIMARY KEY ({', '.join(quote(c) for c in table.primary_key)})")
+    if table.unique:
+        parts.append(f"UNIQUE ({', '.join(quote(c) for c in table.unique)})")
+    return f"CREATE TABLE IF NOT EXISTS {quote(table.name)} ({', '.join(parts)})"
 
 
-def _c(name: str, type: str = "TEXT", *, nn: bool = False, j: bool = False) -> Column:
-    return Column(name, type, nn, j)
+def index_sql(table: Table, index: Index) -> str:
+    """``CREATE [UNIQUE] INDEX IF NOT EXISTS`` for one index of ``table`` (a partial one with its fixed predicate)."""
+    cols = ", ".join(quote(c) for c in index.columns)
+    unique = "UNIQUE " if index.unique else ""
+    sql = f"CREATE {unique}INDEX IF NOT EXISTS {quote(index.name)} ON {quote(table.name)} ({cols})"
+    if index.where is not None:
+        column, predicate = index.where
+        sql += f" WHERE {quote(column)} {predicate}"
+    return sql
 
 
-def _expiry_index(table: str) -> Index:
-    return Index(f"{table}_expiresat_idx", (EXPIRES,), where=f'{quote(EXPIRES)} IS NOT NULL')
+def _with_index(table: Table, after: str, extra: Index) -> Table:
+    """``table`` with ``extra`` placed right after its index ``after``."""
+    indexes: list[Index] = []
+    for idx in table.indexes:
+        indexes.append(idx)
+        if idx.name == after:
+            indexes.append(extra)
+    assert extra in indexes, f"{table.name} has no index {after}"
+    return attrs.evolve(table, indexes=tuple(indexes))
 
 
-THREADS = Table(
-    "mastra_threads",
-    (_c("id", nn=True), _c("resourceId", nn=True), _c("title"), _c("metadata", j=True), _c("createdAt", nn=True),
-     _c("updatedAt", nn=True), _c(EXPIRES)),
-    primary_key=("id",),
-    indexes=(
-        Index("mastra_threads_resourceid_createdat_idx", ("resourceId", "createdAt")),
-        Index("mastra_threads_resourceid_updatedat_idx", ("resourceId", "updatedAt")),
-        Index("mastra_threads_createdat_idx", ("createdAt",)),
-        Index("mastra_threads_updatedat_idx", ("updatedAt",)),
-        _expiry_index("mastra_threads"),
-    ),
+#: libSQL-only indexes, beside the reference's (the reference tables stay as they are).
+THREADS, RESOURCES, SCORES, AGENTS, EVALS, TRACES = (ref.THREADS, ref.RESOURCES, ref.SCORES, ref.AGENTS, ref.EVALS,
+                                                     ref.TRACES)
+MESSAGES = _with_index(
+    ref.MESSAGES, "mastra_messages_thread_id_createdat_idx",
+    # expired-but-unpruned rows of a thread, subtracted from the maintained count (empty without TTL)
+    Index("mastra_messages_thread_id_expiresat_idx", ("thread_id", EXPIRES), where=(EXPIRES, "IS NOT NULL")),
 )
-MESSAGES = Table(
-    "mastra_messages",
-    (_c("id", nn=True), _c("thread_id", nn=True), _c("content", nn=True), _c("role", nn=True), _c("type", nn=True),
-     _c("createdAt", nn=True), _c("resourceId"), _c(EXPIRES)),
-    primary_key=("id",),
-    indexes=(
-        # (thread_id, createdAt) plus the implicit trailing rowid: pages and include windows are index range scans
-        Index("mastra_messages_thread_id_createdat_idx", ("thread_id", "createdAt")),
-        # expired-but-unpruned rows of a thread, subtracted from the maintained count (empty without TTL)
-        Index("mastra_messages_thread_id_expiresat_idx", ("thread_id", EXPIRES), where=f'{quote(EXPIRES)} IS NOT NULL'),
-        _expiry_index("mastra_messages"),
-    ),
-)
-RESOURCES = Table(
-    "mastra_resources",
-    (_c("id", nn=True), _c("workingMemory"), _c("metadata", j=True), _c("createdAt", nn=True), _c("updatedAt", nn=True),
-     _c(EXPIRES)),
-    primary_key=("id",),
-    indexes=(_expiry_index("mastra_resources"),),
-)
-WORKFLOWS = Table(
-    "mastra_workflow_snapshot",
-    (_c("workflow_name", nn=True), _c("run_id", nn=True), _c("resourceId"), _c("snapshot", nn=True, j=True),
-     _c("createdAt", nn=True), _c("updatedAt", nn=True), _c(EXPIRES)),
-    unique=("workflow_name", "run_id"),
-    indexes=(
-        Index("mastra_workflow_snapshot_workflow_name_run_id_idx", ("workflow_name", "run_id"), unique=True),
-        Index("mastra_workflow_snapshot_workflow_name_createdat_idx", ("workflow_name", "createdAt")),
-        Index("mastra_workflow_snapshot_resourceid_createdat_idx", ("resourceId", "createdAt")),
-        Index("mastra_workflow_snapshot_createdat_idx", ("createdAt",)),
-        Index("mastra_workflow_snapshot_run_id_idx", ("run_id", "createdAt")),
-        _expiry_index("mastra_workflow_snapshot"),
-    ),
-)
-SCORES = Table(
-    "mastra_scorers",
-    (_c("id", nn=True), _c("scorerId", nn=True), _c("traceId"), _c("spanId"), _c("runId", nn=True),
-     _c("scorer", j=True), _c("preprocessStepResult", j=True), _c("extractStepResult", j=True),
-     _c("analyzeStepResult", j=True), _c("score", "REAL", nn=True), _c("reason"), _c("metadata", j=True),
-     _c("preprocessPrompt"), _c("extractPrompt"), _c("generateScorePrompt"), _c("generateReasonPrompt"),
-     _c("analyzePrompt"), _c("reasonPrompt"), _c("input", j=True), _c("output", j=True),
-     _c("additionalContext", j=True), _c("requestContext", j=True), _c("entityType"), _c("entity", j=True),
-     _c("entityId"), _c("source"), _c("resourceId"), _c("threadId"), _c("createdAt", nn=True), _c("updatedAt"),
-     _c("structuredOutput", "INTEGER"), _c(EXPIRES)),
-    primary_key=("id",),
-    indexes=(
-        Index("mastra_scores_scorerid_createdat_idx", ("scorerId", "createdAt")),
-        Index("mastra_scores_runid_createdat_idx", ("runId", "createdAt")),
-        Index("mastra_scores_entityid_entitytype_createdat_idx", ("entityId", "entityType", "createdAt")),
-        Index("mastra_scores_trace_id_span_id_created_at_idx", ("traceId", "spanId", "createdAt")),
-        _expiry_index("mastra_scorers"),
-    ),
-)
-SPANS = Table(
-    "mastra_ai_spans",
-    (_c("traceId", nn=True), _c("spanId", nn=True), _c("parentSpanId"), _c("name", nn=True), _c("scope", j=True),
-     _c("spanType", nn=True), _c("attributes", j=True), _c("metadata", j=True), _c("links", j=True),
-     _c("input", j=True), _c("output", j=True), _c("error", j=True), _c("isEvent", "INTEGER", nn=True),
-     _c("startedAt", nn=True), _c("endedAt"), _c("createdAt", nn=True), _c("updatedAt"),
-     _c("entityType"), _c("entityId"), _c("entityName"), _c("userId"), _c("organizationId"), _c("resourceId"),
-     _c("runId"), _c("sessionId"), _c("threadId"), _c("requestId"), _c("environment"), _c("source"),
-     _c("serviceName"), _c("tags", j=True), _c(EXPIRES)),
-    unique=("spanId", "traceId"),
-    indexes=(
-        Index("mastra_ai_spans_spanid_traceid_idx", ("spanId", "traceId"), unique=True),
-        Index("mastra_ai_spans_traceid_startedat_idx", ("traceId", "startedAt")),
-        Index("mastra_ai_spans_root_startedat_idx", ("startedAt",), where='"parentSpanId" IS NULL'),
-        Index("mastra_ai_spans_root_endedat_idx", ("endedAt",), where='"parentSpanId" IS NULL'),
-        Index("mastra_ai_spans_entitytype_entityid_idx", ("entityType", "entityId")),
-        _expiry_index("mastra_ai_spans"),
-    ),
-)
-AGENTS = Table(
-    "mastra_agents",
-    (_c("id", nn=True), _c("name", nn=True), _c("description"), _c("instructions", nn=True), _c("model", nn=True, j=True),
-     _c("tools", j=True), _c("defaultOptions", j=True), _c("workflows", j=True), _c("agents", j=True),
-     _c("inputProcessors", j=True), _c("outputProcessors", j=True), _c("memory"), _c("scorers", j=True),
-     _c("metadata", j=True), _c("createdAt", nn=True), _c("updatedAt", nn=True)),
-    primary_key=("id",),
-    indexes=(Index("mastra_agents_createdat_idx", ("createdAt",)), Index("mastra_agents_updatedat_idx", ("updatedAt",))),
-)
-EVALS = Table(
-    "mastra_evals",
-    (_c("input", nn=True), _c("output", nn=True), _c("result", nn=True, j=True), _c("agent_name", nn=True),
-     _c("metric_name", nn=True), _c("instructions", nn=True), _c("test_info", j=True), _c("global_run_id", nn=True),
-     _c("run_id", nn=True), _c("created_at", nn=True), _c(EXPIRES)),
-    indexes=(Index("mastra_evals_agent_name_created_at_idx", ("agent_name", "created_at")),
-             Index("mastra_evals_created_at_idx", ("created_at",)), _expiry_index("mastra_evals")),
-)
-TRACES = Table(
-    "mastra_traces",
-    (_c("id", nn=True), _c("parentSpanId"), _c("name", nn=True), _c("traceId", nn=True), _c("scope", nn=True),
-     _c("kind", "INTEGER", nn=True), _c("attributes", j=True), _c("status", j=True), _c("events", j=True),
-     _c("links", j=True), _c("other", j=True), _c("startTime", "INTEGER", nn=True), _c("endTime", "INTEGER", nn=True),
-     _c("createdAt", nn=True), _c(EXPIRES)),
-    primary_key=("id",),
-    indexes=(Index("mastra_traces_createdat_idx", ("createdAt",)), Index("mastra_traces_name_idx", ("name",)),
-             _expiry_index("mastra_traces")),
-)
+WORKFLOWS = _with_index(ref.WORKFLOW_SNAPSHOTS, "mastra_workflow_snapshot_createdat_idx",
+                        Index("mastra_workflow_snapshot_run_id_idx", ("run_id", "createdAt")))
+SPANS = _with_index(ref.SPANS, "mastra_ai_spans_root_startedat_idx",
+                    Index("mastra_ai_spans_root_endedat_idx", ("endedAt",), where=("parentSpanId", "IS NULL")))
 
 #: Messages per thread, maintained by triggers on mastra_messages (so writers that do not know about it,
 #: like the reference implementation on a shared file, keep it right too). It makes a page's total
 #: O(1) instead of a count over the whole thread.
 COUNTS = "mastra_message_counts"
+_COUNT_UP = (f"INSERT INTO {COUNTS} (thread_id, n) VALUES (NEW.thread_id, 1) "
+             "ON CONFLICT(thread_id) DO UPDATE SET n = n + 1;")
 _COUNT_TRIGGERS = {
     "mastra_messages_count_insert": (
         "AFTER INSERT ON mastra_messages BEGIN "
-        f"INSERT INTO {COUNTS} (thread_id, n) VALUES (NEW.thread_id, 1) ON CONFLICT(thread_id) DO UPDATE SET n = n + 1; END"
+        f"{_COUNT_UP} END"
     ),
     "mastra_messages_count_delete": (
         f"AFTER DELETE ON mastra_messages BEGIN UPDATE {COUNTS} SET n = n - 1 WHERE thread_id = OLD.thread_id; END"
@@ -206,23 +106,24 @@ _COUNT_TRIGGERS = {
     "mastra_messages_count_move": (
         "AFTER UPDATE OF thread_id ON mastra_messages WHEN OLD.thread_id IS NOT NEW.thread_id BEGIN "
         f"UPDATE {COUNTS} SET n = n - 1 WHERE thread_id = OLD.thread_id; "
-        f"INSERT INTO {COUNTS} (thread_id, n) VALUES (NEW.thread_id, 1) ON CONFLICT(thread_id) DO UPDATE SET n = n + 1; END"
+        f"{_COUNT_UP} END"
     ),
 }
 
 
-def _ensure_counts(db: Database) -> None:
+def _ensure_counts(db: LibSQLConnection) -> None:
     """Create the count table and its triggers if any piece is missing, rebuilding the counts from the rows."""
     wanted = [db.name(n) for n in (COUNTS, *_COUNT_TRIGGERS)]
-    have = {r[0] for r in db.all("SELECT name FROM sqlite_master WHERE type IN ('trigger', 'table') AND name IN (?, ?, ?, ?)",
-                                 wanted)}
+    have = {r[0] for r in db.all(
+        "SELECT name FROM sqlite_master WHERE type IN ('trigger', 'table') AND name IN (?, ?, ?, ?)", wanted)}
     if have == set(wanted):
         return
     db.execute(f"CREATE TABLE IF NOT EXISTS {COUNTS} (thread_id TEXT NOT NULL PRIMARY KEY, n INTEGER NOT NULL)")
     for name in _COUNT_TRIGGERS:
         db.execute(f"DROP TRIGGER IF EXISTS {quote(name)}")
     db.execute(f"DELETE FROM {COUNTS}")
-    db.execute(f"INSERT INTO {COUNTS} (thread_id, n) SELECT thread_id, count(*) FROM mastra_messages GROUP BY thread_id")
+    db.execute(f"INSERT INTO {COUNTS} (thread_id, n) "
+               "SELECT thread_id, count(*) FROM mastra_messages GROUP BY thread_id")
     for name, body in _COUNT_TRIGGERS.items():
         db.execute(f"CREATE TRIGGER {quote(name)} {body}")
 
@@ -242,7 +143,7 @@ class MigrationRequired(Exception):
     """Existing rows violate a uniqueness the current schema needs (e.g. duplicate spans)."""
 
 
-def ensure(db: Database, component: str, tables: Sequence[Table]) -> None:
+def ensure(db: LibSQLConnection, component: str, tables: Sequence[Table]) -> None:
     """Create or bring forward ``tables`` (inside the caller's write transaction); record the version.
 
     Additive and idempotent: missing tables are created, missing columns added as nullable, missing
@@ -264,41 +165,39 @@ def ensure(db: Database, component: str, tables: Sequence[Table]) -> None:
     )
 
 
-def _migrate(db: Database, tables: Sequence[Table]) -> None:
+def _migrate(db: LibSQLConnection, tables: Sequence[Table]) -> None:
     for table in tables:
-        db.execute(table.create_sql())
+        db.execute(create_sql(table))
         present = {r[0] for r in db.all("SELECT name FROM pragma_table_info(?)", (db.name(table.name),))}
         for col in table.columns:
             if col.name not in present:
-                db.execute(f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(col.name)} {col.type}")
+                db.execute(f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(col.name)} {sql_type(col)}")
         existing = {r[0] for r in db.all("SELECT name FROM pragma_index_list(?)", (db.name(table.name),))}
         for idx in table.indexes:
             if db.name(idx.name) in existing:
                 continue
             if idx.unique and _has_unique(db, table.name, idx.columns):
                 continue  # the table constraint already enforces it
-            cols = ", ".join(quote(c) for c in idx.columns)
-            sql = f"CREATE {'UNIQUE ' if idx.unique else ''}INDEX IF NOT EXISTS {quote(idx.name)} ON {quote(table.name)} ({cols})"
-            if idx.where:
-                sql += f" WHERE {idx.where}"
             try:
-                db.execute(sql)
+                db.execute(index_sql(table, idx))
             except Exception as exc:
                 if idx.unique and "UNIQUE" in str(exc).upper():
                     raise MigrationRequired(
-                        f"{table.name} holds duplicate ({', '.join(idx.columns)}) rows; remove the duplicates, then init again"
+                        f"{table.name} holds duplicate ({', '.join(idx.columns)}) rows; "
+                        "remove the duplicates, then init again"
                     ) from exc
                 raise
 
 
-def _complete(db: Database, tables: Sequence[Table]) -> bool:
+def _complete(db: LibSQLConnection, tables: Sequence[Table]) -> bool:
     """Whether every table, column and index is present (one query): the fast path of a repeated init."""
     names = [db.name(t.name) for t in tables]
     marks = ", ".join("?" for _ in names)
     cols = db.all(f"SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p "
                   f"WHERE m.type = 'table' AND m.name IN ({marks})", names)
     have_cols = {(t, c) for t, c in cols}
-    idx = {r[0] for r in db.all(f"SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({marks})", names)}
+    idx = {r[0] for r in db.all(f"SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({marks})",
+                                names)}
     if MESSAGES in tables:
         objects = {r[0] for r in db.all("SELECT name FROM sqlite_master WHERE name IN (?, ?, ?, ?)",
                                         [db.name(n) for n in (COUNTS, *_COUNT_TRIGGERS)])}
@@ -312,7 +211,7 @@ def _complete(db: Database, tables: Sequence[Table]) -> bool:
     return True
 
 
-def _has_unique(db: Database, table: str, columns: tuple[str, ...]) -> bool:
+def _has_unique(db: LibSQLConnection, table: str, columns: tuple[str, ...]) -> bool:
     for name, unique in db.all('SELECT name, "unique" FROM pragma_index_list(?)', (db.name(table),)):
         if not unique:
             continue

@@ -27,7 +27,7 @@ from mastra_core.log import get_logger
 from mastra_core.vector import IndexStats, Metric, QueryResult, VectorChecks, VectorStore, third_party_error
 from mastra_core.vector_filter import And, Cond, Node, Or
 
-from .db import Database, Target, chunks, quote
+from .connection import LibSQLConnection, Target, chunks, quote
 
 _log = get_logger("mastra_libsql.vector")
 TOKEN = "LIBSQL"
@@ -120,10 +120,12 @@ def _index_settings(options: Mapping[str, Any], c: VectorChecks) -> list[str]:
     for key, value in options.items():
         kind = _INDEX_OPTION.get(key)
         if kind is None:
-            raise c.fail("INVALID_OPTIONS", f"unknown libsql vector index option {key!r} (known: {sorted(_INDEX_OPTION)})")
+            raise c.fail("INVALID_OPTIONS",
+                         f"unknown libsql vector index option {key!r} (known: {sorted(_INDEX_OPTION)})")
         if isinstance(value, bool) or not isinstance(value, kind if kind is not float else (int, float)) \
                 or not _WORDISH.match(str(value)):
-            raise c.fail("INVALID_OPTIONS", f"libsql vector index option {key}={value!r} is not a valid {kind.__name__}")
+            raise c.fail("INVALID_OPTIONS",
+                         f"libsql vector index option {key}={value!r} is not a valid {kind.__name__}")
         out.append(f"'{key}={value}'")
     return out
 
@@ -145,7 +147,7 @@ class LibSQLVector(VectorStore):
         connection_url: str | None = None,
         auth_token: str | None = None,
         id: str = "libsql-vector",
-        database: Database | None = None,
+        database: LibSQLConnection | None = None,
         exact_max_rows: int = 5_000,
         ann_oversample: int = 10,
         vector_index: bool = True,
@@ -167,7 +169,7 @@ class LibSQLVector(VectorStore):
         self._owns_db = database is None
         if database is None:
             target = Target(url or connection_url or ":memory:", auth_token)
-            database = Database(target, max_retries=max_retries, initial_backoff_ms=initial_backoff_ms,
+            database = LibSQLConnection(target, max_retries=max_retries, initial_backoff_ms=initial_backoff_ms,
                                 busy_timeout_ms=busy_timeout_ms)
         self.db = database
         self._open_lock = asyncio.Lock()
@@ -178,14 +180,14 @@ class LibSQLVector(VectorStore):
     def from_storage(cls, storage: Any, **options: Any) -> LibSQLVector:
         """A vector store in the same database as a ``LibSQLStore``, sharing its connection and worker thread."""
         db = getattr(storage, "db", None)
-        if not isinstance(db, Database):
+        if not isinstance(db, LibSQLConnection):
             raise VectorChecks(TOKEN, "INIT").fail("INVALID_STORAGE", f"{storage!r} is not a LibSQLStore")
         return cls(database=db, id=options.pop("id", f"{getattr(storage, 'id', 'libsql')}-vector"), **options)
 
     def __repr__(self) -> str:
         return f"LibSQLVector(id={self.id!r}, database={self.db.target.shown!r})"
 
-    async def _ready(self) -> Database:
+    async def _ready(self) -> LibSQLConnection:
         if not self.db.is_open:
             async with self._open_lock:
                 if not self.db.is_open:
@@ -231,7 +233,7 @@ class LibSQLVector(VectorStore):
         return third_party_error(TOKEN, op, exc, **details)
 
     @staticmethod
-    def _read_info(db: Database, name: str) -> tuple[int, Metric] | None:
+    def _read_info(db: LibSQLConnection, name: str) -> tuple[int, Metric] | None:
         row = db.one("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
         if row is None:
             return None
@@ -263,10 +265,11 @@ class LibSQLVector(VectorStore):
         ignored = {k: v for k, v in options.items() if k not in _INDEX_OPTION}
         if ignored:
             _log.debug("ignoring index options libSQL does not use", options=sorted(ignored))
-        settings = _index_settings({**self.index_options, **{k: v for k, v in options.items() if k in _INDEX_OPTION}}, c)
+        given = {k: v for k, v in options.items() if k in _INDEX_OPTION}
+        settings = _index_settings({**self.index_options, **given}, c)
         idx_args = ", ".join([f"'metric={_INDEX_METRIC[m]}'", *settings])
 
-        def go(db: Database) -> tuple[int, Metric]:
+        def go(db: LibSQLConnection) -> tuple[int, Metric]:
             existing = self._read_info(db, name)
             if existing is not None:
                 return existing
@@ -295,7 +298,8 @@ class LibSQLVector(VectorStore):
         """Tables holding an ``F32_BLOB`` column, sorted."""
         rows = await self._run_read(
             "LIST_INDEXES",
-            lambda db: db.all("SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%F32_BLOB%' ORDER BY name"),
+            lambda db: db.all(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%F32_BLOB%' ORDER BY name"),
         )
         return [str(r[0]) for r in rows]
 
@@ -304,7 +308,7 @@ class LibSQLVector(VectorStore):
         c = VectorChecks(TOKEN, "DESCRIBE_INDEX")
         name = c.index_name(index_name)
 
-        def go(db: Database) -> tuple[int, Metric, int] | None:
+        def go(db: LibSQLConnection) -> tuple[int, Metric, int] | None:
             info = self._read_info(db, name)
             if info is None:
                 return None
@@ -321,7 +325,8 @@ class LibSQLVector(VectorStore):
         """Drop the table (its vector index goes with it); a missing index is fine."""
         name = VectorChecks(TOKEN, "DELETE_INDEX").index_name(index_name)
         self._info.pop(name, None)
-        await self._run_write("DELETE_INDEX", lambda db: db.execute(f"DROP TABLE IF EXISTS {quote(name)}"), indexName=name)
+        await self._run_write("DELETE_INDEX", lambda db: db.execute(f"DROP TABLE IF EXISTS {quote(name)}"),
+                              indexName=name)
 
     # ------------------------------------------------------------------ vectors
 
@@ -344,7 +349,7 @@ class LibSQLVector(VectorStore):
         sql = (f"INSERT INTO {quote(name)} (vector_id, embedding, metadata) VALUES (?, vector32(?), ?) "  # noqa: S608
                "ON CONFLICT(vector_id) DO UPDATE SET embedding = excluded.embedding, metadata = excluded.metadata")
 
-        def go(db: Database) -> None:
+        def go(db: LibSQLConnection) -> None:
             db.conn.executemany(sql, rows)
 
         await self._run_write("UPSERT", go, indexName=name)
@@ -369,12 +374,12 @@ class LibSQLVector(VectorStore):
         dist = _DISTANCE[metric]
         vec_col = ", vector_extract(t.embedding)" if include_vector else ""
         table = quote(name)
-        exact_sql = (f"SELECT t.vector_id, {dist}(t.embedding, vector32(?)) AS d, t.metadata{vec_col} FROM {table} AS t "  # noqa: S608
-                     f"WHERE {where} ORDER BY d, t.vector_id LIMIT ?")
-        ann_sql = (f"SELECT t.vector_id, {dist}(t.embedding, vector32(?)) AS d, t.metadata{vec_col}, {where} AS ok "  # noqa: S608
+        cols = f"t.vector_id, {dist}(t.embedding, vector32(?)) AS d, t.metadata{vec_col}"
+        exact_sql = f"SELECT {cols} FROM {table} AS t WHERE {where} ORDER BY d, t.vector_id LIMIT ?"  # noqa: S608
+        ann_sql = (f"SELECT {cols}, {where} AS ok "  # noqa: S608
                    f"FROM vector_top_k(?, vector32(?), ?) AS v JOIN {table} AS t ON t.rowid = v.id")
 
-        def go(db: Database) -> list[tuple[Any, ...]]:
+        def go(db: LibSQLConnection) -> list[tuple[Any, ...]]:
             use_ann = False
             if self.vector_index:
                 top = db.one(f"SELECT max(rowid) FROM {table}")  # noqa: S608
@@ -400,7 +405,8 @@ class LibSQLVector(VectorStore):
         ]
 
     async def update_vector(
-        self, *, index_name: str, id: str, vector: Sequence[float] | None = None, metadata: Mapping[str, Any] | None = None
+        self, *, index_name: str, id: str, vector: Sequence[float] | None = None,
+        metadata: Mapping[str, Any] | None = None,
     ) -> None:
         """Replace the vector and/or the metadata of one id."""
         c = VectorChecks(TOKEN, "UPDATE_VECTOR")
@@ -431,7 +437,7 @@ class LibSQLVector(VectorStore):
         id_list, node = c.delete_target(ids, filter)
         table = quote(name)
 
-        def go(db: Database) -> None:
+        def go(db: LibSQLConnection) -> None:
             if id_list is not None:
                 for part in chunks(list(dict.fromkeys(id_list)), 500):
                     db.execute(f"DELETE FROM {table} WHERE vector_id IN ({', '.join('?' * len(part))})", part)  # noqa: S608

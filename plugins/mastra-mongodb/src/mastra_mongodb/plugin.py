@@ -83,3 +83,9 @@ def mastra_register_vector_stores(register: Register) -> None:
         return MongoDBVector(**config)
 
     register(BACKEND_ID, factory)
+
+
+@hookimpl
+def mastra_register_test_harnesses(register: Register) -> None:
+    """The contract-suite harness: a fresh (or emptied) database per namespace."""
+    register("mongodb", "mastra_mongodb.harness")

@@ -86,3 +86,9 @@ def _pgvector(**config: Any) -> Any:
 def mastra_register_vector_stores(register: Register) -> None:
     """The pgvector vector store (``pgvector``)."""
     register("pgvector", _pgvector)
+
+
+@hookimpl
+def mastra_register_test_harnesses(register: Register) -> None:
+    """The contract-suite harness: a fresh schema per namespace."""
+    register("pg", "mastra_pg.harness")

@@ -69,3 +69,9 @@ def mastra_register_traces_stores(register: Register) -> None:
     from .domains.traces import UpstashTraces
 
     register(BACKEND_ID, UpstashTraces.factory())
+
+
+@hookimpl
+def mastra_register_test_harnesses(register: Register) -> None:
+    """The contract-suite harness: a unique key prefix per namespace."""
+    register("upstash", "mastra_upstash.harness")

@@ -1,0 +1,50 @@
+"""``LibSQLConfig``: the options of :class:`~mastra_libsql.store.LibSQLStore`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from .connection import Target
+
+
+def _positive(name: str, minimum: int = 0) -> Callable[[Any, Any, Any], None]:
+    def check(_: Any, attribute: Any, value: Any) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+
+    return check
+
+
+@attrs.define(kw_only=True)
+class LibSQLConfig:
+    """Options of :class:`~mastra_libsql.store.LibSQLStore`.
+
+    ``url``: ``file:path/to.db`` (or a bare path), ``:memory:``, ``libsql://host`` (TLS), ``http://host:port``
+    or ``https://host``. ``auth_token``: the token of a remote server (also accepted as ``?authToken=`` in
+    the URL); never shown. ``max_retries``/``initial_backoff_ms``: retries of a transaction that meets
+    SQLITE_BUSY, backing off exponentially. ``busy_timeout_ms``: how long SQLite itself waits for a lock.
+    ``table_prefix``: prepended to every table, index and trigger name, so several independent stores share
+    one database (tests on one server, tenants); empty (the default) keeps the reference's names.
+    """
+
+    url: str = attrs.field(default=None)
+    auth_token: str | None = attrs.field(default=None, repr=False)
+    max_retries: int = attrs.field(default=5, validator=_positive("max_retries"))
+    initial_backoff_ms: int = attrs.field(default=100, validator=_positive("initial_backoff_ms"))
+    busy_timeout_ms: int = attrs.field(default=5000, validator=_positive("busy_timeout_ms"))
+    table_prefix: str = attrs.field(default="")
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.url, str) or not self.url.strip():
+            raise ValueError("url is required: file:path.db, :memory:, libsql://host, http://host:port or https://host")
+        if self.auth_token is not None and not isinstance(self.auth_token, str):
+            raise ValueError("auth_token must be a string")
+        Target(self.url, self.auth_token)  # rejects unsupported schemes now rather than at init
+        if not isinstance(self.table_prefix, str) or (
+            self.table_prefix and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,39}", self.table_prefix)
+        ):
+            raise ValueError("table_prefix must be empty or a letter followed by up to 39 letters, digits or _")

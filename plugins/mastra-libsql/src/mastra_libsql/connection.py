@@ -1,0 +1,395 @@
+"""``LibSQLConnection``: one libSQL connection per store, driven from a single worker thread.
+
+Everything that touches the driver is here: connecting, the worker thread, transactions, lock waits and
+retries, reconnects after a remote interrupt, parameter binding, and wrapping a failed connect into a
+``StorageError`` (the domains' operation errors are wrapped by core's ``DomainStore._run``).
+
+
+The ``libsql`` driver is synchronous. Every call runs on one dedicated thread (a one-worker
+executor), which serialises access to the connection (a transaction is one job on that thread, so no
+other operation of this store can interleave with it) and keeps the driver's work off the event loop.
+Note that libsql 0.1.11 holds the GIL while a statement runs (local or remote), so the event loop still
+pauses for the duration of each statement; waits for locks are therefore done here, not in SQLite.
+Across processes, file databases use WAL and ``BEGIN IMMEDIATE``; a job that meets SQLITE_BUSY/locked
+is retried as a whole: first polling the lock until ``busy_timeout_ms`` has passed, then with exponential
+backoff, always awaited on the event loop. (The driver holds the GIL while SQLite runs, so SQLite's own
+busy wait is kept to a few milliseconds: a worker thread alone would not keep the event loop free.)
+A remote server waits for its write lock server-side, so write transactions of one process to one remote
+database queue on a process-wide lock first (see ``LibSQLConnection._in_transaction``).
+"""
+
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import importlib
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from mastra_core.errors import ErrorCategory, StorageError
+from mastra_core.log import get_logger, redact
+
+T = TypeVar("T")
+_log = get_logger("mastra_libsql")
+
+_BUSY = re.compile(
+    r"database is locked|database table is locked|table is locked|SQLITE_BUSY|SQLITE_LOCKED|database is busy",
+    re.IGNORECASE,
+)
+#: SQLite's own busy wait per attempt. The driver holds the GIL while SQLite waits, so this stays short;
+#: the rest of ``busy_timeout_ms`` is waited on the event loop (see ``LibSQLConnection._retrying``).
+_SQLITE_BUSY_WAIT_MS = 10
+_OBJECT_NAME = re.compile(r"(?<![A-Za-z0-9_$])mastra_")
+#: Remote (sqld) failures after which the job was rolled back server-side and runs fine on a new stream:
+#: an interrupted statement, or a transaction timed out because another connection was waiting for the lock.
+_INTERRUPTED = re.compile(r"SQLITE_INTERRUPT|interrupted|TRANSACTION_TIMEOUT|Transaction timed out|STREAM_EXPIRED",
+                          re.IGNORECASE)
+#: The driver binds Python ints outside the signed 32-bit range as REAL (libsql 0.1.11), losing
+#: precision; such values are sent as decimal text and SQL casts them back (or column affinity does).
+_I32 = (-(2**31), 2**31 - 1)
+
+#: One write lock per remote database, shared by every connection of this process to it (see
+#: ``LibSQLConnection._in_transaction``).
+_REMOTE_WRITERS: dict[str, threading.Lock] = {}
+_REMOTE_WRITERS_GUARD = threading.Lock()
+
+
+def _remote_writer_lock(database: str) -> threading.Lock:
+    with _REMOTE_WRITERS_GUARD:
+        return _REMOTE_WRITERS.setdefault(database, threading.Lock())
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether a driver error is a transient lock conflict worth retrying."""
+    return _BUSY.search(str(exc)) is not None
+
+
+def awkward(text: str) -> bool:
+    """Text the driver cannot carry as TEXT: a NUL (reads stop at it) or lone surrogates (not UTF-8)."""
+    if "\x00" in text:
+        return True
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def bind(value: Any) -> Any:
+    """A parameter the driver binds without loss.
+
+    Awkward text is bound as its UTF-8 bytes (lone surrogates kept with ``surrogatepass``) and stored
+    as a BLOB; :func:`text` turns it back. Equality still works because every comparison binds the
+    same way, and SQLite's JSON functions decode ``\\u0000``/``\\ud800`` escapes to these same bytes.
+    """
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass") if awkward(value) else value
+    if isinstance(value, bool):
+        return int(value)  # booleans are stored as 0/1
+    if isinstance(value, int) and not (_I32[0] <= value <= _I32[1]):
+        return str(value)
+    return value
+
+
+def text(value: Any) -> Any:
+    """A text column's value as written: BLOBs written by :func:`bind` become ``str`` again."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "surrogatepass")
+    return value
+
+
+def quote(name: str) -> str:
+    """A validated, double-quoted SQL identifier."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise ValueError(f"invalid SQL identifier {name!r}")
+    return f'"{name}"'
+
+
+class Target:
+    """Where to connect: the driver's ``database`` argument, the auth token and whether it is remote."""
+
+    def __init__(self, url: str, auth_token: str | None) -> None:
+        self.auth_token = auth_token
+        text = url.strip()
+        if text in (":memory:", "file::memory:", "file:memory"):
+            self.database, self.remote, self.memory = ":memory:", False, True
+            return
+        scheme = text.split(":", 1)[0].lower() if "://" in text or text.startswith("file:") else ""
+        self.memory = False
+        if scheme in ("libsql", "http", "https", "ws", "wss"):
+            parts = urlsplit(text)
+            query = parse_qsl(parts.query, keep_blank_values=True)
+            token = next((v for k, v in query if k in ("authToken", "auth_token")), None)
+            if token and not self.auth_token:
+                self.auth_token = token
+            rest = [(k, v) for k, v in query if k not in ("authToken", "auth_token")]
+            self.database = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(rest), ""))
+            self.remote = True
+        elif scheme == "file":
+            path = text[len("file:"):]
+            if path.startswith("//"):
+                path = urlsplit(text).path  # file:///abs/path or file://localhost/abs/path
+            path = path.split("?", 1)[0]
+            if not path:
+                raise ValueError("file: URL without a path")
+            self.database, self.remote = path, False
+        elif scheme == "":
+            self.database, self.remote = text, False  # a bare path
+        else:
+            raise ValueError(
+                f"unsupported libsql URL scheme {scheme!r}; use file:, :memory:, libsql://, http:// or https://")
+
+    @property
+    def shown(self) -> str:
+        """The database, redacted for logs and messages."""
+        return redact(self.database)
+
+
+class LibSQLConnection:
+    """The shared connection of one store (every domain, and a vector store built on it) and the thread that owns it.
+
+    Built without I/O; :meth:`open` connects on the worker thread, :meth:`close` releases both.
+    """
+
+    def __init__(self, target: Target, *, max_retries: int, initial_backoff_ms: int, busy_timeout_ms: int,
+                 table_prefix: str = "") -> None:
+        self.target = target
+        #: Prepended to every table, index and trigger name (empty: the reference's names).
+        self.prefix = table_prefix
+        self._rewritten: dict[str, str] = {}
+        self.max_retries = max_retries
+        self.initial_backoff_ms = initial_backoff_ms
+        self.busy_timeout_ms = busy_timeout_ms
+        #: The raw driver connection (benchmarks wrap it to count statements).
+        self.conn: Any = None
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def open(self) -> None:
+        """Connect (idempotent); a failure is a ``MASTRA_STORAGE_LIBSQL_CONNECT_FAILED`` error without secrets."""
+        if self.conn is not None:
+            return
+        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="mastra-libsql")
+        try:
+            # Switching a new file to WAL takes a lock that another process opening it at the same moment may
+            # hold: connecting waits for locks like every other job (polling, then backoff).
+            await self._retrying(self._connect)
+        except BaseException as exc:
+            self._executor.shutdown(wait=False)
+            self._executor = None
+            if not isinstance(exc, Exception):
+                raise
+            message = redact(str(exc))
+            if self.target.auth_token:
+                message = message.replace(self.target.auth_token, "***")
+            raise StorageError(
+                f"cannot open libsql database {self.target.shown}: {type(exc).__name__}: {message}",
+                id="MASTRA_STORAGE_LIBSQL_CONNECT_FAILED", category=ErrorCategory.THIRD_PARTY,
+            ) from exc
+
+    def _connect(self) -> None:
+        libsql = importlib.import_module("libsql")  # imported on first connect only (the plugin loads without it)
+        kwargs: dict[str, Any] = {"isolation_level": None}
+        if self.target.auth_token:
+            kwargs["auth_token"] = self.target.auth_token
+        conn = libsql.connect(self.target.database, **kwargs)
+        try:
+            if not self.target.remote:
+                conn.execute(f"PRAGMA busy_timeout = {min(int(self.busy_timeout_ms), _SQLITE_BUSY_WAIT_MS)}")
+                if not self.target.memory:
+                    conn.execute("PRAGMA journal_mode = WAL")
+                    conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("SELECT 1").fetchall()  # a remote server that does not answer fails here, loudly
+        except BaseException:
+            conn.close()
+            raise
+        self.conn = conn
+
+    async def close(self) -> None:
+        """Close the driver connection and stop the worker thread (idempotent)."""
+        if self._executor is None:
+            return
+        conn, self.conn = self.conn, None
+        executor, self._executor = self._executor, None
+        if conn is not None:
+            await asyncio.get_running_loop().run_in_executor(executor, conn.close)
+        executor.shutdown(wait=True)
+
+    @property
+    def is_open(self) -> bool:
+        """Whether :meth:`open` succeeded and :meth:`close` has not run since."""
+        return self.conn is not None
+
+    # ------------------------------------------------------------------ running work
+
+    async def _call(self, fn: Callable[[], T]) -> T:
+        if self._executor is None:
+            raise RuntimeError("libsql store is not open (call init() first) or was closed")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+
+    async def read(self, fn: Callable[[LibSQLConnection], T]) -> T:
+        """Run ``fn`` (reads only) on the worker thread, retrying on lock conflicts."""
+        return await self._retrying(lambda: fn(self))
+
+    async def write(self, fn: Callable[[LibSQLConnection], T]) -> T:
+        """Run ``fn`` inside one write transaction (BEGIN IMMEDIATE) on the worker thread; all or nothing."""
+        return await self._retrying(lambda: self._in_transaction(fn))
+
+    async def _retrying(self, job: Callable[[], T]) -> T:
+        """Run ``job``; wait out locks without holding the GIL, then retry with backoff.
+
+        The driver keeps the GIL while SQLite runs, including SQLite's own busy wait, so a long
+        ``busy_timeout`` would freeze every thread of the process (the event loop too). SQLite's busy
+        wait is therefore kept short (:data:`_SQLITE_BUSY_WAIT_MS`) and the rest of ``busy_timeout_ms``
+        is waited here, with ``asyncio.sleep``, polling the lock every few milliseconds. After that the
+        reference's policy applies: up to ``max_retries`` more attempts, backing off from
+        ``initial_backoff_ms``.
+        """
+        delay = self.initial_backoff_ms / 1000.0
+        poll = 0.002
+        attempt = 0
+        started = time.monotonic()
+        while True:
+            try:
+                return await self._call(job)
+            except Exception as exc:
+                if is_busy(exc) and (time.monotonic() - started) * 1000 < self.busy_timeout_ms:
+                    await asyncio.sleep(poll)  # still within busy_timeout_ms: poll the lock, GIL-free
+                    poll = min(poll * 2, 0.05)
+                    continue
+                if attempt >= self.max_retries:
+                    raise
+                if self.target.remote and _INTERRUPTED.search(str(exc)):
+                    # sqld (0.24) sometimes answers SQLITE_INTERRUPT to a statement it ran fine before on the
+                    # same Hrana stream, and times out a transaction whose lock another connection waits
+                    # for. Either way nothing of the job was committed, and it succeeds on a new stream:
+                    # reconnect and run it again (after a short pause, so the other writer can finish).
+                    attempt += 1
+                    _log.debug("libsql remote job interrupted, reconnecting", attempt=attempt)
+                    await self._call(self._reconnect)
+                    if attempt > 1:
+                        await asyncio.sleep(delay)
+                        delay *= 2
+                    continue
+                if not is_busy(exc):
+                    raise
+                attempt += 1
+                _log.debug("libsql busy, retrying", attempt=attempt, delay_s=delay)
+                await asyncio.sleep(delay)
+                delay *= 2
+
+    async def reconnect(self) -> None:
+        """Replace the connection with a new one (a new stream on a remote server)."""
+        await self._call(self._reconnect)
+
+    def _reconnect(self) -> None:
+        old, self.conn = self.conn, None
+        try:
+            self._connect()
+        except BaseException:
+            self.conn = old
+            raise
+        try:
+            old.close()
+        except Exception:  # the old stream may already be gone
+            _log.debug("closing the interrupted libsql connection failed", exc_info=True)
+
+    def _in_transaction(self, fn: Callable[[LibSQLConnection], T]) -> T:
+        if not self.target.remote:
+            return self._transaction(fn)
+        # A remote server waits for its write lock server-side, and while it waits the driver holds the GIL
+        # (libsql 0.1.11). So if two connections of THIS process wanted the lock at once, the waiting one
+        # would freeze the holder's thread until the server timed the holder's transaction out (sqld: 5 s,
+        # TRANSACTION_TIMEOUT), over and over (two storages on one database initialising together took
+        # minutes, and a job could run out of retries). Writers of one process therefore queue here, on a
+        # lock that releases the GIL while waiting; the server only ever sees other processes' writers.
+        with _remote_writer_lock(self.target.database):
+            return self._transaction(fn)
+
+    def _transaction(self, fn: Callable[[LibSQLConnection], T]) -> T:
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = fn(self)
+            conn.execute("COMMIT")
+            return result
+        except BaseException:
+            try:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+            except Exception as rollback_error:  # the original error matters more than a failed rollback
+                if "no transaction is active" in str(rollback_error):
+                    _log.debug("libsql transaction already rolled back by the server")
+                else:
+                    _log.warning("libsql rollback failed", exc_info=True)
+            raise
+
+    # ------------------------------------------------------------------ statements (worker thread only)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Run one statement (table names prefixed, parameters bound losslessly); the driver's cursor."""
+        if self.prefix:
+            sql = self._prefixed(sql)
+        return self.conn.execute(sql, tuple(bind(p) for p in params))
+
+    def name(self, logical: str) -> str:
+        """The physical name of a table, index or trigger (for names passed as parameters)."""
+        return self.prefix + logical
+
+    def _prefixed(self, sql: str) -> str:
+        # Every schema object this package creates is named mastra_*; SQL text holds no user data
+        # (values are parameters), so renaming the identifiers in the text is exact.
+        out = self._rewritten.get(sql)
+        if out is None:
+            out = _OBJECT_NAME.sub(lambda m: self.prefix + m.group(0), sql)
+            if len(self._rewritten) < 4096:
+                self._rewritten[sql] = out
+        return out
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Every row of a query."""
+        return list(self.execute(sql, params).fetchall())
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        """The first row of a query, or None."""
+        rows = self.execute(sql, params).fetchall()
+        return tuple(rows[0]) if rows else None
+
+    def changes(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """How many rows a statement changed."""
+        return int(self.execute(sql, params).rowcount or 0)
+
+
+def chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
+    """``items`` in consecutive slices of at most ``size`` (SQLite bounds the parameters of a statement)."""
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+class RecordingConnection:
+    """Wraps a driver connection and records every statement (benchmarks count round trips with it).
+
+    ``store.connection.conn = RecordingConnection(store.connection.conn)`` after ``init()``; ``statements`` holds
+    ``(sql, params)`` in order. Not used by the store itself.
+    """
+
+    def __init__(self, conn: Any) -> None:
+        self.inner = conn
+        self.statements: list[tuple[str, tuple[Any, ...]]] = []
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Record the statement, then run it."""
+        self.statements.append((sql, tuple(params)))
+        return self.inner.execute(sql, params)
+
+    def __getattr__(self, name: str) -> Any:
+        """Everything else is the wrapped connection's."""
+        return getattr(self.inner, name)

@@ -1,0 +1,383 @@
+"""Threads, messages and resources on libSQL.
+
+Order everywhere is ("createdAt", rowid): the message index ``(thread_id, "createdAt")`` carries the
+rowid as its implicit last column, so a page and every include window is an index range scan with a
+LIMIT (never a ROW_NUMBER over the whole thread). A list_messages call is one statement: the page,
+the total and every include window joined with UNION ALL; core's ``assemble_message_page`` merges them.
+"""
+# ruff: noqa: S608  -- SQL text holds only constant, validated, quoted identifiers; values are bound parameters
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from mastra_core import records as r
+from mastra_core.backend import FetchedMessage, assemble_message_page
+from mastra_core.clock import iso, utc_now
+from mastra_core.domains.memory import CloneResult, MemoryStore, plan_clone
+from mastra_core.errors import ValidationError, error_id
+from mastra_core.pagination import Page, has_more
+from mastra_core.records.queries import CloneRequest, MessageQuery, ThreadQuery
+
+from ..codec import MESSAGE_COLUMNS as _MSG_COLS
+from ..codec import MESSAGE_WIDTH as _MSG_WIDTH
+from ..codec import Codec, dump_json, message_from_row, message_params, ts
+from ..connection import LibSQLConnection, chunks, quote
+from ..schema import COUNTS, DOMAIN_TABLES, EXPIRES, MESSAGES, RESOURCES, THREADS
+from .shared import LIVE as _LIVE
+from .shared import Builder, LibSQLDomain, metadata_matches
+from .shared import keep_created_sql as _keep_created
+
+_T, _M, _R = quote(THREADS.name), quote(MESSAGES.name), quote(RESOURCES.name)
+_C = quote(COUNTS)
+_E = quote(EXPIRES)
+
+THREAD = Codec(THREADS, r.Thread)
+RESOURCE = Codec(RESOURCES, r.Resource)
+#: rows per multi-row INSERT (8 parameters each; SQLite allows 32766 per statement)
+_BATCH = 1000
+
+
+def _bump_sql(count: int) -> str:
+    """Set updatedAt to now, or 1 ms after the stored value when the clock has not moved past it."""
+    marks = ", ".join("?" for _ in range(count))
+    return (f'UPDATE {_T} SET "updatedAt" = CASE WHEN ? > "updatedAt" THEN ? '
+            "ELSE strftime('%Y-%m-%dT%H:%M:%fZ', \"updatedAt\", '+0.001 seconds') END "
+            f"WHERE id IN ({marks})")
+
+
+def bump_threads(db: LibSQLConnection, thread_ids: set[str] | list[str]) -> None:
+    """Move the threads' ``updatedAt`` forward (a message was written to them)."""
+    ids = sorted(set(thread_ids))
+    now = iso(utc_now())
+    for part in chunks(ids, 500):
+        db.execute(_bump_sql(len(part)), (now, now, *part))
+
+
+class LibSQLMemory(MemoryStore, LibSQLDomain):
+    """The memory domain: ``mastra_threads``, ``mastra_messages``, ``mastra_resources``."""
+
+    tables = DOMAIN_TABLES["memory"]
+
+    # ------------------------------------------------------------------ threads
+
+    async def _get_thread(self, thread_id: str) -> r.Thread | None:
+        now = iso(utc_now())
+        return await self.conn.read(lambda db: self._thread_row(db, thread_id, now))
+
+    @staticmethod
+    def _thread_row(db: LibSQLConnection, thread_id: str, now: str) -> r.Thread | None:
+        row = db.one(f"SELECT {THREAD.select_list()} FROM {_T} WHERE id = ? AND {_LIVE}", (thread_id, now))
+        return None if row is None else THREAD.decode(row)
+
+    def _upsert_thread(self, db: LibSQLConnection, thread: r.Thread, now: str) -> None:
+        # An existing live row keeps createdAt (and its rowid); an expired one is replaced as if new.
+        db.execute(
+            f"INSERT INTO {_T} ({THREAD.insert_columns}) VALUES {THREAD.placeholders} ON CONFLICT(id) DO UPDATE SET "
+            '"resourceId" = excluded."resourceId", title = excluded.title, metadata = excluded.metadata, '
+            f'"createdAt" = {_keep_created(_T)}, '
+            f'"updatedAt" = excluded."updatedAt", {_E} = excluded.{_E}',
+            (*THREAD.encode(thread, self.expires_at("thread")), now),
+        )
+
+    async def _save_thread(self, thread: r.Thread) -> r.Thread:
+        def go(db: LibSQLConnection) -> r.Thread:
+            now = iso(utc_now())
+            self._upsert_thread(db, thread, now)
+            stored = self._thread_row(db, thread.id, now)
+            assert stored is not None
+            return stored
+
+        return await self.conn.write(go)
+
+    async def _modify_thread(self, thread_id: str, change: Callable[[r.Thread], r.Thread]) -> r.Thread | None:
+        def go(db: LibSQLConnection) -> r.Thread | None:
+            now = iso(utc_now())
+            old = self._thread_row(db, thread_id, now)
+            if old is None:
+                return None
+            new = change(old)
+            db.execute(
+                f'UPDATE {_T} SET "resourceId" = ?, title = ?, metadata = ?, "createdAt" = ?, "updatedAt" = ?, '
+                f"{_E} = ? "
+                "WHERE id = ?",
+                (new.resource_id, new.title, dump_json(new.metadata), iso(new.created_at), iso(new.updated_at),
+                 ts(self.expires_at("thread")), thread_id),
+            )
+            return new
+
+        return await self.conn.write(go)
+
+    async def _delete_thread(self, thread_id: str) -> None:
+        def go(db: LibSQLConnection) -> None:
+            db.execute(f"DELETE FROM {_M} WHERE thread_id = ?", (thread_id,))
+            db.execute(f"DELETE FROM {_T} WHERE id = ?", (thread_id,))
+            db.execute(f"DELETE FROM {_C} WHERE thread_id = ? AND n <= 0", (thread_id,))
+
+        await self.conn.write(go)
+
+    async def _list_threads(self, q: ThreadQuery) -> Page[r.Thread]:
+        b = Builder()
+        where = [_LIVE]
+        b.params.append(iso(utc_now()))
+        if q.resource_id is not None:
+            where.append(f'"resourceId" = {b.p(q.resource_id)}')
+        where += metadata_matches(b, "metadata", q.metadata)
+        order_col = {"created_at": '"createdAt"', "updated_at": '"updatedAt"'}[q.order_field]
+        direction = "DESC" if q.direction == "DESC" else "ASC"
+        cond = " AND ".join(where)
+        # one statement: the page plus the total (as an extra column of a UNION ALL arm)
+        page_sql = (f"SELECT {THREAD.select_list()}, NULL FROM {_T} WHERE {cond} "
+                    f"ORDER BY {order_col} {direction}, rowid {direction}")
+        params = list(b.params)
+        if q.per_page is not False:
+            page_sql += " LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)"
+            params += [q.per_page, q.page * q.per_page]
+        nulls = ", ".join("NULL" for _ in THREAD.columns)
+        sql = f"SELECT * FROM ({page_sql}) UNION ALL SELECT {nulls}, count(*) FROM {_T} WHERE {cond}"
+        rows = await self.conn.read(lambda db: db.all(sql, params + b.params))
+        total = int(rows[-1][-1])
+        items = [THREAD.decode(row[:-1]) for row in rows[:-1]]
+        more = has_more(total, q.page, q.per_page)
+        return Page(items=items, total=total, page=q.page, per_page=q.per_page, has_more=more)
+
+    # ------------------------------------------------------------------ messages
+
+    async def _list_messages(self, q: MessageQuery) -> Page[r.Message]:
+        now = iso(utc_now())
+        arms: list[str] = []
+        params: list[Any] = []
+
+        # candidates: the threads, resource and date bounds of the query
+        cond = [f"thread_id IN ({', '.join('?' for _ in q.thread_ids)})", _LIVE]
+        cparams: list[Any] = [*q.thread_ids, now]
+        if q.resource_id is not None:
+            cond.append('"resourceId" = ?')
+            cparams.append(q.resource_id)
+        if q.start is not None:
+            cond.append(f'"createdAt" {">" if q.start_exclusive else ">="} ?')
+            cparams.append(iso(q.start))
+        if q.end is not None:
+            cond.append(f'"createdAt" {"<" if q.end_exclusive else "<="} ?')
+            cparams.append(iso(q.end))
+        where = " AND ".join(cond)
+        direction = "DESC" if q.direction == "DESC" else "ASC"
+        # kind: 0 page row, 1 include row, 2 the total
+        if q.per_page is not False and q.per_page == 0:
+            pass
+        else:
+            page_sql = (f"SELECT 0, {_MSG_COLS} FROM {_M} WHERE {where} "
+                        f'ORDER BY "createdAt" {direction}, rowid {direction}')
+            page_params = list(cparams)
+            if q.limit is not None:
+                page_sql += " LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)"
+                page_params += [q.limit, q.offset]
+            arms.append(f"SELECT * FROM ({page_sql})")
+            params += page_params
+        nulls = ", ".join("NULL" for _ in range(_MSG_WIDTH - 1))
+        if q.resource_id is None and q.start is None and q.end is None:
+            # whole threads: the trigger-maintained count minus rows expired but not yet pruned (an index range
+            # that is empty without TTL), instead of counting every row of the thread
+            marks = ", ".join("?" for _ in q.thread_ids)
+            arms.append(
+                f"SELECT 2, (SELECT COALESCE(sum(n), 0) FROM {_C} WHERE thread_id IN ({marks})) - "
+                f"(SELECT count(*) FROM {_M} WHERE thread_id IN ({marks}) AND {_E} IS NOT NULL AND {_E} <= ?), {nulls}"
+            )
+            params += [*q.thread_ids, *q.thread_ids, now]
+        else:
+            arms.append(f"SELECT 2, count(*), {nulls} FROM {_M} WHERE {where}")
+            params += cparams
+
+        for inc in q.include:
+            target = f"(SELECT thread_id FROM {_M} WHERE id = ? AND {_LIVE})"
+            pos = f'(SELECT "createdAt", rowid FROM {_M} WHERE id = ? AND {_LIVE})'
+            # the target and up to N earlier messages: one descending index range scan with a LIMIT
+            arms.append(
+                f"SELECT * FROM (SELECT 1, {_MSG_COLS} FROM {_M} WHERE thread_id = {target} "
+                f'AND ("createdAt", rowid) <= {pos} AND {_LIVE} ORDER BY "createdAt" DESC, rowid DESC '
+                "LIMIT CAST(? AS INTEGER))"
+            )
+            params += [inc.id, now, inc.id, now, now, inc.with_previous_messages + 1]
+            if inc.with_next_messages:
+                arms.append(
+                    f"SELECT * FROM (SELECT 1, {_MSG_COLS} FROM {_M} WHERE thread_id = {target} "
+                    f'AND ("createdAt", rowid) > {pos} AND {_LIVE} ORDER BY "createdAt" ASC, rowid ASC '
+                    "LIMIT CAST(? AS INTEGER))"
+                )
+                params += [inc.id, now, inc.id, now, now, inc.with_next_messages]
+        sql = " UNION ALL ".join(arms)
+        rows = await self.conn.read(lambda db: db.all(sql, params))
+
+        total = 0
+        page: list[FetchedMessage] = []
+        windows: list[FetchedMessage] = []
+        for row in rows:
+            if row[0] == 2:
+                total = int(row[1])
+                continue
+            fetched = FetchedMessage(message_from_row(row[1:]), row[8])  # rowid: the insertion tiebreak
+            (page if row[0] == 0 else windows).append(fetched)
+        return assemble_message_page(q, page=page, windows=windows, total=total)
+
+    async def _list_messages_by_id(self, ids: tuple[str, ...]) -> list[r.Message]:
+        now = iso(utc_now())
+
+        def go(db: LibSQLConnection) -> list[r.Message]:
+            rows: list[tuple[Any, ...]] = []
+            for part in chunks(list(ids), 900):
+                marks = ", ".join("?" for _ in part)
+                rows += db.all(f"SELECT {_MSG_COLS} FROM {_M} WHERE id IN ({marks}) AND {_LIVE}", (*part, now))
+            rows.sort(key=lambda b: (b[5], b[7]))
+            return [message_from_row(b) for b in rows]
+
+        return await self.conn.read(go)
+
+    def _upsert_messages(self, db: LibSQLConnection, messages: list[r.Message], now: str) -> None:
+        expires = ts(self.expires_at("message"))
+        for part in chunks(messages, _BATCH):
+            values = ", ".join("(?, ?, ?, ?, ?, ?, ?, ?)" for _ in part)
+            params: list[Any] = []
+            for m in part:
+                params += message_params(m, expires)
+            params.append(now)
+            db.execute(
+                f'INSERT INTO {_M} (id, thread_id, content, role, type, "createdAt", "resourceId", {_E}) '
+                f"VALUES {values} "
+                "ON CONFLICT(id) DO UPDATE SET thread_id = excluded.thread_id, content = excluded.content, "
+                'role = excluded.role, type = excluded.type, "resourceId" = excluded."resourceId", '
+                f'"createdAt" = {_keep_created(_M)}, '
+                f"{_E} = excluded.{_E}",
+                params,
+            )
+
+    async def _save_messages(self, messages: list[r.Message]) -> None:
+        def go(db: LibSQLConnection) -> None:
+            self._upsert_messages(db, messages, iso(utc_now()))
+            bump_threads(db, {m.thread_id for m in messages if m.thread_id})
+
+        await self.conn.write(go)
+
+    async def _write_messages(self, messages: list[r.Message], touched_thread_ids: set[str]) -> None:
+        def go(db: LibSQLConnection) -> None:
+            if messages:
+                self._upsert_messages(db, messages, iso(utc_now()))
+            bump_threads(db, touched_thread_ids | {m.thread_id for m in messages if m.thread_id})
+
+        await self.conn.write(go)
+
+    async def _delete_messages(self, ids: tuple[str, ...]) -> None:
+        def go(db: LibSQLConnection) -> None:
+            for part in chunks(list(ids), 900):
+                marks = ", ".join("?" for _ in part)
+                touched = [row[0] for row in db.all(f"SELECT DISTINCT thread_id FROM {_M} WHERE id IN ({marks})", part)]
+                db.execute(f"DELETE FROM {_M} WHERE id IN ({marks})", part)
+                if touched:
+                    bump_threads(db, touched)
+
+        await self.conn.write(go)
+
+    # ------------------------------------------------------------------ resources
+
+    @staticmethod
+    def _resource_row(db: LibSQLConnection, resource_id: str, now: str) -> r.Resource | None:
+        row = db.one(f"SELECT {RESOURCE.select_list()} FROM {_R} WHERE id = ? AND {_LIVE}", (resource_id, now))
+        return None if row is None else RESOURCE.decode(row)
+
+    async def _get_resource(self, resource_id: str) -> r.Resource | None:
+        now = iso(utc_now())
+        return await self.conn.read(lambda db: self._resource_row(db, resource_id, now))
+
+    def _upsert_resource(self, db: LibSQLConnection, resource: r.Resource, now: str, keep_created: bool = True) -> None:
+        created = _keep_created(_R) if keep_created else 'excluded."createdAt"'
+        db.execute(
+            f"INSERT INTO {_R} ({RESOURCE.insert_columns}) VALUES {RESOURCE.placeholders} "
+            "ON CONFLICT(id) DO UPDATE SET "
+            '"workingMemory" = excluded."workingMemory", metadata = excluded.metadata, '
+            f'"createdAt" = {created}, "updatedAt" = excluded."updatedAt", {_E} = excluded.{_E}',
+            (*RESOURCE.encode(resource, self.expires_at("resource")), *((now,) if keep_created else ())),
+        )
+
+    async def _save_resource(self, resource: r.Resource) -> r.Resource:
+        def go(db: LibSQLConnection) -> r.Resource:
+            now = iso(utc_now())
+            self._upsert_resource(db, resource, now)
+            stored = self._resource_row(db, resource.id, now)
+            assert stored is not None
+            return stored
+
+        return await self.conn.write(go)
+
+    async def _modify_resource(self, resource_id: str, change: Callable[[r.Resource | None], r.Resource]) -> r.Resource:
+        def go(db: LibSQLConnection) -> r.Resource:
+            now = iso(utc_now())
+            new = change(self._resource_row(db, resource_id, now))
+            self._upsert_resource(db, new, now, keep_created=False)
+            return new
+
+        return await self.conn.write(go)
+
+    # ------------------------------------------------------------------ clone (one transaction)
+
+    async def _clone_thread(self, req: CloneRequest) -> CloneResult:
+        def go(db: LibSQLConnection) -> CloneResult:
+            now = iso(utc_now())
+            source = self._thread_row(db, req.source_thread_id, now)
+            if source is None:
+                raise ValidationError(f"source thread {req.source_thread_id!r} not found",
+                                      id=error_id(self.backend_token, "CLONE_THREAD", "SOURCE_NOT_FOUND"))
+            if self._thread_row(db, req.new_thread_id, now) is not None:
+                raise ValidationError(f"thread {req.new_thread_id!r} already exists",
+                                      id=error_id(self.backend_token, "CLONE_THREAD", "THREAD_EXISTS"))
+            thread, copies = plan_clone(source, self._clone_sources(db, req, now), req)
+            self._upsert_thread(db, thread, now)
+            if copies:
+                self._upsert_messages(db, copies, now)
+                bump_threads(db, [thread.id])  # as save_messages would: the clone's updatedAt follows its messages
+            stored = self._thread_row(db, thread.id, now) or thread
+            return CloneResult(thread=stored, cloned_messages=copies)
+
+        return await self.conn.write(go)
+
+    @staticmethod
+    def _clone_sources(db: LibSQLConnection, req: CloneRequest, now: str) -> list[r.Message]:
+        """The source messages that can survive plan_clone's filters, pre-filtered in SQL (plan_clone re-applies them).
+        """
+        cond = ["thread_id = ?", _LIVE]
+        params: list[Any] = [req.source_thread_id, now]
+        if req.start_date is not None:
+            cond.append('"createdAt" >= ?')
+            params.append(iso(req.start_date))
+        if req.end_date is not None:
+            cond.append('"createdAt" <= ?')
+            params.append(iso(req.end_date))
+        rows: list[tuple[Any, ...]] = []
+        id_parts: list[Any] = [None] if req.message_ids is None else list(chunks(list(req.message_ids), 900))
+        for part in id_parts:
+            c, p = list(cond), list(params)
+            if part is not None:
+                c.append(f"id IN ({', '.join('?' for _ in part)})")
+                p += list(part)
+            sql = f'SELECT {_MSG_COLS} FROM {_M} WHERE {" AND ".join(c)} ORDER BY "createdAt" DESC, rowid DESC'
+            if req.message_limit and req.message_ids is None:
+                sql += " LIMIT CAST(? AS INTEGER)"
+                p.append(req.message_limit)
+            rows += db.all(sql, p)
+        rows.sort(key=lambda b: (b[5], b[7]))
+        return [message_from_row(b) for b in rows]
+
+    # ------------------------------------------------------------------ maintenance
+
+    async def _clear(self) -> None:
+        def go(db: LibSQLConnection) -> None:
+            for t in (_M, _T, _R, _C):
+                db.execute(f"DELETE FROM {t}")
+
+        await self.conn.write(go)
+
+    async def _prune(self, now: datetime) -> int:
+        return await self.prune_tables((THREADS, MESSAGES, RESOURCES), now)
+
+
+__all__ = ["LibSQLMemory", "bump_threads"]

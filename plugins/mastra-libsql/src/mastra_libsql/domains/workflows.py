@@ -1,0 +1,89 @@
+"""Workflow runs (``mastra_workflow_snapshot``) on libSQL."""
+# ruff: noqa: S608  -- SQL text holds only constant, validated, quoted identifiers; values are bound parameters
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mastra_core import records as r
+from mastra_core.clock import iso
+from mastra_core.domains.workflows import WorkflowsStore
+from mastra_core.pagination import Page
+from mastra_core.records.queries import WorkflowRunQuery
+
+from ..codec import Codec
+from ..connection import LibSQLConnection, quote
+from ..schema import DOMAIN_TABLES, EXPIRES, WORKFLOWS
+from .shared import LIVE, LibSQLDomain, fetch_page, keep_created_sql, now_text
+
+_E = quote(EXPIRES)
+
+
+RUN = Codec(WORKFLOWS, r.WorkflowRun, {"workflowName": "workflow_name", "runId": "run_id"})
+_W = quote(WORKFLOWS.name)
+
+
+class LibSQLWorkflows(WorkflowsStore, LibSQLDomain):
+    """``mastra_workflow_snapshot``; UNIQUE(workflow_name, run_id); every update of a run is one transaction."""
+
+    tables = DOMAIN_TABLES["workflows"]
+
+    def _upsert(self, db: LibSQLConnection, run: r.WorkflowRun, now: str, keep_created: bool) -> None:
+        created = keep_created_sql(_W) if keep_created else 'excluded."createdAt"'
+        db.execute(
+            f"INSERT INTO {_W} ({RUN.insert_columns}) VALUES {RUN.placeholders} "
+            "ON CONFLICT(workflow_name, run_id) DO UPDATE SET "
+            '"resourceId" = excluded."resourceId", snapshot = excluded.snapshot, '
+            f'"createdAt" = {created}, "updatedAt" = excluded."updatedAt", {_E} = excluded.{_E}',
+            (*RUN.encode(run, self.expires_at("workflow_snapshot")), *((now,) if keep_created else ())),
+        )
+
+    async def _persist(self, run: r.WorkflowRun) -> None:
+        await self.conn.write(lambda db: self._upsert(db, run, now_text(), True))
+
+    @staticmethod
+    def _row(db: LibSQLConnection, workflow_name: str | None, run_id: str, now: str) -> r.WorkflowRun | None:
+        if workflow_name is None:
+            row = db.one(f"SELECT {RUN.select_list()} FROM {_W} WHERE run_id = ? AND {LIVE} "
+                         'ORDER BY "createdAt" DESC, rowid DESC LIMIT 1', (run_id, now))
+        else:
+            row = db.one(f"SELECT {RUN.select_list()} FROM {_W} WHERE workflow_name = ? AND run_id = ? AND {LIVE}",
+                         (workflow_name, run_id, now))
+        return None if row is None else RUN.decode(row)
+
+    async def _get_run(self, workflow_name: str | None, run_id: str) -> r.WorkflowRun | None:
+        now = now_text()
+        return await self.conn.read(lambda db: self._row(db, workflow_name, run_id, now))
+
+    async def _list_runs(self, q: WorkflowRunQuery) -> Page[r.WorkflowRun]:
+        where, params = [LIVE], [now_text()]
+        for col, value in (("workflow_name", q.workflow_name), ('"resourceId"', q.resource_id)):
+            if value is not None:
+                where.append(f"{col} = ?")
+                params.append(value)
+        if q.status is not None:
+            where.append("json_extract(snapshot, '$.status') = ?")
+            params.append(q.status)
+        if q.from_date is not None:
+            where.append('"createdAt" >= ?')
+            params.append(iso(q.from_date))
+        if q.to_date is not None:
+            where.append('"createdAt" <= ?')
+            params.append(iso(q.to_date))
+        return await fetch_page(self.conn, RUN, where, params, '"createdAt" DESC, rowid DESC', q.page, q.per_page)
+
+    async def _delete_run(self, workflow_name: str, run_id: str) -> None:
+        await self.conn.write(lambda db: db.execute(f"DELETE FROM {_W} WHERE workflow_name = ? AND run_id = ?",
+                                                  (workflow_name, run_id)))
+
+    async def _modify_run(self, workflow_name: str, run_id: str,
+                          change: Callable[[r.WorkflowRun | None], r.WorkflowRun | None]) -> r.WorkflowRun | None:
+        def go(db: LibSQLConnection) -> r.WorkflowRun | None:
+            now = now_text()
+            new = change(self._row(db, workflow_name, run_id, now))
+            if new is None:
+                return None
+            self._upsert(db, new, now, False)
+            return new
+
+        return await self.conn.write(go)
