@@ -16,7 +16,8 @@ from pathlib import Path
 import nox
 
 ROOT = Path(__file__).parent
-nox.options.sessions = ["lint", "core", "conformance", "memory", "langchain", "integrations", "interop", "ops"]
+nox.options.sessions = ["lint", "core", "conformance", "memory", "langchain", "integrations", "interop", "ops",
+                        "packaging", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
@@ -76,7 +77,7 @@ def lint(session: nox.Session) -> None:
     core and every plugin (plugins carry no ``type: ignore``)."""
     install(session, *PLUGINS)
     session.install("ruff>=0.6", "mypy>=1.11")
-    session.run("ruff", "check", "core", "plugins", "tests", "bench", "noxfile.py")
+    session.run("ruff", "check", "core", "plugins", "tests", "bench", "examples", "noxfile.py")
     session.run("ruff", "check", "--select", "D100,D101,D102,D103,D104,D106", *PLUGIN_PACKAGES)
     ignores = subprocess.run(["grep", "-rn", "type: ignore", *PLUGIN_PACKAGES], capture_output=True, text=True).stdout
     if ignores.strip():
@@ -133,6 +134,29 @@ def memory(session: nox.Session) -> None:
     if "plugins/mastra-embed-local" in plugins:
         session.run("pytest", "plugins/mastra-embed-local/tests", *session.posargs)
     session.run("pytest", "plugins/mastra-memory/tests", *session.posargs)
+    if "plugins/mastra-embed-local" in plugins:  # its README's block needs the model installed above
+        session.run("pytest", "tests/docs/test_readme_snippets.py", "-k", "embed_local", *session.posargs)
+
+
+@nox.session
+def packaging(session: nox.Session) -> None:
+    """Wheels of mastra-core and mastra-upstash built and installed NON-editable into a fresh virtualenv, then
+    ``mastra --version``, ``mastra backends`` and a round trip on the real Redis."""
+    session.install("pytest>=8", "pytest-asyncio>=0.24")  # the wheels are built and installed by the test
+    start_services(session, ["redis"])
+    session.run("pytest", "tests/packaging", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Every python block of README.md and the plugin READMEs, and every program in examples/ (the FastAPI chat
+    through TestClient), against the real services."""
+    backends = [p for b in AVAILABLE for p in BACKENDS[b]["install"]]
+    integrations = [p for p in ("plugins/mastra-openai-agents", "plugins/mastra-otel") if (ROOT / p).is_dir()]
+    install(session, *backends, "plugins/mastra-memory", *integrations)  # embed-local's README: the memory session
+    session.install("fastapi", "httpx2")
+    start_services(session, ["postgres", "pgvector", "redis", "jongodb", "dynamodb", "mariadb"])
+    session.run("pytest", "tests/docs", "-k", "not embed_local", *session.posargs)
 
 
 #: Backends the interop suite shares a database with the reference Mastra TS packages on.

@@ -92,7 +92,7 @@ def test_plugin_command_gets_the_rest_of_the_command_line(hello_calls: list[list
 
 def test_a_plugin_cannot_take_a_core_command(capsys: pytest.CaptureFixture[str]) -> None:
     plugin_manager().register(_command_plugin("test-init", ("init", "mine", lambda argv: 0)), name="test-init")
-    assert main(["init", "memory:"]) == 2
+    assert main(["init", "memory:"]) == 6  # a plugin conflict: an installation problem
     err = capsys.readouterr().err
     assert "command 'init' is registered by both" in err and "test-init" in err
     with pytest.raises(DuplicateBackendError):
@@ -122,5 +122,5 @@ def test_init_and_prune_on_memory(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_unknown_backend_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["init", "nosuch://x"]) == 2
+    assert main(["init", "nosuch://x"]) == 3  # a configuration error
     assert "no installed backend" in capsys.readouterr().err

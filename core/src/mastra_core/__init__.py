@@ -4,6 +4,8 @@ Importing this package loads no plugin and no driver; backends are discovered on
 :func:`create_storage`, :func:`open_storage` or :func:`get_backend`.
 """
 
+from importlib.metadata import version as _version
+
 from .domains import (
     AgentsStore,
     CloneResult,
@@ -49,7 +51,7 @@ from .registry import create_storage, get_backend, open_storage
 from .retention import TtlRule
 from .storage import BackendStorage, Storage
 
-__version__ = "0.1.0"
+__version__ = _version("mastra-core")  # the one place is pyproject.toml
 
 __all__ = [
     "Agent",

@@ -92,7 +92,8 @@ class Registry:
             installed = ", ".join(sorted(self.backends)) or "none"
             raise UnknownBackendError(
                 f"no storage backend {backend_id!r} is installed (installed: {installed}); "
-                f"`pip install mastra-{backend_id}` would add it",
+                f"`pip install mastra-{backend_id}` would add it (from a checkout of the repository: "
+                f"`pip install -e plugins/mastra-{backend_id}`)",
                 details={"backend": backend_id, "installed": sorted(self.backends)},
             ) from None
 
@@ -104,7 +105,8 @@ class Registry:
                 return info
         known = {s: i.id for i in self.backends.values() for s in i.cls.url_schemes}
         hint = _SCHEME_HINTS.get(scheme)
-        extra = f"; `pip install mastra-{hint}` would add it" if hint else ""
+        extra = (f"; `pip install mastra-{hint}` would add it (from a checkout of the repository: "
+                 f"`pip install -e plugins/mastra-{hint}`)" if hint else "")
         raise UnknownBackendError(
             f"no installed backend handles URL scheme {scheme!r} (known: {sorted(known) or 'none'}){extra}",
             details={"scheme": scheme, "url": redact(url)},

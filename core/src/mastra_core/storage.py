@@ -190,6 +190,11 @@ class Storage:
         ``disable_init=True``: reading the plan must not migrate."""
         return None
 
+    async def count_expired(self, now: datetime | None = None) -> dict[str, int | None]:
+        """Per domain, how many records ``prune(now)`` would delete (None where the backend cannot tell)."""
+        await self.init()
+        return {name: await store.count_expired(now) for name, store in self._stores.items()}
+
     async def dangerously_clear_all(self) -> None:
         """Delete every record of every domain (tests, demos)."""
         await self.init()
@@ -249,6 +254,11 @@ class BackendStorage(Storage):
     declared_domains: ClassVar[tuple[str, ...]] = ()
     #: Capabilities beyond the domains, e.g. ``"native_ttl"``, ``"transactions"``.
     extra_capabilities: ClassVar[frozenset[str]] = frozenset()
+    #: Other accepted names of options: alias -> option (an old keyword name, or the shared name, such as
+    #: ``url`` or ``max_pool_size``, of a backend option spelled otherwise). Giving both is an error.
+    option_aliases: ClassVar[Mapping[str, str]] = {}
+    #: The config field holding the connection URL, whose query options :meth:`split_url` reads (None: no URL).
+    url_field: ClassVar[str | None] = None
     #: Config fields never shown in reprs, logs or errors.
     secret_fields: ClassVar[frozenset[str]] = frozenset(
         {"password", "auth_token", "token", "connection_string", "url", "uri", "credentials"}
@@ -256,6 +266,12 @@ class BackendStorage(Storage):
 
     def __init__(self, *, id: str, disable_init: bool = False, ttl: Any = None, **options: Any) -> None:
         self.retention = Retention.parse(ttl)
+        options = apply_aliases(options, self.option_aliases, self.backend_id)
+        url = options.get(self.url_field) if self.url_field else None
+        if isinstance(url, str) and self.url_field:
+            # the URL's query options, whether it came through from_url or as a keyword; keywords win
+            url, from_query = self.split_url(url)
+            options = {**from_query, **options, self.url_field: url}
         self.config = _structure_config(self.config_class, options, self.backend_id, self.secret_fields)
         super().__init__(id=id, disable_init=disable_init)
         self._stores = self._assemble(self._create_stores())
@@ -282,10 +298,22 @@ class BackendStorage(Storage):
             store.retention = self.retention
         return {n: built[n] for n in DOMAINS if n in built}
 
+    async def schema_version(self) -> int | None:
+        """The schema version recorded in the database (0: none yet), or None for a backend that keeps none
+        (key-value and item stores create what they need on write). Connects when needed."""
+        return None
+
+    @classmethod
+    def split_url(cls, url: str) -> tuple[str, dict[str, Any]]:
+        """``(url, options)``: the store options carried by the URL's query string, removed from it (see
+        :func:`mastra_core.urlopts.split_url_options`); the URL unchanged and no options by default."""
+        return url, {}
+
     @classmethod
     def from_url(cls, url: str, **config: Any) -> Self:
-        """Build from a URL; backends override to map URL parts onto their options."""
-        return cls(url=url, **config)
+        """Build from a URL (its query options included); backends override to map URL parts onto options."""
+        config = {cls.url_field or "url": url, **config}
+        return cls(**config)
 
     @property
     def capabilities(self) -> frozenset[str]:
@@ -309,8 +337,20 @@ _CONFIG_CONVERTER = cattrs.Converter(forbid_extra_keys=True)
 _CONFIG_CONVERTER.register_structure_hook(Any, lambda v, _: v)
 
 
+def apply_aliases(options: Mapping[str, Any], aliases: Mapping[str, str], backend: str) -> dict[str, Any]:
+    """``options`` with every alias renamed to its option; an alias given together with its option is an error."""
+    out = dict(options)
+    for alias, name in aliases.items():
+        if alias in out:
+            if name in out:
+                raise ConfigError(f"{backend}: give {name!r} or its alias {alias!r}, not both",
+                                  id=f"MASTRA_STORAGE_{backend.upper()}_CONFIG_INVALID")
+            out[name] = out.pop(alias)
+    return out
+
+
 def _structure_config(cls: type[Any], options: Mapping[str, Any], backend: str, secrets: frozenset[str]) -> Any:
-    names = [f.name for f in attrs.fields(cls)]
+    names = [f.name for f in attrs.fields(cls) if f.init and not f.name.startswith("_")]
     unknown = sorted(set(options) - set(names))
     if unknown:
         raise ConfigError(

@@ -186,6 +186,16 @@ class SyncStorage(_SyncProxy):
         counts: dict[str, int] = self._loop.run(self._target.prune(now))
         return counts
 
+    def count_expired(self, now: datetime | None = None) -> dict[str, int | None]:
+        """Per domain, how many records ``prune(now)`` would delete (blocking; None: the backend cannot tell)."""
+        counts: dict[str, int | None] = self._loop.run(self._target.count_expired(now))
+        return counts
+
+    def schema_version(self) -> int | None:
+        """The schema version recorded in the database (blocking; None: the backend keeps none)."""
+        version: int | None = self._loop.run(self._target.schema_version())
+        return version
+
     def close(self) -> None:
         """Close the storage and stop the background loop."""
         try:

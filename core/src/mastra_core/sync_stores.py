@@ -59,6 +59,10 @@ class SyncDomainStore(Generic[T]):
         """Blocking :meth:`DomainStore.prune`."""
         return self._run(self._store().prune(now))
 
+    def count_expired(self, now: datetime | None = None) -> int | None:
+        """Blocking :meth:`DomainStore.count_expired`."""
+        return self._run(self._store().count_expired(now))
+
 
 class SyncMemoryStore(SyncDomainStore[MemoryStore]):
     """Blocking twin of :class:`~mastra_core.domains.memory.MemoryStore`."""

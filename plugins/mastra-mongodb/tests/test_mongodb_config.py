@@ -36,8 +36,9 @@ def test_unknown_option_key_is_refused() -> None:
         MongoDBStore(id="s", uri="mongodb://127.0.0.1:1", db_name="x", dbName="y")
 
 
-def test_deprecated_url_still_works_with_a_warning() -> None:
-    with pytest.warns(DeprecationWarning, match="use `uri`"):
+def test_url_is_the_shared_name_of_uri() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         store = MongoDBStore(id="s", url="mongodb://127.0.0.1:1/legacy")
     assert (store.config.uri, store.config.db_name) == ("mongodb://127.0.0.1:1/legacy", "legacy")
 

@@ -81,6 +81,15 @@ class DomainStore:
     async def _prune(self, now: datetime) -> int:
         return 0
 
+    async def count_expired(self, now: datetime | None = None) -> int | None:
+        """How many records ``prune(now)`` would delete, without deleting them (None: this backend cannot tell)."""
+        at = now or utc_now()
+        return await self._run("COUNT_EXPIRED", lambda: self._count_expired(at))
+
+    async def _count_expired(self, now: datetime) -> int | None:
+        # a store that never prunes has nothing that expires; one that prunes but cannot count says so
+        return 0 if type(self)._prune is DomainStore._prune else None
+
     # --- helpers for subclasses ----------------------------------------------------------
 
     def checks(self, op: str) -> Checks:

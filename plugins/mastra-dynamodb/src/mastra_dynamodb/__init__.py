@@ -5,11 +5,14 @@ Importing connects to nothing; boto3 is imported when a client is made.
 
 from __future__ import annotations
 
+from importlib.metadata import version as _version
 from typing import Any
 
 from .config import DynamoDBConfig
 from .connection import make_client
 from .store import DynamoDBStore
+
+__version__ = _version("mastra-dynamodb")  # the one place is pyproject.toml
 
 __all__ = ["DynamoDBConfig", "DynamoDBStore", "create_table", "make_client"]
 

@@ -23,9 +23,9 @@ def _parser() -> argparse.ArgumentParser:
                             ("verify-table", "check an existing table against the layout"),
                             ("delete-table", "delete the table and all its data")):
         p = sub.add_parser(name, help=help_text)
-        p.add_argument("--table-name", required=True)
+        p.add_argument("--table-name", required=True, help="the DynamoDB table (3-255 of a-z A-Z 0-9 _ . -)")
         p.add_argument("--endpoint", default=None, help="e.g. http://127.0.0.1:8000 for DynamoDB Local")
-        p.add_argument("--region", default="us-east-1")
+        p.add_argument("--region", default="us-east-1", help="AWS region (default us-east-1)")
         if name == "create-table":
             p.add_argument("--ttl-attribute", default="ttl",
                            help="attribute DynamoDB TTL deletes by ('' to leave TTL off)")

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
+from mastra_core.connect import DEFAULT_CONNECT_TIMEOUT
 
 TABLE_NAME = re.compile(r"[a-zA-Z0-9_.-]{3,255}")
 _CRED_ALIASES = {"accessKeyId": "aws_access_key_id", "access_key_id": "aws_access_key_id",
@@ -53,7 +54,8 @@ class DynamoDBConfig:
     ``table_name`` (required), ``region`` (default us-east-1), ``endpoint`` (e.g. DynamoDB Local),
     ``credentials`` (``{access_key_id, secret_access_key, session_token?}``; default: boto3's chain),
     ``client`` (a boto3 DynamoDB client you own; never closed by the store), ``create_table_if_missing``
-    (development: create the table with its GSIs on init instead of failing), ``max_pool_connections``.
+    (development: create the table with its GSIs on init instead of failing), ``max_pool_connections``,
+    ``connect_timeout`` (seconds, default 5).
     """
 
     table_name: str
@@ -63,6 +65,8 @@ class DynamoDBConfig:
     client: Any = None
     create_table_if_missing: bool = False
     max_pool_connections: int = 50
+    #: Seconds to establish a connection (``init()`` fails after this when the endpoint does not answer).
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
 
     def __attrs_post_init__(self) -> None:
         """Check every option (a bad one is a ValueError naming it); credentials are normalised."""
@@ -73,5 +77,8 @@ class DynamoDBConfig:
         if self.endpoint is not None and (not isinstance(self.endpoint, str) or "://" not in self.endpoint):
             raise ValueError("endpoint must be a URL such as http://127.0.0.1:8000")
         self.credentials = boto_credentials(self.credentials)
+        ct = self.connect_timeout
+        if isinstance(ct, bool) or not isinstance(ct, int | float) or ct <= 0:
+            raise ValueError(f"connect_timeout must be a positive number, got {ct!r}")
         if self.client is not None and not hasattr(self.client, "transact_write_items"):
             raise ValueError("client must be a boto3 DynamoDB client (boto3.client('dynamodb'))")

@@ -16,6 +16,7 @@ import time
 from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from typing import Any
 
+from mastra_core.connect import DEFAULT_CONNECT_TIMEOUT, connection_error
 from mastra_core.errors import ConfigError, ErrorCategory, StorageError, error_id
 from mastra_core.log import get_logger
 
@@ -64,7 +65,8 @@ class Cancelled(Exception):
 
 
 def make_client(*, region: str = "us-east-1", endpoint: str | None = None,
-                credentials: Mapping[str, Any] | None = None, max_pool_connections: int = 50) -> Any:
+                credentials: Mapping[str, Any] | None = None, max_pool_connections: int = 50,
+                connect_timeout: float = DEFAULT_CONNECT_TIMEOUT, max_attempts: int = 8) -> Any:
     """A boto3 DynamoDB client with standard retries and a connection pool sized for concurrent calls."""
     import boto3
     from botocore.config import Config
@@ -72,7 +74,8 @@ def make_client(*, region: str = "us-east-1", endpoint: str | None = None,
     creds = boto_credentials(credentials) or {}
     return boto3.client(
         "dynamodb", region_name=region, endpoint_url=endpoint,
-        config=Config(retries={"mode": "standard", "max_attempts": 8}, max_pool_connections=max_pool_connections),
+        config=Config(retries={"mode": "standard", "max_attempts": max_attempts},
+                      max_pool_connections=max_pool_connections, connect_timeout=connect_timeout),
         **creds,
     )
 
@@ -149,7 +152,8 @@ class DynamoConnection:
             cfg = self.config
             self._client = make_client(region=cfg.region, endpoint=cfg.endpoint,
                                        credentials=plain_credentials(cfg.credentials),
-                                       max_pool_connections=cfg.max_pool_connections)
+                                       max_pool_connections=cfg.max_pool_connections,
+                                       connect_timeout=cfg.connect_timeout)
             self._owns_client = True
         return self._client
 
@@ -160,7 +164,7 @@ class DynamoConnection:
         client = self.client
         if self.disable_init:
             return
-        desc = await asyncio.to_thread(describe_table_sync, client, self.table)
+        desc = await self._describe_at_init(client)
         if desc is None:
             cfg = self.config
             if not cfg.create_table_if_missing:
@@ -181,6 +185,35 @@ class DynamoConnection:
                 "or create a new table with `mastra dynamodb create-table`).",
                 id="MASTRA_STORAGE_DYNAMODB_TABLE_INVALID", details={"table": self.table, "problems": problems})
         await self._check_ttl()
+
+    def target(self) -> str:
+        """Where this store connects, for messages."""
+        cfg = self.config
+        return f"{cfg.endpoint or 'AWS region ' + cfg.region} (table {self.table!r})"
+
+    async def _describe_at_init(self, client: Any) -> dict[str, Any] | None:
+        """DescribeTable once, failing fast: our own client would retry an unreachable endpoint for a
+        long while, so the check runs on a client that tries twice with a short connect timeout."""
+        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, PartialCredentialsError
+
+        cfg = self.config
+        probe = client
+        if self._owns_client:
+            probe = make_client(region=cfg.region, endpoint=cfg.endpoint, credentials=plain_credentials(cfg.credentials),
+                                max_pool_connections=1, connect_timeout=cfg.connect_timeout, max_attempts=2)
+        try:
+            return await asyncio.to_thread(describe_table_sync, probe, self.table)
+        except (NoCredentialsError, PartialCredentialsError):
+            raise ConfigError(
+                "no AWS credentials found for DynamoDB: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or "
+                "AWS_PROFILE), or pass credentials={'access_key_id': ..., 'secret_access_key': ...}; DynamoDB Local "
+                "accepts any values", id="MASTRA_STORAGE_DYNAMODB_CREDENTIALS_MISSING") from None
+        except (BotoCoreError, ClientError) as exc:
+            raise connection_error("DynamoDB", self.target(), exc, token="DYNAMODB",
+                                   timeout=cfg.connect_timeout) from exc
+        finally:
+            if probe is not client:
+                probe.close()
 
     async def _check_ttl(self) -> None:
         if not self.ttl_attributes:

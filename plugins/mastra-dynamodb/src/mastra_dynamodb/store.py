@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from mastra_core.backend import ConnectedBackend
 from mastra_core.diagnostics import Finding
 from mastra_core.errors import ConfigError
+from mastra_core.storage import apply_aliases
+from mastra_core.urlopts import split_url_options
 
 from .config import DynamoDBConfig
 from .connection import DynamoConnection
@@ -29,6 +32,16 @@ class DynamoDBStore(ConnectedBackend[DynamoConnection]):
     declared_domains: ClassVar[tuple[str, ...]] = (
         "memory", "workflows", "scores", "observability", "agents", "evals", "traces")
     extra_capabilities: ClassVar[frozenset[str]] = frozenset({"native_ttl", "transactions"})
+    #: The names every backend shares (``max_pool_size``) and short forms.
+    option_aliases: ClassVar[Mapping[str, str]] = {"max_pool_size": "max_pool_connections", "table": "table_name"}
+
+    def __init__(self, *, id: str, disable_init: bool = False, ttl: Any = None, **options: Any) -> None:
+        """Options as :class:`~mastra_dynamodb.config.DynamoDBConfig`; ``url="dynamodb://..."`` (as for
+        :meth:`from_url`) may stand for ``table_name``/``endpoint``/``region`` and the URL's options."""
+        url = options.pop("url", None)
+        if url is not None:
+            options = {**_url_options(url, self.option_aliases), **apply_aliases(options, self.option_aliases, "dynamodb")}
+        super().__init__(id=id, disable_init=disable_init, ttl=ttl, **options)
 
     def _connect(self) -> DynamoConnection:
         for entity, rule in self.retention.rules.items():
@@ -69,23 +82,28 @@ class DynamoDBStore(ConnectedBackend[DynamoConnection]):
     @classmethod
     def from_url(cls, url: str, **config: Any) -> DynamoDBStore:
         """``dynamodb://TABLE?region=R`` (AWS) or ``dynamodb://HOST:PORT/TABLE`` (an endpoint such as DynamoDB
-        Local; ``?tls=true`` for https); ``endpoint=`` and ``region=`` query parameters are accepted too."""
-        parts = urlsplit(url)
-        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-        path = unquote(parts.path.lstrip("/"))
-        if path:
-            scheme = "https" if query.pop("tls", "").lower() in ("1", "true", "yes") else "http"
-            config.setdefault("endpoint", f"{scheme}://{parts.netloc}")
-            config.setdefault("table_name", path)
-        else:
-            config.setdefault("table_name", unquote(parts.netloc))
-        for name in ("region", "endpoint"):
-            if name in query:
-                config.setdefault(name, query.pop(name))
-        if query:
-            raise ConfigError(f"unknown dynamodb URL parameter(s) {sorted(query)}; use region, endpoint, tls",
-                              id="MASTRA_STORAGE_DYNAMODB_CONFIG_INVALID")
-        return cls(**config)
+        Local; ``?tls=true`` for https); every plain option (``region``, ``endpoint``, ``connect_timeout``,
+        ``create_table_if_missing``, ``max_pool_connections``) may be a query parameter too."""
+        return cls(**{**_url_options(url, cls.option_aliases), **apply_aliases(config, cls.option_aliases, "dynamodb")})
+
+
+def _url_options(url: str, aliases: Mapping[str, str]) -> dict[str, Any]:
+    """The options a ``dynamodb://`` URL stands for."""
+    parts = urlsplit(url)
+    if parts.scheme != "dynamodb":
+        raise ConfigError(f"a DynamoDB url starts with dynamodb://, got scheme {parts.scheme!r}",
+                          id="MASTRA_STORAGE_DYNAMODB_CONFIG_INVALID")
+    tls = dict(parse_qsl(parts.query)).get("tls", "")
+    _, config = split_url_options(url, DynamoDBConfig, backend="dynamodb", passthrough={"tls"}, aliases=aliases,
+                                  exclude=("table_name", "credentials", "client"))
+    path = unquote(parts.path.lstrip("/"))
+    if path:
+        scheme = "https" if tls.lower() in ("1", "true", "yes", "on") else "http"
+        config.setdefault("endpoint", f"{scheme}://{parts.netloc}")
+        config.setdefault("table_name", path)
+    else:
+        config.setdefault("table_name", unquote(parts.netloc))
+    return config
 
     async def diagnose(self) -> list[Finding]:
         """The table's keys, GSIs and status against the layout, and its TTL attribute against the TTL rules

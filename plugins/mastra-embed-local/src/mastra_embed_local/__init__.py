@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from importlib.metadata import version as _version
+
 from .embedder import LocalEmbedder
+
+__version__ = _version("mastra-embed-local")  # the one place is pyproject.toml
 
 __all__ = ["LocalEmbedder"]

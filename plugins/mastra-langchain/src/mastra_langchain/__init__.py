@@ -8,6 +8,7 @@ messages. Importing this package imports nothing heavy: the names load on first 
 from __future__ import annotations
 
 import importlib
+from importlib.metadata import version as _version
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -21,6 +22,8 @@ _EXPORTS = {
     "to_stored": "mastra_langchain.convert",
     "from_stored": "mastra_langchain.convert",
 }
+
+__version__ = _version("mastra-langchain")  # the one place is pyproject.toml
 
 __all__ = ["MastraChatMessageHistory", "MastraRecallRetriever", "from_stored", "to_stored"]
 

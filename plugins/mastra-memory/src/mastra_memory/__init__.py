@@ -7,6 +7,8 @@ live in core, beside the backends that implement them.
 
 from __future__ import annotations
 
+from importlib.metadata import version as _version
+
 from .config import (
     MemoryConfig,
     MessageRange,
@@ -21,6 +23,8 @@ from .embedding import EmbedderAdapter, EmbeddingCache, HashEmbedder
 from .memory import Memory, MessageHit, RecallResult, TurnResult
 from .titles import model_title_generator, register_title_generator
 from .working_memory import DEFAULT_TEMPLATE, WorkingMemoryTemplate, WorkingMemoryTool, deep_merge
+
+__version__ = _version("mastra-memory")  # the one place is pyproject.toml
 
 __all__ = [
     "DEFAULT_TEMPLATE", "EmbedderAdapter", "EmbeddingCache", "HashEmbedder", "Memory", "MemoryConfig", "MessageHit", "MessageRange",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from importlib.metadata import version as _version
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .config import MongoDBConfig
     from .store import MongoDBStore
     from .vector import MongoDBVector
+
+__version__ = _version("mastra-mongodb")  # the one place is pyproject.toml
 
 __all__ = ["MongoDBConfig", "MongoDBStore", "MongoDBVector"]
 

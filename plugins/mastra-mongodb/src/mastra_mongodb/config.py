@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote
 
 import attrs
+from mastra_core.connect import DEFAULT_CONNECT_TIMEOUT
 
 from .schema import COLLECTIONS
 
@@ -91,7 +91,7 @@ def _index_spec(value: Any) -> dict[str, Any]:
 class MongoDBConfig:
     """Options of ``MongoDBStore``.
 
-    - ``uri``: connection string (``mongodb://`` or ``mongodb+srv://``); ``url`` is its deprecated alias.
+    - ``url`` or ``uri`` (the same option): connection string (``mongodb://`` or ``mongodb+srv://``).
     - ``db_name``: database; defaults to the database in the URI's path.
     - ``options``: pymongo client options (``retry_writes``, ``max_pool_size``, ``server_selection_timeout_ms``,
       ``socket_timeout_ms`` or any pymongo keyword such as ``tls``).
@@ -100,6 +100,7 @@ class MongoDBConfig:
     - ``skip_default_indexes``: create only the unique key indexes (and TTL indexes), not the query indexes.
     - ``use_transactions``: None probes the server (replica sets and sharded clusters have transactions,
       a standalone mongod has not); True requires them; False never uses them.
+    - ``connect_timeout``: seconds ``init()`` waits for the server's first answer (default 5).
     - ``retry_attempts`` / ``retry_base_delay_ms``: retries of an operation after a connection error,
       with exponential backoff (100 ms, 200 ms, 400 ms by default).
     """
@@ -114,13 +115,17 @@ class MongoDBConfig:
     use_transactions: bool | None = None
     retry_attempts: int = 3
     retry_base_delay_ms: int = 100
+    #: Seconds ``init()`` waits for the server to answer ``hello`` before failing.
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    #: The client's pool sizes (the names every backend shares; pymongo's ``maxPoolSize``/``minPoolSize``).
+    max_pool_size: int | None = None
+    min_pool_size: int | None = None
     _custom_indexes: list[dict[str, Any]] = attrs.field(factory=list, init=False)
 
     def __attrs_post_init__(self) -> None:
-        if self.url is not None:
-            warnings.warn("MongoDBStore: `url` is deprecated, use `uri`", DeprecationWarning, stacklevel=5)
+        if self.url is not None:  # ``url`` is the name every backend shares; ``uri`` is pymongo's
             if self.uri is not None and self.uri != self.url:
-                raise ValueError("give either uri or the deprecated url, not both")
+                raise ValueError("give either uri or url (the same option), not both")
             self.uri = self.url
             self.url = None
         if self.client is None:
@@ -147,6 +152,15 @@ class MongoDBConfig:
         if self.options is not None and not isinstance(self.options, Mapping):
             raise ValueError("options must be a mapping of pymongo client options")
         self.options = normalise_options(self.options)
+        for name, option in (("max_pool_size", "maxPoolSize"), ("min_pool_size", "minPoolSize")):
+            size = getattr(self, name)
+            if size is None:
+                continue
+            if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+                raise ValueError(f"{name} must be an integer >= 0")
+            if option in self.options:
+                raise ValueError(f"give {name} or options[{option!r}], not both")
+            self.options[option] = size
         if self.client is not None and self.options:
             raise ValueError("options apply to a client the store creates; configure a caller-supplied client yourself")
         bad_indexes = isinstance(self.indexes, str | Mapping) or not isinstance(self.indexes, Sequence)
@@ -157,6 +171,9 @@ class MongoDBConfig:
             raise ValueError("skip_default_indexes must be a bool")
         if self.use_transactions is not None and not isinstance(self.use_transactions, bool):
             raise ValueError("use_transactions must be a bool or None")
+        ct = self.connect_timeout
+        if isinstance(ct, bool) or not isinstance(ct, int | float) or ct <= 0:
+            raise ValueError(f"connect_timeout must be a positive number, got {ct!r}")
         for name in ("retry_attempts", "retry_base_delay_ms"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:

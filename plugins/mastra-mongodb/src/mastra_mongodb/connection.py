@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from mastra_core.clock import to_ms, utc_now
+from mastra_core.connect import connection_error
 from mastra_core.errors import ErrorCategory, StorageError
 from mastra_core.log import get_logger, redact
 from mastra_core.pagination import Page, has_more, paginate
@@ -58,6 +59,7 @@ class MongoConnection:
 
     async def open(self) -> None:
         """Create (or adopt) the client, check the server answers and probe for transactions."""
+        import pymongo
         from bson.codec_options import CodecOptions
         from pymongo import AsyncMongoClient
         from pymongo.driver_info import DriverInfo
@@ -75,7 +77,8 @@ class MongoConnection:
                 self.owns_client = True
             self.client = client
             self.db = client.get_database(cfg.db_name, codec_options=CodecOptions(tz_aware=True, tzinfo=UTC))
-            hello: Doc = await self.retrying(lambda: client.admin.command("hello"))
+            with pymongo.timeout(cfg.connect_timeout):  # fail fast with the driver's reason, not after 30 s
+                hello: Doc = await self.retrying(lambda: client.admin.command("hello"))
             try:
                 info: Doc = await client.admin.command("buildInfo")
                 self.server_version = str(info.get("version"))
@@ -94,13 +97,9 @@ class MongoConnection:
                 self.supports_transactions = cfg.use_transactions
         except PyMongoError as exc:
             await self.close()
-            raise StorageError(
-                f"mongodb: cannot connect to the server for database {cfg.db_name!r}: "
-                f"{type(exc).__name__}: {redact(str(exc))[:300]}",
-                id="MASTRA_STORAGE_MONGODB_CONNECT_FAILED",
-                category=ErrorCategory.THIRD_PARTY,
-                details={"db_name": cfg.db_name},
-            ) from exc
+            target = redact(cfg.uri) if cfg.uri else "the caller's client"
+            raise connection_error("MongoDB", f"{target} (database {cfg.db_name!r})", exc, token="MONGODB",
+                                   timeout=cfg.connect_timeout) from exc
         _log.debug("connected", db=cfg.db_name, transactions=self.supports_transactions, server=self.server_version)
 
     async def _probe_transactions(self, client: AsyncMongoClient[Doc], hello: Doc) -> bool:

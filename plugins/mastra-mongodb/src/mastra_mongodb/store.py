@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from mastra_core.backend.storage import ConnectedBackend
 from mastra_core.diagnostics import Finding
 from mastra_core.storage import BackendStorage
+from mastra_core.urlopts import snake, split_url_options, url_option_names
 
 from .config import MongoDBConfig
 from .connection import MongoConnection
@@ -14,6 +16,10 @@ from .connection import MongoConnection
 if TYPE_CHECKING:
     from pymongo import AsyncMongoClient
     from pymongo.asynchronous.database import AsyncDatabase
+
+
+#: The store's own options a URL may set (the rest of a query string is pymongo's).
+_STORE_OPTIONS = frozenset(url_option_names(MongoDBConfig, exclude=("uri", "url")))
 
 
 class MongoDBStore(ConnectedBackend[MongoConnection]):
@@ -44,8 +50,16 @@ class MongoDBStore(ConnectedBackend[MongoConnection]):
         """Connect, create collections and indexes (once), then record the schema version."""
         first = not self._initialized
         await super().init()
-        if first and self.connection.db is not None:
+        if first and self.connection.db is not None and not self.disable_init:
             await self.connection.retrying(self.connection.record_schema_version)
+
+    async def schema_version(self) -> int | None:
+        """The layout version recorded in the database (0 when it has none yet)."""
+        from .schema import SCHEMA_VERSIONS
+
+        await self.init()
+        doc = await self.connection.col(SCHEMA_VERSIONS).find_one({"_id": "mongodb"})
+        return int(doc.get("version") or 0) if doc else 0
 
     @property
     def client(self) -> AsyncMongoClient[dict[str, Any]] | None:
@@ -62,9 +76,23 @@ class MongoDBStore(ConnectedBackend[MongoConnection]):
         """Whether multi-document writes run in transactions (known after ``init()``)."""
         return self.connection.supports_transactions
 
+    url_field: ClassVar[str | None] = "uri"
+    option_aliases: ClassVar[Mapping[str, str]] = {"url": "uri"}
+
+    @classmethod
+    def split_url(cls, url: str) -> tuple[str, dict[str, Any]]:
+        """Query parameters naming a store option (``db_name``, ``connect_timeout``, ``use_transactions``...)
+        become that option; every other one is pymongo's (``retryWrites``, ``tls``...) and stays in the URI."""
+        return split_url_options(url, MongoDBConfig, backend="mongodb", exclude=("uri", "url"),
+                                 passthrough=lambda key: snake(key) not in _STORE_OPTIONS)
+
     @classmethod
     def from_url(cls, url: str, **config: Any) -> Self:
-        """``open_storage("mongodb://host/db")``: the URL's path names the database unless ``db_name`` is given."""
+        """``open_storage("mongodb://host/db")``: the URL's path names the database unless ``db_name`` is given.
+
+        Query parameters naming a store option (``db_name``, ``connect_timeout``, ``use_transactions``...)
+        become that option; every other one is pymongo's (``retryWrites``, ``tls``...) and stays in the URI.
+        """
         return cls(uri=url, **config)
 
     async def diagnose(self) -> list[Finding]:

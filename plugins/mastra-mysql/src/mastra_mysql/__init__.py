@@ -5,7 +5,10 @@ Importing this package does not connect or import the driver.
 
 from __future__ import annotations
 
+from importlib.metadata import version as _version
 from typing import Any
+
+__version__ = _version("mastra-mysql")  # the one place is pyproject.toml
 
 __all__ = ["MySQLConfig", "MySQLStore"]
 

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import attrs
+from mastra_core.connect import DEFAULT_CONNECT_TIMEOUT
 
 #: Database names we create and quote: letters, digits, ``_`` and ``$`` (MariaDB's unquoted identifiers).
 DATABASE_NAME = re.compile(r"[A-Za-z0-9_$]{1,64}")
@@ -40,7 +41,8 @@ class MySQLConfig:
     min_pool_size: int = attrs.field(default=1, validator=_count(0))
     max_pool_size: int = attrs.field(default=10, validator=_count(1))
     max_retries: int = attrs.field(default=20, validator=_count(0))
-    connect_timeout: int = attrs.field(default=10, validator=_count(1))
+    #: Seconds to establish a connection (``init()`` fails after this when the server does not answer).
+    connect_timeout: int = attrs.field(default=int(DEFAULT_CONNECT_TIMEOUT), validator=_count(1))
 
     def __attrs_post_init__(self) -> None:
         if self.url is not None:

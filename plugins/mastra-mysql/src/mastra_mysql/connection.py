@@ -12,6 +12,7 @@ import random
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from mastra_core.connect import connection_error
 from mastra_core.errors import ErrorCategory, StorageError
 from mastra_core.log import redact
 
@@ -79,16 +80,24 @@ class MySQLConnection:
             if self._pool is not None:
                 return
             import asyncmy
+            from asyncmy.errors import Error as DriverError
 
             try:
-                if not self.disable_init:
-                    conn = await asyncmy.connect(**self._params())
-                    try:
+                # the first connection says why it fails (refused, unknown host, access denied, unknown database)
+                try:
+                    conn = await asyncio.wait_for(
+                        asyncmy.connect(**self._params(), **({"db": self.config.database} if self.disable_init else {})),
+                        timeout=self.config.connect_timeout + 1)
+                except (OSError, TimeoutError, DriverError) as exc:
+                    raise connection_error("MySQL", self.target(), exc, token="MYSQL",
+                                           timeout=self.config.connect_timeout) from exc
+                try:
+                    if not self.disable_init:
                         async with conn.cursor() as cur:
                             await cur.execute(f"CREATE DATABASE IF NOT EXISTS {self.database} "
                                               "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
-                    finally:
-                        conn.close()
+                finally:
+                    conn.close()
                 self._pool = await asyncmy.create_pool(minsize=self.config.min_pool_size,
                                                        maxsize=self.config.max_pool_size, db=self.config.database,
                                                        **self._params())
@@ -98,6 +107,11 @@ class MySQLConnection:
                 raise
             except Exception as exc:
                 raise self.wrap("CONNECT", exc) from exc
+
+    def target(self) -> str:
+        """Where this store connects, for messages (no password)."""
+        c = self.config
+        return f"mysql://{c.user}@{c.host}:{c.port}/{c.database}"
 
     async def close(self) -> None:
         """Close the pool (connections in use are closed when released)."""

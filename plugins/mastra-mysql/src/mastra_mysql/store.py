@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from mastra_core.backend import ConnectedBackend
 from mastra_core.diagnostics import Finding
+from mastra_core.urlopts import split_url_options
 
 from .config import MySQLConfig
 from .connection import MySQLConnection
@@ -25,14 +27,25 @@ class MySQLStore(ConnectedBackend[MySQLConnection]):
     declared_domains: ClassVar[tuple[str, ...]] = (
         "memory", "workflows", "scores", "observability", "agents", "evals", "traces")
     extra_capabilities: ClassVar[frozenset[str]] = frozenset({"transactions", "ttl_prune"})
-    secret_fields: ClassVar[frozenset[str]] = frozenset({"password", "url"})
+    secret_fields: ClassVar[frozenset[str]] = frozenset({"password", "url", "connection_string"})
+    #: Other names of the connection URL (as other backends spell it).
+    option_aliases: ClassVar[Mapping[str, str]] = {"connection_string": "url"}
 
     def _connect(self) -> MySQLConnection:
         return MySQLConnection(self.config, disable_init=self.disable_init)
 
+    url_field: ClassVar[str | None] = "url"
+
+    @classmethod
+    def split_url(cls, url: str) -> tuple[str, dict[str, Any]]:
+        """Query parameters naming an option (``connect_timeout``, ``max_pool_size``...) become that option; any
+        other is a ``ConfigError``."""
+        return split_url_options(url, MySQLConfig, backend="mysql", aliases=cls.option_aliases,
+                                 exclude=("url", "host", "port", "user", "password", "database"))
+
     @classmethod
     def from_url(cls, url: str, **config: Any) -> MySQLStore:
-        """``mysql://user:password@host:port/database`` (or ``mariadb://``)."""
+        """``mysql://user:password@host:port/database`` (or ``mariadb://``), options in its query."""
         return cls(url=url, **config)
 
     async def diagnose(self) -> list[Finding]:

@@ -7,11 +7,14 @@ or any other backend.
 
 from __future__ import annotations
 
+from importlib.metadata import version as _version
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .codec import item_to_message, message_to_items
     from .session import MastraSession
+
+__version__ = _version("mastra-openai-agents")  # the one place is pyproject.toml
 
 __all__ = ["MastraSession", "item_to_message", "message_to_items"]
 

@@ -7,12 +7,15 @@ model generation, tool call); :func:`get_trace_tree` reads a stored trace back a
 
 from __future__ import annotations
 
+from importlib.metadata import version as _version
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .exporter import MastraSpanExporter
     from .mapping import span_record
     from .tree import SpanNode, build_tree, get_trace_tree, get_trace_tree_sync
+
+__version__ = _version("mastra-otel")  # the one place is pyproject.toml
 
 __all__ = ["MastraSpanExporter", "SpanNode", "build_tree", "get_trace_tree", "get_trace_tree_sync", "span_record"]
 

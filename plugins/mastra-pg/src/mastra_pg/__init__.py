@@ -1,8 +1,12 @@
 """mastra-pg: the PostgreSQL storage backend (``pg``) and the pgvector vector store (``pgvector``)."""
 
+from importlib.metadata import version as _version
+
 from .config import PostgresConfig
 from .indexes import IndexInfo, IndexSpec
 from .store import PostgresStore
+
+__version__ = _version("mastra-pg")  # the one place is pyproject.toml
 
 __all__ = ["IndexInfo", "IndexSpec", "PgVector", "PostgresConfig", "PostgresStore"]
 

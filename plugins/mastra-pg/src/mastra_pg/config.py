@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
+from mastra_core.connect import DEFAULT_CONNECT_TIMEOUT
 
 from .indexes import IndexSpec, check_identifier
 
@@ -60,7 +61,7 @@ class PostgresConfig:
     #: Seconds after which a connection is replaced.
     max_lifetime: float = attrs.field(default=3600.0, validator=_positive("max_lifetime"))
     #: Seconds to establish a connection (also how long ``init()`` waits for the server).
-    connect_timeout: float = attrs.field(default=10.0, validator=_positive("connect_timeout"))
+    connect_timeout: float = attrs.field(default=DEFAULT_CONNECT_TIMEOUT, validator=_positive("connect_timeout"))
     #: Server-side statement timeout in milliseconds (None: the server's default).
     statement_timeout_ms: int | None = attrs.field(default=None, validator=_positive("statement_timeout_ms"))
     application_name: str = "mastra"

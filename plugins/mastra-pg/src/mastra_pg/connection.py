@@ -15,7 +15,8 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import psycopg
-from mastra_core.errors import ErrorCategory, StorageError
+from mastra_core.connect import connection_error
+from mastra_core.errors import ConfigError
 from mastra_core.log import get_logger, redact
 from psycopg import pq
 from psycopg.conninfo import make_conninfo
@@ -38,7 +39,11 @@ def conninfo(config: PostgresConfig) -> str:
     if config.statement_timeout_ms is not None:
         kw["options"] = f"-c statement_timeout={int(config.statement_timeout_ms)}"
     if config.connection_string is not None:
-        return make_conninfo(config.connection_string, **kw)
+        try:
+            return make_conninfo(config.connection_string, **kw)
+        except psycopg.ProgrammingError as exc:  # an unknown or malformed libpq option
+            raise ConfigError(f"invalid PostgreSQL connection string {redact(config.connection_string)!r}: "
+                              f"{redact(str(exc))[:200]}", id="MASTRA_STORAGE_PG_CONFIG_INVALID") from None
     kw.update({"host": config.host, "dbname": config.database})
     if config.port is not None:
         kw["port"] = config.port
@@ -133,15 +138,36 @@ class PgConnection:
         if self._opened:
             return
         if self._owns_pool:
+            # one direct connection first: it fails at once with libpq's own reason (refused, unknown
+            # host, password, missing database, TLS) where the pool would retry quietly until its timeout
+            await self._probe()
             try:
                 await self._pool.open(wait=True, timeout=self.config.connect_timeout)
             except Exception as exc:
                 await self._pool.close()
-                raise StorageError(
-                    f"cannot connect to PostgreSQL: {redact(str(exc))[:300]}", id="MASTRA_STORAGE_PG_CONNECT_FAILED",
-                    category=ErrorCategory.THIRD_PARTY,
-                ) from exc
+                raise connection_error("PostgreSQL", self.target(), exc, token="PG", timeout=self.config.connect_timeout) from exc
         self._opened = True
+
+    def target(self) -> str:
+        """Where this store connects, for messages (password masked)."""
+        cfg = self.config
+        if cfg.connection_string is not None:
+            return redact(cfg.connection_string)
+        if cfg.host is not None:
+            return f"{cfg.host}:{cfg.port or 5432}/{cfg.database}"
+        return "the caller's pool"
+
+    async def _probe(self) -> None:
+        try:
+            conn = await asyncio.wait_for(
+                psycopg.AsyncConnection.connect(conninfo(self.config), autocommit=True),
+                timeout=self.config.connect_timeout + 1)
+        except (psycopg.Error, OSError, TimeoutError) as exc:
+            raise connection_error("PostgreSQL", self.target(), exc, token="PG", timeout=self.config.connect_timeout) from exc
+        try:
+            await conn.execute("select 1")
+        finally:
+            await conn.close()
 
     async def open(self) -> None:
         """Open the pool and run migrations, once (concurrent callers wait for the same work)."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from mastra_core.backend.storage import ConnectedBackend
 from mastra_core.diagnostics import Finding
 from mastra_core.errors import ConfigError
 from mastra_core.storage import BackendStorage
+from mastra_core.urlopts import split_url_options
 
 from . import indexes as ix
 from .config import PostgresConfig
@@ -18,7 +20,7 @@ from .indexes import IndexInfo, IndexSpec
 class PostgresStore(ConnectedBackend[PgConnection]):
     """Storage on PostgreSQL through psycopg 3 and psycopg_pool (backend id ``pg``).
 
-    ``PostgresStore(id="pg-storage", connection_string="postgresql://...")``, or ``host=``/``port=``/
+    ``PostgresStore(id="pg-storage", url="postgresql://...")`` (``connection_string=`` is the same option), or ``host=``/``port=``/
     ``database=``/``user=``/``password=``, or ``pool=`` (a caller-owned ``AsyncConnectionPool``, never
     closed here). See :class:`~mastra_pg.config.PostgresConfig` for every option. ``store.pool`` is the
     pool for direct queries and transactions.
@@ -33,15 +35,38 @@ class PostgresStore(ConnectedBackend[PgConnection]):
         "memory", "workflows", "scores", "observability", "agents", "evals", "traces")
     extra_capabilities: ClassVar[frozenset[str]] = frozenset({"transactions", "custom_indexes", "atomic_updates"})
     secret_fields: ClassVar[frozenset[str]] = BackendStorage.secret_fields | {"ssl"}
+    #: ``url`` is the name every backend shares for its connection URL.
+    option_aliases: ClassVar[Mapping[str, str]] = {"url": "connection_string"}
 
     def _connect(self) -> PgConnection:
         # disable_init (or MASTRA_DISABLE_STORAGE_INIT=true): connect, but create and migrate nothing
         return PgConnection(self.config, migrate=not self.disable_init)
 
+    url_field: ClassVar[str | None] = "connection_string"
+
+    @classmethod
+    def split_url(cls, url: str) -> tuple[str, dict[str, Any]]:
+        """Query parameters naming a store option (``schema_name``, ``connect_timeout``, ``max_pool_size``...)
+        become that option; libpq's own parameters (``sslmode``...) stay in the connection string; any other is
+        a ``ConfigError``."""
+        from psycopg import pq
+
+        libpq = {d.keyword.decode() for d in pq.Conninfo.get_defaults()}
+        return split_url_options(url, PostgresConfig, backend="pg", passthrough=libpq, aliases=cls.option_aliases,
+                                 exclude=("connection_string", "host", "port", "database", "user", "password"))
+
     @classmethod
     def from_url(cls, url: str, **config: Any) -> PostgresStore:
-        """``postgresql://user:password@host:port/database?...`` (a libpq URL) plus options."""
+        """``postgresql://user:password@host:port/database?...`` (a libpq URL, options in its query) plus options."""
         return cls(connection_string=url, **config)
+
+    async def schema_version(self) -> int | None:
+        """The migration version recorded in this schema (0 when it has none yet)."""
+        from .schema import recorded_version
+
+        await self.init()
+        schema = self.schema_name
+        return await self.connection.with_conn(lambda conn: recorded_version(conn, schema))
 
     @property
     def pool(self) -> Any:

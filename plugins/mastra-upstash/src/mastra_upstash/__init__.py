@@ -4,7 +4,11 @@ Two transports, chosen by the URL: Upstash's REST API (``https://`` + token, ove
 protocol (redis-py). Importing this package never connects; the drivers are imported when a store opens.
 """
 
+from importlib.metadata import version as _version
+
 from .config import UpstashConfig
 from .store import UpstashStore
+
+__version__ = _version("mastra-upstash")  # the one place is pyproject.toml
 
 __all__ = ["UpstashConfig", "UpstashStore"]

@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 import attrs
+from mastra_core.connect import DEFAULT_CONNECT_TIMEOUT
 from mastra_core.log import redact
 
 #: URL schemes a ``url`` may have (an Upstash REST URL is ``https://``, or ``http://`` for a local stand-in).
@@ -58,6 +59,8 @@ class UpstashConfig:
     prefix: str = "mastra:"
     max_connections: int = 50
     socket_timeout: float | None = 30.0
+    #: Seconds to establish a connection (``init()`` PINGs the server and fails after this).
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     retries: int = 3
 
     def __attrs_post_init__(self) -> None:
@@ -74,6 +77,9 @@ class UpstashConfig:
             raise ValueError("prefix must be a string")
         if isinstance(self.retries, bool) or not isinstance(self.retries, int) or self.retries < 0:
             raise ValueError("retries must be an integer >= 0")
+        ct = self.connect_timeout
+        if isinstance(ct, bool) or not isinstance(ct, int | float) or ct <= 0:
+            raise ValueError(f"connect_timeout must be a positive number, got {ct!r}")
         if not _positive_int(self.max_connections):
             raise ValueError("max_connections must be a positive integer")
         if self.transport not in TRANSPORTS:

@@ -16,8 +16,11 @@ import random
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from mastra_core.clock import epoch_ms, utc_now
+from mastra_core.connect import connection_error
+from mastra_core.errors import StorageError
 from mastra_core.retention import Retention
 
 from . import lua
@@ -59,8 +62,28 @@ class UpstashConnection:
     # --- lifecycle ---------------------------------------------------------------------
 
     async def open(self) -> None:
-        """Make the transport's client (no request is sent)."""
+        """Make the transport's client and PING once, so a server that is down, or refuses the password or token,
+        fails ``init()`` rather than a later call."""
         await self.transport.open()
+        await self._ping()
+
+    def target(self) -> str:
+        """Where this store connects, for messages (secrets masked)."""
+        if self.config.url is None:
+            return "the caller's client"
+        parts = urlsplit(self.config.url)
+        return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}{parts.path}"
+
+    async def _ping(self) -> None:
+        try:
+            await asyncio.wait_for(self.transport.call("PING"), timeout=self.config.connect_timeout + 1)
+        except StorageError:
+            await self.transport.close()
+            raise
+        except Exception as exc:  # the driver's own error (refused, auth, TLS, timeout) is the root cause shown
+            await self.transport.close()
+            raise connection_error("Redis", self.target(), exc, token="UPSTASH",
+                                   timeout=self.config.connect_timeout) from exc
 
     async def close(self) -> None:
         """Close the transport's client if the store made it."""

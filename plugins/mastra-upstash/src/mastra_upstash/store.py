@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from mastra_core.backend import ConnectedBackend
 from mastra_core.diagnostics import Finding
 from mastra_core.storage import BackendStorage
+from mastra_core.urlopts import split_url_options
 
 from .config import UpstashConfig
 from .connection import UpstashConnection
@@ -31,6 +33,9 @@ class UpstashStore(ConnectedBackend[UpstashConnection]):
         "memory", "workflows", "scores", "observability", "agents", "evals", "traces")
     extra_capabilities: ClassVar[frozenset[str]] = frozenset({"native_ttl", "transactions"})
     secret_fields: ClassVar[frozenset[str]] = BackendStorage.secret_fields | {"client", "http_client"}
+    #: The names every backend shares for the pool size and the per-operation timeout.
+    option_aliases: ClassVar[Mapping[str, str]] = {"max_pool_size": "max_connections",
+                                                   "operation_timeout": "socket_timeout"}
 
     def _connect(self) -> UpstashConnection:
         return UpstashConnection(self.config)
@@ -39,6 +44,17 @@ class UpstashStore(ConnectedBackend[UpstashConnection]):
     def prefix(self) -> str:
         """The prefix every key of this store starts with."""
         return str(self.config.prefix)
+
+    url_field: ClassVar[str | None] = "url"
+
+    @classmethod
+    def split_url(cls, url: str) -> tuple[str, dict[str, Any]]:
+        """Query parameters naming a store option (``prefix``, ``connect_timeout``, ``max_pool_size``...) become
+        that option; redis-py's own URL parameters stay in the URL; any other is a ``ConfigError``."""
+        from redis.connection import URL_QUERY_ARGUMENT_PARSERS
+
+        return split_url_options(url, UpstashConfig, backend="upstash", exclude=("url", "token"),
+                                 aliases=cls.option_aliases, passthrough=set(URL_QUERY_ARGUMENT_PARSERS))
 
     @classmethod
     def from_url(cls, url: str, **config: Any) -> UpstashStore:

@@ -10,7 +10,7 @@ from ...domains.legacy import EvalsStore
 from ...pagination import Page
 from ...records.queries import EvalQuery
 from ..connection import Row, clone
-from .shared import InMemoryDomain, page_rows
+from .shared import InMemoryDomain, count_expired, page_rows
 
 
 class InMemoryEvals(EvalsStore, InMemoryDomain):
@@ -30,6 +30,9 @@ class InMemoryEvals(EvalsStore, InMemoryDomain):
 
     async def _clear(self) -> None:
         self.s.evals.clear()
+
+    async def _count_expired(self, now: datetime) -> int | None:
+        return count_expired(self.s.evals, now=now)
 
     async def _prune(self, now: datetime) -> int:
         before = len(self.s.evals)

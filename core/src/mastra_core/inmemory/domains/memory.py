@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import heapq
 from collections.abc import Callable
+from datetime import datetime
 
 import attrs
 
@@ -15,7 +16,7 @@ from ...domains.memory import MemoryStore, bump_time
 from ...pagination import Page, has_more, paginate
 from ...records.queries import MessageQuery, ThreadQuery
 from ..connection import MessageKey, Row, clone, message_key
-from .shared import InMemoryDomain
+from .shared import InMemoryDomain, count_expired
 
 
 class InMemoryMemory(MemoryStore, InMemoryDomain):
@@ -211,6 +212,9 @@ class InMemoryMemory(MemoryStore, InMemoryDomain):
         self.s.messages.clear()
         self.s.thread_messages.clear()
         self.s.resources.clear()
+
+    async def _count_expired(self, now: datetime) -> int | None:
+        return count_expired(self.s.threads, self.s.messages, self.s.resources, now=now)
 
     async def _prune(self, now: object) -> int:
         count = 0

@@ -14,7 +14,7 @@ from ...domains.observability import ObservabilityStore
 from ...pagination import Page
 from ...records.queries import TraceQuery
 from ..connection import Row, clone
-from .shared import InMemoryDomain, page_rows, prune_table
+from .shared import InMemoryDomain, count_expired, page_rows, prune_table
 
 
 class InMemoryObservability(ObservabilityStore, InMemoryDomain):
@@ -77,6 +77,9 @@ class InMemoryObservability(ObservabilityStore, InMemoryDomain):
 
     async def _clear(self) -> None:
         self.s.spans.clear()
+
+    async def _count_expired(self, now: datetime) -> int | None:
+        return count_expired(self.s.spans, now=now)
 
     async def _prune(self, now: datetime) -> int:
         return prune_table(self.s.spans, now)

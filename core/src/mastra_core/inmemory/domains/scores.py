@@ -12,7 +12,7 @@ from ...domains.scores import ScoresStore
 from ...pagination import Page
 from ...records.queries import ScoreQuery
 from ..connection import Row, clone
-from .shared import InMemoryDomain, page_rows, prune_table
+from .shared import InMemoryDomain, count_expired, page_rows, prune_table
 
 
 class InMemoryScores(ScoresStore, InMemoryDomain):
@@ -35,6 +35,9 @@ class InMemoryScores(ScoresStore, InMemoryDomain):
 
     async def _clear(self) -> None:
         self.s.scores.clear()
+
+    async def _count_expired(self, now: datetime) -> int | None:
+        return count_expired(self.s.scores, now=now)
 
     async def _prune(self, now: datetime) -> int:
         return prune_table(self.s.scores, now)

@@ -26,6 +26,12 @@ def page_rows(rows: list[Row[Any]], page: int, per_page: Any) -> Page[Any]:
                 has_more=p.has_more)
 
 
+def count_expired(*tables: Any, now: Any) -> int:
+    """How many rows of ``tables`` (dicts or lists of rows) have expired at ``now``."""
+    return sum(1 for table in tables for row in (table.values() if isinstance(table, dict) else table)
+               if not row.live(now))
+
+
 def prune_table(table: dict[Any, Row[Any]], now: datetime) -> int:
     """Delete expired rows of one table; how many."""
     dead = [k for k, row in table.items() if not row.live(now)]

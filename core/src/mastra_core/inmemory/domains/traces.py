@@ -11,7 +11,7 @@ from ...domains.matching import contains
 from ...pagination import Page
 from ...records.queries import LegacyTraceQuery
 from ..connection import Row, clone
-from .shared import InMemoryDomain, page_rows, prune_table
+from .shared import InMemoryDomain, count_expired, page_rows, prune_table
 
 
 class InMemoryTraces(TracesStore, InMemoryDomain):
@@ -36,6 +36,9 @@ class InMemoryTraces(TracesStore, InMemoryDomain):
 
     async def _clear(self) -> None:
         self.s.traces.clear()
+
+    async def _count_expired(self, now: datetime) -> int | None:
+        return count_expired(self.s.traces, now=now)
 
     async def _prune(self, now: datetime) -> int:
         return prune_table(self.s.traces, now)

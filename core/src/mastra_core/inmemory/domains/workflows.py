@@ -13,7 +13,7 @@ from ...domains.workflows import WorkflowsStore
 from ...pagination import Page
 from ...records.queries import WorkflowRunQuery
 from ..connection import Row, clone
-from .shared import InMemoryDomain, page_rows, prune_table
+from .shared import InMemoryDomain, count_expired, page_rows, prune_table
 
 
 class InMemoryWorkflows(WorkflowsStore, InMemoryDomain):
@@ -67,6 +67,9 @@ class InMemoryWorkflows(WorkflowsStore, InMemoryDomain):
 
     async def _clear(self) -> None:
         self.s.runs.clear()
+
+    async def _count_expired(self, now: datetime) -> int | None:
+        return count_expired(self.s.runs, now=now)
 
     async def _prune(self, now: datetime) -> int:
         return prune_table(self.s.runs, now)

@@ -67,5 +67,9 @@ class PgAgents(AgentsStore, PgDomain):
         d = "DESC" if q.direction == "DESC" else "ASC"
         return await self.page(self.t, "agents", "TRUE", f"{col} {d}, seq {d}", {}, q.page, q.per_page)
 
+    def expiring_tables(self) -> tuple[str, ...]:
+        """Agents never expire."""
+        return ()
+
     async def _prune(self, now: datetime) -> int:
         return 0

@@ -324,6 +324,10 @@ class PgMemory(MemoryStore, PgDomain):
 
         return await self.conn.tx(go, idempotent=False)
 
+    def expiring_tables(self) -> tuple[str, ...]:
+        """Messages, threads and resources expire (the counts table follows them)."""
+        return ("messages", "threads", "resources")
+
     async def _prune(self, now: Any) -> int:
         rows = await self.conn.pipeline([
             (self.q('WITH a AS (DELETE FROM {messages} WHERE "expiresAt" <= %(now)s RETURNING 1), '

@@ -45,6 +45,18 @@ class PgDomain(BackendDomain[PgConnection]):
                 self.q('DELETE FROM {tbl} WHERE "expiresAt" <= %(now)s', tbl=self.table_name(t)), {"now": now})
         return total
 
+    async def _count_expired(self, now: datetime) -> int | None:
+        total = 0
+        for t in self.expiring_tables():
+            row = await self.conn.fetchone(
+                self.q('SELECT count(*) FROM {tbl} WHERE "expiresAt" <= %(now)s', tbl=self.table_name(t)), {"now": now})
+            total += int(row[0]) if row else 0
+        return total
+
+    def expiring_tables(self) -> tuple[str, ...]:
+        """The tables ``prune`` deletes expired rows from."""
+        return self.tables
+
     def table_name(self, key: str) -> str:
         """The schema-qualified, quoted name of the table called ``key`` in ``schema.TABLES``."""
         return ident(self.conn.schema) + "." + ident(TABLES[key])
