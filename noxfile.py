@@ -16,8 +16,18 @@ from pathlib import Path
 import nox
 
 ROOT = Path(__file__).parent
-nox.options.sessions = ["lint", "core", "conformance", "memory", "langchain", "integrations", "interop", "ops",
-                        "packaging", "docs"]
+nox.options.sessions = [
+    "lint",
+    "core",
+    "conformance",
+    "memory",
+    "langchain",
+    "integrations",
+    "interop",
+    "ops",
+    "packaging",
+    "docs",
+]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
@@ -33,8 +43,11 @@ BACKENDS: dict[str, dict[str, list[str]]] = {
     "pg": {"install": ["plugins/mastra-pg"], "services": ["postgres", "pgvector"], "harnesses": ["pg"]},
     "mongodb": {"install": ["plugins/mastra-mongodb"], "services": ["jongodb"], "harnesses": ["mongodb"]},
     "dynamodb": {"install": ["plugins/mastra-dynamodb"], "services": ["dynamodb"], "harnesses": ["dynamodb"]},
-    "upstash": {"install": ["plugins/mastra-upstash"], "services": ["redis", "upstash-rest"],
-                "harnesses": ["upstash", "upstash-rest"]},
+    "upstash": {
+        "install": ["plugins/mastra-upstash"],
+        "services": ["redis", "upstash-rest"],
+        "harnesses": ["upstash", "upstash-rest"],
+    },
     "mysql": {"install": ["plugins/mastra-mysql"], "services": ["mariadb"], "harnesses": ["mysql"]},
 }
 #: Only backends whose plugin exists in this checkout get a session.
@@ -173,16 +186,23 @@ def interop(session: nox.Session) -> None:
     """
     install(session, *[p for b in INTEROP for p in BACKENDS[b]["install"]])
     sqld = any("libsql-sqld" in a for a in session.posargs)  # opt-in: see the docs page
-    start_services(session, [s for b, s in (("pg", "postgres"), ("mongodb", "jongodb")) if b in INTEROP]
-                   + (["sqld"] if sqld else []))
+    start_services(
+        session,
+        [s for b, s in (("pg", "postgres"), ("mongodb", "jongodb")) if b in INTEROP] + (["sqld"] if sqld else []),
+    )
     out = subprocess.run(["bash", str(ROOT / "interop/setup.sh")], check=True, stdout=subprocess.PIPE, text=True)
     for line in out.stdout.splitlines():
         key, sep, value = line.partition("=")
         if sep:
             session.env[key.strip()] = value.strip()
-    chosen = [] if any(a.startswith("--interop-backend") for a in session.posargs) else \
-        [f"--interop-backend={b}" for b in INTEROP]
+    chosen = (
+        []
+        if any(a.startswith("--interop-backend") for a in session.posargs)
+        else [f"--interop-backend={b}" for b in INTEROP]
+    )
     session.run("pytest", "tests/interop", *chosen, *session.posargs)
+
+
 #: integration id -> its distribution. Each runs its tests on every backend below (one fresh namespace per test).
 INTEGRATIONS = {"openai_agents": "plugins/mastra-openai-agents", "otel": "plugins/mastra-otel"}
 #: backend -> (plugin, services) of the integrations' test backends; inmemory needs neither.
@@ -214,8 +234,11 @@ LANGCHAIN_DEPS = ["langchain-core>=1.0,<2", "langchain-tests>=1.1,<2"]
 def langchain(session: nox.Session) -> None:
     """mastra-langchain's tests (chat history, retriever with LangChain's standard retriever tests, README examples)
     on inmemory, libSQL and PostgreSQL, with the real langchain-core."""
-    plugins = [p for p in ("plugins/mastra-memory", "plugins/mastra-libsql", "plugins/mastra-pg", "plugins/mastra-langchain")
-               if (ROOT / p / "pyproject.toml").exists()]
+    plugins = [
+        p
+        for p in ("plugins/mastra-memory", "plugins/mastra-libsql", "plugins/mastra-pg", "plugins/mastra-langchain")
+        if (ROOT / p / "pyproject.toml").exists()
+    ]
     install(session, *plugins)
     session.install(*LANGCHAIN_DEPS)
     start_services(session, ["postgres", "pgvector"] if "plugins/mastra-pg" in plugins else [])

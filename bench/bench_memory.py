@@ -117,12 +117,17 @@ class _Counting:
 
 
 def counted_memory(memory: Any, trips: RoundTrips | None = None) -> tuple[Any, _Counting, _Counting]:
-    """A Memory over ``memory``'s stores whose storage and vector calls are counted (working memory on, resource scope)."""
+    """A Memory over ``memory``'s stores whose storage and vector calls are counted (working memory on, resource
+    scope)."""
     from mastra_memory import Memory
 
     storage, vector = _Counting(memory.store, trips), _Counting(memory.vector, trips)
-    counted = Memory(storage=storage, vector=memory.vector, embedder=memory.embedder,
-                     options={**OPTIONS, "working_memory": {"enabled": True}})
+    counted = Memory(
+        storage=storage,
+        vector=memory.vector,
+        embedder=memory.embedder,
+        options={**OPTIONS, "working_memory": {"enabled": True}},
+    )
     counted.vector = vector  # after construction: the constructor checks for a real VectorStore
     return counted, storage, vector
 
@@ -165,8 +170,9 @@ async def _run(backend: str, memory: Any, resource: str) -> list[Result]:
     ctx_memory, _, _ = counted_memory(memory, ctx_trips)
 
     async def context() -> None:
-        ctx = await ctx_memory.build_context(thread_id=next_thread(), resource_id=resource,
-                                             messages=[queries[state["i"] % len(queries)]])
+        ctx = await ctx_memory.build_context(
+            thread_id=next_thread(), resource_id=resource, messages=[queries[state["i"] % len(queries)]]
+        )
         assert ctx.hits and len(ctx.messages) >= 12
 
     trips = f"{len(storage_calls)} storage ({', '.join(sorted(storage_calls))}) + {len(vector_calls)} vector"

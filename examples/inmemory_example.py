@@ -1,7 +1,7 @@
 """A thread, its messages and a user's working memory on the ``inmemory`` backend.
 
-Run: ``pip install -e core`` then ``python examples/inmemory_example.py`` (the URL comes from ``MASTRA_STORAGE_URL``,
-default ``memory:``). Where the data lives: Nothing is kept: every run starts empty.
+Run: ``pip install -e core`` then ``python examples/inmemory_example.py`` (the URL comes from
+``MASTRA_STORAGE_URL``, default ``memory:``). Where the data lives: Nothing is kept: every run starts empty.
 """
 
 import asyncio

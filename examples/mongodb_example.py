@@ -1,7 +1,8 @@
 """A thread, its messages and a user's working memory on the ``mongodb`` backend.
 
-Run: ``pip install -e core -e plugins/mastra-mongodb`` then ``python examples/mongodb_example.py`` (the URL comes from ``MASTRA_STORAGE_URL``,
-default ``mongodb://127.0.0.1:27017/mastra``). Where the data lives: Collections in the database named by the URL's path.
+Run: ``pip install -e core -e plugins/mastra-mongodb`` then ``python examples/mongodb_example.py`` (the URL comes
+from ``MASTRA_STORAGE_URL``, default ``mongodb://127.0.0.1:27017/mastra``). Where the data lives: Collections in the
+database named by the URL's path.
 """
 
 import asyncio
@@ -17,11 +18,18 @@ async def main() -> None:
     async with open_storage(URL) as storage:  # connects and creates/migrates the schema; fails fast with the reason
         thread_id = f"thread-{uuid.uuid4().hex[:8]}"
         await storage.memory.save_thread(thread=Thread(id=thread_id, resource_id="ada", title="Cats"))
-        await storage.memory.save_messages(messages=[
-            Message.from_text("my cat is called Tom", id=f"{thread_id}-1", thread_id=thread_id, resource_id="ada"),
-            Message.from_text("Tom is a fine name for a cat.", id=f"{thread_id}-2", role="assistant",
-                              thread_id=thread_id, resource_id="ada"),
-        ])
+        await storage.memory.save_messages(
+            messages=[
+                Message.from_text("my cat is called Tom", id=f"{thread_id}-1", thread_id=thread_id, resource_id="ada"),
+                Message.from_text(
+                    "Tom is a fine name for a cat.",
+                    id=f"{thread_id}-2",
+                    role="assistant",
+                    thread_id=thread_id,
+                    resource_id="ada",
+                ),
+            ]
+        )
         await storage.memory.update_resource(resource_id="ada", working_memory="# Ada\n- cat: Tom")
         page = await storage.memory.list_messages(thread_id=thread_id)
         for message in page.items:

@@ -113,8 +113,11 @@ def _import_block(lines: set[str]) -> str:
         names = sorted(merged[source], key=lambda n: (0 if n.isupper() else 1 if n[:1].isupper() else 2, n))
         return f"from {source} import {', '.join(names)}"
 
-    groups = [sorted(s for s in merged if not s.startswith((".", "mastra_"))),
-              sorted(s for s in merged if s.startswith("mastra_")), sorted(s for s in merged if s.startswith("."))]
+    groups = [
+        sorted(s for s in merged if not s.startswith((".", "mastra_"))),
+        sorted(s for s in merged if s.startswith("mastra_")),
+        sorted(s for s in merged if s.startswith(".")),
+    ]
     return "\n\n".join("\n".join(render(s) for s in group) for group in groups if group)
 
 

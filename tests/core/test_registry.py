@@ -147,10 +147,17 @@ def test_a_second_provider_is_refused_even_when_a_replacement_came_first(without
 
     pm = plugin_manager()
     # pluggy calls the last registered plugin first: the replacement is seen before both providers.
-    pm.register(_plugin("second", mastra_register_agents_stores=lambda register: register("inmemory", Second.factory())),
-                name="mastra-second")
-    pm.register(_plugin("rep", mastra_register_agents_stores=lambda register: register(
-        "inmemory", Replacement.factory(), replace=True)), name="mastra-rep")
+    pm.register(
+        _plugin("second", mastra_register_agents_stores=lambda register: register("inmemory", Second.factory())),
+        name="mastra-second",
+    )
+    pm.register(
+        _plugin(
+            "rep",
+            mastra_register_agents_stores=lambda register: register("inmemory", Replacement.factory(), replace=True),
+        ),
+        name="mastra-rep",
+    )
     with pytest.raises(DuplicateBackendError, match="registered to provide by both"):
         create_storage("inmemory")
 

@@ -28,14 +28,28 @@ BACKENDS = ("pg", "libsql", "libsql-sqld", "mongodb")
 #: suite must own the server's unprefixed mastra_* tables (fine on a server of its own, not on a shared one).
 DEFAULT_BACKENDS = ("pg", "libsql", "mongodb")
 #: Every collection either side may create (jongodb cannot list them).
-MONGO_COLLECTIONS = ("mastra_threads", "mastra_messages", "mastra_resources", "mastra_workflow_snapshot",
-                     "mastra_scorers", "mastra_ai_spans", "mastra_agents", "mastra_evals", "mastra_traces",
-                     "mastra_schema_version")
+MONGO_COLLECTIONS = (
+    "mastra_threads",
+    "mastra_messages",
+    "mastra_resources",
+    "mastra_workflow_snapshot",
+    "mastra_scorers",
+    "mastra_ai_spans",
+    "mastra_agents",
+    "mastra_evals",
+    "mastra_traces",
+    "mastra_schema_version",
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--interop-backend", action="append", default=[], choices=BACKENDS,
-                     help="run the interop suite on this backend (repeatable; default: pg, libsql, mongodb)")
+    parser.addoption(
+        "--interop-backend",
+        action="append",
+        default=[],
+        choices=BACKENDS,
+        help="run the interop suite on this backend (repeatable; default: pg, libsql, mongodb)",
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -92,14 +106,26 @@ class Ref:
         """Run ``(domain, method, args)`` ops in one process; returns each op's ``{"ok", "value"|"error"}``."""
         node = _env("MASTRA_INTEROP_NODE", "run `bash interop/setup.sh` and export what it prints")
         packages = _env("MASTRA_INTEROP_PACKAGES", "run `bash interop/setup.sh` and export what it prints")
-        request = {"backend": self.backend, "config": self.config, "init": init,
-                   "ops": [{"domain": d, "method": m, "args": tag(a)} for d, m, a in ops]}
-        proc = subprocess.run([node, str(DRIVER)], input=json.dumps(request), capture_output=True, text=True,
-                              timeout=180, env={**os.environ, "MASTRA_INTEROP_PACKAGES": packages})
+        request = {
+            "backend": self.backend,
+            "config": self.config,
+            "init": init,
+            "ops": [{"domain": d, "method": m, "args": tag(a)} for d, m, a in ops],
+        }
+        proc = subprocess.run(
+            [node, str(DRIVER)],
+            input=json.dumps(request),
+            capture_output=True,
+            text=True,
+            timeout=180,
+            env={**os.environ, "MASTRA_INTEROP_PACKAGES": packages},
+        )
         try:
             out = json.loads(proc.stdout)
         except ValueError:
-            raise RefError(f"driver failed (rc {proc.returncode}): {proc.stdout[-2000:]} {proc.stderr[-4000:]}") from None
+            raise RefError(
+                f"driver failed (rc {proc.returncode}): {proc.stdout[-2000:]} {proc.stderr[-4000:]}"
+            ) from None
         if "fatal" in out:
             raise RefError(out["fatal"])
         return list(out["results"])
@@ -129,8 +155,12 @@ class Side:
         self.made: list[Storage] = []
         if backend == "pg":
             self.url = _env("MASTRA_TEST_PG_URL", "run `bash scripts/services/start.sh postgres`")
-            self.py_config: dict[str, Any] = {"connection_string": self.url, "schema_name": ns, "min_pool_size": 1,
-                                              "max_pool_size": 4}
+            self.py_config: dict[str, Any] = {
+                "connection_string": self.url,
+                "schema_name": ns,
+                "min_pool_size": 1,
+                "max_pool_size": 4,
+            }
             self.ref = Ref("pg", {"id": ns, "connectionString": self.url, "schemaName": ns})
         elif backend == "libsql":
             self.path = str(tmp / f"{ns}.db")
@@ -189,12 +219,15 @@ class Side:
             async with await psycopg.AsyncConnection.connect(self.url) as conn:
                 cur = await conn.execute(
                     "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns "
-                    "WHERE table_schema = %s", (self.ns,))
+                    "WHERE table_schema = %s",
+                    (self.ns,),
+                )
                 out: dict[str, dict[str, str]] = {}
                 for t, c, dt, nullable in await cur.fetchall():
                     out.setdefault(t, {})[c] = f"{dt} {'NULL' if nullable == 'YES' else 'NOT NULL'}"
-                cur = await conn.execute("SELECT tablename, indexname FROM pg_indexes WHERE schemaname = %s",
-                                         (self.ns,))
+                cur = await conn.execute(
+                    "SELECT tablename, indexname FROM pg_indexes WHERE schemaname = %s", (self.ns,)
+                )
                 for t, i in await cur.fetchall():
                     out.setdefault(f"{t}:indexes", {})[i] = "index"
                 return out
@@ -202,8 +235,11 @@ class Side:
             conn = _libsql_connect(self.path)
             try:
                 out = {}
-                tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
-                          if r[0] in SQLD_TABLES]  # a sqld server also holds the conformance suite's tables
+                tables = [
+                    r[0]
+                    for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+                    if r[0] in SQLD_TABLES
+                ]  # a sqld server also holds the conformance suite's tables
                 for t in tables:
                     for _, c, ty, nn, _, _ in conn.execute(f'PRAGMA table_info("{t}")').fetchall():
                         out.setdefault(t, {})[c] = f"{ty} {'NOT NULL' if nn else 'NULL'}"
@@ -233,17 +269,21 @@ class Side:
             from psycopg import sql
 
             q = sql.SQL("INSERT INTO {}.{} ({}) VALUES ({})").format(
-                sql.Identifier(self.ns), sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, row)),
-                sql.SQL(", ").join(sql.Placeholder() * len(row)))
+                sql.Identifier(self.ns),
+                sql.Identifier(table),
+                sql.SQL(", ").join(map(sql.Identifier, row)),
+                sql.SQL(", ").join(sql.Placeholder() * len(row)),
+            )
             async with await psycopg.AsyncConnection.connect(self.url, autocommit=True) as conn:
                 await conn.execute(q, list(row.values()))
         elif self.backend.startswith("libsql"):
             conn = _libsql_connect(self.path)
             try:
                 cols = ", ".join(f'"{c}"' for c in row)
-                conn.execute(f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" * len(row))})',
-                             [v.isoformat().replace("+00:00", "Z") if isinstance(v, datetime) else v
-                              for v in row.values()])
+                conn.execute(
+                    f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" * len(row))})',
+                    [v.isoformat().replace("+00:00", "Z") if isinstance(v, datetime) else v for v in row.values()],
+                )
             finally:
                 conn.close()
         else:
@@ -254,7 +294,6 @@ class Side:
                 await client[self.ns][table].insert_one(dict(row))
             finally:
                 await client.close()
-
 
     def drop_sqld_tables(self) -> None:
         """Drop every unprefixed table either side makes on the sqld server (indexes and triggers go along)."""

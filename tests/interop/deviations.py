@@ -7,7 +7,9 @@ declaration must go). Entries are matched by prefix, so a declared path covers i
 
 from __future__ import annotations
 
-NO_TYPE = "the reference's listMessages returns messages without their stored `type` (the row has it: Python reads 'v2')"
+NO_TYPE = (
+    "the reference's listMessages returns messages without their stored `type` (the row has it: Python reads 'v2')"
+)
 RAW_ID = "@mastra/mongodb returns thread and span documents as stored, with the server's `_id`"
 
 _MESSAGES_NO_TYPE = {f"ref messages[{i}].type: missing": NO_TYPE for i in range(3)}
@@ -18,21 +20,33 @@ NO_STATE = "@mastra/mongodb 1.0.0-beta.6 has no updateWorkflowState (it throws '
 _MONGO_CROSS = {
     "ref refused Message deletion is not supported": NO_DELETE,
     "ref refused Method not implemented.": NO_STATE,
-    "on-py py snapshot.": NO_STATE, "on-py ref snapshot.": NO_STATE,
-    "on-ref ref other._id: unexpected": RAW_ID, "on-py ref other._id: unexpected": RAW_ID,
+    "on-py py snapshot.": NO_STATE,
+    "on-py ref snapshot.": NO_STATE,
+    "on-ref ref other._id: unexpected": RAW_ID,
+    "on-py ref other._id: unexpected": RAW_ID,
 }
 
 PG_NO_STATE = "@mastra/pg 1.0.0 has no updateWorkflowState (it throws 'Method not implemented.')"
-_PG_CROSS = {"ref refused Method not implemented.": PG_NO_STATE, "on-py py snapshot.": PG_NO_STATE,
-             "on-py ref snapshot.": PG_NO_STATE}
-PG_MEMORY = ("@mastra/pg 1.0.0 writes an agent's `memory` with JSON.stringify once (a JSONB string holding the bare "
-             "text) and reads it with JSON.parse, so it cannot read back any agent it saved with `memory`; "
-             "Python reads it (and writes the JSON text, which both sides read)")
+_PG_CROSS = {
+    "ref refused Method not implemented.": PG_NO_STATE,
+    "on-py py snapshot.": PG_NO_STATE,
+    "on-py ref snapshot.": PG_NO_STATE,
+}
+PG_MEMORY = (
+    "@mastra/pg 1.0.0 writes an agent's `memory` with JSON.stringify once (a JSONB string holding the bare "
+    "text) and reads it with JSON.parse, so it cannot read back any agent it saved with `memory`; "
+    "Python reads it (and writes the JSON text, which both sides read)"
+)
 
-LIBSQL_BOOL = ("@mastra/libsql 1.0.0 returns a span's `isEvent` as the SQLite integer (0/1), not a boolean, "
-               "whoever wrote the row (Python reads a boolean from the same row)")
-_LIBSQL = {**_MESSAGES_NO_TYPE, "ref spans[0].isEvent: False != 0": LIBSQL_BOOL,
-           "ref spans[1].isEvent: False != 0": LIBSQL_BOOL}
+LIBSQL_BOOL = (
+    "@mastra/libsql 1.0.0 returns a span's `isEvent` as the SQLite integer (0/1), not a boolean, "
+    "whoever wrote the row (Python reads a boolean from the same row)"
+)
+_LIBSQL = {
+    **_MESSAGES_NO_TYPE,
+    "ref spans[0].isEvent: False != 0": LIBSQL_BOOL,
+    "ref spans[1].isEvent: False != 0": LIBSQL_BOOL,
+}
 
 #: (backend, test) -> {finding prefix: why it is the reference's, not ours}
 DECLARED: dict[tuple[str, str], dict[str, str]] = {
@@ -43,8 +57,7 @@ DECLARED: dict[tuple[str, str], dict[str, str]] = {
     ("pg", "reference_writes"): {**_MESSAGES_NO_TYPE, "ref failed getAgentById: Failed to parse JSON": PG_MEMORY},
     ("pg", "python_writes"): _MESSAGES_NO_TYPE,
     ("pg", "reference_schema"): _MESSAGES_NO_TYPE,
-    ("pg", "python_init_additive"): {**_MESSAGES_NO_TYPE,
-                                     "ref failed getAgentById: Failed to parse JSON": PG_MEMORY},
+    ("pg", "python_init_additive"): {**_MESSAGES_NO_TYPE, "ref failed getAgentById: Failed to parse JSON": PG_MEMORY},
     ("pg", "cross_updates"): _PG_CROSS,
     ("mongodb", "reference_writes"): {**_MESSAGES_NO_TYPE, **_MONGO_RAW},
     ("mongodb", "python_writes"): {**_MESSAGES_NO_TYPE, **_MONGO_RAW},
@@ -60,7 +73,8 @@ _ADDED_COMMON = (
     "*:indexes.*",  # query indexes the reference lacks (all ours are named, none replaces one of its own)
     "*.expiresAt",  # the TTL column, nullable: rows without it never expire
     "mastra_scorers.structuredOutput",  # nullable
-    "mastra_evals.*", "mastra_traces.*",  # the legacy evals and traces tables the reference 1.0 no longer has
+    "mastra_evals.*",
+    "mastra_traces.*",  # the legacy evals and traces tables the reference 1.0 no longer has
     "mastra_schema_version.*",  # the layout version our migrations keep
 )
 ADDED_BY_PYTHON_INIT: dict[str, tuple[str, ...]] = {

@@ -29,9 +29,11 @@ def data_set() -> dict[str, Any]:
     tid, rid, run = f"t-{u}", f"r-{u}", f"run-{u}"
     return {
         "thread": d.thread(tid, rid),
-        "messages": [d.message(f"m1-{u}", tid, rid, ms=1, rich=True, role="assistant"),
-                     d.message(f"m2-{u}", tid, rid, ms=2, text="plain text"),
-                     d.message(f"m3-{u}", tid, rid, ms=2, text="same millisecond")],
+        "messages": [
+            d.message(f"m1-{u}", tid, rid, ms=1, rich=True, role="assistant"),
+            d.message(f"m2-{u}", tid, rid, ms=2, text="plain text"),
+            d.message(f"m3-{u}", tid, rid, ms=2, text="same millisecond"),
+        ],
         "resource": d.resource(rid),
         "run_id": run,
         "snapshot": d.snapshot(run),
@@ -47,8 +49,14 @@ def expected(data: dict[str, Any]) -> dict[str, Any]:
         "thread": d.norm(data["thread"]),
         "messages": [d.norm(m) for m in data["messages"]],
         "resource": d.norm(data["resource"]),
-        "run": d.norm({"workflowName": WF, "runId": data["run_id"], "resourceId": data["resource"]["id"],
-                       "snapshot": data["snapshot"]}),
+        "run": d.norm(
+            {
+                "workflowName": WF,
+                "runId": data["run_id"],
+                "resourceId": data["resource"]["id"],
+                "snapshot": data["snapshot"],
+            }
+        ),
         "snapshot": d.norm(data["snapshot"]),
         "score": d.norm(data["score"]),
         "spans": sorted((d.norm(sp) for sp in data["spans"]), key=lambda x: x["spanId"]),
@@ -62,11 +70,17 @@ def compare(who: str, exp: dict[str, Any], got: dict[str, Any], *, agents: bool 
     for kind, value in exp.items():
         if kind == "agent" and (not agents or got.get(kind) is None and who == "ref"):
             continue  # no agents domain, or a read that failed (reported as such)
-        ignore = {"score": IGNORE_SCORE, "thread": frozenset({"updatedAt"}), "run": frozenset({"createdAt", "updatedAt"}),
-                  "agent": frozenset({"createdAt", "updatedAt"}),
-                  "spans": frozenset({"createdAt", "updatedAt"})}.get(kind, frozenset())
-        out += [f"{who} {kind}.{x}" if not x.startswith("[") else f"{who} {kind}{x}"
-                for x in d.diff(value, got.get(kind), ignore=ignore)]
+        ignore = {
+            "score": IGNORE_SCORE,
+            "thread": frozenset({"updatedAt"}),
+            "run": frozenset({"createdAt", "updatedAt"}),
+            "agent": frozenset({"createdAt", "updatedAt"}),
+            "spans": frozenset({"createdAt", "updatedAt"}),
+        }.get(kind, frozenset())
+        out += [
+            f"{who} {kind}.{x}" if not x.startswith("[") else f"{who} {kind}{x}"
+            for x in d.diff(value, got.get(kind), ignore=ignore)
+        ]
     return out
 
 
@@ -74,11 +88,16 @@ def generated(py: dict[str, Any], ref: dict[str, Any], *, agents: bool) -> list[
     """Store-generated fields (score id and times, run/agent/span times, the thread's ``updatedAt`` bumped by
     saving messages) must read the same on both sides."""
     out: list[str] = []
-    pairs = [("thread", py["thread"], ref["thread"]), ("score", py["score"], ref["score"]),
-             ("run", py["run"], ref["run"])]
+    pairs = [
+        ("thread", py["thread"], ref["thread"]),
+        ("score", py["score"], ref["score"]),
+        ("run", py["run"], ref["run"]),
+    ]
     if agents and ref["agent"] is not None:
         pairs.append(("agent", py["agent"], ref["agent"]))
-    pairs += [(f"spans[{i}]", a, b) for i, (a, b) in enumerate(zip(py["spans"] or [], ref["spans"] or [], strict=False))]
+    pairs += [
+        (f"spans[{i}]", a, b) for i, (a, b) in enumerate(zip(py["spans"] or [], ref["spans"] or [], strict=False))
+    ]
     for kind, a, b in pairs:
         for key in ("id", "createdAt", "updatedAt"):
             if (a or {}).get(key) != (b or {}).get(key):
@@ -94,8 +113,13 @@ async def test_reference_writes_python_reads(side: Side) -> None:
     py = await py_read(await side.py(), data, gen["score_id"])
     errors: list[str] = []
     ref = ref_read(side.ref, data, gen["score_id"], agents=agents, errors=errors)
-    found = [f"refused {x}" for x in refused] + errors + compare("py", expected(data), py, agents=agents) \
-        + compare("ref", expected(data), ref, agents=agents) + generated(py, ref, agents=agents)
+    found = (
+        [f"refused {x}" for x in refused]
+        + errors
+        + compare("py", expected(data), py, agents=agents)
+        + compare("ref", expected(data), ref, agents=agents)
+        + generated(py, ref, agents=agents)
+    )
     check(side.backend, "reference_writes", found)
 
 
@@ -108,8 +132,12 @@ async def test_python_writes_reference_reads(side: Side) -> None:
     errors: list[str] = []
     ref = ref_read(side.ref, data, gen["score_id"], agents=agents, errors=errors)
     py = await py_read(s, data, gen["score_id"])
-    found = errors + compare("py", expected(data), py) + compare("ref", expected(data), ref, agents=agents) \
+    found = (
+        errors
+        + compare("py", expected(data), py)
+        + compare("ref", expected(data), ref, agents=agents)
         + generated(py, ref, agents=agents)
+    )
     check(side.backend, "python_writes", found)
 
 
@@ -123,6 +151,10 @@ async def test_reference_schema_python_writes(side: Side) -> None:
     errors: list[str] = []
     ref = ref_read(side.ref, data, gen["score_id"], agents=agents, errors=errors)
     py = await py_read(s, data, gen["score_id"])
-    found = errors + compare("py", expected(data), py) + compare("ref", expected(data), ref, agents=agents) \
+    found = (
+        errors
+        + compare("py", expected(data), py)
+        + compare("ref", expected(data), ref, agents=agents)
         + generated(py, ref, agents=agents)
+    )
     check(side.backend, "reference_schema", found)

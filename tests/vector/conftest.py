@@ -18,7 +18,9 @@ from mastra_core.vector import VectorStore
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--vector", default="inmemory", help="vector-store harness to run against (inmemory, libsql, pgvector)")
+    parser.addoption(
+        "--vector", default="inmemory", help="vector-store harness to run against (inmemory, libsql, pgvector)"
+    )
 
 
 def _harness(config: pytest.Config) -> ModuleType:

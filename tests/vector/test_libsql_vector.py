@@ -24,8 +24,12 @@ async def test_ann_path_reranks_exactly_and_falls_back_for_selective_filters(ann
     await ann_store.create_index(index_name="big", dimension=dim)
     data = {f"v{i:03d}": [rng.gauss(0, 1) for _ in range(dim)] for i in range(400)}
     ids = list(data)
-    await ann_store.upsert(index_name="big", vectors=[data[i] for i in ids], ids=ids,
-                           metadata=[{"rare": i == "v123", "bucket": int(i[1:]) % 2} for i in ids])
+    await ann_store.upsert(
+        index_name="big",
+        vectors=[data[i] for i in ids],
+        ids=ids,
+        metadata=[{"rare": i == "v123", "bucket": int(i[1:]) % 2} for i in ids],
+    )
     q = [rng.gauss(0, 1) for _ in range(dim)]
     exact = sorted(ids, key=lambda i: -cosine_similarity(q, data[i]))
     hits = await ann_store.query(index_name="big", query_vector=q, top_k=5)
@@ -77,8 +81,12 @@ async def test_metadata_filters_use_expression_indexes_and_index_options(tmp_pat
     path = tmp_path / "plan.db"
     store = LibSQLVector(url=str(path), index_options={"max_neighbors": 16, "compress_neighbors": "float8"})
     await store.create_index(index_name="msgs", dimension=4)
-    await store.upsert(index_name="msgs", vectors=[[1, 0, 0, i] for i in range(50)], ids=[f"m{i}" for i in range(50)],
-                       metadata=[{"thread_id": f"t{i % 5}", "resource_id": "r"} for i in range(50)])
+    await store.upsert(
+        index_name="msgs",
+        vectors=[[1, 0, 0, i] for i in range(50)],
+        ids=[f"m{i}" for i in range(50)],
+        metadata=[{"thread_id": f"t{i % 5}", "resource_id": "r"} for i in range(50)],
+    )
     hits = await store.query(index_name="msgs", query_vector=[1, 0, 0, 0], top_k=3, filter={"thread_id": "t2"})
     assert [h.id for h in hits] == ["m2", "m7", "m12"]
     await store.close()
@@ -86,7 +94,10 @@ async def test_metadata_filters_use_expression_indexes_and_index_options(tmp_pat
     [(sql,)] = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'msgs_vector_idx'").fetchall()
     assert "'max_neighbors=16'" in sql and "'compress_neighbors=float8'" in sql
     where, params = filter_sql(parse_filter({"thread_id": "t2"}))
-    plan = " ".join(str(r) for r in conn.execute(f'EXPLAIN QUERY PLAN SELECT vector_id FROM "msgs" WHERE {where}', params).fetchall())
+    plan = " ".join(
+        str(r)
+        for r in conn.execute(f'EXPLAIN QUERY PLAN SELECT vector_id FROM "msgs" WHERE {where}', params).fetchall()
+    )
     assert "msgs_meta_1_idx" in plan, plan
     conn.close()
     with pytest.raises(ValidationError):

@@ -18,8 +18,9 @@ async def _index(vector: VectorStore, dim: int = 3, name: str = "docs") -> str:
 
 async def test_upsert_returns_ids_and_counts(vector: VectorStore) -> None:
     idx = await _index(vector)
-    ids = await vector.upsert(index_name=idx, vectors=[[1, 0, 0], [0, 1, 0]], ids=["a", "b"],
-                              metadata=[{"n": 1}, {"n": 2}])
+    ids = await vector.upsert(
+        index_name=idx, vectors=[[1, 0, 0], [0, 1, 0]], ids=["a", "b"], metadata=[{"n": 1}, {"n": 2}]
+    )
     assert ids == ["a", "b"]
     assert (await vector.describe_index(index_name=idx)).count == 2
     assert await vector.upsert(index_name=idx, vectors=[]) == []
@@ -74,8 +75,16 @@ async def test_include_vector(vector: VectorStore) -> None:
 
 async def test_metadata_round_trips(vector: VectorStore) -> None:
     idx = await _index(vector)
-    meta = {"text": "héllo wörld ✓ 😀", "n": 42, "big": 2**40, "f": 0.125, "ok": True, "none": None,
-            "tags": ["a", "b"], "nested": {"k": [1, {"deep": "x"}]}}
+    meta = {
+        "text": "héllo wörld ✓ 😀",
+        "n": 42,
+        "big": 2**40,
+        "f": 0.125,
+        "ok": True,
+        "none": None,
+        "tags": ["a", "b"],
+        "nested": {"k": [1, {"deep": "x"}]},
+    }
     await vector.upsert(index_name=idx, vectors=[[1, 2, 3]], ids=["a"], metadata=[meta])
     [hit] = await vector.query(index_name=idx, query_vector=[1, 2, 3], top_k=1)
     assert hit.metadata == meta
@@ -83,7 +92,9 @@ async def test_metadata_round_trips(vector: VectorStore) -> None:
 
 async def test_upsert_replaces_vector_and_metadata(vector: VectorStore) -> None:
     idx = await _index(vector)
-    await vector.upsert(index_name=idx, vectors=[[1, 0, 0], [0, 1, 0]], ids=["a", "b"], metadata=[{"v": 1, "keep": 1}, {"v": 1}])
+    await vector.upsert(
+        index_name=idx, vectors=[[1, 0, 0], [0, 1, 0]], ids=["a", "b"], metadata=[{"v": 1, "keep": 1}, {"v": 1}]
+    )
     await vector.upsert(index_name=idx, vectors=[[0, 0, 1]], ids=["a"], metadata=[{"v": 2}])
     assert (await vector.describe_index(index_name=idx)).count == 2
     [hit] = await vector.query(index_name=idx, query_vector=[0, 0, 1], top_k=1)
@@ -124,7 +135,9 @@ async def test_dimension_mismatch_errors(vector: VectorStore) -> None:
 
 async def test_update_vector(vector: VectorStore) -> None:
     idx = await _index(vector)
-    await vector.upsert(index_name=idx, vectors=[[1, 0, 0], [0, 1, 0]], ids=["a", "b"], metadata=[{"v": 1, "x": 1}, {"v": 1}])
+    await vector.upsert(
+        index_name=idx, vectors=[[1, 0, 0], [0, 1, 0]], ids=["a", "b"], metadata=[{"v": 1, "x": 1}, {"v": 1}]
+    )
     await vector.update_vector(index_name=idx, id="a", metadata={"v": 2})
     await vector.update_vector(index_name=idx, id="b", vector=[0, 0, 1])
     hits = {h.id: h for h in await vector.query(index_name=idx, query_vector=[0, 0, 1], top_k=2)}
@@ -144,8 +157,12 @@ async def test_update_vector(vector: VectorStore) -> None:
 
 async def test_delete_vectors_by_ids_and_filter(vector: VectorStore) -> None:
     idx = await _index(vector)
-    await vector.upsert(index_name=idx, vectors=[[1, 0, 0]] * 5, ids=["a", "b", "c", "d", "e"],
-                        metadata=[{"g": 1}, {"g": 1}, {"g": 2}, {"g": 2}, {"g": 3}])
+    await vector.upsert(
+        index_name=idx,
+        vectors=[[1, 0, 0]] * 5,
+        ids=["a", "b", "c", "d", "e"],
+        metadata=[{"g": 1}, {"g": 1}, {"g": 2}, {"g": 2}, {"g": 3}],
+    )
     await vector.delete_vectors(index_name=idx, ids=["a", "unknown"])
     await vector.delete_vector(index_name=idx, id="e")
     assert sorted(h.id for h in await vector.query(index_name=idx, query_vector=[1, 0, 0])) == ["b", "c", "d"]
@@ -171,8 +188,9 @@ async def test_query_is_exact_on_a_small_index(vector: VectorStore) -> None:
     idx = await _index(vector, dim=dim)
     data = {f"v{i:03d}": [rng.gauss(0, 1) for _ in range(dim)] for i in range(300)}
     ids = list(data)
-    await vector.upsert(index_name=idx, vectors=[data[i] for i in ids], ids=ids,
-                        metadata=[{"bucket": int(i[1:]) % 3} for i in ids])
+    await vector.upsert(
+        index_name=idx, vectors=[data[i] for i in ids], ids=ids, metadata=[{"bucket": int(i[1:]) % 3} for i in ids]
+    )
     for _ in range(5):
         q = [rng.gauss(0, 1) for _ in range(dim)]
         exact = sorted(ids, key=lambda i: -cosine_similarity(q, data[i]))

@@ -60,7 +60,10 @@ CASES: list[tuple[dict[str, Any], str]] = [
     ({"$and": [{"kind": "dog"}, {"score": {"$gt": 0}}]}, "b"),
     ({"kind": "cat", "n": {"$gte": 3}}, "c"),  # several keys: AND
     ({"$or": [{"$and": [{"kind": "cat"}, {"flag": True}]}, {"name": "banana"}]}, "ag"),
-    ({"$and": [{"$or": [{"kind": "dog"}, {"kind": "cat"}]}, {"$or": [{"opt": {"$exists": True}}, {"flag": True}]}]}, "abcg"),
+    (
+        {"$and": [{"$or": [{"kind": "dog"}, {"kind": "cat"}]}, {"$or": [{"opt": {"$exists": True}}, {"flag": True}]}]},
+        "abcg",
+    ),
     ({"kind": {"$in": ["dog"]}, "$or": [{"n": 2}, {"score": 2.5}]}, "bg"),
 ]
 INVALID: list[Any] = [
@@ -99,7 +102,9 @@ def test_reference_parser_refuses(flt: Any) -> None:
 async def loaded(vector: VectorStore) -> VectorStore:
     await vector.create_index(index_name="filtered", dimension=3)
     ids = list(DATA)
-    await vector.upsert(index_name="filtered", vectors=[VECTORS[k] for k in ids], ids=ids, metadata=[DATA[k] for k in ids])
+    await vector.upsert(
+        index_name="filtered", vectors=[VECTORS[k] for k in ids], ids=ids, metadata=[DATA[k] for k in ids]
+    )
     return vector
 
 
@@ -107,7 +112,9 @@ async def loaded(vector: VectorStore) -> VectorStore:
 async def test_query_filter(loaded: VectorStore, flt: dict[str, Any], expected: str) -> None:
     hits = await loaded.query(index_name="filtered", query_vector=[1, 0, 0], top_k=100, filter=flt)
     assert "".join(sorted(h.id for h in hits)) == expected
-    assert [h.id for h in hits] == sorted((h.id for h in hits), key=lambda k: -VECTORS[k][0] / (sum(x * x for x in VECTORS[k]) ** 0.5))
+    assert [h.id for h in hits] == sorted(
+        (h.id for h in hits), key=lambda k: -VECTORS[k][0] / (sum(x * x for x in VECTORS[k]) ** 0.5)
+    )
     for h in hits:
         assert h.metadata == DATA[h.id]
 
@@ -124,8 +131,11 @@ async def test_store_refuses_invalid_filters(loaded: VectorStore, flt: Any) -> N
     assert err.value.id.endswith("INVALID_FILTER")
 
 
-@pytest.mark.parametrize(("flt", "expected"), [c for c in CASES if c[1] and len(c[1]) < len(DATA)][:12],
-                         ids=[repr(c[0]) for c in CASES if c[1] and len(c[1]) < len(DATA)][:12])
+@pytest.mark.parametrize(
+    ("flt", "expected"),
+    [c for c in CASES if c[1] and len(c[1]) < len(DATA)][:12],
+    ids=[repr(c[0]) for c in CASES if c[1] and len(c[1]) < len(DATA)][:12],
+)
 async def test_delete_by_filter(loaded: VectorStore, flt: dict[str, Any], expected: str) -> None:
     await loaded.delete_vectors(index_name="filtered", filter=flt)
     hits = await loaded.query(index_name="filtered", query_vector=[1, 0, 0], top_k=100)

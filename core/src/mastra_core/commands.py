@@ -25,18 +25,33 @@ if TYPE_CHECKING:
 def backends_command(argv: list[str]) -> int:
     """``mastra backends``: installed backends (id, distribution, version, domains, capabilities), vector stores
     and embedders."""
-    argparse.ArgumentParser(prog="mastra backends", description=BACKENDS_HELP,
-                            epilog="install more: pip install mastra-<id> (from a checkout: pip install -e "
-                            "plugins/mastra-<id>)").parse_args(argv)
+    argparse.ArgumentParser(
+        prog="mastra backends",
+        description=BACKENDS_HELP,
+        epilog="install more: pip install mastra-<id> (from a checkout: pip install -e plugins/mastra-<id>)",
+    ).parse_args(argv)
     reg = registry()
     rows = []
     for info in sorted(reg.backends.values(), key=lambda i: i.id):
         # a class may declare its domains; otherwise they are what was registered for it through the domain hooks
         domains = info.cls.declared_domains or reg.domains_of(info.id)
-        rows.append([info.id, info.distribution, info.version, ", ".join(domains),
-                     ", ".join(sorted(info.cls.extra_capabilities)), ", ".join(info.cls.url_schemes)])
-    print(table("installed storage backends", ["id", "distribution", "version", "domains", "capabilities", "url schemes"],
-                rows))
+        rows.append(
+            [
+                info.id,
+                info.distribution,
+                info.version,
+                ", ".join(domains),
+                ", ".join(sorted(info.cls.extra_capabilities)),
+                ", ".join(info.cls.url_schemes),
+            ]
+        )
+    print(
+        table(
+            "installed storage backends",
+            ["id", "distribution", "version", "domains", "capabilities", "url schemes"],
+            rows,
+        )
+    )
     if reg.vector_stores or reg.embedders:
         extra = [["vector store", k, d] for k, (_, d) in sorted(reg.vector_stores.items())]
         extra += [["embedder", k, d] for k, (_, d) in sorted(reg.embedders.items())]
@@ -46,9 +61,13 @@ def backends_command(argv: list[str]) -> int:
 
 def _parser(prog: str, description: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description=description)
-    parser.add_argument("url", nargs="?", default=None,
-                        help=f"storage URL: memory:, file:./agent.db (or a path), postgresql://user@host/db, "
-                        f"mongodb://host/db, dynamodb://host:port/table, redis://host:port/0; default: ${URL_ENV}")
+    parser.add_argument(
+        "url",
+        nargs="?",
+        default=None,
+        help=f"storage URL: memory:, file:./agent.db (or a path), postgresql://user@host/db, "
+        f"mongodb://host/db, dynamodb://host:port/table, redis://host:port/0; default: ${URL_ENV}",
+    )
     return parser
 
 
@@ -97,7 +116,9 @@ async def _init(url: str | None) -> None:
     try:
         await storage.init()
         after = await storage.schema_version()
-        print(f"initialised {storage.backend_id} storage ({_where(storage, url)}): domains {', '.join(storage.domains)}")
+        print(
+            f"initialised {storage.backend_id} storage ({_where(storage, url)}): domains {', '.join(storage.domains)}"
+        )
         print(schema_report(before, after))
     finally:
         await storage.close()
@@ -117,8 +138,7 @@ async def _prune(url: str | None, dry_run: bool) -> None:
             rows = [[d, "?" if n is None else n] for d, n in sorted(counts.items())]
             print(table("expired records (dry run: nothing deleted)", ["domain", "would delete"], rows))
             if any(n is None for n in counts.values()):
-                print("?: this backend cannot count expired records without deleting them "
-                      "(or expires them itself)")
+                print("?: this backend cannot count expired records without deleting them (or expires them itself)")
         else:
             deleted = await storage.prune()
             print(table("pruned expired records", ["domain", "deleted"], sorted(deleted.items())))

@@ -48,7 +48,9 @@ class LibraryLogger:
         # (importing it pulls in rich when rich is installed, and rich is for the CLI only)
         structlog = sys.modules.get("structlog")
         if structlog is not None and structlog.is_configured():
-            getattr(structlog.get_logger(self.name), logging.getLevelName(level).lower())(event, **self._bound, **values)
+            getattr(structlog.get_logger(self.name), logging.getLevelName(level).lower())(
+                event, **self._bound, **values
+            )
             return
         if not self._stdlib.isEnabledFor(level):
             return

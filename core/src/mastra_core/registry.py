@@ -71,7 +71,9 @@ def normalise_url(url: str) -> str:
     A bare word (``foo``) is refused rather than silently becoming a database file called ``foo``.
     """
     if not isinstance(url, str) or not url.strip():
-        raise ConfigError(f"a storage URL is required (or set {URL_ENV}); got {url!r}", id="MASTRA_STORAGE_URL_REQUIRED")
+        raise ConfigError(
+            f"a storage URL is required (or set {URL_ENV}); got {url!r}", id="MASTRA_STORAGE_URL_REQUIRED"
+        )
     text = url.strip()
     if text == ":memory:" or _SCHEME.match(text):
         return text

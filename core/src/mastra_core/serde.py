@@ -38,10 +38,29 @@ _PART_TYPES: dict[str, type[Any]] = {
 }
 
 _RECORDS: tuple[type[Any], ...] = (
-    r.Thread, r.Resource, r.Message, r.MessageContent, r.ToolInvocation, r.TextPart, r.ReasoningPart,
-    r.ToolInvocationPart, r.SourcePart, r.FilePart, r.StepStartPart, r.DataPart, r.WorkflowRun,
-    r.WorkflowRunState, r.WorkflowStateUpdate, r.ScorePayload, r.Score, r.Span, r.Agent, r.EvalRow, r.TraceRow,
-    r.MessageInclude, r.SpanUpdate,
+    r.Thread,
+    r.Resource,
+    r.Message,
+    r.MessageContent,
+    r.ToolInvocation,
+    r.TextPart,
+    r.ReasoningPart,
+    r.ToolInvocationPart,
+    r.SourcePart,
+    r.FilePart,
+    r.StepStartPart,
+    r.DataPart,
+    r.WorkflowRun,
+    r.WorkflowRunState,
+    r.WorkflowStateUpdate,
+    r.ScorePayload,
+    r.Score,
+    r.Span,
+    r.Agent,
+    r.EvalRow,
+    r.TraceRow,
+    r.MessageInclude,
+    r.SpanUpdate,
 )
 
 
@@ -54,7 +73,9 @@ def camel(name: str) -> str:
 #: Fields whose reference key is not the camelCase of their name: the reference (AI SDK v4 ``UIMessage``)
 #: names message attachments ``experimental_attachments``; storing them as ``experimentalAttachments``
 #: would hide them from the reference. The camelCase form is still read (rows written before the fix).
-_WIRE_KEYS: dict[tuple[type[Any], str], str] = {(r.MessageContent, "experimental_attachments"): "experimental_attachments"}
+_WIRE_KEYS: dict[tuple[type[Any], str], str] = {
+    (r.MessageContent, "experimental_attachments"): "experimental_attachments"
+}
 
 
 @cache
@@ -131,8 +152,17 @@ def _structurer(conv: cattrs.Converter, cls: Any) -> Callable[[Any, Any], Any]:
 
 
 def _structure_part(conv: cattrs.Converter, data: Any) -> r.Part:
-    if isinstance(data, r.UnknownPart | r.TextPart | r.ReasoningPart | r.ToolInvocationPart | r.SourcePart | r.FilePart
-                  | r.StepStartPart | r.DataPart):
+    if isinstance(
+        data,
+        r.UnknownPart
+        | r.TextPart
+        | r.ReasoningPart
+        | r.ToolInvocationPart
+        | r.SourcePart
+        | r.FilePart
+        | r.StepStartPart
+        | r.DataPart,
+    ):
         return data
     if not isinstance(data, Mapping):
         return r.UnknownPart(raw={"value": data})

@@ -14,7 +14,9 @@ def _cos(a: list[float], b: list[float]) -> float:
 
 def test_embeds_384_unit_vectors_with_meaningful_similarity() -> None:
     e = LocalEmbedder()
-    cat, kitten, tax = e.embed(["my cat is called Tom", "what is the name of my kitten?", "how do I file my tax return"])
+    cat, kitten, tax = e.embed(
+        ["my cat is called Tom", "what is the name of my kitten?", "how do I file my tax return"]
+    )
     assert len(cat) == 384 and math.isclose(math.sqrt(_cos(cat, cat)), 1.0, abs_tol=1e-4)
     assert _cos(cat, kitten) > _cos(cat, tax) + 0.2
     assert e.embed([]) == []

@@ -26,11 +26,13 @@ def test_the_stored_form_is_real_v2() -> None:
     ai = to_stored(msgs[3], id="b")
     calls = [p.tool_invocation for p in ai.content.parts if isinstance(p, r.ToolInvocationPart)]
     assert ai.role == "assistant" and [(c.tool_name, c.state, c.args) for c in calls] == [
-        ("weather", "call", {"city": "Lyon", "days": [1, 2]}), ("clock", "call", {})]
+        ("weather", "call", {"city": "Lyon", "days": [1, 2]}),
+        ("clock", "call", {}),
+    ]
     tool = to_stored(msgs[4], id="c")
     inv = tool.content.parts[0]
     assert tool.role == "tool" and isinstance(inv, r.ToolInvocationPart)
-    assert inv.tool_invocation.state == "result" and inv.tool_invocation.result == "{\"sky\": \"sunny\"}"
+    assert inv.tool_invocation.state == "result" and inv.tool_invocation.result == '{"sky": "sunny"}'
     picture = to_stored(msgs[2], id="d")
     assert [p.type for p in picture.content.parts] == ["text", "file", "file", "text"]
     assert to_stored(msgs[7], id="e").role == "user" and to_stored(msgs[8], id="f").role == "assistant"
@@ -39,12 +41,17 @@ def test_the_stored_form_is_real_v2() -> None:
 def test_foreign_messages_are_read_by_role() -> None:
     user = Message.from_text("hi", id="u1", role="user")
     system = Message.from_text("be nice", id="s1", role="system")
-    inv = r.ToolInvocation(state="result", tool_call_id="c1", tool_name="weather", args={"city": "Oslo"}, result={"sky": "grey"})
-    assistant = Message(id="a1", role="assistant", content=r.MessageContent(
-        parts=[r.TextPart(text="Let me check."), r.ToolInvocationPart(tool_invocation=inv)]))
+    inv = r.ToolInvocation(
+        state="result", tool_call_id="c1", tool_name="weather", args={"city": "Oslo"}, result={"sky": "grey"}
+    )
+    assistant = Message(
+        id="a1",
+        role="assistant",
+        content=r.MessageContent(parts=[r.TextPart(text="Let me check."), r.ToolInvocationPart(tool_invocation=inv)]),
+    )
     assert from_stored(user) == [HumanMessage("hi", id="u1")]
     assert from_stored(system) == [SystemMessage("be nice", id="s1")]
     ai, result = from_stored(assistant)
     assert isinstance(ai, AIMessage) and ai.content == "Let me check." and ai.id == "a1"
     assert ai.tool_calls == [{"name": "weather", "args": {"city": "Oslo"}, "id": "c1", "type": "tool_call"}]
-    assert result == ToolMessage("{\"sky\": \"grey\"}", tool_call_id="c1", name="weather")
+    assert result == ToolMessage('{"sky": "grey"}', tool_call_id="c1", name="weather")

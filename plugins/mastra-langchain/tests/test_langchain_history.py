@@ -91,8 +91,12 @@ async def test_a_thread_of_another_resource_is_refused(storage: Any) -> None:
 
 
 async def test_memory_reads_the_history_and_the_history_reads_memory(storage: Any, backend: Any) -> None:
-    memory = Memory(storage=storage, vector=backend.vector(storage), embedder=HashEmbedder(64),
-                    options={"last_messages": 10, "semantic_recall": {"top_k": 2, "message_range": 0}})
+    memory = Memory(
+        storage=storage,
+        vector=backend.vector(storage),
+        embedder=HashEmbedder(64),
+        options={"last_messages": 10, "semantic_recall": {"top_k": 2, "message_range": 0}},
+    )
     history = MastraChatMessageHistory(memory=memory, thread_id="t1", resource_id="ada", title="Pets")
     await history.aadd_messages([HumanMessage("my cat is called Tom"), AIMessage("Nice name!")])
     await memory.add_message("what about my dog Rex?", thread_id="t1", resource_id="ada")
@@ -107,19 +111,26 @@ async def test_memory_reads_the_history_and_the_history_reads_memory(storage: An
 
 
 def test_runnable_with_message_history(sync_storage: SyncStorage) -> None:
-    prompt = ChatPromptTemplate.from_messages([("system", "You are terse."), MessagesPlaceholder("history"), ("human", "{q}")])
+    prompt = ChatPromptTemplate.from_messages(
+        [("system", "You are terse."), MessagesPlaceholder("history"), ("human", "{q}")]
+    )
     model = FakeListChatModel(responses=["Hello Ada.", "You are Ada."])
     chain = RunnableWithMessageHistory(
         prompt | model,
         lambda session_id: MastraChatMessageHistory(sync_storage, thread_id=session_id, resource_id="ada"),
-        input_messages_key="q", history_messages_key="history",
+        input_messages_key="q",
+        history_messages_key="history",
     )
     config: Any = {"configurable": {"session_id": "s1"}}
     assert chain.invoke({"q": "I am Ada"}, config=config).content == "Hello Ada."
     assert chain.invoke({"q": "who am I?"}, config=config).content == "You are Ada."
     stored = MastraChatMessageHistory(sync_storage, thread_id="s1", resource_id="ada").messages
-    assert [(m.type, m.content) for m in stored] == [("human", "I am Ada"), ("ai", "Hello Ada."), ("human", "who am I?"),
-                                                     ("ai", "You are Ada.")]
+    assert [(m.type, m.content) for m in stored] == [
+        ("human", "I am Ada"),
+        ("ai", "Hello Ada."),
+        ("human", "who am I?"),
+        ("ai", "You are Ada."),
+    ]
 
 
 async def test_runnable_with_message_history_async(storage: Any) -> None:
@@ -127,7 +138,8 @@ async def test_runnable_with_message_history_async(storage: Any) -> None:
     chain = RunnableWithMessageHistory(
         prompt | FakeListChatModel(responses=["one", "two"]),
         lambda session_id: MastraChatMessageHistory(storage, thread_id=session_id, resource_id="ada"),
-        input_messages_key="q", history_messages_key="history",
+        input_messages_key="q",
+        history_messages_key="history",
     )
     config: Any = {"configurable": {"session_id": "s2"}}
     await chain.ainvoke({"q": "a"}, config=config)

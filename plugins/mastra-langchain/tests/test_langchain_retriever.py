@@ -16,9 +16,12 @@ from mastra_langchain import MastraChatMessageHistory, MastraRecallRetriever
 from mastra_memory import HashEmbedder, Memory
 
 FACTS = [
-    HumanMessage("my cat is called Tom"), AIMessage("Tom is a fine name for a cat"),
-    HumanMessage("I live in Lyon"), AIMessage("Lyon has great food"),
-    HumanMessage("my sister plays the cello"), AIMessage("the cello sounds warm"),
+    HumanMessage("my cat is called Tom"),
+    AIMessage("Tom is a fine name for a cat"),
+    HumanMessage("I live in Lyon"),
+    AIMessage("Lyon has great food"),
+    HumanMessage("my sister plays the cello"),
+    AIMessage("the cello sounds warm"),
 ]
 
 
@@ -29,11 +32,16 @@ class Seeded:
         self.backend = Backend(name)
         self.sync = SyncStorage(self.backend.storage())
         self.sync.init()
-        self.memory = Memory(storage=self.sync.storage, vector=self.backend.vector(self.sync.storage), embedder=HashEmbedder(64),
-                             options={"semantic_recall": True})
+        self.memory = Memory(
+            storage=self.sync.storage,
+            vector=self.backend.vector(self.sync.storage),
+            embedder=HashEmbedder(64),
+            options={"semantic_recall": True},
+        )
         MastraChatMessageHistory(self.sync, memory=self.memory, thread_id="t1", resource_id="ada").add_messages(FACTS)
         MastraChatMessageHistory(self.sync, memory=self.memory, thread_id="t9", resource_id="bob").add_messages(
-            [HumanMessage("my cat is called Felix")])
+            [HumanMessage("my cat is called Felix")]
+        )
 
     def close(self) -> None:
         vector = self.memory.vector
@@ -77,13 +85,16 @@ class TestMastraRecallRetrieverStandard(RetrieversIntegrationTests):
 
 
 def test_scope_metadata_and_neighbours(seeded: Seeded) -> None:
-    retriever = MastraRecallRetriever(memory=seeded.memory, storage=seeded.sync, resource_id="ada", top_k=1, message_range=1)
+    retriever = MastraRecallRetriever(
+        memory=seeded.memory, storage=seeded.sync, resource_id="ada", top_k=1, message_range=1
+    )
     (doc,) = retriever.invoke("what is my cat called")
     assert isinstance(doc, Document) and doc.page_content == "my cat is called Tom"
     assert doc.metadata["thread_id"] == "t1" and doc.metadata["resource_id"] == "ada" and doc.metadata["role"] == "user"
     assert doc.metadata["context"] == ["my cat is called Tom", "Tom is a fine name for a cat"]
     bob = MastraRecallRetriever(memory=seeded.memory, storage=seeded.sync, resource_id="bob", top_k=3)
     assert [d.page_content for d in bob.invoke("what is my cat called")] == ["my cat is called Felix"]
-    thread = MastraRecallRetriever(memory=seeded.memory, storage=seeded.sync, resource_id="ada", thread_id="t1",
-                                   scope="thread", top_k=2)
+    thread = MastraRecallRetriever(
+        memory=seeded.memory, storage=seeded.sync, resource_id="ada", thread_id="t1", scope="thread", top_k=2
+    )
     assert {d.metadata["thread_id"] for d in thread.invoke("Lyon food")} == {"t1"}

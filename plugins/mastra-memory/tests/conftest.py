@@ -1,6 +1,7 @@
 """Memory tests run on every available backend: inmemory always, libsql when mastra-libsql is installed,
 pg when mastra-pg and its harnesses exist (the pg contract-suite harness registered by mastra-pg, with
-MASTRA_TEST_PG_URL; the repository's tests/vector/harnesses/pgvector.py): a missing service is then an error, never a skip.
+MASTRA_TEST_PG_URL; the repository's tests/vector/harnesses/pgvector.py): a missing service is then an error,
+never a skip.
 
 Each test gets a fresh namespace: a new in-memory store, a new libSQL file (storage and LibSQLVector
 sharing one connection, as an application would), or a new pg schema.
@@ -50,16 +51,20 @@ def _available() -> list[str]:
     found = ["inmemory"]
     if importlib.util.find_spec("mastra_libsql") is not None:
         found.append("libsql")
-    if (importlib.util.find_spec("mastra_pg") is not None
-            and _pg_harness_registered()
-            and (ROOT / "tests/vector/harnesses/pgvector.py").exists()):
+    if (
+        importlib.util.find_spec("mastra_pg") is not None
+        and _pg_harness_registered()
+        and (ROOT / "tests/vector/harnesses/pgvector.py").exists()
+    ):
         found.append("pg")
     only = os.environ.get("MASTRA_MEMORY_BACKENDS")
     if only:
         wanted = [b.strip() for b in only.split(",") if b.strip()]
         missing = [b for b in wanted if b not in found]
         if missing:
-            raise RuntimeError(f"MASTRA_MEMORY_BACKENDS asks for {missing}, which are not installed here (found {found})")
+            raise RuntimeError(
+                f"MASTRA_MEMORY_BACKENDS asks for {missing}, which are not installed here (found {found})"
+            )
         found = wanted
     return found
 
@@ -68,7 +73,9 @@ BACKENDS = _available()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "local_embedder: end-to-end test with the real all-MiniLM-L6-v2 embedder (mastra-embed-local)")
+    config.addinivalue_line(
+        "markers", "local_embedder: end-to-end test with the real all-MiniLM-L6-v2 embedder (mastra-embed-local)"
+    )
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -95,7 +102,9 @@ class Backend:
             from mastra_libsql.vector import LibSQLVector
 
             self._dir = Path(tempfile.mkdtemp(prefix="mastra-memory-tests-"))
-            self.storage = create_storage("libsql", id=f"memory-{self.namespace}", url=f"file:{self._dir / 'memory.db'}")
+            self.storage = create_storage(
+                "libsql", id=f"memory-{self.namespace}", url=f"file:{self._dir / 'memory.db'}"
+            )
             await self.storage.init()
             self.vector = LibSQLVector.from_storage(self.storage)
         elif self.name == "pg":

@@ -22,8 +22,16 @@ OLD = [
     "let us plan a trip to the mountains",
     "sure, which mountains do you like",
 ]
-NEW = ["hello again", "hi, welcome back", "my dog is called Rex", "nice dog", "shall we talk about pets", "yes, happy to",
-       "tell me a joke", "why did the chicken cross the road"]
+NEW = [
+    "hello again",
+    "hi, welcome back",
+    "my dog is called Rex",
+    "nice dog",
+    "shall we talk about pets",
+    "yes, happy to",
+    "tell me a joke",
+    "why did the chicken cross the road",
+]
 OPTIONS = {"last_messages": 4, "semantic_recall": {"top_k": 2, "message_range": 1}, "working_memory": {"enabled": True}}
 
 
@@ -44,17 +52,24 @@ async def test_context_order_framing_ranges_and_dedup(make_memory: Any) -> None:
     assert ctx.messages[1].id == REMEMBERED_MESSAGE_ID
     remembered = ctx.messages[1].content.text()
     assert remembered.startswith("The following messages were remembered from a different conversation:")
-    assert "<remembered_from_other_conversation>" in remembered and "<end_remembered_from_other_conversation>" in remembered
+    assert (
+        "<remembered_from_other_conversation>" in remembered
+        and "<end_remembered_from_other_conversation>" in remembered
+    )
     assert "the following messages are from 2026, Jan, 1" in remembered
     assert "Message from previous conversation at 12:00 AM: User: my cat is called Tom and he is orange" in remembered
     assert roles[:2] == ["system", "system"] and "system" not in roles[2:]
     history = ctx.messages[2:-1]
     # the same-thread hit n2 (dog) and its neighbours sit in place, before the last 4, oldest first
     assert ids(history) == ["n1", "n2", "n3", "n4", "n5", "n6", "n7"]
-    assert ctx.messages[-1] is ctx.new_messages[0] and ctx.messages[-1].content.text() == "what are my cat and dog called"
+    assert (
+        ctx.messages[-1] is ctx.new_messages[0] and ctx.messages[-1].content.text() == "what are my cat and dog called"
+    )
     by_hit = {rg.hit_id: rg for rg in ctx.ranges}
     assert by_hit["o2"].message_ids == ["o1", "o2", "o3"] and not by_hit["o2"].same_thread
-    assert by_hit["n2"].message_ids == ["n1", "n2", "n3"] and by_hit["n2"].same_thread and by_hit["n2"].thread_id == "new"
+    assert (
+        by_hit["n2"].message_ids == ["n1", "n2", "n3"] and by_hit["n2"].same_thread and by_hit["n2"].thread_id == "new"
+    )
     assert len({m.id for m in ctx.messages}) == len(ctx.messages)
     assert [t.name for t in ctx.tools] == ["updateWorkingMemory"] and ctx.working_memory == "# User\n- **Name**: Alice"
     # a new message that was already stored appears once, at the end
@@ -80,29 +95,45 @@ async def test_context_in_model_formats(make_memory: Any) -> None:
 
 
 async def test_record_turn_applies_working_memory_and_tool_calls(make_memory: Any) -> None:
-    memory: Memory = make_memory({"last_messages": 10, "working_memory": {"enabled": True, "scope": "thread"},
-                                  "generate_title": True})
+    memory: Memory = make_memory(
+        {"last_messages": 10, "working_memory": {"enabled": True, "scope": "thread"}, "generate_title": True}
+    )
     user = Message.from_text("I live in Lyon; what's the weather?", id="u1", thread_id="t", resource_id="bob")
-    reply = messages_from_openai([
-        {"role": "assistant", "content": None, "tool_calls": [
-            {"id": "c1", "type": "function", "function": {"name": "updateWorkingMemory",
-                                                          "arguments": json.dumps({"memory": "- **Location**: Lyon"})}},
-            {"id": "c2", "type": "function", "function": {"name": "weather", "arguments": "{\"city\": \"Lyon\"}"}}]},
-        {"role": "tool", "tool_call_id": "c1", "content": "{\"success\": true}"},
-        {"role": "tool", "tool_call_id": "c2", "content": "{\"sky\": \"sunny\"}"},
-        {"role": "assistant", "content": "It is sunny in Lyon."},
-    ])
+    reply = messages_from_openai(
+        [
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "c1",
+                        "type": "function",
+                        "function": {
+                            "name": "updateWorkingMemory",
+                            "arguments": json.dumps({"memory": "- **Location**: Lyon"}),
+                        },
+                    },
+                    {"id": "c2", "type": "function", "function": {"name": "weather", "arguments": '{"city": "Lyon"}'}},
+                ],
+            },
+            {"role": "tool", "tool_call_id": "c1", "content": '{"success": true}'},
+            {"role": "tool", "tool_call_id": "c2", "content": '{"sky": "sunny"}'},
+            {"role": "assistant", "content": "It is sunny in Lyon."},
+        ]
+    )
     turn = await memory.record_turn(thread_id="t", resource_id="bob", messages=[user, *reply])
     assert turn.working_memory == "- **Location**: Lyon" and turn.title == "I live in Lyon; whats the weather?"
     stored = (await memory.recall(thread_id="t", resource_id="bob")).messages
     assert ids(stored)[0] == "u1" and len(stored) == 3
     calls = [p.tool_invocation for m in stored for p in m.content.parts if isinstance(p, r.ToolInvocationPart)]
-    assert [(c.tool_name, c.state, c.args, c.result) for c in calls] == [("weather", "result", {"city": "Lyon"}, {"sky": "sunny"})]
+    assert [(c.tool_name, c.state, c.args, c.result) for c in calls] == [
+        ("weather", "result", {"city": "Lyon"}, {"sky": "sunny"})
+    ]
     ctx = await memory.build_context(thread_id="t", resource_id="bob", messages=["and tomorrow?"])
     assert "Lyon" in ctx.messages[0].content.text()
     body = ctx.to_openai()["messages"]
-    assert body[2]["tool_calls"][0]["function"] == {"name": "weather", "arguments": "{\"city\": \"Lyon\"}"}
-    assert body[3] == {"role": "tool", "tool_call_id": "c2", "content": "{\"sky\": \"sunny\"}"}
+    assert body[2]["tool_calls"][0]["function"] == {"name": "weather", "arguments": '{"city": "Lyon"}'}
+    assert body[3] == {"role": "tool", "tool_call_id": "c2", "content": '{"sky": "sunny"}'}
     anthropic = ctx.to_anthropic()["messages"]
     assert anthropic[1]["content"][0] == {"type": "tool_use", "id": "c2", "name": "weather", "input": {"city": "Lyon"}}
     assert anthropic[2]["content"][0]["type"] == "tool_result"
@@ -113,7 +144,9 @@ async def test_read_only_writes_nothing_and_offers_no_tool(make_memory: Any) -> 
     await _seed(memory)
     ro = {"read_only": True}
     ctx = await memory.build_context(thread_id="new", resource_id="alice", messages=["my cat?"], config=ro)
-    assert ctx.tools == [] and "read-only" in ctx.messages[0].content.text() and "Alice" in ctx.messages[0].content.text()
+    assert (
+        ctx.tools == [] and "read-only" in ctx.messages[0].content.text() and "Alice" in ctx.messages[0].content.text()
+    )
     assert "tools" not in ctx.to_openai()
     turn = await memory.record_turn(thread_id="fresh", resource_id="alice", messages=["hello"], config=ro)
     assert turn.messages == [] and await memory.get_thread("fresh") is None
@@ -140,7 +173,9 @@ async def test_title_generators_registered_and_model(make_memory: Any) -> None:
         return f"Title by {model}"
 
     register_title_generator("test-model", model_title_generator(complete, default_model="default-model"))
-    memory: Memory = make_memory({"generate_title": {"generator": "test-model", "model": "m1", "instructions": "Be brief"}})
+    memory: Memory = make_memory(
+        {"generate_title": {"generator": "test-model", "model": "m1", "instructions": "Be brief"}}
+    )
     await memory.record_turn(thread_id="t1", resource_id="alice", messages=["tell me about cats"])
     assert (await memory.get_thread("t1")).title == "Title by m1"  # type: ignore[union-attr]
     assert asked == [("Be brief", "tell me about cats", "m1")]
@@ -190,8 +225,12 @@ async def test_round_trips_per_context_build(make_memory: Any, backend: Any) -> 
     await _seed(memory)
     storage = _Counting(backend.storage.get_store("memory"))
     vector = _Counting(backend.vector)
-    counted = Memory(storage=storage, vector=backend.vector, embedder=memory.embedder, options={**OPTIONS, "working_memory": {
-        "enabled": True, "scope": "thread"}})
+    counted = Memory(
+        storage=storage,
+        vector=backend.vector,
+        embedder=memory.embedder,
+        options={**OPTIONS, "working_memory": {"enabled": True, "scope": "thread"}},
+    )
     counted.vector = vector  # type: ignore[assignment]
     ctx = await counted.build_context(thread_id="new", resource_id="alice", messages=["what is my cat called"])
     assert ctx.ranges

@@ -42,17 +42,26 @@ SEM = {"last_messages": 5, "semantic_recall": {"top_k": 3, "message_range": 1}}
 async def test_saved_messages_are_embedded_with_message_ids_and_metadata(make_memory: Any) -> None:
     memory: Memory = make_memory(SEM)
     await memory.create_thread(resource_id="alice", thread_id="t")
-    saved = await memory.save_messages(conversation("m", ["the quick brown fox", "jumps over the dog"], thread="t", resource="alice"))
+    saved = await memory.save_messages(
+        conversation("m", ["the quick brown fox", "jumps over the dog"], thread="t", resource="alice")
+    )
     assert ids(saved) == ["m0", "m1"]
     assert memory.vector is not None
     assert await memory.memory_indexes() == ["memory_messages_64"]
     stats = await memory.vector.describe_index(index_name="memory_messages_64")
     assert (stats.dimension, stats.count) == (64, 2)
-    [hit] = await memory.vector.query(index_name="memory_messages_64", query_vector=HashEmbedder(64).embed_one("the quick brown fox"), top_k=1)
+    [hit] = await memory.vector.query(
+        index_name="memory_messages_64", query_vector=HashEmbedder(64).embed_one("the quick brown fox"), top_k=1
+    )
     assert hit.id == "m0"
     assert hit.score == pytest.approx(1.0, abs=1e-5)
-    assert hit.metadata == {"message_id": "m0", "thread_id": "t", "resource_id": "alice", "role": "user",
-                            "created_at": saved[0].created_at.isoformat(timespec="milliseconds").replace("+00:00", "Z")}
+    assert hit.metadata == {
+        "message_id": "m0",
+        "thread_id": "t",
+        "resource_id": "alice",
+        "role": "user",
+        "created_at": saved[0].created_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+    }
 
 
 async def test_index_name_carries_the_dimension_for_writes_and_reads(make_memory: Any) -> None:
@@ -68,15 +77,29 @@ async def test_index_name_carries_the_dimension_for_writes_and_reads(make_memory
     other: Memory = make_memory(SEM, embedder=HashEmbedder(32))
     await other.save_messages([msg("b", "remember the red door", thread="t", resource="alice")])
     assert sorted(await other.memory_indexes()) == ["memory_messages_32", "memory_messages_48"]
-    assert ids((await other.recall(thread_id="t", resource_id="alice", query="red door", config={"last_messages": 0})).hits) == ["b"]
+    assert ids(
+        (await other.recall(thread_id="t", resource_id="alice", query="red door", config={"last_messages": 0})).hits
+    ) == ["b"]
 
 
 async def test_messages_without_text_are_not_embedded(make_memory: Any) -> None:
     embedder = Counting()
     memory: Memory = make_memory(SEM, embedder=embedder)
     await memory.create_thread(resource_id="alice", thread_id="t")
-    tool_only = Message(id="tool", role="assistant", thread_id="t", resource_id="alice", created_at=at(-1), content=MessageContent(parts=[
-        ToolInvocationPart(tool_invocation=ToolInvocation(state="call", tool_call_id="c1", tool_name="weather", args={}))]))
+    tool_only = Message(
+        id="tool",
+        role="assistant",
+        thread_id="t",
+        resource_id="alice",
+        created_at=at(-1),
+        content=MessageContent(
+            parts=[
+                ToolInvocationPart(
+                    tool_invocation=ToolInvocation(state="call", tool_call_id="c1", tool_name="weather", args={})
+                )
+            ]
+        ),
+    )
     await memory.save_messages([tool_only, msg("txt", "sunny today", thread="t", resource="alice")])
     assert embedder.calls == [["sunny today"]]
     assert memory.vector is not None
@@ -88,8 +111,12 @@ async def test_embedding_cache_by_content_hash(make_memory: Any) -> None:
     embedder = Counting()
     memory: Memory = make_memory(SEM, embedder=embedder)
     await memory.create_thread(resource_id="alice", thread_id="t")
-    await memory.save_messages([msg("a", "same words", thread="t", resource="alice"), msg("b", "same words", thread="t", resource="alice")])
-    await memory.save_messages([msg("c", "same words", thread="t", resource="alice"), msg("d", "new words", thread="t", resource="alice")])
+    await memory.save_messages(
+        [msg("a", "same words", thread="t", resource="alice"), msg("b", "same words", thread="t", resource="alice")]
+    )
+    await memory.save_messages(
+        [msg("c", "same words", thread="t", resource="alice"), msg("d", "new words", thread="t", resource="alice")]
+    )
     await memory.recall(thread_id="t", resource_id="alice", query="same words")
     assert embedder.calls == [["same words"], ["new words"]]
     assert memory.embedder is not None and memory.embedder.cache.hits == 2
@@ -125,12 +152,27 @@ async def test_plain_callables_are_embedders(make_memory: Any) -> None:
 async def test_update_messages_re_embeds(make_memory: Any) -> None:
     memory: Memory = make_memory(SEM)
     await memory.create_thread(resource_id="alice", thread_id="t")
-    await memory.save_messages([msg("a", "apples and pears", thread="t", resource="alice"),
-                                msg("b", "something else", thread="t", resource="alice")])
-    await memory.update_messages([{"id": "a", "content": {"parts": [{"type": "text", "text": "rockets and planets"}],
-                                                           "content": "rockets and planets"}}])
+    await memory.save_messages(
+        [
+            msg("a", "apples and pears", thread="t", resource="alice"),
+            msg("b", "something else", thread="t", resource="alice"),
+        ]
+    )
+    await memory.update_messages(
+        [
+            {
+                "id": "a",
+                "content": {
+                    "parts": [{"type": "text", "text": "rockets and planets"}],
+                    "content": "rockets and planets",
+                },
+            }
+        ]
+    )
     q = {"last_messages": 0, "semantic_recall": {"top_k": 1, "message_range": 0, "threshold": 0.9}}
-    assert ids((await memory.recall(thread_id="t", resource_id="alice", query="rockets and planets", config=q)).hits) == ["a"]
+    assert ids(
+        (await memory.recall(thread_id="t", resource_id="alice", query="rockets and planets", config=q)).hits
+    ) == ["a"]
     assert (await memory.recall(thread_id="t", resource_id="alice", query="apples and pears", config=q)).hits == []
     assert memory.vector is not None
     assert (await memory.vector.describe_index(index_name="memory_messages_64")).count == 2
@@ -140,8 +182,12 @@ async def test_delete_messages_deletes_vectors_in_every_memory_index(make_memory
     m64: Memory = make_memory(SEM)
     m32: Memory = make_memory(SEM, embedder=HashEmbedder(32))
     await m64.create_thread(resource_id="alice", thread_id="t")
-    await m64.save_messages([msg("a", "first", thread="t", resource="alice"), msg("b", "second", thread="t", resource="alice")])
-    await m32.save_messages([msg("a", "first", thread="t", resource="alice"), msg("c", "third", thread="t", resource="alice")])
+    await m64.save_messages(
+        [msg("a", "first", thread="t", resource="alice"), msg("b", "second", thread="t", resource="alice")]
+    )
+    await m32.save_messages(
+        [msg("a", "first", thread="t", resource="alice"), msg("c", "third", thread="t", resource="alice")]
+    )
     assert m64.vector is not None
     await m64.delete_messages(["a", {"id": "c"}])
     assert (await m64.vector.describe_index(index_name="memory_messages_64")).count == 1
@@ -154,10 +200,32 @@ async def test_delete_messages_deletes_vectors_in_every_memory_index(make_memory
 async def test_working_memory_markup_is_stripped_before_saving(make_memory: Any) -> None:
     memory: Memory = make_memory(SEM)
     await memory.create_thread(resource_id="alice", thread_id="t")
-    wm_call = Message(id="w", role="assistant", thread_id="t", resource_id="alice", content=MessageContent(parts=[
-        ToolInvocationPart(tool_invocation=ToolInvocation(state="result", tool_call_id="c", tool_name="updateWorkingMemory",
-                                                          args={"memory": "x"}, result={}))]))
-    tagged = msg("x", "Noted! <working_memory># User\n- Name: Al</working_memory>", thread="t", resource="alice", role="assistant")
+    wm_call = Message(
+        id="w",
+        role="assistant",
+        thread_id="t",
+        resource_id="alice",
+        content=MessageContent(
+            parts=[
+                ToolInvocationPart(
+                    tool_invocation=ToolInvocation(
+                        state="result",
+                        tool_call_id="c",
+                        tool_name="updateWorkingMemory",
+                        args={"memory": "x"},
+                        result={},
+                    )
+                )
+            ]
+        ),
+    )
+    tagged = msg(
+        "x",
+        "Noted! <working_memory># User\n- Name: Al</working_memory>",
+        thread="t",
+        resource="alice",
+        role="assistant",
+    )
     saved = await memory.save_messages([wm_call, tagged])
     assert ids(saved) == ["x"]
     [stored] = (await memory.recall(thread_id="t")).messages
@@ -167,17 +235,25 @@ async def test_working_memory_markup_is_stripped_before_saving(make_memory: Any)
 async def test_save_messages_accepts_mappings(make_memory: Any) -> None:
     memory: Memory = make_memory(SEM)
     await memory.create_thread(resource_id="alice", thread_id="t")
-    saved = await memory.save_messages([{"role": "user", "content": "plain text content", "threadId": "t", "resourceId": "alice"}])
+    saved = await memory.save_messages(
+        [{"role": "user", "content": "plain text content", "threadId": "t", "resourceId": "alice"}]
+    )
     assert len(saved) == 1 and saved[0].id and saved[0].content.text() == "plain text content"
-    assert ids((await memory.recall(thread_id="t", resource_id="alice", query="plain text", config={"last_messages": 0})).hits) == [saved[0].id]
+    assert ids(
+        (await memory.recall(thread_id="t", resource_id="alice", query="plain text", config={"last_messages": 0})).hits
+    ) == [saved[0].id]
 
 
 async def test_clone_thread_embeds_the_copies(make_memory: Any) -> None:
     memory: Memory = make_memory(SEM)
     await memory.create_thread(resource_id="alice", thread_id="src")
-    await memory.save_messages(conversation("s", ["violet umbrella story", "tell me more"], thread="src", resource="alice"))
+    await memory.save_messages(
+        conversation("s", ["violet umbrella story", "tell me more"], thread="src", resource="alice")
+    )
     result = await memory.clone_thread("src", new_thread_id="copy", resource_id="bob")
     assert [m.thread_id for m in result.cloned_messages] == ["copy", "copy"]
-    hits = await memory.recall(thread_id="copy", resource_id="bob", query="violet umbrella", config={"last_messages": 0})
+    hits = await memory.recall(
+        thread_id="copy", resource_id="bob", query="violet umbrella", config={"last_messages": 0}
+    )
     assert hits.hits and hits.hits[0].id == result.cloned_messages[0].id
     assert hits.hits[0].metadata["resource_id"] == "bob"

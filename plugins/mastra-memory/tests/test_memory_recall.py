@@ -25,8 +25,15 @@ async def _two_threads(memory: Memory, resource: str = "alice") -> None:
     await memory.create_thread(resource_id=resource, thread_id="old")
     await memory.create_thread(resource_id=resource, thread_id="new")
     await memory.save_messages(conversation("o", FILLER, thread="old", resource=resource, start=0))
-    await memory.save_messages(conversation("n", ["hello again", "hi, welcome back", "shall we talk about pets",
-                                                  "yes, happy to"], thread="new", resource=resource, start=100))
+    await memory.save_messages(
+        conversation(
+            "n",
+            ["hello again", "hi, welcome back", "shall we talk about pets", "yes, happy to"],
+            thread="new",
+            resource=resource,
+            start=100,
+        )
+    )
 
 
 async def test_last_messages_are_the_newest_in_chronological_order(make_memory: Any) -> None:
@@ -57,13 +64,19 @@ async def test_semantic_recall_across_threads_of_the_resource(semantic: Memory) 
 
 
 async def test_semantic_recall_message_range_and_top_k(make_memory: Any) -> None:
-    memory = make_memory({"last_messages": 0, "semantic_recall": {"top_k": 1, "message_range": {"before": 0, "after": 2}}})
+    memory = make_memory(
+        {"last_messages": 0, "semantic_recall": {"top_k": 1, "message_range": {"before": 0, "after": 2}}}
+    )
     await _two_threads(memory)
     result = await memory.recall(thread_id="new", resource_id="alice", query="my cat is called Tom")
     assert ids(result.hits) == ["o2"]
     assert ids(result.messages) == ["o2", "o3", "o4"]
-    wider = await memory.recall(thread_id="new", resource_id="alice", query="my cat is called Tom",
-                                config={"semantic_recall": {"message_range": 1}})
+    wider = await memory.recall(
+        thread_id="new",
+        resource_id="alice",
+        query="my cat is called Tom",
+        config={"semantic_recall": {"message_range": 1}},
+    )
     assert ids(wider.messages) == ["o1", "o2", "o3"]
 
 

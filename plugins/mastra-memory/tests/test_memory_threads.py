@@ -55,7 +55,9 @@ async def test_list_update_delete_threads(memory: Memory) -> None:
 async def test_delete_thread_deletes_messages_and_vectors(semantic: Memory) -> None:
     await semantic.create_thread(resource_id="alice", thread_id="t1")
     await semantic.create_thread(resource_id="alice", thread_id="t2")
-    await semantic.save_messages(conversation("x", ["alpha one", "beta two", "gamma three"], thread="t1", resource="alice"))
+    await semantic.save_messages(
+        conversation("x", ["alpha one", "beta two", "gamma three"], thread="t1", resource="alice")
+    )
     await semantic.save_messages(conversation("y", ["alpha again"], thread="t2", resource="alice", start=10))
     assert semantic.vector is not None
     name = semantic.index_name(64)
@@ -73,7 +75,9 @@ async def test_add_message_creates_a_missing_thread_and_refuses_another_resource
     assert thread is not None and thread.resource_id == "bob"
     with pytest.raises(ValidationError, match="is for resource with id bob"):
         await semantic.add_message("intruder", thread_id="fresh", resource_id="mallory")
-    assert [m.content.text() for m in (await semantic.recall(thread_id="fresh", resource_id="bob", per_page=False)).messages] == ["hello"]
+    assert [
+        m.content.text() for m in (await semantic.recall(thread_id="fresh", resource_id="bob", per_page=False)).messages
+    ] == ["hello"]
 
 
 async def test_add_message_shortcut(semantic: Memory) -> None:

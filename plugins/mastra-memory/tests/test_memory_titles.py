@@ -37,15 +37,23 @@ async def test_title_generated_on_first_user_message_only(make_memory: Any) -> N
     gen = Generator('<think>The user talks about cats.</think>"Cats: names and care"')
     memory: Memory = make_memory({"generate_title": True}, title_generator=gen)
     thread = await memory.create_thread(resource_id="alice", thread_id="t")
-    await memory.save_messages([msg("s", "You are helpful.", thread="t", resource="alice", role="system", t=0),
-                                msg("u1", "My cat is called Tom", thread="t", resource="alice", t=1)])
+    await memory.save_messages(
+        [
+            msg("s", "You are helpful.", thread="t", resource="alice", role="system", t=0),
+            msg("u1", "My cat is called Tom", thread="t", resource="alice", t=1),
+        ]
+    )
     stored = await memory.get_thread("t")
     assert stored is not None
     assert stored.title == "Cats names and care"
     assert stored.created_at == thread.created_at
     assert gen.seen == ["My cat is called Tom"]
-    await memory.save_messages([msg("a1", "Nice!", thread="t", resource="alice", role="assistant", t=2),
-                                msg("u2", "And my dog is Rex", thread="t", resource="alice", t=3)])
+    await memory.save_messages(
+        [
+            msg("a1", "Nice!", thread="t", resource="alice", role="assistant", t=2),
+            msg("u2", "And my dog is Rex", thread="t", resource="alice", t=3),
+        ]
+    )
     assert gen.seen == ["My cat is called Tom"]
     # a second Memory object (no in-process knowledge) also sees that the thread already has a user message
     other: Memory = make_memory({"generate_title": True}, title_generator=gen)
@@ -86,7 +94,9 @@ async def test_no_title_generation_when_disabled(make_memory: Any) -> None:
     await memory.create_thread(resource_id="alice", thread_id="t", title="Plain")
     await memory.save_messages([msg("u", "hello", thread="t", resource="alice")])
     assert gen.seen == []
-    await memory.save_messages([msg("u2", "hello again", thread="t", resource="alice")], config={"generate_title": True})
+    await memory.save_messages(
+        [msg("u2", "hello again", thread="t", resource="alice")], config={"generate_title": True}
+    )
     assert gen.seen == []  # not the first user message any more
 
 

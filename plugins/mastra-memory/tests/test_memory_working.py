@@ -17,8 +17,11 @@ SCHEMA = {
     "properties": {
         "name": {"type": "string"},
         "pets": {"type": "array", "items": {"type": "string"}},
-        "address": {"type": "object", "properties": {"city": {"type": "string"}, "zip": {"type": "string"}},
-                    "required": ["city"]},
+        "address": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}, "zip": {"type": "string"}},
+            "required": ["city"],
+        },
     },
     "required": ["name"],
 }
@@ -44,13 +47,25 @@ async def test_default_template_and_markdown_replace_in_resource_scope(make_memo
     memory: Memory = make_memory(MD)
     template = memory.working_memory_template()
     assert template.format == "markdown" and template.content == DEFAULT_TEMPLATE.strip()
-    for field in ("First Name", "Last Name", "Location", "Occupation", "Interests", "Goals", "Events", "Facts", "Projects"):
+    for field in (
+        "First Name",
+        "Last Name",
+        "Location",
+        "Occupation",
+        "Interests",
+        "Goals",
+        "Events",
+        "Facts",
+        "Projects",
+    ):
         assert f"**{field}**" in template.content
     await memory.create_thread(resource_id="alice", thread_id="t1")
     await memory.create_thread(resource_id="alice", thread_id="t2")
     assert await memory.get_working_memory(thread_id="t1", resource_id="alice") is None
     await memory.update_working_memory(thread_id="t1", resource_id="alice", memory="# User\n- **First Name**: Alice")
-    text = await memory.update_working_memory(thread_id="t1", resource_id="alice", memory="# User\n- **First Name**: Alicia")
+    text = await memory.update_working_memory(
+        thread_id="t1", resource_id="alice", memory="# User\n- **First Name**: Alicia"
+    )
     assert text == "# User\n- **First Name**: Alicia"
     # resource scope: every thread of the resource sees it; the thread id alone finds the resource
     assert await memory.get_working_memory(thread_id="t2", resource_id="alice") == text
@@ -86,9 +101,12 @@ async def test_json_schema_updates_deep_merge(make_memory: Any) -> None:
     memory: Memory = make_memory(JSON_WM)
     template = memory.working_memory_template()
     assert template.format == "json" and json.loads(template.content) == SCHEMA
-    await memory.update_working_memory(resource_id="alice", memory={"name": "Alice", "pets": ["Tom"],
-                                                                   "address": {"city": "Lyon", "zip": "69001"}})
-    await memory.update_working_memory(resource_id="alice", memory='{"pets": ["Tom", "Felix"], "address": {"zip": null}}')
+    await memory.update_working_memory(
+        resource_id="alice", memory={"name": "Alice", "pets": ["Tom"], "address": {"city": "Lyon", "zip": "69001"}}
+    )
+    await memory.update_working_memory(
+        resource_id="alice", memory='{"pets": ["Tom", "Felix"], "address": {"zip": null}}'
+    )
     stored = json.loads(await memory.get_working_memory(resource_id="alice") or "")
     assert stored == {"name": "Alice", "pets": ["Tom", "Felix"], "address": {"city": "Lyon"}}
     with pytest.raises(ValidationError):
@@ -100,10 +118,14 @@ async def test_twenty_concurrent_writers_lose_nothing(make_memory: Any, scope: s
     memory: Memory = make_memory({"working_memory": {"enabled": True, "schema": {"type": "object"}, "scope": scope}})
     await memory.create_thread(resource_id="alice", thread_id="t")
     await memory.update_working_memory(thread_id="t", resource_id="alice", memory={"seed": True})
-    await asyncio.gather(*(
-        memory.update_working_memory(thread_id="t", resource_id="alice", memory={f"k{i}": i, "nested": {f"n{i}": i}})
-        for i in range(20)
-    ))
+    await asyncio.gather(
+        *(
+            memory.update_working_memory(
+                thread_id="t", resource_id="alice", memory={f"k{i}": i, "nested": {f"n{i}": i}}
+            )
+            for i in range(20)
+        )
+    )
     stored = json.loads(await memory.get_working_memory(thread_id="t", resource_id="alice") or "")
     assert stored == {"seed": True, **{f"k{i}": i for i in range(20)}, "nested": {f"n{i}": i for i in range(20)}}
 
@@ -112,9 +134,9 @@ async def test_concurrent_writers_from_separate_memory_objects(make_memory: Any)
     """Two Memory instances (no shared in-process lock) still never lose an update: atomicity is the backend's."""
     a: Memory = make_memory({"working_memory": {"enabled": True, "schema": {"type": "object"}}})
     b: Memory = make_memory({"working_memory": {"enabled": True, "schema": {"type": "object"}}})
-    await asyncio.gather(*(
-        (a if i % 2 else b).update_working_memory(resource_id="alice", memory={f"k{i}": i}) for i in range(20)
-    ))
+    await asyncio.gather(
+        *((a if i % 2 else b).update_working_memory(resource_id="alice", memory={f"k{i}": i}) for i in range(20))
+    )
     stored = json.loads(await a.get_working_memory(resource_id="alice") or "")
     assert stored == {f"k{i}": i for i in range(20)}
 
@@ -128,8 +150,12 @@ async def test_system_instruction_and_tool(make_memory: Any) -> None:
     tool = tools["updateWorkingMemory"]
     assert (tool.name, tool.id) == ("updateWorkingMemory", "update-working-memory")
     assert tool.input_schema == {
-        "type": "object", "required": ["memory"], "additionalProperties": False,
-        "properties": {"memory": {"type": "string", "description": tool.input_schema["properties"]["memory"]["description"]}},
+        "type": "object",
+        "required": ["memory"],
+        "additionalProperties": False,
+        "properties": {
+            "memory": {"type": "string", "description": tool.input_schema["properties"]["memory"]["description"]}
+        },
     }
     assert tool.to_openai()["function"]["parameters"] == tool.input_schema
     assert tool.to_anthropic()["input_schema"] == tool.input_schema

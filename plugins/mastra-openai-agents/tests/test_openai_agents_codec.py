@@ -55,13 +55,21 @@ def test_function_calls_and_outputs_are_tool_invocations() -> None:
     (call,) = _parts("function call compact")
     assert isinstance(call, r.ToolInvocationPart)
     inv = call.tool_invocation
-    assert (inv.state, inv.tool_call_id, inv.tool_name, inv.args) == ("call", "call_1", "get_weather", {"city": "Paris"})
+    assert (inv.state, inv.tool_call_id, inv.tool_name, inv.args) == (
+        "call",
+        "call_1",
+        "get_weather",
+        {"city": "Paris"},
+    )
     msg = _store(ITEMS["function output"], tool_names={"call_1": "get_weather"})
     assert msg.role == "tool"
     (out,) = msg.content.parts
     assert isinstance(out, r.ToolInvocationPart)
     assert (out.tool_invocation.state, out.tool_invocation.tool_name, out.tool_invocation.result) == (
-        "result", "get_weather", "21C and sunny")
+        "result",
+        "get_weather",
+        "21C and sunny",
+    )
 
 
 def test_reasoning_is_a_reasoning_part() -> None:
@@ -73,7 +81,11 @@ def test_reasoning_is_a_reasoning_part() -> None:
 
 
 def test_items_without_a_v2_shape_are_kept_whole() -> None:
-    for name, role in (("web search call", "assistant"), ("computer call output", "tool"), ("unknown role", "assistant")):
+    for name, role in (
+        ("web search call", "assistant"),
+        ("computer call output", "tool"),
+        ("unknown role", "assistant"),
+    ):
         msg = _store(ITEMS[name])
         (part,) = msg.content.parts
         assert isinstance(part, r.DataPart) and part.type == OPAQUE_PART and part.data == ITEMS[name]
@@ -91,8 +103,11 @@ def test_messages_written_by_others_are_read_as_items() -> None:
     text = r.Message.from_text("hello", id="a", role="assistant", thread_id="t", resource_id="u")
     assert message_to_items(text) == [{"role": "assistant", "content": "hello"}]
     inv = r.ToolInvocation(state="result", tool_call_id="c9", tool_name="add", args={"a": 1}, result={"sum": 2})
-    tool = r.Message(id="b", role="assistant", content=r.MessageContent(
-        parts=[r.TextPart(text="adding"), r.ToolInvocationPart(tool_invocation=inv)]))
+    tool = r.Message(
+        id="b",
+        role="assistant",
+        content=r.MessageContent(parts=[r.TextPart(text="adding"), r.ToolInvocationPart(tool_invocation=inv)]),
+    )
     assert message_to_items(tool) == [
         {"role": "assistant", "content": "adding"},
         {"type": "function_call", "call_id": "c9", "name": "add", "arguments": '{"a": 1}'},

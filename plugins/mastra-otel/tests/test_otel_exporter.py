@@ -24,8 +24,9 @@ def ns(ms: int) -> int:
 
 
 def provider_with(processor: Any) -> TracerProvider:
-    provider = TracerProvider(resource=Resource.create({"service.name": "weather-app",
-                                                        "deployment.environment.name": "test"}))
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": "weather-app", "deployment.environment.name": "test"})
+    )
     provider.add_span_processor(processor)
     return provider
 
@@ -36,28 +37,53 @@ def record_agent_turn(provider: TracerProvider) -> tuple[str, str]:
     other = tracer.start_span("elsewhere", start_time=ns(0))
     other.end(end_time=ns(1))
     with tracer.start_as_current_span(
-        "invoke_agent weather", kind=SpanKind.INTERNAL, start_time=ns(0), end_on_exit=False,
+        "invoke_agent weather",
+        kind=SpanKind.INTERNAL,
+        start_time=ns(0),
+        end_on_exit=False,
         links=[Link(other.get_span_context(), {"reason": "follow-up"})],
-        attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "weather",
-                    "gen_ai.agent.id": "agent-7", "gen_ai.conversation.id": "thread-1", "user.id": "u-1",
-                    "gen_ai.provider.name": "openai", "app.custom": "kept"},
+        attributes={
+            "gen_ai.operation.name": "invoke_agent",
+            "gen_ai.agent.name": "weather",
+            "gen_ai.agent.id": "agent-7",
+            "gen_ai.conversation.id": "thread-1",
+            "user.id": "u-1",
+            "gen_ai.provider.name": "openai",
+            "app.custom": "kept",
+        },
     ) as agent:
         with tracer.start_as_current_span(
-            "chat gpt-4o", kind=SpanKind.CLIENT, start_time=ns(5), end_on_exit=False,
-            attributes={"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai",
-                        "gen_ai.request.model": "gpt-4o", "gen_ai.response.model": "gpt-4o-2024-08-06",
-                        "gen_ai.usage.input_tokens": 120, "gen_ai.usage.output_tokens": 30,
-                        "gen_ai.request.temperature": 0.2, "gen_ai.response.finish_reasons": ["tool_calls"],
-                        "gen_ai.input.messages": '[{"role": "user", "parts": [{"type": "text", "content": "hi"}]}]',
-                        "gen_ai.output.messages": '[{"role": "assistant", "parts": []}]'},
+            "chat gpt-4o",
+            kind=SpanKind.CLIENT,
+            start_time=ns(5),
+            end_on_exit=False,
+            attributes={
+                "gen_ai.operation.name": "chat",
+                "gen_ai.provider.name": "openai",
+                "gen_ai.request.model": "gpt-4o",
+                "gen_ai.response.model": "gpt-4o-2024-08-06",
+                "gen_ai.usage.input_tokens": 120,
+                "gen_ai.usage.output_tokens": 30,
+                "gen_ai.request.temperature": 0.2,
+                "gen_ai.response.finish_reasons": ["tool_calls"],
+                "gen_ai.input.messages": '[{"role": "user", "parts": [{"type": "text", "content": "hi"}]}]',
+                "gen_ai.output.messages": '[{"role": "assistant", "parts": []}]',
+            },
         ) as chat:
             chat.add_event("gen_ai.content.chunk", {"index": 1}, timestamp=ns(7))
             chat.end(end_time=ns(9))
         with tracer.start_as_current_span(
-            "execute_tool get_weather", start_time=ns(10), end_on_exit=False, record_exception=False,
+            "execute_tool get_weather",
+            start_time=ns(10),
+            end_on_exit=False,
+            record_exception=False,
             set_status_on_exception=False,
-            attributes={"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_weather",
-                        "gen_ai.tool.call.id": "call_1", "gen_ai.tool.call.arguments": '{"city": "Paris"}'},
+            attributes={
+                "gen_ai.operation.name": "execute_tool",
+                "gen_ai.tool.name": "get_weather",
+                "gen_ai.tool.call.id": "call_1",
+                "gen_ai.tool.call.arguments": '{"city": "Paris"}',
+            },
         ) as tool:
             try:
                 raise TimeoutError("weather service timed out")
@@ -85,30 +111,45 @@ async def check_stored_turn(storage: Storage, trace_id: str, linked: str) -> Non
     tool, plain = by_name["execute_tool get_weather"], by_name["format answer"]
 
     assert (agent.span_type, chat.span_type, tool.span_type, plain.span_type) == (
-        "agent_run", "model_generation", "tool_call", "generic")
+        "agent_run",
+        "model_generation",
+        "tool_call",
+        "generic",
+    )
     assert agent.parent_span_id is None
     assert chat.parent_span_id == tool.parent_span_id == plain.parent_span_id == agent.span_id
     assert (agent.started_at, agent.ended_at, chat.started_at, chat.ended_at) == (at(0), at(20), at(5), at(9))
     assert (agent.entity_type, agent.entity_id, agent.entity_name) == ("agent", "agent-7", "weather")
     assert (agent.thread_id, agent.user_id, agent.service_name, agent.environment, agent.source) == (
-        "thread-1", "u-1", "weather-app", "test", "otel")
+        "thread-1",
+        "u-1",
+        "weather-app",
+        "test",
+        "otel",
+    )
     assert agent.scope == {"name": "my.instrumentation", "version": "1.2.3"}
     assert agent.attributes is not None and agent.attributes["app.custom"] == "kept"
-    assert agent.links == [{"traceId": linked, "spanId": agent.links[0]["spanId"], "attributes": {"reason": "follow-up"}}]
+    assert agent.links == [
+        {"traceId": linked, "spanId": agent.links[0]["spanId"], "attributes": {"reason": "follow-up"}}
+    ]
 
     assert chat.attributes is not None
     assert {k: chat.attributes[k] for k in ("model", "provider", "usage", "parameters", "finishReason")} == {
-        "model": "gpt-4o-2024-08-06", "provider": "openai",
+        "model": "gpt-4o-2024-08-06",
+        "provider": "openai",
         "usage": {"inputTokens": 120, "outputTokens": 30, "totalTokens": 150},
-        "parameters": {"temperature": 0.2}, "finishReason": ["tool_calls"]}
+        "parameters": {"temperature": 0.2},
+        "finishReason": ["tool_calls"],
+    }
     assert chat.attributes["gen_ai.usage.input_tokens"] == 120  # the original attribute is kept too
     assert chat.input == [{"role": "user", "parts": [{"type": "text", "content": "hi"}]}]
     assert chat.output == [{"role": "assistant", "parts": []}]
     assert chat.metadata is not None
     otel = chat.metadata["otel"]
     assert (otel["kind"], otel["status"]) == ("CLIENT", {"code": "UNSET"})
-    assert otel["events"] == [{"name": "gen_ai.content.chunk", "timestamp": "2026-01-01T00:00:00.130Z",
-                               "attributes": {"index": 1}}]
+    assert otel["events"] == [
+        {"name": "gen_ai.content.chunk", "timestamp": "2026-01-01T00:00:00.130Z", "attributes": {"index": 1}}
+    ]
     assert otel["resource"]["service.name"] == "weather-app"
     assert chat.error is None
 
@@ -123,7 +164,11 @@ async def check_stored_turn(storage: Storage, trace_id: str, linked: str) -> Non
     roots = await get_trace_tree(storage, trace_id)
     assert roots is not None and len(roots) == 1
     assert [(depth, node.span.name) for depth, node in roots[0].walk()] == [
-        (0, "invoke_agent weather"), (1, "chat gpt-4o"), (1, "execute_tool get_weather"), (1, "format answer")]
+        (0, "invoke_agent weather"),
+        (1, "chat gpt-4o"),
+        (1, "execute_tool get_weather"),
+        (1, "format answer"),
+    ]
     found = roots[0].find("execute_tool get_weather")
     assert found is not None and found.span.error is not None
     assert await get_trace_tree(storage, "0" * 32) is None
@@ -206,7 +251,11 @@ def test_a_sync_storage_works_from_any_thread(sync_storage: SyncStorage) -> None
         roots = get_trace_tree_sync(sync_storage, tid)
         assert roots is not None and len(roots) == 1
         assert [node.span.span_type for _, node in roots[0].walk()] == [
-            "agent_run", "model_generation", "tool_call", "generic"]
+            "agent_run",
+            "model_generation",
+            "tool_call",
+            "generic",
+        ]
     batch.shutdown()
     assert exporter.export([]) is SpanExportResult.FAILURE
 

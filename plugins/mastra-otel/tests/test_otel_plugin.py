@@ -16,6 +16,7 @@ def test_the_entry_point_loads() -> None:
 
 
 def test_importing_the_package_is_light() -> None:
-    code = "import sys, mastra_otel, mastra_otel.plugin; print(sorted(m for m in ('agents', 'opentelemetry.sdk') if m in sys.modules))"
+    code = ("import sys, mastra_otel, mastra_otel.plugin; "
+            "print(sorted(m for m in ('agents', 'opentelemetry.sdk') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

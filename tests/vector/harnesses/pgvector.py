@@ -16,7 +16,9 @@ PERSISTENT = True
 def server_url() -> str:
     url = os.environ.get("MASTRA_TEST_PG_URL")
     if not url:
-        raise RuntimeError("MASTRA_TEST_PG_URL is not set: run `bash scripts/services/start.sh postgres pgvector` first")
+        raise RuntimeError(
+            "MASTRA_TEST_PG_URL is not set: run `bash scripts/services/start.sh postgres pgvector` first"
+        )
     return url
 
 

@@ -114,7 +114,12 @@ class InMemoryVector(VectorStore):
         self._indexes.pop(VectorChecks(self.token, "DELETE_INDEX").index_name(index_name), None)
 
     async def update_vector(
-        self, *, index_name: str, id: str, vector: Sequence[float] | None = None, metadata: Mapping[str, Any] | None = None
+        self,
+        *,
+        index_name: str,
+        id: str,
+        vector: Sequence[float] | None = None,
+        metadata: Mapping[str, Any] | None = None,
     ) -> None:
         """Replace the vector and/or metadata of one id."""
         c = VectorChecks(self.token, "UPDATE_VECTOR")

@@ -39,8 +39,14 @@ def base_time() -> datetime:
 def sample_thread(**kw: Any) -> Thread:
     """A thread with fresh ids and the reference fixture's fields; ``kw`` overrides any of them."""
     now = utc_now()
-    base: dict[str, Any] = {"id": uid("thread-"), "resource_id": uid("resource-"), "title": "Test Thread",
-                            "metadata": {"key": "value"}, "created_at": now, "updated_at": now}
+    base: dict[str, Any] = {
+        "id": uid("thread-"),
+        "resource_id": uid("resource-"),
+        "title": "Test Thread",
+        "metadata": {"key": "value"},
+        "created_at": now,
+        "updated_at": now,
+    }
     base.update(kw)
     return Thread(**base)
 
@@ -48,24 +54,37 @@ def sample_thread(**kw: Any) -> Thread:
 def sample_message(thread_id: str, text: str = "Hello", **kw: Any) -> Message:
     """A user text message in ``thread_id`` created now; ``kw`` overrides any field."""
     base: dict[str, Any] = {
-        "id": uid(), "thread_id": thread_id, "resource_id": "test-resource", "role": "user",
-        "created_at": utc_now(), "content": MessageContent(parts=[TextPart(text=text)], content=f"Sample content {text}"),
+        "id": uid(),
+        "thread_id": thread_id,
+        "resource_id": "test-resource",
+        "role": "user",
+        "created_at": utc_now(),
+        "content": MessageContent(parts=[TextPart(text=text)], content=f"Sample content {text}"),
     }
     base.update(kw)
     return Message(**base)
 
 
-def messages_in_order(thread_id: str, n: int, *, start: datetime | None = None, step_ms: int = 1, **kw: Any) -> list[Message]:
+def messages_in_order(
+    thread_id: str, n: int, *, start: datetime | None = None, step_ms: int = 1, **kw: Any
+) -> list[Message]:
     """n messages ``step_ms`` apart (default 1 ms), texts m0..m{n-1}."""
     t0 = start or utc_now() - timedelta(seconds=10)
-    return [sample_message(thread_id, f"m{i}", created_at=t0 + timedelta(milliseconds=i * step_ms), **kw) for i in range(n)]
+    return [
+        sample_message(thread_id, f"m{i}", created_at=t0 + timedelta(milliseconds=i * step_ms), **kw) for i in range(n)
+    ]
 
 
 def sample_resource(**kw: Any) -> Resource:
     """A resource with working memory and metadata; ``kw`` overrides any field."""
     now = utc_now()
-    base: dict[str, Any] = {"id": uid("resource-"), "working_memory": "Sample working memory content",
-                            "metadata": {"key": "value", "test": True}, "created_at": now, "updated_at": now}
+    base: dict[str, Any] = {
+        "id": uid("resource-"),
+        "working_memory": "Sample working memory content",
+        "metadata": {"key": "value", "test": True},
+        "created_at": now,
+        "updated_at": now,
+    }
     base.update(kw)
     return Resource(**base)
 
@@ -73,10 +92,18 @@ def sample_resource(**kw: Any) -> Resource:
 def sample_score(**kw: Any) -> ScorePayload:
     """A score payload with fresh scorer, entity and run ids; ``kw`` overrides any field."""
     base: dict[str, Any] = {
-        "scorer_id": uid("scorer-"), "entity_id": uid("entity-"), "run_id": uid("run-"), "score": 0.5,
-        "scorer": {"id": "scorer", "name": "Test scorer"}, "entity": {"id": "agent-1", "name": "Agent"},
-        "source": "LIVE", "output": {"text": "out"}, "input": [{"role": "user", "content": "hi"}],
-        "entity_type": "AGENT", "reason": "because", "metadata": {"k": "v"},
+        "scorer_id": uid("scorer-"),
+        "entity_id": uid("entity-"),
+        "run_id": uid("run-"),
+        "score": 0.5,
+        "scorer": {"id": "scorer", "name": "Test scorer"},
+        "entity": {"id": "agent-1", "name": "Agent"},
+        "source": "LIVE",
+        "output": {"text": "out"},
+        "input": [{"role": "user", "content": "hi"}],
+        "entity_type": "AGENT",
+        "reason": "because",
+        "metadata": {"k": "v"},
     }
     base.update(kw)
     return ScorePayload(**base)
@@ -85,8 +112,12 @@ def sample_score(**kw: Any) -> ScorePayload:
 def sample_span(trace_id: str | None = None, **kw: Any) -> Span:
     """A root span (of a fresh trace unless ``trace_id``) started 30 s ago; ``kw`` overrides any field."""
     base: dict[str, Any] = {
-        "trace_id": trace_id or uid("trace-"), "span_id": uid("span-"), "name": "root span", "span_type": "agent_run",
-        "started_at": utc_now() - timedelta(seconds=30), "is_event": False,
+        "trace_id": trace_id or uid("trace-"),
+        "span_id": uid("span-"),
+        "name": "root span",
+        "span_type": "agent_run",
+        "started_at": utc_now() - timedelta(seconds=30),
+        "is_event": False,
     }
     base.update(kw)
     return Span(**base)
@@ -95,8 +126,16 @@ def sample_span(trace_id: str | None = None, **kw: Any) -> Span:
 def sample_snapshot(run_id: str, status: str = "running", **kw: Any) -> dict[str, Any]:
     """A workflow snapshot in the reference's shape; ``kw`` overrides any key."""
     snap: dict[str, Any] = {
-        "runId": run_id, "status": status, "value": {}, "context": {"input": {"x": 1}}, "serializedStepGraph": [],
-        "activePaths": [], "activeStepsPath": {}, "suspendedPaths": {}, "resumeLabels": {}, "waitingPaths": {},
+        "runId": run_id,
+        "status": status,
+        "value": {},
+        "context": {"input": {"x": 1}},
+        "serializedStepGraph": [],
+        "activePaths": [],
+        "activeStepsPath": {},
+        "suspendedPaths": {},
+        "resumeLabels": {},
+        "waitingPaths": {},
         "timestamp": 1700000000000,
     }
     snap.update(kw)

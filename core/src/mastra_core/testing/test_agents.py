@@ -13,7 +13,12 @@ pytestmark = pytest.mark.requires("agents")
 
 
 def sample_agent(**kw) -> Agent:
-    base = {"id": uid("agent-"), "name": "Test Agent", "instructions": "Be helpful", "model": {"provider": "openai", "name": "gpt-4o"}}
+    base = {
+        "id": uid("agent-"),
+        "name": "Test Agent",
+        "instructions": "Be helpful",
+        "model": {"provider": "openai", "name": "gpt-4o"},
+    }
     base.update(kw)
     return Agent(**base)
 
@@ -24,10 +29,18 @@ def _ids(page) -> list[str]:
 
 async def test_create_sets_timestamps_and_get_round_trips(agents) -> None:
     before = utc_now()
-    agent = sample_agent(description="d", tools=["search", "calc"], default_options={"temperature": 0.2},
-                         workflows=["wf"], agents=["sub"], input_processors=[{"id": "p"}], output_processors=[{"id": "q"}],
-                         memory="mem-key", scorers={"relevance": {"sampling": {"type": "ratio", "rate": 0.5}}},
-                         metadata={"team": "x", "nested": {"n": None}})
+    agent = sample_agent(
+        description="d",
+        tools=["search", "calc"],
+        default_options={"temperature": 0.2},
+        workflows=["wf"],
+        agents=["sub"],
+        input_processors=[{"id": "p"}],
+        output_processors=[{"id": "q"}],
+        memory="mem-key",
+        scorers={"relevance": {"sampling": {"type": "ratio", "rate": 0.5}}},
+        metadata={"team": "x", "nested": {"n": None}},
+    )
     created = await agents.create_agent(agent=agent)
     assert created.created_at >= before and created.updated_at == created.created_at
     got = await agents.get_agent_by_id(id=agent.id)
@@ -37,8 +50,9 @@ async def test_create_sets_timestamps_and_get_round_trips(agents) -> None:
 
 async def test_create_from_wire_mapping(agents) -> None:
     aid = uid("agent-")
-    created = await agents.create_agent(agent={"id": aid, "name": "N", "instructions": "I", "model": {"m": 1},
-                                               "defaultOptions": {"maxSteps": 3}})
+    created = await agents.create_agent(
+        agent={"id": aid, "name": "N", "instructions": "I", "model": {"m": 1}, "defaultOptions": {"maxSteps": 3}}
+    )
     assert created.default_options == {"maxSteps": 3}
     assert (await agents.get_agent_by_id(id=aid)).default_options == {"maxSteps": 3}
 
@@ -122,7 +136,7 @@ async def test_list_pagination(agents, page: int, count: int, has_more: bool) ->
     made = [await agents.create_agent(agent=sample_agent()) for _ in range(5)]
     result = await agents.list_agents(page=page, per_page=2)
     assert (len(result), result.total, result.has_more) == (count, 5, has_more)
-    assert _ids(result) == [a.id for a in reversed(made)][page * 2:page * 2 + 2]
+    assert _ids(result) == [a.id for a in reversed(made)][page * 2 : page * 2 + 2]
 
 
 async def test_list_per_page_false(agents) -> None:

@@ -37,7 +37,9 @@ async def test_clone_copies_every_message_with_new_ids(memory) -> None:
     copied = (await memory.list_messages(thread_id=clone.id)).items
     assert len(copied) == 5
     assert not set(ids(copied)) & set(ids(msgs))
-    assert [(m.role, m.content, m.created_at, m.type) for m in copied] == [(m.role, m.content, m.created_at, m.type) for m in msgs]
+    assert [(m.role, m.content, m.created_at, m.type) for m in copied] == [
+        (m.role, m.content, m.created_at, m.type) for m in msgs
+    ]
     assert all(m.thread_id == clone.id and m.resource_id == source.resource_id for m in copied)
     assert ids(result.cloned_messages) == ids(copied)
 
@@ -80,7 +82,9 @@ async def test_clone_of_an_untitled_thread_has_no_title(memory) -> None:
 async def test_clone_with_explicit_id_title_and_resource(memory) -> None:
     source, _ = await _source(memory)
     new_id, new_resource = uid("clone-"), uid("resource-")
-    result = await memory.clone_thread(source_thread_id=source.id, new_thread_id=new_id, title="Custom", resource_id=new_resource)
+    result = await memory.clone_thread(
+        source_thread_id=source.id, new_thread_id=new_id, title="Custom", resource_id=new_resource
+    )
     assert (result.thread.id, result.thread.title, result.thread.resource_id) == (new_id, "Custom", new_resource)
     copied = (await memory.list_messages(thread_id=new_id)).items
     assert {m.resource_id for m in copied} == {new_resource}
@@ -102,15 +106,19 @@ async def test_message_limit_larger_than_thread(memory) -> None:
 
 async def test_date_filter_is_inclusive(memory) -> None:
     source, msgs = await _source(memory, 6)
-    result = await memory.clone_thread(source_thread_id=source.id, options={
-        "message_filter": {"start_date": msgs[1].created_at, "end_date": msgs[3].created_at}})
+    result = await memory.clone_thread(
+        source_thread_id=source.id,
+        options={"message_filter": {"start_date": msgs[1].created_at, "end_date": msgs[3].created_at}},
+    )
     assert texts(result.cloned_messages) == ["m1", "m2", "m3"]
 
 
 async def test_message_ids_filter_and_limit_combine(memory) -> None:
     source, msgs = await _source(memory, 6)
-    result = await memory.clone_thread(source_thread_id=source.id, options={
-        "messageFilter": {"messageIds": [msgs[0].id, msgs[2].id, msgs[5].id]}, "messageLimit": 2})
+    result = await memory.clone_thread(
+        source_thread_id=source.id,
+        options={"messageFilter": {"messageIds": [msgs[0].id, msgs[2].id, msgs[5].id]}, "messageLimit": 2},
+    )
     assert texts(result.cloned_messages) == ["m2", "m5"]
 
 
@@ -179,7 +187,9 @@ async def test_clone_uses_created_at_window_in_milliseconds(memory) -> None:
     t0 = base_time()
     msgs = [sample_message(thread.id, f"m{i}", created_at=t0 + ms(i)) for i in range(4)]
     await memory.save_messages(messages=msgs)
-    result = await memory.clone_thread(source_thread_id=thread.id, options={"message_filter": {"start_date": t0 + ms(1), "end_date": t0 + ms(2)}})
+    result = await memory.clone_thread(
+        source_thread_id=thread.id, options={"message_filter": {"start_date": t0 + ms(1), "end_date": t0 + ms(2)}}
+    )
     assert texts(result.cloned_messages) == ["m1", "m2"]
 
 
@@ -191,6 +201,8 @@ async def test_message_limit_zero_means_no_limit(memory) -> None:
 
 async def test_clone_with_a_filter_matching_nothing(memory) -> None:
     source, msgs = await _source(memory, 3)
-    result = await memory.clone_thread(source_thread_id=source.id, options={"message_filter": {"message_ids": [uid("none-")]}})
+    result = await memory.clone_thread(
+        source_thread_id=source.id, options={"message_filter": {"message_ids": [uid("none-")]}}
+    )
     assert result.cloned_messages == []
     assert await memory.get_thread_by_id(thread_id=result.thread.id) is not None

@@ -47,6 +47,7 @@ async def test_concurrent_modify_resource_appends_to_working_memory(memory) -> N
         def change(old):
             assert old is not None
             return attrs.evolve(old, working_memory=(old.working_memory or "") + f"[{i}]")
+
         return change
 
     await asyncio.gather(*(memory.modify_resource(resource_id=rid, change=append(i)) for i in range(N)))
@@ -84,6 +85,7 @@ async def test_concurrent_thread_working_memory_updates(memory) -> None:
             wm = dict((t.metadata or {}).get("workingMemory") or {})
             wm[f"fact{i}"] = i
             return attrs.evolve(t, metadata={**(t.metadata or {}), "workingMemory": wm})
+
         return change
 
     await asyncio.gather(*(memory.modify_thread(thread_id=thread.id, change=add(i)) for i in range(N)))
@@ -94,10 +96,14 @@ async def test_concurrent_thread_working_memory_updates(memory) -> None:
 async def test_concurrent_update_workflow_results_for_different_steps_all_land(workflows) -> None:
     name, run_id = uid("wf-"), uid("run-")
     await workflows.persist_workflow_snapshot(workflow_name=name, run_id=run_id, snapshot=sample_snapshot(run_id))
-    await asyncio.gather(*(
-        workflows.update_workflow_results(workflow_name=name, run_id=run_id, step_id=f"step-{i}", result={"i": i},
-                                          request_context={f"c{i}": i})
-        for i in range(N)))
+    await asyncio.gather(
+        *(
+            workflows.update_workflow_results(
+                workflow_name=name, run_id=run_id, step_id=f"step-{i}", result={"i": i}, request_context={f"c{i}": i}
+            )
+            for i in range(N)
+        )
+    )
     snap = await workflows.load_workflow_snapshot(workflow_name=name, run_id=run_id)
     assert snap["context"] == {"input": {"x": 1}, **{f"step-{i}": {"i": i} for i in range(N)}}
     assert snap["requestContext"] == {f"c{i}": i for i in range(N)}
@@ -105,8 +111,12 @@ async def test_concurrent_update_workflow_results_for_different_steps_all_land(w
 
 async def test_concurrent_update_workflow_results_on_a_missing_run(workflows) -> None:
     name, run_id = uid("wf-"), uid("run-")
-    await asyncio.gather(*(
-        workflows.update_workflow_results(workflow_name=name, run_id=run_id, step_id=f"s{i}", result=i) for i in range(10)))
+    await asyncio.gather(
+        *(
+            workflows.update_workflow_results(workflow_name=name, run_id=run_id, step_id=f"s{i}", result=i)
+            for i in range(10)
+        )
+    )
     snap = await workflows.load_workflow_snapshot(workflow_name=name, run_id=run_id)
     assert snap["context"] == {f"s{i}": i for i in range(10)}
     assert (await workflows.list_workflow_runs(workflow_name=name)).total == 1
@@ -117,9 +127,13 @@ async def test_concurrent_results_and_state_updates_both_land(workflows) -> None
     await workflows.persist_workflow_snapshot(workflow_name=name, run_id=run_id, snapshot=sample_snapshot(run_id))
     await asyncio.gather(
         workflows.update_workflow_results(workflow_name=name, run_id=run_id, step_id="step-1", result={"ok": 1}),
-        workflows.update_workflow_state(workflow_name=name, run_id=run_id, opts={"status": "waiting", "waitingPaths": {"step-2": [1]}}),
+        workflows.update_workflow_state(
+            workflow_name=name, run_id=run_id, opts={"status": "waiting", "waitingPaths": {"step-2": [1]}}
+        ),
         workflows.update_workflow_results(workflow_name=name, run_id=run_id, step_id="step-2", result={"ok": 2}),
-        workflows.update_workflow_state(workflow_name=name, run_id=run_id, opts={"status": "waiting", "result": {"r": 1}}),
+        workflows.update_workflow_state(
+            workflow_name=name, run_id=run_id, opts={"status": "waiting", "result": {"r": 1}}
+        ),
     )
     snap = await workflows.load_workflow_snapshot(workflow_name=name, run_id=run_id)
     assert snap["context"]["step-1"] == {"ok": 1} and snap["context"]["step-2"] == {"ok": 2}
@@ -168,8 +182,10 @@ async def test_concurrent_creates_of_one_agent_id_let_exactly_one_win(agents) ->
     from mastra_core.records import Agent
 
     aid = uid("agent-")
-    results = await asyncio.gather(*(agents.create_agent(agent=Agent(id=aid, name=f"n{i}", instructions="i", model={}))
-                                     for i in range(5)), return_exceptions=True)
+    results = await asyncio.gather(
+        *(agents.create_agent(agent=Agent(id=aid, name=f"n{i}", instructions="i", model={})) for i in range(5)),
+        return_exceptions=True,
+    )
     winners = [r for r in results if not isinstance(r, BaseException)]
     assert len(winners) == 1
     assert all(isinstance(r, ValidationError) for r in results if isinstance(r, BaseException))
@@ -188,9 +204,11 @@ async def test_concurrent_init_is_safe(make_storage) -> None:
 async def test_first_calls_racing_on_an_uninitialised_storage(make_storage) -> None:
     fresh = await make_storage(init=False)
     threads = [sample_thread() for _ in range(5)]
-    await asyncio.gather(*(fresh.memory.save_thread(thread=t) for t in threads),
-                         *(fresh.workflows.list_workflow_runs() for _ in range(3)),
-                         *(fresh.scores.list_scores_by_run_id(run_id="r") for _ in range(3)))
+    await asyncio.gather(
+        *(fresh.memory.save_thread(thread=t) for t in threads),
+        *(fresh.workflows.list_workflow_runs() for _ in range(3)),
+        *(fresh.scores.list_scores_by_run_id(run_id="r") for _ in range(3)),
+    )
     for t in threads:
         assert await fresh.memory.get_thread_by_id(thread_id=t.id) is not None
 

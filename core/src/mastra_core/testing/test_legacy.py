@@ -10,16 +10,35 @@ from .factories import base_time, ms, raises_validation, uid
 
 
 def sample_eval(**kw) -> EvalRow:
-    base = {"run_id": uid("run-"), "agent_name": "agent", "metric_name": "relevance", "input": "in", "output": "out",
-            "result": {"score": 0.5, "info": {"reason": "r"}}, "instructions": "be nice", "global_run_id": uid("g-")}
+    base = {
+        "run_id": uid("run-"),
+        "agent_name": "agent",
+        "metric_name": "relevance",
+        "input": "in",
+        "output": "out",
+        "result": {"score": 0.5, "info": {"reason": "r"}},
+        "instructions": "be nice",
+        "global_run_id": uid("g-"),
+    }
     base.update(kw)
     return EvalRow(**base)
 
 
 def sample_trace_row(**kw) -> TraceRow:
-    base = {"id": uid("span-"), "trace_id": uid("trace-"), "name": "agent.generate", "scope": "mastra", "kind": 1,
-            "start_time": 1_700_000_000_000_000_000, "end_time": 1_700_000_000_500_000_000, "attributes": {"agent": "a"},
-            "status": {"code": 0}, "events": [], "links": [], "other": {"x": 1}}
+    base = {
+        "id": uid("span-"),
+        "trace_id": uid("trace-"),
+        "name": "agent.generate",
+        "scope": "mastra",
+        "kind": 1,
+        "start_time": 1_700_000_000_000_000_000,
+        "end_time": 1_700_000_000_500_000_000,
+        "attributes": {"agent": "a"},
+        "status": {"code": 0},
+        "events": [],
+        "links": [],
+        "other": {"x": 1},
+    }
     base.update(kw)
     return TraceRow(**base)
 
@@ -75,8 +94,19 @@ async def test_evals_batch_failing_validation_writes_nothing(storage) -> None:
 async def test_evals_accept_snake_case_wire_rows(storage) -> None:
     evals = storage.get_store("evals")
     agent = uid("agent-")
-    await evals.save_evals(evals=[{"run_id": "r", "agent_name": agent, "metric_name": "m", "input": "i", "output": "o",
-                                   "result": {"score": 1}, "created_at": base_time().isoformat()}])
+    await evals.save_evals(
+        evals=[
+            {
+                "run_id": "r",
+                "agent_name": agent,
+                "metric_name": "m",
+                "input": "i",
+                "output": "o",
+                "result": {"score": 1},
+                "created_at": base_time().isoformat(),
+            }
+        ]
+    )
     [row] = (await evals.list_evals(agent_name=agent)).items
     assert (row.run_id, row.result) == ("r", {"score": 1})
 
@@ -105,7 +135,10 @@ async def test_legacy_traces_filters(storage) -> None:
     assert [r.id for r in await traces.list_traces(scope=scope, name="agent.")] == [b.id, a.id]
     assert [r.id for r in await traces.list_traces(scope=scope, attributes={"agent": "a"})] == [c.id, a.id]
     assert [r.id for r in await traces.list_traces(scope=scope, attributes={"deep": {"k": 1}})] == [a.id]
-    assert [r.id for r in await traces.list_traces(scope=scope, from_date=t0 + ms(10), to_date=t0 + ms(20))] == [c.id, b.id]
+    assert [r.id for r in await traces.list_traces(scope=scope, from_date=t0 + ms(10), to_date=t0 + ms(20))] == [
+        c.id,
+        b.id,
+    ]
     assert (await traces.list_traces(scope=uid("other-"))).total == 0
 
 
@@ -116,8 +149,13 @@ async def test_legacy_traces_upsert_by_id_and_pages(storage) -> None:
     t0 = base_time()
     rows = [sample_trace_row(scope=scope, created_at=t0 + ms(i)) for i in range(4)]
     await traces.save_traces(traces=rows)
-    await traces.save_traces(traces=[sample_trace_row(id=rows[0].id, trace_id=rows[0].trace_id, scope=scope, name="renamed",
-                                                      created_at=rows[0].created_at)])
+    await traces.save_traces(
+        traces=[
+            sample_trace_row(
+                id=rows[0].id, trace_id=rows[0].trace_id, scope=scope, name="renamed", created_at=rows[0].created_at
+            )
+        ]
+    )
     page = await traces.list_traces(scope=scope, page=1, per_page=3)
     assert [r.name for r in page] == ["renamed"]
     assert (page.total, page.has_more) == (4, False)

@@ -45,10 +45,12 @@ async def test_pagination(observability, page: int, count: int, has_more: bool) 
     roots = await _traces(observability, 10)
     result = await observability.list_traces(page=page, per_page=4)
     assert (len(result), result.total, result.has_more) == (count, 10, has_more)
-    assert _trace_ids(result) == [r.trace_id for r in reversed(roots)][page * 4:page * 4 + 4]
+    assert _trace_ids(result) == [r.trace_id for r in reversed(roots)][page * 4 : page * 4 + 4]
 
 
-@pytest.mark.parametrize(("field", "direction"), [("started_at", "ASC"), ("started_at", "DESC"), ("ended_at", "ASC"), ("ended_at", "DESC")])
+@pytest.mark.parametrize(
+    ("field", "direction"), [("started_at", "ASC"), ("started_at", "DESC"), ("ended_at", "ASC"), ("ended_at", "DESC")]
+)
 async def test_order_by(observability, field: str, direction: str) -> None:
     t0 = base_time()
     # started order: a, b, c; ended order: c, a, b
@@ -62,7 +64,9 @@ async def test_order_by(observability, field: str, direction: str) -> None:
 
 
 @pytest.mark.parametrize(("direction", "running_first"), [("DESC", True), ("ASC", False)])
-async def test_running_traces_sort_first_desc_and_last_asc_on_ended_at(observability, direction: str, running_first: bool) -> None:
+async def test_running_traces_sort_first_desc_and_last_asc_on_ended_at(
+    observability, direction: str, running_first: bool
+) -> None:
     t0 = base_time()
     done = sample_span(started_at=t0, ended_at=t0 + ms(10))
     running = sample_span(started_at=t0 + ms(5))
@@ -73,10 +77,20 @@ async def test_running_traces_sort_first_desc_and_last_asc_on_ended_at(observabi
 
 
 _EQUALITY_FILTERS = [
-    ("span_type", "workflow_run"), ("entity_type", "workflow_run"), ("entity_id", "entity-x"), ("entity_name", "Name X"),
-    ("user_id", "user-x"), ("organization_id", "org-x"), ("resource_id", "res-x"), ("run_id", "run-x"),
-    ("session_id", "session-x"), ("thread_id", "thread-x"), ("request_id", "req-x"), ("environment", "staging"),
-    ("source", "local"), ("service_name", "svc-x"),
+    ("span_type", "workflow_run"),
+    ("entity_type", "workflow_run"),
+    ("entity_id", "entity-x"),
+    ("entity_name", "Name X"),
+    ("user_id", "user-x"),
+    ("organization_id", "org-x"),
+    ("resource_id", "res-x"),
+    ("run_id", "run-x"),
+    ("session_id", "session-x"),
+    ("thread_id", "thread-x"),
+    ("request_id", "req-x"),
+    ("environment", "staging"),
+    ("source", "local"),
+    ("service_name", "svc-x"),
 ]
 
 
@@ -96,7 +110,9 @@ async def test_camel_case_filter_keys_and_filter_records(observability) -> None:
     hit = sample_span(entity_id="e-1", user_id="u-1")
     await observability.batch_create_spans(records=[hit, sample_span(entity_id="e-1")])
     assert _trace_ids(await observability.list_traces(filters={"entityId": "e-1", "userId": "u-1"})) == [hit.trace_id]
-    assert _trace_ids(await observability.list_traces(filters=TraceFilter(entity_id="e-1", user_id="u-1"))) == [hit.trace_id]
+    assert _trace_ids(await observability.list_traces(filters=TraceFilter(entity_id="e-1", user_id="u-1"))) == [
+        hit.trace_id
+    ]
 
 
 async def test_tags_filter_needs_every_tag(observability) -> None:
@@ -108,17 +124,22 @@ async def test_tags_filter_needs_every_tag(observability) -> None:
     assert set(_trace_ids(await observability.list_traces(filters={"tags": ["prod"]}))) == {both.trace_id, one.trace_id}
 
 
-@pytest.mark.parametrize(("field", "stored", "wanted", "matches"), [
-    ("metadata", {"a": 1, "b": {"c": 2, "d": 3}}, {"a": 1}, True),
-    ("metadata", {"a": 1, "b": {"c": 2, "d": 3}}, {"b": {"c": 2}}, True),
-    ("metadata", {"a": 1}, {"a": 2}, False),
-    ("metadata", {"a": 1}, {"z": 1}, False),
-    ("metadata", {"list": [1, 2, 3]}, {"list": [2]}, True),
-    ("metadata", {"flag": True}, {"flag": 1}, False),
-    ("scope", {"core": "1.0", "pkg": "x"}, {"core": "1.0"}, True),
-    ("scope", {"core": "1.0"}, {"core": "2.0"}, False),
-])
-async def test_metadata_and_scope_filters_are_containment(observability, field: str, stored, wanted, matches: bool) -> None:
+@pytest.mark.parametrize(
+    ("field", "stored", "wanted", "matches"),
+    [
+        ("metadata", {"a": 1, "b": {"c": 2, "d": 3}}, {"a": 1}, True),
+        ("metadata", {"a": 1, "b": {"c": 2, "d": 3}}, {"b": {"c": 2}}, True),
+        ("metadata", {"a": 1}, {"a": 2}, False),
+        ("metadata", {"a": 1}, {"z": 1}, False),
+        ("metadata", {"list": [1, 2, 3]}, {"list": [2]}, True),
+        ("metadata", {"flag": True}, {"flag": 1}, False),
+        ("scope", {"core": "1.0", "pkg": "x"}, {"core": "1.0"}, True),
+        ("scope", {"core": "1.0"}, {"core": "2.0"}, False),
+    ],
+)
+async def test_metadata_and_scope_filters_are_containment(
+    observability, field: str, stored, wanted, matches: bool
+) -> None:
     span = sample_span(**{field: stored})
     await observability.batch_create_spans(records=[span, sample_span()])
     page = await observability.list_traces(filters={field: wanted})
@@ -133,7 +154,10 @@ async def test_status_filter(observability) -> None:
     running = sample_span(started_at=t0 + ms(3))
     await observability.batch_create_spans(records=[ok, failed, failed_running, running])
     assert _trace_ids(await observability.list_traces(filters={"status": "success"})) == [ok.trace_id]
-    assert _trace_ids(await observability.list_traces(filters={"status": "error"})) == [failed_running.trace_id, failed.trace_id]
+    assert _trace_ids(await observability.list_traces(filters={"status": "error"})) == [
+        failed_running.trace_id,
+        failed.trace_id,
+    ]
     assert _trace_ids(await observability.list_traces(filters={"status": "running"})) == [running.trace_id]
 
 
@@ -153,13 +177,17 @@ async def test_has_child_error_follows_updates(observability) -> None:
     child = sample_span(root.trace_id, parent_span_id=root.span_id)
     await observability.batch_create_spans(records=[root, child])
     assert (await observability.list_traces(filters={"has_child_error": True})).total == 0
-    await observability.update_span(trace_id=root.trace_id, span_id=child.span_id, updates={"error": {"message": "late"}})
+    await observability.update_span(
+        trace_id=root.trace_id, span_id=child.span_id, updates={"error": {"message": "late"}}
+    )
     assert _trace_ids(await observability.list_traces(filters={"has_child_error": True})) == [root.trace_id]
 
 
 async def test_started_at_range_is_inclusive(observability) -> None:
     roots = await _traces(observability, 5)
-    page = await observability.list_traces(filters={"started_at": {"start": roots[1].started_at, "end": roots[3].started_at}})
+    page = await observability.list_traces(
+        filters={"started_at": {"start": roots[1].started_at, "end": roots[3].started_at}}
+    )
     assert _trace_ids(page) == [r.trace_id for r in reversed(roots[1:4])]
     flat = await observability.list_traces(filters={"started_at_from": roots[3].started_at})
     assert _trace_ids(flat) == [roots[4].trace_id, roots[3].trace_id]
@@ -171,13 +199,20 @@ async def test_ended_at_range_never_matches_running_traces(observability) -> Non
     await observability.create_span(span=running)
     page = await observability.list_traces(filters={"endedAt": {"start": roots[0].ended_at, "end": roots[1].ended_at}})
     assert _trace_ids(page) == [roots[1].trace_id, roots[0].trace_id]
-    assert running.trace_id not in _trace_ids(await observability.list_traces(filters={"ended_at_to": roots[2].ended_at + ms(10**6)}))
+    assert running.trace_id not in _trace_ids(
+        await observability.list_traces(filters={"ended_at_to": roots[2].ended_at + ms(10**6)})
+    )
 
 
 async def test_filters_combine_with_and(observability) -> None:
     hit = sample_span(entity_id="e", environment="prod", tags=["t"])
-    await observability.batch_create_spans(records=[
-        hit, sample_span(entity_id="e", environment="dev", tags=["t"]), sample_span(entity_id="e", environment="prod")])
+    await observability.batch_create_spans(
+        records=[
+            hit,
+            sample_span(entity_id="e", environment="dev", tags=["t"]),
+            sample_span(entity_id="e", environment="prod"),
+        ]
+    )
     page = await observability.list_traces(filters={"entity_id": "e", "environment": "prod", "tags": ["t"]})
     assert _trace_ids(page) == [hit.trace_id]
 

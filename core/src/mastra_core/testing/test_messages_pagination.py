@@ -36,19 +36,22 @@ async def test_default_page_size_is_40(memory) -> None:
     assert rest.has_more is False
 
 
-@pytest.mark.parametrize(("page", "per_page", "want", "has_more"), [
-    (0, 2, [0, 1], True),
-    (1, 2, [2, 3], True),
-    (2, 2, [4], False),
-    (3, 2, [], False),
-    (0, 5, [0, 1, 2, 3, 4], False),
-    (0, 4, [0, 1, 2, 3], True),
-    (1, 4, [4], False),
-    (0, 100, [0, 1, 2, 3, 4], False),
-    (0, 1, [0], True),
-    (4, 1, [4], False),
-    (10, 3, [], False),
-])
+@pytest.mark.parametrize(
+    ("page", "per_page", "want", "has_more"),
+    [
+        (0, 2, [0, 1], True),
+        (1, 2, [2, 3], True),
+        (2, 2, [4], False),
+        (3, 2, [], False),
+        (0, 5, [0, 1, 2, 3, 4], False),
+        (0, 4, [0, 1, 2, 3], True),
+        (1, 4, [4], False),
+        (0, 100, [0, 1, 2, 3, 4], False),
+        (0, 1, [0], True),
+        (4, 1, [4], False),
+        (10, 3, [], False),
+    ],
+)
 async def test_pages_of_five(memory, page: int, per_page: int, want: list[int], has_more: bool) -> None:
     thread, msgs = await _thread_with(memory, 5)
     result = await memory.list_messages(thread_id=thread.id, page=page, per_page=per_page)
@@ -56,16 +59,20 @@ async def test_pages_of_five(memory, page: int, per_page: int, want: list[int], 
     assert (result.total, result.page, result.per_page, result.has_more) == (5, page, per_page, has_more)
 
 
-@pytest.mark.parametrize(("page", "per_page", "want", "has_more"), [
-    (0, 2, [4, 3], True),
-    (1, 2, [2, 1], True),
-    (2, 2, [0], False),
-    (0, False, [4, 3, 2, 1, 0], False),
-])
+@pytest.mark.parametrize(
+    ("page", "per_page", "want", "has_more"),
+    [
+        (0, 2, [4, 3], True),
+        (1, 2, [2, 1], True),
+        (2, 2, [0], False),
+        (0, False, [4, 3, 2, 1, 0], False),
+    ],
+)
 async def test_desc_pages(memory, page: int, per_page, want: list[int], has_more: bool) -> None:
     thread, msgs = await _thread_with(memory, 5)
-    result = await memory.list_messages(thread_id=thread.id, page=page, per_page=per_page,
-                                        order_by={"field": "created_at", "direction": "DESC"})
+    result = await memory.list_messages(
+        thread_id=thread.id, page=page, per_page=per_page, order_by={"field": "created_at", "direction": "DESC"}
+    )
     assert ids(result) == [msgs[i].id for i in want]
     assert result.has_more is has_more
 
@@ -73,7 +80,9 @@ async def test_desc_pages(memory, page: int, per_page, want: list[int], has_more
 async def test_order_by_direction_only_and_camel_case_field(memory) -> None:
     thread, msgs = await _thread_with(memory, 3)
     assert ids(await memory.list_messages(thread_id=thread.id, order_by={"direction": "DESC"})) == ids(msgs[::-1])
-    assert ids(await memory.list_messages(thread_id=thread.id, order_by={"field": "createdAt", "direction": "ASC"})) == ids(msgs)
+    assert ids(
+        await memory.list_messages(thread_id=thread.id, order_by={"field": "createdAt", "direction": "ASC"})
+    ) == ids(msgs)
 
 
 async def test_per_page_false_returns_all_55(memory) -> None:
@@ -149,8 +158,12 @@ _RANGES = [
 @pytest.mark.parametrize(("start", "end", "sx", "ex", "want"), _RANGES)
 async def test_date_range_bounds(memory, start, end, sx: bool, ex: bool, want: list[int]) -> None:
     thread, msgs = await _thread_with(memory, 6, step_ms=1000)
-    rng = {"start": None if start is None else msgs[start].created_at, "end": None if end is None else msgs[end].created_at,
-           "start_exclusive": sx, "end_exclusive": ex}
+    rng = {
+        "start": None if start is None else msgs[start].created_at,
+        "end": None if end is None else msgs[end].created_at,
+        "start_exclusive": sx,
+        "end_exclusive": ex,
+    }
     page = await memory.list_messages(thread_id=thread.id, filter={"date_range": rng})
     assert ids(page) == [msgs[i].id for i in want]
     assert page.total == len(want)
@@ -160,16 +173,29 @@ async def test_date_range_accepts_iso_strings_camel_case_and_date_range_objects(
     thread, msgs = await _thread_with(memory, 5, step_ms=1000)
     iso = msgs[1].created_at.isoformat().replace("+00:00", "Z")
     a = await memory.list_messages(thread_id=thread.id, filter={"dateRange": {"start": iso, "startExclusive": True}})
-    b = await memory.list_messages(thread_id=thread.id, filter={"date_range": DateRange(start=msgs[1].created_at, start_exclusive=True)})
+    b = await memory.list_messages(
+        thread_id=thread.id, filter={"date_range": DateRange(start=msgs[1].created_at, start_exclusive=True)}
+    )
     assert ids(a) == ids(b) == ids(msgs[2:])
 
 
 async def test_date_range_one_millisecond_apart(memory) -> None:
     thread, msgs = await _thread_with(memory, 3, step_ms=1)
-    page = await memory.list_messages(thread_id=thread.id, filter={"date_range": {"start": msgs[1].created_at, "end": msgs[1].created_at}})
+    page = await memory.list_messages(
+        thread_id=thread.id, filter={"date_range": {"start": msgs[1].created_at, "end": msgs[1].created_at}}
+    )
     assert ids(page) == [msgs[1].id]
-    page = await memory.list_messages(thread_id=thread.id, filter={"date_range": {"start": msgs[0].created_at, "start_exclusive": True,
-                                                                                    "end": msgs[2].created_at, "end_exclusive": True}})
+    page = await memory.list_messages(
+        thread_id=thread.id,
+        filter={
+            "date_range": {
+                "start": msgs[0].created_at,
+                "start_exclusive": True,
+                "end": msgs[2].created_at,
+                "end_exclusive": True,
+            }
+        },
+    )
     assert ids(page) == [msgs[1].id]
 
 
@@ -248,11 +274,13 @@ async def test_a_thousand_messages_page_without_skips_or_repeats(memory) -> None
     # groups of 10 share a timestamp: the tie-break is the order given
     msgs = [sample_message(thread.id, f"m{i}", created_at=t0 + ms(i // 10)) for i in range(1000)]
     for chunk in range(0, 1000, 250):
-        await memory.save_messages(messages=msgs[chunk:chunk + 250])
+        await memory.save_messages(messages=msgs[chunk : chunk + 250])
     for direction, expected in (("ASC", ids(msgs)), ("DESC", ids(msgs)[::-1])):
         seen: list[str] = []
         for page in range(34):
-            result = await memory.list_messages(thread_id=thread.id, per_page=30, page=page, order_by={"direction": direction})
+            result = await memory.list_messages(
+                thread_id=thread.id, per_page=30, page=page, order_by={"direction": direction}
+            )
             assert result.total == 1000
             seen += ids(result)
             assert result.has_more is (page < 33)
@@ -270,11 +298,13 @@ async def test_a_thread_larger_than_one_megabyte_returns_its_newest_messages(mem
     filler = "x" * 40_000
     msgs = [sample_message(thread.id, f"m{i} {filler}", created_at=t0 + ms(i)) for i in range(30)]
     for chunk in range(0, 30, 10):
-        await memory.save_messages(messages=msgs[chunk:chunk + 10])
+        await memory.save_messages(messages=msgs[chunk : chunk + 10])
     newest = await memory.list_messages(thread_id=thread.id, per_page=5, order_by={"direction": "DESC"})
     assert ids(newest) == ids(msgs[-5:])[::-1]
     assert (newest.total, newest.has_more) == (30, True)
-    window = await memory.list_messages(thread_id=thread.id, per_page=0, include=[{"id": msgs[-1].id, "with_previous_messages": 2}])
+    window = await memory.list_messages(
+        thread_id=thread.id, per_page=0, include=[{"id": msgs[-1].id, "with_previous_messages": 2}]
+    )
     assert ids(window) == ids(msgs[-3:])
     whole = await memory.list_messages(thread_id=thread.id, per_page=False)
     assert ids(whole) == ids(msgs)

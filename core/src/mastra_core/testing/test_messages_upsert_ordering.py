@@ -80,7 +80,9 @@ async def test_pages_over_ties_never_skip_or_repeat(memory, per_page: int) -> No
         seen: list[str] = []
         page = 0
         while True:
-            result = await memory.list_messages(thread_id=thread.id, per_page=per_page, page=page, order_by={"direction": direction})
+            result = await memory.list_messages(
+                thread_id=thread.id, per_page=per_page, page=page, order_by={"direction": direction}
+            )
             seen += ids(result)
             if not result.has_more:
                 break
@@ -96,7 +98,12 @@ async def test_tool_call_and_result_with_identical_timestamps_keep_their_order(m
     result = sample_message(thread.id, "result", role="tool", created_at=t0)
     answer = sample_message(thread.id, "answer", role="assistant", created_at=t0)
     await memory.save_messages(messages=[user, call, result, answer])
-    assert [m.role for m in await memory.list_messages(thread_id=thread.id)] == ["user", "assistant", "tool", "assistant"]
+    assert [m.role for m in await memory.list_messages(thread_id=thread.id)] == [
+        "user",
+        "assistant",
+        "tool",
+        "assistant",
+    ]
 
 
 async def test_save_messages_returns_the_messages_as_given(memory) -> None:
@@ -108,9 +115,14 @@ async def test_save_messages_returns_the_messages_as_given(memory) -> None:
 async def test_save_messages_accepts_wire_mappings(memory) -> None:
     thread = await _thread(memory)
     created = base_time()
-    wire = {"id": uid(), "threadId": thread.id, "resourceId": thread.resource_id, "role": "assistant",
-            "createdAt": created.isoformat().replace("+00:00", "Z"),
-            "content": {"format": 2, "parts": [{"type": "text", "text": "from the wire"}], "content": "from the wire"}}
+    wire = {
+        "id": uid(),
+        "threadId": thread.id,
+        "resourceId": thread.resource_id,
+        "role": "assistant",
+        "createdAt": created.isoformat().replace("+00:00", "Z"),
+        "content": {"format": 2, "parts": [{"type": "text", "text": "from the wire"}], "content": "from the wire"},
+    }
     await memory.save_messages(messages=[wire])
     [got] = (await memory.list_messages(thread_id=thread.id)).items
     assert (got.id, got.role, got.created_at, got.resource_id) == (wire["id"], "assistant", created, thread.resource_id)
@@ -125,7 +137,9 @@ async def test_upsert_same_id_same_thread_replaces_content_and_keeps_one_row(mem
     thread = await _thread(memory)
     msg = sample_message(thread.id, "original", created_at=base_time())
     await memory.save_messages(messages=[msg])
-    changed = attrs.evolve(msg, content=MessageContent(parts=[TextPart(text="updated")], content="updated"), role="assistant")
+    changed = attrs.evolve(
+        msg, content=MessageContent(parts=[TextPart(text="updated")], content="updated"), role="assistant"
+    )
     await memory.save_messages(messages=[changed])
     page = await memory.list_messages(thread_id=thread.id)
     assert page.total == 1
@@ -137,7 +151,9 @@ async def test_upsert_keeps_the_original_created_at(memory) -> None:
     t0 = base_time()
     msg = sample_message(thread.id, "v1", created_at=t0)
     await memory.save_messages(messages=[msg])
-    await memory.save_messages(messages=[attrs.evolve(msg, created_at=t0 + ms(60_000), content=MessageContent(parts=[TextPart(text="v2")]))])
+    await memory.save_messages(
+        messages=[attrs.evolve(msg, created_at=t0 + ms(60_000), content=MessageContent(parts=[TextPart(text="v2")]))]
+    )
     [got] = await memory.list_messages_by_id(message_ids=[msg.id])
     assert got.created_at == t0
     assert texts([got]) == ["v2"]
@@ -148,7 +164,9 @@ async def test_upsert_keeps_the_position_among_ties(memory) -> None:
     t0 = base_time()
     msgs = [sample_message(thread.id, f"m{i}", created_at=t0) for i in range(4)]
     await memory.save_messages(messages=msgs)
-    await memory.save_messages(messages=[attrs.evolve(msgs[0], content=MessageContent(parts=[TextPart(text="m0 again")]))])
+    await memory.save_messages(
+        messages=[attrs.evolve(msgs[0], content=MessageContent(parts=[TextPart(text="m0 again")]))]
+    )
     assert texts((await memory.list_messages(thread_id=thread.id)).items) == ["m0 again", "m1", "m2", "m3"]
 
 

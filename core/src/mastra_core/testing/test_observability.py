@@ -21,8 +21,16 @@ def _without_db_times(span):
 async def _trace(observability, children: int = 2):
     t0 = base_time()
     root = sample_span(started_at=t0)
-    kids = [sample_span(root.trace_id, name=f"child {i}", span_type="tool_call", parent_span_id=root.span_id,
-                        started_at=t0 + ms(10 * (i + 1))) for i in range(children)]
+    kids = [
+        sample_span(
+            root.trace_id,
+            name=f"child {i}",
+            span_type="tool_call",
+            parent_span_id=root.span_id,
+            started_at=t0 + ms(10 * (i + 1)),
+        )
+        for i in range(children)
+    ]
     await observability.batch_create_spans(records=[root, *kids])
     return root, kids
 
@@ -30,11 +38,29 @@ async def _trace(observability, children: int = 2):
 async def test_create_span_then_get_trace_preserves_every_field(observability) -> None:
     started = datetime(2024, 5, 1, 10, 0, 0, 123000, tzinfo=UTC)
     span = sample_span(
-        started_at=started, ended_at=started + ms(456), entity_type="agent", entity_id="agent-1", entity_name="Agent One",
-        user_id="u", organization_id="org", resource_id="res", run_id="run", session_id="sess", thread_id="thr",
-        request_id="req", environment="production", source="cloud", service_name="svc", scope={"core": "1.0"},
-        metadata={"k": {"nested": [1, None]}}, tags=["a", "b"], attributes={"model": "gpt"}, links=[{"traceId": "x"}],
-        input={"messages": [{"role": "user", "content": "hi"}]}, output="just a string", error=None,
+        started_at=started,
+        ended_at=started + ms(456),
+        entity_type="agent",
+        entity_id="agent-1",
+        entity_name="Agent One",
+        user_id="u",
+        organization_id="org",
+        resource_id="res",
+        run_id="run",
+        session_id="sess",
+        thread_id="thr",
+        request_id="req",
+        environment="production",
+        source="cloud",
+        service_name="svc",
+        scope={"core": "1.0"},
+        metadata={"k": {"nested": [1, None]}},
+        tags=["a", "b"],
+        attributes={"model": "gpt"},
+        links=[{"traceId": "x"}],
+        input={"messages": [{"role": "user", "content": "hi"}]},
+        output="just a string",
+        error=None,
     )
     before = utc_now()
     await observability.create_span(span=span)
@@ -57,8 +83,17 @@ async def test_json_fields_keep_primitives(observability, value) -> None:
 async def test_create_span_accepts_wire_mappings(observability) -> None:
     trace_id, span_id = uid("trace-"), uid("span-")
     started = base_time()
-    await observability.create_span(span={"traceId": trace_id, "spanId": span_id, "name": "n", "spanType": "generic",
-                                          "isEvent": True, "startedAt": started.isoformat(), "attributes": {"a": 1}})
+    await observability.create_span(
+        span={
+            "traceId": trace_id,
+            "spanId": span_id,
+            "name": "n",
+            "spanType": "generic",
+            "isEvent": True,
+            "startedAt": started.isoformat(),
+            "attributes": {"a": 1},
+        }
+    )
     got = await observability.get_span(trace_id=trace_id, span_id=span_id)
     assert (got.is_event, got.started_at, got.attributes, got.span_type) == (True, started, {"a": 1}, "generic")
 
@@ -126,12 +161,19 @@ async def test_update_span_sets_output_and_end_and_keeps_the_rest(observability)
     root, _ = await _trace(observability)
     before = await observability.get_span(trace_id=root.trace_id, span_id=root.span_id)
     ended = base_time() + ms(999)
-    await observability.update_span(trace_id=root.trace_id, span_id=root.span_id,
-                                    updates={"output": {"answer": 42}, "ended_at": ended, "name": "renamed"})
+    await observability.update_span(
+        trace_id=root.trace_id,
+        span_id=root.span_id,
+        updates={"output": {"answer": 42}, "ended_at": ended, "name": "renamed"},
+    )
     after = await observability.get_span(trace_id=root.trace_id, span_id=root.span_id)
     assert (after.output, after.ended_at, after.name) == ({"answer": 42}, ended, "renamed")
     assert (after.span_type, after.started_at, after.input, after.created_at) == (
-        before.span_type, before.started_at, before.input, before.created_at)
+        before.span_type,
+        before.started_at,
+        before.input,
+        before.created_at,
+    )
     assert after.updated_at >= before.updated_at
 
 
@@ -139,8 +181,11 @@ async def test_update_span_accepts_camel_case_and_iso_dates(observability) -> No
     span = sample_span()
     await observability.create_span(span=span)
     ended = base_time() + ms(1)
-    await observability.update_span(trace_id=span.trace_id, span_id=span.span_id,
-                                    updates={"endedAt": ended.isoformat(), "entityName": "E", "metadata": {"m": 1}})
+    await observability.update_span(
+        trace_id=span.trace_id,
+        span_id=span.span_id,
+        updates={"endedAt": ended.isoformat(), "entityName": "E", "metadata": {"m": 1}},
+    )
     got = await observability.get_span(trace_id=span.trace_id, span_id=span.span_id)
     assert (got.ended_at, got.entity_name, got.metadata) == (ended, "E", {"m": 1})
 
@@ -148,7 +193,9 @@ async def test_update_span_accepts_camel_case_and_iso_dates(observability) -> No
 async def test_update_span_can_clear_a_field(observability) -> None:
     span = sample_span(output={"x": 1}, tags=["t"])
     await observability.create_span(span=span)
-    await observability.update_span(trace_id=span.trace_id, span_id=span.span_id, updates={"output": None, "tags": None})
+    await observability.update_span(
+        trace_id=span.trace_id, span_id=span.span_id, updates={"output": None, "tags": None}
+    )
     got = await observability.get_span(trace_id=span.trace_id, span_id=span.span_id)
     assert got.output is None and not got.tags
 
@@ -162,10 +209,12 @@ async def test_batch_update_across_traces(observability) -> None:
     a, b = sample_span(), sample_span()
     await observability.batch_create_spans(records=[a, b])
     end = base_time() + ms(5)
-    await observability.batch_update_spans(records=[
-        {"trace_id": a.trace_id, "span_id": a.span_id, "updates": {"ended_at": end}},
-        {"traceId": b.trace_id, "spanId": b.span_id, "updates": {"error": {"message": "bad"}}},
-    ])
+    await observability.batch_update_spans(
+        records=[
+            {"trace_id": a.trace_id, "span_id": a.span_id, "updates": {"ended_at": end}},
+            {"traceId": b.trace_id, "spanId": b.span_id, "updates": {"error": {"message": "bad"}}},
+        ]
+    )
     assert (await observability.get_span(trace_id=a.trace_id, span_id=a.span_id)).ended_at == end
     assert (await observability.get_span(trace_id=b.trace_id, span_id=b.span_id)).error == {"message": "bad"}
 
@@ -174,10 +223,12 @@ async def test_batch_update_with_a_missing_span_writes_nothing(observability) ->
     span = sample_span()
     await observability.create_span(span=span)
     with raises_not_found(observability, "BATCH_UPDATE_SPANS"):
-        await observability.batch_update_spans(records=[
-            {"trace_id": span.trace_id, "span_id": span.span_id, "updates": {"name": "changed"}},
-            {"trace_id": span.trace_id, "span_id": uid("missing-"), "updates": {"name": "x"}},
-        ])
+        await observability.batch_update_spans(
+            records=[
+                {"trace_id": span.trace_id, "span_id": span.span_id, "updates": {"name": "changed"}},
+                {"trace_id": span.trace_id, "span_id": uid("missing-"), "updates": {"name": "x"}},
+            ]
+        )
     assert (await observability.get_span(trace_id=span.trace_id, span_id=span.span_id)).name == span.name
 
 

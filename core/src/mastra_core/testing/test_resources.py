@@ -41,7 +41,9 @@ async def test_save_resource_upsert_keeps_created_at(memory) -> None:
     t0 = base_time()
     resource = sample_resource(created_at=t0, updated_at=t0)
     await memory.save_resource(resource=resource)
-    again = attrs.evolve(resource, working_memory="second", metadata={"n": 2}, created_at=t0 + ms(5000), updated_at=t0 + ms(6000))
+    again = attrs.evolve(
+        resource, working_memory="second", metadata={"n": 2}, created_at=t0 + ms(5000), updated_at=t0 + ms(6000)
+    )
     saved = await memory.save_resource(resource=again)
     got = await memory.get_resource_by_id(resource_id=resource.id)
     assert got == saved
@@ -131,8 +133,12 @@ async def test_absent_metadata_stays_falsy(memory) -> None:
 
 
 async def test_deeply_nested_metadata_with_nulls_survives(memory) -> None:
-    metadata = {"level1": {"level2": {"level3": {"value": None, "list": [None, 1, {"x": None}], "flag": False}}},
-                "top": None, "n": 0, "f": 1.25}
+    metadata = {
+        "level1": {"level2": {"level3": {"value": None, "list": [None, 1, {"x": None}], "flag": False}}},
+        "top": None,
+        "n": 0,
+        "f": 1.25,
+    }
     resource = sample_resource(metadata=metadata)
     await memory.save_resource(resource=resource)
     assert (await memory.get_resource_by_id(resource_id=resource.id)).metadata == metadata

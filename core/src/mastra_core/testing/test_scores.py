@@ -46,11 +46,25 @@ async def test_get_unknown_score_is_none(scores) -> None:
 
 async def test_every_optional_field_round_trips(scores) -> None:
     payload = sample_score(
-        trace_id=uid("trace-"), span_id=uid("span-"), resource_id="r", thread_id="t", additional_context={"a": [1]},
-        request_context={"user": "u"}, structured_output=True, preprocess_step_result={"p": 1}, extract_step_result={"e": 1},
-        analyze_step_result={"an": {"deep": None}}, preprocess_prompt="pp", extract_prompt="ep", analyze_prompt="ap",
-        generate_score_prompt="gsp", generate_reason_prompt="grp", reason_prompt="rp", output="plain string output",
-        input=None, score=0.123456789,
+        trace_id=uid("trace-"),
+        span_id=uid("span-"),
+        resource_id="r",
+        thread_id="t",
+        additional_context={"a": [1]},
+        request_context={"user": "u"},
+        structured_output=True,
+        preprocess_step_result={"p": 1},
+        extract_step_result={"e": 1},
+        analyze_step_result={"an": {"deep": None}},
+        preprocess_prompt="pp",
+        extract_prompt="ep",
+        analyze_prompt="ap",
+        generate_score_prompt="gsp",
+        generate_reason_prompt="grp",
+        reason_prompt="rp",
+        output="plain string output",
+        input=None,
+        score=0.123456789,
     )
     saved = await scores.save_score(score=payload)
     got = await scores.get_score_by_id(id=saved.id)
@@ -75,8 +89,19 @@ async def test_score_values_round_trip(scores, value: float) -> None:
 
 async def test_save_accepts_a_wire_mapping(scores) -> None:
     scorer = uid()
-    saved = await scores.save_score(score={"scorerId": scorer, "entityId": "e", "runId": "r", "score": 0.9, "scorer": {"n": 1},
-                                           "entity": {"id": "e"}, "source": "LIVE", "output": "o", "entityType": "AGENT"})
+    saved = await scores.save_score(
+        score={
+            "scorerId": scorer,
+            "entityId": "e",
+            "runId": "r",
+            "score": 0.9,
+            "scorer": {"n": 1},
+            "entity": {"id": "e"},
+            "source": "LIVE",
+            "output": "o",
+            "entityType": "AGENT",
+        }
+    )
     assert (saved.scorer_id, saved.entity_type) == (scorer, "AGENT")
     assert _ids(await scores.list_scores_by_scorer_id(scorer_id=scorer)) == [saved.id]
 
@@ -113,13 +138,27 @@ async def test_list_by_scorer_with_source_entity_and_type(scores) -> None:
     scorer, entity = uid("scorer-"), uid("entity-")
     live = await scores.save_score(score=sample_score(scorer_id=scorer, entity_id=entity, source="LIVE"))
     test = await scores.save_score(score=sample_score(scorer_id=scorer, entity_id=entity, source="TEST"))
-    wf = await scores.save_score(score=sample_score(scorer_id=scorer, entity_id=entity, source="LIVE", entity_type="WORKFLOW"))
+    wf = await scores.save_score(
+        score=sample_score(scorer_id=scorer, entity_id=entity, source="LIVE", entity_type="WORKFLOW")
+    )
     other = await scores.save_score(score=sample_score(scorer_id=scorer, source="LIVE"))
     assert _ids(await scores.list_scores_by_scorer_id(scorer_id=scorer, source="TEST")) == [test.id]
-    assert set(_ids(await scores.list_scores_by_scorer_id(scorer_id=scorer, source="LIVE"))) == {live.id, wf.id, other.id}
-    assert set(_ids(await scores.list_scores_by_scorer_id(scorer_id=scorer, entity_id=entity))) == {live.id, test.id, wf.id}
-    assert _ids(await scores.list_scores_by_scorer_id(scorer_id=scorer, entity_id=entity, entity_type="WORKFLOW")) == [wf.id]
-    assert _ids(await scores.list_scores_by_scorer_id(scorer_id=scorer, entity_id=entity, entity_type="AGENT", source="LIVE")) == [live.id]
+    assert set(_ids(await scores.list_scores_by_scorer_id(scorer_id=scorer, source="LIVE"))) == {
+        live.id,
+        wf.id,
+        other.id,
+    }
+    assert set(_ids(await scores.list_scores_by_scorer_id(scorer_id=scorer, entity_id=entity))) == {
+        live.id,
+        test.id,
+        wf.id,
+    }
+    assert _ids(await scores.list_scores_by_scorer_id(scorer_id=scorer, entity_id=entity, entity_type="WORKFLOW")) == [
+        wf.id
+    ]
+    assert _ids(
+        await scores.list_scores_by_scorer_id(scorer_id=scorer, entity_id=entity, entity_type="AGENT", source="LIVE")
+    ) == [live.id]
 
 
 @pytest.mark.parametrize(("page", "count", "has_more"), [(0, 2, True), (1, 2, True), (2, 1, False), (3, 0, False)])
@@ -130,7 +169,7 @@ async def test_list_by_run_id_pagination(scores, page: int, count: int, has_more
     result = await scores.list_scores_by_run_id(run_id=run, page=page, per_page=2)
     assert (len(result), result.total, result.page, result.per_page, result.has_more) == (count, 5, page, 2, has_more)
     newest_first = [s.id for s in reversed(made)]
-    assert _ids(result) == newest_first[page * 2:page * 2 + 2]
+    assert _ids(result) == newest_first[page * 2 : page * 2 + 2]
 
 
 async def test_list_by_run_id_per_page_false(scores) -> None:
@@ -169,7 +208,7 @@ async def test_list_by_span_pages_with_distractors(scores, page: int, count: int
     await _save_many(scores, 3, trace_id=trace, span_id=uid("span-"))
     result = await scores.list_scores_by_span(trace_id=trace, span_id=span, page=page, per_page=3)
     assert (len(result), result.total, result.has_more) == (count, 7, has_more)
-    assert _ids(result) == [s.id for s in reversed(made)][page * 3:page * 3 + 3]
+    assert _ids(result) == [s.id for s in reversed(made)][page * 3 : page * 3 + 3]
 
 
 async def test_pages_of_scores_never_skip_or_repeat(scores) -> None:

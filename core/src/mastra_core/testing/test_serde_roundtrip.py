@@ -55,7 +55,11 @@ NASTY_STRINGS = {
 
 
 def _everything() -> dict[str, Any]:
-    return {**NASTY_STRINGS, "list": list(NASTY_STRINGS.values())[:6], "nested": {"deeper": {k: v for k, v in list(NASTY_STRINGS.items())[:5]}}}
+    return {
+        **NASTY_STRINGS,
+        "list": list(NASTY_STRINGS.values())[:6],
+        "nested": {"deeper": {k: v for k, v in list(NASTY_STRINGS.items())[:5]}},
+    }
 
 
 def _every_part() -> list[Any]:
@@ -63,12 +67,27 @@ def _every_part() -> list[Any]:
         TextPart(text="plain text", provider_metadata={"openai": {"id": "x"}}),
         TextPart(text="with unknown fields", extra={"futureField": {"a": [1, 2]}, "state": "done"}),
         ReasoningPart(reasoning="thinking…", details=[{"type": "text", "text": "step", "signature": "sig"}]),
-        ToolInvocationPart(tool_invocation=ToolInvocation(state="partial-call", tool_call_id="c0", tool_name="search", args={"q": "par"})),
-        ToolInvocationPart(tool_invocation=ToolInvocation(state="call", tool_call_id="c1", tool_name="search", args={"q": "x", "n": 3}, step=1)),
-        ToolInvocationPart(tool_invocation=ToolInvocation(state="result", tool_call_id="c1", tool_name="search", args={"q": "x"},
-                                                          result={"hits": [{"title": "t", "score": 0.5}], "none": None},
-                                                          extra={"providerExecuted": True})),
-        SourcePart(source={"sourceType": "url", "id": "s1", "url": "https://example.com/?a=1&b=\"2\"", "title": "Ex"}),
+        ToolInvocationPart(
+            tool_invocation=ToolInvocation(
+                state="partial-call", tool_call_id="c0", tool_name="search", args={"q": "par"}
+            )
+        ),
+        ToolInvocationPart(
+            tool_invocation=ToolInvocation(
+                state="call", tool_call_id="c1", tool_name="search", args={"q": "x", "n": 3}, step=1
+            )
+        ),
+        ToolInvocationPart(
+            tool_invocation=ToolInvocation(
+                state="result",
+                tool_call_id="c1",
+                tool_name="search",
+                args={"q": "x"},
+                result={"hits": [{"title": "t", "score": 0.5}], "none": None},
+                extra={"providerExecuted": True},
+            )
+        ),
+        SourcePart(source={"sourceType": "url", "id": "s1", "url": 'https://example.com/?a=1&b="2"', "title": "Ex"}),
         FilePart(data="aGVsbG8gd29ybGQ=", mime_type="text/plain"),
         FilePart(data="https://example.com/image.png", mime_type="image/png", extra={"filename": "image.png"}),
         StepStartPart(),
@@ -103,9 +122,13 @@ async def test_each_part_alone_round_trips(memory, part: Any) -> None:
 
 async def test_every_content_field_and_unknown_top_level_fields_round_trip(memory) -> None:
     content = MessageContent(
-        parts=[TextPart(text="t")], content="t", experimental_attachments=[{"name": "a.txt", "contentType": "text/plain", "url": "data:,x"}],
-        tool_invocations=[{"state": "result", "toolCallId": "c", "toolName": "n", "args": {}, "result": 1}], reasoning="why",
-        annotations=[{"kind": "note"}, "plain", 3], metadata={"rating": 5, "tags": ["a"], "nested": {"n": None}},
+        parts=[TextPart(text="t")],
+        content="t",
+        experimental_attachments=[{"name": "a.txt", "contentType": "text/plain", "url": "data:,x"}],
+        tool_invocations=[{"state": "result", "toolCallId": "c", "toolName": "n", "args": {}, "result": 1}],
+        reasoning="why",
+        annotations=[{"kind": "note"}, "plain", 3],
+        metadata={"rating": 5, "tags": ["a"], "nested": {"n": None}},
         provider_metadata={"anthropic": {"cacheControl": {"type": "ephemeral"}}},
         extra={"newerClientField": {"keep": "me"}, "anotherOne": [1, 2, 3]},
     )
@@ -160,27 +183,62 @@ async def test_awkward_strings_in_resources(memory) -> None:
     resource = sample_resource(working_memory="\n".join(NASTY_STRINGS.values()), metadata=everything)
     await memory.save_resource(resource=resource)
     assert await memory.get_resource_by_id(resource_id=resource.id) == resource
-    updated = await memory.update_resource(resource_id=resource.id, working_memory=NASTY_STRINGS["nul"], metadata={"more": NASTY_STRINGS["lone_low_surrogate"]})
+    updated = await memory.update_resource(
+        resource_id=resource.id,
+        working_memory=NASTY_STRINGS["nul"],
+        metadata={"more": NASTY_STRINGS["lone_low_surrogate"]},
+    )
     assert await memory.get_resource_by_id(resource_id=resource.id) == updated
 
 
 async def test_awkward_metadata_keys(memory) -> None:
-    metadata = {"with space": 1, "dotted.key": 2, "$dollar": 3, "emoji🎉": 4, "quote\"key": 5, "back\\slash": 6, "": 7,
-                "ünïcödé": 8, "UPPER": 9, "upper": 10}
+    metadata = {
+        "with space": 1,
+        "dotted.key": 2,
+        "$dollar": 3,
+        "emoji🎉": 4,
+        'quote"key': 5,
+        "back\\slash": 6,
+        "": 7,
+        "ünïcödé": 8,
+        "UPPER": 9,
+        "upper": 10,
+    }
     thread = sample_thread(metadata=metadata)
     await memory.save_thread(thread=thread)
     assert (await memory.get_thread_by_id(thread_id=thread.id)).metadata == metadata
 
 
-@pytest.mark.parametrize("value", [
-    0, -1, 2**31, 2**53 - 1, 2**62, -(2**62), 0.1, 1e-300, 1.7976931348623157e308, -2.5, 1.0, True, False, None, [], {}, [[[]]],
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        0,
+        -1,
+        2**31,
+        2**53 - 1,
+        2**62,
+        -(2**62),
+        0.1,
+        1e-300,
+        1.7976931348623157e308,
+        -2.5,
+        1.0,
+        True,
+        False,
+        None,
+        [],
+        {},
+        [[[]]],
+    ],
+)
 async def test_json_scalars_and_containers_keep_their_type(memory, value: Any) -> None:
     thread = sample_thread(metadata={"v": value, "wrapped": [value], "obj": {"v": value}})
     await memory.save_thread(thread=thread)
     got = (await memory.get_thread_by_id(thread_id=thread.id)).metadata
     assert got == thread.metadata
-    assert type(got["v"]) is type(value) or (isinstance(value, float) and value.is_integer() and isinstance(got["v"], int | float))
+    assert type(got["v"]) is type(value) or (
+        isinstance(value, float) and value.is_integer() and isinstance(got["v"], int | float)
+    )
 
 
 async def test_deeply_nested_metadata(memory) -> None:
@@ -192,12 +250,15 @@ async def test_deeply_nested_metadata(memory) -> None:
     assert (await memory.get_thread_by_id(thread_id=thread.id)).metadata == deep
 
 
-@pytest.mark.parametrize("moment", [
-    datetime(1970, 1, 1, 0, 0, 0, 1000, tzinfo=UTC),
-    datetime(2000, 2, 29, 12, 0, 0, tzinfo=UTC),
-    datetime(2038, 1, 19, 3, 14, 8, 999000, tzinfo=UTC),
-    datetime(2099, 12, 31, 23, 59, 59, 999000, tzinfo=UTC),
-])
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(1970, 1, 1, 0, 0, 0, 1000, tzinfo=UTC),
+        datetime(2000, 2, 29, 12, 0, 0, tzinfo=UTC),
+        datetime(2038, 1, 19, 3, 14, 8, 999000, tzinfo=UTC),
+        datetime(2099, 12, 31, 23, 59, 59, 999000, tzinfo=UTC),
+    ],
+)
 async def test_extreme_timestamps_round_trip(memory, moment: datetime) -> None:
     thread = sample_thread(created_at=moment, updated_at=moment)
     await memory.save_thread(thread=thread)
@@ -209,13 +270,19 @@ async def test_extreme_timestamps_round_trip(memory, moment: datetime) -> None:
 
 async def test_awkward_snapshot_round_trips_and_filters_by_status(workflows) -> None:
     name, run_id = uid("wf-"), uid("run-")
-    snap = sample_snapshot(run_id, "suspended", value=_everything(),
-                           context={"input": NASTY_STRINGS, "step": {"output": NASTY_STRINGS["lone_high_surrogate"]}},
-                           error={"message": NASTY_STRINGS["nul"], "stack": NASTY_STRINGS["backslashes"]})
+    snap = sample_snapshot(
+        run_id,
+        "suspended",
+        value=_everything(),
+        context={"input": NASTY_STRINGS, "step": {"output": NASTY_STRINGS["lone_high_surrogate"]}},
+        error={"message": NASTY_STRINGS["nul"], "stack": NASTY_STRINGS["backslashes"]},
+    )
     await workflows.persist_workflow_snapshot(workflow_name=name, run_id=run_id, snapshot=snap)
     assert await workflows.load_workflow_snapshot(workflow_name=name, run_id=run_id) == snap
     assert [r.run_id for r in await workflows.list_workflow_runs(workflow_name=name, status="suspended")] == [run_id]
-    ctx = await workflows.update_workflow_results(workflow_name=name, run_id=run_id, step_id="s\u0000💥", result=NASTY_STRINGS["reversed_pair"])
+    ctx = await workflows.update_workflow_results(
+        workflow_name=name, run_id=run_id, step_id="s\u0000💥", result=NASTY_STRINGS["reversed_pair"]
+    )
     assert ctx["s\u0000💥"] == NASTY_STRINGS["reversed_pair"]
     assert (await workflows.load_workflow_snapshot(workflow_name=name, run_id=run_id))["context"] == ctx
 
@@ -235,28 +302,55 @@ async def test_awkward_ids_round_trip(memory, workflows) -> None:
 
 
 async def test_awkward_strings_in_scores(scores) -> None:
-    payload = sample_score(reason=NASTY_STRINGS["nul"], output=NASTY_STRINGS, input=[NASTY_STRINGS["lone_high_surrogate"]],
-                           metadata=_everything(), scorer={"name": NASTY_STRINGS["emoji"]}, entity={"id": NASTY_STRINGS["quotes"]},
-                           analyze_prompt=NASTY_STRINGS["long"])
+    payload = sample_score(
+        reason=NASTY_STRINGS["nul"],
+        output=NASTY_STRINGS,
+        input=[NASTY_STRINGS["lone_high_surrogate"]],
+        metadata=_everything(),
+        scorer={"name": NASTY_STRINGS["emoji"]},
+        entity={"id": NASTY_STRINGS["quotes"]},
+        analyze_prompt=NASTY_STRINGS["long"],
+    )
     saved = await scores.save_score(score=payload)
     assert await scores.get_score_by_id(id=saved.id) == saved
 
 
 @pytest.mark.requires("observability")
 async def test_awkward_strings_in_spans(observability) -> None:
-    span = sample_span(name=NASTY_STRINGS["emoji"], attributes=_everything(), input=NASTY_STRINGS["nul"],
-                       output={"o": NASTY_STRINGS["lone_low_surrogate"]}, metadata={"m": NASTY_STRINGS["quotes"]},
-                       tags=[NASTY_STRINGS["cjk_rtl"], NASTY_STRINGS["nul"]], started_at=base_time(), ended_at=base_time() + ms(3))
+    span = sample_span(
+        name=NASTY_STRINGS["emoji"],
+        attributes=_everything(),
+        input=NASTY_STRINGS["nul"],
+        output={"o": NASTY_STRINGS["lone_low_surrogate"]},
+        metadata={"m": NASTY_STRINGS["quotes"]},
+        tags=[NASTY_STRINGS["cjk_rtl"], NASTY_STRINGS["nul"]],
+        started_at=base_time(),
+        ended_at=base_time() + ms(3),
+    )
     await observability.create_span(span=span)
     got = await observability.get_span(trace_id=span.trace_id, span_id=span.span_id)
     assert (got.name, got.attributes, got.input, got.output, got.metadata, got.tags) == (
-        span.name, span.attributes, span.input, span.output, span.metadata, span.tags)
-    assert [s.trace_id for s in await observability.list_traces(filters={"tags": [NASTY_STRINGS["nul"]]})] == [span.trace_id]
+        span.name,
+        span.attributes,
+        span.input,
+        span.output,
+        span.metadata,
+        span.tags,
+    )
+    assert [s.trace_id for s in await observability.list_traces(filters={"tags": [NASTY_STRINGS["nul"]]})] == [
+        span.trace_id
+    ]
 
 
 @pytest.mark.requires("agents")
 async def test_awkward_strings_in_agents(agents) -> None:
-    agent = Agent(id=uid("agent-"), name=NASTY_STRINGS["emoji"], instructions=NASTY_STRINGS["long"] + NASTY_STRINGS["nul"],
-                  model={"name": NASTY_STRINGS["quotes"]}, metadata=_everything(), description=NASTY_STRINGS["lone_high_surrogate"])
+    agent = Agent(
+        id=uid("agent-"),
+        name=NASTY_STRINGS["emoji"],
+        instructions=NASTY_STRINGS["long"] + NASTY_STRINGS["nul"],
+        model={"name": NASTY_STRINGS["quotes"]},
+        metadata=_everything(),
+        description=NASTY_STRINGS["lone_high_surrogate"],
+    )
     created = await agents.create_agent(agent=agent)
     assert await agents.get_agent_by_id(id=agent.id) == created

@@ -46,7 +46,9 @@ async def test_dangerously_clear_all_empties_every_required_domain(storage) -> N
     await storage.memory.save_thread(thread=thread)
     await storage.memory.save_messages(messages=[sample_message(thread.id)])
     await storage.memory.update_resource(resource_id=(rid := uid()), working_memory="x")
-    await storage.workflows.persist_workflow_snapshot(workflow_name="wf", run_id=(run := uid()), snapshot=sample_snapshot(run))
+    await storage.workflows.persist_workflow_snapshot(
+        workflow_name="wf", run_id=(run := uid()), snapshot=sample_snapshot(run)
+    )
     score = await storage.scores.save_score(score=sample_score())
     await storage.dangerously_clear_all()
     assert (await storage.memory.list_threads()).total == 0
@@ -61,7 +63,9 @@ async def test_dangerously_clear_all_empties_every_required_domain(storage) -> N
 async def test_clearing_one_domain_leaves_the_others(storage) -> None:
     thread = sample_thread()
     await storage.memory.save_thread(thread=thread)
-    await storage.workflows.persist_workflow_snapshot(workflow_name="wf", run_id=(run := uid()), snapshot=sample_snapshot(run))
+    await storage.workflows.persist_workflow_snapshot(
+        workflow_name="wf", run_id=(run := uid()), snapshot=sample_snapshot(run)
+    )
     await storage.workflows.dangerously_clear_all()
     assert (await storage.workflows.list_workflow_runs()).total == 0
     assert (await storage.memory.get_thread_by_id(thread_id=thread.id)) is not None

@@ -1,4 +1,5 @@
-"""list_threads: ordering on created_at/updated_at, stable pages, resource and metadata filters (deep equality per key)."""
+"""list_threads: ordering on created_at/updated_at, stable pages, resource and metadata filters (deep equality per
+key)."""
 
 from __future__ import annotations
 
@@ -41,17 +42,22 @@ async def test_default_order_is_created_at_desc(memory) -> None:
 @pytest.mark.parametrize("direction", ["ASC", "DESC"])
 async def test_order_by_field_and_direction(memory, field: str, direction: str) -> None:
     resource, threads = await _five(memory)
-    result = await memory.list_threads(filter={"resource_id": resource}, order_by=OrderBy(field=field, direction=direction))
+    result = await memory.list_threads(
+        filter={"resource_id": resource}, order_by=OrderBy(field=field, direction=direction)
+    )
     assert ids(result) == _order(threads, field, direction)
 
 
-@pytest.mark.parametrize(("order_by", "field", "direction"), [
-    ({"field": "updated_at"}, "updated_at", "DESC"),
-    ({"direction": "ASC"}, "created_at", "ASC"),
-    ({"field": "updatedAt", "direction": "ASC"}, "updated_at", "ASC"),
-    ({"field": "createdAt", "direction": "desc"}, "created_at", "DESC"),
-    ({}, "created_at", "DESC"),
-])
+@pytest.mark.parametrize(
+    ("order_by", "field", "direction"),
+    [
+        ({"field": "updated_at"}, "updated_at", "DESC"),
+        ({"direction": "ASC"}, "created_at", "ASC"),
+        ({"field": "updatedAt", "direction": "ASC"}, "updated_at", "ASC"),
+        ({"field": "createdAt", "direction": "desc"}, "created_at", "DESC"),
+        ({}, "created_at", "DESC"),
+    ],
+)
 async def test_partial_order_by_uses_defaults(memory, order_by: dict[str, str], field: str, direction: str) -> None:
     resource, threads = await _five(memory)
     result = await memory.list_threads(filter={"resource_id": resource}, order_by=order_by)
@@ -79,8 +85,9 @@ async def test_identical_timestamps_return_every_thread_and_pages_never_repeat(m
     for direction in ("ASC", "DESC"):
         seen: list[str] = []
         for page in range(4):
-            result = await memory.list_threads(filter={"resource_id": resource}, page=page, per_page=3,
-                                               order_by={"direction": direction})
+            result = await memory.list_threads(
+                filter={"resource_id": resource}, page=page, per_page=3, order_by={"direction": direction}
+            )
             assert result.total == 9
             seen += ids(result)
         assert sorted(seen) == sorted(ids(made))
@@ -112,14 +119,20 @@ async def test_sort_combined_with_resource_and_metadata_filters(memory) -> None:
     t0 = base_time()
     want = []
     for i in range(6):
-        t = sample_thread(resource_id=resource, metadata={"kind": "a" if i % 2 == 0 else "b"},
-                          created_at=t0 + ms(i), updated_at=t0 + ms(100 - i))
+        t = sample_thread(
+            resource_id=resource,
+            metadata={"kind": "a" if i % 2 == 0 else "b"},
+            created_at=t0 + ms(i),
+            updated_at=t0 + ms(100 - i),
+        )
         await memory.save_thread(thread=t)
         if i % 2 == 0:
             want.append(t)
     await memory.save_thread(thread=sample_thread(metadata={"kind": "a"}))  # another resource
-    result = await memory.list_threads(filter={"resource_id": resource, "metadata": {"kind": "a"}},
-                                       order_by={"field": "updated_at", "direction": "ASC"})
+    result = await memory.list_threads(
+        filter={"resource_id": resource, "metadata": {"kind": "a"}},
+        order_by={"field": "updated_at", "direction": "ASC"},
+    )
     assert ids(result) == _order(want, "updated_at", "ASC")
     assert result.total == 3
 

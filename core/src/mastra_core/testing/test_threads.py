@@ -93,7 +93,7 @@ async def test_empty_metadata_round_trips(memory) -> None:
 
 async def test_large_metadata_and_special_titles_survive(memory) -> None:
     metadata = {f"key_{i}": {"nested": [i, str(i) * 50, {"deep": i % 2 == 0}]} for i in range(200)}
-    title = 'Emoji 🎉🧵 "double" \'single\' `back` \\ slash\nnewline\ttab'
+    title = "Emoji 🎉🧵 \"double\" 'single' `back` \\ slash\nnewline\ttab"
     thread = sample_thread(title=title, metadata=metadata)
     await memory.save_thread(thread=thread)
     got = await memory.get_thread_by_id(thread_id=thread.id)
@@ -105,8 +105,14 @@ async def test_save_thread_upsert_keeps_created_at_and_replaces_the_rest(memory)
     t0 = base_time()
     thread = sample_thread(created_at=t0, updated_at=t0, title="first", metadata={"a": 1, "b": 2})
     await memory.save_thread(thread=thread)
-    again = sample_thread(id=thread.id, resource_id=thread.resource_id, created_at=t0 + ms(5000),
-                          updated_at=t0 + ms(6000), title="second", metadata={"c": 3})
+    again = sample_thread(
+        id=thread.id,
+        resource_id=thread.resource_id,
+        created_at=t0 + ms(5000),
+        updated_at=t0 + ms(6000),
+        title="second",
+        metadata={"c": 3},
+    )
     saved = await memory.save_thread(thread=again)
     got = await memory.get_thread_by_id(thread_id=thread.id)
     assert got.created_at == t0
@@ -261,7 +267,11 @@ async def test_save_messages_does_not_change_thread_created_at_title_or_metadata
     await memory.save_messages(messages=[sample_message(thread.id)])
     got = await memory.get_thread_by_id(thread_id=thread.id)
     assert (got.created_at, got.title, got.metadata, got.resource_id) == (
-        thread.created_at, thread.title, thread.metadata, thread.resource_id)
+        thread.created_at,
+        thread.title,
+        thread.metadata,
+        thread.resource_id,
+    )
 
 
 @pytest.mark.parametrize(("page", "count", "has_more"), [(0, 7, True), (1, 7, True), (2, 3, False), (3, 0, False)])
@@ -269,9 +279,17 @@ async def test_list_threads_pagination_17_by_7(memory, page: int, count: int, ha
     resource = uid("resource-")
     t0 = base_time()
     for i in range(17):
-        await memory.save_thread(thread=sample_thread(resource_id=resource, created_at=t0 + ms(i), updated_at=t0 + ms(i)))
+        await memory.save_thread(
+            thread=sample_thread(resource_id=resource, created_at=t0 + ms(i), updated_at=t0 + ms(i))
+        )
     result = await memory.list_threads(filter={"resource_id": resource}, page=page, per_page=7)
-    assert (len(result.items), result.total, result.page, result.per_page, result.has_more) == (count, 17, page, 7, has_more)
+    assert (len(result.items), result.total, result.page, result.per_page, result.has_more) == (
+        count,
+        17,
+        page,
+        7,
+        has_more,
+    )
 
 
 async def test_list_threads_per_page_is_echoed(memory) -> None:

@@ -66,7 +66,9 @@ async def test_expired_memory_workflow_and_score_rows_are_hidden_and_pruned(make
     # a: everything but resources expires; b: only messages expire; c: a disabled rule never expires
     a = await make_storage(ttl={"thread": SHORT, "message": SHORT, "workflow_snapshot": SHORT, "score": SHORT})
     b = await make_storage(ttl={"message": SHORT})
-    c = await make_storage(ttl={"thread": {"enabled": False, "default_ttl_seconds": 1}, "message": {"default_ttl_seconds": 0}})
+    c = await make_storage(
+        ttl={"thread": {"enabled": False, "default_ttl_seconds": 1}, "message": {"default_ttl_seconds": 0}}
+    )
 
     thread = sample_thread()
     await a.memory.save_thread(thread=thread)
@@ -95,12 +97,19 @@ async def test_expired_memory_workflow_and_score_rows_are_hidden_and_pruned(make
         page = await a.memory.list_messages(thread_id=thread.id)
         assert (page.items, page.total, page.has_more) == ([], 0, False)
         assert await a.memory.list_messages_by_id(message_ids=[m.id for m in msgs]) == []
-        assert (await a.memory.list_messages(thread_id=thread.id, per_page=0, include=[{"id": msgs[1].id, "with_previous_messages": 1}])).items == []
+        assert (
+            await a.memory.list_messages(
+                thread_id=thread.id, per_page=0, include=[{"id": msgs[1].id, "with_previous_messages": 1}]
+            )
+        ).items == []
         assert await a.memory.get_resource_by_id(resource_id=resource.id) == resource
         assert await a.workflows.load_workflow_snapshot(workflow_name=name, run_id=run_id) is None
         assert await a.workflows.get_workflow_run_by_id(run_id=run_id) is None
         assert (await a.workflows.list_workflow_runs()).total == 0
-        assert await a.workflows.update_workflow_state(workflow_name=name, run_id=run_id, opts={"status": "success"}) is None
+        assert (
+            await a.workflows.update_workflow_state(workflow_name=name, run_id=run_id, opts={"status": "success"})
+            is None
+        )
         assert await a.scores.get_score_by_id(id=score.id) is None
         assert (await a.scores.list_scores_by_run_id(run_id=score.run_id)).total == 0
         # b: the thread stays, its messages are gone
@@ -124,7 +133,9 @@ async def test_expired_memory_workflow_and_score_rows_are_hidden_and_pruned(make
     await b.memory.save_messages(messages=[attrs.evolve(b_msgs[0], thread_id=elsewhere.id)])
     assert (await b.memory.list_messages(thread_id=b_thread.id)).total == 0
     assert [m.id for m in await b.memory.list_messages(thread_id=elsewhere.id)] == [b_msgs[0].id]
-    window = await b.memory.list_messages(thread_id=b_thread.id, per_page=0, include=[{"id": b_msgs[0].id, "with_previous_messages": 5}])
+    window = await b.memory.list_messages(
+        thread_id=b_thread.id, per_page=0, include=[{"id": b_msgs[0].id, "with_previous_messages": 5}]
+    )
     assert [(m.id, m.thread_id) for m in window] == [(b_msgs[0].id, elsewhere.id)]
     _assert_prune_result(await b.prune())
     assert [m.id for m in await b.memory.list_messages(thread_id=elsewhere.id)] == [b_msgs[0].id]
@@ -155,9 +166,13 @@ async def test_expired_spans_are_hidden_and_pruned(make_storage) -> None:
 async def test_expired_legacy_rows_are_hidden_and_pruned(make_storage) -> None:
     storage = await make_storage(ttl={"eval": SHORT, "trace": SHORT})
     agent = uid("agent-")
-    await storage.evals.save_evals(evals=[EvalRow(run_id="r", agent_name=agent, metric_name="m", input="i", output="o", result={})])
+    await storage.evals.save_evals(
+        evals=[EvalRow(run_id="r", agent_name=agent, metric_name="m", input="i", output="o", result={})]
+    )
     scope = uid("scope-")
-    await storage.traces.save_traces(traces=[TraceRow(id=uid(), trace_id=uid(), name="n", scope=scope, kind=0, start_time=1, end_time=2)])
+    await storage.traces.save_traces(
+        traces=[TraceRow(id=uid(), trace_id=uid(), name="n", scope=scope, kind=0, start_time=1, end_time=2)]
+    )
     assert (await storage.evals.list_evals(agent_name=agent)).total == 1
     await _sleep_past_expiry(time.monotonic())
     for _ in range(2):
@@ -166,22 +181,27 @@ async def test_expired_legacy_rows_are_hidden_and_pruned(make_storage) -> None:
         _assert_prune_result(await storage.prune())
 
 
-@pytest.mark.parametrize("ttl", [
-    {"threads": SHORT},
-    {"thread": {"default_ttl_seconds": -1}},
-    {"thread": {"default_ttl_seconds": "60"}},
-    {"thread": {"ttl_seconds": 60}},
-    {"thread": {"attribute_name": ""}},
-    {"thread": 60},
-    ["thread"],
-])
+@pytest.mark.parametrize(
+    "ttl",
+    [
+        {"threads": SHORT},
+        {"thread": {"default_ttl_seconds": -1}},
+        {"thread": {"default_ttl_seconds": "60"}},
+        {"thread": {"ttl_seconds": 60}},
+        {"thread": {"attribute_name": ""}},
+        {"thread": 60},
+        ["thread"],
+    ],
+)
 async def test_bad_ttl_config_is_a_config_error(make_storage, ttl: Any) -> None:
     with pytest.raises(ConfigError):
         await make_storage(ttl=ttl)
 
 
 async def test_ttl_config_accepts_camel_case_and_attribute_names(make_storage) -> None:
-    storage = await make_storage(ttl={"thread": {"defaultTtlSeconds": 3600, "attributeName": "expiresAt", "enabled": True}})
+    storage = await make_storage(
+        ttl={"thread": {"defaultTtlSeconds": 3600, "attributeName": "expiresAt", "enabled": True}}
+    )
     thread = sample_thread()
     await storage.memory.save_thread(thread=thread)
     assert (await storage.memory.get_thread_by_id(thread_id=thread.id)).id == thread.id

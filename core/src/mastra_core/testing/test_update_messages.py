@@ -42,10 +42,16 @@ async def test_content_metadata_update_keeps_content_and_parts(memory) -> None:
 async def test_content_text_update_keeps_metadata(memory) -> None:
     thread = sample_thread()
     await memory.save_thread(thread=thread)
-    msg = sample_message(thread.id, content=MessageContent(parts=[TextPart(text="p")], content="old", metadata={"keep": True}))
+    msg = sample_message(
+        thread.id, content=MessageContent(parts=[TextPart(text="p")], content="old", metadata={"keep": True})
+    )
     await memory.save_messages(messages=[msg])
     [updated] = await memory.update_messages(messages=[{"id": msg.id, "content": {"content": "new"}}])
-    assert (updated.content.content, updated.content.metadata, updated.content.parts) == ("new", {"keep": True}, msg.content.parts)
+    assert (updated.content.content, updated.content.metadata, updated.content.parts) == (
+        "new",
+        {"keep": True},
+        msg.content.parts,
+    )
 
 
 async def test_content_metadata_is_merged_one_level_deep(memory) -> None:
@@ -53,14 +59,18 @@ async def test_content_metadata_is_merged_one_level_deep(memory) -> None:
     await memory.save_thread(thread=thread)
     msg = sample_message(thread.id, content=MessageContent(parts=[], metadata={"initial": 1, "nested": {"a": 1}}))
     await memory.save_messages(messages=[msg])
-    [updated] = await memory.update_messages(messages=[{"id": msg.id, "content": {"metadata": {"updated": 2, "nested": {"b": 2}}}}])
+    [updated] = await memory.update_messages(
+        messages=[{"id": msg.id, "content": {"metadata": {"updated": 2, "nested": {"b": 2}}}}]
+    )
     assert updated.content.metadata == {"initial": 1, "updated": 2, "nested": {"b": 2}}
     assert (await memory.list_messages_by_id(message_ids=[msg.id]))[0].content.metadata == updated.content.metadata
 
 
 async def test_parts_are_replaced_only_when_given(memory) -> None:
     thread, [msg] = await _setup(memory)
-    [updated] = await memory.update_messages(messages=[{"id": msg.id, "content": {"parts": [{"type": "text", "text": "replaced"}]}}])
+    [updated] = await memory.update_messages(
+        messages=[{"id": msg.id, "content": {"parts": [{"type": "text", "text": "replaced"}]}}]
+    )
     assert texts([updated]) == ["replaced"]
     assert len(updated.content.parts) == 1
     assert updated.content.content == msg.content.content
@@ -75,8 +85,9 @@ async def test_content_can_be_a_message_content_record(memory) -> None:
 
 async def test_update_several_messages_in_one_call(memory) -> None:
     thread, msgs = await _setup(memory, 3)
-    updated = await memory.update_messages(messages=[
-        {"id": msgs[0].id, "role": "assistant"}, {"id": msgs[2].id, "content": {"content": "changed"}}])
+    updated = await memory.update_messages(
+        messages=[{"id": msgs[0].id, "role": "assistant"}, {"id": msgs[2].id, "content": {"content": "changed"}}]
+    )
     assert ids(updated) == [msgs[0].id, msgs[2].id]
     stored = (await memory.list_messages(thread_id=thread.id)).items
     assert [m.role for m in stored] == ["assistant", "user", "user"]
@@ -85,7 +96,9 @@ async def test_update_several_messages_in_one_call(memory) -> None:
 
 async def test_two_updates_of_the_same_message_in_one_call_both_apply(memory) -> None:
     thread, [msg] = await _setup(memory)
-    [updated] = await memory.update_messages(messages=[{"id": msg.id, "role": "assistant"}, {"id": msg.id, "content": {"content": "x"}}])
+    [updated] = await memory.update_messages(
+        messages=[{"id": msg.id, "role": "assistant"}, {"id": msg.id, "content": {"content": "x"}}]
+    )
     assert (updated.role, updated.content.content) == ("assistant", "x")
 
 
@@ -152,7 +165,9 @@ async def test_unknown_id_does_not_throw_and_changes_nothing(memory) -> None:
 
 async def test_mixed_known_and_unknown_ids(memory) -> None:
     thread, [msg] = await _setup(memory)
-    updated = await memory.update_messages(messages=[{"id": uid(), "role": "assistant"}, {"id": msg.id, "role": "system"}])
+    updated = await memory.update_messages(
+        messages=[{"id": uid(), "role": "assistant"}, {"id": msg.id, "role": "system"}]
+    )
     assert [(m.id, m.role) for m in updated] == [(msg.id, "system")]
 
 
@@ -167,8 +182,17 @@ async def test_id_only_update_returns_the_message_unchanged(memory) -> None:
 
 async def test_snake_case_content_keys_are_accepted(memory) -> None:
     thread, [msg] = await _setup(memory)
-    [updated] = await memory.update_messages(messages=[{"id": msg.id, "content": {
-        "provider_metadata": {"openai": {"itemId": "x"}}, "tool_invocations": [{"toolCallId": "c"}]}}])
+    [updated] = await memory.update_messages(
+        messages=[
+            {
+                "id": msg.id,
+                "content": {
+                    "provider_metadata": {"openai": {"itemId": "x"}},
+                    "tool_invocations": [{"toolCallId": "c"}],
+                },
+            }
+        ]
+    )
     assert updated.content.provider_metadata == {"openai": {"itemId": "x"}}
     assert updated.content.tool_invocations == [{"toolCallId": "c"}]
     assert (await memory.list_messages_by_id(message_ids=[msg.id]))[0] == updated
@@ -179,7 +203,9 @@ async def test_unknown_content_fields_survive_an_update(memory) -> None:
     await memory.save_thread(thread=thread)
     msg = sample_message(thread.id, content=MessageContent(parts=[TextPart(text="t")], extra={"futureField": [1, 2]}))
     await memory.save_messages(messages=[msg])
-    [updated] = await memory.update_messages(messages=[{"id": msg.id, "content": {"content": "new", "anotherFuture": {"a": 1}}}])
+    [updated] = await memory.update_messages(
+        messages=[{"id": msg.id, "content": {"content": "new", "anotherFuture": {"a": 1}}}]
+    )
     assert updated.content.extra == {"futureField": [1, 2], "anotherFuture": {"a": 1}}
     assert (await memory.list_messages_by_id(message_ids=[msg.id]))[0].content.extra == updated.content.extra
 
@@ -199,6 +225,8 @@ async def test_updates_across_two_threads_in_one_call_bump_both(memory) -> None:
     a, a_msgs = await _setup(memory, 1)
     b, b_msgs = await _setup(memory, 1)
     before = {t.id: (await memory.get_thread_by_id(thread_id=t.id)).updated_at for t in (a, b)}
-    await memory.update_messages(messages=[{"id": a_msgs[0].id, "role": "assistant"}, {"id": b_msgs[0].id, "role": "assistant"}])
+    await memory.update_messages(
+        messages=[{"id": a_msgs[0].id, "role": "assistant"}, {"id": b_msgs[0].id, "role": "assistant"}]
+    )
     for t in (a, b):
         assert (await memory.get_thread_by_id(thread_id=t.id)).updated_at > before[t.id]

@@ -14,7 +14,9 @@ from .factories import base_time, ms, sample_snapshot, uid
 async def _persist(workflows, name: str, run_id: str | None = None, **kw):
     run_id = run_id or uid("run-")
     status = kw.pop("status", "running")
-    await workflows.persist_workflow_snapshot(workflow_name=name, run_id=run_id, snapshot=sample_snapshot(run_id, status), **kw)
+    await workflows.persist_workflow_snapshot(
+        workflow_name=name, run_id=run_id, snapshot=sample_snapshot(run_id, status), **kw
+    )
     return run_id
 
 
@@ -36,13 +38,21 @@ async def test_persist_and_load_round_trip(workflows) -> None:
 
 async def test_complex_nested_snapshot_round_trips(workflows) -> None:
     name, run_id = uid("wf-"), uid("run-")
-    snap = sample_snapshot(run_id, "success", context={
-        "input": {"nested": {"deep": [1, {"x": None, "y": [True, False, 1.5]}]}},
-        "step-1": {"status": "success", "output": {"text": "héllo 🌍", "n": 10**12}, "startedAt": 1, "endedAt": 2},
-        "step-2": {"status": "failed", "error": {"message": "boom", "stack": "line1\nline2"}},
-    }, serializedStepGraph=[{"type": "step", "step": {"id": "step-1"}}, {"type": "parallel", "steps": []}],
-        activePaths=[0, 2], activeStepsPath={"step-1": [0]}, resumeLabels={"label": {"stepId": "step-1", "foreachIndex": 3}},
-        result={"answer": 42}, requestContext={"user": "u1"})
+    snap = sample_snapshot(
+        run_id,
+        "success",
+        context={
+            "input": {"nested": {"deep": [1, {"x": None, "y": [True, False, 1.5]}]}},
+            "step-1": {"status": "success", "output": {"text": "héllo 🌍", "n": 10**12}, "startedAt": 1, "endedAt": 2},
+            "step-2": {"status": "failed", "error": {"message": "boom", "stack": "line1\nline2"}},
+        },
+        serializedStepGraph=[{"type": "step", "step": {"id": "step-1"}}, {"type": "parallel", "steps": []}],
+        activePaths=[0, 2],
+        activeStepsPath={"step-1": [0]},
+        resumeLabels={"label": {"stepId": "step-1", "foreachIndex": 3}},
+        result={"answer": 42},
+        requestContext={"user": "u1"},
+    )
     await workflows.persist_workflow_snapshot(workflow_name=name, run_id=run_id, snapshot=snap)
     assert await workflows.load_workflow_snapshot(workflow_name=name, run_id=run_id) == snap
 
@@ -52,7 +62,12 @@ async def test_typed_snapshot_is_stored_in_wire_form(workflows) -> None:
     state = WorkflowRunState(run_id=run_id, status="waiting", waiting_paths={"s": [1]}, timestamp=123)
     await workflows.persist_workflow_snapshot(workflow_name=name, run_id=run_id, snapshot=state)
     loaded = await workflows.load_workflow_snapshot(workflow_name=name, run_id=run_id)
-    assert (loaded["runId"], loaded["status"], loaded["waitingPaths"], loaded["timestamp"]) == (run_id, "waiting", {"s": [1]}, 123)
+    assert (loaded["runId"], loaded["status"], loaded["waitingPaths"], loaded["timestamp"]) == (
+        run_id,
+        "waiting",
+        {"s": [1]},
+        123,
+    )
 
 
 async def test_load_missing_run_is_none(workflows) -> None:
@@ -68,11 +83,13 @@ async def test_load_needs_both_keys(workflows) -> None:
 async def test_persisting_again_overwrites_the_snapshot_and_keeps_created_at(workflows) -> None:
     name, run_id = uid("wf-"), uid("run-")
     t0 = base_time()
-    await workflows.persist_workflow_snapshot(workflow_name=name, run_id=run_id, snapshot=sample_snapshot(run_id, "running"),
-                                              created_at=t0, updated_at=t0)
+    await workflows.persist_workflow_snapshot(
+        workflow_name=name, run_id=run_id, snapshot=sample_snapshot(run_id, "running"), created_at=t0, updated_at=t0
+    )
     second = sample_snapshot(run_id, "success", result={"done": True})
-    await workflows.persist_workflow_snapshot(workflow_name=name, run_id=run_id, snapshot=second,
-                                              created_at=t0 + ms(5000), updated_at=t0 + ms(6000))
+    await workflows.persist_workflow_snapshot(
+        workflow_name=name, run_id=run_id, snapshot=second, created_at=t0 + ms(5000), updated_at=t0 + ms(6000)
+    )
     assert await workflows.load_workflow_snapshot(workflow_name=name, run_id=run_id) == second
     run = await workflows.get_workflow_run_by_id(run_id=run_id, workflow_name=name)
     assert (run.created_at, run.updated_at) == (t0, t0 + ms(6000))
@@ -142,7 +159,9 @@ async def test_filter_by_unknown_resource_is_empty(workflows) -> None:
     assert (page.items, page.total) == ([], 0)
 
 
-@pytest.mark.parametrize("status", ["running", "success", "failed", "suspended", "waiting", "pending", "canceled", "paused"])
+@pytest.mark.parametrize(
+    "status", ["running", "success", "failed", "suspended", "waiting", "pending", "canceled", "paused"]
+)
 async def test_filter_by_status(workflows, status: str) -> None:
     name = uid("wf-")
     hit = await _persist(workflows, name, status=status)
@@ -197,8 +216,12 @@ async def test_equal_created_at_pages_never_skip_or_repeat(workflows) -> None:
 async def test_same_run_id_in_two_workflows_are_distinct_runs(workflows) -> None:
     run_id = uid("run-")
     a, b = uid("wf-a-"), uid("wf-b-")
-    await workflows.persist_workflow_snapshot(workflow_name=a, run_id=run_id, snapshot=sample_snapshot(run_id, "success"))
-    await workflows.persist_workflow_snapshot(workflow_name=b, run_id=run_id, snapshot=sample_snapshot(run_id, "failed"))
+    await workflows.persist_workflow_snapshot(
+        workflow_name=a, run_id=run_id, snapshot=sample_snapshot(run_id, "success")
+    )
+    await workflows.persist_workflow_snapshot(
+        workflow_name=b, run_id=run_id, snapshot=sample_snapshot(run_id, "failed")
+    )
     assert (await workflows.load_workflow_snapshot(workflow_name=a, run_id=run_id))["status"] == "success"
     assert (await workflows.load_workflow_snapshot(workflow_name=b, run_id=run_id))["status"] == "failed"
 

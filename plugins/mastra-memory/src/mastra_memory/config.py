@@ -106,9 +106,15 @@ class MemoryConfig:
 
 
 _ALIASES = {
-    "lastMessages": "last_messages", "semanticRecall": "semantic_recall", "workingMemory": "working_memory",
-    "generateTitle": "generate_title", "readOnly": "read_only", "topK": "top_k", "messageRange": "message_range",
-    "indexName": "index_name", "indexConfig": "index_config",
+    "lastMessages": "last_messages",
+    "semanticRecall": "semantic_recall",
+    "workingMemory": "working_memory",
+    "generateTitle": "generate_title",
+    "readOnly": "read_only",
+    "topK": "top_k",
+    "messageRange": "message_range",
+    "indexName": "index_name",
+    "indexConfig": "index_config",
 }
 
 
@@ -136,8 +142,10 @@ def _message_range(value: Any, base: MessageRange) -> MessageRange:
         return MessageRange(before=n, after=n)
     if isinstance(value, Mapping):
         raw = _keys(value, {"before", "after"}, "message_range")
-        return MessageRange(before=_count(raw.get("before", base.before), "message_range.before"),
-                            after=_count(raw.get("after", base.after), "message_range.after"))
+        return MessageRange(
+            before=_count(raw.get("before", base.before), "message_range.before"),
+            after=_count(raw.get("after", base.after), "message_range.after"),
+        )
     raise config_error(f"message_range must be a number or {{before, after}}, got {value!r}")
 
 
@@ -175,7 +183,9 @@ def _semantic(value: Any, base: SemanticRecall | None) -> SemanticRecall | None:
     index_config = raw.get("index_config", b.index_config)
     return SemanticRecall(
         top_k=top_k,
-        message_range=_message_range(raw["message_range"], b.message_range) if "message_range" in raw else b.message_range,
+        message_range=_message_range(raw["message_range"], b.message_range)
+        if "message_range" in raw
+        else b.message_range,
         scope=_scope(raw.get("scope", b.scope), "semantic_recall.scope"),
         threshold=None if threshold is None else float(threshold),
         index_name=index_name,
@@ -202,8 +212,12 @@ def _working(value: Any, base: WorkingMemoryConfig) -> WorkingMemoryConfig:
         enabled = raw.get("enabled", base.enabled)
         if not isinstance(enabled, bool):
             raise config_error("working_memory.enabled must be a bool")
-        wm = WorkingMemoryConfig(enabled=enabled, scope=_scope(raw.get("scope", base.scope), "working_memory.scope"),
-                                 template=template, schema=schema)
+        wm = WorkingMemoryConfig(
+            enabled=enabled,
+            scope=_scope(raw.get("scope", base.scope), "working_memory.scope"),
+            template=template,
+            schema=schema,
+        )
     else:
         raise config_error(f"working_memory must be a bool, a mapping or WorkingMemoryConfig, got {value!r}")
     if wm.template is not None and wm.schema is not None:
@@ -236,8 +250,10 @@ def _title(value: Any) -> bool | TitleGenerator | str | TitleConfig:
         if instructions is not None and not isinstance(instructions, str):
             raise config_error("generate_title.instructions must be a string")
         return TitleConfig(generator=generator, model=raw.get("model"), instructions=instructions)
-    raise config_error("generate_title must be a bool, a callable text -> title, a registered generator's name "
-                       "or {generator, model, instructions}")
+    raise config_error(
+        "generate_title must be a bool, a callable text -> title, a registered generator's name "
+        "or {generator, model, instructions}"
+    )
 
 
 def merge_config(base: MemoryConfig, override: MemoryConfig | Mapping[str, Any] | None) -> MemoryConfig:

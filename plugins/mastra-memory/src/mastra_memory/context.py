@@ -91,8 +91,13 @@ class ModelContext:
 
 def system_message(id: str, text: str, *, thread_id: str | None, resource_id: str | None) -> r.Message:
     """A system message of a context build (not stored)."""
-    return r.Message(id=id, role="system", content=r.MessageContent(parts=[r.TextPart(text=text)], content=text),
-                     thread_id=thread_id, resource_id=resource_id)
+    return r.Message(
+        id=id,
+        role="system",
+        content=r.MessageContent(parts=[r.TextPart(text=text)], content=text),
+        thread_id=thread_id,
+        resource_id=resource_id,
+    )
 
 
 def _time_of_day(at: datetime) -> str:
@@ -113,8 +118,10 @@ def remembered_text(messages: Sequence[r.Message], current_thread_id: str) -> st
         where = "from previous conversation " if m.thread_id and m.thread_id != current_thread_id else ""
         lines.append(f"Message {where}at {_time_of_day(at)}: {m.role.capitalize()}: {_plain_text(m)}")
     body = "\n".join(lines)
-    return ("The following messages were remembered from a different conversation:\n"
-            f"<remembered_from_other_conversation>\n{body}\n<end_remembered_from_other_conversation>")
+    return (
+        "The following messages were remembered from a different conversation:\n"
+        f"<remembered_from_other_conversation>\n{body}\n<end_remembered_from_other_conversation>"
+    )
 
 
 def _plain_text(m: r.Message) -> str:
@@ -143,9 +150,15 @@ def recalled_ranges(
         if hit_id not in ids:
             continue  # deleted since it was embedded
         i = ids.index(hit_id)
-        out.append(RecalledRange(hit_id=hit_id, thread_id=thread_id, score=h.score,
-                                 message_ids=ids[max(0, i - before): i + after + 1],
-                                 same_thread=thread_id == current_thread_id))
+        out.append(
+            RecalledRange(
+                hit_id=hit_id,
+                thread_id=thread_id,
+                score=h.score,
+                message_ids=ids[max(0, i - before) : i + after + 1],
+                same_thread=thread_id == current_thread_id,
+            )
+        )
     return out
 
 
@@ -153,7 +166,11 @@ def recalled_ranges(
 
 
 def _file_block_openai(part: r.FilePart) -> dict[str, Any]:
-    url = part.data if part.data.startswith(("http://", "https://", "data:")) else f"data:{part.mime_type};base64,{part.data}"
+    url = (
+        part.data
+        if part.data.startswith(("http://", "https://", "data:"))
+        else f"data:{part.mime_type};base64,{part.data}"
+    )
     if part.mime_type.startswith("image/"):
         return {"type": "image_url", "image_url": {"url": url}}
     return {"type": "file", "file": {"file_data": url}}
@@ -190,12 +207,21 @@ def to_openai_messages(messages: Sequence[r.Message]) -> list[dict[str, Any]]:
             else:
                 msg = {"role": "assistant", "content": None}
             if calls:
-                msg["tool_calls"] = [{"id": c.tool_call_id, "type": "function",
-                                      "function": {"name": c.tool_name, "arguments": _json(c.args if c.args is not None else {})}}
-                                     for c in calls]
+                msg["tool_calls"] = [
+                    {
+                        "id": c.tool_call_id,
+                        "type": "function",
+                        "function": {"name": c.tool_name, "arguments": _json(c.args if c.args is not None else {})},
+                    }
+                    for c in calls
+                ]
             if msg["content"] is not None or calls:
                 out.append(msg)
-            out += [{"role": "tool", "tool_call_id": c.tool_call_id, "content": _json(c.result)} for c in calls if c.state == "result"]
+            out += [
+                {"role": "tool", "tool_call_id": c.tool_call_id, "content": _json(c.result)}
+                for c in calls
+                if c.state == "result"
+            ]
     return out
 
 
@@ -237,8 +263,14 @@ def to_anthropic_messages(messages: Sequence[r.Message]) -> tuple[str, list[dict
                 blocks.append(_file_block_anthropic(p))
             elif isinstance(p, r.ToolInvocationPart):
                 c = p.tool_invocation
-                blocks.append({"type": "tool_use", "id": c.tool_call_id, "name": c.tool_name,
-                               "input": c.args if isinstance(c.args, dict) else {}})
+                blocks.append(
+                    {
+                        "type": "tool_use",
+                        "id": c.tool_call_id,
+                        "name": c.tool_name,
+                        "input": c.args if isinstance(c.args, dict) else {},
+                    }
+                )
                 if c.state == "result":
                     results.append({"type": "tool_result", "tool_use_id": c.tool_call_id, "content": _json(c.result)})
         if not blocks and not results and m.content.content:
@@ -258,7 +290,10 @@ def _args(raw: Any) -> Any:
 
 
 def messages_from_openai(
-    messages: Sequence[dict[str, Any]], *, thread_id: str | None = None, resource_id: str | None = None,
+    messages: Sequence[dict[str, Any]],
+    *,
+    thread_id: str | None = None,
+    resource_id: str | None = None,
     id_factory: Any = None,
 ) -> list[r.Message]:
     """Chat Completions messages (user, assistant with ``tool_calls``, ``tool``) as stored v2 messages.
@@ -285,15 +320,29 @@ def messages_from_openai(
         if isinstance(content, str) and content:
             parts.append(r.TextPart(text=content))
         elif isinstance(content, list):
-            parts += [r.TextPart(text=str(b.get("text", ""))) for b in content if isinstance(b, dict) and b.get("type") == "text"]
+            parts += [
+                r.TextPart(text=str(b.get("text", "")))
+                for b in content
+                if isinstance(b, dict) and b.get("type") == "text"
+            ]
         for tc in raw.get("tool_calls") or []:
             fn = tc.get("function") or {}
-            inv = r.ToolInvocation(state="call", tool_call_id=str(tc.get("id")), tool_name=str(fn.get("name")),
-                                   args=_args(fn.get("arguments")))
+            inv = r.ToolInvocation(
+                state="call",
+                tool_call_id=str(tc.get("id")),
+                tool_name=str(fn.get("name")),
+                args=_args(fn.get("arguments")),
+            )
             calls[inv.tool_call_id] = inv
             parts.append(r.ToolInvocationPart(tool_invocation=inv))
         text = "".join(p.text for p in parts if isinstance(p, r.TextPart)) or None
-        out.append(r.Message(id=str(raw.get("id") or make_id()), role="assistant" if role == "assistant" else
-                             "system" if role == "system" else "user",
-                             content=r.MessageContent(parts=parts, content=text), thread_id=thread_id, resource_id=resource_id))
+        out.append(
+            r.Message(
+                id=str(raw.get("id") or make_id()),
+                role="assistant" if role == "assistant" else "system" if role == "system" else "user",
+                content=r.MessageContent(parts=parts, content=text),
+                thread_id=thread_id,
+                resource_id=resource_id,
+            )
+        )
     return out

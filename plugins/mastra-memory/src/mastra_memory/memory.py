@@ -131,12 +131,15 @@ class Memory:
         self.storage = storage
         self.vector: VectorStore | None = _resolve_vector(vector)
         self.embedder: EmbedderAdapter | None = (
-            EmbedderAdapter(_resolve_embedder(embedder), EmbeddingCache(embedding_cache_size)) if embedder is not None else None
+            EmbedderAdapter(_resolve_embedder(embedder), EmbeddingCache(embedding_cache_size))
+            if embedder is not None
+            else None
         )
         self.options = parse_config(options)
         self._custom_title_generator = title_generator is not None
         self.title_generator: Callable[..., Any] = (
-            titles.get_title_generator(title_generator) if isinstance(title_generator, str)
+            titles.get_title_generator(title_generator)
+            if isinstance(title_generator, str)
             else title_generator or titles.first_words_title
         )
         self._check_semantic(self.options)
@@ -156,7 +159,9 @@ class Memory:
             return self.storage
         store = self.storage.get_store("memory") if hasattr(self.storage, "get_store") else None
         if store is None:
-            raise ValidationError(f"storage {self.storage!r} has no memory domain", id=memory_error_id("INIT", "NO_MEMORY_DOMAIN"))
+            raise ValidationError(
+                f"storage {self.storage!r} has no memory domain", id=memory_error_id("INIT", "NO_MEMORY_DOMAIN")
+            )
         return cast(MemoryStore, store)  # a backend's memory domain: MemoryStore or a duck-typed equivalent
 
     def config(self, override: ConfigArg = None) -> MemoryConfig:
@@ -183,7 +188,12 @@ class Memory:
         if not isinstance(gt, TitleConfig | str):
             return
         generator, kwargs = self._title_generator(cfg)  # an unknown registered name fails here
-        if isinstance(gt, TitleConfig) and gt.model is not None and gt.generator is None and not self._custom_title_generator:
+        if (
+            isinstance(gt, TitleConfig)
+            and gt.model is not None
+            and gt.generator is None
+            and not self._custom_title_generator
+        ):
             raise ValidationError(
                 "generate_title names a model but no generator to call it: pass generate_title={'generator': ..., "
                 "'model': ...} or Memory(title_generator=...) (e.g. titles.model_title_generator(your_client_call))",
@@ -191,7 +201,8 @@ class Memory:
             )
         if kwargs and not titles.accepts_model(generator):
             raise ValidationError(
-                "generate_title passes model/instructions, but the title generator takes no `model`/`instructions` keywords",
+                "generate_title passes model/instructions, but the title generator takes no "
+                "`model`/`instructions` keywords",
                 id=memory_error_id("CONFIG", "TITLE_GENERATOR_SIGNATURE"),
             )
 
@@ -206,11 +217,15 @@ class Memory:
         if cfg.semantic_recall is None:
             return
         if self.vector is None:
-            raise ValidationError("Semantic recall requires a vector store: pass Memory(vector=...)",
-                                  id=memory_error_id("CONFIG", "NO_VECTOR_STORE"))
+            raise ValidationError(
+                "Semantic recall requires a vector store: pass Memory(vector=...)",
+                id=memory_error_id("CONFIG", "NO_VECTOR_STORE"),
+            )
         if self.embedder is None:
-            raise ValidationError("Semantic recall requires an embedder: pass Memory(embedder=...)",
-                                  id=memory_error_id("CONFIG", "NO_EMBEDDER"))
+            raise ValidationError(
+                "Semantic recall requires an embedder: pass Memory(embedder=...)",
+                id=memory_error_id("CONFIG", "NO_EMBEDDER"),
+            )
 
     def _semantic(self, cfg: MemoryConfig) -> SemanticRecall | None:
         return cfg.semantic_recall if self.vector is not None and self.embedder is not None else None
@@ -235,7 +250,9 @@ class Memory:
             return name
         async with self._index_lock:
             if name not in self._indexes:
-                await self.vector.create_index(index_name=name, dimension=dimension, metric=sr.metric, **(sr.index_config or {}))
+                await self.vector.create_index(
+                    index_name=name, dimension=dimension, metric=sr.metric, **(sr.index_config or {})
+                )
                 self._indexes.add(name)
         return name
 
@@ -245,8 +262,14 @@ class Memory:
             return []
         prefix = self.index_name()
         configured = self.options.semantic_recall.index_name if self.options.semantic_recall else None
-        return [n for n in await self.vector.list_indexes() if n == prefix or n.startswith(prefix + self.vector.index_separator)
-                or n == configured or n in self._indexes]
+        return [
+            n
+            for n in await self.vector.list_indexes()
+            if n == prefix
+            or n.startswith(prefix + self.vector.index_separator)
+            or n == configured
+            or n in self._indexes
+        ]
 
     def _lock(self, key: str) -> asyncio.Lock:
         lock = self._thread_locks.get(key)
@@ -273,9 +296,12 @@ class Memory:
         """
         now = utc_now()
         thread = r.Thread(
-            id=thread_id or str(uuid.uuid4()), resource_id=resource_id,
-            title=title or f"New Thread {_iso(now)}", metadata=dict(metadata) if metadata is not None else None,
-            created_at=now, updated_at=now,
+            id=thread_id or str(uuid.uuid4()),
+            resource_id=resource_id,
+            title=title or f"New Thread {_iso(now)}",
+            metadata=dict(metadata) if metadata is not None else None,
+            created_at=now,
+            updated_at=now,
         )
         if not save:
             return thread
@@ -314,7 +340,9 @@ class Memory:
             flt["metadata"] = dict(metadata)
         return await self.store.list_threads(filter=flt or None, page=page, per_page=per_page, order_by=order_by)
 
-    async def update_thread(self, thread_id: str, *, title: Any = _UNSET, metadata: Mapping[str, Any] | None = None) -> r.Thread:
+    async def update_thread(
+        self, thread_id: str, *, title: Any = _UNSET, metadata: Mapping[str, Any] | None = None
+    ) -> r.Thread:
         """Replace the title (when given) and shallow-merge metadata; ``created_at`` is kept."""
         if title is _UNSET:
             return await self.store.update_thread(id=thread_id, metadata=metadata)
@@ -378,16 +406,24 @@ class Memory:
             await self.create_thread(resource_id=resource_id, thread_id=thread_id, config=config)
         else:
             _check_owner(thread, resource_id, "ADD_MESSAGE")
-        message = r.Message.from_text(text, id=id or str(uuid.uuid4()), role=role, thread_id=thread_id, resource_id=resource_id)
+        message = r.Message.from_text(
+            text, id=id or str(uuid.uuid4()), role=role, thread_id=thread_id, resource_id=resource_id
+        )
         saved = await self.save_messages([message], config=config)
         return saved[0] if saved else message
 
     async def index_messages(self, messages: Sequence[r.Message], *, config: ConfigArg = None) -> int:
-        """Embed and upsert already-stored messages (a backfill, e.g. after enabling semantic recall); returns how many."""
+        """Embed and upsert already-stored messages (a backfill, e.g. after enabling semantic recall); returns how
+        many."""
         cfg = self.config(config)
-        sr = self._semantic(cfg) or (SemanticRecall() if self.vector is not None and self.embedder is not None else None)
+        sr = self._semantic(cfg) or (
+            SemanticRecall() if self.vector is not None and self.embedder is not None else None
+        )
         if sr is None:
-            raise ValidationError("indexing messages needs a vector store and an embedder", id=memory_error_id("INDEX_MESSAGES", "NO_VECTOR_STORE"))
+            raise ValidationError(
+                "indexing messages needs a vector store and an embedder",
+                id=memory_error_id("INDEX_MESSAGES", "NO_VECTOR_STORE"),
+            )
         embedded = await self._embed_messages(messages)
         if embedded:
             await self._upsert(embedded, sr, cfg)
@@ -402,15 +438,25 @@ class Memory:
         vectors = await self.embedder.embed([t for _, t in with_text])
         return [(m, v) for (m, _), v in zip(with_text, vectors, strict=True)]
 
-    async def _upsert(self, embedded: list[tuple[r.Message, list[float]]], sr: SemanticRecall, cfg: MemoryConfig) -> None:
+    async def _upsert(
+        self, embedded: list[tuple[r.Message, list[float]]], sr: SemanticRecall, cfg: MemoryConfig
+    ) -> None:
         assert self.vector is not None
         name = await self._ensure_index(len(embedded[0][1]), sr, cfg)
         await self.vector.upsert(
             index_name=name,
             vectors=[v for _, v in embedded],
             ids=[m.id for m, _ in embedded],
-            metadata=[{"message_id": m.id, "thread_id": m.thread_id, "resource_id": m.resource_id or "", "role": m.role,
-                       "created_at": _iso(m.created_at)} for m, _ in embedded],
+            metadata=[
+                {
+                    "message_id": m.id,
+                    "thread_id": m.thread_id,
+                    "resource_id": m.resource_id or "",
+                    "role": m.role,
+                    "created_at": _iso(m.created_at),
+                }
+                for m, _ in embedded
+            ],
         )
 
     async def update_messages(self, messages: Sequence[Any], *, config: ConfigArg = None) -> list[r.Message]:
@@ -431,9 +477,19 @@ class Memory:
         """Delete messages (ids, messages or ``{"id": ...}``) and their vectors in every memory index."""
         ids: list[str] = []
         for item in messages:
-            mid = item if isinstance(item, str) else item.id if isinstance(item, r.Message) else item.get("id") if isinstance(item, Mapping) else None
+            mid = (
+                item
+                if isinstance(item, str)
+                else item.id
+                if isinstance(item, r.Message)
+                else item.get("id")
+                if isinstance(item, Mapping)
+                else None
+            )
             if not isinstance(mid, str) or not mid.strip():
-                raise ValidationError(f"cannot read a message id from {item!r}", id=memory_error_id("DELETE_MESSAGES", "INVALID_ID"))
+                raise ValidationError(
+                    f"cannot read a message id from {item!r}", id=memory_error_id("DELETE_MESSAGES", "INVALID_ID")
+                )
             ids.append(mid)
         if not ids:
             return
@@ -476,26 +532,41 @@ class Memory:
         if resource_id is not None:
             thread = await self.store.get_thread_by_id(thread_id=thread_id)
             if thread is None and not resource_scoped:
-                raise NotFoundError(f"No thread found with id {thread_id}", id=memory_error_id("RECALL", "THREAD_NOT_FOUND"),
-                                    details={"threadId": thread_id})
+                raise NotFoundError(
+                    f"No thread found with id {thread_id}",
+                    id=memory_error_id("RECALL", "THREAD_NOT_FOUND"),
+                    details={"threadId": thread_id},
+                )
             if thread is not None:
                 _check_owner(thread, resource_id, "RECALL")
         hits: list[QueryResult] = []
         includes: list[r.MessageInclude] = []
         if sr is not None and text and text.strip():
             if sr.scope == "resource" and resource_id is None:
-                raise ValidationError("resource-scoped semantic recall needs a resource_id",
-                                      id=memory_error_id("RECALL", "RESOURCE_ID_REQUIRED"))
-            hits = await self._search(text, sr, cfg, {"resource_id": resource_id} if sr.scope == "resource" else {"thread_id": thread_id})
+                raise ValidationError(
+                    "resource-scoped semantic recall needs a resource_id",
+                    id=memory_error_id("RECALL", "RESOURCE_ID_REQUIRED"),
+                )
+            hits = await self._search(
+                text, sr, cfg, {"resource_id": resource_id} if sr.scope == "resource" else {"thread_id": thread_id}
+            )
             includes = [
-                r.MessageInclude(id=str(h.metadata.get("message_id") or h.id), thread_id=h.metadata.get("thread_id"),
-                                 with_previous_messages=sr.message_range.before, with_next_messages=sr.message_range.after)
+                r.MessageInclude(
+                    id=str(h.metadata.get("message_id") or h.id),
+                    thread_id=h.metadata.get("thread_id"),
+                    with_previous_messages=sr.message_range.before,
+                    with_next_messages=sr.message_range.after,
+                )
                 for h in hits
             ]
         pp: PerPage = cfg.last_messages if per_page is None else per_page
         newest_first = order_by is None and pp is not False
         result = await self.store.list_messages(
-            thread_id=thread_id, include=includes or None, per_page=pp, page=page, filter=filter,
+            thread_id=thread_id,
+            include=includes or None,
+            per_page=pp,
+            page=page,
+            filter=filter,
             order_by={"field": "created_at", "direction": "DESC"} if newest_first else order_by,
         )
         messages = list(reversed(result.items)) if newest_first else result.items
@@ -541,19 +612,31 @@ class Memory:
         thread, res, hits = await asyncio.gather(self.store.get_thread_by_id(thread_id=thread_id), resource(), search())
         if thread is not None:
             _check_owner(thread, resource_id, "BUILD_CONTEXT")
-        includes = [
-            r.MessageInclude(id=str(h.metadata.get("message_id") or h.id), thread_id=h.metadata.get("thread_id"),
-                             with_previous_messages=sr.message_range.before, with_next_messages=sr.message_range.after)
-            for h in hits
-        ] if sr is not None else []
+        includes = (
+            [
+                r.MessageInclude(
+                    id=str(h.metadata.get("message_id") or h.id),
+                    thread_id=h.metadata.get("thread_id"),
+                    with_previous_messages=sr.message_range.before,
+                    with_next_messages=sr.message_range.after,
+                )
+                for h in hits
+            ]
+            if sr is not None
+            else []
+        )
         fetched: list[r.Message] = []
         if cfg.last_messages != 0 or includes:
             page = await self.store.list_messages(
-                thread_id=thread_id, include=includes or None, per_page=cfg.last_messages,
+                thread_id=thread_id,
+                include=includes or None,
+                per_page=cfg.last_messages,
                 order_by={"field": "created_at", "direction": "DESC"},
             )
             fetched = list(reversed(page.items))
-        ranges = recalled_ranges(fetched, hits, sr.message_range.before, sr.message_range.after, thread_id) if sr else []
+        ranges = (
+            recalled_ranges(fetched, hits, sr.message_range.before, sr.message_range.after, thread_id) if sr else []
+        )
         new_ids = {m.id for m in new}
         seen: set[str] = set()
         history: list[r.Message] = []
@@ -574,11 +657,23 @@ class Memory:
             text = system_instruction(self.working_memory_template(cfg), data, wm.scope, read_only=cfg.read_only)
             system.append(system_message(WORKING_MEMORY_MESSAGE_ID, text, thread_id=thread_id, resource_id=resource_id))
         if other:
-            system.append(system_message(REMEMBERED_MESSAGE_ID, remembered_text(other, thread_id),
-                                         thread_id=thread_id, resource_id=resource_id))
+            system.append(
+                system_message(
+                    REMEMBERED_MESSAGE_ID,
+                    remembered_text(other, thread_id),
+                    thread_id=thread_id,
+                    resource_id=resource_id,
+                )
+            )
         tools = [self.working_memory_tool(cfg)] if wm.enabled and not cfg.read_only else []
-        return ModelContext(messages=[*system, *history, *new], new_messages=new, tools=tools, ranges=ranges,
-                            hits=hits, working_memory=data)
+        return ModelContext(
+            messages=[*system, *history, *new],
+            new_messages=new,
+            tools=tools,
+            ranges=ranges,
+            hits=hits,
+            working_memory=data,
+        )
 
     async def record_turn(
         self,
@@ -612,10 +707,13 @@ class Memory:
                     if isinstance(p, r.ToolInvocationPart) and p.tool_invocation.tool_name == TOOL_NAME:
                         args = p.tool_invocation.args
                         if isinstance(args, Mapping) and "memory" in args:
-                            wm_text = await self.update_working_memory(memory=args["memory"], thread_id=thread_id,
-                                                                       resource_id=resource_id, config=cfg)
+                            wm_text = await self.update_working_memory(
+                                memory=args["memory"], thread_id=thread_id, resource_id=resource_id, config=cfg
+                            )
                         else:
-                            _log.warning("updateWorkingMemory call without a `memory` argument ignored", thread_id=thread_id)
+                            _log.warning(
+                                "updateWorkingMemory call without a `memory` argument ignored", thread_id=thread_id
+                            )
         saved = await self.save_messages(msgs, config=cfg)
         title = thread.title
         if cfg.generate_title:
@@ -642,33 +740,52 @@ class Memory:
         """
         cfg = self.config(config)
         if self.vector is None or self.embedder is None:
-            raise ValidationError("searching messages needs a vector store and an embedder",
-                                  id=memory_error_id("SEARCH_MESSAGES", "NO_VECTOR_STORE"))
+            raise ValidationError(
+                "searching messages needs a vector store and an embedder",
+                id=memory_error_id("SEARCH_MESSAGES", "NO_VECTOR_STORE"),
+            )
         if (resource_id is None) == (thread_id is None):
-            raise ValidationError("search_messages takes a resource_id or a thread_id",
-                                  id=memory_error_id("SEARCH_MESSAGES", "SCOPE_REQUIRED"))
+            raise ValidationError(
+                "search_messages takes a resource_id or a thread_id",
+                id=memory_error_id("SEARCH_MESSAGES", "SCOPE_REQUIRED"),
+            )
         sr = cfg.semantic_recall or SemanticRecall()
         if top_k is not None:
             sr = attrs.evolve(sr, top_k=top_k)
         if not query.strip():
             return []
-        hits = await self._search(query, sr, cfg, {"resource_id": resource_id} if resource_id is not None else {"thread_id": thread_id})
+        hits = await self._search(
+            query, sr, cfg, {"resource_id": resource_id} if resource_id is not None else {"thread_id": thread_id}
+        )
         if not hits:
             return []
         hit_ids = [str(h.metadata.get("message_id") or h.id) for h in hits]
         if message_range <= 0:
             found = {m.id: m for m in await self.store.list_messages_by_id(message_ids=hit_ids)}
-            return [MessageHit(message=found[i], score=h.score) for i, h in zip(hit_ids, hits, strict=True) if i in found]
+            return [
+                MessageHit(message=found[i], score=h.score) for i, h in zip(hit_ids, hits, strict=True) if i in found
+            ]
         threads = list(dict.fromkeys(str(h.metadata.get("thread_id")) for h in hits if h.metadata.get("thread_id")))
         page = await self.store.list_messages(
-            thread_id=threads or [thread_id or ""], per_page=0,
-            include=[r.MessageInclude(id=i, thread_id=h.metadata.get("thread_id"), with_previous_messages=message_range,
-                                      with_next_messages=message_range) for i, h in zip(hit_ids, hits, strict=True)],
+            thread_id=threads or [thread_id or ""],
+            per_page=0,
+            include=[
+                r.MessageInclude(
+                    id=i,
+                    thread_id=h.metadata.get("thread_id"),
+                    with_previous_messages=message_range,
+                    with_next_messages=message_range,
+                )
+                for i, h in zip(hit_ids, hits, strict=True)
+            ],
         )
         by_id = {m.id: m for m in page.items}
         ranges = {rg.hit_id: rg for rg in recalled_ranges(page.items, hits, message_range, message_range, "")}
-        return [MessageHit(message=by_id[i], score=h.score, context=[by_id[c] for c in ranges[i].message_ids])
-                for i, h in zip(hit_ids, hits, strict=True) if i in by_id and i in ranges]
+        return [
+            MessageHit(message=by_id[i], score=h.score, context=[by_id[c] for c in ranges[i].message_ids])
+            for i, h in zip(hit_ids, hits, strict=True)
+            if i in by_id and i in ranges
+        ]
 
     async def _search(self, text: str, sr: SemanticRecall, cfg: MemoryConfig, flt: dict[str, Any]) -> list[QueryResult]:
         assert self.vector is not None and self.embedder is not None
@@ -702,8 +819,14 @@ class Memory:
         config: ConfigArg = None,
     ) -> CloneResult:
         """Copy a thread (``options``: ``message_limit``, ``message_filter``); the copies are embedded too."""
-        result = await self.store.clone_thread(source_thread_id=source_thread_id, new_thread_id=new_thread_id,
-                                               resource_id=resource_id, title=title, metadata=metadata, options=options)
+        result = await self.store.clone_thread(
+            source_thread_id=source_thread_id,
+            new_thread_id=new_thread_id,
+            resource_id=resource_id,
+            title=title,
+            metadata=metadata,
+            options=options,
+        )
         cfg = self.config(config)
         sr = self._semantic(cfg)
         if sr is not None and result.cloned_messages:
@@ -733,14 +856,16 @@ class Memory:
         return await self.store.get_thread_by_id(thread_id=str(meta["sourceThreadId"]))
 
     async def list_clones(self, source_thread_id: str, *, resource_id: str | None = None) -> list[r.Thread]:
-        """Direct clones of a thread among the threads of ``resource_id`` (default: the source's resource), oldest first."""
+        """Direct clones of a thread among the threads of ``resource_id`` (default: the source's resource), oldest
+        first."""
         if resource_id is None:
             source = await self.store.get_thread_by_id(thread_id=source_thread_id)
             if source is None:
                 return []
             resource_id = source.resource_id
-        page = await self.store.list_threads(filter={"resource_id": resource_id}, per_page=False,
-                                             order_by={"field": "created_at", "direction": "ASC"})
+        page = await self.store.list_threads(
+            filter={"resource_id": resource_id}, per_page=False, order_by={"field": "created_at", "direction": "ASC"}
+        )
         return [t for t in page.items if (self.get_clone_metadata(t) or {}).get("sourceThreadId") == source_thread_id]
 
     async def get_clone_history(self, thread_id: str) -> list[r.Thread]:
@@ -772,17 +897,23 @@ class Memory:
             thread = await self.store.get_thread_by_id(thread_id=thread_id)
             if thread is not None:
                 return thread.resource_id
-        raise ValidationError("resource-scoped working memory needs a resource_id", id=memory_error_id(op, "RESOURCE_ID_REQUIRED"))
+        raise ValidationError(
+            "resource-scoped working memory needs a resource_id", id=memory_error_id(op, "RESOURCE_ID_REQUIRED")
+        )
 
-    async def get_working_memory(self, *, thread_id: str | None = None, resource_id: str | None = None,
-                                 config: ConfigArg = None) -> str | None:
+    async def get_working_memory(
+        self, *, thread_id: str | None = None, resource_id: str | None = None, config: ConfigArg = None
+    ) -> str | None:
         """The stored working memory text (None when disabled or empty)."""
         wm = self.config(config).working_memory
         if not wm.enabled:
             return None
         if wm.scope == "thread":
             if not thread_id:
-                raise ValidationError("thread-scoped working memory needs a thread_id", id=memory_error_id("GET_WORKING_MEMORY", "THREAD_ID_REQUIRED"))
+                raise ValidationError(
+                    "thread-scoped working memory needs a thread_id",
+                    id=memory_error_id("GET_WORKING_MEMORY", "THREAD_ID_REQUIRED"),
+                )
             thread = await self.store.get_thread_by_id(thread_id=thread_id)
             if thread is not None and resource_id is not None:
                 _check_owner(thread, resource_id, "GET_WORKING_MEMORY")
@@ -811,9 +942,13 @@ class Memory:
         wm = cfg.working_memory
         op = "UPDATE_WORKING_MEMORY"
         if not wm.enabled:
-            raise ValidationError("working memory is not enabled in this memory's config", id=memory_error_id(op, "DISABLED"))
+            raise ValidationError(
+                "working memory is not enabled in this memory's config", id=memory_error_id(op, "DISABLED")
+            )
         if cfg.read_only:
-            raise ValidationError("this memory is read-only: working memory cannot be updated", id=memory_error_id(op, "READ_ONLY"))
+            raise ValidationError(
+                "this memory is read-only: working memory cannot be updated", id=memory_error_id(op, "READ_ONLY")
+            )
         compute = _wm_updater(memory, json_mode=wm.schema is not None, op=op)
         if wm.scope == "resource":
             rid = await self._wm_resource_id(thread_id, resource_id, op)
@@ -828,12 +963,16 @@ class Memory:
                     return r.Resource(id=rid, working_memory=compute(None), metadata={}, created_at=now, updated_at=now)
                 from mastra_core.domains.memory import bump_time
 
-                return attrs.evolve(old, working_memory=compute(old.working_memory), updated_at=bump_time(old.updated_at))
+                return attrs.evolve(
+                    old, working_memory=compute(old.working_memory), updated_at=bump_time(old.updated_at)
+                )
 
             stored = await self.store.modify_resource(resource_id=rid, change=change_resource, op=op)
             return stored.working_memory or ""
         if not thread_id:
-            raise ValidationError("thread-scoped working memory needs a thread_id", id=memory_error_id(op, "THREAD_ID_REQUIRED"))
+            raise ValidationError(
+                "thread-scoped working memory needs a thread_id", id=memory_error_id(op, "THREAD_ID_REQUIRED")
+            )
 
         def change_thread(old: r.Thread) -> r.Thread:
             from mastra_core.domains.memory import bump_time
@@ -855,8 +994,9 @@ class Memory:
         stored_thread = await self.store.modify_thread(thread_id=thread_id, change=change_thread, op=op)
         return str((stored_thread.metadata or {}).get("workingMemory") or "")
 
-    async def get_system_message(self, *, thread_id: str | None = None, resource_id: str | None = None,
-                                 config: ConfigArg = None) -> str | None:
+    async def get_system_message(
+        self, *, thread_id: str | None = None, resource_id: str | None = None, config: ConfigArg = None
+    ) -> str | None:
         """The working-memory instruction for the model (template + current data), or None when disabled."""
         cfg = self.config(config)
         if not cfg.working_memory.enabled:
@@ -870,20 +1010,34 @@ class Memory:
         template = self.working_memory_template(cfg)
         json_mode = template.format == "json"
 
-        async def run(args: Mapping[str, Any], *, thread_id: str | None = None, resource_id: str | None = None) -> dict[str, Any]:
+        async def run(
+            args: Mapping[str, Any], *, thread_id: str | None = None, resource_id: str | None = None
+        ) -> dict[str, Any]:
             if not isinstance(args, Mapping) or "memory" not in args:
-                raise ValidationError("the tool input must be {\"memory\": ...}", id=memory_error_id("WORKING_MEMORY_TOOL", "INVALID_INPUT"))
-            text = await self.update_working_memory(memory=args["memory"], thread_id=thread_id, resource_id=resource_id, config=cfg)
+                raise ValidationError(
+                    'the tool input must be {"memory": ...}', id=memory_error_id("WORKING_MEMORY_TOOL", "INVALID_INPUT")
+                )
+            text = await self.update_working_memory(
+                memory=args["memory"], thread_id=thread_id, resource_id=resource_id, config=cfg
+            )
             return {"success": True, "working_memory": text}
 
         description = (
             "Update the working memory: persistent notes about the user, kept across "
             + ("conversations" if cfg.working_memory.scope == "resource" else "this conversation")
-            + (". Send only the fields that changed; null removes a field." if json_mode
-               else ". Send the complete Markdown document; it replaces the stored one.")
+            + (
+                ". Send only the fields that changed; null removes a field."
+                if json_mode
+                else ". Send the complete Markdown document; it replaces the stored one."
+            )
         )
-        return WorkingMemoryTool(name=TOOL_NAME, id=TOOL_ID, description=description,
-                                 input_schema=tool_input_schema(template, cfg.working_memory.schema), run=run)
+        return WorkingMemoryTool(
+            name=TOOL_NAME,
+            id=TOOL_ID,
+            description=description,
+            input_schema=tool_input_schema(template, cfg.working_memory.schema),
+            run=run,
+        )
 
     def list_tools(self, config: ConfigArg = None) -> dict[str, WorkingMemoryTool]:
         """``{"updateWorkingMemory": tool}`` when working memory is enabled, else ``{}``."""
@@ -903,7 +1057,9 @@ class Memory:
                 continue
             self._has_user_message.add(tid)
             try:
-                earlier = await self.store.list_messages(thread_id=tid, per_page=50, order_by={"field": "created_at", "direction": "ASC"})
+                earlier = await self.store.list_messages(
+                    thread_id=tid, per_page=50, order_by={"field": "created_at", "direction": "ASC"}
+                )
                 if any(m.role == "user" and m.id not in batch_ids for m in earlier.items):
                     continue
             except StorageError:
@@ -943,7 +1099,8 @@ class Memory:
 def _check_owner(thread: r.Thread, resource_id: str, op: str) -> None:
     if thread.resource_id != resource_id:
         raise ValidationError(
-            f"Thread with id {thread.id} is for resource with id {thread.resource_id} but resource {resource_id} was queried.",
+            f"Thread with id {thread.id} is for resource with id {thread.resource_id} "
+            f"but resource {resource_id} was queried.",
             id=memory_error_id(op, "RESOURCE_MISMATCH"),
             details={"threadId": thread.id, "threadResourceId": thread.resource_id, "resourceId": resource_id},
         )
@@ -953,7 +1110,10 @@ def _to_message(value: r.Message | Mapping[str, Any]) -> r.Message:
     if isinstance(value, r.Message):
         return value
     if not isinstance(value, Mapping):
-        raise ValidationError(f"expected a Message or a mapping, got {type(value).__name__}", id=memory_error_id("SAVE_MESSAGES", "INVALID_INPUT"))
+        raise ValidationError(
+            f"expected a Message or a mapping, got {type(value).__name__}",
+            id=memory_error_id("SAVE_MESSAGES", "INVALID_INPUT"),
+        )
     raw = dict(value)
     raw.setdefault("id", str(uuid.uuid4()))
     if isinstance(raw.get("content"), str):
@@ -962,7 +1122,9 @@ def _to_message(value: r.Message | Mapping[str, Any]) -> r.Message:
     try:
         return from_wire(raw, r.Message)
     except Exception as exc:
-        raise ValidationError(f"cannot read a message from {value!r}: {exc}", id=memory_error_id("SAVE_MESSAGES", "INVALID_INPUT")) from None
+        raise ValidationError(
+            f"cannot read a message from {value!r}: {exc}", id=memory_error_id("SAVE_MESSAGES", "INVALID_INPUT")
+        ) from None
 
 
 def _new_message(value: r.Message | Mapping[str, Any] | str, thread_id: str, resource_id: str) -> r.Message:
@@ -1008,10 +1170,14 @@ def _wm_updater(memory: Any, *, json_mode: bool, op: str) -> Callable[[str | Non
             try:
                 patch = json.loads(patch)
             except ValueError:
-                raise ValidationError("JSON working memory updates must be an object or a JSON object string",
-                                      id=memory_error_id(op, "INVALID_MEMORY")) from None
+                raise ValidationError(
+                    "JSON working memory updates must be an object or a JSON object string",
+                    id=memory_error_id(op, "INVALID_MEMORY"),
+                ) from None
         if not isinstance(patch, Mapping):
-            raise ValidationError("JSON working memory updates must be an object", id=memory_error_id(op, "INVALID_MEMORY"))
+            raise ValidationError(
+                "JSON working memory updates must be an object", id=memory_error_id(op, "INVALID_MEMORY")
+            )
         frozen = json.loads(json.dumps(patch))
 
         def merge(old: str | None) -> str:
@@ -1019,7 +1185,9 @@ def _wm_updater(memory: Any, *, json_mode: bool, op: str) -> Callable[[str | Non
 
         return merge
     if not isinstance(memory, str):
-        raise ValidationError("Markdown working memory updates must be a string", id=memory_error_id(op, "INVALID_MEMORY"))
+        raise ValidationError(
+            "Markdown working memory updates must be a string", id=memory_error_id(op, "INVALID_MEMORY")
+        )
     text = memory
 
     def replace(_: str | None) -> str:
@@ -1051,14 +1219,21 @@ def _resolve_vector(vector: VectorStore | str | None) -> VectorStore | None:
 
         entry = registry().vector_stores.get(vector)
         if entry is None:
-            raise ValidationError(f"no vector store {vector!r} is registered (registered: {sorted(registry().vector_stores)})",
-                                  id=memory_error_id("INIT", "UNKNOWN_VECTOR_STORE"))
+            raise ValidationError(
+                f"no vector store {vector!r} is registered (registered: {sorted(registry().vector_stores)})",
+                id=memory_error_id("INIT", "UNKNOWN_VECTOR_STORE"),
+            )
         store = entry[0]()
         if not isinstance(store, VectorStore):
-            raise ValidationError(f"vector store factory {vector!r} did not return a VectorStore", id=memory_error_id("INIT", "INVALID_VECTOR_STORE"))
+            raise ValidationError(
+                f"vector store factory {vector!r} did not return a VectorStore",
+                id=memory_error_id("INIT", "INVALID_VECTOR_STORE"),
+            )
         return store
-    raise ValidationError(f"vector must be a VectorStore or a registered id, got {type(vector).__name__}",
-                          id=memory_error_id("INIT", "INVALID_VECTOR_STORE"))
+    raise ValidationError(
+        f"vector must be a VectorStore or a registered id, got {type(vector).__name__}",
+        id=memory_error_id("INIT", "INVALID_VECTOR_STORE"),
+    )
 
 
 def _resolve_embedder(embedder: Any) -> Any:
@@ -1071,7 +1246,9 @@ def _resolve_embedder(embedder: Any) -> Any:
                 from .embedding import HashEmbedder
 
                 return HashEmbedder()
-            raise ValidationError(f"no embedder {embedder!r} is registered (registered: {sorted(registry().embedders)})",
-                                  id=memory_error_id("INIT", "UNKNOWN_EMBEDDER"))
+            raise ValidationError(
+                f"no embedder {embedder!r} is registered (registered: {sorted(registry().embedders)})",
+                id=memory_error_id("INIT", "UNKNOWN_EMBEDDER"),
+            )
         return entry[0]()
     return embedder

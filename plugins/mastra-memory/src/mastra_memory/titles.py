@@ -66,7 +66,9 @@ _GENERATORS: dict[str, TitleFn] = {"rule-based": first_words_title}
 def register_title_generator(name: str, generator: TitleFn) -> None:
     """Register a generator under ``name`` so configs can say ``generate_title="<name>"`` (replaces an earlier one)."""
     if not isinstance(name, str) or not name.strip():
-        raise ValidationError("a title generator needs a non-empty name", id="MASTRA_MEMORY_TITLE_GENERATOR_INVALID_NAME")
+        raise ValidationError(
+            "a title generator needs a non-empty name", id="MASTRA_MEMORY_TITLE_GENERATOR_INVALID_NAME"
+        )
     if not callable(generator):
         raise ValidationError(f"title generator {name!r} is not callable", id="MASTRA_MEMORY_TITLE_GENERATOR_INVALID")
     _GENERATORS[name] = generator
@@ -76,8 +78,10 @@ def get_title_generator(name: str) -> TitleFn:
     """The generator registered under ``name`` (``rule-based`` is always there)."""
     generator = _GENERATORS.get(name)
     if generator is None:
-        raise ValidationError(f"no title generator {name!r} is registered (registered: {sorted(_GENERATORS)})",
-                              id="MASTRA_MEMORY_TITLE_GENERATOR_UNKNOWN")
+        raise ValidationError(
+            f"no title generator {name!r} is registered (registered: {sorted(_GENERATORS)})",
+            id="MASTRA_MEMORY_TITLE_GENERATOR_UNKNOWN",
+        )
     return generator
 
 

@@ -30,7 +30,8 @@ TOOL_ID = "update-working-memory"
 
 @attrs.frozen(kw_only=True)
 class WorkingMemoryTemplate:
-    """What the agent is asked to maintain: ``format`` ``markdown`` (content: the template) or ``json`` (content: the schema as JSON)."""
+    """What the agent is asked to maintain: ``format`` ``markdown`` (content: the template) or ``json`` (content:
+    the schema as JSON)."""
 
     format: Literal["markdown", "json"]
     content: str
@@ -77,19 +78,22 @@ def tool_input_schema(template: WorkingMemoryTemplate, schema: Mapping[str, Any]
         memory: dict[str, Any] = {
             **_strip_required(dict(schema)),
             "description": "The fields to change, as an object matching the schema. Fields you leave out are kept; "
-                           "null deletes a field; arrays replace the stored array.",
+            "null deletes a field; arrays replace the stored array.",
         }
         memory.setdefault("type", "object")
     else:
         memory = {
             "type": "string",
-            "description": "The complete working memory as Markdown, following the template. It replaces what is stored, "
-                           "so repeat everything worth keeping.",
+            "description": "The complete working memory as Markdown, following the template. "
+            "It replaces what is stored, "
+            "so repeat everything worth keeping.",
         }
     return {"type": "object", "properties": {"memory": memory}, "required": ["memory"], "additionalProperties": False}
 
 
-def system_instruction(template: WorkingMemoryTemplate, data: str | None, scope: str, *, read_only: bool = False) -> str:
+def system_instruction(
+    template: WorkingMemoryTemplate, data: str | None, scope: str, *, read_only: bool = False
+) -> str:
     """The instruction an agent gets: how to use the tool, the template and the current data.
 
     ``read_only``: the data as context only, with no tool to call (the reference's read-only memory).
@@ -113,7 +117,7 @@ def system_instruction(template: WorkingMemoryTemplate, data: str | None, scope:
         "(name, preferences, goals, facts, ongoing projects) or corrects an earlier fact, call the "
         f"`{TOOL_NAME}` tool right away, before answering. {how} Do not mention working memory to the user; "
         "use what it holds to answer naturally.\n"
-        f"<working_memory_template format=\"{template.format}\">\n{template.content}\n</working_memory_template>\n"
+        f'<working_memory_template format="{template.format}">\n{template.content}\n</working_memory_template>\n'
         f"<working_memory_data>\n{data if data else '(empty)'}\n</working_memory_data>"
     )
 
@@ -132,14 +136,18 @@ class WorkingMemoryTool:
     input_schema: dict[str, Any]
     _run: Callable[..., Awaitable[dict[str, Any]]] = attrs.field(alias="run", repr=False)
 
-    async def execute(self, args: Mapping[str, Any], *, thread_id: str | None = None, resource_id: str | None = None) -> dict[str, Any]:
+    async def execute(
+        self, args: Mapping[str, Any], *, thread_id: str | None = None, resource_id: str | None = None
+    ) -> dict[str, Any]:
         """Run the tool with the model's arguments."""
         return await self._run(args, thread_id=thread_id, resource_id=resource_id)
 
     def to_openai(self) -> dict[str, Any]:
         """The OpenAI function-tool form ``{"type": "function", "function": {...}}``."""
-        return {"type": "function", "function": {"name": self.name, "description": self.description,
-                                                  "parameters": self.input_schema}}
+        return {
+            "type": "function",
+            "function": {"name": self.name, "description": self.description, "parameters": self.input_schema},
+        }
 
     def to_anthropic(self) -> dict[str, Any]:
         """The Anthropic tool form ``{"name", "description", "input_schema"}``."""

@@ -71,8 +71,16 @@ class MySQLConnection:
 
     def _params(self) -> dict[str, Any]:
         c = self.config
-        return {"host": c.host, "port": c.port, "user": c.user, "password": c.password or "", "charset": "utf8mb4",
-                "autocommit": True, "connect_timeout": c.connect_timeout, "init_command": INIT_COMMAND}
+        return {
+            "host": c.host,
+            "port": c.port,
+            "user": c.user,
+            "password": c.password or "",
+            "charset": "utf8mb4",
+            "autocommit": True,
+            "connect_timeout": c.connect_timeout,
+            "init_command": INIT_COMMAND,
+        }
 
     async def open(self) -> None:
         """Create the database (unless ``disable_init``), the pool and the schema."""
@@ -86,21 +94,30 @@ class MySQLConnection:
                 # the first connection says why it fails (refused, unknown host, access denied, unknown database)
                 try:
                     conn = await asyncio.wait_for(
-                        asyncmy.connect(**self._params(), **({"db": self.config.database} if self.disable_init else {})),
-                        timeout=self.config.connect_timeout + 1)
+                        asyncmy.connect(
+                            **self._params(), **({"db": self.config.database} if self.disable_init else {})
+                        ),
+                        timeout=self.config.connect_timeout + 1,
+                    )
                 except (OSError, TimeoutError, DriverError) as exc:
-                    raise connection_error("MySQL", self.target(), exc, token="MYSQL",
-                                           timeout=self.config.connect_timeout) from exc
+                    raise connection_error(
+                        "MySQL", self.target(), exc, token="MYSQL", timeout=self.config.connect_timeout
+                    ) from exc
                 try:
                     if not self.disable_init:
                         async with conn.cursor() as cur:
-                            await cur.execute(f"CREATE DATABASE IF NOT EXISTS {self.database} "
-                                              "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+                            await cur.execute(
+                                f"CREATE DATABASE IF NOT EXISTS {self.database} "
+                                "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+                            )
                 finally:
                     conn.close()
-                self._pool = await asyncmy.create_pool(minsize=self.config.min_pool_size,
-                                                       maxsize=self.config.max_pool_size, db=self.config.database,
-                                                       **self._params())
+                self._pool = await asyncmy.create_pool(
+                    minsize=self.config.min_pool_size,
+                    maxsize=self.config.max_pool_size,
+                    db=self.config.database,
+                    **self._params(),
+                )
                 if not self.disable_init:
                     await self.tx(create_schema)
             except StorageError:
@@ -126,8 +143,11 @@ class MySQLConnection:
         if self.config.password:
             message = message.replace(self.config.password, "***")
         where = f"{self.config.host}:{self.config.port}/{self.config.database}"
-        return StorageError(f"mysql {op.lower()} failed on {where}: {type(exc).__name__}: {message}",
-                            id=f"MASTRA_STORAGE_MYSQL_{op}_FAILED", category=ErrorCategory.THIRD_PARTY)
+        return StorageError(
+            f"mysql {op.lower()} failed on {where}: {type(exc).__name__}: {message}",
+            id=f"MASTRA_STORAGE_MYSQL_{op}_FAILED",
+            category=ErrorCategory.THIRD_PARTY,
+        )
 
     @property
     def pool(self) -> Pool:

@@ -48,8 +48,12 @@ class Report:
 
     def as_json(self) -> dict[str, Any]:
         """The report as plain data."""
-        return {"worst": self.worst, "latencyMs": self.latency_ms, "counts": self.counts,
-                "findings": [attrs.asdict(f) for f in self.findings]}
+        return {
+            "worst": self.worst,
+            "latencyMs": self.latency_ms,
+            "counts": self.counts,
+            "findings": [attrs.asdict(f) for f in self.findings],
+        }
 
 
 async def diagnose(storage: Storage, *, counts: bool = True, samples: int = 5) -> Report:
@@ -59,10 +63,19 @@ async def diagnose(storage: Storage, *, counts: bool = True, samples: int = 5) -
     try:
         await storage.init()
     except Exception as exc:  # any failure to connect is the finding
-        return Report([Finding(check="connect", severity="error", message=f"cannot connect: {_first_line(exc)}",
-                               fix="check the URL, credentials, network and that the server is running")])
-    findings.append(Finding(check="connect", severity="ok",
-                            message=f"connected in {(time.perf_counter() - started) * 1000:.0f} ms"))
+        return Report(
+            [
+                Finding(
+                    check="connect",
+                    severity="error",
+                    message=f"cannot connect: {_first_line(exc)}",
+                    fix="check the URL, credentials, network and that the server is running",
+                )
+            ]
+        )
+    findings.append(
+        Finding(check="connect", severity="ok", message=f"connected in {(time.perf_counter() - started) * 1000:.0f} ms")
+    )
     latency: float | None = None
     try:
         times = []
@@ -71,20 +84,35 @@ async def diagnose(storage: Storage, *, counts: bool = True, samples: int = 5) -
             await storage.memory.get_thread_by_id(thread_id=PROBE_ID)
             times.append((time.perf_counter() - t) * 1000)
         latency = statistics.median(times)
-        findings.append(Finding(check="latency", severity="ok" if latency < 50 else "warning",
-                                message=f"round trip (get_thread_by_id) p50 {latency:.1f} ms over {samples}",
-                                fix="" if latency < 50 else "run the application close to the database"))
+        findings.append(
+            Finding(
+                check="latency",
+                severity="ok" if latency < 50 else "warning",
+                message=f"round trip (get_thread_by_id) p50 {latency:.1f} ms over {samples}",
+                fix="" if latency < 50 else "run the application close to the database",
+            )
+        )
     except StorageError as exc:
-        findings.append(Finding(check="schema.reachable", severity="error",
-                                message=f"the memory tables do not answer: {_first_line(exc)}",
-                                fix="create the schema: mastra migrate URL (or mastra init URL)"))
+        findings.append(
+            Finding(
+                check="schema.reachable",
+                severity="error",
+                message=f"the memory tables do not answer: {_first_line(exc)}",
+                fix="create the schema: mastra migrate URL (or mastra init URL)",
+            )
+        )
         return Report(findings + await _backend(storage))
     findings += await _backend(storage)
     retention = getattr(storage, "retention", None)  # a BackendStorage's TTL rules (a composed Storage has none)
     for entity, rule in sorted(retention.rules.items() if retention is not None else []):
         if rule.active:
-            findings.append(Finding(check="ttl.rule", severity="info",
-                                    message=f"{entity} records expire {rule.default_ttl_seconds}s after their last write"))
+            findings.append(
+                Finding(
+                    check="ttl.rule",
+                    severity="info",
+                    message=f"{entity} records expire {rule.default_ttl_seconds}s after their last write",
+                )
+            )
     report = Report(findings, latency)
     if counts:
         try:
@@ -103,7 +131,11 @@ async def _backend(storage: Storage) -> list[Finding]:
     try:
         return await storage.diagnose()
     except Exception as exc:  # a probe that fails is reported, the rest of the report still shows
-        return [Finding(check="backend.probe", severity="warning", message=f"the backend's checks failed: {_first_line(exc)}")]
+        return [
+            Finding(
+                check="backend.probe", severity="warning", message=f"the backend's checks failed: {_first_line(exc)}"
+            )
+        ]
 
 
 def doctor_command(argv: list[str]) -> int:

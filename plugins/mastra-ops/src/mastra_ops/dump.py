@@ -31,7 +31,10 @@ class ImportLineError(ValueError):
 
 
 async def export(
-    storage: Storage, out: IO[str], selection: Selection, page_size: int = 1000,
+    storage: Storage,
+    out: IO[str],
+    selection: Selection,
+    page_size: int = 1000,
     progress: Callable[[str, int], None] | None = None,
 ) -> dict[str, int]:
     """Write every selected record to ``out`` as JSON Lines; returns the count per kind."""
@@ -41,8 +44,12 @@ async def export(
             if chunk.kind == THREAD_END:
                 continue
             lines = [
-                json.dumps({"domain": domain, "kind": chunk.kind, "record": to_wire(rec)}, ensure_ascii=False,
-                           separators=(",", ":"), default=str)
+                json.dumps(
+                    {"domain": domain, "kind": chunk.kind, "record": to_wire(rec)},
+                    ensure_ascii=False,
+                    separators=(",", ":"),
+                    default=str,
+                )
                 for rec in chunk.records
             ]
             out.write("".join(line + "\n" for line in lines))
@@ -64,7 +71,9 @@ def parse_line(line_no: int, text: str) -> tuple[str, Any]:
     if kind not in RECORD_TYPES:
         raise ImportLineError(line_no, f"unknown kind {kind!r}; kinds: {', '.join(RECORD_TYPES)}")
     if data.get("domain") != _DOMAIN_OF[kind]:
-        raise ImportLineError(line_no, f"kind {kind!r} belongs to domain {_DOMAIN_OF[kind]!r}, not {data.get('domain')!r}")
+        raise ImportLineError(
+            line_no, f"kind {kind!r} belongs to domain {_DOMAIN_OF[kind]!r}, not {data.get('domain')!r}"
+        )
     try:
         record = from_wire(data["record"], RECORD_TYPES[kind])
     except Exception as exc:  # cattrs raises class groups of many kinds: each is a bad line
@@ -74,7 +83,9 @@ def parse_line(line_no: int, text: str) -> tuple[str, Any]:
 
 
 async def import_lines(
-    storage: Storage, lines: Iterable[str], batch_size: int = 1000,
+    storage: Storage,
+    lines: Iterable[str],
+    batch_size: int = 1000,
     progress: Callable[[str, int], None] | None = None,
 ) -> dict[str, int]:
     """Import a dump's lines into ``storage``; returns the count per kind written.

@@ -42,8 +42,10 @@ def conninfo(config: PostgresConfig) -> str:
         try:
             return make_conninfo(config.connection_string, **kw)
         except psycopg.ProgrammingError as exc:  # an unknown or malformed libpq option
-            raise ConfigError(f"invalid PostgreSQL connection string {redact(config.connection_string)!r}: "
-                              f"{redact(str(exc))[:200]}", id="MASTRA_STORAGE_PG_CONFIG_INVALID") from None
+            raise ConfigError(
+                f"invalid PostgreSQL connection string {redact(config.connection_string)!r}: {redact(str(exc))[:200]}",
+                id="MASTRA_STORAGE_PG_CONFIG_INVALID",
+            ) from None
     kw.update({"host": config.host, "dbname": config.database})
     if config.port is not None:
         kw["port"] = config.port
@@ -108,10 +110,17 @@ class PgConnection:
         if self._owns_pool:
             kwargs: dict[str, Any] = {"autocommit": True, "prepare_threshold": config.prepare_threshold}
             self._pool = AsyncConnectionPool(
-                conninfo(config), min_size=config.min_pool_size, max_size=config.max_pool_size,
-                timeout=config.pool_timeout, max_idle=max(config.idle_timeout, 1.0), max_lifetime=config.max_lifetime,
-                kwargs=kwargs, open=False, configure=self._configure_new,
-                check=_check if config.health_check else None, name=f"mastra-pg-{config.schema_name}",
+                conninfo(config),
+                min_size=config.min_pool_size,
+                max_size=config.max_pool_size,
+                timeout=config.pool_timeout,
+                max_idle=max(config.idle_timeout, 1.0),
+                max_lifetime=config.max_lifetime,
+                kwargs=kwargs,
+                open=False,
+                configure=self._configure_new,
+                check=_check if config.health_check else None,
+                name=f"mastra-pg-{config.schema_name}",
                 reconnect_timeout=max(config.connect_timeout * 6, 60.0),
             )
 
@@ -145,7 +154,9 @@ class PgConnection:
                 await self._pool.open(wait=True, timeout=self.config.connect_timeout)
             except Exception as exc:
                 await self._pool.close()
-                raise connection_error("PostgreSQL", self.target(), exc, token="PG", timeout=self.config.connect_timeout) from exc
+                raise connection_error(
+                    "PostgreSQL", self.target(), exc, token="PG", timeout=self.config.connect_timeout
+                ) from exc
         self._opened = True
 
     def target(self) -> str:
@@ -161,9 +172,12 @@ class PgConnection:
         try:
             conn = await asyncio.wait_for(
                 psycopg.AsyncConnection.connect(conninfo(self.config), autocommit=True),
-                timeout=self.config.connect_timeout + 1)
+                timeout=self.config.connect_timeout + 1,
+            )
         except (psycopg.Error, OSError, TimeoutError) as exc:
-            raise connection_error("PostgreSQL", self.target(), exc, token="PG", timeout=self.config.connect_timeout) from exc
+            raise connection_error(
+                "PostgreSQL", self.target(), exc, token="PG", timeout=self.config.connect_timeout
+            ) from exc
         try:
             await conn.execute("select 1")
         finally:
@@ -181,8 +195,11 @@ class PgConnection:
             await self.connect()
             if self.migrate:
                 config = self.config
-                await self.with_conn(lambda conn: migrate_schema(conn, self.schema, indexes=config.indexes,
-                                                          skip_default_indexes=config.skip_default_indexes))
+                await self.with_conn(
+                    lambda conn: migrate_schema(
+                        conn, self.schema, indexes=config.indexes, skip_default_indexes=config.skip_default_indexes
+                    )
+                )
             self._ready = True
 
     async def close(self) -> None:
@@ -216,8 +233,9 @@ class PgConnection:
             except psycopg.OperationalError as exc:
                 if attempt == 0 and idempotent and _connection_lost(exc, conn):
                     attempt += 1
-                    _log.warning("postgres connection lost; retrying on a fresh connection",
-                                 error=redact(str(exc))[:200])
+                    _log.warning(
+                        "postgres connection lost; retrying on a fresh connection", error=redact(str(exc))[:200]
+                    )
                     try:
                         await self._pool.check()
                     except Exception:  # the pool will keep reconnecting in the background
@@ -234,8 +252,14 @@ class PgConnection:
 
         return await self.with_conn(go, idempotent=idempotent)
 
-    async def fetch(self, query: Any, params: Sequence[Any] | dict[str, Any] = (), *, idempotent: bool = True,
-                    prepare: bool | None = None) -> list[Any]:
+    async def fetch(
+        self,
+        query: Any,
+        params: Sequence[Any] | dict[str, Any] = (),
+        *,
+        idempotent: bool = True,
+        prepare: bool | None = None,
+    ) -> list[Any]:
         """One statement's rows (one round trip); ``prepare=False`` never uses a prepared plan."""
 
         async def go(conn: Any) -> list[Any]:
@@ -244,8 +268,9 @@ class PgConnection:
 
         return await self.with_conn(go, idempotent=idempotent)
 
-    async def fetchone(self, query: Any, params: Sequence[Any] | dict[str, Any] = (), *,
-                       idempotent: bool = True) -> Any:
+    async def fetchone(
+        self, query: Any, params: Sequence[Any] | dict[str, Any] = (), *, idempotent: bool = True
+    ) -> Any:
         """One statement's first row, or None."""
 
         async def go(conn: Any) -> Any:

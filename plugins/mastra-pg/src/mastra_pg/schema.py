@@ -48,14 +48,30 @@ _KEYS = {name: key for key, name in TABLES.items()}
 # --------------------------------------------------------------------------- pg data
 
 #: PostgreSQL type of each logical column kind.
-PG_TYPES = {"text": "TEXT", "json": "JSONB", "timestamp": "TIMESTAMP", "float": "DOUBLE PRECISION",
-            "integer": "INTEGER", "boolean": "BOOLEAN"}
+PG_TYPES = {
+    "text": "TEXT",
+    "json": "JSONB",
+    "timestamp": "TIMESTAMP",
+    "float": "DOUBLE PRECISION",
+    "integer": "INTEGER",
+    "boolean": "BOOLEAN",
+}
 #: Columns whose pg type is not their kind's (the legacy traces table keeps ``other`` as text).
-TYPE_OVERRIDES = {("mastra_traces", "other"): "TEXT", ("mastra_traces", "startTime"): "BIGINT",
-                  ("mastra_traces", "endTime"): "BIGINT"}
+TYPE_OVERRIDES = {
+    ("mastra_traces", "other"): "TEXT",
+    ("mastra_traces", "startTime"): "BIGINT",
+    ("mastra_traces", "endTime"): "BIGINT",
+}
 #: Columns NOT NULL here (as in the reference's older releases) that the reference schema leaves nullable.
-NOT_NULL = frozenset({("mastra_scorers", "scorer"), ("mastra_scorers", "input"), ("mastra_scorers", "output"),
-                      ("mastra_scorers", "source"), ("mastra_scorers", "updatedAt")})
+NOT_NULL = frozenset(
+    {
+        ("mastra_scorers", "scorer"),
+        ("mastra_scorers", "input"),
+        ("mastra_scorers", "output"),
+        ("mastra_scorers", "source"),
+        ("mastra_scorers", "updatedAt"),
+    }
+)
 #: Columns of ours beyond the reference's and the twins (the legacy evals' camelCase creation time).
 EXTRA_COLUMNS = {"mastra_evals": ('"createdAt" TIMESTAMP',)}
 #: Twins added without a default: an unfinished span has no end.
@@ -63,8 +79,12 @@ NO_DEFAULT_TWINS = frozenset({("mastra_ai_spans", "endedAt")})
 #: Tables whose twins came with version 2 rather than version 1.
 LATE_TWINS = frozenset({"mastra_evals"})
 #: Columns the reference added late, added by version 1 before anything reads them.
-LATE_COLUMNS = (("messages", '"resourceId" TEXT'), ("workflows", '"resourceId" TEXT'), ("scorers", '"spanId" TEXT'),
-                ("scorers", '"requestContext" JSONB'))
+LATE_COLUMNS = (
+    ("messages", '"resourceId" TEXT'),
+    ("workflows", '"resourceId" TEXT'),
+    ("scorers", '"spanId" TEXT'),
+    ("scorers", '"requestContext" JSONB'),
+)
 
 _SEQ = "seq BIGINT DEFAULT nextval({seqname}::regclass)"
 _EXPIRES = '"expiresAt" TIMESTAMPTZ'
@@ -126,8 +146,11 @@ V1 = [
 
 V2 = [
     # an older schema (the reference's, at any version) gains whatever columns it lacks; existing ones are untouched
-    *[f"ALTER TABLE {{{_KEYS[t.name]}}} "
-      + ", ".join(f"ADD COLUMN IF NOT EXISTS {c}" for c in _columns(t, created=False)) for t in ref.TABLES],
+    *[
+        f"ALTER TABLE {{{_KEYS[t.name]}}} "
+        + ", ".join(f"ADD COLUMN IF NOT EXISTS {c}" for c in _columns(t, created=False))
+        for t in ref.TABLES
+    ],
     'ALTER TABLE {evals} ADD COLUMN IF NOT EXISTS "created_atZ" TIMESTAMPTZ DEFAULT NOW()',
     # our threads may have no title (the reference always writes one)
     "ALTER TABLE {threads} ALTER COLUMN title DROP NOT NULL",
@@ -174,8 +197,6 @@ V2 = [
 ]
 
 
-
-
 def idents(schema: str) -> dict[str, sql.Composable]:
     """``{threads}``, ``{messages}``... as schema-qualified identifiers for ``sql.SQL.format``."""
     out: dict[str, sql.Composable] = {k: sql.Identifier(schema, v) for k, v in TABLES.items()}
@@ -206,8 +227,7 @@ class Sql:
         key = (template, tuple(sorted((k, str(v)) for k, v in parts.items())))
         hit = self._cache.get(key)
         if hit is None:
-            extra = {k: v if isinstance(v, sql.Composable) else sql.SQL(str(v))
-                     for k, v in parts.items()}
+            extra = {k: v if isinstance(v, sql.Composable) else sql.SQL(str(v)) for k, v in parts.items()}
             hit = sql.SQL(template).format(**self._idents, **extra).as_string(None)
             if len(self._cache) < 4096:
                 self._cache[key] = hit
@@ -243,8 +263,9 @@ async def recorded_version(conn: Any, schema: str) -> int:
     return int(await _one(conn, render("SELECT COALESCE(max(version), 0) FROM {versions}", schema)) or 0)
 
 
-async def migrate(conn: Any, schema: str, *, skip_default_indexes: bool = False,
-                  indexes: Sequence[IndexSpec] = ()) -> None:
+async def migrate(
+    conn: Any, schema: str, *, skip_default_indexes: bool = False, indexes: Sequence[IndexSpec] = ()
+) -> None:
     """Create ``schema`` if missing and bring it to :data:`SCHEMA_VERSION` on ``conn``, under an advisory lock,
     then create the default indexes (unless skipped) and the custom ``indexes`` that are missing.
 
@@ -262,8 +283,8 @@ async def migrate(conn: Any, schema: str, *, skip_default_indexes: bool = False,
                 dbname = await _one(conn, "SELECT current_database()")
                 raise ConfigError(
                     f"schema {schema!r} does not exist and user {user!r} may not create it in database {dbname!r}: "
-                    f"ask an administrator to run CREATE SCHEMA \"{schema}\" AUTHORIZATION \"{user}\" "
-                    f"(or GRANT CREATE ON DATABASE \"{dbname}\" TO \"{user}\")",
+                    f'ask an administrator to run CREATE SCHEMA "{schema}" AUTHORIZATION "{user}" '
+                    f'(or GRANT CREATE ON DATABASE "{dbname}" TO "{user}")',
                     id="MASTRA_STORAGE_PG_CREATE_SCHEMA_PERMISSION_DENIED",
                     details={"schema": schema},
                 ) from None
@@ -280,14 +301,22 @@ async def migrate(conn: Any, schema: str, *, skip_default_indexes: bool = False,
                 async with conn.pipeline():
                     for stmt in V2:
                         await conn.execute(render(stmt, schema, **extra))
-                    await conn.execute(render(
-                        "CREATE TABLE IF NOT EXISTS {versions} (version INTEGER PRIMARY KEY, "
-                        "applied_at TIMESTAMPTZ NOT NULL DEFAULT NOW(), description TEXT)", schema))
-                    await conn.execute(render(
-                        "INSERT INTO {versions} (version, description) VALUES (1, 'reference tables'), "
-                        "(2, 'seq, expiresAt, structuredOutput, message counts'), (3, 'agents.memory JSONB, as the reference') "
-                        "ON CONFLICT (version) DO NOTHING",
-                        schema))
+                    await conn.execute(
+                        render(
+                            "CREATE TABLE IF NOT EXISTS {versions} (version INTEGER PRIMARY KEY, "
+                            "applied_at TIMESTAMPTZ NOT NULL DEFAULT NOW(), description TEXT)",
+                            schema,
+                        )
+                    )
+                    await conn.execute(
+                        render(
+                            "INSERT INTO {versions} (version, description) VALUES (1, 'reference tables'), "
+                            "(2, 'seq, expiresAt, structuredOutput, message counts'), "
+                            "(3, 'agents.memory JSONB, as the reference') "
+                            "ON CONFLICT (version) DO NOTHING",
+                            schema,
+                        )
+                    )
                     for spec in wanted:  # new or migrated tables: build the defaults inside the migration
                         await conn.execute(create_statement(spec, schema, concurrent=False))
         existing = await _index_names(conn, schema)
@@ -301,14 +330,23 @@ async def migrate(conn: Any, schema: str, *, skip_default_indexes: bool = False,
 
 async def _workflow_unique(conn: Any, schema: str) -> None:
     name = f"{schema}_mastra_workflow_snapshot_workflow_name_run_id_key"[:63]
-    found = await _one(conn, (
-        "SELECT EXISTS (SELECT 1 FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace "
-        "WHERE n.nspname = %s AND c.conname = %s) "
-        "OR EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = %s AND indexname = %s)"
-    ), (schema, name, schema, name))
+    found = await _one(
+        conn,
+        (
+            "SELECT EXISTS (SELECT 1 FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace "
+            "WHERE n.nspname = %s AND c.conname = %s) "
+            "OR EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = %s AND indexname = %s)"
+        ),
+        (schema, name, schema, name),
+    )
     if not found:
-        await conn.execute(render("ALTER TABLE {workflows} ADD CONSTRAINT {name} UNIQUE (workflow_name, run_id)",
-                                  schema, name=sql.Identifier(name)))
+        await conn.execute(
+            render(
+                "ALTER TABLE {workflows} ADD CONSTRAINT {name} UNIQUE (workflow_name, run_id)",
+                schema,
+                name=sql.Identifier(name),
+            )
+        )
 
 
 async def _agents_memory_jsonb(conn: Any, schema: str) -> None:
@@ -316,43 +354,62 @@ async def _agents_memory_jsonb(conn: Any, schema: str) -> None:
 
     Each value becomes a JSONB string holding its JSON text, the form both sides read back as the string.
     """
-    kind = await _one(conn, "SELECT data_type FROM information_schema.columns WHERE table_schema = %s "
-                            "AND table_name = %s AND column_name = 'memory'", (schema, TABLES["agents"]))
+    kind = await _one(
+        conn,
+        "SELECT data_type FROM information_schema.columns WHERE table_schema = %s "
+        "AND table_name = %s AND column_name = 'memory'",
+        (schema, TABLES["agents"]),
+    )
     if kind == "text":
-        await conn.execute(render("ALTER TABLE {agents} ALTER COLUMN memory TYPE JSONB "
-                                  "USING CASE WHEN memory IS NULL THEN NULL ELSE to_jsonb(to_json(memory)::text) END",
-                                  schema))
+        await conn.execute(
+            render(
+                "ALTER TABLE {agents} ALTER COLUMN memory TYPE JSONB "
+                "USING CASE WHEN memory IS NULL THEN NULL ELSE to_jsonb(to_json(memory)::text) END",
+                schema,
+            )
+        )
 
 
 async def _spans_primary_key(conn: Any, schema: str, pk: sql.Composable) -> None:
-    has_pk = await _one(conn, "SELECT EXISTS (SELECT 1 FROM pg_constraint "
-                              "WHERE conrelid = %s::regclass AND contype = 'p')",
-                        (sql.Identifier(schema, TABLES["spans"]).as_string(None),))
+    has_pk = await _one(
+        conn,
+        "SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'p')",
+        (sql.Identifier(schema, TABLES["spans"]).as_string(None),),
+    )
     if has_pk:
         return
-    dupes = await _one(conn, render(
-        'SELECT count(*) FROM (SELECT 1 FROM {spans} GROUP BY "traceId", "spanId" HAVING count(*) > 1) d', schema))
+    dupes = await _one(
+        conn,
+        render(
+            'SELECT count(*) FROM (SELECT 1 FROM {spans} GROUP BY "traceId", "spanId" HAVING count(*) > 1) d', schema
+        ),
+    )
     if dupes:
         raise StorageError(
             f"mastra_ai_spans in schema {schema!r} has {dupes} duplicate (traceId, spanId) pairs; remove them "
             "(keep one row per pair) before the primary key can be added",
-            id="MASTRA_STORAGE_PG_MIGRATION_REQUIRED_DUPLICATE_SPANS", category=ErrorCategory.USER,
+            id="MASTRA_STORAGE_PG_MIGRATION_REQUIRED_DUPLICATE_SPANS",
+            category=ErrorCategory.USER,
             details={"duplicates": int(dupes)},
         )
-    await conn.execute(render('ALTER TABLE {spans} ADD CONSTRAINT {pk} PRIMARY KEY ("traceId", "spanId")', schema,
-                              pk=pk))
+    await conn.execute(
+        render('ALTER TABLE {spans} ADD CONSTRAINT {pk} PRIMARY KEY ("traceId", "spanId")', schema, pk=pk)
+    )
 
 
 async def _index_names(conn: Any, schema: str) -> dict[str, bool]:
     """Index name -> valid, for the schema."""
     cur = await conn.execute(
         "SELECT c.relname, ix.indisvalid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "JOIN pg_index ix ON ix.indexrelid = c.oid WHERE n.nspname = %s", (schema,))
+        "JOIN pg_index ix ON ix.indexrelid = c.oid WHERE n.nspname = %s",
+        (schema,),
+    )
     return {name: bool(valid) for name, valid in await cur.fetchall()}
 
 
-async def plan(conn: Any, schema: str, *, skip_default_indexes: bool = False,
-               indexes: Sequence[IndexSpec] = ()) -> list[str]:
+async def plan(
+    conn: Any, schema: str, *, skip_default_indexes: bool = False, indexes: Sequence[IndexSpec] = ()
+) -> list[str]:
     """The statements :func:`migrate` would run now, as text (``mastra migrate --dry-run``); reads only.
 
     The two conditional steps (a constraint or primary key added only when missing) appear as comments.
@@ -367,11 +424,20 @@ async def plan(conn: Any, schema: str, *, skip_default_indexes: bool = False,
         out.append("-- workflow snapshots: ADD CONSTRAINT ... UNIQUE (workflow_name, run_id) where missing")
         out.append('-- spans: ADD PRIMARY KEY ("traceId", "spanId") where missing (exact duplicates removed first)')
         out += [render(stmt, schema, **extra) for stmt in V2]
-        out.append(render("CREATE TABLE IF NOT EXISTS {versions} (version INTEGER PRIMARY KEY, "
-                          "applied_at TIMESTAMPTZ NOT NULL DEFAULT NOW(), description TEXT)", schema))
-        out.append(render("INSERT INTO {versions} (version, description) VALUES (1, 'reference tables'), "
-                          "(2, 'seq, expiresAt, structuredOutput, message counts') ON CONFLICT (version) DO NOTHING",
-                          schema))
+        out.append(
+            render(
+                "CREATE TABLE IF NOT EXISTS {versions} (version INTEGER PRIMARY KEY, "
+                "applied_at TIMESTAMPTZ NOT NULL DEFAULT NOW(), description TEXT)",
+                schema,
+            )
+        )
+        out.append(
+            render(
+                "INSERT INTO {versions} (version, description) VALUES (1, 'reference tables'), "
+                "(2, 'seq, expiresAt, structuredOutput, message counts') ON CONFLICT (version) DO NOTHING",
+                schema,
+            )
+        )
     existing = await _index_names(conn, schema)
     for spec in [*([] if skip_default_indexes else default_indexes(schema)), *indexes]:
         if spec.name not in existing or existing[spec.name] is False:

@@ -20,7 +20,8 @@ from .indexes import IndexInfo, IndexSpec
 class PostgresStore(ConnectedBackend[PgConnection]):
     """Storage on PostgreSQL through psycopg 3 and psycopg_pool (backend id ``pg``).
 
-    ``PostgresStore(id="pg-storage", url="postgresql://...")`` (``connection_string=`` is the same option), or ``host=``/``port=``/
+    ``PostgresStore(id="pg-storage", url="postgresql://...")`` (``connection_string=`` is the same option), or
+    ``host=``/``port=``/
     ``database=``/``user=``/``password=``, or ``pool=`` (a caller-owned ``AsyncConnectionPool``, never
     closed here). See :class:`~mastra_pg.config.PostgresConfig` for every option. ``store.pool`` is the
     pool for direct queries and transactions.
@@ -32,7 +33,14 @@ class PostgresStore(ConnectedBackend[PgConnection]):
     config_class: ClassVar[type[Any]] = PostgresConfig
     #: The domains every instance has (shown by `mastra backends` without connecting).
     declared_domains: ClassVar[tuple[str, ...]] = (
-        "memory", "workflows", "scores", "observability", "agents", "evals", "traces")
+        "memory",
+        "workflows",
+        "scores",
+        "observability",
+        "agents",
+        "evals",
+        "traces",
+    )
     extra_capabilities: ClassVar[frozenset[str]] = frozenset({"transactions", "custom_indexes", "atomic_updates"})
     secret_fields: ClassVar[frozenset[str]] = BackendStorage.secret_fields | {"ssl"}
     #: ``url`` is the name every backend shares for its connection URL.
@@ -52,8 +60,14 @@ class PostgresStore(ConnectedBackend[PgConnection]):
         from psycopg import pq
 
         libpq = {d.keyword.decode() for d in pq.Conninfo.get_defaults()}
-        return split_url_options(url, PostgresConfig, backend="pg", passthrough=libpq, aliases=cls.option_aliases,
-                                 exclude=("connection_string", "host", "port", "database", "user", "password"))
+        return split_url_options(
+            url,
+            PostgresConfig,
+            backend="pg",
+            passthrough=libpq,
+            aliases=cls.option_aliases,
+            exclude=("connection_string", "host", "port", "database", "user", "password"),
+        )
 
     @classmethod
     def from_url(cls, url: str, **config: Any) -> PostgresStore:
@@ -110,7 +124,8 @@ class PostgresStore(ConnectedBackend[PgConnection]):
         await self.init()
         schema = self.schema_name
         await self.connection.with_conn(
-            lambda conn: ix.drop_index(conn, schema, name, concurrent=concurrent, if_exists=if_exists))
+            lambda conn: ix.drop_index(conn, schema, name, concurrent=concurrent, if_exists=if_exists)
+        )
 
     async def diagnose(self) -> list[Finding]:
         """Server version, pgvector, the recorded schema version against this release's, missing default indexes and
@@ -129,9 +144,12 @@ class PostgresStore(ConnectedBackend[PgConnection]):
             installed = await one("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
             available = await one("SELECT default_version FROM pg_available_extensions WHERE name = 'vector'")
             recorded = await recorded_version(conn, schema)
-            cur = await conn.execute("SELECT s.indexrelname, s.idx_scan, i.indisunique FROM pg_stat_user_indexes s "
-                                     "JOIN pg_index i ON i.indexrelid = s.indexrelid "
-                                     "WHERE s.schemaname = %s AND s.relname LIKE 'mastra%%'", (schema,))
+            cur = await conn.execute(
+                "SELECT s.indexrelname, s.idx_scan, i.indisunique FROM pg_stat_user_indexes s "
+                "JOIN pg_index i ON i.indexrelid = s.indexrelid "
+                "WHERE s.schemaname = %s AND s.relname LIKE 'mastra%%'",
+                (schema,),
+            )
             return version, installed, available, recorded, await cur.fetchall()
 
         version, installed, available, recorded, stats = await self.connection.with_conn(probe)
@@ -139,31 +157,64 @@ class PostgresStore(ConnectedBackend[PgConnection]):
         if installed:
             out.append(Finding(check="server.pgvector", severity="ok", message=f"pgvector {installed} installed"))
         elif available:
-            out.append(Finding(check="server.pgvector", severity="info",
-                               message=f"pgvector {available} is available but not installed (vector store off)",
-                               fix="CREATE EXTENSION vector;"))
+            out.append(
+                Finding(
+                    check="server.pgvector",
+                    severity="info",
+                    message=f"pgvector {available} is available but not installed (vector store off)",
+                    fix="CREATE EXTENSION vector;",
+                )
+            )
         else:
-            out.append(Finding(check="server.pgvector", severity="info", message="pgvector is not available",
-                               fix="install pgvector on the server to use the pgvector vector store"))
+            out.append(
+                Finding(
+                    check="server.pgvector",
+                    severity="info",
+                    message="pgvector is not available",
+                    fix="install pgvector on the server to use the pgvector vector store",
+                )
+            )
         if recorded == 0:
-            out.append(Finding(check="schema.version", severity="error",
-                               message=f"no mastra schema in {schema!r}", fix="mastra migrate URL"))
+            out.append(
+                Finding(
+                    check="schema.version",
+                    severity="error",
+                    message=f"no mastra schema in {schema!r}",
+                    fix="mastra migrate URL",
+                )
+            )
         elif recorded < SCHEMA_VERSION:
-            out.append(Finding(check="schema.version", severity="warning",
-                               message=f"schema {schema!r} is at version {recorded}; this release needs "
-                                       f"{SCHEMA_VERSION}", fix="mastra migrate URL"))
+            out.append(
+                Finding(
+                    check="schema.version",
+                    severity="warning",
+                    message=f"schema {schema!r} is at version {recorded}; this release needs {SCHEMA_VERSION}",
+                    fix="mastra migrate URL",
+                )
+            )
         else:
             out.append(Finding(check="schema.version", severity="ok", message=f"schema version {recorded}"))
         present = {row[0]: row for row in stats}
         missing = [spec.name for spec in ix.default_indexes(schema) if spec.name not in present]
         if missing and recorded:
-            out.append(Finding(check="indexes.missing", severity="warning",
-                               message=f"default index(es) missing: {', '.join(missing)}", fix="mastra migrate URL"))
+            out.append(
+                Finding(
+                    check="indexes.missing",
+                    severity="warning",
+                    message=f"default index(es) missing: {', '.join(missing)}",
+                    fix="mastra migrate URL",
+                )
+            )
         unused = sorted(row[0] for row in stats if not row[2] and int(row[1] or 0) == 0)
         if unused:
-            out.append(Finding(check="indexes.unused", severity="info",
-                               message=f"never scanned since statistics were reset: {', '.join(unused)}",
-                               fix="drop an index only after watching it under real traffic (pg_stat_user_indexes)"))
+            out.append(
+                Finding(
+                    check="indexes.unused",
+                    severity="info",
+                    message=f"never scanned since statistics were reset: {', '.join(unused)}",
+                    fix="drop an index only after watching it under real traffic (pg_stat_user_indexes)",
+                )
+            )
         return out
 
     async def migration_plan(self) -> list[str] | None:
@@ -173,5 +224,6 @@ class PostgresStore(ConnectedBackend[PgConnection]):
 
         conn, config = self.connection, self.config
         await conn.connect()
-        return await conn.with_conn(lambda c: plan(c, conn.schema, skip_default_indexes=config.skip_default_indexes,
-                                                   indexes=config.indexes))
+        return await conn.with_conn(
+            lambda c: plan(c, conn.schema, skip_default_indexes=config.skip_default_indexes, indexes=config.indexes)
+        )
