@@ -178,10 +178,12 @@ def test_every_installed_command_documents_every_argument(capsys: pytest.Capture
         with pytest.raises(SystemExit):
             main([name, "--help"])
         out = capsys.readouterr().out
-        options = [line for line in out.splitlines() if line.startswith("  ") and not line.strip().startswith("-h")]
+        # only the argument sections: a long usage line wraps, and its continuation lines are not arguments
+        body = out.split("\n\n", 1)[1] if "\n\n" in out else out
+        options = [line for line in body.splitlines() if line.startswith("  ") and not line.strip().startswith("-h")]
         for line in options:
             stripped = line.strip()
             if stripped.startswith(("-", "url")) and "  " not in stripped:
                 # argparse puts an argument's help on its own line when the name is long: check the next line
-                following = out.splitlines()[out.splitlines().index(line) + 1]
+                following = body.splitlines()[body.splitlines().index(line) + 1]
                 assert following.startswith(" " * 10), f"mastra {name}: {stripped} has no help"

@@ -110,8 +110,8 @@ def default_checkpoint(src: str, dst: str, selection: Selection) -> Path:
 def copy_command(argv: list[str]) -> int:
     """``mastra copy SRC_URL DST_URL``: exit 0 when verified equal, 1 when a kind differs, 2 on errors."""
     parser = argparse.ArgumentParser(prog="mastra copy", description=COPY_HELP)
-    parser.add_argument("src")
-    parser.add_argument("dst")
+    parser.add_argument("src", help="storage URL to copy from (file:, postgresql:, mongodb:, dynamodb:, redis:...)")
+    parser.add_argument("dst", help="storage URL to copy into (any installed backend)")
     _selection_arguments(parser)
     parser.add_argument("--checkpoint", type=Path, help="checkpoint file (default .mastra-copy-<hash>.json)")
     parser.add_argument("--restart", action="store_true", help="ignore an existing checkpoint: start over")
@@ -171,7 +171,7 @@ async def _copy(args: argparse.Namespace, selection: Selection, checkpoint: Chec
 def export_command(argv: list[str]) -> int:
     """``mastra export URL > dump.jsonl``."""
     parser = argparse.ArgumentParser(prog="mastra export", description=EXPORT_HELP)
-    parser.add_argument("url")
+    parser.add_argument("url", help="storage URL (file:, postgresql:, mongodb:, dynamodb:, redis:...)")
     _selection_arguments(parser)
     parser.add_argument("--output", "-O", type=Path, help="write here instead of stdout")
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="a config option")
@@ -198,7 +198,7 @@ def export_command(argv: list[str]) -> int:
 def import_command(argv: list[str]) -> int:
     """``mastra import URL dump.jsonl`` (``-`` reads stdin); exit 1 on a malformed line."""
     parser = argparse.ArgumentParser(prog="mastra import", description=IMPORT_HELP)
-    parser.add_argument("url")
+    parser.add_argument("url", help="storage URL (file:, postgresql:, mongodb:, dynamodb:, redis:...)")
     parser.add_argument("file", help="the dump (JSON Lines; - for stdin)")
     parser.add_argument("--batch-size", type=int, default=1000, help="lines validated together before writing")
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="a config option")

@@ -141,7 +141,7 @@ async def _backend(storage: Storage) -> list[Finding]:
 def doctor_command(argv: list[str]) -> int:
     """``mastra doctor URL [--json] [--no-counts]``; the exit code is the worst severity's."""
     parser = argparse.ArgumentParser(prog="mastra doctor", description=DOCTOR_HELP)
-    parser.add_argument("url")
+    parser.add_argument("url", help="storage URL (file:, postgresql:, mongodb:, dynamodb:, redis:...)")
     parser.add_argument("--json", action="store_true", help="the report as JSON")
     parser.add_argument("--no-counts", action="store_true", help="skip counting records (large stores)")
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="a config option")

@@ -39,7 +39,7 @@ async def apply(url: str, options: dict[str, Any]) -> None:
 def migrate_command(argv: list[str]) -> int:
     """``mastra migrate URL [--dry-run]``: 0 when the schema is (now) current, 1 when changes remain after applying."""
     parser = argparse.ArgumentParser(prog="mastra migrate", description=MIGRATE_HELP)
-    parser.add_argument("url")
+    parser.add_argument("url", help="storage URL (file:, postgresql:, mongodb:, dynamodb:, redis:...)")
     parser.add_argument("--dry-run", action="store_true", help="print the pending changes, apply nothing")
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="a config option")
     args = parser.parse_args(argv)
