@@ -97,33 +97,6 @@ class DynamoDBStore(ConnectedBackend[DynamoConnection]):
         ``create_table_if_missing``, ``max_pool_connections``) may be a query parameter too."""
         return cls(**{**_url_options(url, cls.option_aliases), **apply_aliases(config, cls.option_aliases, "dynamodb")})
 
-
-def _url_options(url: str, aliases: Mapping[str, str]) -> dict[str, Any]:
-    """The options a ``dynamodb://`` URL stands for."""
-    parts = urlsplit(url)
-    if parts.scheme != "dynamodb":
-        raise ConfigError(
-            f"a DynamoDB url starts with dynamodb://, got scheme {parts.scheme!r}",
-            id="MASTRA_STORAGE_DYNAMODB_CONFIG_INVALID",
-        )
-    tls = dict(parse_qsl(parts.query)).get("tls", "")
-    _, config = split_url_options(
-        url,
-        DynamoDBConfig,
-        backend="dynamodb",
-        passthrough={"tls"},
-        aliases=aliases,
-        exclude=("table_name", "credentials", "client"),
-    )
-    path = unquote(parts.path.lstrip("/"))
-    if path:
-        scheme = "https" if tls.lower() in ("1", "true", "yes", "on") else "http"
-        config.setdefault("endpoint", f"{scheme}://{parts.netloc}")
-        config.setdefault("table_name", path)
-    else:
-        config.setdefault("table_name", unquote(parts.netloc))
-    return config
-
     async def diagnose(self) -> list[Finding]:
         """The table's keys, GSIs and status against the layout, and its TTL attribute against the TTL rules
         (``mastra doctor``)."""
@@ -183,3 +156,30 @@ def _url_options(url: str, aliases: Mapping[str, str]) -> dict[str, Any]:
                 )
             )
         return out
+
+
+def _url_options(url: str, aliases: Mapping[str, str]) -> dict[str, Any]:
+    """The options a ``dynamodb://`` URL stands for."""
+    parts = urlsplit(url)
+    if parts.scheme != "dynamodb":
+        raise ConfigError(
+            f"a DynamoDB url starts with dynamodb://, got scheme {parts.scheme!r}",
+            id="MASTRA_STORAGE_DYNAMODB_CONFIG_INVALID",
+        )
+    tls = dict(parse_qsl(parts.query)).get("tls", "")
+    _, config = split_url_options(
+        url,
+        DynamoDBConfig,
+        backend="dynamodb",
+        passthrough={"tls"},
+        aliases=aliases,
+        exclude=("table_name", "credentials", "client"),
+    )
+    path = unquote(parts.path.lstrip("/"))
+    if path:
+        scheme = "https" if tls.lower() in ("1", "true", "yes", "on") else "http"
+        config.setdefault("endpoint", f"{scheme}://{parts.netloc}")
+        config.setdefault("table_name", path)
+    else:
+        config.setdefault("table_name", unquote(parts.netloc))
+    return config
