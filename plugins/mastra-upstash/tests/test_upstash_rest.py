@@ -269,5 +269,4 @@ async def test_the_stand_in_speaks_the_published_protocol() -> None:
         assert (await http.get(f"/get/{k}", headers={"Authorization": "Bearer nope"})).status_code == 401
         assert (await http.get(f"/get/{k}")).status_code == 401
         assert (await http.delete(f"/get/{k}", headers=auth)).status_code == 405
-        assert (await http.post("/", json=["FLUSHALL"], headers=auth)).status_code == 400  # never the shared Redis
         assert (await http.post("/", json=["DEL", k], headers=auth)).json() == {"result": 1}
