@@ -124,7 +124,10 @@ class WorkflowsStore(DomainStore, abc.ABC):
         Returns the new ``context``. Concurrent calls for different steps all land.
         """
         c = self.checks("UPDATE_WORKFLOW_RESULTS")
-        wf, rid, sid = c.id(workflow_name, "WORKFLOW_NAME"), c.id(run_id, "RUN_ID"), c.id(step_id, "STEP_ID")
+        wf, rid = c.id(workflow_name, "WORKFLOW_NAME"), c.id(run_id, "RUN_ID")
+        if not isinstance(step_id, str) or not step_id.strip():
+            raise c.fail("INVALID_STEP_ID", f"STEP_ID must be a non-empty string, got {step_id!r}", field="STEP_ID")
+        sid = c.value(step_id, "STEP_ID")  # a key inside the snapshot, not a database key: any valid text
         ctx = c.mapping(request_context, "REQUEST_CONTEXT") or {}
         c.value(result, "RESULT")
 
