@@ -51,7 +51,7 @@ class WorkflowsStore(DomainStore, abc.ABC):
         run = r.WorkflowRun(
             workflow_name=c.id(workflow_name, "WORKFLOW_NAME"),
             run_id=c.id(run_id, "RUN_ID"),
-            snapshot=c.value(_snapshot(snapshot, c), "SNAPSHOT"),
+            snapshot=_snapshot(c.value(snapshot, "SNAPSHOT"), c),  # checked first: a too-deep value is never copied
             resource_id=c.optional_id(resource_id, "RESOURCE_ID"),
             created_at=c.date(created_at, "CREATED_AT") or now,
             updated_at=c.date(updated_at, "UPDATED_AT") or now,
