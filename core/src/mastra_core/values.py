@@ -33,7 +33,7 @@ MAX_DEPTH = 100
 MAX_ID_LENGTH = 255
 MAX_ID_BYTES = 1000
 MIN_YEAR = 1000
-MAX_YEAR = 9999
+MAX_YEAR = 9998  # not 9999: a store adds a millisecond to the last stored time and must not overflow
 
 #: ``fail(status, message, field)`` builds the ValidationError (it carries the backend and operation ids).
 Fail = Callable[[str, str, str], ValidationError]

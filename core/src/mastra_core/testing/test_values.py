@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from mastra_core import MessageContent, TextPart
 from mastra_core.errors import ErrorCategory, StorageError, ValidationError
 from mastra_core.records import Agent, EvalRow, TraceRow
-from mastra_core.values import MAX_DEPTH, MAX_ID_LENGTH, MAX_SAFE_INTEGER
+from mastra_core.values import MAX_DEPTH, MAX_ID_BYTES, MAX_ID_LENGTH, MAX_SAFE_INTEGER, MAX_YEAR, MIN_YEAR
 
 from .factories import sample_message, sample_resource, sample_score, sample_snapshot, sample_span, sample_thread, uid
 
@@ -254,3 +254,130 @@ async def test_every_write_stores_or_refuses_the_same_way(storage, site: str, ca
             await write(value)
         assert_refused(info.value)
         assert await read() is _MISSING, "a refused write left something behind"
+
+
+# ------------------------------------------------------------------ each defect of issue 12, one test each
+
+ZERO_DATE = datetime(1, 1, 1, tzinfo=UTC)
+
+
+async def test_a_zero_date_thread_is_refused_and_nothing_written(memory) -> None:
+    thread = sample_thread(created_at=ZERO_DATE)
+    with pytest.raises(ValidationError) as info:
+        await memory.save_thread(thread=thread)
+    assert_refused(info.value)
+    assert await memory.get_thread_by_id(thread_id=thread.id) is None
+
+
+async def test_a_zero_date_message_is_refused_and_the_thread_stays_readable(memory) -> None:
+    thread = await memory.save_thread(thread=sample_thread())
+    msg = sample_message(thread.id, created_at=ZERO_DATE)
+    with pytest.raises(ValidationError) as info:
+        await memory.save_messages(messages=[msg])
+    assert_refused(info.value)
+    assert await memory.list_messages_by_id(message_ids=[msg.id]) == []
+    assert (await memory.list_messages(thread_id=thread.id)).items == []
+
+
+async def test_a_zero_date_snapshot_is_refused_and_nothing_written(workflows) -> None:
+    wf, run = uid("wf-"), uid("run-")
+    with pytest.raises(ValidationError) as info:
+        await workflows.persist_workflow_snapshot(
+            workflow_name=wf, run_id=run, snapshot=sample_snapshot(run), created_at=ZERO_DATE
+        )
+    assert_refused(info.value)
+    assert await workflows.load_workflow_snapshot(workflow_name=wf, run_id=run) is None
+
+
+@pytest.mark.requires("observability")
+async def test_a_zero_date_span_is_refused_and_nothing_written(storage) -> None:
+    obs = storage.get_store("observability")
+    span = sample_span(started_at=ZERO_DATE)
+    with pytest.raises(ValidationError) as info:
+        await obs.create_span(span=span)
+    assert_refused(info.value)
+    assert await obs.get_span(trace_id=span.trace_id, span_id=span.span_id) is None
+
+
+async def test_the_date_range_edges_read_back(memory) -> None:
+    """The first and last moment of the date range are inside the domain: stored and read back exactly on every backend."""
+    for moment in (datetime(MIN_YEAR, 1, 1, tzinfo=UTC), datetime(MAX_YEAR, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)):
+        thread = await memory.save_thread(thread=sample_thread(created_at=moment, updated_at=moment))
+        got = await memory.get_thread_by_id(thread_id=thread.id)
+        assert got is not None and got.created_at == moment
+        msg = sample_message(thread.id, created_at=moment)
+        await memory.save_messages(messages=[msg])
+        assert [m.created_at for m in (await memory.list_messages(thread_id=thread.id)).items] == [moment]
+
+
+BAD_CALLS: dict[str, Callable[[Any], Awaitable[Any]]] = {
+    "created_at text in a record": lambda m: m.save_thread(thread=sample_thread(created_at="x")),
+    "int title in a record": lambda m: m.save_thread(thread=sample_thread(title=5)),
+    "int title in an update": lambda m: m.update_thread(id=uid("t-"), title=5),
+    "messages=None": lambda m: m.save_messages(messages=None),
+    "message updates=None": lambda m: m.update_messages(messages=None),
+    "thread_id a dict": lambda m: m.list_messages(thread_id={"a": 1}),
+    "thread_id a set": lambda m: m.list_messages(thread_id={"a"}),
+    "message ids a dict": lambda m: m.list_messages_by_id(message_ids={"a": 1}),
+    "100k-character id": lambda m: m.get_thread_by_id(thread_id="x" * 100_000),
+    "id over the maximum": lambda m: m.save_thread(thread=sample_thread(id="x" * (MAX_ID_LENGTH + 1))),
+    "id over the byte maximum": lambda m: m.save_thread(thread=sample_thread(id="\U0001f600" * MAX_ID_LENGTH)),
+    "NUL in an id": lambda m: m.save_thread(thread=sample_thread(id=uid("t-") + "\x00")),
+    "lone surrogate in an id": lambda m: m.save_thread(thread=sample_thread(resource_id="r\ud800")),
+    "set in metadata": lambda m: m.save_thread(thread=sample_thread(metadata={"s": {1, 2}})),
+    "NaN in metadata": lambda m: m.update_resource(resource_id=uid("r-"), metadata={"n": math.nan}),
+    "nesting depth 2000": lambda m: m.save_thread(thread=sample_thread(metadata={"deep": nested(2000)})),
+    "page past the offset limit": lambda m: m.list_threads(page=2**53, per_page=1),
+    "page of 10**30 with per_page 0": lambda m: m.list_threads(page=10**30, per_page=0),
+    "per_page past the offset limit": lambda m: m.list_threads(per_page=2**62),
+    "zero date in a date filter": lambda m: m.list_messages(
+        thread_id="t", filter={"date_range": {"start": ZERO_DATE}}
+    ),
+}
+
+
+@pytest.mark.parametrize("call", list(BAD_CALLS), ids=list(BAD_CALLS))
+async def test_bad_input_is_a_validation_error_never_a_raw_error(memory, call: str) -> None:
+    with pytest.raises(StorageError) as info:
+        await BAD_CALLS[call](memory)
+    assert isinstance(info.value, ValidationError), repr(info.value)
+    assert info.value.category == ErrorCategory.USER
+
+
+async def test_ids_at_the_maximum_length_are_stored_on_every_backend(memory, workflows) -> None:
+    """The id limit is what every backend keys take (MySQL VARCHAR(255), DynamoDB's 1024-byte sort key)."""
+    for tid in ("t" * MAX_ID_LENGTH, "\U0001f600" * (MAX_ID_BYTES // 4)):
+        thread = await memory.save_thread(thread=sample_thread(id=tid, resource_id=tid))
+        msg = sample_message(thread.id, id=tid, resource_id=tid)
+        await memory.save_messages(messages=[msg])
+        assert (await memory.get_thread_by_id(thread_id=tid)) is not None
+        assert [m.id for m in await memory.list_messages_by_id(message_ids=[tid])] == [tid]
+        await workflows.persist_workflow_snapshot(workflow_name=tid, run_id=tid, snapshot=sample_snapshot(tid))
+        assert (await workflows.load_workflow_snapshot(workflow_name=tid, run_id=tid))["runId"] == tid
+        await memory.delete_thread(thread_id=tid)
+
+
+async def test_a_huge_page_offset_is_an_empty_page_not_a_driver_error(memory) -> None:
+    thread = await memory.save_thread(thread=sample_thread())
+    await memory.save_messages(messages=[sample_message(thread.id)])
+    page = await memory.list_messages(thread_id=thread.id, page=2**52, per_page=1)
+    assert page.items == [] and page.total == 1
+    threads = await memory.list_threads(filter={"resource_id": thread.resource_id}, page=2**49, per_page=8)
+    assert threads.items == [] and threads.total == 1
+
+
+async def test_use_after_close_is_a_clear_error_until_init(make_storage) -> None:
+    storage = await make_storage()
+    thread = await storage.memory.save_thread(thread=sample_thread())
+    await storage.close()
+    for call in (
+        lambda: storage.memory.get_thread_by_id(thread_id=thread.id),
+        lambda: storage.memory.save_thread(thread=sample_thread()),
+        lambda: storage.workflows.load_workflow_snapshot(workflow_name="w", run_id="r"),
+    ):
+        with pytest.raises(StorageError) as info:
+            await call()
+        assert info.value.id.endswith("_STORAGE_CLOSED"), info.value.id
+        assert info.value.category == ErrorCategory.USER
+    await storage.init()  # reopening is explicit
+    assert await storage.memory.get_thread_by_id(thread_id=thread.id) is not None or storage.backend_id == "inmemory"
