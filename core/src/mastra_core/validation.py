@@ -106,7 +106,7 @@ class Checks:
         if not isinstance(metadata, Mapping):
             raise self.fail("INVALID_METADATA", f"metadata filter must be a mapping, got {metadata!r}")
         for key in metadata:
-            if not isinstance(key, str) or len(key) > 128 or not _METADATA_KEY.match(key) or key in _FORBIDDEN_KEYS:
+            if not isinstance(key, str) or len(key) > 128 or not _METADATA_KEY.fullmatch(key) or key in _FORBIDDEN_KEYS:
                 raise self.fail(
                     "INVALID_METADATA_KEY",
                     f"invalid metadata key {key!r}: keys must match [A-Za-z_][A-Za-z0-9_]* "
@@ -169,7 +169,7 @@ class Checks:
 
 def check_identifier(value: Any, what: str, *, max_length: int = 63) -> str:
     """A SQL identifier (schema, table or index name): ``[A-Za-z_][A-Za-z0-9_]*``, at most ``max_length``."""
-    if not isinstance(value, str) or not _IDENTIFIER.match(value) or len(value) > max_length:
+    if not isinstance(value, str) or not _IDENTIFIER.fullmatch(value) or len(value) > max_length:
         raise ValidationError(
             f"invalid {what} {value!r}: must match [A-Za-z_][A-Za-z0-9_]* and be at most {max_length} characters",
             id="MASTRA_STORAGE_INVALID_IDENTIFIER",

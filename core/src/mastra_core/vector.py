@@ -91,7 +91,7 @@ class VectorChecks:
         )
 
     def index_name(self, name: Any) -> str:
-        if not isinstance(name, str) or not INDEX_NAME_RE.match(name):
+        if not isinstance(name, str) or not INDEX_NAME_RE.fullmatch(name):
             raise self.fail(
                 "INVALID_INDEX_NAME",
                 f"invalid index name {name!r}: use letters, digits and _ (max 63, not starting with a digit)",

@@ -147,7 +147,7 @@ class MongoDBConfig:
                     self.db_name = self.client.get_default_database().name
                 except Exception:
                     self.db_name = None
-        if not isinstance(self.db_name, str) or not _DB_NAME.match(self.db_name):
+        if not isinstance(self.db_name, str) or not _DB_NAME.fullmatch(self.db_name):
             raise ValueError(f"db_name must be a valid MongoDB database name (got {self.db_name!r})")
         if self.options is not None and not isinstance(self.options, Mapping):
             raise ValueError("options must be a mapping of pymongo client options")
