@@ -366,7 +366,7 @@ async def test_a_huge_page_offset_is_an_empty_page_not_a_driver_error(memory) ->
     assert threads.items == [] and threads.total == 1
 
 
-async def test_use_after_close_is_a_clear_error_until_init(make_storage) -> None:
+async def test_use_after_close_is_a_clear_error(make_storage) -> None:
     storage = await make_storage()
     thread = await storage.memory.save_thread(thread=sample_thread())
     await storage.close()
@@ -379,5 +379,3 @@ async def test_use_after_close_is_a_clear_error_until_init(make_storage) -> None
             await call()
         assert info.value.id.endswith("_STORAGE_CLOSED"), info.value.id
         assert info.value.category == ErrorCategory.USER
-    await storage.init()  # reopening is explicit
-    assert await storage.memory.get_thread_by_id(thread_id=thread.id) is not None or storage.backend_id == "inmemory"
