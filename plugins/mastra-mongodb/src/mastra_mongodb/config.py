@@ -9,6 +9,7 @@ from urllib.parse import unquote
 
 import attrs
 from mastra_core.connect import DEFAULT_CONNECT_TIMEOUT
+from mastra_core.secrets import MaskedRepr
 
 from .schema import COLLECTIONS
 
@@ -87,8 +88,8 @@ def _index_spec(value: Any) -> dict[str, Any]:
     return {"collection": collection, "keys": [(str(f), d) for f, d in pairs], "options": dict(options)}
 
 
-@attrs.define(kw_only=True)
-class MongoDBConfig:
+@attrs.define(kw_only=True, repr=False)
+class MongoDBConfig(MaskedRepr):
     """Options of ``MongoDBStore``.
 
     - ``url`` or ``uri`` (the same option): connection string (``mongodb://`` or ``mongodb+srv://``).
