@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
-import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -13,7 +11,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from ..checks_cache import checks
 from ..clock import utc_now
-from ..errors import ErrorCategory, StorageError, ValidationError, error_id
+from ..errors import ErrorCategory, StorageError, error_id
+from ..guard import guard_public_coroutines
 from ..log import get_logger
 from ..retention import Retention
 from ..serde import from_wire
@@ -40,11 +39,9 @@ class DomainStore:
     backend_token: str = "STORE"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Guard every public coroutine of every domain class and backend subclass (see :func:`_guarded`)."""
+        """Guard every public coroutine of every domain class and backend subclass (see :mod:`mastra_core.guard`)."""
         super().__init_subclass__(**kwargs)
-        for name, fn in list(vars(cls).items()):
-            if not name.startswith("_") and inspect.iscoroutinefunction(fn) and not hasattr(fn, "__guarded__"):
-                setattr(cls, name, _guarded(fn))
+        guard_public_coroutines(cls, lambda s: s.backend_token, lambda s: f"{s.backend_token.lower()} {s.domain}")
 
     def __init__(self, *, retention: Retention | None = None) -> None:
         self.retention = retention or Retention()
@@ -182,6 +179,11 @@ class DomainStore:
             _log.warning("error hook failed", domain=self.domain, operation=op, exc_info=True)
 
 
+guard_public_coroutines(
+    DomainStore, lambda s: s.backend_token, lambda s: f"{s.backend_token.lower()} {s.domain}"
+)
+
+
 def record_from(value: Any, cls: type[T], c: Checks, status: str = "INVALID_INPUT") -> T:
     """``value`` as a ``cls`` record: the record itself, or a mapping in wire or snake_case form.
 
@@ -195,37 +197,6 @@ def record_from(value: Any, cls: type[T], c: Checks, status: str = "INVALID_INPU
         except Exception as exc:
             raise c.fail(status, f"cannot read {cls.__name__} from {value!r}: {exc}") from None
     raise c.fail(status, f"expected {cls.__name__} or a mapping, got {type(value).__name__}")
-
-
-#: Raw errors from argument handling that mean the caller passed something unusable.
-_INPUT_ERRORS = (TypeError, ValueError, AttributeError, LookupError)
-
-
-def _guarded(fn: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
-    """``fn`` with any non-StorageError turned into one: whatever a caller passes, only StorageErrors come out.
-
-    ``_run`` already wraps driver failures; what reaches here was raised while reading the arguments (a
-    ``TypeError`` from ``messages=None``, say), so input errors become a ValidationError (USER).
-    """
-
-    @functools.wraps(fn)
-    async def guarded(self: DomainStore, *args: Any, **kwargs: Any) -> T:
-        try:
-            return await fn(self, *args, **kwargs)
-        except (StorageError, asyncio.CancelledError):
-            raise
-        except _INPUT_ERRORS as exc:
-            op = fn.__name__.upper()
-            raise ValidationError(
-                f"invalid input to {fn.__name__}: {type(exc).__name__}: {_safe(exc)}",
-                id=error_id(self.backend_token, op, "INVALID_INPUT"),
-                details={"operation": op},
-            ) from exc
-        except Exception as exc:
-            raise self._wrap(fn.__name__.upper(), exc) from exc
-
-    guarded.__guarded__ = True  # type: ignore[attr-defined]
-    return guarded
 
 
 def _safe(exc: BaseException) -> str:
