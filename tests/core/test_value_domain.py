@@ -6,7 +6,6 @@ import math
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-
 from mastra_core.errors import ErrorCategory, ValidationError
 from mastra_core.validation import Checks, check_identifier
 from mastra_core.values import MAX_DEPTH, MAX_ID_LENGTH, MAX_SAFE_INTEGER, MAX_YEAR, MIN_YEAR

@@ -32,8 +32,8 @@ def shown(name: str, value: Any) -> str:
     if name in URL_FIELDS and isinstance(value, str):
         return repr(redact(value))
     if isinstance(value, Mapping):
-        inner = ", ".join(f"{k!r}: {'***' if _SECRET_KEY.search(str(k)) else redact(repr(v))}" for k, v in value.items())
-        return "{" + inner + "}"
+        inner = (f"{k!r}: {'***' if _SECRET_KEY.search(str(k)) else redact(repr(v))}" for k, v in value.items())
+        return "{" + ", ".join(inner) + "}"
     return redact(repr(value))
 
 
@@ -46,11 +46,12 @@ class MaskedRepr:
     def __repr__(self) -> str:
         fields = attrs.fields(type(self))
         extra = type(self).secret_fields
-        parts = [
-            f"{f.name}={'***' if f.name in extra and getattr(self, f.name) is not None else shown(f.name, getattr(self, f.name))}"
-            for f in fields
-            if not f.name.startswith("_")
-        ]
+        parts = []
+        for f in fields:
+            if f.name.startswith("_"):
+                continue
+            value = getattr(self, f.name)
+            parts.append(f"{f.name}={'***' if f.name in extra and value is not None else shown(f.name, value)}")
         return f"{type(self).__name__}({', '.join(parts)})"
 
     __str__ = __repr__

@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 
 from mastra_core.testing.secrets import SECRET, secret_leaks
-
 from mastra_dynamodb import DynamoDBStore
 
 

@@ -6,7 +6,6 @@ import socket
 
 from mastra_core.registry import open_storage
 from mastra_core.testing.secrets import SECRET, secret_leaks
-
 from mastra_upstash import UpstashStore
 
 

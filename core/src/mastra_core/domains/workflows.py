@@ -11,7 +11,7 @@ from typing import Any
 import attrs
 
 from .. import records as r
-from ..clock import to_ms, utc_now
+from ..clock import utc_now
 from ..pagination import Page, PerPage
 from ..records.queries import WorkflowRunQuery
 from .base import DomainStore

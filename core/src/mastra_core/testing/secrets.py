@@ -7,6 +7,7 @@ DEBUG (message and extra fields) and the output of ``mastra init URL`` on the sa
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import subprocess
 import sys
@@ -59,7 +60,7 @@ async def secret_leaks(make: Callable[[], Any], *, cli_url: str | None = None, s
     channels["logs"] = "\n".join(capture.texts)
     if cli_url is not None:
         cli = [sys.executable, "-c", "import sys; from mastra_core.cli import main; sys.exit(main())", "init", cli_url]
-        done = subprocess.run(cli, capture_output=True, text=True, timeout=120, check=False)
+        done = await asyncio.to_thread(subprocess.run, cli, capture_output=True, text=True, timeout=120, check=False)
         channels["cli"] = done.stdout + done.stderr
         assert done.returncode != 0, f"mastra init {cli_url!r} should fail: {channels['cli']}"
     assert "succeeded" not in channels["init error"], channels["init error"]

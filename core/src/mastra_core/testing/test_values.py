@@ -21,7 +21,7 @@ from mastra_core.errors import ErrorCategory, StorageError, ValidationError
 from mastra_core.records import Agent, EvalRow, TraceRow
 from mastra_core.values import MAX_DEPTH, MAX_ID_BYTES, MAX_ID_LENGTH, MAX_SAFE_INTEGER, MAX_YEAR, MIN_YEAR
 
-from .factories import sample_message, sample_resource, sample_score, sample_snapshot, sample_span, sample_thread, uid
+from .factories import sample_message, sample_score, sample_snapshot, sample_span, sample_thread, uid
 
 # Few examples per write site: 10 sites x 2 tests, each example a write and a read (CI budget: ~20 s a backend).
 FUZZ = settings(
@@ -300,7 +300,7 @@ async def test_a_zero_date_span_is_refused_and_nothing_written(storage) -> None:
 
 
 async def test_the_date_range_edges_read_back(memory) -> None:
-    """The first and last moment of the date range are inside the domain: stored and read back exactly on every backend."""
+    """The first and last moment of the date range are stored and read back exactly on every backend."""
     for moment in (datetime(MIN_YEAR, 1, 1, tzinfo=UTC), datetime(MAX_YEAR, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)):
         thread = await memory.save_thread(thread=sample_thread(created_at=moment, updated_at=moment))
         got = await memory.get_thread_by_id(thread_id=thread.id)

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 import attrs
-
 from mastra_core.secrets import MaskedRepr
 
 from .connection import Target
