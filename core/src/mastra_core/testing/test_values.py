@@ -261,25 +261,22 @@ async def test_every_write_stores_or_refuses_the_same_way(storage, site: str, ca
 ZERO_DATE = datetime(1, 1, 1, tzinfo=UTC)
 
 
-async def test_a_zero_date_thread_is_refused_and_nothing_written(memory) -> None:
+async def test_zero_dates_are_refused_and_nothing_written(memory, workflows) -> None:
+    """A 0001-01-01 date used to be stored and then fail every later read of its thread (libsql, dynamodb...)."""
     thread = sample_thread(created_at=ZERO_DATE)
     with pytest.raises(ValidationError) as info:
         await memory.save_thread(thread=thread)
     assert_refused(info.value)
     assert await memory.get_thread_by_id(thread_id=thread.id) is None
 
-
-async def test_a_zero_date_message_is_refused_and_the_thread_stays_readable(memory) -> None:
-    thread = await memory.save_thread(thread=sample_thread())
-    msg = sample_message(thread.id, created_at=ZERO_DATE)
+    kept = await memory.save_thread(thread=sample_thread())
+    msg = sample_message(kept.id, created_at=ZERO_DATE)
     with pytest.raises(ValidationError) as info:
         await memory.save_messages(messages=[msg])
     assert_refused(info.value)
     assert await memory.list_messages_by_id(message_ids=[msg.id]) == []
-    assert (await memory.list_messages(thread_id=thread.id)).items == []
+    assert (await memory.list_messages(thread_id=kept.id)).items == []
 
-
-async def test_a_zero_date_snapshot_is_refused_and_nothing_written(workflows) -> None:
     wf, run = uid("wf-"), uid("run-")
     with pytest.raises(ValidationError) as info:
         await workflows.persist_workflow_snapshot(
@@ -336,12 +333,18 @@ BAD_CALLS: dict[str, Callable[[Any], Awaitable[Any]]] = {
 }
 
 
-@pytest.mark.parametrize("call", list(BAD_CALLS), ids=list(BAD_CALLS))
-async def test_bad_input_is_a_validation_error_never_a_raw_error(memory, call: str) -> None:
-    with pytest.raises(StorageError) as info:
-        await BAD_CALLS[call](memory)
-    assert isinstance(info.value, ValidationError), repr(info.value)
-    assert info.value.category == ErrorCategory.USER
+async def test_bad_input_is_a_validation_error_never_a_raw_error(memory) -> None:
+    wrong: dict[str, str] = {}  # every call is tried (one storage for all: CI budget), then all are reported
+    for name, call in BAD_CALLS.items():
+        try:
+            await call(memory)
+            wrong[name] = "accepted"
+        except ValidationError as exc:
+            if exc.category != ErrorCategory.USER:
+                wrong[name] = repr(exc)
+        except BaseException as exc:  # a raw or THIRD_PARTY error is the defect this test is about
+            wrong[name] = repr(exc)
+    assert wrong == {}
 
 
 async def test_ids_at_the_maximum_length_are_stored_on_every_backend(memory, workflows) -> None:
