@@ -15,8 +15,9 @@ T = TypeVar("T")
 PerPage = int | Literal[False]
 Direction = Literal["ASC", "DESC"]
 
-#: The largest offset any backend accepts (SQLite and PostgreSQL both take a signed 64-bit integer).
-MAX_OFFSET = 2**62
+#: The largest offset or page size: what every backend (and a JavaScript number) takes exactly; beyond it
+#: MongoDB's and DynamoDB's drivers fail instead of returning an empty page.
+MAX_OFFSET = 2**53 - 1
 
 
 @attrs.define(kw_only=True)

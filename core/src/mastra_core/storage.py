@@ -26,6 +26,7 @@ from .domains import (
 )
 from .domains.base import attach
 from .errors import ConfigError, StorageError
+from .guard import guard_public_coroutines
 from .log import get_logger, redact
 from .plugins import notify, registry
 from .retention import Retention
@@ -42,6 +43,11 @@ class Storage:
     """
 
     backend_id: ClassVar[str] = "composite"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Plugin extras (index APIs, diagnostics...) raise only StorageErrors too (see :mod:`mastra_core.guard`)."""
+        super().__init_subclass__(**kwargs)
+        guard_public_coroutines(cls, lambda s: s.backend_id, lambda s: s.backend_id)
 
     def __init__(
         self,
@@ -229,6 +235,9 @@ class Storage:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} id={self.id!r} backend={self.backend_id!r} domains={list(self._stores)}>"
+
+
+guard_public_coroutines(Storage, lambda s: s.backend_id, lambda s: s.backend_id)
 
 
 @attrs.define(kw_only=True)

@@ -11,6 +11,7 @@ from typing import Any
 from .clock import parse_datetime
 from .errors import ValidationError, error_id
 from .pagination import MAX_OFFSET, Direction, OrderBy, PerPage
+from .values import check_field, check_value, date_problem, id_problem
 
 _METADATA_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _FORBIDDEN_KEYS = frozenset({"__proto__", "prototype", "constructor"})
@@ -31,16 +32,17 @@ class Checks:
 
     def id(self, value: Any, name: str) -> str:
         """A non-blank string id (kept exactly as given: ids are case- and space-sensitive)."""
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(f"INVALID_{name}", f"{name} must be a non-empty string, got {value!r}", field=name)
-        return value
+        problem = id_problem(value)
+        if problem:
+            raise self.fail(f"INVALID_{name}", f"{name} {problem}", field=name)
+        return str(value)
 
     def optional_id(self, value: Any, name: str) -> str | None:
         return None if value is None else self.id(value, name)
 
     def ids(self, values: Any, name: str, *, allow_empty: bool = True) -> tuple[str, ...]:
         """A list of non-blank ids (a lone string is refused: it is almost always a bug)."""
-        if isinstance(values, str) or not isinstance(values, Iterable):
+        if isinstance(values, str | Mapping) or not isinstance(values, Iterable):
             raise self.fail(f"INVALID_{name}", f"{name} must be a list of strings, got {values!r}", field=name)
         out = tuple(self.id(v, name) for v in values)
         if not out and not allow_empty:
@@ -48,7 +50,7 @@ class Checks:
         return out
 
     def page(self, page: Any) -> int:
-        if isinstance(page, bool) or not isinstance(page, int) or page < 0:
+        if isinstance(page, bool) or not isinstance(page, int) or not 0 <= page <= MAX_OFFSET:
             raise self.fail("INVALID_PAGE", f"page must be an integer >= 0, got {page!r}", page=page)
         return page
 
@@ -62,7 +64,7 @@ class Checks:
             raise self.fail(
                 "INVALID_PER_PAGE", f"per_page must be False or an integer >= 0, got {per_page!r}", per_page=per_page
             )
-        if page * per_page > MAX_OFFSET:
+        if per_page > MAX_OFFSET or page * per_page > MAX_OFFSET:
             raise self.fail("INVALID_PAGE", "page value too large", page=page, per_page=per_page)
         return per_page
 
@@ -104,7 +106,7 @@ class Checks:
         if not isinstance(metadata, Mapping):
             raise self.fail("INVALID_METADATA", f"metadata filter must be a mapping, got {metadata!r}")
         for key in metadata:
-            if not isinstance(key, str) or len(key) > 128 or not _METADATA_KEY.match(key) or key in _FORBIDDEN_KEYS:
+            if not isinstance(key, str) or len(key) > 128 or not _METADATA_KEY.fullmatch(key) or key in _FORBIDDEN_KEYS:
                 raise self.fail(
                     "INVALID_METADATA_KEY",
                     f"invalid metadata key {key!r}: keys must match [A-Za-z_][A-Za-z0-9_]* "
@@ -118,15 +120,35 @@ class Checks:
             return None
         if not isinstance(value, Mapping):
             raise self.fail(f"INVALID_{name}", f"{name} must be a mapping, got {type(value).__name__}")
+        self.value(value, name)
         return dict(value)
+
+    def value(self, value: Any, name: str) -> Any:
+        """``value`` (a JSON value or a record) inside the storable value domain (see :mod:`mastra_core.values`)."""
+        check_value(value, name.lower(), self._value_error, f"INVALID_{name}")
+        return value
+
+    def field(self, cls: type, name: str, value: Any, status: str) -> Any:
+        """``value`` as field ``name`` of record class ``cls``: its declared type, and storable."""
+        check_field(cls, name, value, self._value_error, status)
+        return value
+
+    def _value_error(self, status: str, message: str, field: str) -> ValidationError:
+        return self.fail(status, message, field=field)
 
     def date(self, value: Any, name: str) -> datetime | None:
         if value is None:
             return None
         try:
-            return parse_datetime(value)
-        except (TypeError, ValueError):
-            raise self.fail(f"INVALID_{name}", f"{name} must be a datetime or ISO-8601 string, got {value!r}") from None
+            parsed = parse_datetime(value)
+        except (TypeError, ValueError, OverflowError, OSError):
+            raise self.fail(
+                f"INVALID_{name}", f"{name} must be a datetime or ISO-8601 string, got {value!r}", field=name
+            ) from None
+        problem = date_problem(parsed)
+        if problem:
+            raise self.fail(f"INVALID_{name}", f"{name} {problem}", field=name)
+        return parsed
 
     def number(self, value: Any, name: str) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
@@ -147,7 +169,7 @@ class Checks:
 
 def check_identifier(value: Any, what: str, *, max_length: int = 63) -> str:
     """A SQL identifier (schema, table or index name): ``[A-Za-z_][A-Za-z0-9_]*``, at most ``max_length``."""
-    if not isinstance(value, str) or not _IDENTIFIER.match(value) or len(value) > max_length:
+    if not isinstance(value, str) or not _IDENTIFIER.fullmatch(value) or len(value) > max_length:
         raise ValidationError(
             f"invalid {what} {value!r}: must match [A-Za-z_][A-Za-z0-9_]* and be at most {max_length} characters",
             id="MASTRA_STORAGE_INVALID_IDENTIFIER",

@@ -34,6 +34,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 import attrs
 
 from .errors import ErrorCategory, NotFoundError, StorageError, ValidationError
+from .guard import guard_public_coroutines
 
 Metric = Literal["cosine", "euclidean", "dotproduct"]
 METRICS: tuple[Metric, ...] = ("cosine", "euclidean", "dotproduct")
@@ -91,7 +92,7 @@ class VectorChecks:
         )
 
     def index_name(self, name: Any) -> str:
-        if not isinstance(name, str) or not INDEX_NAME_RE.match(name):
+        if not isinstance(name, str) or not INDEX_NAME_RE.fullmatch(name):
             raise self.fail(
                 "INVALID_INDEX_NAME",
                 f"invalid index name {name!r}: use letters, digits and _ (max 63, not starting with a digit)",
@@ -239,6 +240,11 @@ class VectorStore(abc.ABC):
     #: Registry id, e.g. ``"pgvector"``.
     vector_id: str = ""
     index_separator: str = "_"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every backend's public methods raise only StorageErrors (see :mod:`mastra_core.guard`)."""
+        super().__init_subclass__(**kwargs)
+        guard_public_coroutines(cls, lambda s: s.vector_id or "VECTOR", lambda s: s.vector_id or "vector")
 
     @abc.abstractmethod
     async def create_index(self, *, index_name: str, dimension: int, metric: Metric = "cosine", **options: Any) -> None:

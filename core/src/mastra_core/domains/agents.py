@@ -32,6 +32,7 @@ class AgentsStore(DomainStore, abc.ABC):
         if not isinstance(agent.instructions, str):
             raise c.fail("INVALID_AGENT", "instructions must be a string")
         c.mapping(agent.model, "MODEL")
+        c.value(agent, "AGENT")
         now = utc_now()
         stored = attrs.evolve(agent, created_at=now, updated_at=now)
 
@@ -63,6 +64,8 @@ class AgentsStore(DomainStore, abc.ABC):
             patch[name] = value
         if "name" in patch:
             c.id(patch["name"], "NAME")
+        for name, value in patch.items():
+            c.field(r.Agent, name, value, "INVALID_UPDATE")
 
         def change(old: r.Agent) -> r.Agent:
             return attrs.evolve(old, **patch, updated_at=bump_time(old.updated_at))

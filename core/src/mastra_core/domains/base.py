@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from ..checks_cache import checks
 from ..clock import utc_now
 from ..errors import ErrorCategory, StorageError, error_id
+from ..guard import guard_public_coroutines
 from ..log import get_logger
 from ..retention import Retention
 from ..serde import from_wire
@@ -36,6 +37,11 @@ class DomainStore:
     domain: ClassVar[str] = ""
     #: Upper-case token used in error ids (``PG``, ``LIBSQL``...); backends set it on the class or instance.
     backend_token: str = "STORE"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Guard every public coroutine of every domain class and backend subclass (see :mod:`mastra_core.guard`)."""
+        super().__init_subclass__(**kwargs)
+        guard_public_coroutines(cls, lambda s: s.backend_token, lambda s: f"{s.backend_token.lower()} {s.domain}")
 
     def __init__(self, *, retention: Retention | None = None) -> None:
         self.retention = retention or Retention()
@@ -149,6 +155,14 @@ class DomainStore:
                        duration_ms=round((time.perf_counter() - started) * 1000, 3))
 
     async def _ensure_ready(self) -> None:
+        owner = self.owner
+        if owner is not None and owner._closed:
+            raise StorageError(
+                f"storage {owner.id!r} is closed; call init() to open it again",
+                id=error_id(self.backend_token, "", "STORAGE_CLOSED"),
+                category=ErrorCategory.USER,
+                details={"domain": self.domain},
+            )
         if self._initialized:
             return
         if self.owner is not None:
@@ -163,6 +177,11 @@ class DomainStore:
             self.owner._notify_error(self.domain, op, error)
         except Exception:  # a broken observer must not mask the real error
             _log.warning("error hook failed", domain=self.domain, operation=op, exc_info=True)
+
+
+guard_public_coroutines(
+    DomainStore, lambda s: s.backend_token, lambda s: f"{s.backend_token.lower()} {s.domain}"
+)
 
 
 def record_from(value: Any, cls: type[T], c: Checks, status: str = "INVALID_INPUT") -> T:

@@ -32,6 +32,7 @@ class EvalsStore(DomainStore, abc.ABC):
             c.id(row.agent_name, "AGENT_NAME")
             c.id(row.metric_name, "METRIC_NAME")
             c.mapping(row.result, "RESULT")
+            c.value(row, "EVAL")
             row.created_at = to_ms(row.created_at)
         if rows:
             await self._run("SAVE_EVALS", lambda: self._save_evals(rows))
@@ -70,6 +71,7 @@ class TracesStore(DomainStore, abc.ABC):
             c.id(row.id, "ID")
             c.id(row.trace_id, "TRACE_ID")
             c.id(row.name, "NAME")
+            c.value(row, "TRACE")
             row.created_at = to_ms(row.created_at)
         if rows:
             await self._run("SAVE_TRACES", lambda: self._save_traces(rows))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -13,6 +13,7 @@ from .. import records as r
 from ..clock import to_ms, utc_now
 from ..pagination import DateRange, OrderBy, Page, PerPage
 from ..records.queries import CloneRequest, MessageQuery, ThreadQuery
+from ..values import id_problem
 from .base import DomainStore, record_from
 
 _UNSET: Any = object()
@@ -62,6 +63,7 @@ class MemoryStore(DomainStore, abc.ABC):
         c.id(thread.id, "THREAD_ID")
         c.id(thread.resource_id, "RESOURCE_ID")
         c.mapping(thread.metadata, "METADATA")
+        c.value(thread, "THREAD")
         thread = attrs.evolve(thread, created_at=to_ms(thread.created_at), updated_at=to_ms(thread.updated_at))
         return await self._run("SAVE_THREAD", lambda: self._save_thread(thread))
 
@@ -75,6 +77,8 @@ class MemoryStore(DomainStore, abc.ABC):
         patch = c.mapping(metadata, "METADATA")
         if title is not _UNSET and title is not None and not isinstance(title, str):
             raise c.fail("INVALID_TITLE", f"title must be a string, got {type(title).__name__}")
+        if title is not _UNSET:
+            c.value(title, "TITLE")
 
         def change(thread: r.Thread) -> r.Thread:
             new_meta = {**(thread.metadata or {}), **(patch or {})} if patch is not None else thread.metadata
@@ -93,10 +97,16 @@ class MemoryStore(DomainStore, abc.ABC):
         """Atomic read-modify-write of one thread (``change`` may run more than once; keep it pure)."""
         from ..errors import NotFoundError, error_id
 
-        tid = self.checks(op).id(thread_id, "THREAD_ID")
+        c = self.checks(op)
+        tid = c.id(thread_id, "THREAD_ID")
+
+        def checked(thread: r.Thread) -> r.Thread:
+            new = change(thread)
+            c.value(_as(new, r.Thread, c), "THREAD")  # what a change makes is checked before it is written
+            return new
 
         async def go() -> r.Thread:
-            result = await self._modify_thread(tid, change)
+            result = await self._modify_thread(tid, checked)
             if result is None:
                 raise NotFoundError(
                     f"thread {tid!r} not found",
@@ -156,9 +166,9 @@ class MemoryStore(DomainStore, abc.ABC):
         c = self.checks("LIST_MESSAGES")
         if isinstance(thread_id, str):
             thread_ids: tuple[str, ...] = (thread_id,)
-        else:
-            thread_ids = tuple(thread_id) if isinstance(thread_id, Iterable) else ()
-        if not thread_ids or any(not isinstance(t, str) or not t.strip() for t in thread_ids):
+        else:  # a mapping or a set is not a list of ids (a dict would iterate its keys)
+            thread_ids = tuple(thread_id) if isinstance(thread_id, list | tuple) else ()
+        if not thread_ids or any(id_problem(t) for t in thread_ids):
             raise c.fail(
                 "INVALID_THREAD_ID",
                 "threadId must be a non-empty string or array of non-empty strings",
@@ -218,9 +228,12 @@ class MemoryStore(DomainStore, abc.ABC):
                 raise c.fail(
                     "INVALID_RESOURCE_ID", f"Expected to find a resourceId for message {m.id!r}", message_id=m.id
                 )
+            c.id(m.thread_id, "THREAD_ID")
+            c.id(m.resource_id, "RESOURCE_ID")
             c.one_of(m.role, "ROLE", ROLES)
             if not isinstance(m.content, r.MessageContent):
                 raise c.fail("INVALID_CONTENT", f"message {m.id!r} content must be MessageContent", message_id=m.id)
+            c.value(m, "MESSAGE")
         if not batch:
             return []
         batch = [attrs.evolve(m, created_at=to_ms(m.created_at)) for m in batch]
@@ -249,6 +262,7 @@ class MemoryStore(DomainStore, abc.ABC):
                 if old is None:
                     continue
                 new = _apply_update(old, u, c)
+                c.value(new, "MESSAGE")  # the merged message, before anything is written
                 touched.update(t for t in (old.thread_id, new.thread_id) if t)
                 changed[u.id] = new
             await self._write_messages(list(changed.values()), touched)
@@ -278,6 +292,7 @@ class MemoryStore(DomainStore, abc.ABC):
         c.mapping(resource.metadata, "METADATA")
         if resource.working_memory is not None and not isinstance(resource.working_memory, str):
             raise c.fail("INVALID_WORKING_MEMORY", "working_memory must be a string")
+        c.value(resource, "RESOURCE")
         resource = attrs.evolve(resource, created_at=to_ms(resource.created_at), updated_at=to_ms(resource.updated_at))
         return await self._run("SAVE_RESOURCE", lambda: self._save_resource(resource))
 
@@ -290,6 +305,8 @@ class MemoryStore(DomainStore, abc.ABC):
         patch = c.mapping(metadata, "METADATA")
         if working_memory is not _UNSET and working_memory is not None and not isinstance(working_memory, str):
             raise c.fail("INVALID_WORKING_MEMORY", "working_memory must be a string")
+        if working_memory is not _UNSET:
+            c.value(working_memory, "WORKING_MEMORY")
 
         def change(old: r.Resource | None) -> r.Resource:
             now = utc_now()
@@ -314,8 +331,15 @@ class MemoryStore(DomainStore, abc.ABC):
         self, *, resource_id: str, change: Callable[[r.Resource | None], r.Resource], op: str = "MODIFY_RESOURCE"
     ) -> r.Resource:
         """Atomic read-modify-write of one resource; ``change`` receives None when it does not exist yet."""
-        rid = self.checks(op).id(resource_id, "RESOURCE_ID")
-        return await self._run(op, lambda: self._modify_resource(rid, change))
+        c = self.checks(op)
+        rid = c.id(resource_id, "RESOURCE_ID")
+
+        def checked(old: r.Resource | None) -> r.Resource:
+            new = change(old)
+            c.value(_as(new, r.Resource, c), "RESOURCE")  # what a change makes is checked before it is written
+            return new
+
+        return await self._run(op, lambda: self._modify_resource(rid, checked))
 
     # ---------------------------------------------------------------- clone
 
@@ -347,6 +371,9 @@ class MemoryStore(DomainStore, abc.ABC):
                 f"unknown message_filter key(s) {sorted(set(mf) - {'start_date', 'end_date', 'message_ids'})}",
             )
         limit = opts.get("message_limit")
+        if title is not None and not isinstance(title, str):
+            raise c.fail("INVALID_TITLE", f"title must be a string, got {type(title).__name__}", field="title")
+        c.value(title, "TITLE")
         req = CloneRequest(
             source_thread_id=c.id(source_thread_id, "SOURCE_THREAD_ID"),
             new_thread_id=c.id(new_thread_id, "NEW_THREAD_ID") if new_thread_id is not None else str(uuid.uuid4()),
@@ -554,6 +581,8 @@ def _update(value: Any, c: Any) -> MessageUpdate:
         c.one_of(u.role, "ROLE", ROLES)
     if u.content is not _UNSET and not isinstance(u.content, Mapping | r.MessageContent):
         raise c.fail("INVALID_CONTENT", "content must be a mapping or MessageContent")
+    if u.content is not _UNSET:
+        c.value(u.content, "CONTENT")
     return u
 
 

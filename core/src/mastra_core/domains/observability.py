@@ -176,6 +176,7 @@ def _span(value: Any, c: Any) -> r.Span:
         raise c.fail("INVALID_SPAN", "is_event must be a bool")
     if span.tags is not None and (not isinstance(span.tags, list) or not all(isinstance(t, str) for t in span.tags)):
         raise c.fail("INVALID_SPAN", "tags must be a list of strings")
+    c.value(span, "SPAN")
     return attrs.evolve(
         span, started_at=to_ms(span.started_at), ended_at=to_ms(span.ended_at) if span.ended_at else None
     )
@@ -194,6 +195,7 @@ def _span_updates(value: Any, c: Any) -> dict[str, Any]:
             raise c.fail("INVALID_UPDATES", f"span field {key!r} cannot be updated", field=key)
         if name in _SPAN_DATES and v is not None:
             v = c.date(v, name.upper())
+        c.field(r.Span, name, v, "INVALID_UPDATES")
         out[name] = v
     return out
 

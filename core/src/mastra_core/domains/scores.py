@@ -45,6 +45,7 @@ class ScoresStore(DomainStore, abc.ABC):
         c.one_of(payload.source, "SOURCE", SOURCES)
         if not isinstance(payload.scorer, Mapping) or not isinstance(payload.entity, Mapping):
             raise c.fail("VALIDATION_FAILED", "scorer and entity must be mappings")
+        c.value(payload, "SCORE")
         now = utc_now()
         fields = {f.name: getattr(payload, f.name) for f in attrs.fields(r.ScorePayload)}
         stored = r.Score(**fields, id=str(uuid.uuid4()), created_at=now, updated_at=now)

@@ -11,7 +11,7 @@ from typing import Any
 import attrs
 
 from .. import records as r
-from ..clock import to_ms, utc_now
+from ..clock import utc_now
 from ..pagination import Page, PerPage
 from ..records.queries import WorkflowRunQuery
 from .base import DomainStore
@@ -51,10 +51,10 @@ class WorkflowsStore(DomainStore, abc.ABC):
         run = r.WorkflowRun(
             workflow_name=c.id(workflow_name, "WORKFLOW_NAME"),
             run_id=c.id(run_id, "RUN_ID"),
-            snapshot=_snapshot(snapshot, c),
+            snapshot=_snapshot(c.value(snapshot, "SNAPSHOT"), c),  # checked first: a too-deep value is never copied
             resource_id=c.optional_id(resource_id, "RESOURCE_ID"),
-            created_at=to_ms(created_at) if created_at else now,
-            updated_at=to_ms(updated_at) if updated_at else now,
+            created_at=c.date(created_at, "CREATED_AT") or now,
+            updated_at=c.date(updated_at, "UPDATED_AT") or now,
         )
         await self._run("PERSIST_WORKFLOW_SNAPSHOT", lambda: self._persist(run))
 
@@ -124,8 +124,12 @@ class WorkflowsStore(DomainStore, abc.ABC):
         Returns the new ``context``. Concurrent calls for different steps all land.
         """
         c = self.checks("UPDATE_WORKFLOW_RESULTS")
-        wf, rid, sid = c.id(workflow_name, "WORKFLOW_NAME"), c.id(run_id, "RUN_ID"), c.id(step_id, "STEP_ID")
+        wf, rid = c.id(workflow_name, "WORKFLOW_NAME"), c.id(run_id, "RUN_ID")
+        if not isinstance(step_id, str) or not step_id.strip():
+            raise c.fail("INVALID_STEP_ID", f"STEP_ID must be a non-empty string, got {step_id!r}", field="STEP_ID")
+        sid = c.value(step_id, "STEP_ID")  # a key inside the snapshot, not a database key: any valid text
         ctx = c.mapping(request_context, "REQUEST_CONTEXT") or {}
+        c.value(result, "RESULT")
 
         def change(run: r.WorkflowRun | None) -> r.WorkflowRun:
             now = utc_now()
@@ -176,6 +180,7 @@ class WorkflowsStore(DomainStore, abc.ABC):
         if unknown:
             raise c.fail("INVALID_OPTS", f"unknown workflow state option(s) {sorted(unknown)}")
         c.one_of(patch.get("status"), "STATUS", SNAPSHOT_STATUSES)
+        c.value(patch, "OPTS")
         wire = {
             {"suspended_paths": "suspendedPaths", "waiting_paths": "waitingPaths"}.get(k, k): v
             for k, v in patch.items()

@@ -168,7 +168,7 @@ def raises_validation(store: Any, op: str, status: str | None = None) -> Iterato
         yield info
     err = info.value
     assert err.category == ErrorCategory.USER
-    assert ERROR_ID.match(err.id), err.id
+    assert ERROR_ID.fullmatch(err.id), err.id
     prefix = f"MASTRA_STORAGE_{store.backend_token}_{op}_"
     assert err.id.startswith(prefix), (err.id, prefix)
     if status is not None:

@@ -29,6 +29,10 @@ _log = get_logger("mastra_dynamodb")
 #: The operation being run (set by the domain stores), for error ids raised deep in this layer.
 current_op: contextvars.ContextVar[str] = contextvars.ContextVar("mastra_dynamodb_op", default="WRITE")
 
+#: The largest ``Limit`` of one Query (a 32-bit integer); a larger want is read over several pages, so a huge
+#: page offset is an empty page, never a service error.
+MAX_QUERY_LIMIT = 2**31 - 1
+
 TRANSACTION_LIMIT = 100
 BATCH_WRITE_LIMIT = 25
 BATCH_GET_LIMIT = 100
@@ -425,7 +429,7 @@ class DynamoConnection:
             if want is not None:
                 if got >= want:
                     return
-                req["Limit"] = max(want - got, 1)
+                req["Limit"] = min(max(want - got, 1), MAX_QUERY_LIMIT)
             resp = await self.call("query", **req)
             for raw in resp.get("Items", []):
                 got += 1

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import attrs
+from mastra_core.secrets import MaskedRepr
 
 from .connection import Target
 
@@ -19,8 +20,8 @@ def _positive(name: str, minimum: int = 0) -> Callable[[Any, Any, Any], None]:
     return check
 
 
-@attrs.define(kw_only=True)
-class LibSQLConfig:
+@attrs.define(kw_only=True, repr=False)
+class LibSQLConfig(MaskedRepr):
     """Options of :class:`~mastra_libsql.store.LibSQLStore`.
 
     ``url``: ``file:path/to.db`` (or a bare path), ``:memory:``, ``libsql://host`` (TLS), ``http://host:port``

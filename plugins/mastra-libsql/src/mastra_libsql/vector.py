@@ -123,7 +123,7 @@ def _index_settings(options: Mapping[str, Any], c: VectorChecks) -> list[str]:
             raise c.fail("INVALID_OPTIONS",
                          f"unknown libsql vector index option {key!r} (known: {sorted(_INDEX_OPTION)})")
         if isinstance(value, bool) or not isinstance(value, kind if kind is not float else (int, float)) \
-                or not _WORDISH.match(str(value)):
+                or not _WORDISH.fullmatch(str(value)):
             raise c.fail("INVALID_OPTIONS",
                          f"libsql vector index option {key}={value!r} is not a valid {kind.__name__}")
         out.append(f"'{key}={value}'")

@@ -9,6 +9,7 @@ from urllib.parse import unquote
 
 import attrs
 from mastra_core.connect import DEFAULT_CONNECT_TIMEOUT
+from mastra_core.secrets import MaskedRepr
 
 from .schema import COLLECTIONS
 
@@ -87,8 +88,8 @@ def _index_spec(value: Any) -> dict[str, Any]:
     return {"collection": collection, "keys": [(str(f), d) for f, d in pairs], "options": dict(options)}
 
 
-@attrs.define(kw_only=True)
-class MongoDBConfig:
+@attrs.define(kw_only=True, repr=False)
+class MongoDBConfig(MaskedRepr):
     """Options of ``MongoDBStore``.
 
     - ``url`` or ``uri`` (the same option): connection string (``mongodb://`` or ``mongodb+srv://``).
@@ -147,7 +148,7 @@ class MongoDBConfig:
                     self.db_name = self.client.get_default_database().name
                 except Exception:
                     self.db_name = None
-        if not isinstance(self.db_name, str) or not _DB_NAME.match(self.db_name):
+        if not isinstance(self.db_name, str) or not _DB_NAME.fullmatch(self.db_name):
             raise ValueError(f"db_name must be a valid MongoDB database name (got {self.db_name!r})")
         if self.options is not None and not isinstance(self.options, Mapping):
             raise ValueError("options must be a mapping of pymongo client options")

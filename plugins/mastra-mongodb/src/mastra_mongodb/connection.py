@@ -40,6 +40,14 @@ _log = get_logger("mastra_mongodb")
 TXN_RETRY_SECONDS = 30.0
 #: Optimistic compare-and-set attempts before giving up (each one lost a race to another writer).
 CAS_ATTEMPTS = 100
+#: The largest skip sent to the server: some servers take only a 32-bit skip, and no collection holds more
+#: documents, so a larger offset asks for the same (empty) page.
+MAX_SKIP = 2**31 - 1
+
+
+def skip_of(offset: int) -> int:
+    """``offset`` as a skip every server accepts (a huge page offset is an empty page, never a driver error)."""
+    return min(offset, MAX_SKIP)
 
 
 class MongoConnection:
@@ -255,7 +263,7 @@ class MongoConnection:
             return Page(items=[], total=total, page=page, per_page=per_page, has_more=has_more(total, page, per_page))
         total, docs = await asyncio.gather(
             col.count_documents(flt),
-            col.find(flt, sort=sort, skip=page * size, limit=size).to_list(None),
+            col.find(flt, sort=sort, skip=skip_of(page * size), limit=skip_of(size)).to_list(None),
         )
         items = [decode(d) for d in docs]
         return Page(items=items, total=total, page=page, per_page=per_page, has_more=has_more(total, page, per_page))

@@ -7,6 +7,7 @@ from typing import Any
 
 import attrs
 from mastra_core.connect import DEFAULT_CONNECT_TIMEOUT
+from mastra_core.secrets import MaskedRepr
 
 from .indexes import IndexSpec, check_identifier
 
@@ -36,8 +37,8 @@ def _positive(name: str, *, allow_zero: bool = False) -> Any:
     return check
 
 
-@attrs.define(kw_only=True)
-class PostgresConfig:
+@attrs.define(kw_only=True, repr=False)
+class PostgresConfig(MaskedRepr):
     """Options of :class:`~mastra_pg.PostgresStore`; exactly one connection form:
     ``connection_string``, ``host``/``port``/``database``/``user``/``password``, or a caller-owned ``pool``."""
 

@@ -17,7 +17,7 @@ INDEX_METHODS = ("btree", "hash", "gin", "gist", "spgist", "brin")
 
 def check_identifier(value: Any, what: str) -> str:
     """A plain SQL identifier (``^[A-Za-z_][A-Za-z0-9_]*$``, at most 63 characters)."""
-    if not isinstance(value, str) or not IDENTIFIER.match(value) or len(value) > MAX_IDENTIFIER:
+    if not isinstance(value, str) or not IDENTIFIER.fullmatch(value) or len(value) > MAX_IDENTIFIER:
         raise ValueError(
             f"{what} must match ^[A-Za-z_][A-Za-z0-9_]*$ and be at most {MAX_IDENTIFIER} characters, got {value!r}")
     return value
@@ -91,7 +91,7 @@ class IndexSpec:
             check_identifier(key, "index storage parameter")
             if isinstance(val, bool) or isinstance(val, int | float):
                 continue
-            if not isinstance(val, str) or not re.match(r"^[A-Za-z0-9_.]+$", val):
+            if not isinstance(val, str) or not re.fullmatch(r"[A-Za-z0-9_.]+", val):
                 raise ValueError(
                     f"index storage value for {key!r} must be a number, a bool or a plain word, got {val!r}")
 
@@ -141,7 +141,7 @@ def parse_column(text: Any) -> ParsedColumn:
     body = m["body"].strip()
     direction = m["dir"].upper() if m["dir"] else None
     nulls = m["nulls"].upper() if m["nulls"] else None
-    if IDENTIFIER.match(body):
+    if IDENTIFIER.fullmatch(body):
         return ParsedColumn(sql.Identifier(body), False, direction, nulls)
     if body.startswith('"') and body.endswith('"') and body.count('"') == 2 and len(body) > 2:
         return ParsedColumn(sql.Identifier(body[1:-1]), False, direction, nulls)

@@ -16,6 +16,7 @@ from mastra_core.pagination import Page
 from mastra_core.records.queries import CloneRequest, MessageQuery, ThreadQuery
 
 from ..codec import MESSAGE, RESOURCE, THREAD, ordered_id
+from ..connection import skip_of
 from ..filters import Filter, all_of, message_position, metadata_filter, order
 from ..schema import MESSAGES, RESOURCES, SEQ, THREADS
 from .shared import MongoDomain, reader
@@ -112,7 +113,7 @@ class MongoMemory(MemoryStore, MongoDomain):
         elif limit == 0:
             page_docs = _nothing()
         else:
-            page_docs = col.find(flt, sort=sort, skip=q.offset, limit=limit).to_list(None)
+            page_docs = col.find(flt, sort=sort, skip=skip_of(q.offset), limit=skip_of(limit)).to_list(None)
         count = _zero() if limit is None else col.count_documents(flt)
         windows = self._include_windows(q) if q.include else _nothing()
         docs, total, extra = await asyncio.gather(page_docs, count, windows)

@@ -1,0 +1,182 @@
+"""The storable value domain: what every backend stores and reads back exactly, checked once in core.
+
+A value is storable when it is JSON (a dict with string keys, a list, a string, an int, a float, a bool or
+None) nested at most :data:`MAX_DEPTH` deep, with finite floats, integers within ``±MAX_SAFE_INTEGER`` (what
+JavaScript and every backend's number type read back exactly) and strings that are valid Unicode (no lone
+surrogates; NUL is allowed: every backend keeps it). Integer record fields (a legacy trace's nanosecond times)
+are 64-bit columns and take any signed 64-bit integer. Records (attrs classes) are walked field by field and
+each field must also have its declared type. Dates are datetimes within years :data:`MIN_YEAR`..
+:data:`MAX_YEAR` (the ``0001-01-01`` "zero date" is refused: several stores cannot read it back). Ids are
+non-blank text of at most :data:`MAX_ID_LENGTH` characters and :data:`MAX_ID_BYTES` UTF-8 bytes (MySQL keys
+are ``VARCHAR(255)``, a DynamoDB sort key holds 1024 bytes with its prefix) without NUL.
+
+Every refusal is a :class:`~mastra_core.errors.ValidationError` naming the field (``details["field"]``).
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import math
+import types
+import typing
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+
+from .errors import ValidationError
+
+MAX_SAFE_INTEGER = 2**53 - 1
+MAX_DEPTH = 100
+MAX_ID_LENGTH = 255
+MAX_ID_BYTES = 1000
+MIN_YEAR = 1000
+MAX_YEAR = 9998  # not 9999: a store adds a millisecond to the last stored time and must not overflow
+
+#: ``fail(status, message, field)`` builds the ValidationError (it carries the backend and operation ids).
+Fail = Callable[[str, str, str], ValidationError]
+
+
+def text_problem(value: str) -> str | None:
+    """Why ``value`` is not storable text (None: it is)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains a lone surrogate (not valid Unicode)"
+    return None
+
+
+def id_problem(value: Any) -> str | None:
+    """Why ``value`` is not a valid id (None: it is)."""
+    if not isinstance(value, str) or not value.strip():
+        return f"must be a non-empty string, got {_show(value)}"
+    if "\x00" in value:
+        return "must not contain NUL"
+    problem = text_problem(value)
+    if problem:
+        return problem
+    if len(value) > MAX_ID_LENGTH or len(value.encode("utf-8")) > MAX_ID_BYTES:
+        return f"must be at most {MAX_ID_LENGTH} characters and {MAX_ID_BYTES} UTF-8 bytes, got {len(value)} characters"
+    return None
+
+
+def date_problem(value: datetime) -> str | None:
+    """Why ``value`` is not a storable date (None: it is); naive datetimes are UTC."""
+    try:
+        utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return "is outside the supported range"
+    if not MIN_YEAR <= utc.year <= MAX_YEAR:
+        return f"must be within years {MIN_YEAR}..{MAX_YEAR} (UTC), got {utc.isoformat()}"
+    return None
+
+
+def check_value(value: Any, field: str, fail: Fail, status: str) -> None:
+    """Refuse anything in ``value`` (a JSON value or a record) outside the storable domain."""
+    _walk(value, field, 0, fail, status)
+
+
+def _walk(value: Any, path: str, depth: int, fail: Fail, status: str) -> None:
+    if value is None or isinstance(value, bool):
+        return
+    if isinstance(value, str):
+        problem = text_problem(value)
+        if problem:
+            raise fail(status, f"{path} {problem}", path)
+        return
+    if isinstance(value, int):
+        if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            raise fail(status, f"{path} must be an integer within ±{MAX_SAFE_INTEGER} (2^53-1)", path)
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise fail(status, f"{path} must be a finite number, got {value!r}", path)
+        return
+    if attrs.has(type(value)):
+        _walk_record(value, path, fail, status)
+        return
+    if depth >= MAX_DEPTH:
+        raise fail(status, f"{path} is nested deeper than {MAX_DEPTH} levels", path)
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise fail(status, f"{path} has a non-string key {_show(key)} (JSON keys are strings)", path)
+            problem = text_problem(key)
+            if problem:
+                raise fail(status, f"{path} has a key that {problem}", path)
+            _walk(item, f"{path}.{key}", depth + 1, fail, status)
+        return
+    if isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _walk(item, f"{path}[{i}]", depth + 1, fail, status)
+        return
+    raise fail(status, f"{path} must be a JSON value, got {type(value).__name__}", path)
+
+
+def check_field(cls: type, name: str, value: Any, fail: Fail, status: str) -> None:
+    """Refuse ``value`` as field ``name`` of record class ``cls`` unless it has the declared type and is storable."""
+    allowed = dict(_field_types(cls)).get(name)
+    _check_field(allowed, value, name, fail, status)
+
+
+def _walk_record(record: Any, path: str, fail: Fail, status: str) -> None:
+    for name, allowed in _field_types(type(record)):
+        _check_field(allowed, getattr(record, name), f"{path}.{name}", fail, status)
+
+
+def _check_field(allowed: tuple[type, ...] | None, value: Any, where: str, fail: Fail, status: str) -> None:
+    if allowed is not None and not isinstance(value, allowed):
+        expected = " or ".join(sorted({t.__name__ for t in allowed}))
+        raise fail(status, f"{where} must be {expected}, got {type(value).__name__}", where)
+    if isinstance(value, enum.Enum) and not isinstance(value, str | int):
+        return  # a declared enum member: its type was just checked
+    if isinstance(value, int) and not isinstance(value, bool):  # a declared integer column (nanosecond times...)
+        if not -(2**63) <= value < 2**63:
+            raise fail(status, f"{where} must be a signed 64-bit integer", where)
+        return
+    if isinstance(value, datetime):  # dates are record fields; inside JSON they would read back as strings
+        problem = date_problem(value)
+        if problem:
+            raise fail(status, f"{where} {problem}", where)
+        return
+    _walk(value, where, 0, fail, status)  # records nest a few fixed levels: the JSON under each field is counted
+
+
+@functools.cache
+def _field_types(cls: type) -> tuple[tuple[str, tuple[type, ...] | None], ...]:
+    """Each field of an attrs class with the classes its declared type allows (None: anything JSON)."""
+    try:
+        hints = typing.get_type_hints(cls)
+    except Exception:  # an annotation that does not resolve: check values, not types
+        hints = {}
+    return tuple((f.name, _allowed(hints[f.name]) if f.name in hints else None) for f in attrs.fields(cls))
+
+
+def _allowed(tp: Any) -> tuple[type, ...] | None:
+    if tp is Any or isinstance(tp, typing.TypeVar):
+        return None
+    origin = typing.get_origin(tp)
+    if origin is typing.Union or origin is types.UnionType:
+        out: list[type] = []
+        for arg in typing.get_args(tp):
+            kinds = _allowed(arg)
+            if kinds is None:
+                return None
+            out.extend(kinds)
+        return tuple(out)
+    if origin is typing.Literal:
+        return tuple({type(v) for v in typing.get_args(tp)})
+    if origin is not None:
+        return (origin,) if isinstance(origin, type) else None
+    if tp is float:
+        return (int, float)
+    if tp is type(None) or tp is None:
+        return (type(None),)
+    return (tp,) if isinstance(tp, type) else None
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
