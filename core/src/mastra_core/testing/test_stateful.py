@@ -36,10 +36,11 @@ from .harness import Harness
 from .model_sides import Side
 
 PROFILES = {
-    # CI: fixed programs, well under the suite's 20 s per harness even on the slowest remote backend
+    # CI: a few fixed programs per test; both tests together stay within 20 s per harness on the slowest
+    # backend (sqld) even on a busy 2-core machine
     "ci": settings(
-        max_examples=6,
-        stateful_step_count=30,
+        max_examples=3,
+        stateful_step_count=25,
         derandomize=True,
         deadline=None,
         suppress_health_check=list(HealthCheck),
