@@ -10,11 +10,32 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: Added to the system clock by :func:`utc_now`. Zero except in tests, which move it with :func:`advance_clock`
+#: to expire TTLs without sleeping (every backend decides expiry on reads from ``utc_now``).
+_offset = timedelta(0)
 
 
 def utc_now() -> datetime:
     """Now, in UTC, truncated to milliseconds."""
-    return to_ms(datetime.now(UTC))
+    return to_ms(datetime.now(UTC) + _offset)
+
+
+def advance_clock(by: timedelta) -> None:
+    """Tests only: move mastra's clock (every :func:`utc_now` of this process) forward by ``by``.
+
+    Forward only, so a backend's native expiry (which runs on the server's real clock) can only remove a
+    record later than mastra's reads hide it, never earlier. :func:`reset_clock` undoes it.
+    """
+    global _offset
+    if by < timedelta(0):
+        raise ValueError("the clock only moves forward")
+    _offset += by
+
+
+def reset_clock() -> None:
+    """Tests only: back to the system clock."""
+    global _offset
+    _offset = timedelta(0)
 
 
 def to_ms(value: datetime) -> datetime:

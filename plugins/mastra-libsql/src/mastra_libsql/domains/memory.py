@@ -237,6 +237,13 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
     def _upsert_messages(self, db: LibSQLConnection, messages: list[r.Message], now: str) -> None:
         expires = ts(self.expires_at("message"))
         for part in chunks(messages, _BATCH):
+            # an expired row is gone as far as reads go: its id saved again is a new message with a new rowid
+            # (its place among equal createdAt), so drop the expired row rather than upsert over it
+            marks = ", ".join("?" for _ in part)
+            db.execute(
+                f"DELETE FROM {_M} WHERE id IN ({marks}) AND {_E} IS NOT NULL AND {_E} <= ?",
+                [*(m.id for m in part), now],
+            )
             values = ", ".join("(?, ?, ?, ?, ?, ?, ?, ?)" for _ in part)
             params: list[Any] = []
             for m in part:
