@@ -18,6 +18,7 @@ from docs_helpers import ROOT, env_url, run_python, service_urls, with_database
 #: README -> the placeholders its blocks use (replaced by the test environment's URLs).
 READMES: dict[str, tuple[str, ...]] = {
     "README.md": (),
+    "plugins/mastra-libsql/README.md": (),
     "plugins/mastra-pg/README.md": ("postgresql://user:pw@localhost:5432/app",),
     "plugins/mastra-mongodb/README.md": ("mongodb://localhost:27017/mastra",),
     "plugins/mastra-dynamodb/README.md": ("http://127.0.0.1:8000",),
@@ -28,7 +29,6 @@ READMES: dict[str, tuple[str, ...]] = {
 }
 #: READMEs whose blocks run elsewhere, or not yet, and why (each README with a block is here or in READMES).
 NOT_YET = {
-    "plugins/mastra-libsql/README.md": "mastra-libsql is being rebuilt on the plugin kit; its README follows",
     "plugins/mastra-langchain/README.md": "run by its own tests (test_langchain_readme.py, nox session langchain)",
     "plugins/mastra-openai-agents/README.md": "run by its own tests (test_openai_agents_readme.py, integrations)",
     "plugins/mastra-otel/README.md": "run by its own tests (nox session integrations)",

@@ -103,7 +103,7 @@ class Registry:
         for info in self.backends.values():
             if scheme in info.cls.url_schemes:
                 return info
-        known = {s: i.id for i in self.backends.values() for s in i.cls.url_schemes}
+        known = {s: i.id for i in self.backends.values() for s in i.cls.url_schemes if s}  # "": a bare path
         hint = _SCHEME_HINTS.get(scheme)
         extra = (f"; `pip install mastra-{hint}` would add it (from a checkout of the repository: "
                  f"`pip install -e plugins/mastra-{hint}`)" if hint else "")

@@ -126,6 +126,9 @@ def _structurer(conv: cattrs.Converter, cls: Any) -> Callable[[Any, Any], Any]:
         if cls is r.MessageContent and isinstance(data, str):
             # a reference-shaped message pasted with `content: "hello"` (the v1 / AI SDK short form)
             return r.MessageContent(parts=[r.TextPart(text=data)], content=data)
+        if cls is r.MessageContent and isinstance(data, list):
+            # the v1 / AI SDK parts form: `content: [{"type": "text", "text": "hello"}, ...]`
+            return r.MessageContent(parts=[_structure_part(conv, p) for p in data])
         if not isinstance(data, Mapping):
             raise TypeError(f"{cls.__name__} must be a mapping, got {type(data).__name__}")
         rest = dict(data)

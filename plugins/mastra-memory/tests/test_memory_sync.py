@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from mastra_core.errors import ValidationError
 from mastra_core.inmemory.vector import InMemoryVector
 from mastra_core.sync import open_storage
 from mastra_memory import HashEmbedder, Memory
@@ -48,3 +49,10 @@ def test_an_async_storage_is_refused_with_a_hint() -> None:
 
     with pytest.raises(TypeError, match="SyncStorage"):
         SyncMemory(storage=open_async("memory:"))  # type: ignore[arg-type]
+
+
+def test_async_memory_on_a_blocking_storage_points_to_sync_memory() -> None:
+    # before: accepted, and add_message returned a coroutine that failed only when awaited
+    with open_storage("memory:") as storage, pytest.raises(ValidationError, match="SyncMemory") as err:
+        Memory(storage=storage, embedder=HashEmbedder())
+    assert err.value.id.endswith("SYNC_STORAGE")

@@ -138,13 +138,19 @@ class MessageContent:
         return " ".join(p.text for p in self.parts if isinstance(p, TextPart) and p.text)
 
 
+def _content(value: MessageContent | str) -> MessageContent:
+    """``content="hello"`` (the reference's short form) as one text part."""
+    return MessageContent(parts=[TextPart(text=value)], content=value) if isinstance(value, str) else value
+
+
 @attrs.define(kw_only=True)
 class Message:
-    """A stored message. ``type`` is ``None`` for v2 rows (stored as ``'v2'``)."""
+    """A stored message. ``type`` is ``None`` for v2 rows (stored as ``'v2'``); ``content`` may be given as a
+    string."""
 
     id: str
     role: Role
-    content: MessageContent
+    content: MessageContent = attrs.field(converter=_content)
     thread_id: str | None = None
     resource_id: str | None = None
     created_at: datetime = attrs.field(factory=utc_now)

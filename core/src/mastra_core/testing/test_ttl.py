@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import timedelta
 from typing import Any
 
 import attrs
 import pytest
 
 from mastra_core import ConfigError
+from mastra_core.clock import utc_now
 from mastra_core.records import EvalRow, TraceRow
 
 from .factories import (
@@ -205,3 +207,26 @@ async def test_ttl_config_accepts_camel_case_and_attribute_names(make_storage) -
     thread = sample_thread()
     await storage.memory.save_thread(thread=thread)
     assert (await storage.memory.get_thread_by_id(thread_id=thread.id)).id == thread.id
+
+
+async def test_count_expired_counts_exactly_what_prune_deletes(make_storage) -> None:
+    # an instant two hours ahead: the rows (1 h TTL) count as expired there, without sleeping
+    storage = await make_storage(ttl={e: LONG for e in ("thread", "message", "workflow_snapshot", "score")})
+    thread = sample_thread()
+    await storage.memory.save_thread(thread=thread)
+    await storage.memory.save_messages(messages=messages_in_order(thread.id, 3))
+    kept = await storage.memory.update_resource(resource_id=uid("resource-"), working_memory="no rule: kept")
+    run_id = uid("run-")
+    await storage.workflows.persist_workflow_snapshot(
+        workflow_name=uid("wf-"), run_id=run_id, snapshot=sample_snapshot(run_id)
+    )
+    await storage.scores.save_score(score=sample_score())
+    later = utc_now() + timedelta(hours=2)
+
+    assert all(n == 0 for n in (await storage.count_expired()).values())  # nothing has expired yet
+    counts = await storage.count_expired(later)
+    assert {d: counts[d] for d in ("memory", "workflows", "scores")} == {"memory": 4, "workflows": 1, "scores": 1}
+    assert all(n == 0 for d, n in counts.items() if d not in ("memory", "workflows", "scores")), counts
+    assert await storage.prune(later) == counts
+    assert all(n == 0 for n in (await storage.count_expired(later)).values())
+    assert await storage.memory.get_resource_by_id(resource_id=kept.id) == kept

@@ -399,6 +399,18 @@ class DynamoConnection:
         """DeleteItem (absent items are fine)."""
         await self.call("delete_item", TableName=self.table, Key=key(pk, sk))
 
+    async def delete_if(self, pk: str, sk: str, condition: str, names: Mapping[str, str],
+                        values: Mapping[str, Any]) -> bool:
+        """DeleteItem only while ``condition`` holds; whether it deleted."""
+        req = {"TableName": self.table, "Key": key(pk, sk), "ConditionExpression": condition,
+               "ExpressionAttributeNames": dict(names),
+               "ExpressionAttributeValues": {k: to_av(v) for k, v in values.items()}}
+        try:
+            await self._conditional_call("delete_item", req)
+        except ConditionFailed:
+            return False
+        return True
+
     # ------------------------------------------------------------------ queries
 
     async def query(

@@ -127,6 +127,14 @@ class Memory:
     ) -> None:
         if storage is None:
             raise ValidationError("Memory needs a storage", id=memory_error_id("INIT", "NO_STORAGE"))
+        from mastra_core.sync import SyncStorage  # here: importing Memory must not load the blocking facade
+
+        if isinstance(storage, SyncStorage):
+            raise ValidationError(
+                "Memory is asynchronous and needs the async storage; with a storage from mastra_core.sync use "
+                "`from mastra_memory.sync import SyncMemory` (same arguments, every method blocks)",
+                id=memory_error_id("INIT", "SYNC_STORAGE"),
+            )
         self.id = id
         self.storage = storage
         self.vector: VectorStore | None = _resolve_vector(vector)

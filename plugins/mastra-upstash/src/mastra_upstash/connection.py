@@ -15,6 +15,7 @@ import json
 import random
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -34,7 +35,7 @@ T = TypeVar("T")
 MAX_RETRIES = 200
 #: Name -> source of every script, registered on the client when the connection opens.
 SCRIPTS = {"upsert": lua.UPSERT, "delete": lua.DELETE, "page": lua.PAGE, "messages": lua.MESSAGES,
-           "intersect": lua.INTERSECT}
+           "intersect": lua.INTERSECT, "prune": lua.PRUNE}
 
 
 class ConflictError(Exception):
@@ -100,6 +101,15 @@ class UpstashConnection:
     def purge_keys(self, retention: Retention, *entities: str) -> list[str]:
         """Expiry zsets to purge before counting an index: only those of entities with an active TTL."""
         return [self.keys.exp(e) for e in entities if retention.rule(e) is not None]
+
+    async def prune_expired(self, now: datetime, *entities: str) -> int:
+        """Clean up the records of ``entities`` expired at ``now`` (one script); how many."""
+        return int(await self.run("prune", {"now": ms(now), "xz": [self.keys.exp(e) for e in entities]}))
+
+    async def count_expired(self, now: datetime, *entities: str) -> int:
+        """How many records of ``entities`` :meth:`prune_expired` would clean up at ``now``."""
+        return sum([int(await self.transport.call("ZCOUNT", self.keys.exp(e), "-inf", str(ms(now))))
+                    for e in entities])
 
     def _rec_spec(self, rec: Rec, entity: str) -> dict[str, Any]:
         spec: dict[str, Any] = {"k": rec.key, "id": rec.id, "f": rec.fields, "ix": [list(e) for e in rec.ix]}

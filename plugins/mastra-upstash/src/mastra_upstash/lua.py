@@ -205,6 +205,17 @@ for tk, _ in pairs(touched) do bump(tk) end
 return count
 """
 
+#: Clean up every record expired at ``now`` (``prune``): its index entries, and its hash if Redis has not
+#: deleted it yet. spec: {now, xz: [expiry zsets]}; returns the number of records cleaned up.
+PRUNE = PRELUDE + r"""
+local n = 0
+for _, xz in ipairs(S.xz) do
+  n = n + redis.call('ZCOUNT', xz, '-inf', S.now)
+  purge(xz)
+end
+return n
+"""
+
 #: One page of one index, optionally filtered by equality on hash fields (then every candidate is read).
 #: spec: {now, purge?, z, rk, rev: 0|1, min, max, off, lim (-1: all), fl: [[field, value]], hf: [fields]}
 #: returns [total, member1, hf values..., member2, ...]

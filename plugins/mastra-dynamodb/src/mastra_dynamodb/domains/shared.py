@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import heapq
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
 from mastra_core.backend import BackendDomain
+from mastra_core.clock import epoch_ms
 from mastra_core.pagination import PerPage
 
 from ..codec import expiry_attributes, now_ms
@@ -54,6 +56,32 @@ class DynamoDomain(BackendDomain[DynamoConnection]):
         names = {"#e": "entity"}
         values = {f":e{i}": e.name for i, e in enumerate(self.entities)}
         await self.db.delete_where(f"#e IN ({', '.join(values)})", names, values)
+
+    def _expired(self, now: datetime) -> Filter:
+        """Items of this domain whose ``expMs`` has passed at ``now``."""
+        values: dict[str, Any] = {f":e{i}": e.name for i, e in enumerate(self.entities)}
+        expr = f"#e IN ({', '.join(values)}) AND #exp <= :now"
+        return expr, {"#e": "entity", "#exp": "expMs"}, {**values, ":now": epoch_ms(now)}
+
+    async def _count_expired(self, now: datetime) -> int | None:
+        if not self.entities:
+            return 0
+        return len(await self.db.scan_keys(*self._expired(now)))
+
+    async def _prune(self, now: datetime) -> int:
+        # DynamoDB's TTL deletes expired items too, but only eventually (within days); reads hide them meanwhile.
+        # Each delete is conditional, so an item written again since the scan (a fresh expiry) is kept.
+        if not self.entities:
+            return 0
+        expr, names, values = self._expired(now)
+        keys = await self.db.scan_keys(expr, names, values)
+        cond, cond_values = "#exp <= :now", {":now": values[":now"]}
+        deleted = 0
+        for i in range(0, len(keys), 25):
+            done = await asyncio.gather(*(self.db.delete_if(k["pk"], k["sk"], cond, {"#exp": "expMs"}, cond_values)
+                                          for k in keys[i:i + 25]))
+            deleted += sum(done)
+        return deleted
 
 
 async def optimistic(what: str, attempt: Callable[[], Awaitable[T]], attempts: int = 25) -> T:

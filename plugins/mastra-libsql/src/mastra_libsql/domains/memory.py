@@ -386,5 +386,8 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
     async def _prune(self, now: datetime) -> int:
         return await self.prune_tables((THREADS, MESSAGES, RESOURCES), now)
 
+    async def _count_expired(self, now: datetime) -> int | None:
+        return await self.count_tables((THREADS, MESSAGES, RESOURCES), now)
+
 
 __all__ = ["LibSQLMemory", "bump_threads"]

@@ -92,6 +92,20 @@ class LibSQLDomain(BackendDomain[LibSQLConnection]):
 
         return await self.conn.write(go)
 
+    async def count_tables(self, tables: Sequence[Table], now: datetime) -> int:
+        """How many rows of ``tables`` are expired at ``now`` (what :meth:`prune_tables` would delete)."""
+        at = iso(now)
+
+        def go(db: LibSQLConnection) -> int:
+            return sum(
+                int((db.one(f"SELECT count(*) FROM {quote(t.name)} WHERE {_E} IS NOT NULL AND {_E} <= ?", (at,))
+                     or (0,))[0])
+                for t in tables
+                if EXPIRES in t.names
+            )
+
+        return await self.conn.read(go)
+
     async def clear_tables(self, tables: Sequence[Table]) -> None:
         """Delete every row of ``tables`` (one transaction)."""
 
@@ -108,6 +122,9 @@ class LibSQLDomain(BackendDomain[LibSQLConnection]):
         if not any(EXPIRES in t.names for t in self.tables):
             return 0  # nothing here expires (agents)
         return await self.prune_tables(self.tables, now)
+
+    async def _count_expired(self, now: datetime) -> int | None:
+        return await self.count_tables(self.tables, now)
 
 
 async def fetch_page(db: LibSQLConnection, codec: Codec[Any], where: list[str], params: list[Any], order: str,

@@ -77,6 +77,10 @@ class MongoDomain(BackendDomain[MongoConnection]):
                 count += result.deleted_count
         return count
 
+    async def _count_expired(self, now: datetime) -> int | None:
+        return sum([await self.col(name).count_documents({EXPIRES: {"$lte": now}})
+                    for name in self.collections if name in ENTITY])
+
 
 def reader(decode: Callable[[Mapping[str, Any]], T]) -> Callable[[dict[str, Any] | None], T | None]:
     """A compare-and-set reader: the document decoded, or None when there is none."""

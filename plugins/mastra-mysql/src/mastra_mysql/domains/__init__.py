@@ -136,3 +136,12 @@ class MySQLDomain(BackendDomain[MySQLConnection]):
             return count
 
         return await self.conn.tx(go)
+
+    async def _count_expired(self, now: datetime) -> int | None:
+        at = naive_utc(now)
+        count = 0
+        for table in self.tables:
+            if EXPIRES_AT in table.names:
+                row = await self.conn.one(f"SELECT count(*) AS n FROM {quote(table.name)} WHERE {E} <= %s", (at,))
+                count += int(row["n"]) if row else 0
+        return count

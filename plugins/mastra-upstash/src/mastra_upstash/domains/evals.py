@@ -41,4 +41,8 @@ class UpstashEvals(EvalsStore, BackendDomain[UpstashConnection]):
         await self.conn.clear_patterns("evals")
 
     async def _prune(self, now: datetime) -> int:
-        return 0  # Redis expires the hashes itself; reads purge the index entries
+        # Redis deletes expired hashes itself; this cleans up their index entries (and any hash not yet deleted)
+        return await self.conn.prune_expired(now, "eval")
+
+    async def _count_expired(self, now: datetime) -> int | None:
+        return await self.conn.count_expired(now, "eval")
