@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, ClassVar, Self
@@ -189,6 +189,30 @@ class Storage:
         describe its migrations (``init()`` still applies them). Call it on a storage built with
         ``disable_init=True``: reading the plan must not migrate."""
         return None
+
+    async def read_expiry(
+        self, kind: str, keys: Sequence[tuple[str, ...]]
+    ) -> dict[tuple[str, ...], datetime | None] | None:
+        """Per record of ``kind`` (see :mod:`mastra_core.backend.expiry`), the instant it expires (None: never;
+        missing records are left out), read without changing anything; None when this storage cannot tell. A
+        composed storage asks the backend that owns the kind's domain."""
+        owner = self._expiry_owner(kind)
+        return None if owner is None else await owner.read_expiry(kind, keys)
+
+    async def write_expiry(self, kind: str, expiries: Mapping[tuple[str, ...], datetime | None]) -> bool:
+        """Set each record's expiry to exactly the given instant (None: never expires), as ``mastra copy`` does to
+        keep the source's TTLs; False when this storage cannot (nothing written)."""
+        owner = self._expiry_owner(kind)
+        return False if owner is None else await owner.write_expiry(kind, expiries)
+
+    def _expiry_owner(self, kind: str) -> Storage | None:
+        from .backend.expiry import KINDS
+
+        domain = {"workflow_run": "workflows", "score": "scores", "span": "observability", "trace": "traces"}.get(
+            kind, "memory")
+        store = self._stores.get(domain)
+        owner = store.owner if store is not None and kind in KINDS else None
+        return owner if isinstance(owner, Storage) and owner is not self else None
 
     async def count_expired(self, now: datetime | None = None) -> dict[str, int | None]:
         """Per domain, how many records ``prune(now)`` would delete (None where the backend cannot tell)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -157,6 +157,29 @@ class DynamoDBStore(ConnectedBackend[DynamoConnection]):
             )
         return out
 
+    async def read_expiry(self, kind: str, keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], Any] | None:
+        """Each record's stored expiry instant (see :mod:`mastra_core.backend.expiry`)."""
+        from mastra_core.backend.expiry import KINDS
+
+        from . import expiry
+
+        if kind not in KINDS:
+            return None
+        await self.init()
+        return await expiry.read(self.connection, kind, keys)
+
+    async def write_expiry(self, kind: str, expiries: Mapping[tuple[str, ...], Any]) -> bool:
+        """Set each record's expiry exactly (None: never expires)."""
+        from mastra_core.backend.expiry import KINDS
+
+        from . import expiry
+
+        if kind not in KINDS:
+            return False
+        await self.init()
+        await expiry.write(self.connection, kind, expiries, self.retention)
+        return True
+
 
 def _url_options(url: str, aliases: Mapping[str, str]) -> dict[str, Any]:
     """The options a ``dynamodb://`` URL stands for."""
@@ -183,3 +206,4 @@ def _url_options(url: str, aliases: Mapping[str, str]) -> dict[str, Any]:
     else:
         config.setdefault("table_name", unquote(parts.netloc))
     return config
+

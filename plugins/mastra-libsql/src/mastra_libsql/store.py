@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from mastra_core.backend import ConnectedBackend
@@ -54,3 +55,26 @@ class LibSQLStore(ConnectedBackend[LibSQLConnection]):
 
     def __repr__(self) -> str:
         return redact(f"<LibSQLStore id={self.id!r} url={self.connection.target.shown!r} domains={list(self.domains)}>")
+
+    async def read_expiry(self, kind: str, keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], Any] | None:
+        """Each record's stored ``"expiresAt"`` (see :mod:`mastra_core.backend.expiry`)."""
+        from mastra_core.backend.expiry import KINDS
+
+        from . import expiry
+
+        if kind not in KINDS:
+            return None
+        await self.init()
+        return await expiry.read(self.connection, kind, keys)
+
+    async def write_expiry(self, kind: str, expiries: Mapping[tuple[str, ...], Any]) -> bool:
+        """Set each record's ``"expiresAt"`` exactly (None: never expires), in one write transaction."""
+        from mastra_core.backend.expiry import KINDS
+
+        from . import expiry
+
+        if kind not in KINDS:
+            return False
+        await self.init()
+        await expiry.write(self.connection, kind, expiries)
+        return True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from mastra_core.backend.storage import ConnectedBackend
@@ -227,3 +227,26 @@ class PostgresStore(ConnectedBackend[PgConnection]):
         return await conn.with_conn(
             lambda c: plan(c, conn.schema, skip_default_indexes=config.skip_default_indexes, indexes=config.indexes)
         )
+
+    async def read_expiry(self, kind: str, keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], Any] | None:
+        """Each record's stored ``"expiresAt"`` (see :mod:`mastra_core.backend.expiry`); one statement."""
+        from mastra_core.backend.expiry import KINDS
+
+        from . import expiry
+
+        if kind not in KINDS:
+            return None
+        await self.init()
+        return await expiry.read(self.connection, self.schema_name, kind, keys)
+
+    async def write_expiry(self, kind: str, expiries: Mapping[tuple[str, ...], Any]) -> bool:
+        """Set each record's ``"expiresAt"`` exactly (None: never expires); one statement."""
+        from mastra_core.backend.expiry import KINDS
+
+        from . import expiry
+
+        if kind not in KINDS:
+            return False
+        await self.init()
+        await expiry.write(self.connection, self.schema_name, kind, expiries)
+        return True
