@@ -60,6 +60,7 @@ class Storage:
         self._stores: dict[str, DomainStore] = {}
         self._init_lock: asyncio.Lock | None = None
         self._initialized = False
+        self._connected = False
         self._closed = False
         if default is not None or domains is not None:
             for name in domains or {}:
@@ -144,11 +145,56 @@ class Storage:
         async with self._init_lock:
             if self._initialized:
                 return
-            await self._open()
-            await asyncio.gather(*(s.init() for s in self._stores.values()))
+            await self.connect()
+            if self.disable_init:
+                # create, alter and migrate nothing: check the schema is there and current, then use it as it is
+                await self.check_schema()
+                for store in self._stores.values():
+                    if store.owner is self:
+                        store._initialized = True
+                await asyncio.gather(*(s.init() for s in self._stores.values() if s.owner is not self))
+            else:
+                await asyncio.gather(*(s.init() for s in self._stores.values()))
             self._initialized = True
             self._closed = False  # a storage reopened after close() must be closable again
         notify("mastra_storage_initialized", storage=self)
+
+    async def connect(self) -> None:
+        """Connect (pools, clients) without initialising the domains, once; what ``diagnose()``,
+        ``migration_plan()`` and ``schema_version()`` need. A backend built with ``disable_init`` creates nothing."""
+        if not self._connected:
+            await self._open()
+            self._connected = True
+            self._closed = False
+
+    async def check_schema(self) -> None:
+        """With ``disable_init``: raise :class:`~mastra_core.errors.SchemaNotReadyError` when ``migration_plan()``
+        lists pending changes (the schema is missing or older than this release's), so a deployment that migrates
+        in its own step fails at start with the fix (``mastra migrate``) instead of on the first query."""
+        pending = self._blocking(await self.migration_plan() or [])
+        if pending:
+            from .errors import SchemaNotReadyError
+
+            token = (getattr(self, "backend_token", "") or self.backend_id).upper()
+            shown = [p for p in pending if not p.startswith("--")] or pending
+            raise SchemaNotReadyError(
+                f"{self.backend_id} storage {self.id!r} was built with disable_init=True, so it creates and migrates "
+                f"nothing, but its schema needs {len(pending)} change(s) (the first: {shown[0][:200]}). Apply them "
+                "in your deploy step with `mastra migrate URL` (`--dry-run` prints them), or build the storage "
+                "without disable_init to let init() apply them.",
+                id=f"MASTRA_STORAGE_{token}_SCHEMA_NOT_READY",
+                details={"pending": len(pending)},
+            )
+
+    def _blocking(self, pending: list[str]) -> list[str]:
+        """The pending changes a storage built with ``disable_init`` cannot run without (default: all of them)."""
+        return pending
+
+    async def apply_migrations(self) -> None:
+        """Apply what :meth:`migration_plan` lists (``mastra migrate``): by default what ``init()`` does on a storage
+        built without ``disable_init``; a backend whose ``init()`` leaves some change to an operator (a DynamoDB table)
+        applies it here."""
+        await self.init()
 
     async def _open(self) -> None:
         """Backend hook: connect (pools, clients) before the domains initialise."""
@@ -161,6 +207,7 @@ class Storage:
         self._closed = True
         await self._close()
         self._initialized = False
+        self._connected = False
 
     async def _close(self) -> None:
         for part in self._parts:

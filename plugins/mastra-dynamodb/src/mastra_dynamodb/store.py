@@ -181,6 +181,32 @@ class DynamoDBStore(ConnectedBackend[DynamoConnection]):
         return True
 
 
+    async def migration_plan(self) -> list[str] | None:
+        """The table changes ``mastra migrate`` makes (CreateTable with the GSIs, UpdateTimeToLive); a layout
+        difference it cannot fix (a missing GSI on an existing table) is a comment line. Reads only."""
+        from . import migrations
+
+        return await migrations.plan(self.connection)  # the client only: opening would check (or create) the table
+
+    def _blocking(self, pending: list[str]) -> list[str]:
+        from .migrations import ENABLE_TTL
+
+        # TTL off only means DynamoDB does not delete expired items (reads hide them): a doctor finding, not a stop
+        return [p for p in pending if not p.startswith(ENABLE_TTL)]
+
+    async def apply_migrations(self) -> None:
+        """Create the table when missing (with its GSIs and TTL), enable TTL when the rules need it, then init."""
+        from . import migrations
+
+        await migrations.apply(self.connection)
+        await self.init()
+
+    async def schema_version(self) -> int | None:
+        """The layout version (1) when the table matches it; 0 when the table is missing or differs."""
+        from . import migrations
+
+        return await migrations.version(self.connection)
+
 def _url_options(url: str, aliases: Mapping[str, str]) -> dict[str, Any]:
     """The options a ``dynamodb://`` URL stands for."""
     parts = urlsplit(url)

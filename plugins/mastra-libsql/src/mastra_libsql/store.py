@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -78,3 +79,48 @@ class LibSQLStore(ConnectedBackend[LibSQLConnection]):
         await self.init()
         await expiry.write(self.connection, kind, expiries)
         return True
+
+    def _missing_file(self) -> bool:
+        target = self.connection.target
+        return not target.remote and not target.memory and not os.path.exists(target.database)
+
+    async def _open(self) -> None:
+        if self.disable_init and self._missing_file():
+            # connecting would create the file: with disable_init nothing is created
+            from mastra_core.errors import SchemaNotReadyError
+
+            raise SchemaNotReadyError(
+                f"libsql database {self.connection.target.shown} does not exist and the storage was built with "
+                "disable_init=True: create it with `mastra migrate URL` (or build the storage without disable_init)",
+                id="MASTRA_STORAGE_LIBSQL_SCHEMA_NOT_READY",
+            )
+        await super()._open()
+
+    async def migration_plan(self) -> list[str] | None:
+        """The statements ``init()`` would run now, per domain (tables, columns, indexes, the message counts and
+        their triggers, the version rows); reads only, and a database file that does not exist yet is not created
+        (its plan is the whole schema)."""
+        from .connection import LibSQLConnection, Target
+        from .schema import DOMAIN_TABLES, plan
+
+        components = {d: DOMAIN_TABLES[d] for d in self.domains if d in DOMAIN_TABLES}
+        if self._missing_file():
+            empty = LibSQLConnection(Target(":memory:", None), max_retries=1, initial_backoff_ms=1, busy_timeout_ms=100,
+                                     table_prefix=self.connection.prefix)
+            await empty.open()
+            try:
+                return await empty.read(lambda db: plan(db, components))
+            finally:
+                await empty.close()
+        await self.connect()
+        return await self.connection.read(lambda db: plan(db, components))
+
+    async def schema_version(self) -> int | None:
+        """The lowest version recorded among this storage's domains (0: a domain has none yet)."""
+        from .schema import recorded_versions
+
+        if self._missing_file():
+            return 0
+        await self.connect()
+        versions = await self.connection.read(recorded_versions)
+        return min((versions.get(d, 0) for d in self.domains), default=0)

@@ -46,7 +46,8 @@ async def read(conn: MongoConnection, kind: str, keys: Sequence[Key]) -> Expirie
 async def write(conn: MongoConnection, kind: str, expiries: Mapping[Key, datetime | None]) -> None:
     """Set each document's expiry (None removes it); documents that do not exist are left alone."""
     spec = KINDS[kind]
-    ops = [UpdateOne(_match(spec.columns, key), {"$set": {EXPIRES: at}} if at is not None else {"$unset": {EXPIRES: ""}})
+    ops = [UpdateOne(_match(spec.columns, key),
+                     {"$set": {EXPIRES: at}} if at is not None else {"$unset": {EXPIRES: ""}})
            for key, at in expiries.items()]
     if ops:
         await conn.col(spec.table).bulk_write(ops, ordered=False)

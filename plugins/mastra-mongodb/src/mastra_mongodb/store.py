@@ -55,11 +55,10 @@ class MongoDBStore(ConnectedBackend[MongoConnection]):
 
     async def schema_version(self) -> int | None:
         """The layout version recorded in the database (0 when it has none yet)."""
-        from .schema import SCHEMA_VERSIONS
+        from . import migrations
 
-        await self.init()
-        doc = await self.connection.col(SCHEMA_VERSIONS).find_one({"_id": "mongodb"})
-        return int(doc.get("version") or 0) if doc else 0
+        await self.connect()
+        return await migrations.recorded(self.connection)
 
     @property
     def client(self) -> AsyncMongoClient[dict[str, Any]] | None:
@@ -97,7 +96,7 @@ class MongoDBStore(ConnectedBackend[MongoConnection]):
 
     async def diagnose(self) -> list[Finding]:
         """Server version, topology, transactions and the recorded schema version (``mastra doctor``)."""
-        await self.init()
+        await self.connect()
         conn = self.connection
         client = conn.client
         if client is None:
@@ -138,3 +137,12 @@ class MongoDBStore(ConnectedBackend[MongoConnection]):
         await self.init()
         await expiry.write(self.connection, kind, expiries)
         return True
+
+    async def migration_plan(self) -> list[str] | None:
+        """The indexes ``init()`` would create now (mongosh syntax) and the schema version record; reads only."""
+        from . import migrations
+
+        await self.connect()
+        names = [n for store in self._stores.values() for n in getattr(store, "collections", ())]
+        ttl = {e for e in self.retention.rules if self.retention.rule(e) is not None}
+        return await migrations.plan(self.connection, dict.fromkeys(names), ttl)

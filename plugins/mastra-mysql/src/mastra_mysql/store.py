@@ -50,7 +50,7 @@ class MySQLStore(ConnectedBackend[MySQLConnection]):
 
     async def diagnose(self) -> list[Finding]:
         """Server version (MariaDB or MySQL) and the recorded schema version (``mastra doctor``)."""
-        await self.init()
+        await self.connect()
         row = await self.connection.one("SELECT VERSION() AS v")
         version = str(row["v"]) if row else "?"
         kind = "MariaDB" if "MariaDB" in version else "MySQL"
@@ -78,3 +78,43 @@ class MySQLStore(ConnectedBackend[MySQLConnection]):
         await self.init()
         await expiry.write(self.connection, kind, expiries)
         return True
+
+    async def migration_plan(self) -> list[str] | None:
+        """The statements ``init()`` would run now (the database, missing tables, the version row); reads only."""
+        from mastra_core.errors import SchemaNotReadyError
+
+        from . import migrations
+
+        try:
+            await self.connect()
+        except SchemaNotReadyError:  # no database yet
+            return migrations.whole_schema(self.config.database or "")
+        return await migrations.plan(self.connection)
+
+    async def schema_version(self) -> int | None:
+        """The version recorded in ``mastra_schema_version`` (0: none yet)."""
+        from mastra_core.errors import SchemaNotReadyError
+
+        from . import migrations
+
+        try:
+            await self.connect()
+        except SchemaNotReadyError:  # no database yet
+            return 0
+        return await migrations.recorded(self.connection)
+
+    async def _open(self) -> None:
+        from mastra_core.connect import ConnectionFailedError
+        from mastra_core.errors import SchemaNotReadyError
+
+        try:
+            await super()._open()
+        except ConnectionFailedError as exc:
+            if not (self.disable_init and exc.reason == "database_missing"):
+                raise
+            raise SchemaNotReadyError(
+                f"database {self.config.database!r} does not exist and the storage was built with disable_init=True "
+                "(it creates nothing): create it and its tables with `mastra migrate URL`, or build the storage "
+                "without disable_init",
+                id="MASTRA_STORAGE_MYSQL_SCHEMA_NOT_READY",
+            ) from exc

@@ -78,7 +78,7 @@ class PostgresStore(ConnectedBackend[PgConnection]):
         """The migration version recorded in this schema (0 when it has none yet)."""
         from .schema import recorded_version
 
-        await self.init()
+        await self.connect()
         schema = self.schema_name
         return await self.connection.with_conn(lambda conn: recorded_version(conn, schema))
 
@@ -133,7 +133,7 @@ class PostgresStore(ConnectedBackend[PgConnection]):
         from .schema import SCHEMA_VERSION, recorded_version
 
         schema = self.connection.schema
-        await self.init()
+        await self.connect()  # a doctor looks: nothing is created, and a missing schema is a finding
 
         async def probe(conn: Any) -> tuple[Any, ...]:
             async def one(query: str, params: tuple[Any, ...] = ()) -> Any:

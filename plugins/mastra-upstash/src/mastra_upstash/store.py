@@ -81,7 +81,7 @@ class UpstashStore(ConnectedBackend[UpstashConnection]):
 
     async def diagnose(self) -> list[Finding]:
         """Redis version, eviction policy (an evicting policy loses records) and persistence (``mastra doctor``)."""
-        await self.init()
+        await self.connect()
         client = self.connection.client
         info = await client.info("server")
         out = [Finding(check="server.version", severity="ok", message=f"Redis {info.get('redis_version', '?')}")]
@@ -123,3 +123,15 @@ class UpstashStore(ConnectedBackend[UpstashConnection]):
         await self.init()
         await expiry.write(self.connection, kind, expiries)
         return True
+
+    async def migration_plan(self) -> list[str] | None:
+        """Nothing to migrate: keys and indexes are written with the records (the key layout is
+        :data:`~mastra_upstash.schema.LAYOUT_VERSION`); ``[]``."""
+        await self.connect()
+        return []
+
+    async def schema_version(self) -> int | None:
+        """The key layout version this release reads and writes (nothing is stored: there is no schema to create)."""
+        from .schema import LAYOUT_VERSION
+
+        return LAYOUT_VERSION
