@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from mastra_core.backend import ConnectedBackend
+from mastra_core.diagnostics import Finding
 from mastra_core.log import redact
 
 from .config import LibSQLConfig
@@ -124,3 +125,29 @@ class LibSQLStore(ConnectedBackend[LibSQLConnection]):
         await self.connect()
         versions = await self.connection.read(recorded_versions)
         return min((versions.get(d, 0) for d in self.domains), default=0)
+
+    async def diagnose(self) -> list[Finding]:
+        """The SQLite/libSQL version, where the database is and its journal mode (a local file should be in WAL
+        mode, so readers never wait for the writer) (``mastra doctor``)."""
+        await self.connect()
+        target = self.connection.target
+
+        def probe(db: LibSQLConnection) -> tuple[Any, Any]:
+            version = db.one("SELECT sqlite_version()")
+            mode = None if target.remote else db.one("PRAGMA journal_mode")
+            return (version[0] if version else "?"), (mode[0] if mode else None)
+
+        version, mode = await self.connection.read(probe)
+        where = "remote (sqld/Turso)" if target.remote else ("in memory" if target.memory else "local file")
+        out = [Finding(check="server.version", severity="ok", message=f"SQLite {version}, {where}")]
+        if not target.remote and not target.memory:
+            if str(mode).lower() == "wal":
+                out.append(Finding(check="server.journal", severity="ok", message="journal_mode WAL"))
+            else:
+                out.append(Finding(check="server.journal", severity="warning",
+                                   message=f"journal_mode {mode}: readers wait for writers",
+                                   fix="open the file once with this plugin (it switches to WAL), or PRAGMA "
+                                       "journal_mode=WAL"))
+        out.append(Finding(check="indexes.unused", severity="info",
+                           message="SQLite keeps no index usage statistics: unused indexes cannot be told"))
+        return out

@@ -113,7 +113,26 @@ class MongoDBStore(ConnectedBackend[MongoConnection]):
             out.append(Finding(check="server.transactions", severity="warning",
                                message="no transactions: batches are not all or nothing",
                                fix="run MongoDB as a replica set (a one-node replica set is enough)"))
-        return out
+        return out + await self._index_usage()
+
+    async def _index_usage(self) -> list[Finding]:
+        """Indexes of the mastra collections never used since the server started (``$indexStats``)."""
+        unused: list[str] = []
+        names = [n for store in self._stores.values() for n in getattr(store, "collections", ())]
+        try:
+            for name in dict.fromkeys(names):
+                async for stat in await self.connection.col(name).aggregate([{"$indexStats": {}}]):
+                    if stat.get("name") != "_id_" and int((stat.get("accesses") or {}).get("ops") or 0) == 0:
+                        unused.append(f"{name}.{stat.get('name')}")
+        except Exception as exc:  # jongodb and some managed tiers have no $indexStats: say so
+            return [Finding(check="indexes.unused", severity="info",
+                            message=f"index usage cannot be read ($indexStats: {type(exc).__name__})")]
+        if not unused:
+            return [Finding(check="indexes.unused", severity="ok", message="every mastra index has been used")]
+        return [Finding(check="indexes.unused", severity="info",
+                        message=f"never used since the server started: {', '.join(sorted(unused)[:20])}"
+                        + (" ..." if len(unused) > 20 else ""),
+                        fix="drop an index only after watching it under real traffic ($indexStats)")]
 
     async def read_expiry(self, kind: str, keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], Any] | None:
         """Each record's stored expiry instant (see :mod:`mastra_core.backend.expiry`)."""

@@ -54,7 +54,20 @@ class MySQLStore(ConnectedBackend[MySQLConnection]):
         row = await self.connection.one("SELECT VERSION() AS v")
         version = str(row["v"]) if row else "?"
         kind = "MariaDB" if "MariaDB" in version else "MySQL"
-        return [Finding(check="server.version", severity="ok", message=f"{kind} {version}")]
+        out = [Finding(check="server.version", severity="ok", message=f"{kind} {version}")]
+        from . import migrations
+
+        missing = await migrations.missing_indexes(self.connection)
+        if missing:
+            out.append(Finding(check="indexes.missing", severity="warning",
+                               message=f"{len(missing)} index(es) of the layout missing: {'; '.join(missing[:5])}",
+                               fix="run the ALTER TABLE statements shown"))
+        else:
+            out.append(Finding(check="indexes.missing", severity="ok", message="every index of the layout is there"))
+        out.append(Finding(check="indexes.unused", severity="info",
+                           message="index usage is not read (it needs performance_schema)",
+                           fix="sys.schema_unused_indexes, with performance_schema on"))
+        return out
 
     async def read_expiry(self, kind: str, keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], Any] | None:
         """Each record's stored expiry instant (see :mod:`mastra_core.backend.expiry`)."""

@@ -169,6 +169,11 @@ async def _expired(storage: Storage) -> list[Finding]:
         return [Finding(check="ttl.prune", severity="info",
                         message=f"cannot count expired records: {_first_line(exc)}")]
     waiting = sum(n for n in counts.values() if n)
+    unknown = sorted(d for d, n in counts.items() if n is None)
+    if not waiting and unknown:
+        return [Finding(check="ttl.prune", severity="info",
+                        message=f"this backend cannot count expired records of {', '.join(unknown)} without deleting "
+                        "them", fix="mastra prune URL regularly where the backend does not expire records itself")]
     if not waiting:
         return [Finding(check="ttl.prune", severity="ok", message="no expired records waiting to be pruned")]
     per = ", ".join(f"{d} {n}" for d, n in sorted(counts.items()) if n)
