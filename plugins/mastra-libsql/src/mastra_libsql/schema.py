@@ -11,7 +11,7 @@ keeps.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import attrs
 from mastra_core.backend import reference_schema as ref
@@ -249,7 +249,7 @@ def _by_constraint(table: Table, idx: Index) -> bool:
     return idx.unique and set(idx.columns) in ({*table.unique}, {*table.primary_key})
 
 
-def plan(db: LibSQLConnection, components: dict[str, Sequence[Table]]) -> list[str]:
+def plan(db: LibSQLConnection, components: Mapping[str, Sequence[Table]]) -> list[str]:
     """The statements :func:`ensure` would run now for each component (``mastra migrate --dry-run``); reads only.
 
     Names are shown as the database holds them (with the table prefix); the message-count rebuild is a comment.
