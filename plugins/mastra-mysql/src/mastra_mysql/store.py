@@ -94,40 +94,41 @@ class MySQLStore(ConnectedBackend[MySQLConnection]):
 
     async def migration_plan(self) -> list[str] | None:
         """The statements ``init()`` would run now (the database, missing tables, the version row); reads only."""
-        from mastra_core.errors import SchemaNotReadyError
+        from mastra_core.connect import ConnectionFailedError
 
         from . import migrations
 
         try:
             await self.connect()
-        except SchemaNotReadyError:  # no database yet
+        except ConnectionFailedError as exc:
+            if exc.reason != "database_missing":
+                raise
             return migrations.whole_schema(self.config.database or "")
         return await migrations.plan(self.connection)
 
     async def schema_version(self) -> int | None:
         """The version recorded in ``mastra_schema_version`` (0: none yet)."""
-        from mastra_core.errors import SchemaNotReadyError
+        from mastra_core.connect import ConnectionFailedError
 
         from . import migrations
 
         try:
             await self.connect()
-        except SchemaNotReadyError:  # no database yet
+        except ConnectionFailedError as exc:
+            if exc.reason != "database_missing":
+                raise
             return 0
         return await migrations.recorded(self.connection)
 
     async def _open(self) -> None:
         from mastra_core.connect import ConnectionFailedError
-        from mastra_core.errors import SchemaNotReadyError
 
         try:
             await super()._open()
         except ConnectionFailedError as exc:
             if not (self.disable_init and exc.reason == "database_missing"):
                 raise
-            raise SchemaNotReadyError(
-                f"database {self.config.database!r} does not exist and the storage was built with disable_init=True "
-                "(it creates nothing): create it and its tables with `mastra migrate URL`, or build the storage "
-                "without disable_init",
-                id="MASTRA_STORAGE_MYSQL_SCHEMA_NOT_READY",
-            ) from exc
+            # the same error (its reason and exit code), with the fix for a deployment that migrates separately
+            raise ConnectionFailedError(
+                f"{exc.message}; with disable_init=True nothing is created: create the database and its tables with "
+                "`mastra migrate URL`.", id=exc.id, reason=exc.reason, target=exc.target) from exc.__cause__
