@@ -26,7 +26,8 @@ from bench.common import RESULTS
 
 #: (chain of backends, messages): each chain is seeded once, in its first store.
 CHAINS = [
-    (["libsql", "pg", "dynamodb", "upstash", "mysql", "libsql"], int(os.environ.get("MASTRA_BENCH_COPY_N", "100000"))),
+    (os.environ.get("MASTRA_BENCH_COPY_CHAIN", "libsql,pg,dynamodb,upstash,mysql,libsql").split(","),
+     int(os.environ.get("MASTRA_BENCH_COPY_N", "100000"))),
     # jongodb (the test MongoDB) scans its collection on every upsert: a copy into it is quadratic, so it gets
     # its own, smaller chain; a real mongod uses the unique index on id
     (["libsql", "mongodb", "pg"], int(os.environ.get("MASTRA_BENCH_COPY_MONGO_N", "1000"))),
@@ -89,11 +90,18 @@ async def _child(src: str, src_ns: str, dst: str, dst_ns: str, seed_n: int) -> d
 
 
 async def main() -> None:
-    rows: list[dict[str, Any]] = []
-    for chain, n in CHAINS:
-        rows += await _chain(chain, n)
+    only = os.environ.get("MASTRA_BENCH_COPY_ONLY")  # "0" or "1": run one of CHAINS
+    for i, (chain, n) in enumerate(CHAINS):
+        if only is None or only == str(i):
+            await _chain(chain, n)
+
+
+def _record(row: dict[str, Any]) -> None:
+    """Add a pair's numbers to bench/results/copy.json as soon as it is measured (a later failure keeps them)."""
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "copy.json").write_text(json.dumps(rows, indent=2))
+    path = RESULTS / "copy.json"
+    rows = json.loads(path.read_text()) if path.exists() else []
+    path.write_text(json.dumps([*rows, row], indent=2))
 
 
 async def _cleanup(backend: str, namespace: str) -> None:
@@ -115,7 +123,7 @@ async def _cleanup(backend: str, namespace: str) -> None:
 async def _chain(chain: list[str], n: int) -> list[dict[str, Any]]:
     workdir = Path(tempfile.mkdtemp())
     namespaces = [f"bench_copy_{uuid.uuid4().hex[:8]}_{i}" for i in range(len(chain))]
-    namespaces[0] = str(workdir / "src.db")
+    namespaces[0] = str(workdir / "src.db") if chain[0] == "libsql" else namespaces[0]
     namespaces[-1] = str(workdir / "dst.db") if chain[-1] == "libsql" else namespaces[-1]
     rows: list[dict[str, Any]] = []
     try:
@@ -128,6 +136,7 @@ async def _chain(chain: list[str], n: int) -> list[dict[str, Any]]:
                 raise SystemExit(f"copy {chain[i]} -> {chain[i + 1]} failed")
             row = json.loads(out.stdout.strip().splitlines()[-1])
             rows.append(row)
+            _record(row)
             print(f"{row['pair']:<22}{row['messages']:>8} msgs {row['messages_per_s']:>9,.0f} msg/s "
                   f"copy {row['copy_s']:>6.1f}s verify {row['verify_s']:>6.1f}s peak RSS {row['peak_rss_mb']:>6.0f} MB"
                   f" equal={row['equal']}", flush=True)

@@ -81,19 +81,21 @@ def _where(storage: BackendStorage, url: str | None) -> str:
     return redact(url or os.environ.get(URL_ENV, "")) or storage.backend_id
 
 
-async def _schema_version_before(url: str | None) -> int | None:
-    """The recorded schema version, read without creating or migrating anything."""
+async def _schema_before(url: str | None) -> tuple[int | None, list[str] | None]:
+    """The recorded schema version and the changes ``init()`` is about to make, read without creating or migrating
+    anything (None: the backend keeps no version / does not list its changes)."""
     from .connect import ConnectionFailedError
     from .storage import BackendStorage
 
     storage = _open(url, disable_init=True)
-    if type(storage).schema_version is BackendStorage.schema_version:
-        return None  # the backend keeps no version: nothing to read, no connection needed
     try:
-        return await storage.schema_version()
+        plan = await storage.migration_plan()
+        if type(storage).schema_version is BackendStorage.schema_version:
+            return None, plan  # the backend keeps no version
+        return await storage.schema_version(), plan
     except ConnectionFailedError as exc:
         if exc.reason == "database_missing":  # init creates it
-            return 0
+            return 0, None
         raise
     finally:
         await storage.close()
@@ -111,7 +113,7 @@ def schema_report(before: int | None, after: int | None) -> str:
 
 
 async def _init(url: str | None) -> None:
-    before = await _schema_version_before(url)
+    before, changes = await _schema_before(url)
     storage = _open(url)
     try:
         await storage.init()
@@ -120,6 +122,9 @@ async def _init(url: str | None) -> None:
             f"initialised {storage.backend_id} storage ({_where(storage, url)}): domains {', '.join(storage.domains)}"
         )
         print(schema_report(before, after))
+        if changes:
+            print(f"applied {len(changes)} change(s):")
+            print("\n".join(f"  {line.splitlines()[0][:160]}" for line in changes))
     finally:
         await storage.close()
 

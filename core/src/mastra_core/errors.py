@@ -112,3 +112,11 @@ class CapabilityError(StorageError):
 
     def __init__(self, message: str, *, id: str, details: Mapping[str, Any] | None = None) -> None:
         super().__init__(message, id=id, category=ErrorCategory.USER, details=details)
+
+
+class SchemaNotReadyError(StorageError):
+    """A storage built with ``disable_init`` found its schema missing or older than this release needs (it creates
+    and migrates nothing itself): apply the migrations with ``mastra migrate URL``."""
+
+    def __init__(self, message: str, *, id: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message, id=id, category=ErrorCategory.USER, details=details)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, ClassVar, Self
@@ -66,6 +66,7 @@ class Storage:
         self._stores: dict[str, DomainStore] = {}
         self._init_lock: asyncio.Lock | None = None
         self._initialized = False
+        self._connected = False
         self._closed = False
         if default is not None or domains is not None:
             for name in domains or {}:
@@ -150,11 +151,56 @@ class Storage:
         async with self._init_lock:
             if self._initialized:
                 return
-            await self._open()
-            await asyncio.gather(*(s.init() for s in self._stores.values()))
+            await self.connect()
+            if self.disable_init:
+                # create, alter and migrate nothing: check the schema is there and current, then use it as it is
+                await self.check_schema()
+                for store in self._stores.values():
+                    if store.owner is self:
+                        store._initialized = True
+                await asyncio.gather(*(s.init() for s in self._stores.values() if s.owner is not self))
+            else:
+                await asyncio.gather(*(s.init() for s in self._stores.values()))
             self._initialized = True
             self._closed = False  # a storage reopened after close() must be closable again
         notify("mastra_storage_initialized", storage=self)
+
+    async def connect(self) -> None:
+        """Connect (pools, clients) without initialising the domains, once; what ``diagnose()``,
+        ``migration_plan()`` and ``schema_version()`` need. A backend built with ``disable_init`` creates nothing."""
+        if not self._connected:
+            await self._open()
+            self._connected = True
+            self._closed = False
+
+    async def check_schema(self) -> None:
+        """With ``disable_init``: raise :class:`~mastra_core.errors.SchemaNotReadyError` when ``migration_plan()``
+        lists pending changes (the schema is missing or older than this release's), so a deployment that migrates
+        in its own step fails at start with the fix (``mastra migrate``) instead of on the first query."""
+        pending = self._blocking(await self.migration_plan() or [])
+        if pending:
+            from .errors import SchemaNotReadyError
+
+            token = (getattr(self, "backend_token", "") or self.backend_id).upper()
+            shown = [p for p in pending if not p.startswith("--")] or pending
+            raise SchemaNotReadyError(
+                f"{self.backend_id} storage {self.id!r} was built with disable_init=True, so it creates and migrates "
+                f"nothing, but its schema needs {len(pending)} change(s) (the first: {shown[0][:200]}). Apply them "
+                "in your deploy step with `mastra migrate URL` (`--dry-run` prints them), or build the storage "
+                "without disable_init to let init() apply them.",
+                id=f"MASTRA_STORAGE_{token}_SCHEMA_NOT_READY",
+                details={"pending": len(pending)},
+            )
+
+    def _blocking(self, pending: list[str]) -> list[str]:
+        """The pending changes a storage built with ``disable_init`` cannot run without (default: all of them)."""
+        return pending
+
+    async def apply_migrations(self) -> None:
+        """Apply what :meth:`migration_plan` lists (``mastra migrate``): by default what ``init()`` does on a storage
+        built without ``disable_init``; a backend whose ``init()`` leaves some change to an operator (a DynamoDB table)
+        applies it here."""
+        await self.init()
 
     async def _open(self) -> None:
         """Backend hook: connect (pools, clients) before the domains initialise."""
@@ -167,6 +213,7 @@ class Storage:
         self._closed = True
         await self._close()
         self._initialized = False
+        self._connected = False
 
     async def _close(self) -> None:
         for part in self._parts:
@@ -195,6 +242,30 @@ class Storage:
         describe its migrations (``init()`` still applies them). Call it on a storage built with
         ``disable_init=True``: reading the plan must not migrate."""
         return None
+
+    async def read_expiry(
+        self, kind: str, keys: Sequence[tuple[str, ...]]
+    ) -> dict[tuple[str, ...], datetime | None] | None:
+        """Per record of ``kind`` (see :mod:`mastra_core.backend.expiry`), the instant it expires (None: never;
+        missing records are left out), read without changing anything; None when this storage cannot tell. A
+        composed storage asks the backend that owns the kind's domain."""
+        owner = self._expiry_owner(kind)
+        return None if owner is None else await owner.read_expiry(kind, keys)
+
+    async def write_expiry(self, kind: str, expiries: Mapping[tuple[str, ...], datetime | None]) -> bool:
+        """Set each record's expiry to exactly the given instant (None: never expires), as ``mastra copy`` does to
+        keep the source's TTLs; False when this storage cannot (nothing written)."""
+        owner = self._expiry_owner(kind)
+        return False if owner is None else await owner.write_expiry(kind, expiries)
+
+    def _expiry_owner(self, kind: str) -> Storage | None:
+        from .backend.expiry import KINDS
+
+        domain = {"workflow_run": "workflows", "score": "scores", "span": "observability", "trace": "traces"}.get(
+            kind, "memory")
+        store = self._stores.get(domain)
+        owner = store.owner if store is not None and kind in KINDS else None
+        return owner if isinstance(owner, Storage) and owner is not self else None
 
     async def count_expired(self, now: datetime | None = None) -> dict[str, int | None]:
         """Per domain, how many records ``prune(now)`` would delete (None where the backend cannot tell)."""

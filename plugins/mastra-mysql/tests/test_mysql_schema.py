@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from mastra_core import records as r
 from mastra_core.backend.reference_schema import TABLES
+from mastra_core.errors import SchemaNotReadyError
 
 
 async def _columns(store: Any, table: str) -> list[str]:
@@ -59,7 +61,9 @@ async def test_disable_init_creates_nothing(make_store: Any) -> None:
             await cur.execute(f"CREATE DATABASE `{name}`")
     finally:
         conn.close()
-    store = await make_store(name, disable_init=True)  # connects (and is dropped afterwards) but creates nothing
+    store = await make_store(name, disable_init=True, init=False)  # dropped afterwards
+    with pytest.raises(SchemaNotReadyError, match="mastra migrate"):  # connects, creates nothing, says what to run
+        await store.init()
     rows = await store.connection.fetch("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s",
                                         (name,))
     assert rows == []

@@ -18,8 +18,8 @@ from mastra_ops.seed import seed
 from mastra_ops.stream import Selection
 from ops_support import harness
 
-#: The big copy: 100k messages (set MASTRA_OPS_BIG to another size to try more or fewer).
-BIG = int(os.environ.get("MASTRA_OPS_BIG", "100000"))
+#: The killed-and-resumed copy: 10k messages in CI (MASTRA_OPS_BIG sets another size; the 100k runs are in bench/).
+BIG = int(os.environ.get("MASTRA_OPS_BIG", "10000"))
 
 
 def mastra(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -30,7 +30,7 @@ def mastra(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     return proc
 
 
-def test_copy_100k_messages_resumes_after_kill_9(tmp_path: Path) -> None:
+def test_copy_resumes_after_kill_9(tmp_path: Path) -> None:
     src_url = f"file:{tmp_path / 'src.db'}"
     threads, per_thread = 20, BIG // 20
 

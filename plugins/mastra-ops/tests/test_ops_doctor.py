@@ -7,6 +7,7 @@ import asyncio
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +20,16 @@ from ops_support import harness
 
 pytestmark = pytest.mark.asyncio
 
-#: backend -> checks its own diagnose() must report
+#: what every report holds, whatever the backend
+COMMON = {"connect", "latency", "schema.version", "schema.migrations", "ttl.prune"}
+#: backend -> the checks of its own diagnose() (server version and features, keys, indexes)
 EXPECTED = {
-    "libsql": set(),
+    "libsql": {"server.version", "server.journal", "indexes.unused"},
     "pg": {"server.version", "server.pgvector", "schema.version"},
-    "mongodb": {"server.version", "server.topology", "server.transactions"},
+    "mongodb": {"server.version", "server.topology", "server.transactions", "indexes.unused"},
     "dynamodb": {"table.layout"},
     "upstash": {"server.version", "server.eviction"},
-    "mysql": {"server.version"},
+    "mysql": {"server.version", "indexes.missing", "indexes.unused"},
 }
 
 
@@ -36,7 +39,8 @@ async def test_doctor_reports_a_healthy_store(make: Any, backend: str) -> None:
     await seed(storage, threads=2, messages=3)
     report = await diagnose(storage)
     checks = {f.check for f in report.findings}
-    assert {"connect", "latency"} | EXPECTED[backend] <= checks, report.findings
+    assert COMMON | EXPECTED[backend] <= checks, report.findings
+    assert all(f.fix for f in report.findings if f.severity in ("warning", "error")), report.findings
     assert report.worst in ("ok", "info", "warning"), report.findings
     assert not [f for f in report.findings if f.severity == "error"]
     assert report.counts["thread"] == 2 and report.counts["message"] == 6
@@ -78,3 +82,37 @@ async def test_in_memory_backend_has_the_new_interfaces() -> None:
     rest = await storage.scores.list_all_scores(page=1, per_page=2)
     assert {s.id for s in page.items + rest.items} == {"score-0", "score-1", "score-2"}
     assert Finding(check="x", severity="ok", message="m").fix == ""
+
+
+async def test_ttl_settings_and_expired_records_are_warnings(make: Any) -> None:
+    """DynamoDB: TTL rules on an attribute the table does not expire by; libSQL: expired rows nobody pruned."""
+    table = await make("dynamodb", ttl={"message": {"default_ttl_seconds": 60, "attribute_name": "gone_at"}})
+    await table.init()
+    await table.connection.call("update_time_to_live", TableName=table.connection.table,
+                                TimeToLiveSpecification={"Enabled": False, "AttributeName": "gone_at"})
+    report = await diagnose(table, counts=False)
+    ttl = [f for f in report.findings if f.check == "ttl.attribute"]
+    assert ttl and ttl[0].severity == "warning" and "gone_at" in ttl[0].fix, report.findings
+    assert report.exit_code == 1
+    store = await make("libsql", ttl={"message": {"default_ttl_seconds": 3600}})
+    await seed(store, threads=1, messages=3, others=False)
+    past = datetime(2001, 1, 1, tzinfo=UTC)
+    await store.write_expiry("message", {("thread-0000-m000000",): past, ("thread-0000-m000001",): past})
+    report = await diagnose(store)
+    prune = next(f for f in report.findings if f.check == "ttl.prune")
+    if (await store.count_expired())["memory"] is None:  # a backend that cannot count says so, never "ok"
+        assert prune.severity == "info" and "cannot count" in prune.message, prune
+    else:
+        assert prune.severity == "warning" and "2 expired" in prune.message and "mastra prune" in prune.fix, prune
+        assert report.exit_code == 1
+
+
+async def test_doctor_on_a_missing_file_creates_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "nothing-here.db"
+    proc = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "mastra_core.cli", "doctor", f"file:{path}", "--json"],
+        capture_output=True, text=True)
+    assert proc.returncode == 2, proc.stderr
+    found = {f["check"]: f for f in json.loads(proc.stdout)["findings"]}
+    assert found["schema.pending"]["severity"] == "error" and "mastra migrate" in found["schema.pending"]["fix"]
+    assert not path.exists()

@@ -16,6 +16,7 @@ import psycopg
 import pytest
 from mastra_core import ConfigError, MessageInclude, StorageError, open_storage
 from mastra_core.clock import utc_now
+from mastra_core.errors import SchemaNotReadyError
 from mastra_core.records import Message, Resource, Thread
 from mastra_pg import IndexSpec, PostgresStore
 from mastra_pg.roundtrips import RoundTripProxy
@@ -140,7 +141,9 @@ async def test_schema_is_created_with_reference_names_and_version(make_store: An
 
 
 async def test_disable_init_creates_nothing(make_store: Any, raw: Any) -> None:
-    store = await make_store(disable_init=True)
+    store = await make_store(disable_init=True, init=False)
+    with pytest.raises(SchemaNotReadyError, match="mastra migrate"):  # connects, creates nothing, says what to run
+        await store.init()
     assert await _one(raw, "SELECT count(*) FROM pg_namespace WHERE nspname = %s", (store.schema_name,)) == 0
     with pytest.raises(StorageError):  # no tables: the first operation fails loudly, it is never an empty result
         await store.memory.get_thread_by_id(thread_id="x")

@@ -60,6 +60,11 @@ class DomainStore:
         async with self._init_lock:
             if self._initialized:
                 return
+            owner = self.owner
+            if owner is not None and owner.disable_init:
+                await owner.init()  # connects and checks the schema; creates nothing (see Storage.init)
+                self._initialized = True
+                return
             try:
                 await self._init()
             except StorageError:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -157,6 +157,55 @@ class DynamoDBStore(ConnectedBackend[DynamoConnection]):
             )
         return out
 
+    async def read_expiry(self, kind: str, keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], Any] | None:
+        """Each record's stored expiry instant (see :mod:`mastra_core.backend.expiry`)."""
+        from mastra_core.backend.expiry import KINDS
+
+        from . import expiry
+
+        if kind not in KINDS:
+            return None
+        await self.init()
+        return await expiry.read(self.connection, kind, keys)
+
+    async def write_expiry(self, kind: str, expiries: Mapping[tuple[str, ...], Any]) -> bool:
+        """Set each record's expiry exactly (None: never expires)."""
+        from mastra_core.backend.expiry import KINDS
+
+        from . import expiry
+
+        if kind not in KINDS:
+            return False
+        await self.init()
+        await expiry.write(self.connection, kind, expiries, self.retention)
+        return True
+
+
+    async def migration_plan(self) -> list[str] | None:
+        """The table changes ``mastra migrate`` makes (CreateTable with the GSIs, UpdateTimeToLive); a layout
+        difference it cannot fix (a missing GSI on an existing table) is a comment line. Reads only."""
+        from . import migrations
+
+        return await migrations.plan(self.connection)  # the client only: opening would check (or create) the table
+
+    def _blocking(self, pending: list[str]) -> list[str]:
+        from .migrations import ENABLE_TTL
+
+        # TTL off only means DynamoDB does not delete expired items (reads hide them): a doctor finding, not a stop
+        return [p for p in pending if not p.startswith(ENABLE_TTL)]
+
+    async def apply_migrations(self) -> None:
+        """Create the table when missing (with its GSIs and TTL), enable TTL when the rules need it, then init."""
+        from . import migrations
+
+        await migrations.apply(self.connection)
+        await self.init()
+
+    async def schema_version(self) -> int | None:
+        """The layout version (1) when the table matches it; 0 when the table is missing or differs."""
+        from . import migrations
+
+        return await migrations.version(self.connection)
 
 def _url_options(url: str, aliases: Mapping[str, str]) -> dict[str, Any]:
     """The options a ``dynamodb://`` URL stands for."""
@@ -183,3 +232,4 @@ def _url_options(url: str, aliases: Mapping[str, str]) -> dict[str, Any]:
     else:
         config.setdefault("table_name", unquote(parts.netloc))
     return config
+

@@ -11,7 +11,7 @@ keeps.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import attrs
 from mastra_core.backend import reference_schema as ref
@@ -229,3 +229,62 @@ def _has_unique(db: LibSQLConnection, table: str, columns: tuple[str, ...]) -> b
         if set(cols) == set(columns) and len(cols) == len(columns):
             return True
     return False
+
+
+# ---------------------------------------------------------------------------- reading the state (no writes)
+
+def _exists(db: LibSQLConnection, kind: str, logical: str) -> bool:
+    return db.one("SELECT 1 FROM sqlite_master WHERE type = ? AND name = ?", (kind, db.name(logical))) is not None
+
+
+def recorded_versions(db: LibSQLConnection) -> dict[str, int]:
+    """The version recorded per component (domain); empty when none is recorded yet."""
+    if not _exists(db, "table", VERSION_TABLE):
+        return {}
+    return {str(c): int(v) for c, v in db.all(f"SELECT component, version FROM {quote(VERSION_TABLE)}")}
+
+
+def _by_constraint(table: Table, idx: Index) -> bool:
+    """Whether the table's own key constraint already enforces a unique index (it is then not created)."""
+    return idx.unique and set(idx.columns) in ({*table.unique}, {*table.primary_key})
+
+
+def plan(db: LibSQLConnection, components: Mapping[str, Sequence[Table]]) -> list[str]:
+    """The statements :func:`ensure` would run now for each component (``mastra migrate --dry-run``); reads only.
+
+    Names are shown as the database holds them (with the table prefix); the message-count rebuild is a comment.
+    """
+    out: list[str] = []
+    versions = recorded_versions(db)
+    if not _exists(db, "table", VERSION_TABLE):
+        out.append(f"CREATE TABLE IF NOT EXISTS {quote(VERSION_TABLE)} (component TEXT NOT NULL PRIMARY KEY, "
+                   "version INTEGER NOT NULL, \"updatedAt\" TEXT NOT NULL)")
+    for component, tables in components.items():
+        steps: list[str] = []
+        for table in tables:
+            if not _exists(db, "table", table.name):
+                steps.append(create_sql(table))
+                steps += [index_sql(table, idx) for idx in table.indexes if not _by_constraint(table, idx)]
+                continue
+            present = {r[0] for r in db.all("SELECT name FROM pragma_table_info(?)", (db.name(table.name),))}
+            steps += [f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(c.name)} {sql_type(c)}"
+                      for c in table.columns if c.name not in present]
+            existing = {r[0] for r in db.all("SELECT name FROM pragma_index_list(?)", (db.name(table.name),))}
+            steps += [index_sql(table, idx) for idx in table.indexes
+                      if db.name(idx.name) not in existing and not (idx.unique and _has_unique(db, table.name,
+                                                                                              idx.columns))]
+        counting = [("table", COUNTS), *(("trigger", t) for t in _COUNT_TRIGGERS)]
+        if MESSAGES in tables and not all(_exists(db, kind, name) for kind, name in counting):
+            steps.append(f"CREATE TABLE IF NOT EXISTS {COUNTS} (thread_id TEXT NOT NULL PRIMARY KEY, "
+                         "n INTEGER NOT NULL)")
+            steps.append(f"-- {COUNTS}: rebuilt from mastra_messages (DELETE, then INSERT ... SELECT count(*))")
+            steps += [f"CREATE TRIGGER {quote(name)} {body}" for name, body in _COUNT_TRIGGERS.items()]
+        if AGENTS in tables and versions.get(component, 0) < 2 and _exists(db, "table", AGENTS.name):
+            steps.append(f"UPDATE {quote(AGENTS.name)} SET memory = json_quote(memory) WHERE typeof(memory) = 'text' "
+                         "AND (json_valid(memory) = 0 OR json_type(memory) <> 'text')")
+        if steps or versions.get(component, 0) < SCHEMA_VERSION:
+            steps.append(f"INSERT INTO {quote(VERSION_TABLE)} (component, version, \"updatedAt\") VALUES "
+                         f"('{component}', {SCHEMA_VERSION}, now) ON CONFLICT(component) DO UPDATE SET version = "
+                         "excluded.version")
+        out += steps
+    return [db._prefixed(stmt) if db.prefix else stmt for stmt in out]

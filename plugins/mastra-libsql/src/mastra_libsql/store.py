@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from mastra_core.backend import ConnectedBackend
+from mastra_core.diagnostics import Finding
 from mastra_core.log import redact
 
 from .config import LibSQLConfig
@@ -54,3 +57,97 @@ class LibSQLStore(ConnectedBackend[LibSQLConnection]):
 
     def __repr__(self) -> str:
         return redact(f"<LibSQLStore id={self.id!r} url={self.connection.target.shown!r} domains={list(self.domains)}>")
+
+    async def read_expiry(self, kind: str, keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], Any] | None:
+        """Each record's stored ``"expiresAt"`` (see :mod:`mastra_core.backend.expiry`)."""
+        from mastra_core.backend.expiry import KINDS
+
+        from . import expiry
+
+        if kind not in KINDS:
+            return None
+        await self.init()
+        return await expiry.read(self.connection, kind, keys)
+
+    async def write_expiry(self, kind: str, expiries: Mapping[tuple[str, ...], Any]) -> bool:
+        """Set each record's ``"expiresAt"`` exactly (None: never expires), in one write transaction."""
+        from mastra_core.backend.expiry import KINDS
+
+        from . import expiry
+
+        if kind not in KINDS:
+            return False
+        await self.init()
+        await expiry.write(self.connection, kind, expiries)
+        return True
+
+    def _missing_file(self) -> bool:
+        target = self.connection.target
+        return not target.remote and not target.memory and not os.path.exists(target.database)
+
+    async def _open(self) -> None:
+        if self.disable_init and self._missing_file():
+            # connecting would create the file: with disable_init nothing is created
+            from mastra_core.errors import SchemaNotReadyError
+
+            raise SchemaNotReadyError(
+                f"libsql database {self.connection.target.shown} does not exist and the storage was built with "
+                "disable_init=True: create it with `mastra migrate URL` (or build the storage without disable_init)",
+                id="MASTRA_STORAGE_LIBSQL_SCHEMA_NOT_READY",
+            )
+        await super()._open()
+
+    async def migration_plan(self) -> list[str] | None:
+        """The statements ``init()`` would run now, per domain (tables, columns, indexes, the message counts and
+        their triggers, the version rows); reads only, and a database file that does not exist yet is not created
+        (its plan is the whole schema)."""
+        from .connection import LibSQLConnection, Target
+        from .schema import DOMAIN_TABLES, plan
+
+        components = {d: DOMAIN_TABLES[d] for d in self.domains if d in DOMAIN_TABLES}
+        if self._missing_file():
+            empty = LibSQLConnection(Target(":memory:", None), max_retries=1, initial_backoff_ms=1, busy_timeout_ms=100,
+                                     table_prefix=self.connection.prefix)
+            await empty.open()
+            try:
+                return await empty.read(lambda db: plan(db, components))
+            finally:
+                await empty.close()
+        await self.connect()
+        return await self.connection.read(lambda db: plan(db, components))
+
+    async def schema_version(self) -> int | None:
+        """The lowest version recorded among this storage's domains (0: a domain has none yet)."""
+        from .schema import recorded_versions
+
+        if self._missing_file():
+            return 0
+        await self.connect()
+        versions = await self.connection.read(recorded_versions)
+        return min((versions.get(d, 0) for d in self.domains), default=0)
+
+    async def diagnose(self) -> list[Finding]:
+        """The SQLite/libSQL version, where the database is and its journal mode (a local file should be in WAL
+        mode, so readers never wait for the writer) (``mastra doctor``)."""
+        await self.connect()
+        target = self.connection.target
+
+        def probe(db: LibSQLConnection) -> tuple[Any, Any]:
+            version = db.one("SELECT sqlite_version()")
+            mode = None if target.remote else db.one("PRAGMA journal_mode")
+            return (version[0] if version else "?"), (mode[0] if mode else None)
+
+        version, mode = await self.connection.read(probe)
+        where = "remote (sqld/Turso)" if target.remote else ("in memory" if target.memory else "local file")
+        out = [Finding(check="server.version", severity="ok", message=f"SQLite {version}, {where}")]
+        if not target.remote and not target.memory:
+            if str(mode).lower() == "wal":
+                out.append(Finding(check="server.journal", severity="ok", message="journal_mode WAL"))
+            else:
+                out.append(Finding(check="server.journal", severity="warning",
+                                   message=f"journal_mode {mode}: readers wait for writers",
+                                   fix="open the file once with this plugin (it switches to WAL), or PRAGMA "
+                                       "journal_mode=WAL"))
+        out.append(Finding(check="indexes.unused", severity="info",
+                           message="SQLite keeps no index usage statistics: unused indexes cannot be told"))
+        return out

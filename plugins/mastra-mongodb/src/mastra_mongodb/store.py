@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from mastra_core.backend.storage import ConnectedBackend
@@ -55,11 +55,10 @@ class MongoDBStore(ConnectedBackend[MongoConnection]):
 
     async def schema_version(self) -> int | None:
         """The layout version recorded in the database (0 when it has none yet)."""
-        from .schema import SCHEMA_VERSIONS
+        from . import migrations
 
-        await self.init()
-        doc = await self.connection.col(SCHEMA_VERSIONS).find_one({"_id": "mongodb"})
-        return int(doc.get("version") or 0) if doc else 0
+        await self.connect()
+        return await migrations.recorded(self.connection)
 
     @property
     def client(self) -> AsyncMongoClient[dict[str, Any]] | None:
@@ -97,7 +96,7 @@ class MongoDBStore(ConnectedBackend[MongoConnection]):
 
     async def diagnose(self) -> list[Finding]:
         """Server version, topology, transactions and the recorded schema version (``mastra doctor``)."""
-        await self.init()
+        await self.connect()
         conn = self.connection
         client = conn.client
         if client is None:
@@ -114,4 +113,55 @@ class MongoDBStore(ConnectedBackend[MongoConnection]):
             out.append(Finding(check="server.transactions", severity="warning",
                                message="no transactions: batches are not all or nothing",
                                fix="run MongoDB as a replica set (a one-node replica set is enough)"))
-        return out
+        return out + await self._index_usage()
+
+    async def _index_usage(self) -> list[Finding]:
+        """Indexes of the mastra collections never used since the server started (``$indexStats``)."""
+        unused: list[str] = []
+        names = [n for store in self._stores.values() for n in getattr(store, "collections", ())]
+        try:
+            for name in dict.fromkeys(names):
+                async for stat in await self.connection.col(name).aggregate([{"$indexStats": {}}]):
+                    if stat.get("name") != "_id_" and int((stat.get("accesses") or {}).get("ops") or 0) == 0:
+                        unused.append(f"{name}.{stat.get('name')}")
+        except Exception as exc:  # jongodb and some managed tiers have no $indexStats: say so
+            return [Finding(check="indexes.unused", severity="info",
+                            message=f"index usage cannot be read ($indexStats: {type(exc).__name__})")]
+        if not unused:
+            return [Finding(check="indexes.unused", severity="ok", message="every mastra index has been used")]
+        return [Finding(check="indexes.unused", severity="info",
+                        message=f"never used since the server started: {', '.join(sorted(unused)[:20])}"
+                        + (" ..." if len(unused) > 20 else ""),
+                        fix="drop an index only after watching it under real traffic ($indexStats)")]
+
+    async def read_expiry(self, kind: str, keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], Any] | None:
+        """Each record's stored expiry instant (see :mod:`mastra_core.backend.expiry`)."""
+        from mastra_core.backend.expiry import KINDS
+
+        from . import expiry
+
+        if kind not in KINDS:
+            return None
+        await self.init()
+        return await expiry.read(self.connection, kind, keys)
+
+    async def write_expiry(self, kind: str, expiries: Mapping[tuple[str, ...], Any]) -> bool:
+        """Set each record's expiry exactly (None: never expires)."""
+        from mastra_core.backend.expiry import KINDS
+
+        from . import expiry
+
+        if kind not in KINDS:
+            return False
+        await self.init()
+        await expiry.write(self.connection, kind, expiries)
+        return True
+
+    async def migration_plan(self) -> list[str] | None:
+        """The indexes ``init()`` would create now (mongosh syntax) and the schema version record; reads only."""
+        from . import migrations
+
+        await self.connect()
+        names = [n for store in self._stores.values() for n in getattr(store, "collections", ())]
+        ttl = {e for e in self.retention.rules if self.retention.rule(e) is not None}
+        return await migrations.plan(self.connection, dict.fromkeys(names), ttl)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from mastra_core.backend import ConnectedBackend
@@ -50,8 +50,85 @@ class MySQLStore(ConnectedBackend[MySQLConnection]):
 
     async def diagnose(self) -> list[Finding]:
         """Server version (MariaDB or MySQL) and the recorded schema version (``mastra doctor``)."""
-        await self.init()
+        await self.connect()
         row = await self.connection.one("SELECT VERSION() AS v")
         version = str(row["v"]) if row else "?"
         kind = "MariaDB" if "MariaDB" in version else "MySQL"
-        return [Finding(check="server.version", severity="ok", message=f"{kind} {version}")]
+        out = [Finding(check="server.version", severity="ok", message=f"{kind} {version}")]
+        from . import migrations
+
+        missing = await migrations.missing_indexes(self.connection)
+        if missing:
+            out.append(Finding(check="indexes.missing", severity="warning",
+                               message=f"{len(missing)} index(es) of the layout missing: {'; '.join(missing[:5])}",
+                               fix="run the ALTER TABLE statements shown"))
+        else:
+            out.append(Finding(check="indexes.missing", severity="ok", message="every index of the layout is there"))
+        out.append(Finding(check="indexes.unused", severity="info",
+                           message="index usage is not read (it needs performance_schema)",
+                           fix="sys.schema_unused_indexes, with performance_schema on"))
+        return out
+
+    async def read_expiry(self, kind: str, keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], Any] | None:
+        """Each record's stored expiry instant (see :mod:`mastra_core.backend.expiry`)."""
+        from mastra_core.backend.expiry import KINDS
+
+        from . import expiry
+
+        if kind not in KINDS:
+            return None
+        await self.init()
+        return await expiry.read(self.connection, kind, keys)
+
+    async def write_expiry(self, kind: str, expiries: Mapping[tuple[str, ...], Any]) -> bool:
+        """Set each record's expiry exactly (None: never expires)."""
+        from mastra_core.backend.expiry import KINDS
+
+        from . import expiry
+
+        if kind not in KINDS:
+            return False
+        await self.init()
+        await expiry.write(self.connection, kind, expiries)
+        return True
+
+    async def migration_plan(self) -> list[str] | None:
+        """The statements ``init()`` would run now (the database, missing tables, the version row); reads only."""
+        from mastra_core.connect import ConnectionFailedError
+
+        from . import migrations
+
+        try:
+            await self.connect()
+        except ConnectionFailedError as exc:
+            if exc.reason != "database_missing":
+                raise
+            return migrations.whole_schema(self.config.database or "")
+        return await migrations.plan(self.connection)
+
+    async def schema_version(self) -> int | None:
+        """The version recorded in ``mastra_schema_version`` (0: none yet)."""
+        from mastra_core.connect import ConnectionFailedError
+
+        from . import migrations
+
+        try:
+            await self.connect()
+        except ConnectionFailedError as exc:
+            if exc.reason != "database_missing":
+                raise
+            return 0
+        return await migrations.recorded(self.connection)
+
+    async def _open(self) -> None:
+        from mastra_core.connect import ConnectionFailedError
+
+        try:
+            await super()._open()
+        except ConnectionFailedError as exc:
+            if not (self.disable_init and exc.reason == "database_missing"):
+                raise
+            # the same error (its reason and exit code), with the fix for a deployment that migrates separately
+            raise ConnectionFailedError(
+                f"{exc.message}; with disable_init=True nothing is created: create the database and its tables with "
+                "`mastra migrate URL`.", id=exc.id, reason=exc.reason, target=exc.target) from exc.__cause__

@@ -134,7 +134,13 @@ def copy_command(argv: list[str]) -> int:
 
 async def _copy(args: argparse.Namespace, selection: Selection, checkpoint: Checkpoint) -> int:
     src = _open(args.src, parse_options(args.src_option))
-    dst = _open(args.dst, parse_options(args.dst_option))
+    dst_options = parse_options(args.dst_option)
+    retention = getattr(src, "retention", None)
+    if "ttl" not in dst_options and retention is not None:
+        # the target enforces expiry like the source (its TTL index, table attribute...); each record's own expiry
+        # instant is then copied exactly
+        dst_options["ttl"] = retention
+    dst = _open(args.dst, dst_options)
     try:
         if checkpoint.finished and not args.restart:
             print(f"checkpoint {checkpoint.path} says this copy is finished; verifying (--restart copies again)",
@@ -162,6 +168,8 @@ async def _copy(args: argparse.Namespace, selection: Selection, checkpoint: Chec
         rows.append([kind, s.count, t.count if t else "-", s.as_json()["checksum"][:12],
                      t.as_json()["checksum"][:12] if t else "-", "ok" if s == t else "DIFFERENT"])
     print(table("verification", ["kind", "source", "target", "source checksum", "target checksum", ""], rows))
+    if result.expiry_verified:
+        print("checksums include each record's expiry (TTLs preserved)", file=sys.stderr)
     if result.mismatches:
         print(f"error: {', '.join(result.mismatches)} differ between source and target", file=sys.stderr)
         return 1

@@ -25,6 +25,7 @@ from mastra_core.log import redact
 from mastra_core.serde import to_wire
 
 from .stream import DOMAINS, KINDS, THREAD_END, Chunk, Selection, Writer, read_domain
+from .ttl import carry_expiry, expiry_texts, supports_expiry
 
 #: ``progress(kind, n)``: n more records of ``kind`` were written (or read, while verifying).
 Progress = Callable[[str, int], None]
@@ -59,9 +60,15 @@ class Digest:
 
 
 async def digest(
-    storage: Storage, selection: Selection, page_size: int = 1000, progress: Progress | None = None
+    storage: Storage,
+    selection: Selection,
+    page_size: int = 1000,
+    progress: Progress | None = None,
+    *,
+    expiry: bool = False,
 ) -> dict[str, Digest]:
-    """Count and checksum every record kind of the selected domains."""
+    """Count and checksum every record kind of the selected domains; with ``expiry``, each record's stored expiry
+    instant is part of what is hashed (both sides of a comparison must say the same)."""
     out: dict[str, Digest] = {k: Digest() for d in selection.domains for k in KINDS[d]}
     position = 0
     for domain in selection.domains:
@@ -70,8 +77,9 @@ async def digest(
                 continue
             if chunk.kind == "thread":
                 position = 0
-            for rec in chunk.records:
-                text = canonical(rec)
+            expiries = await expiry_texts(storage, chunk.kind, chunk.records) if expiry else None
+            for i, rec in enumerate(chunk.records):
+                text = canonical(rec) if expiries is None else f"{expiries[i]}\n{canonical(rec)}"
                 if chunk.kind == "message":
                     text = f"{position}\n{text}"  # the message's place in its thread is part of what is compared
                     position += 1
@@ -138,6 +146,8 @@ class CopyResult:
     source: dict[str, Digest] | None = None
     target: dict[str, Digest] | None = None
     resumed: bool = False
+    #: Whether the checksums covered each record's expiry (both backends can tell it).
+    expiry_verified: bool = False
 
     @property
     def mismatches(self) -> list[str]:
@@ -172,6 +182,8 @@ async def copy(
         checkpoint.domain = domain
         async for chunk in read_domain(src, domain, selection, cursor, page_size):
             await writer.write(chunk.kind, chunk.records)
+            if chunk.kind != "thread":  # a thread's expiry is set at its end: its second save stamps it again
+                await carry_expiry(src, dst, "thread" if chunk.kind == THREAD_END else chunk.kind, chunk.records)
             checkpoint.cursor = chunk.cursor
             if chunk.kind != THREAD_END:
                 checkpoint.copied[chunk.kind] = checkpoint.copied.get(chunk.kind, 0) + len(chunk.records)
@@ -188,8 +200,10 @@ async def copy(
     checkpoint.save()
     result = CopyResult(copied=dict(checkpoint.copied), resumed=resumed)
     if verify:
-        result.source = await digest(src, selection, page_size)
-        result.target = await digest(dst, selection, page_size)
+        expiry = await supports_expiry(src) and await supports_expiry(dst)
+        result.source = await digest(src, selection, page_size, expiry=expiry)
+        result.target = await digest(dst, selection, page_size, expiry=expiry)
+        result.expiry_verified = expiry
     return result
 
 

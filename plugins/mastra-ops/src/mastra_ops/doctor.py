@@ -19,7 +19,8 @@ from typing import Any
 import attrs
 from mastra_core import Storage, open_storage
 from mastra_core.diagnostics import SEVERITIES, Finding
-from mastra_core.errors import StorageError
+from mastra_core.errors import SchemaNotReadyError, StorageError
+from mastra_core.storage import BackendStorage
 
 from .copy import count
 from .stream import Selection
@@ -62,6 +63,11 @@ async def diagnose(storage: Storage, *, counts: bool = True, samples: int = 5) -
     started = time.perf_counter()
     try:
         await storage.init()
+    except SchemaNotReadyError as exc:  # connected (or a file that is not there yet): the schema is the finding
+        findings.append(Finding(check="schema.pending", severity="error", message=_first_line(exc),
+                                fix="mastra migrate URL (--dry-run shows the changes)"))
+        backend = await _backend(storage)
+        return Report(findings + backend + await _schema(storage, backend, ready=False))
     except Exception as exc:  # any failure to connect is the finding
         return Report(
             [
@@ -102,7 +108,8 @@ async def diagnose(storage: Storage, *, counts: bool = True, samples: int = 5) -
             )
         )
         return Report(findings + await _backend(storage))
-    findings += await _backend(storage)
+    backend = await _backend(storage)
+    findings += backend + await _schema(storage, backend, ready=True) + await _expired(storage)
     retention = getattr(storage, "retention", None)  # a BackendStorage's TTL rules (a composed Storage has none)
     for entity, rule in sorted(retention.rules.items() if retention is not None else []):
         if rule.active:
@@ -120,6 +127,59 @@ async def diagnose(storage: Storage, *, counts: bool = True, samples: int = 5) -
         except StorageError as exc:
             findings.append(Finding(check="counts", severity="warning", message=f"counting failed: {exc}"))
     return report
+
+
+async def _schema(storage: Storage, backend: list[Finding], *, ready: bool) -> list[Finding]:
+    """Schema version and pending migrations, for every backend (where its own checks did not say already)."""
+    out: list[Finding] = []
+    said = {f.check for f in backend}
+    try:
+        pending = await storage.migration_plan()
+        version = await storage.schema_version() if isinstance(storage, BackendStorage) else None
+    except Exception as exc:  # reported, the rest of the report still shows
+        return [Finding(check="schema.version", severity="warning",
+                        message=f"cannot read the schema: {_first_line(exc)}")]
+    if "schema.version" not in said:
+        if version is None:
+            out.append(Finding(check="schema.version", severity="info",
+                               message="this backend records no schema version"))
+        elif version == 0:
+            out.append(Finding(check="schema.version", severity="error", message="no mastra schema here yet",
+                               fix="mastra migrate URL"))
+        else:
+            out.append(Finding(check="schema.version", severity="ok", message=f"schema version {version}"))
+    if pending is None:
+        out.append(Finding(check="schema.migrations", severity="info",
+                           message="this backend does not list migrations"))
+    elif not pending:
+        out.append(Finding(check="schema.migrations", severity="ok", message="no pending migrations"))
+    elif ready:  # (not ready: schema.pending says it already)
+        shown = "; ".join(p.splitlines()[0][:120] for p in pending[:3]) + (" ..." if len(pending) > 3 else "")
+        out.append(Finding(check="schema.migrations", severity="warning",
+                           message=f"{len(pending)} pending change(s): {shown}",
+                           fix="mastra migrate URL (--dry-run shows the changes)"))
+    return out
+
+
+async def _expired(storage: Storage) -> list[Finding]:
+    """Expired records still stored (backends that delete them only on ``prune``)."""
+    try:
+        counts = await storage.count_expired()
+    except Exception as exc:  # advice only
+        return [Finding(check="ttl.prune", severity="info",
+                        message=f"cannot count expired records: {_first_line(exc)}")]
+    waiting = sum(n for n in counts.values() if n)
+    unknown = sorted(d for d, n in counts.items() if n is None)
+    if not waiting and unknown:
+        return [Finding(check="ttl.prune", severity="info",
+                        message=f"this backend cannot count expired records of {', '.join(unknown)} without deleting "
+                        "them", fix="mastra prune URL regularly where the backend does not expire records itself")]
+    if not waiting:
+        return [Finding(check="ttl.prune", severity="ok", message="no expired records waiting to be pruned")]
+    per = ", ".join(f"{d} {n}" for d, n in sorted(counts.items()) if n)
+    return [Finding(check="ttl.prune", severity="warning",
+                    message=f"{waiting} expired record(s) still stored ({per}); reads hide them",
+                    fix="mastra prune URL (schedule it: this backend does not delete expired records itself)")]
 
 
 def _first_line(exc: BaseException) -> str:

@@ -2,8 +2,9 @@
 
 For teams that run migrations in a deploy step and start the application with ``disable_init=True``. The
 plan comes from the backend's :meth:`~mastra_core.storage.Storage.migration_plan` (read on a storage built
-with ``disable_init=True``, so showing it changes nothing); applying is the backend's own ``init()``, after
-which the plan is read again and must be empty.
+with ``disable_init=True``, so showing it changes nothing); applying is the backend's
+:meth:`~mastra_core.storage.Storage.apply_migrations` (its ``init()``; on DynamoDB also the table and its TTL), after
+which the plan is read again and must be empty (comment lines, changes no tool applies, may remain).
 """
 
 from __future__ import annotations
@@ -28,10 +29,10 @@ async def plan_of(url: str, options: dict[str, Any]) -> list[str] | None:
 
 
 async def apply(url: str, options: dict[str, Any]) -> None:
-    """Run the backend's migrations (its ``init()``)."""
+    """Run the backend's migrations (:meth:`~mastra_core.storage.Storage.apply_migrations`)."""
     storage = open_storage(url, disable_init=False, **options)
     try:
-        await storage.init()
+        await storage.apply_migrations()
     finally:
         await storage.close()
 
@@ -61,6 +62,7 @@ def migrate_command(argv: list[str]) -> int:
     asyncio.run(apply(args.url, options))
     after = asyncio.run(plan_of(args.url, options))
     if after:
+        print("\n".join(after), file=sys.stderr)
         print(f"error: {len(after)} change(s) still pending after migrating", file=sys.stderr)
         return 1
     print("-- migrated: the schema is current", file=sys.stderr)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from mastra_core.backend.storage import ConnectedBackend
@@ -78,7 +78,7 @@ class PostgresStore(ConnectedBackend[PgConnection]):
         """The migration version recorded in this schema (0 when it has none yet)."""
         from .schema import recorded_version
 
-        await self.init()
+        await self.connect()
         schema = self.schema_name
         return await self.connection.with_conn(lambda conn: recorded_version(conn, schema))
 
@@ -133,7 +133,7 @@ class PostgresStore(ConnectedBackend[PgConnection]):
         from .schema import SCHEMA_VERSION, recorded_version
 
         schema = self.connection.schema
-        await self.init()
+        await self.connect()  # a doctor looks: nothing is created, and a missing schema is a finding
 
         async def probe(conn: Any) -> tuple[Any, ...]:
             async def one(query: str, params: tuple[Any, ...] = ()) -> Any:
@@ -227,3 +227,26 @@ class PostgresStore(ConnectedBackend[PgConnection]):
         return await conn.with_conn(
             lambda c: plan(c, conn.schema, skip_default_indexes=config.skip_default_indexes, indexes=config.indexes)
         )
+
+    async def read_expiry(self, kind: str, keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], Any] | None:
+        """Each record's stored ``"expiresAt"`` (see :mod:`mastra_core.backend.expiry`); one statement."""
+        from mastra_core.backend.expiry import KINDS
+
+        from . import expiry
+
+        if kind not in KINDS:
+            return None
+        await self.init()
+        return await expiry.read(self.connection, self.schema_name, kind, keys)
+
+    async def write_expiry(self, kind: str, expiries: Mapping[tuple[str, ...], Any]) -> bool:
+        """Set each record's ``"expiresAt"`` exactly (None: never expires); one statement."""
+        from mastra_core.backend.expiry import KINDS
+
+        from . import expiry
+
+        if kind not in KINDS:
+            return False
+        await self.init()
+        await expiry.write(self.connection, self.schema_name, kind, expiries)
+        return True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -81,7 +81,7 @@ class UpstashStore(ConnectedBackend[UpstashConnection]):
 
     async def diagnose(self) -> list[Finding]:
         """Redis version, eviction policy (an evicting policy loses records) and persistence (``mastra doctor``)."""
-        await self.init()
+        await self.connect()
         client = self.connection.client
         info = await client.info("server")
         out = [Finding(check="server.version", severity="ok", message=f"Redis {info.get('redis_version', '?')}")]
@@ -100,3 +100,38 @@ class UpstashStore(ConnectedBackend[UpstashConnection]):
         else:
             out.append(Finding(check="server.eviction", severity="ok", message="maxmemory-policy noeviction"))
         return out
+
+    async def read_expiry(self, kind: str, keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], Any] | None:
+        """Each record's stored expiry instant (see :mod:`mastra_core.backend.expiry`)."""
+        from mastra_core.backend.expiry import KINDS
+
+        from . import expiry
+
+        if kind not in KINDS:
+            return None
+        await self.init()
+        return await expiry.read(self.connection, kind, keys)
+
+    async def write_expiry(self, kind: str, expiries: Mapping[tuple[str, ...], Any]) -> bool:
+        """Set each record's expiry exactly (None: never expires)."""
+        from mastra_core.backend.expiry import KINDS
+
+        from . import expiry
+
+        if kind not in KINDS:
+            return False
+        await self.init()
+        await expiry.write(self.connection, kind, expiries)
+        return True
+
+    async def migration_plan(self) -> list[str] | None:
+        """Nothing to migrate: keys and indexes are written with the records (the key layout is
+        :data:`~mastra_upstash.schema.LAYOUT_VERSION`); ``[]``."""
+        await self.connect()
+        return []
+
+    async def schema_version(self) -> int | None:
+        """The key layout version this release reads and writes (nothing is stored: there is no schema to create)."""
+        from .schema import LAYOUT_VERSION
+
+        return LAYOUT_VERSION
