@@ -23,6 +23,7 @@ T = TypeVar("T")
 _ATOMS: frozenset[type[Any]] = frozenset(
     {str, int, float, bool, type(None), bytes, datetime, date, time, timedelta, Decimal, UUID}
 )
+_set = object.__setattr__  # bypasses attrs' on-setattr hooks, as deepcopy's __setstate__ does
 _FIELDS: dict[type[Any], tuple[str, ...] | None] = {}
 
 
@@ -58,5 +59,6 @@ def _copy(value: Any) -> Any:
         return copy.deepcopy(value)
     new = object.__new__(cls)
     for name in names:
-        object.__setattr__(new, name, _copy(getattr(value, name)))
+        v = getattr(value, name)
+        _set(new, name, v if type(v) in _ATOMS else _copy(v))
     return new
