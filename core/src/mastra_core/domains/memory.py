@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -16,6 +16,19 @@ from ..records.queries import CloneRequest, MessageQuery, ThreadQuery
 from .base import DomainStore, record_from
 
 _UNSET: Any = object()
+R = TypeVar("R")
+
+
+def _at_ms(record: R, *names: str) -> R:
+    """``record`` with these datetime fields in UTC milliseconds; the record itself when they already are (the usual
+    case: an ``attrs.evolve`` per message was a tenth of save_messages' own CPU)."""
+    changes = {}
+    for name in names:
+        value = getattr(record, name)
+        ms = to_ms(value)
+        if ms is not value:
+            changes[name] = ms
+    return attrs.evolve(record, **changes) if changes else record
 ROLES = ("user", "assistant", "system", "tool")
 
 
@@ -62,7 +75,7 @@ class MemoryStore(DomainStore, abc.ABC):
         c.id(thread.id, "THREAD_ID")
         c.id(thread.resource_id, "RESOURCE_ID")
         c.mapping(thread.metadata, "METADATA")
-        thread = attrs.evolve(thread, created_at=to_ms(thread.created_at), updated_at=to_ms(thread.updated_at))
+        thread = _at_ms(thread, "created_at", "updated_at")
         return await self._run("SAVE_THREAD", lambda: self._save_thread(thread))
 
     async def update_thread(
@@ -223,7 +236,7 @@ class MemoryStore(DomainStore, abc.ABC):
                 raise c.fail("INVALID_CONTENT", f"message {m.id!r} content must be MessageContent", message_id=m.id)
         if not batch:
             return []
-        batch = [attrs.evolve(m, created_at=to_ms(m.created_at)) for m in batch]
+        batch = [_at_ms(m, "created_at") for m in batch]
 
         async def go() -> list[r.Message]:
             await self._save_messages(batch)
@@ -278,7 +291,7 @@ class MemoryStore(DomainStore, abc.ABC):
         c.mapping(resource.metadata, "METADATA")
         if resource.working_memory is not None and not isinstance(resource.working_memory, str):
             raise c.fail("INVALID_WORKING_MEMORY", "working_memory must be a string")
-        resource = attrs.evolve(resource, created_at=to_ms(resource.created_at), updated_at=to_ms(resource.updated_at))
+        resource = _at_ms(resource, "created_at", "updated_at")
         return await self._run("SAVE_RESOURCE", lambda: self._save_resource(resource))
 
     async def update_resource(
