@@ -94,6 +94,8 @@ def _record_hooks(conv: cattrs.Converter, cls: type[Any]) -> None:
 
 def _hook(conv: cattrs.Converter, t: Any, structure: bool) -> Callable[..., Any]:
     """The converter's hook for ``t`` (resolved once per record class, not once per value)."""
+    # get_*_hook is public from cattrs 24.1; the dispatch behind it is what 23.2 (our floor) offers
+    get: Any
     if structure:
         get = getattr(conv, "get_structure_hook", None) or conv._structure_func.dispatch
     else:
