@@ -203,6 +203,8 @@ def _structurer(conv: cattrs.Converter, cls: Any) -> Callable[[Any, Any], Any]:
         rest = dict(data)
         kwargs: dict[str, Any] = {}
         for name, key, old, hook, ftype in plan:
+            if not rest:
+                break  # every key is taken: the remaining fields keep their defaults
             if key in rest:
                 value = rest.pop(key)
             elif name in rest:  # tolerate snake_case input from Python callers
