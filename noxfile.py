@@ -265,9 +265,11 @@ def demo(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks (round trips, ops/s, p50/p95); not part of the default run."""
+    """Benchmarks (round trips, ops/s, p50/p95, library overhead); writes bench/results/results.json and REPORT.md
+    with a plot per backend. Not part of the default run."""
     spec_paths = [p for b in AVAILABLE for p in BACKENDS[b]["install"]]
     install(session, *spec_paths, "plugins/mastra-memory", "plugins/mastra-ops")  # bench_memory: recall; bench_copy
+    session.install("matplotlib")  # the report's plots; only this session needs it
     services = [s for b in AVAILABLE for s in BACKENDS[b]["services"]]
     start_services(session, list(dict.fromkeys(services)))
     session.run("python", "-m", "bench", *session.posargs)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 
 def main() -> None:
+    """Run the benches, then write ``bench/results/results.json`` and ``REPORT.md``."""
     names = sys.argv[1:] or sorted(p.stem for p in Path(__file__).parent.glob("bench_*.py"))
     for name in names:
         module = importlib.import_module(f"bench.{name if name.startswith('bench_') else 'bench_' + name}")
@@ -17,6 +18,9 @@ def main() -> None:
             continue
         print(f"== {name}")
         asyncio.run(module.main())
+    from bench.report import write
+
+    write()
 
 
 if __name__ == "__main__":

@@ -40,6 +40,8 @@ def reset_clock() -> None:
 
 def to_ms(value: datetime) -> datetime:
     """Make ``value`` UTC-aware (naive values are taken as UTC) and truncate to milliseconds."""
+    if value.tzinfo is UTC and not value.microsecond % 1000:
+        return value  # already UTC ms (every stored and most passed values): no new object
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     else:

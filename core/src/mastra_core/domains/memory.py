@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import abc
 import uuid
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import attrs
 
@@ -17,6 +17,19 @@ from ..values import id_problem
 from .base import DomainStore, record_from
 
 _UNSET: Any = object()
+R = TypeVar("R", r.Thread, r.Message, r.Resource)
+
+
+def _at_ms(record: R, *names: str) -> R:
+    """``record`` with these datetime fields in UTC milliseconds; the record itself when they already are (the usual
+    case: an ``attrs.evolve`` per message was a tenth of save_messages' own CPU)."""
+    changes: dict[str, Any] = {}
+    for name in names:
+        value = getattr(record, name)
+        ms = to_ms(value)
+        if ms is not value:
+            changes[name] = ms
+    return attrs.evolve(record, **changes) if changes else record
 ROLES = ("user", "assistant", "system", "tool")
 
 
@@ -64,7 +77,7 @@ class MemoryStore(DomainStore, abc.ABC):
         c.id(thread.resource_id, "RESOURCE_ID")
         c.mapping(thread.metadata, "METADATA")
         c.value(thread, "THREAD")
-        thread = attrs.evolve(thread, created_at=to_ms(thread.created_at), updated_at=to_ms(thread.updated_at))
+        thread = _at_ms(thread, "created_at", "updated_at")
         return await self._run("SAVE_THREAD", lambda: self._save_thread(thread))
 
     async def update_thread(
@@ -236,7 +249,7 @@ class MemoryStore(DomainStore, abc.ABC):
             c.value(m, "MESSAGE")
         if not batch:
             return []
-        batch = [attrs.evolve(m, created_at=to_ms(m.created_at)) for m in batch]
+        batch = [_at_ms(m, "created_at") for m in batch]
 
         async def go() -> list[r.Message]:
             await self._save_messages(batch)
@@ -293,7 +306,7 @@ class MemoryStore(DomainStore, abc.ABC):
         if resource.working_memory is not None and not isinstance(resource.working_memory, str):
             raise c.fail("INVALID_WORKING_MEMORY", "working_memory must be a string")
         c.value(resource, "RESOURCE")
-        resource = attrs.evolve(resource, created_at=to_ms(resource.created_at), updated_at=to_ms(resource.updated_at))
+        resource = _at_ms(resource, "created_at", "updated_at")
         return await self._run("SAVE_RESOURCE", lambda: self._save_resource(resource))
 
     async def update_resource(

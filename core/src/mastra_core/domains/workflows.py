@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import abc
-import copy
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -148,8 +147,10 @@ class WorkflowsStore(DomainStore, abc.ABC):
                     "timestamp": int(now.timestamp() * 1000),
                 }
                 run = r.WorkflowRun(workflow_name=wf, run_id=rid, snapshot=snap, created_at=now, updated_at=now)
-            snap = copy.deepcopy(run.snapshot)
-            snap.setdefault("context", {})[sid] = result
+            # new top-level and context dicts, the rest shared: ``run`` is never mutated (change may run again) and
+            # every backend serialises or copies what it stores, so a deep copy here would only cost time
+            snap = dict(run.snapshot)
+            snap["context"] = {**(snap.get("context") or {}), sid: result}
             snap["requestContext"] = {**(snap.get("requestContext") or {}), **ctx}
             return attrs.evolve(run, snapshot=snap, updated_at=now)
 
@@ -189,7 +190,7 @@ class WorkflowsStore(DomainStore, abc.ABC):
         def change(run: r.WorkflowRun | None) -> r.WorkflowRun | None:
             if run is None:
                 return None
-            return attrs.evolve(run, snapshot={**run.snapshot, **copy.deepcopy(wire)}, updated_at=utc_now())
+            return attrs.evolve(run, snapshot={**run.snapshot, **wire}, updated_at=utc_now())
 
         async def go() -> dict[str, Any] | None:
             run = await self._modify_run(wf, rid, change)
@@ -227,4 +228,6 @@ def _snapshot(value: Any, c: Any) -> dict[str, Any]:
         return to_wire(value)
     if not isinstance(value, Mapping):
         raise c.fail("INVALID_SNAPSHOT", f"snapshot must be a mapping, got {type(value).__name__}")
-    return copy.deepcopy(dict(value))
+    # a shallow copy: every backend serialises the snapshot (or, in memory, deep-copies it) before the call returns,
+    # so a deep copy here only cost time (~1 ms for a few KB)
+    return dict(value)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import bisect
-import copy
 import itertools
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import attrs
 
+from ..fastcopy import deep_copy
 from ..retention import is_expired
 
 T = TypeVar("T")
@@ -98,4 +98,4 @@ class State:
 
 def clone(value: T) -> T:
     """A deep copy, so stored records and returned records never share mutable parts."""
-    return copy.deepcopy(value)
+    return deep_copy(value)

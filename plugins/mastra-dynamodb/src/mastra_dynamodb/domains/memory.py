@@ -402,25 +402,32 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
                                                        names=filt[1], values=filt[2]) for p in partitions))
             return sum(got)
 
-        per_thread: list[list[Item]]
-        if use_counter and len(partitions) == 1 and not forward and want is not None:
-            # newest first: the counter item (sort key MAX_ORDER) leads the partition, so one Query gives page + total
-            got = await fetch(partitions[0], want + 1, MAX_ORDER)
-            total = 0
-            if got and got[0].get("entity") == MESSAGE_COUNT.name:
-                total = int(got[0].get("n", 0))
-                got = got[1:]
-            per_thread = [got[:want]]
-        else:
-            fetched = asyncio.gather(*(fetch(p, want, top) for p in partitions))
-            if want is None:
-                per_thread = await fetched
-                total = sum(len(x) for x in per_thread)
+        async def page_rows_and_total() -> tuple[list[list[Item]], int]:
+            per_thread: list[list[Item]]
+            if use_counter and len(partitions) == 1 and not forward and want is not None:
+                # newest first: the counter item (sort key MAX_ORDER) leads the partition, so one Query gives page
+                # and total
+                got = await fetch(partitions[0], want + 1, MAX_ORDER)
+                total = 0
+                if got and got[0].get("entity") == MESSAGE_COUNT.name:
+                    total = int(got[0].get("n", 0))
+                    got = got[1:]
+                per_thread = [got[:want]]
             else:
-                per_thread, total = await asyncio.gather(fetched, counters() if use_counter else counts())
+                fetched = asyncio.gather(*(fetch(p, want, top) for p in partitions))
+                if want is None:
+                    per_thread = await fetched
+                    total = sum(len(x) for x in per_thread)
+                else:
+                    per_thread, total = await asyncio.gather(fetched, counters() if use_counter else counts())
+            return per_thread, total
+
+        # the page and the include windows' targets go out together: an include window costs at most 2 sequential
+        # request steps (page + targets, then the neighbours), not 3
+        (per_thread, total), windows = await asyncio.gather(
+            page_rows_and_total(), self._include_rows(q) if q.include else _no_rows())
         rows = sorted((it for items in per_thread for it in items), key=_order, reverse=not forward)
         page_rows = rows[offset:] if limit is None else rows[offset:offset + limit]
-        windows = await self._include_rows(q) if q.include else []
         return assemble_message_page(q, page=[self._fetched(it) for it in page_rows],
                                      windows=[self._fetched(it) for it in windows], total=total)
 
@@ -488,6 +495,10 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
             return self._resource_from(fresh)
 
         return await optimistic(f"resource {resource_id!r}", attempt, MAX_ATTEMPTS)
+
+
+async def _no_rows() -> list[Item]:
+    return []
 
 
 def _thread_of(m: r.Message) -> str:
