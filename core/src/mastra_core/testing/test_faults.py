@@ -156,6 +156,30 @@ async def test_message_batch_is_all_or_nothing(fault: str, make_proxied: Any, ch
     await sweep(chaos, lambda k: ONE_SHOT[fault](chaos, k), step)
 
 
+@pytest.mark.parametrize("fault", sorted(ONE_SHOT))
+async def test_clone_thread_is_all_or_nothing_and_once(fault: str, make_proxied: Any, chaos: Any) -> None:
+    storage = await proxied(make_proxied)
+    memory = storage.get_store("memory")
+    source = sample_thread()
+    await memory.save_thread(thread=source)
+    await memory.save_messages(messages=[sample_message(source.id, text=f"s{i}") for i in range(3)])
+
+    async def step(k: int) -> None:
+        new_id = uid("clone-")
+        ok, _ = await attempt(lambda: memory.clone_thread(source_thread_id=source.id, new_thread_id=new_id))
+        chaos.heal()
+        thread = await memory.get_thread_by_id(thread_id=new_id)
+        copies = (await memory.list_messages(thread_id=new_id, per_page=False)).items
+        if ok:
+            assert thread is not None and len(copies) == 3, f"fault at request {k}: {len(copies)} copies"
+        else:
+            assert (thread is None and not copies) or (thread is not None and len(copies) == 3), (
+                f"fault at request {k}: half a clone ({thread is not None}, {len(copies)} copies)"
+            )
+
+    await sweep(chaos, lambda k: ONE_SHOT[fault](chaos, k), step)
+
+
 async def recovers(memory: Any, rid: str, expected: str) -> None:
     """The same storage object works again: a write lands once and reads back."""
     await memory.modify_resource(resource_id=rid, change=appender("[after]"))
