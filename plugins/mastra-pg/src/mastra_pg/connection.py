@@ -32,10 +32,9 @@ from .schema import migrate as migrate_schema
 
 T = TypeVar("T")
 _log = get_logger("mastra_pg")
-#: Every this many tokenised writes also delete the tokens older than TOKEN_TTL (in the same transaction).
+#: Every this many tokenised writes also delete the tokens older than an hour (in the same transaction).
 TOKEN_SWEEP_EVERY = 256
-#: How long an operation token is kept: far longer than any retry of its operation can come.
-TOKEN_TTL = "1 hour"
+#: Operation tokens are kept an hour (``_ops_sweep``): far longer than any retry of their operation can come.
 
 
 class AlreadyApplied(Exception):
@@ -89,8 +88,8 @@ async def pipelined_transaction(conn: Any) -> AsyncIterator[None]:
         await conn.execute("COMMIT")
 
 
-async def bounded(work: Awaitable[T], timeout: float) -> T:
-    """``await work``, but at most ``timeout`` seconds; then an OperationalError.
+async def bounded(work: Awaitable[T], limit: float) -> T:
+    """``await work``, but at most ``limit`` seconds; then an OperationalError.
 
     The work runs as its own task. At the deadline it is cancelled; psycopg answers a cancellation by asking
     the server to cancel the query (which a stalled server never answers, for up to ten seconds), so a second
@@ -98,7 +97,7 @@ async def bounded(work: Awaitable[T], timeout: float) -> T:
     """
     task = asyncio.ensure_future(work)
     try:
-        await asyncio.wait({task}, timeout=timeout)
+        await asyncio.wait({task}, timeout=limit)
     except asyncio.CancelledError:
         task.cancel()
         raise
@@ -108,7 +107,7 @@ async def bounded(work: Awaitable[T], timeout: float) -> T:
             await asyncio.wait({task}, timeout=0.1)
         if not task.cancelled() and task.exception() is None:
             return task.result()  # it finished as the deadline passed
-        raise psycopg.OperationalError(f"no answer from PostgreSQL within operation_timeout={timeout} s")
+        raise psycopg.OperationalError(f"no answer from PostgreSQL within operation_timeout={limit} s")
     return task.result()
 
 
@@ -145,9 +144,9 @@ class PgConnection:
         self._lock: asyncio.Lock | None = None
         self._configured: weakref.WeakSet[Any] = weakref.WeakSet()
         self._once_count = itertools.count(1)
-        ops = sql.Identifier(config.schema_name, TABLES["ops"]).as_string(None)
-        self._ops_insert = f"INSERT INTO {ops} (op_id) VALUES (%s)"
-        self._ops_sweep = f"DELETE FROM {ops} WHERE applied_at < NOW() - INTERVAL '{TOKEN_TTL}'"
+        ops = sql.Identifier(config.schema_name, TABLES["ops"])
+        self._ops_insert = sql.SQL("INSERT INTO {} (op_id) VALUES (%s)").format(ops)
+        self._ops_sweep = sql.SQL("DELETE FROM {} WHERE applied_at < NOW() - INTERVAL '1 hour'").format(ops)
         if self._owns_pool:
             kwargs: dict[str, Any] = {"autocommit": True, "prepare_threshold": config.prepare_threshold}
             self._pool = AsyncConnectionPool(
