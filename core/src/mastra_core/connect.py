@@ -19,6 +19,9 @@ from .log import redact
 #: Default seconds a backend waits to establish its first connection before failing (every backend's
 #: ``connect_timeout`` option defaults to this).
 DEFAULT_CONNECT_TIMEOUT = 5.0
+#: Default seconds one operation (one attempt, its retry included where the backend retries) may wait on the
+#: wire before it fails with a StorageError (every networked backend's ``operation_timeout`` option).
+DEFAULT_OPERATION_TIMEOUT = 30.0
 
 #: reason -> words that identify it in a driver message (lower case), checked in this order.
 _PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (

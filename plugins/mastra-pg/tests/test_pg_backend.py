@@ -222,7 +222,7 @@ async def test_version_3_makes_agents_memory_jsonb_keeping_values(make_store: An
     schema = first.config.schema_name
     q = sql.Identifier(schema, "mastra_agents")
     await raw.execute(sql.SQL("ALTER TABLE {} ALTER COLUMN memory TYPE TEXT USING memory #>> '{{}}'").format(q))
-    await raw.execute(sql.SQL("DELETE FROM {} WHERE version = 3").format(
+    await raw.execute(sql.SQL("DELETE FROM {} WHERE version >= 3").format(
         sql.Identifier(schema, "mastra_schema_version")))
     await raw.execute(sql.SQL("INSERT INTO {} (id, name, instructions, model, memory, \"createdAt\", \"updatedAt\") "
                               "VALUES ('a1', 'A', 'i', '{{}}', 'mem-1', now(), now())").format(q))

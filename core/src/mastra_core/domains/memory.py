@@ -11,10 +11,13 @@ import attrs
 
 from .. import records as r
 from ..clock import to_ms, utc_now
+from ..log import get_logger
 from ..pagination import DateRange, OrderBy, Page, PerPage
 from ..records.queries import CloneRequest, MessageQuery, ThreadQuery
 from ..values import id_problem
 from .base import DomainStore, record_from
+
+_log = get_logger("mastra_core.storage")
 
 _UNSET: Any = object()
 R = TypeVar("R", r.Thread, r.Message, r.Resource)
@@ -419,12 +422,19 @@ class MemoryStore(DomainStore, abc.ABC):
                 id=error_id(self.backend_token, "CLONE_THREAD", "THREAD_EXISTS"),
             )
         thread, copies = plan_clone(source, await self._all_messages(source.id), req)
-        await self._save_thread(thread)
         try:
+            await self._save_thread(thread)
             if copies:
                 await self._save_messages(copies)
+        except ValidationError:
+            raise
         except BaseException:
-            await self._delete_thread(thread.id)
+            # the thread's save may have landed even when its reply was lost: remove it, so neither half a
+            # clone stays nor a retry of the whole clone finds "its" thread already there
+            try:
+                await self._delete_thread(thread.id)
+            except Exception:
+                _log.warning("could not remove a half-written clone", thread_id=thread.id, exc_info=True)
             raise
         return CloneResult(thread=(await self._get_thread(thread.id)) or thread, cloned_messages=copies)
 

@@ -8,6 +8,11 @@ A harness (module or object) provides ``BACKEND_ID``, ``async make_storage(names
 Storage`` (an un-initialised storage on a fresh, empty namespace of a real service), and optionally
 ``async cleanup(namespace)``, ``PROBE_CONFIG`` (options building an unconnected instance whose
 ``capabilities`` decide the declared gaps) or ``probe_capabilities()``.
+
+A harness of a networked backend opts into the fault suite (``test_faults.py``) with ``fault_upstream() ->
+(host, port)`` (the TCP address of its real service) and ``async make_proxied_storage(namespace, host, port,
+**overrides) -> Storage`` (an un-initialised storage on ``namespace`` that reaches the service through
+``host:port``, the suite's loopback chaos proxy). Without both, the fault tests are deselected for that harness.
 """
 
 from __future__ import annotations
@@ -68,6 +73,21 @@ class Harness:
         cleanup = getattr(self.target, "cleanup", None)
         if cleanup is not None:
             await cleanup(namespace)
+
+    @property
+    def supports_faults(self) -> bool:
+        """Whether the harness opted into the fault suite (``fault_upstream`` and ``make_proxied_storage``)."""
+        return hasattr(self.target, "fault_upstream") and hasattr(self.target, "make_proxied_storage")
+
+    def fault_upstream(self) -> tuple[str, int]:
+        """The service's TCP address, which the chaos proxy forwards to."""
+        host, port = self.target.fault_upstream()
+        return str(host), int(port)
+
+    async def make_proxied_storage(self, namespace: str, host: str, port: int, **overrides: Any) -> Storage:
+        """An un-initialised storage on ``namespace`` reaching its service through ``host:port``."""
+        storage: Storage = await self.target.make_proxied_storage(namespace, host, port, **overrides)
+        return storage
 
     def capabilities(self) -> frozenset[str]:
         """The capabilities of the backend under test, without connecting anywhere."""

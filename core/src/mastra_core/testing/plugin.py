@@ -28,6 +28,7 @@ import pytest
 
 if TYPE_CHECKING:
     from ..storage import Storage
+    from .faults import ChaosProxy
     from .harness import Harness
 
 #: The directory of the suite's test modules: only items collected from here are touched.
@@ -41,6 +42,8 @@ MARKERS = (
     "slow: a test that sleeps or writes thousands of rows",
 )
 _SUITE_PLUGIN = "mastra-contract-suite"
+#: The fault suite's module: collected only for harnesses that give it a service to proxy.
+FAULT_MODULE = "test_faults.py"
 
 #: ``make_storage(namespace=None, *, init=True, **overrides)`` as the fixture hands it out.
 MakeStorage = Callable[..., Awaitable["Storage"]]
@@ -124,7 +127,16 @@ class ContractSuite:
         return f"mastra contract suite: harness {h.name} (backend {h.backend_id}, from {h.distribution})"
 
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
-        """Declared gaps: a suite test requiring a capability the backend lacks becomes a strict xfail."""
+        """Declared gaps: a suite test requiring a capability the backend lacks becomes a strict xfail.
+
+        The fault suite does not apply to a harness that did not opt in (no proxied service): its tests are
+        deselected (reported as deselected, never as passed or skipped).
+        """
+        if not self._harness.supports_faults:
+            faults = [item for item in items if _in_suite(item) and item.path.name == FAULT_MODULE]
+            if faults:
+                items[:] = [item for item in items if item not in faults]
+                config.hook.pytest_deselected(items=faults)
         capabilities = self._harness.capabilities()
         for item in items:
             if not _in_suite(item):
@@ -158,6 +170,36 @@ class ContractSuite:
             return storage
 
         yield make
+        for storage, _ in made:
+            await storage.close()
+        for ns in dict.fromkeys(ns for _, ns in made):
+            await harness.cleanup(ns)
+
+    @pytest.fixture
+    async def chaos(self, harness: Harness) -> AsyncIterator[ChaosProxy]:
+        """A loopback chaos proxy in front of the harness's service (fault suite only)."""
+        from .faults import ChaosProxy
+
+        host, port = harness.fault_upstream()
+        async with ChaosProxy(host, port) as proxy:
+            yield proxy
+
+    @pytest.fixture
+    async def make_proxied(self, harness: Harness, chaos: ChaosProxy) -> AsyncIterator[MakeStorage]:
+        """Build storages reaching the service through ``chaos`` (initialised); closed and cleaned up after."""
+        made: list[tuple[Storage, str]] = []
+
+        async def make(namespace: str | None = None, *, init: bool = True, **overrides: Any) -> Storage:
+            ns = namespace or f"f{uuid.uuid4().hex[:12]}"
+            storage = await harness.make_proxied_storage(ns, "127.0.0.1", chaos.port, **overrides)
+            made.append((storage, ns))
+            if init:
+                await storage.init()
+            return storage
+
+        yield make
+        chaos.heal()
+        await chaos.resume_listening()
         for storage, _ in made:
             await storage.close()
         for ns in dict.fromkeys(ns for _, ns in made):

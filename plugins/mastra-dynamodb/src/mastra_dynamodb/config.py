@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
-from mastra_core.connect import DEFAULT_CONNECT_TIMEOUT
+from mastra_core.connect import DEFAULT_CONNECT_TIMEOUT, DEFAULT_OPERATION_TIMEOUT
 
 TABLE_NAME = re.compile(r"[a-zA-Z0-9_.-]{3,255}")
 _CRED_ALIASES = {"accessKeyId": "aws_access_key_id", "access_key_id": "aws_access_key_id",
@@ -55,7 +55,8 @@ class DynamoDBConfig:
     ``credentials`` (``{access_key_id, secret_access_key, session_token?}``; default: boto3's chain),
     ``client`` (a boto3 DynamoDB client you own; never closed by the store), ``create_table_if_missing``
     (development: create the table with its GSIs on init instead of failing), ``max_pool_connections``,
-    ``connect_timeout`` (seconds, default 5).
+    ``connect_timeout`` (seconds, default 5), ``operation_timeout`` (seconds one call may take, default 30; also
+    botocore's ``read_timeout``).
     """
 
     table_name: str
@@ -67,6 +68,8 @@ class DynamoDBConfig:
     max_pool_connections: int = 50
     #: Seconds to establish a connection (``init()`` fails after this when the endpoint does not answer).
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    #: Seconds one call may take before it fails (a stalled or trickling endpoint included).
+    operation_timeout: float = DEFAULT_OPERATION_TIMEOUT
 
     def __attrs_post_init__(self) -> None:
         """Check every option (a bad one is a ValueError naming it); credentials are normalised."""
@@ -77,8 +80,9 @@ class DynamoDBConfig:
         if self.endpoint is not None and (not isinstance(self.endpoint, str) or "://" not in self.endpoint):
             raise ValueError("endpoint must be a URL such as http://127.0.0.1:8000")
         self.credentials = boto_credentials(self.credentials)
-        ct = self.connect_timeout
-        if isinstance(ct, bool) or not isinstance(ct, int | float) or ct <= 0:
-            raise ValueError(f"connect_timeout must be a positive number, got {ct!r}")
+        for name in ("connect_timeout", "operation_timeout"):
+            ct = getattr(self, name)
+            if isinstance(ct, bool) or not isinstance(ct, int | float) or ct <= 0:
+                raise ValueError(f"{name} must be a positive number, got {ct!r}")
         if self.client is not None and not hasattr(self.client, "transact_write_items"):
             raise ValueError("client must be a boto3 DynamoDB client (boto3.client('dynamodb'))")

@@ -13,10 +13,11 @@ import asyncio
 import contextvars
 import random
 import time
+import uuid
 from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from typing import Any
 
-from mastra_core.connect import DEFAULT_CONNECT_TIMEOUT, connection_error
+from mastra_core.connect import DEFAULT_CONNECT_TIMEOUT, DEFAULT_OPERATION_TIMEOUT, connection_error
 from mastra_core.errors import ConfigError, ErrorCategory, StorageError, error_id
 from mastra_core.log import get_logger
 
@@ -33,6 +34,8 @@ current_op: contextvars.ContextVar[str] = contextvars.ContextVar("mastra_dynamod
 #: page offset is an empty page, never a service error.
 MAX_QUERY_LIMIT = 2**31 - 1
 
+#: The attribute holding the token of the write that last put an item (see :meth:`DynamoConnection.put_versioned`).
+OP_TOKEN = "opToken"
 TRANSACTION_LIMIT = 100
 BATCH_WRITE_LIMIT = 25
 BATCH_GET_LIMIT = 100
@@ -75,9 +78,14 @@ def make_client(
     credentials: Mapping[str, Any] | None = None,
     max_pool_connections: int = 50,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
-    max_attempts: int = 8,
+    max_attempts: int = 4,
+    read_timeout: float = DEFAULT_OPERATION_TIMEOUT,
 ) -> Any:
-    """A boto3 DynamoDB client with standard retries and a connection pool sized for concurrent calls."""
+    """A boto3 DynamoDB client with standard retries and a connection pool sized for concurrent calls.
+
+    ``read_timeout`` bounds each wait for a byte of a reply (TCP keepalive notices a vanished peer); a whole
+    call is bounded by the store's ``operation_timeout`` (:meth:`DynamoConnection.call`).
+    """
     import boto3
     from botocore.config import Config
 
@@ -90,6 +98,8 @@ def make_client(
             retries={"mode": "standard", "max_attempts": max_attempts},
             max_pool_connections=max_pool_connections,
             connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            tcp_keepalive=True,
         ),
         **creds,
     )
@@ -174,6 +184,7 @@ class DynamoConnection:
                 credentials=plain_credentials(cfg.credentials),
                 max_pool_connections=cfg.max_pool_connections,
                 connect_timeout=cfg.connect_timeout,
+                read_timeout=cfg.operation_timeout,
             )
             self._owns_client = True
         return self._client
@@ -292,9 +303,19 @@ class DynamoConnection:
         await asyncio.to_thread(delete_table_sync, self.client, self.table)
 
     async def call(self, method: str, **kwargs: Any) -> Any:
-        """Run one client method in the thread pool."""
+        """Run one client method in the thread pool, for at most ``operation_timeout`` seconds.
+
+        boto3 blocks its thread, so the bound is kept here: past it the caller gets a TimeoutError (wrapped into
+        a StorageError) while the thread finishes or fails on its own (its socket reads are bounded by
+        ``read_timeout``). A write that was sent may still land: it is never retried from here.
+        """
         fn = getattr(self.client, method)
-        return await asyncio.to_thread(fn, **kwargs)
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(fn, **kwargs), self.config.operation_timeout)
+        except TimeoutError:
+            raise TimeoutError(
+                f"DynamoDB {method} got no answer within operation_timeout={self.config.operation_timeout} s"
+            ) from None
 
     # ------------------------------------------------------------------ single items
 
@@ -364,11 +385,32 @@ class DynamoConnection:
 
     async def put_versioned(self, values: Mapping[str, Any], previous: int | None) -> None:
         """PutItem if the stored item still has version ``previous`` (None: if there is none yet);
-        :class:`ConditionFailed` otherwise."""
+        :class:`ConditionFailed` otherwise.
+
+        The item carries a fresh operation token (``opToken``). When the reply to the put is lost, botocore
+        sends it again and the version condition fails: if the stored item holds our token, it was our own
+        first attempt that landed, so the write succeeded (it is not reported as a race, which would make the
+        caller apply its change a second time).
+        """
+        token = uuid.uuid4().hex
+        item = {**values, OP_TOKEN: token}
         if previous is None:
-            await self.put(values, condition="attribute_not_exists(pk)")
+            req = self.put_request(item, condition="attribute_not_exists(pk)")
         else:
-            await self.put(values, condition="#v = :v", names={"#v": "ver"}, values_={":v": previous})
+            req = self.put_request(item, condition="#v = :v", names={"#v": "ver"}, values_={":v": previous})
+        client = self.client
+        try:
+            await self.call("put_item", **req)
+        except client.exceptions.ConditionalCheckFailedException as exc:
+            stored = exc.response.get("Item")
+            if stored is None:  # a server that does not return the item on a failed condition
+                got = await self.call("get_item", TableName=self.table, Key=key(str(values["pk"]), str(values["sk"])),
+                                      ConsistentRead=True)
+                stored = got.get("Item")
+            if stored is not None and stored.get(OP_TOKEN, {}).get("S") == token:
+                _log.info("a retried write had already been applied (its reply was lost); not applying it again")
+                return
+            raise ConditionFailed(str(exc)) from exc
 
     async def update(
         self,

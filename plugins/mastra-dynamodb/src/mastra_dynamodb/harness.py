@@ -80,3 +80,24 @@ async def cleanup(namespace: str) -> None:
         await asyncio.to_thread(client.delete_table, TableName=table_name(namespace))
     except client.exceptions.ResourceNotFoundException:
         pass
+
+
+def fault_upstream() -> tuple[str, int]:
+    """The endpoint's TCP address (the fault suite's chaos proxy forwards there)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(endpoint())
+    return parts.hostname or "127.0.0.1", parts.port or 80
+
+
+async def make_proxied_storage(namespace: str, host: str, port: int, **overrides: Any) -> Storage:
+    """An un-initialised storage on the table of ``namespace`` (created directly) whose calls go through
+    ``host:port``."""
+    storage = await make_storage(namespace, **overrides)
+    await storage.close()
+    from . import DynamoDBStore
+
+    config: dict[str, Any] = {"id": f"conformance-{namespace}", "table_name": table_name(namespace),
+                              "endpoint": f"http://{host}:{port}", "credentials": CREDENTIALS}
+    config.update(overrides)
+    return DynamoDBStore(**config)

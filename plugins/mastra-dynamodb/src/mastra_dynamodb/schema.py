@@ -87,7 +87,7 @@ ENTITIES: tuple[Entity, ...] = (THREAD, MESSAGE_COUNT, MESSAGE, RESOURCE, WORKFL
 
 #: Attributes the store writes itself: a TTL attribute name may not be one of them.
 RESERVED_ATTRIBUTES = frozenset(
-    {"pk", "sk", "entity", "data", "dataz", "expMs", "seq", "ver", "createdMs", "updatedMs", "n"}
+    {"pk", "sk", "entity", "data", "dataz", "expMs", "seq", "ver", "opToken", "createdMs", "updatedMs", "n"}
     | {f"{g}pk" for g in GSIS} | {f"{g}sk" for g in GSIS}
     | {"id", "threadId", "resourceId", "status", "workflowName", "runId", "scorerId", "entityId", "entityType",
        "source", "traceId", "spanId", "agentName", "isTest", "name", "scope", "startedMs"}

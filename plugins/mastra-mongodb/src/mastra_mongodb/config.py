@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import attrs
-from mastra_core.connect import DEFAULT_CONNECT_TIMEOUT
+from mastra_core.connect import DEFAULT_CONNECT_TIMEOUT, DEFAULT_OPERATION_TIMEOUT
 from mastra_core.secrets import MaskedRepr
 
 from .schema import COLLECTIONS
@@ -101,7 +101,10 @@ class MongoDBConfig(MaskedRepr):
     - ``skip_default_indexes``: create only the unique key indexes (and TTL indexes), not the query indexes.
     - ``use_transactions``: None probes the server (replica sets and sharded clusters have transactions,
       a standalone mongod has not); True requires them; False never uses them.
-    - ``connect_timeout``: seconds ``init()`` waits for the server's first answer (default 5).
+    - ``connect_timeout``: seconds ``init()`` waits for the server's first answer (default 5); also the
+      client's ``connectTimeoutMS`` and ``serverSelectionTimeoutMS`` unless ``options`` set them.
+    - ``operation_timeout``: seconds one operation may take, its retries included (default 30): pymongo's
+      client-side operation timeout (``pymongo.timeout``), which bounds server selection and every socket read.
     - ``retry_attempts`` / ``retry_base_delay_ms``: retries of an operation after a connection error,
       with exponential backoff (100 ms, 200 ms, 400 ms by default).
     """
@@ -118,6 +121,8 @@ class MongoDBConfig(MaskedRepr):
     retry_base_delay_ms: int = 100
     #: Seconds ``init()`` waits for the server to answer ``hello`` before failing.
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    #: Seconds one operation (its retries included) may take before it fails.
+    operation_timeout: float = DEFAULT_OPERATION_TIMEOUT
     #: The client's pool sizes (the names every backend shares; pymongo's ``maxPoolSize``/``minPoolSize``).
     max_pool_size: int | None = None
     min_pool_size: int | None = None
@@ -172,9 +177,14 @@ class MongoDBConfig(MaskedRepr):
             raise ValueError("skip_default_indexes must be a bool")
         if self.use_transactions is not None and not isinstance(self.use_transactions, bool):
             raise ValueError("use_transactions must be a bool or None")
-        ct = self.connect_timeout
-        if isinstance(ct, bool) or not isinstance(ct, int | float) or ct <= 0:
-            raise ValueError(f"connect_timeout must be a positive number, got {ct!r}")
+        for name in ("connect_timeout", "operation_timeout"):
+            ct = getattr(self, name)
+            if isinstance(ct, bool) or not isinstance(ct, int | float) or ct <= 0:
+                raise ValueError(f"{name} must be a positive number, got {ct!r}")
+        if self.client is None:
+            ms = max(1, int(self.connect_timeout * 1000))
+            self.options.setdefault("connectTimeoutMS", ms)
+            self.options.setdefault("serverSelectionTimeoutMS", ms)
         for name in ("retry_attempts", "retry_base_delay_ms"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:

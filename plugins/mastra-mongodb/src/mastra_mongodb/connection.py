@@ -184,19 +184,26 @@ class MongoConnection:
         return self.seqs(1)[0]
 
     async def retrying(self, fn: Callable[[], Awaitable[T]]) -> T:
-        """Run ``fn``, retrying after connection errors with exponential backoff.
+        """Run ``fn``, retrying after connection errors with exponential backoff, within ``operation_timeout``.
 
-        Server selection timeouts are not retried: the driver has already waited for a server.
+        The whole (retries and their pauses included) runs under pymongo's client-side operation timeout, so a
+        stalled server or network fails within the bound. Server selection timeouts are not retried: the
+        driver has already waited for a server; nor is a run out of time.
         """
+        import pymongo
         from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
 
+        deadline = time.monotonic() + self.config.operation_timeout
         attempt = 0
         while True:
             try:
-                return await fn()
+                with pymongo.timeout(max(deadline - time.monotonic(), 0.001)):
+                    return await fn()
             except ServerSelectionTimeoutError:
                 raise
             except ConnectionFailure as exc:
+                if time.monotonic() >= deadline:
+                    raise
                 if attempt >= self.config.retry_attempts:
                     raise
                 delay = self.config.retry_base_delay_ms / 1000.0 * (2**attempt)
@@ -281,7 +288,7 @@ class MongoConnection:
         ``expiring`` says whether documents of this collection can have expired (then such a document
         is deleted first). ``change`` returning None writes nothing. Returns what was written (or None).
         """
-        from pymongo.errors import DuplicateKeyError
+        from pymongo.errors import ConnectionFailure, DuplicateKeyError
 
         col = self.col(collection)
         for _ in range(CAS_ATTEMPTS):
@@ -293,19 +300,40 @@ class MongoConnection:
             if new is None:
                 return None
             body = write(new, doc)
-            if doc is None:
-                try:
-                    await col.insert_one(body)
-                except DuplicateKeyError:
-                    continue
-                return new
-            update: dict[str, Any] = {"$set": body}
-            if REV in doc:
-                update["$unset"] = {REV: ""}
-            result = await col.update_one(doc, update)
-            if result.matched_count == 1:
-                return new
+            try:
+                if doc is None:
+                    try:
+                        await col.insert_one(body)
+                    except DuplicateKeyError:
+                        continue
+                    return new
+                update: dict[str, Any] = {"$set": body}
+                if REV in doc:
+                    update["$unset"] = {REV: ""}
+                result = await col.update_one(doc, update)
+                if result.matched_count == 1:
+                    return new
+            except ConnectionFailure:
+                # the reply is lost: the write may have landed. Applying ``change`` again to what is stored
+                # now would apply it twice, so look first: our exact document there means it did land.
+                if await self._landed(col, key, body):
+                    return new
+                raise
         raise RuntimeError(f"compare-and-set on {collection} lost {CAS_ATTEMPTS} races in a row")
+
+    async def _landed(self, col: AsyncCollection[Doc], key: Filter, body: Doc) -> bool:
+        """Whether the document with ``key`` holds every field of ``body`` as written (read on a fresh connection,
+        retried like any operation). Every write of a record sets a fresh ``updatedAt`` (milliseconds), so
+        another writer's document practically never equals ours."""
+        import bson
+        from bson.codec_options import CodecOptions
+
+        options: CodecOptions[Doc] = CodecOptions(tz_aware=True, tzinfo=UTC)
+        stored = await self.retrying(lambda: col.find_one(key))
+        if stored is None:
+            return False
+        wanted = bson.decode(bson.encode(body, codec_options=options), codec_options=options)
+        return all(k in stored and stored[k] == v for k, v in wanted.items() if k != "_id")
 
 
 def _expired(doc: Mapping[str, Any]) -> bool:

@@ -84,3 +84,18 @@ async def cleanup(namespace: str) -> None:
     finally:
         _names.pop(namespace, None)
         await client.close()
+
+
+def fault_upstream() -> tuple[str, int]:
+    """The server's TCP address (the fault suite's chaos proxy forwards there)."""
+    from pymongo.uri_parser import parse_uri
+
+    host, port = parse_uri(server_uri())["nodelist"][0]
+    return str(host), int(port)
+
+
+async def make_proxied_storage(namespace: str, host: str, port: int, **overrides: Any) -> Storage:
+    """An un-initialised storage on the database of ``namespace`` reaching the server through ``host:port``
+    (a direct connection: the driver must not discover the server's own address and go around the proxy)."""
+    uri = f"mongodb://{host}:{port}/?directConnection=true"
+    return await make_storage(namespace, uri=uri, **overrides)

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import attrs
-from mastra_core.connect import DEFAULT_CONNECT_TIMEOUT
+from mastra_core.connect import DEFAULT_CONNECT_TIMEOUT, DEFAULT_OPERATION_TIMEOUT
 
 #: Database names we create and quote: letters, digits, ``_`` and ``$`` (MariaDB's unquoted identifiers).
 DATABASE_NAME = re.compile(r"[A-Za-z0-9_$]{1,64}")
@@ -22,6 +22,11 @@ def _count(minimum: int) -> Any:
     return check
 
 
+def _seconds(_: Any, attribute: Any, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ValueError(f"{attribute.name} must be a positive number of seconds, got {value!r}")
+
+
 @attrs.define(kw_only=True)
 class MySQLConfig:
     """Options of :class:`~mastra_mysql.store.MySQLStore`.
@@ -29,7 +34,8 @@ class MySQLConfig:
     ``url``: ``mysql://user:password@host:port/database`` (``mariadb://`` too); fields given explicitly win
     over the URL's. ``database`` is created at init unless ``disable_init``. ``min_pool_size``/``max_pool_size``
     size the connection pool; ``max_retries`` is how often a transaction that meets a deadlock or lock wait
-    timeout is run again. ``password`` and ``url`` are never shown in reprs or errors.
+    timeout is run again. ``connect_timeout`` bounds establishing a connection, ``operation_timeout`` one call on
+    the client side (a stalled server included). ``password`` and ``url`` are never shown in reprs or errors.
     """
 
     url: str | None = attrs.field(default=None, repr=False)
@@ -42,7 +48,9 @@ class MySQLConfig:
     max_pool_size: int = attrs.field(default=10, validator=_count(1))
     max_retries: int = attrs.field(default=20, validator=_count(0))
     #: Seconds to establish a connection (``init()`` fails after this when the server does not answer).
-    connect_timeout: int = attrs.field(default=int(DEFAULT_CONNECT_TIMEOUT), validator=_count(1))
+    connect_timeout: float = attrs.field(default=DEFAULT_CONNECT_TIMEOUT, validator=_seconds)
+    #: Seconds one call (a transaction with its deadlock retries, or a read) may take before it fails.
+    operation_timeout: float = attrs.field(default=DEFAULT_OPERATION_TIMEOUT, validator=_seconds)
 
     def __attrs_post_init__(self) -> None:
         if self.url is not None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from mastra_core.connect import connection_error
@@ -59,6 +60,11 @@ def error_code(exc: BaseException) -> int | None:
     return args[0] if args and isinstance(args[0], int) else None
 
 
+def _healthy(conn: Any) -> bool:
+    """Whether a connection can still be used (its socket is open and not at end of stream)."""
+    return bool(conn.connected) and not bool(getattr(conn, "_stream_broken", False))
+
+
 class MySQLConnection:
     """One storage's pool on one database; built without I/O, opened once, closed once."""
 
@@ -79,6 +85,7 @@ class MySQLConnection:
             "charset": "utf8mb4",
             "autocommit": True,
             "connect_timeout": c.connect_timeout,
+            "read_timeout": c.operation_timeout,  # each read; the whole call is bounded in ``_bounded``
             "init_command": INIT_COMMAND,
         }
 
@@ -160,8 +167,25 @@ class MySQLConnection:
         """Run ``fn`` on one pooled autocommit connection (a consistent read of one statement each)."""
         from asyncmy.cursors import DictCursor
 
-        async with self.pool.acquire() as conn, conn.cursor(DictCursor) as cur:
-            return await fn(Tx(cur))
+        async with self._bounded():
+            async with self.pool.acquire() as conn:
+                try:
+                    async with conn.cursor(DictCursor) as cur:
+                        return await fn(Tx(cur))
+                except BaseException:
+                    if not _healthy(conn):
+                        conn.close()  # the pool drops a closed connection instead of handing it out again
+                    raise
+
+    @asynccontextmanager
+    async def _bounded(self) -> AsyncIterator[None]:
+        """At most ``operation_timeout`` seconds (asyncmy has no read timeout of its own)."""
+        limit = self.config.operation_timeout
+        try:
+            async with asyncio.timeout(limit):
+                yield
+        except TimeoutError:
+            raise TimeoutError(f"no answer from MySQL within operation_timeout={limit} s") from None
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Every row of one query."""
@@ -175,21 +199,27 @@ class MySQLConnection:
         """Run ``fn`` in one transaction: all its writes or none; run again on deadlock or lock wait timeout."""
         from asyncmy.cursors import DictCursor
 
-        attempt = 0
-        while True:
-            async with self.pool.acquire() as conn:
-                try:
-                    await conn.begin()
-                    async with conn.cursor(DictCursor) as cur:
-                        result = await fn(Tx(cur))
-                    await conn.commit()
-                    return result
-                except BaseException as exc:
+        async with self._bounded():
+            attempt = 0
+            while True:
+                async with self.pool.acquire() as conn:
                     try:
-                        await asyncio.shield(conn.rollback())
-                    except BaseException:  # a connection we cannot roll back must not go back to the pool
-                        conn.close()
-                    if error_code(exc) not in RETRYABLE or attempt >= self.config.max_retries:
-                        raise
-            attempt += 1
-            await asyncio.sleep(random.uniform(0, 0.005 * min(attempt, 10)))  # jitter
+                        await conn.begin()
+                        async with conn.cursor(DictCursor) as cur:
+                            result = await fn(Tx(cur))
+                        await conn.commit()
+                        return result
+                    except BaseException as exc:
+                        if isinstance(exc, asyncio.CancelledError) or not _healthy(conn):
+                            # cut off mid-reply (our deadline) or lost: never roll back over it, never reuse it;
+                            # the server rolls back an uncommitted transaction when the connection goes
+                            conn.close()
+                            raise
+                        try:
+                            await asyncio.shield(conn.rollback())
+                        except BaseException:  # a connection we cannot roll back must not go back to the pool
+                            conn.close()
+                        if error_code(exc) not in RETRYABLE or attempt >= self.config.max_retries:
+                            raise
+                attempt += 1
+                await asyncio.sleep(random.uniform(0, 0.005 * min(attempt, 10)))  # jitter

@@ -46,3 +46,16 @@ async def cleanup(namespace: str) -> None:
             await cur.execute(f"DROP DATABASE IF EXISTS {quote(namespace)}")
     finally:
         conn.close()
+
+
+def fault_upstream() -> tuple[str, int]:
+    """The server's TCP address (the fault suite's chaos proxy forwards there)."""
+    from .config import MySQLConfig
+
+    cfg = MySQLConfig(url=server_url(), database="probe")
+    return str(cfg.host), int(cfg.port or 3306)
+
+
+async def make_proxied_storage(namespace: str, host: str, port: int, **overrides: Any) -> Storage:
+    """An un-initialised storage on the database ``namespace`` reaching the server through ``host:port``."""
+    return await make_storage(namespace, host=host, port=port, **overrides)

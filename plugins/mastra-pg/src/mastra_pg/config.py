@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
-from mastra_core.connect import DEFAULT_CONNECT_TIMEOUT
+from mastra_core.connect import DEFAULT_CONNECT_TIMEOUT, DEFAULT_OPERATION_TIMEOUT
 from mastra_core.secrets import MaskedRepr
 
 from .indexes import IndexSpec, check_identifier
@@ -63,6 +63,9 @@ class PostgresConfig(MaskedRepr):
     max_lifetime: float = attrs.field(default=3600.0, validator=_positive("max_lifetime"))
     #: Seconds to establish a connection (also how long ``init()`` waits for the server).
     connect_timeout: float = attrs.field(default=DEFAULT_CONNECT_TIMEOUT, validator=_positive("connect_timeout"))
+    #: Seconds one attempt of an operation may take on the client side (getting a pooled connection included);
+    #: bounds a stalled server or network, which ``statement_timeout`` cannot.
+    operation_timeout: float = attrs.field(default=DEFAULT_OPERATION_TIMEOUT, validator=_positive("operation_timeout"))
     #: Server-side statement timeout in milliseconds (None: the server's default).
     statement_timeout_ms: int | None = attrs.field(default=None, validator=_positive("statement_timeout_ms"))
     application_name: str = "mastra"

@@ -8,7 +8,9 @@ connection failures into ``StorageError``. Opening also creates or migrates the 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import select
+import uuid
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -18,17 +20,25 @@ import psycopg
 from mastra_core.connect import connection_error
 from mastra_core.errors import ConfigError
 from mastra_core.log import get_logger, redact
-from psycopg import pq
+from psycopg import pq, sql
 from psycopg.conninfo import make_conninfo
 from psycopg.types.json import set_json_dumps, set_json_loads
 from psycopg_pool import AsyncConnectionPool
 
 from . import codec
 from .config import PostgresConfig
+from .schema import TABLES
 from .schema import migrate as migrate_schema
 
 T = TypeVar("T")
 _log = get_logger("mastra_pg")
+#: Every this many tokenised writes also delete the tokens older than an hour (in the same transaction).
+TOKEN_SWEEP_EVERY = 256
+#: Operation tokens are kept an hour (``_ops_sweep``): far longer than any retry of their operation can come.
+
+
+class AlreadyApplied(Exception):
+    """A retried write found its own operation token: the first attempt committed (its reply was lost)."""
 
 
 def conninfo(config: PostgresConfig) -> str:
@@ -36,6 +46,9 @@ def conninfo(config: PostgresConfig) -> str:
     kw: dict[str, Any] = dict(config.ssl_options())
     kw["connect_timeout"] = max(1, int(config.connect_timeout))
     kw["application_name"] = config.application_name
+    # a peer that vanished without a FIN is noticed by the kernel, not only by our deadline
+    kw.update(keepalives=1, keepalives_idle=max(1, int(config.operation_timeout)), keepalives_interval=1,
+              keepalives_count=3)
     if config.statement_timeout_ms is not None:
         kw["options"] = f"-c statement_timeout={int(config.statement_timeout_ms)}"
     if config.connection_string is not None:
@@ -75,6 +88,29 @@ async def pipelined_transaction(conn: Any) -> AsyncIterator[None]:
         await conn.execute("COMMIT")
 
 
+async def bounded(work: Awaitable[T], limit: float) -> T:
+    """``await work``, but at most ``limit`` seconds; then an OperationalError.
+
+    The work runs as its own task. At the deadline it is cancelled; psycopg answers a cancellation by asking
+    the server to cancel the query (which a stalled server never answers, for up to ten seconds), so a second
+    cancellation follows shortly after: psycopg then closes the connection at once (the pool replaces it).
+    """
+    task = asyncio.ensure_future(work)
+    try:
+        await asyncio.wait({task}, timeout=limit)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    if not task.done():
+        while not task.done():
+            task.cancel()
+            await asyncio.wait({task}, timeout=0.1)
+        if not task.cancelled() and task.exception() is None:
+            return task.result()  # it finished as the deadline passed
+        raise psycopg.OperationalError(f"no answer from PostgreSQL within operation_timeout={limit} s")
+    return task.result()
+
+
 def _connection_lost(exc: BaseException, conn: Any) -> bool:
     return isinstance(exc, psycopg.OperationalError) and (conn is None or conn.broken or conn.closed)
 
@@ -107,13 +143,17 @@ class PgConnection:
         self._ready = False
         self._lock: asyncio.Lock | None = None
         self._configured: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._once_count = itertools.count(1)
+        ops = sql.Identifier(config.schema_name, TABLES["ops"])
+        self._ops_insert = sql.SQL("INSERT INTO {} (op_id) VALUES (%s)").format(ops)
+        self._ops_sweep = sql.SQL("DELETE FROM {} WHERE applied_at < NOW() - INTERVAL '1 hour'").format(ops)
         if self._owns_pool:
             kwargs: dict[str, Any] = {"autocommit": True, "prepare_threshold": config.prepare_threshold}
             self._pool = AsyncConnectionPool(
                 conninfo(config),
                 min_size=config.min_pool_size,
                 max_size=config.max_pool_size,
-                timeout=config.pool_timeout,
+                timeout=min(config.pool_timeout, config.operation_timeout),
                 max_idle=max(config.idle_timeout, 1.0),
                 max_lifetime=config.max_lifetime,
                 kwargs=kwargs,
@@ -212,11 +252,18 @@ class PgConnection:
     # ------------------------------------------------------------------ running statements
 
     async def with_conn(self, fn: Callable[[Any], Awaitable[T]], *, idempotent: bool = True) -> T:
-        """Run ``fn(conn)`` on a pooled connection in autocommit mode; retry once on a lost connection."""
+        """Run ``fn(conn)`` on a pooled connection in autocommit mode; retry once on a lost connection.
+
+        Each attempt (getting a connection included) is bounded by ``operation_timeout`` on the client side:
+        ``statement_timeout`` cannot help when the server (or the network to it) stalls. A connection whose
+        attempt ran out of time is closed, never handed to the next caller mid-reply.
+        """
         attempt = 0
         while True:
             conn = None
-            try:
+
+            async def one_attempt() -> T:
+                nonlocal conn
                 async with self._pool.connection() as conn:
                     if conn not in self._configured:
                         self._setup(conn)
@@ -228,8 +275,11 @@ class PgConnection:
                     try:
                         return await fn(conn)
                     finally:
-                        if restore and not conn.broken:
+                        if restore and not conn.broken and not conn.closed:
                             await conn.set_autocommit(False)
+
+            try:
+                return await bounded(one_attempt(), self.config.operation_timeout)
             except psycopg.OperationalError as exc:
                 if attempt == 0 and idempotent and _connection_lost(exc, conn):
                     attempt += 1
@@ -242,6 +292,34 @@ class PgConnection:
                         _log.debug("pool check failed", exc_info=True)
                     continue
                 raise
+
+    async def once(self, fn: Callable[[Any], Awaitable[T]], applied: Callable[[Any], Awaitable[T]]) -> T:
+        """Run the non-idempotent ``fn(conn)`` in one transaction that also records a fresh operation token.
+
+        When the connection is lost after the server committed but before the reply arrived, the retry on a
+        fresh connection inserts the same token again; the primary key refuses it, the retry rolls back and
+        returns ``applied(conn)`` (the stored state) instead of applying ``fn`` twice. The token's INSERT
+        travels with the transaction's last writes and its COMMIT: no extra round trip.
+        """
+        token = uuid.uuid4().hex
+        sweep = next(self._once_count) % TOKEN_SWEEP_EVERY == 0
+
+        async def go(conn: Any) -> T:
+            try:
+                async with pipelined_transaction(conn):
+                    result = await fn(conn)
+                    await conn.execute(self._ops_insert, (token,))
+                    if sweep:
+                        await conn.execute(self._ops_sweep)
+                return result
+            except psycopg.errors.UniqueViolation as exc:
+                if exc.diag.table_name != TABLES["ops"]:
+                    raise
+                await conn.execute("ROLLBACK")
+                _log.info("a retried write had already been applied (its reply was lost); not applying it again")
+                return await applied(conn)
+
+        return await self.with_conn(go, idempotent=True)
 
     async def tx(self, fn: Callable[[Any], Awaitable[T]], *, idempotent: bool = True) -> T:
         """Run ``fn(conn)`` inside one transaction (rolled back on any error)."""

@@ -42,3 +42,19 @@ async def cleanup(namespace: str) -> None:
 
     async with await psycopg.AsyncConnection.connect(server_url(), autocommit=True) as conn:
         await conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(namespace)))
+
+
+def fault_upstream() -> tuple[str, int]:
+    """The server's TCP address (the fault suite's chaos proxy forwards there)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    params = conninfo_to_dict(server_url())
+    return str(params.get("host") or "127.0.0.1"), int(params.get("port") or 5432)
+
+
+async def make_proxied_storage(namespace: str, host: str, port: int, **overrides: Any) -> Storage:
+    """An un-initialised storage on the schema ``namespace`` that reaches the server through ``host:port``."""
+    from psycopg.conninfo import make_conninfo
+
+    return await make_storage(namespace, connection_string=make_conninfo(server_url(), host=host, port=port),
+                              **overrides)

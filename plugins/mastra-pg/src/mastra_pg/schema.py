@@ -27,7 +27,7 @@ from psycopg import sql
 
 from .indexes import IndexSpec, create_index, create_statement, default_indexes
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: Template names (``{threads}``...) of the reference tables and of ours.
 TABLES = {
@@ -41,6 +41,7 @@ TABLES = {
     "evals": ref.EVALS.name,
     "traces": ref.TRACES.name,
     "counts": "mastra_message_counts",
+    "ops": "mastra_applied_ops",
     "versions": ref.SCHEMA_VERSION_TABLE,
 }
 _KEYS = {name: key for key, name in TABLES.items()}
@@ -155,6 +156,9 @@ V2 = [
     # our threads may have no title (the reference always writes one)
     "ALTER TABLE {threads} ALTER COLUMN title DROP NOT NULL",
     "CREATE TABLE IF NOT EXISTS {counts} (thread_id TEXT NOT NULL PRIMARY KEY, n BIGINT NOT NULL)",
+    # the tokens of applied non-idempotent writes: a retry after a lost reply finds its token (connection.py)
+    "CREATE TABLE IF NOT EXISTS {ops} (op_id TEXT NOT NULL PRIMARY KEY, "
+    "applied_at TIMESTAMPTZ NOT NULL DEFAULT NOW())",
     # counts are exact from here on: nobody writes messages while we backfill and attach the triggers
     "LOCK TABLE {messages} IN SHARE ROW EXCLUSIVE MODE",
     "DELETE FROM {counts}",
@@ -312,7 +316,8 @@ async def migrate(
                         render(
                             "INSERT INTO {versions} (version, description) VALUES (1, 'reference tables'), "
                             "(2, 'seq, expiresAt, structuredOutput, message counts'), "
-                            "(3, 'agents.memory JSONB, as the reference') "
+                            "(3, 'agents.memory JSONB, as the reference'), "
+                            "(4, 'applied operation tokens') "
                             "ON CONFLICT (version) DO NOTHING",
                             schema,
                         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from mastra_core import Storage, create_storage
 
@@ -67,6 +68,20 @@ async def cleanup(namespace: str) -> None:
             await client.unlink(*batch)
     finally:
         await client.aclose()
+
+
+def fault_upstream() -> tuple[str, int]:
+    """Redis's TCP address (the fault suite's chaos proxy forwards there)."""
+    parts = urlsplit(redis_url())
+    return parts.hostname or "127.0.0.1", parts.port or 6379
+
+
+async def make_proxied_storage(namespace: str, host: str, port: int, **overrides: Any) -> Storage:
+    """An un-initialised storage on the key prefix of ``namespace`` reaching Redis through ``host:port``."""
+    url = urlsplit(redis_url())._replace(netloc=f"{host}:{port}").geturl()
+    config: dict[str, Any] = {"url": url, "prefix": prefix_for(namespace)}
+    config.update(overrides)
+    return create_storage("upstash", id=f"conformance-{namespace}", **config)
 
 
 # --- upstash-rest: the same store over Upstash's REST API ------------------------------------------
@@ -127,6 +142,20 @@ class RestHarness:
                 await transport.call("UNLINK", *batch)
         finally:
             await transport.close()
+
+    def fault_upstream(self) -> tuple[str, int]:
+        """The REST stand-in's TCP address (the fault suite's chaos proxy forwards there)."""
+        parts = urlsplit(rest_env()[0])
+        return parts.hostname or "127.0.0.1", parts.port or 80
+
+    async def make_proxied_storage(self, namespace: str, host: str, port: int, **overrides: Any) -> Storage:
+        """An un-initialised REST storage on the key prefix of ``namespace`` whose requests go through
+        ``host:port``."""
+        url, token = rest_env()
+        proxied = urlsplit(url)._replace(netloc=f"{host}:{port}").geturl()
+        config: dict[str, Any] = {"url": proxied, "token": token, "prefix": prefix_for(namespace)}
+        config.update(overrides)
+        return create_storage("upstash", id=f"conformance-{namespace}", **config)
 
     @staticmethod
     def _transport() -> RestTransport:

@@ -18,6 +18,7 @@ import hashlib
 import json
 import random
 from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
 from mastra_core.errors import ConfigError
@@ -56,6 +57,24 @@ class Transport(Protocol):
 
     def scan(self, match: str, count: int) -> AsyncIterator[str]:
         """Every key matching ``match`` (admin/test paths only)."""
+
+
+@asynccontextmanager
+async def bound(config: UpstashConfig) -> AsyncIterator[None]:
+    """At most ``operation_timeout`` (``socket_timeout``) seconds for one call, its retries included.
+
+    Socket timeouts bound each read, not a reply that trickles in or a retry loop; this bounds the whole. A
+    cancelled redis-py read drops its connection (the pool makes a new one), so no reply arrives out of turn.
+    """
+    limit = config.socket_timeout
+    if limit is None:
+        yield
+        return
+    try:
+        async with asyncio.timeout(limit):
+            yield
+    except TimeoutError:
+        raise TimeoutError(f"no answer within operation_timeout={limit} s") from None
 
 
 class RestError(Exception):
@@ -101,7 +120,7 @@ class RedisTransport:
             pool = redis.BlockingConnectionPool.from_url(
                 cfg.redis_url(), decode_responses=True, max_connections=cfg.max_connections,
                 timeout=cfg.socket_timeout, socket_timeout=cfg.socket_timeout,
-                socket_connect_timeout=cfg.socket_timeout,
+                socket_connect_timeout=cfg.connect_timeout, socket_keepalive=True,
                 retry=Retry(EqualJitterBackoff(cap=1.0, base=0.05), cfg.retries),
             )
         except ValueError as exc:
@@ -119,25 +138,29 @@ class RedisTransport:
 
     async def script(self, name: str, args: Sequence[str]) -> Any:
         """EVALSHA through redis-py's ``Script`` (which loads the script on NOSCRIPT)."""
-        return text(await self.scripts[name](keys=[], args=list(args)))
+        async with bound(self.config):
+            return text(await self.scripts[name](keys=[], args=list(args)))
 
     async def call(self, *args: str) -> Any:
         """One command."""
-        return text(await self.client.execute_command(*args))
+        async with bound(self.config):
+            return text(await self.client.execute_command(*args))
 
     async def pipeline(self, commands: Sequence[Sequence[str]]) -> list[Any]:
         """A non-transactional pipeline: one round trip."""
         pipe = self.client.pipeline(transaction=False)
         for cmd in commands:
             pipe.execute_command(*cmd)
-        return [text(r) for r in await pipe.execute()]
+        async with bound(self.config):
+            return [text(r) for r in await pipe.execute()]
 
     async def multi_exec(self, commands: Sequence[Sequence[str]]) -> list[Any]:
         """MULTI ... EXEC in one round trip."""
         pipe = self.client.pipeline(transaction=True)
         for cmd in commands:
             pipe.execute_command(*cmd)
-        return [text(r) for r in await pipe.execute()]
+        async with bound(self.config):
+            return [text(r) for r in await pipe.execute()]
 
     async def scan(self, match: str, count: int) -> AsyncIterator[str]:
         """redis-py's SCAN iterator."""
@@ -181,7 +204,7 @@ class RestTransport:
         httpx = import_optional("httpx", "httpx")
         cfg = self.config
         self.http = httpx.AsyncClient(
-            timeout=httpx.Timeout(cfg.socket_timeout),
+            timeout=httpx.Timeout(cfg.socket_timeout, connect=cfg.connect_timeout),
             limits=httpx.Limits(max_connections=cfg.max_connections, max_keepalive_connections=cfg.max_connections,
                                 keepalive_expiry=KEEPALIVE_SECONDS),
         )
@@ -236,6 +259,10 @@ class RestTransport:
                 return
 
     async def _post(self, path: str, body: Any) -> Any:
+        async with bound(self.config):
+            return await self._post_unbounded(path, body)
+
+    async def _post_unbounded(self, path: str, body: Any) -> Any:
         httpx = import_optional("httpx", "httpx")
         payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
         url = self.base_url + path

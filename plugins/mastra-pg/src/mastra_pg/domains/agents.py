@@ -57,7 +57,10 @@ class PgAgents(AgentsStore, PgDomain):
                                self.t.named(new, id=agent_id))
             return new
 
-        return await self.conn.tx(go)
+        async def applied(conn: Any) -> r.Agent | None:
+            return await self._get_agent(agent_id)
+
+        return await self.conn.once(go, applied)
 
     async def _delete_agent(self, agent_id: str) -> None:
         await self.conn.execute(self.q("DELETE FROM {agents} WHERE id = %s"), (agent_id,))

@@ -18,7 +18,7 @@ from mastra_core.retention import Retention
 from mastra_core.serde import content_from_json, to_wire
 
 from ..codec import aware, esc_str, jsonb, jsonb_null, naive, text_json, utc_time
-from ..connection import PgConnection, pipelined_transaction
+from ..connection import PgConnection
 from .shared import PgDomain, codec_for
 
 
@@ -106,7 +106,13 @@ class PgMemory(MemoryStore, PgDomain):
                                       sets=self.threads.assignments()), self._thread_params(new, now))
             return new
 
-        return await self.conn.tx(go)
+        async def applied(conn: Any) -> r.Thread | None:
+            cur = await conn.execute(self.q("SELECT {cols} FROM {threads} WHERE id = %(id)s",
+                                            cols=self.threads.select), {"id": thread_id})
+            row = await cur.fetchone()
+            return None if row is None else self.threads.decode(row)
+
+        return await self.conn.once(go, applied)
 
     async def _delete_thread(self, thread_id: str) -> None:
         await self.conn.execute(self.q("WITH d AS (DELETE FROM {messages} WHERE thread_id = %(id)s) "
@@ -263,31 +269,36 @@ class PgMemory(MemoryStore, PgDomain):
 
         async def go(conn: Any) -> r.Resource | None:
             now = utc_now()
-            async with pipelined_transaction(conn):
-                cur = await conn.execute(self.q("SELECT {cols}, {live} FROM {resources} WHERE id = %(id)s FOR UPDATE",
-                                                cols=self.resources.select, live=_live()),
-                                         {"id": resource_id, "now": now})
-                row = await cur.fetchone()
-                if row is not None:
-                    new = change(self.resources.decode(row) if row[live_at] else None)
-                    # a dead row comes back to life as a new record: it gets a new place in the order
-                    reseq = "" if row[live_at] else ", seq = nextval(" + self.q("{seqname}") + "::regclass)"
-                    await conn.execute(self.q('UPDATE {resources} SET {sets}, "expiresAt" = %(exp)s{reseq} '
-                                              "WHERE id = %(id)s", sets=self.resources.assignments(), reseq=reseq),
-                                       self._res_params(attrs.evolve(new, id=resource_id), now))
-                    return new
-                new = change(None)
-                cur = await conn.execute(self.q('INSERT INTO {resources} ({cols}, "expiresAt") VALUES ({ph}, %(exp)s) '
-                                                "ON CONFLICT (id) DO NOTHING RETURNING 1",
-                                                cols=", ".join(self.resources.insert_cols),
-                                                ph=self.resources.placeholders()),
-                                         self._res_params(attrs.evolve(new, id=resource_id), now))
-                if await cur.fetchone() is not None:
-                    return new
+            cur = await conn.execute(self.q("SELECT {cols}, {live} FROM {resources} WHERE id = %(id)s FOR UPDATE",
+                                            cols=self.resources.select, live=_live()),
+                                     {"id": resource_id, "now": now})
+            row = await cur.fetchone()
+            if row is not None:
+                new = change(self.resources.decode(row) if row[live_at] else None)
+                # a dead row comes back to life as a new record: it gets a new place in the order
+                reseq = "" if row[live_at] else ", seq = nextval(" + self.q("{seqname}") + "::regclass)"
+                await conn.execute(self.q('UPDATE {resources} SET {sets}, "expiresAt" = %(exp)s{reseq} '
+                                          "WHERE id = %(id)s", sets=self.resources.assignments(), reseq=reseq),
+                                   self._res_params(attrs.evolve(new, id=resource_id), now))
+                return new
+            new = change(None)
+            cur = await conn.execute(self.q('INSERT INTO {resources} ({cols}, "expiresAt") VALUES ({ph}, %(exp)s) '
+                                            "ON CONFLICT (id) DO NOTHING RETURNING 1",
+                                            cols=", ".join(self.resources.insert_cols),
+                                            ph=self.resources.placeholders()),
+                                     self._res_params(attrs.evolve(new, id=resource_id), now))
+            if await cur.fetchone() is not None:
+                return new
             return None  # a concurrent writer created it first: read-modify-write again
 
+        async def applied(conn: Any) -> r.Resource | None:
+            cur = await conn.execute(self.q("SELECT {cols} FROM {resources} WHERE id = %(id)s",
+                                            cols=self.resources.select), {"id": resource_id})
+            row = await cur.fetchone()
+            return None if row is None else self.resources.decode(row)
+
         for _ in range(10):
-            result = await self.conn.with_conn(go)
+            result = await self.conn.once(go, applied)
             if result is not None:
                 return result
         raise RuntimeError(f"could not update resource {resource_id!r} under contention")
@@ -324,7 +335,17 @@ class PgMemory(MemoryStore, PgDomain):
             stored = await cur.fetchone()
             return CloneResult(thread=self.threads.decode(stored), cloned_messages=copies)
 
-        return await self.conn.tx(go, idempotent=False)
+        async def applied(conn: Any) -> CloneResult:
+            cur = await conn.execute(self.q("SELECT {cols} FROM {threads} WHERE id = %(id)s", cols=self.threads.select),
+                                     {"id": req.new_thread_id})
+            stored = await cur.fetchone()
+            cur = await conn.execute(self.q('SELECT {cols} FROM {messages} m WHERE m.thread_id = %(id)s '
+                                            'ORDER BY m."createdAt", m.seq', cols=_msg_cols("m")),
+                                     {"id": req.new_thread_id})
+            copies = [_message(x) for x in await cur.fetchall()]
+            return CloneResult(thread=self.threads.decode(stored), cloned_messages=copies)
+
+        return await self.conn.once(go, applied)
 
     def expiring_tables(self) -> tuple[str, ...]:
         """Messages, threads and resources expire (the counts table follows them)."""

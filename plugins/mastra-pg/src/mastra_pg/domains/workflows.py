@@ -15,7 +15,7 @@ from mastra_core.records.queries import WorkflowRunQuery
 from mastra_core.retention import Retention
 
 from ..codec import naive
-from ..connection import PgConnection, pipelined_transaction
+from ..connection import PgConnection
 from .shared import LIVE, PgDomain, codec_for
 
 
@@ -74,33 +74,39 @@ class PgWorkflows(WorkflowsStore, PgDomain):
                           change: Callable[[r.WorkflowRun | None], r.WorkflowRun | None]) -> r.WorkflowRun | None:
         async def go(conn: Any) -> r.WorkflowRun | _Missing | None:
             now = utc_now()
-            async with pipelined_transaction(conn):
-                cur = await conn.execute(self.q("SELECT {cols}, {live} FROM {workflows} WHERE workflow_name = %(wf)s "
-                                                "AND run_id = %(rid)s FOR UPDATE", cols=self.t.select, live=LIVE),
-                                         {"wf": workflow_name, "rid": run_id, "now": now})
-                row = await cur.fetchone()
-                live = row is not None and row[len(self.t.columns)]
-                new = change(_run(self.t.decode(row)) if live else None)
-                if new is None:
-                    return None
-                new = attrs.evolve(new, workflow_name=workflow_name, run_id=run_id)
-                params = self.t.named(new, exp=self.expires_at("workflow_snapshot"), now=now)
-                if row is not None:
-                    sets = self.t.assignments()
-                    reseq = "" if live else ", seq = nextval(" + self.q("{seqname}") + "::regclass)"
-                    await conn.execute(self.q('UPDATE {workflows} SET {sets}, "expiresAt" = %(exp)s{reseq} '
-                                              "WHERE workflow_name = %(wf)s AND run_id = %(rid)s", sets=sets,
-                                              reseq=reseq),
-                                       {**params, "wf": workflow_name, "rid": run_id})
-                    return new
-                cols = ", ".join([*self.t.insert_cols, '"expiresAt"'])
-                cur = await conn.execute(self.q("INSERT INTO {workflows} ({cols}) VALUES ({ph}, %(exp)s) "
-                                                "ON CONFLICT (workflow_name, run_id) DO NOTHING RETURNING 1", cols=cols,
-                                                ph=self.t.placeholders()), params)
-                return new if await cur.fetchone() is not None else _Missing()
+            cur = await conn.execute(self.q("SELECT {cols}, {live} FROM {workflows} WHERE workflow_name = %(wf)s "
+                                            "AND run_id = %(rid)s FOR UPDATE", cols=self.t.select, live=LIVE),
+                                     {"wf": workflow_name, "rid": run_id, "now": now})
+            row = await cur.fetchone()
+            live = row is not None and row[len(self.t.columns)]
+            new = change(_run(self.t.decode(row)) if live else None)
+            if new is None:
+                return None
+            new = attrs.evolve(new, workflow_name=workflow_name, run_id=run_id)
+            params = self.t.named(new, exp=self.expires_at("workflow_snapshot"), now=now)
+            if row is not None:
+                sets = self.t.assignments()
+                reseq = "" if live else ", seq = nextval(" + self.q("{seqname}") + "::regclass)"
+                await conn.execute(self.q('UPDATE {workflows} SET {sets}, "expiresAt" = %(exp)s{reseq} '
+                                          "WHERE workflow_name = %(wf)s AND run_id = %(rid)s", sets=sets,
+                                          reseq=reseq),
+                                   {**params, "wf": workflow_name, "rid": run_id})
+                return new
+            cols = ", ".join([*self.t.insert_cols, '"expiresAt"'])
+            cur = await conn.execute(self.q("INSERT INTO {workflows} ({cols}) VALUES ({ph}, %(exp)s) "
+                                            "ON CONFLICT (workflow_name, run_id) DO NOTHING RETURNING 1", cols=cols,
+                                            ph=self.t.placeholders()), params)
+            return new if await cur.fetchone() is not None else _Missing()
+
+        async def applied(conn: Any) -> r.WorkflowRun | _Missing | None:
+            cur = await conn.execute(self.q("SELECT {cols} FROM {workflows} WHERE workflow_name = %(wf)s "
+                                            "AND run_id = %(rid)s", cols=self.t.select),
+                                     {"wf": workflow_name, "rid": run_id})
+            row = await cur.fetchone()
+            return None if row is None else _run(self.t.decode(row))
 
         for _ in range(10):
-            result = await self.conn.with_conn(go)
+            result = await self.conn.once(go, applied)
             if not isinstance(result, _Missing):
                 return result
         raise RuntimeError(f"could not update workflow run {workflow_name}/{run_id} under contention")
