@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from typing import Any
 
 
@@ -26,6 +27,11 @@ class StallProxy:
         self._closed = False
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
+        #: One-shot cut: (marker, forward_request) armed by :meth:`cut_at`; the connection it fired on.
+        self._cut: tuple[tuple[bytes, ...], bool] | None = None
+        self._doomed: set[socket.socket] = set()
+        self.cuts = 0
+        self._cut_forwards = False
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
@@ -42,10 +48,10 @@ class StallProxy:
                 continue
             with self._lock:
                 self._sockets += [client, server]
-            for src, dst in ((client, server), (server, client)):
-                threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
+            threading.Thread(target=self._pump, args=(client, server, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client, False), daemon=True).start()
 
-    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
+    def _pump(self, src: socket.socket, dst: socket.socket, request: bool) -> None:
         try:
             while True:
                 data = src.recv(65536)
@@ -54,12 +60,40 @@ class StallProxy:
                 self._open.wait()  # stalled: hold the bytes
                 if self._closed:
                     break
+                if request and self._fires(data, src):
+                    if self._cut_forwards:
+                        dst.sendall(data)  # the server gets the request; the reply will be cut
+                        continue
+                    break  # the request never reaches the server
+                if not request and dst in self._doomed:
+                    self._doomed.discard(dst)
+                    # The reply is lost: the client sees its connection closed. sqld may send its headers before
+                    # it has run the request, and drops the stream when the client leaves: wait for it to finish.
+                    time.sleep(0.5)
+                    break
                 dst.sendall(data)
         except OSError:
             pass
         finally:
             for s in (src, dst):
                 _close(s)
+
+    def cut_at(self, *markers: bytes, after_forwarding: bool) -> None:
+        """Cut the next request containing every one of ``markers``: before it reaches the server, or after it
+        did (the reply lost)."""
+        with self._lock:
+            self._cut = (markers, after_forwarding)
+
+    def _fires(self, data: bytes, client: socket.socket) -> bool:
+        with self._lock:
+            if self._cut is None or not all(m in data for m in self._cut[0]):
+                return False
+            self._cut_forwards = self._cut[1]
+            self._cut = None
+            self.cuts += 1
+            if self._cut_forwards:
+                self._doomed.add(client)
+            return True
 
     def stall(self) -> None:
         """Stop forwarding (both ways, every connection, new ones too)."""

@@ -136,3 +136,27 @@ def test_url_query_options_become_store_options() -> None:
     assert "no_such_option" in str(err.value) and "operation_timeout" in str(err.value)
     with pytest.raises(StorageError):
         LibSQLStore(id="bad", url="file:x.db?operation_timeout=soon")
+
+
+@pytest.mark.parametrize("after_forwarding", [False, True], ids=["request-cut", "reply-lost"])
+async def test_a_cut_commit_is_applied_exactly_once(proxy: StallProxy, namespace: str, after_forwarding: bool) -> None:
+    """The connection drops at COMMIT, before the server got it or after (the answer lost): the write is
+    retried on a new stream or recognised by its operation token, and lands exactly once."""
+    import attrs
+    from mastra_core import Resource
+
+    store = LibSQLStore(id="cut", url=f"http://127.0.0.1:{proxy.port}", table_prefix=f"{namespace}_",
+                        auth_token=os.environ.get("MASTRA_TEST_SQLD_AUTH_TOKEN"), operation_timeout=5)
+
+    def append(old: Resource | None) -> Resource:
+        text = (old.working_memory if old else "") or ""
+        return attrs.evolve(old, working_memory=text + "[x]") if old else Resource(id="res", working_memory="[x]")
+
+    async with store:
+        await store.memory.save_resource(resource=Resource(id="res", working_memory="[0]"))
+        # the Hrana request that runs COMMIT (the driver sends it as a batch "COMMIT;" after a "describe" of it)
+        proxy.cut_at(b'"sql":"COMMIT;"', after_forwarding=after_forwarding)
+        await store.memory.modify_resource(resource_id="res", change=append)
+        assert proxy.cuts == 1
+        res = await store.memory.get_resource_by_id(resource_id="res")
+        assert res is not None and res.working_memory == "[0][x]"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -22,6 +23,14 @@ from typing import Any
 
 #: How long a new child may take to start (a busy machine imports slowly); not part of connect_timeout.
 SPAWN_TIMEOUT = 60.0
+#: Idle children kept for the next connection (starting one costs an interpreter start-up).
+POOL_SIZE = 4
+
+_Child = tuple["subprocess.Popen[bytes]", Connection, Connection]
+_idle: list[_Child] = []
+_idle_guard = threading.Lock()
+# A forked process must not share its parent's children (their pipes would carry both processes' requests).
+os.register_at_fork(after_in_child=_idle.clear)
 
 
 class OperationTimeout(TimeoutError):
@@ -69,6 +78,14 @@ class RemoteDriver:
 
     def _spawn(self) -> None:
         self.kill()
+        with _idle_guard:
+            while _idle:
+                proc, inbox, outbox = _idle.pop()
+                if proc.poll() is None:
+                    self._proc, self._inbox, self._outbox = proc, inbox, outbox
+                    return
+                inbox.close()
+                outbox.close()
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         script = str(Path(__file__).with_name("remote_child.py"))
@@ -102,13 +119,19 @@ class RemoteDriver:
             proc.wait(10)
 
     def close(self) -> None:
-        """Close the stream and let the child exit (killed if it does not answer promptly)."""
+        """Close the stream; the child goes back to the pool of idle ones (killed if it does not answer promptly)."""
         if self._proc is not None and self._proc.poll() is None:
             try:
                 self._request(("close",), time.monotonic() + 2.0)
-                self._proc.wait(2.0)
-            except (OperationTimeout, ChildGone, RemoteDriverError, subprocess.TimeoutExpired, OSError):
-                pass
+            except (OperationTimeout, ChildGone, RemoteDriverError, OSError):
+                self.kill()
+                return
+            with _idle_guard:
+                if len(_idle) < POOL_SIZE and self._inbox is not None and self._outbox is not None:
+                    _idle.append((self._proc, self._inbox, self._outbox))
+                    self._proc = self._inbox = self._outbox = None
+                    self.in_transaction = False
+                    return
         self.kill()
 
     @property

@@ -3,7 +3,7 @@
 Run as ``python -P remote_child.py <read_fd> <write_fd>``: it imports only the standard library and the
 driver, then answers requests from its parent, one at a time, over the two pipes:
 ``("connect", database, auth_token)``, ``("execute", sql, params)``, ``("executemany", sql, rows)`` and
-``("close",)``. Each answer is ``("ok", rows, rowcount, in_transaction)`` or ``("error", type name, message)``.
+``("close",)`` (the stream; the child stays, for the parent's pool of idle children) and ``("exit",)``. Each answer is ``("ok", rows, rowcount, in_transaction)`` or ``("error", type name, message)``.
 
 Why a process: libsql 0.1.11 holds the GIL while a remote statement waits for the network, so a stalled
 server would freeze every thread of the process that runs it. Here only this child freezes, and the parent
@@ -49,7 +49,9 @@ def serve(inbox: Connection, outbox: Connection) -> None:
             elif op == "close":
                 if conn is not None:
                     _close_quietly(conn)
+                conn = None
                 outbox.send(("ok", [], 0, False))
+            elif op == "exit":
                 return
             else:
                 outbox.send(("error", "ValueError", f"unknown request {op!r}"))
