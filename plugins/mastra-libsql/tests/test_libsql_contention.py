@@ -113,7 +113,7 @@ def test_many_processes_open_and_write_one_fresh_file(tmp_path: Path, round_: in
 @pytest.fixture
 def cpu_burner() -> Iterator[None]:
     """A process that keeps one core busy for the duration of the test."""
-    proc = subprocess.Popen([sys.executable, "-c", "while True: pass"])  # noqa: S603
+    proc = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
         yield
     finally:

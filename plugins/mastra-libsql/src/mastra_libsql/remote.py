@@ -91,7 +91,7 @@ class RemoteDriver:
         script = str(Path(__file__).with_name("remote_child.py"))
         try:
             # -P: nothing from the current directory shadows the standard library in the child
-            self._proc = subprocess.Popen(  # noqa: S603 - our own interpreter running our own file
+            self._proc = subprocess.Popen(  # our own interpreter running our own file
                 [sys.executable, "-P", script, str(to_child_r), str(from_child_w)],
                 pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 close_fds=True,

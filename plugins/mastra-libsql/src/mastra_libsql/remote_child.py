@@ -2,8 +2,9 @@
 
 Run as ``python -P remote_child.py <read_fd> <write_fd>``: it imports only the standard library and the
 driver, then answers requests from its parent, one at a time, over the two pipes:
-``("connect", database, auth_token)``, ``("execute", sql, params)``, ``("executemany", sql, rows)`` and
-``("close",)`` (the stream; the child stays, for the parent's pool of idle children) and ``("exit",)``. Each answer is ``("ok", rows, rowcount, in_transaction)`` or ``("error", type name, message)``.
+``("connect", database, auth_token)``, ``("execute", sql, params)``, ``("executemany", sql, rows)``,
+``("close",)`` (the stream only: the child stays for the parent's pool of idle children) and ``("exit",)``.
+Each answer is ``("ok", rows, rowcount, in_transaction)`` or ``("error", type name, message)``.
 
 Why a process: libsql 0.1.11 holds the GIL while a remote statement waits for the network, so a stalled
 server would freeze every thread of the process that runs it. Here only this child freezes, and the parent
@@ -62,7 +63,7 @@ def serve(inbox: Connection, outbox: Connection) -> None:
 def _close_quietly(conn: Any) -> None:
     try:
         conn.close()
-    except Exception:  # noqa: S110 - the stream may already be gone; a new one replaces it
+    except Exception:  # the stream may already be gone; a new one replaces it
         pass
 
 
