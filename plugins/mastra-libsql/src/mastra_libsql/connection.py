@@ -433,7 +433,10 @@ class LibSQLConnection:
         # that releases the GIL while waiting, bounded by the job's time), so the server only ever sees other
         # processes' writers and one stream of ours at a time never waits behind another.
         lock = _remote_writer_lock(self.target.database)
-        if not lock.acquire(timeout=self.operation_timeout):
+        driver = _driver(self.conn)
+        deadline = driver.deadline if driver is not None and driver.deadline is not None else None
+        wait = self.operation_timeout if deadline is None else max(0.0, deadline - time.monotonic())
+        if not lock.acquire(timeout=wait):
             raise OperationTimeout("waited operation_timeout for this process's other writers to this database")
         try:
             return self._transaction(fn)
