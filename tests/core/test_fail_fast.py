@@ -55,6 +55,7 @@ def test_an_unknown_host_is_classified() -> None:
     ('FATAL: role "nope" does not exist', "auth_failed"),
     ('FATAL: password authentication failed for user "x"', "auth_failed"),
     ("WRONGPASS invalid username-password pair", "auth_failed"),
+    ("Hrana: `api error: `status=401 Unauthorized, body=...``", "auth_failed"),
     ("server does not support SSL, but SSL was required", "tls"),
     ("something else entirely", "unknown"),
 ])

@@ -29,7 +29,7 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("auth_failed", ("password authentication failed", "authentication failed", "wrongpass", "noauth",
                      "invalid username-password", "invalid password", "access denied", "auth failed",
                      "unrecognizedclientexception", "security token included in the request is invalid",
-                     "not authorized")),
+                     "not authorized", "unauthorized")),
     ("tls", ("ssl", "tls", "certificate", "handshake")),
     ("unknown_host", ("name or service not known", "nodename nor servname", "could not translate host name",
                       "getaddrinfo failed", "temporary failure in name resolution", "no address associated",

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import attrs
+from mastra_core.connect import DEFAULT_CONNECT_TIMEOUT
 from mastra_core.secrets import MaskedRepr
 
 from .connection import Target
@@ -16,6 +17,14 @@ def _positive(name: str, minimum: int = 0) -> Callable[[Any, Any, Any], None]:
     def check(_: Any, attribute: Any, value: Any) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+
+    return check
+
+
+def _seconds(name: str) -> Callable[[Any, Any, Any], None]:
+    def check(_: Any, attribute: Any, value: Any) -> None:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 86400:
+            raise ValueError(f"{name} must be a number of seconds > 0 (and below a day), got {value!r}")
 
     return check
 
@@ -30,6 +39,11 @@ class LibSQLConfig(MaskedRepr):
     SQLITE_BUSY, backing off exponentially. ``busy_timeout_ms``: how long SQLite itself waits for a lock.
     ``table_prefix``: prepended to every table, index and trigger name, so several independent stores share
     one database (tests on one server, tenants); empty (the default) keeps the reference's names.
+    ``connect_timeout``: seconds to reach a remote server (its first answer) before init fails.
+    ``operation_timeout``: seconds one attempt of an operation on a remote server may take; a stalled server
+    gives a ``MASTRA_STORAGE_LIBSQL_OPERATION_TIMEOUT`` error then, and the next call opens a new stream.
+    (Local files wait for locks within ``busy_timeout_ms`` and the retries instead.)
+    Every option can also be given in the URL's query string (``?operation_timeout=5&authToken=...``).
     """
 
     url: str = attrs.field(default=None)
@@ -38,6 +52,8 @@ class LibSQLConfig(MaskedRepr):
     initial_backoff_ms: int = attrs.field(default=100, validator=_positive("initial_backoff_ms"))
     busy_timeout_ms: int = attrs.field(default=5000, validator=_positive("busy_timeout_ms"))
     table_prefix: str = attrs.field(default="")
+    connect_timeout: float = attrs.field(default=DEFAULT_CONNECT_TIMEOUT, validator=_seconds("connect_timeout"))
+    operation_timeout: float = attrs.field(default=30.0, validator=_seconds("operation_timeout"))
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.url, str) or not self.url.strip():

@@ -16,6 +16,13 @@ backoff, always awaited on the event loop. (The driver holds the GIL while SQLit
 busy wait is kept to a few milliseconds: a worker thread alone would not keep the event loop free.)
 A remote server waits for its write lock server-side, so write transactions of one process to one remote
 database queue on a process-wide lock first (see ``LibSQLConnection._in_transaction``).
+
+Remote databases (sqld, Turso) are reached through :class:`~mastra_libsql.remote.RemoteDriver`: the driver
+runs in a child process, so a stalled server cannot freeze this one, and every remote job is bounded by
+``operation_timeout`` (connecting by ``connect_timeout``). After any remote error the stream is replaced
+before the next job (no stale baton is ever reused). A remote write transaction is retried as a whole when
+the stream broke (expired, interrupted, baton refused, child gone); it records an operation token in the
+same transaction, so a COMMIT whose answer was lost is recognised and never applied twice.
 """
 
 
@@ -27,12 +34,16 @@ import importlib
 import re
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from mastra_core.connect import connection_error
 from mastra_core.errors import ErrorCategory, StorageError
 from mastra_core.log import get_logger, redact
+
+from .remote import ChildGone, OperationTimeout, RemoteDriver
 
 T = TypeVar("T")
 _log = get_logger("mastra_libsql")
@@ -47,8 +58,14 @@ _SQLITE_BUSY_WAIT_MS = 10
 _OBJECT_NAME = re.compile(r"(?<![A-Za-z0-9_$])mastra_")
 #: Remote (sqld) failures after which the job was rolled back server-side and runs fine on a new stream:
 #: an interrupted statement, or a transaction timed out because another connection was waiting for the lock.
-_INTERRUPTED = re.compile(r"SQLITE_INTERRUPT|interrupted|TRANSACTION_TIMEOUT|Transaction timed out|STREAM_EXPIRED",
-                          re.IGNORECASE)
+_INTERRUPTED = re.compile(
+    r"SQLITE_INTERRUPT|interrupted|TRANSACTION_TIMEOUT|Transaction timed out|STREAM_EXPIRED|stream has expired"
+    r"|baton|stream not found|connection (?:was )?(?:reset|closed|refused)|broken pipe|hyper|error sending request"
+    r"|connection was lost",
+    re.IGNORECASE,
+)
+#: Operation tokens older than this (seconds) are pruned: no retry of that write can still be in flight.
+_TOKEN_TTL_S = 24 * 3600
 #: The driver binds Python ints outside the signed 32-bit range as REAL (libsql 0.1.11), losing
 #: precision; such values are sent as decimal text and SQL casts them back (or column affinity does).
 _I32 = (-(2**31), 2**31 - 1)
@@ -152,6 +169,26 @@ class Target:
         return redact(self.database)
 
 
+class _CommitUncertain(Exception):
+    """COMMIT of a remote write failed: the write may or may not have landed (the answer was lost)."""
+
+    def __init__(self, result: Any, seq: int, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.result, self.seq, self.cause = result, seq, cause
+
+
+def _driver(conn: Any) -> RemoteDriver | None:
+    """The remote driver under ``conn`` (a benchmark may wrap it in a statement counter), or None."""
+    while conn is not None and not isinstance(conn, RemoteDriver):
+        conn = getattr(conn, "inner", None)
+    return conn
+
+
+def _remote_transient(exc: BaseException) -> bool:
+    """A remote failure after which the job was not applied and runs fine on a new stream."""
+    return isinstance(exc, ChildGone) or _INTERRUPTED.search(str(exc)) is not None
+
+
 class LibSQLConnection:
     """The shared connection of one store (every domain, and a vector store built on it) and the thread that owns it.
 
@@ -159,7 +196,7 @@ class LibSQLConnection:
     """
 
     def __init__(self, target: Target, *, max_retries: int, initial_backoff_ms: int, busy_timeout_ms: int,
-                 table_prefix: str = "") -> None:
+                 table_prefix: str = "", operation_timeout: float = 30.0, connect_timeout: float = 5.0) -> None:
         self.target = target
         #: Prepended to every table, index and trigger name (empty: the reference's names).
         self.prefix = table_prefix
@@ -167,9 +204,19 @@ class LibSQLConnection:
         self.max_retries = max_retries
         self.initial_backoff_ms = initial_backoff_ms
         self.busy_timeout_ms = busy_timeout_ms
+        #: Seconds one attempt of a remote job may take (enforced in :class:`RemoteDriver`).
+        self.operation_timeout = operation_timeout
+        #: Seconds to open a remote stream (``SELECT 1`` answered).
+        self.connect_timeout = connect_timeout
         #: The raw driver connection (benchmarks wrap it to count statements).
         self.conn: Any = None
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        #: A remote job failed: the next job opens a new stream first (never reuse a baton after an error).
+        self._stale = False
+        #: Operation tokens of remote writes: this connection's id and the last sequence number used.
+        self._client = uuid.uuid4().hex
+        self._seq = 0
+        self._tokens_ready = False
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -179,35 +226,50 @@ class LibSQLConnection:
             return
         self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="mastra-libsql")
         try:
-            # Switching a new file to WAL takes a lock that another process opening it at the same moment may
-            # hold: connecting waits for locks like every other job (polling, then backoff).
-            await self._retrying(self._connect)
+            if self.target.remote:
+                await self._call(self._connect)  # bounded by connect_timeout; a refused or stalled server fails fast
+            else:
+                # Switching a new file to WAL takes a lock that another process opening it at the same moment may
+                # hold: connecting waits for locks like every other job (polling, then backoff).
+                await self._retrying(self._connect)
         except BaseException as exc:
             self._executor.shutdown(wait=False)
             self._executor = None
             if not isinstance(exc, Exception):
                 raise
-            message = redact(str(exc))
-            if self.target.auth_token:
-                message = message.replace(self.target.auth_token, "***")
-            raise StorageError(
-                f"cannot open libsql database {self.target.shown}: {type(exc).__name__}: {message}",
-                id="MASTRA_STORAGE_LIBSQL_CONNECT_FAILED", category=ErrorCategory.THIRD_PARTY,
-            ) from exc
+            raise self._connect_error(exc) from exc
+
+    def _connect_error(self, exc: BaseException) -> StorageError:
+        hint = None
+        if not self.target.remote:
+            hint = "check that the file's directory exists and is writable, and that the path is a database file"
+        elif "401" in str(exc) or "unauthorized" in str(exc).lower():
+            hint = "the server refused the auth token: check auth_token (or ?authToken= in the URL)"
+        error = connection_error("libsql", self.target.database, exc, token="LIBSQL", hint=hint,
+                                 timeout=self.connect_timeout if self.target.remote else None)
+        if self.target.auth_token:
+            error.message = error.message.replace(self.target.auth_token, "***")
+            error.args = (error.message,)
+        return error
 
     def _connect(self) -> None:
+        if self.target.remote:
+            driver = _driver(self.conn) or RemoteDriver(self.target.database, self.target.auth_token)
+            try:
+                driver.connect(self.connect_timeout)
+            except BaseException:
+                driver.kill()
+                raise
+            self.conn, self._stale = driver, False
+            return
         libsql = importlib.import_module("libsql")  # imported on first connect only (the plugin loads without it)
-        kwargs: dict[str, Any] = {"isolation_level": None}
-        if self.target.auth_token:
-            kwargs["auth_token"] = self.target.auth_token
-        conn = libsql.connect(self.target.database, **kwargs)
+        conn = libsql.connect(self.target.database, isolation_level=None)
         try:
-            if not self.target.remote:
-                conn.execute(f"PRAGMA busy_timeout = {min(int(self.busy_timeout_ms), _SQLITE_BUSY_WAIT_MS)}")
-                if not self.target.memory:
-                    conn.execute("PRAGMA journal_mode = WAL")
-                    conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("SELECT 1").fetchall()  # a remote server that does not answer fails here, loudly
+            conn.execute(f"PRAGMA busy_timeout = {min(int(self.busy_timeout_ms), _SQLITE_BUSY_WAIT_MS)}")
+            if not self.target.memory:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("SELECT 1").fetchall()
         except BaseException:
             conn.close()
             raise
@@ -235,6 +297,30 @@ class LibSQLConnection:
             raise RuntimeError("libsql store is not open (call init() first) or was closed")
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
 
+    def _bounded(self, job: Callable[[], T]) -> Callable[[], T]:
+        """``job`` for the worker thread: on a remote database, first a new stream if the last job failed, and
+        the whole attempt within ``operation_timeout``."""
+        if not self.target.remote:
+            return job
+
+        def run() -> T:
+            driver = _driver(self.conn)
+            if driver is None:
+                return job()  # a wrapped driver (benchmarks) or a closed store: nothing to bound here
+            driver.deadline = time.monotonic() + self.operation_timeout
+            try:
+                if self._stale or not driver.alive:
+                    driver.connect(min(self.connect_timeout, self.operation_timeout))
+                    self._stale = False
+                return job()
+            except BaseException:
+                self._stale = True  # whatever failed, the stream's state (baton, transaction) is not trusted
+                raise
+            finally:
+                driver.deadline = None
+
+        return run
+
     async def read(self, fn: Callable[[LibSQLConnection], T]) -> T:
         """Run ``fn`` (reads only) on the worker thread, retrying on lock conflicts."""
         return await self._retrying(lambda: fn(self))
@@ -251,46 +337,84 @@ class LibSQLConnection:
         wait is therefore kept short (:data:`_SQLITE_BUSY_WAIT_MS`) and the rest of ``busy_timeout_ms``
         is waited here, with ``asyncio.sleep``, polling the lock every few milliseconds. After that the
         reference's policy applies: up to ``max_retries`` more attempts, backing off from
-        ``initial_backoff_ms``.
+        ``initial_backoff_ms``. A remote job whose stream broke is run again as a whole on a new stream;
+        a remote attempt that runs out of ``operation_timeout`` is not retried (the caller gets the error).
         """
         delay = self.initial_backoff_ms / 1000.0
         poll = 0.002
         attempt = 0
         started = time.monotonic()
+        bounded = self._bounded(job)
         while True:
             try:
-                return await self._call(job)
-            except Exception as exc:
-                if is_busy(exc) and (time.monotonic() - started) * 1000 < self.busy_timeout_ms:
-                    await asyncio.sleep(poll)  # still within busy_timeout_ms: poll the lock, GIL-free
-                    poll = min(poll * 2, 0.05)
-                    continue
-                if attempt >= self.max_retries:
-                    raise
-                if self.target.remote and _INTERRUPTED.search(str(exc)):
-                    # sqld (0.24) sometimes answers SQLITE_INTERRUPT to a statement it ran fine before on the
-                    # same Hrana stream, and times out a transaction whose lock another connection waits
-                    # for. Either way nothing of the job was committed, and it succeeds on a new stream:
-                    # reconnect and run it again (after a short pause, so the other writer can finish).
-                    attempt += 1
-                    _log.debug("libsql remote job interrupted, reconnecting", attempt=attempt)
-                    await self._call(self._reconnect)
-                    if attempt > 1:
-                        await asyncio.sleep(delay)
-                        delay *= 2
-                    continue
-                if not is_busy(exc):
-                    raise
+                return await self._call(bounded)
+            except _CommitUncertain as uncertain:
+                if await self._committed(uncertain.seq):
+                    _log.debug("libsql remote commit answer lost, but the write landed", attempt=attempt)
+                    return cast(T, uncertain.result)
+                exc: Exception = uncertain.cause if isinstance(uncertain.cause, Exception) else uncertain
+            except OperationTimeout as timeout:
+                raise StorageError(
+                    f"libsql server {self.target.shown} did not answer within operation_timeout="
+                    f"{self.operation_timeout:g}s; the stream was abandoned (the next call opens a new one)",
+                    id="MASTRA_STORAGE_LIBSQL_OPERATION_TIMEOUT", category=ErrorCategory.THIRD_PARTY,
+                    details={"operation_timeout": self.operation_timeout},
+                ) from timeout
+            except Exception as caught:
+                exc = caught
+            if is_busy(exc) and (time.monotonic() - started) * 1000 < self.busy_timeout_ms:
+                await asyncio.sleep(poll)  # still within busy_timeout_ms: poll the lock, GIL-free
+                poll = min(poll * 2, 0.05)
+                continue
+            if attempt >= self.max_retries:
+                raise exc
+            if self.target.remote and _remote_transient(exc):
+                # The stream broke (sqld expired it, interrupted a statement, refused its baton, or timed out
+                # a transaction another connection waited for): nothing of the job was committed (an
+                # uncertain COMMIT was checked above), and it succeeds on a new stream, opened by the next
+                # attempt. A short pause after the first retry lets the other writer finish.
                 attempt += 1
-                _log.debug("libsql busy, retrying", attempt=attempt, delay_s=delay)
-                await asyncio.sleep(delay)
-                delay *= 2
+                _log.debug("libsql remote stream lost, running the job again on a new one", attempt=attempt,
+                           reason=type(exc).__name__)
+                if attempt > 1:
+                    await asyncio.sleep(delay)
+                    delay *= 2
+                continue
+            if not is_busy(exc):
+                raise exc
+            attempt += 1
+            _log.debug("libsql busy, retrying", attempt=attempt, delay_s=delay)
+            await asyncio.sleep(delay)
+            delay *= 2
+
+    async def _committed(self, seq: int) -> bool:
+        """Whether the remote write with operation token ``seq`` of this connection landed (read on a new stream)."""
+
+        def check() -> bool:
+            if self.one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                        (self.name("mastra_write_tokens"),)) is None:
+                return False  # the first write of this connection creates the table: it did not land
+            row = self.one("SELECT seq FROM mastra_write_tokens WHERE client = ?", (self._client,))
+            return row is not None and int(row[0]) >= seq
+
+        for attempt in range(3):
+            try:
+                return await self._call(self._bounded(check))
+            except OperationTimeout:
+                raise
+            except Exception as exc:
+                if not _remote_transient(exc) or attempt == 2:
+                    raise
+        return False
 
     async def reconnect(self) -> None:
         """Replace the connection with a new one (a new stream on a remote server)."""
         await self._call(self._reconnect)
 
     def _reconnect(self) -> None:
+        if self.target.remote and _driver(self.conn) is not None:
+            self._stale = True  # the next job opens the new stream, within its own time bound
+            return
         old, self.conn = self.conn, None
         try:
             self._connect()
@@ -300,37 +424,69 @@ class LibSQLConnection:
         try:
             old.close()
         except Exception:  # the old stream may already be gone
-            _log.debug("closing the interrupted libsql connection failed", exc_info=True)
+            _log.debug("closing the interrupted libsql connection failed")
 
     def _in_transaction(self, fn: Callable[[LibSQLConnection], T]) -> T:
         if not self.target.remote:
             return self._transaction(fn)
-        # A remote server waits for its write lock server-side, and while it waits the driver holds the GIL
-        # (libsql 0.1.11). So if two connections of THIS process wanted the lock at once, the waiting one
-        # would freeze the holder's thread until the server timed the holder's transaction out (sqld: 5 s,
-        # TRANSACTION_TIMEOUT), over and over (two storages on one database initialising together took
-        # minutes, and a job could run out of retries). Writers of one process therefore queue here, on a
-        # lock that releases the GIL while waiting; the server only ever sees other processes' writers.
-        with _remote_writer_lock(self.target.database):
+        # A remote server waits for its write lock server-side. Writers of one process queue here first (a lock
+        # that releases the GIL while waiting, bounded by the job's time), so the server only ever sees other
+        # processes' writers and one stream of ours at a time never waits behind another.
+        lock = _remote_writer_lock(self.target.database)
+        driver = _driver(self.conn)
+        deadline = driver.deadline if driver is not None and driver.deadline is not None else None
+        wait = self.operation_timeout if deadline is None else max(0.0, deadline - time.monotonic())
+        if not lock.acquire(timeout=wait):
+            raise OperationTimeout("waited operation_timeout for this process's other writers to this database")
+        try:
             return self._transaction(fn)
+        finally:
+            lock.release()
 
     def _transaction(self, fn: Callable[[LibSQLConnection], T]) -> T:
         conn = self.conn
+        remote = self.target.remote
         conn.execute("BEGIN IMMEDIATE")
         try:
             result = fn(self)
-            conn.execute("COMMIT")
-            return result
+            seq = self._record_token() if remote else 0
         except BaseException:
-            try:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-            except Exception as rollback_error:  # the original error matters more than a failed rollback
-                if "no transaction is active" in str(rollback_error):
-                    _log.debug("libsql transaction already rolled back by the server")
-                else:
-                    _log.warning("libsql rollback failed", exc_info=True)
+            self._rollback(conn)
             raise
+        try:
+            conn.execute("COMMIT")
+        except OperationTimeout:
+            raise
+        except Exception as exc:
+            if remote:
+                raise _CommitUncertain(result, seq, exc) from exc
+            self._rollback(conn)
+            raise
+        self._tokens_ready = self._tokens_ready or remote
+        return result
+
+    def _record_token(self) -> int:
+        """Write this transaction's operation token (in the transaction): a lost COMMIT answer is then decidable."""
+        if not self._tokens_ready:
+            self.execute("CREATE TABLE IF NOT EXISTS mastra_write_tokens "
+                         "(client TEXT PRIMARY KEY, seq INTEGER NOT NULL, at REAL NOT NULL)")
+            self.execute("DELETE FROM mastra_write_tokens WHERE at < ?", (time.time() - _TOKEN_TTL_S,))
+        self._seq += 1
+        self.execute("INSERT INTO mastra_write_tokens (client, seq, at) VALUES (?, ?, ?) "
+                     "ON CONFLICT(client) DO UPDATE SET seq = excluded.seq, at = excluded.at",
+                     (self._client, self._seq, time.time()))
+        return self._seq
+
+    def _rollback(self, conn: Any) -> None:
+        try:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+        except Exception as rollback_error:  # the original error matters more than a failed rollback
+            if self.target.remote or "no transaction is active" in str(rollback_error):
+                # a broken remote stream is replaced before the next job; its transaction died with it
+                _log.debug("libsql rollback skipped: the transaction is already gone", reason=str(rollback_error)[:200])
+            else:
+                _log.warning("libsql rollback failed", error=str(rollback_error)[:200])
 
     # ------------------------------------------------------------------ statements (worker thread only)
 

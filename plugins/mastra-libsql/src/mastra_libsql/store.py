@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from mastra_core.backend import ConnectedBackend
 from mastra_core.diagnostics import Finding
 from mastra_core.log import redact
+from mastra_core.urlopts import split_url_options
 
 from .config import LibSQLConfig
 from .connection import LibSQLConnection, Target
@@ -36,7 +37,8 @@ class LibSQLStore(ConnectedBackend[LibSQLConnection]):
         cfg: LibSQLConfig = self.config
         return LibSQLConnection(Target(cfg.url, cfg.auth_token), max_retries=cfg.max_retries,
                                 initial_backoff_ms=cfg.initial_backoff_ms, busy_timeout_ms=cfg.busy_timeout_ms,
-                                table_prefix=cfg.table_prefix)
+                                table_prefix=cfg.table_prefix, operation_timeout=float(cfg.operation_timeout),
+                                connect_timeout=float(cfg.connect_timeout))
 
     @property
     def db(self) -> LibSQLConnection:
@@ -49,6 +51,16 @@ class LibSQLStore(ConnectedBackend[LibSQLConnection]):
             if getattr(store, "conn", None) is self.connection:
                 # a reopened store checks its schema again (a new :memory: database is empty)
                 store._initialized = False
+
+    url_field: ClassVar[str | None] = "url"
+
+    @classmethod
+    def split_url(cls, url: str) -> tuple[str, dict[str, Any]]:
+        """Query parameters naming a store option (``operation_timeout``, ``busy_timeout_ms``, ``authToken``...)
+        become that option; the driver's ``tls`` stays in the URL; any other is a ``ConfigError``."""
+        if url.strip() in (":memory:", "file::memory:"):
+            return url, {}
+        return split_url_options(url, LibSQLConfig, backend="libsql", exclude=("url",), passthrough=("tls",))
 
     @classmethod
     def from_url(cls, url: str, **config: Any) -> LibSQLStore:
