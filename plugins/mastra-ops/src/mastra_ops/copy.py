@@ -24,7 +24,7 @@ from mastra_core import Storage
 from mastra_core.log import redact
 from mastra_core.serde import to_wire
 
-from .stream import DOMAINS, KINDS, THREAD_END, Chunk, Selection, Writer, read_domain
+from .stream import DOMAINS, KINDS, THREAD_END, Chunk, Selection, Source, Writer, read_domain
 
 #: ``progress(kind, n)``: n more records of ``kind`` were written (or read, while verifying).
 Progress = Callable[[str, int], None]
@@ -59,7 +59,7 @@ class Digest:
 
 
 async def digest(
-    storage: Storage, selection: Selection, page_size: int = 1000, progress: Progress | None = None
+    storage: Source, selection: Selection, page_size: int = 1000, progress: Progress | None = None
 ) -> dict[str, Digest]:
     """Count and checksum every record kind of the selected domains."""
     out: dict[str, Digest] = {k: Digest() for d in selection.domains for k in KINDS[d]}
@@ -148,7 +148,7 @@ class CopyResult:
 
 
 async def copy(
-    src: Storage,
+    src: Source,
     dst: Storage,
     checkpoint: Checkpoint,
     *,
@@ -193,9 +193,11 @@ async def copy(
     return result
 
 
-async def count(storage: Storage, selection: Selection) -> dict[str, int | None]:
+async def count(storage: Source, selection: Selection) -> dict[str, int | None]:
     """Records per kind, cheaply where the API gives totals (threads, messages, runs, traces...); None when a kind
     can only be counted by reading it all."""
+    if not isinstance(storage, Storage):  # a foreign layout (sources): it knows what it can count
+        return await storage.count_records(selection)
     out: dict[str, int | None] = {}
     for domain in selection.domains:
         store = storage.get_store(domain)
