@@ -83,7 +83,8 @@ async function main() {
   } finally {
     await closeStore(store);
   }
-  process.stdout.write(JSON.stringify({ results }));
+  // exit() does not wait for a pipe to drain: a reply past 64 KB would be cut without the callback
+  await new Promise((resolve) => process.stdout.write(JSON.stringify({ results }), resolve));
 }
 
 async function closeStore(store) {
