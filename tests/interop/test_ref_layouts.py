@@ -65,6 +65,8 @@ def data_set(u: str, layout: str, *, big: bool) -> dict[str, Any]:
         "snapshot": d.snapshot(run),
         "score": score,
     }
+    if layout == "dynamodb":
+        out["case"] = {"upper": f"CaseT-{u}", "lower": f"caset-{u}", "rid": f"rc-{u}"}
     if big:
         btid = f"big-{u}"
         out["big_thread"] = d.thread(btid, rid, ms=100, title="past one megabyte")
@@ -87,6 +89,11 @@ def ref_write(ref: Ref, data: dict[str, Any]) -> str:
     if "big" in data:
         ops.append(("memory", "saveThread", [{"thread": data["big_thread"]}]))
         ops += [("memory", "saveMessages", [{"messages": [m]}]) for m in data["big"]]
+    if "case" in data:  # ids that differ only in case (see check_lowercased_keys)
+        c = data["case"]
+        ops += [("memory", "saveThread", [{"thread": d.thread(c["lower"], c["rid"])}]),
+                ("memory", "saveMessages", [{"messages": [d.message(f"lo-{c['rid']}", c["lower"], c["rid"], ms=1)]}]),
+                ("memory", "saveMessages", [{"messages": [d.message(f"UP-{c['rid']}", c["upper"], c["rid"], ms=2)]}])]
     values = ref.values(*ops)
     return str(values[len(data["batches"]) + 3]["score"]["id"])
 
@@ -104,12 +111,17 @@ def ref_read(ref: Ref, data: dict[str, Any], score_id: str) -> dict[str, Any]:
     if "big" in data:
         ops += [("memory", "getThreadById", [{"threadId": data["big_thread"]["id"]}]),
                 ("memory", "listMessages", [{"threadId": data["big_thread"]["id"], "perPage": False}])]
+    if "case" in data:
+        ops += [("memory", "getThreadById", [{"threadId": data["case"]["lower"]}]),
+                ("memory", "listMessages", [{"threadId": data["case"]["lower"], "perPage": False}])]
     v = ref.values(*ops)
     out = {"thread": d.norm(v[0]), "messages": [d.norm(m) for m in v[1]["messages"]], "resource": d.norm(v[2]),
            "run": d.norm(v[3]), "score": d.norm(v[4])}
     if "big" in data:
         out["big_thread"] = d.norm(v[5])
         out["big_messages"] = [d.norm(m) for m in v[6]["messages"]]
+    if "case" in data:
+        out["case_thread"], out["case_listed"] = v[-2], [m["id"] for m in v[-1]["messages"]]
     return out
 
 
@@ -271,118 +283,120 @@ def mastra(*args: str) -> subprocess.CompletedProcess[str]:
 # ---------------------------------------------------------------- the tests
 
 
+async def copy_resumed_into_inmemory(url: str, tmp_path: Path) -> Storage:
+    """The library copy in pages of 2, stopped after its third page as a kill would, then resumed from its
+    checkpoint: verified equal (counts and checksums per kind)."""
+    dst = create_storage("inmemory", id="copy-target")
+    path = tmp_path / "checkpoint.json"
+    pages = 0
+
+    def crash(_: Any) -> None:
+        nonlocal pages
+        pages += 1
+        if pages == 3:
+            raise KeyboardInterrupt  # what a kill leaves: the checkpoint of the pages written
+
+    source = open_source(url, {})
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            await copy(source, dst, Checkpoint.load_or_new(path, url, "inmemory", Selection()), page_size=2,
+                       on_page=crash)
+        state = json.loads(path.read_text())
+        assert state["domain"] == "memory" and not state["finished"]
+        result = await copy(source, dst, Checkpoint.load_or_new(path, url, "inmemory", Selection()), page_size=2)
+    finally:
+        await source.close()
+    assert result.resumed and result.mismatches == [], result
+    assert result.source is not None and result.source["message"].count >= 5
+    return dst
+
+
+def cli_copy(url: str, dst: str, checkpoint: Path, *options: str) -> None:
+    """``mastra copy`` as a user runs it: exit 0 (verified equal), and the REST token nowhere in what it prints
+    or keeps."""
+    proc = mastra("copy", url, dst, "--quiet", "--checkpoint", str(checkpoint),
+                  *(f"--dst-option={o}" for o in options))
+    assert "DIFFERENT" not in proc.stdout and "verification" in proc.stdout
+    secret = os.environ.get("MASTRA_TEST_UPSTASH_REST_TOKEN") or "-"
+    assert secret not in proc.stdout + proc.stderr + checkpoint.read_text()
+
+
 @pytest.mark.interop_backend("mastra-ts")
-async def test_copy_into_inmemory_resumes_and_verifies(layout: Layout, tmp_path: Path) -> None:
-    """The library copy, pages of 2, killed after its third page and resumed: everything the reference wrote
-    reads back the same from inmemory, and the source and target checksums agree."""
+async def test_reference_data_copied_into_inmemory_libsql_pg(layout: Layout, tmp_path: Path) -> None:
+    """The reference package writes the data set once; the library copy moves it into inmemory (killed and
+    resumed) and a libSQL file, ``mastra copy`` (the CLI) into a PostgreSQL schema; on each, mastra reads what the
+    reference reads (and, past its bugs, what it was given). ``--resource`` copies one resource's memory."""
     u = uuid.uuid4().hex[:8]
     data = data_set(u, layout.name, big=layout.name == "dynamodb")
+    pg_url = _env("MASTRA_TEST_PG_URL", "run `bash scripts/services/start.sh postgres`")
+    schema = f"reflayouts_{u}"
     try:
         score_id = ref_write(layout.ref, data)
         ref = ref_read(layout.ref, data, score_id)
         if layout.name == "dynamodb":
             # the bug this reader exists for: @mastra/dynamodb 1.0 reads only the first 1 MB page of a thread
             assert len(ref["big_messages"]) < BIG_MESSAGES, "the reference read past 1 MB: drop this assertion"
-        dst = create_storage("inmemory", id="copy-target")
-        path = tmp_path / "checkpoint.json"
-        pages = 0
-
-        def crash(_: Any) -> None:
-            nonlocal pages
-            pages += 1
-            if pages == 3:
-                raise KeyboardInterrupt  # what a kill leaves: the checkpoint of the pages written
-
+        targets: dict[str, Storage] = {"inmemory": await copy_resumed_into_inmemory(layout.url, tmp_path)}
+        if "case" in data:
+            await check_lowercased_keys(data["case"], ref, targets["inmemory"])
+        targets["libsql"] = await copy_into(layout.url, f"file:{tmp_path / 'copy.db'}", tmp_path / "libsql.json")
+        cli_copy(layout.url, pg_url, tmp_path / "pg.json", f"schema_name={schema}")
+        targets["pg"] = open_storage(pg_url, schema_name=schema)
+        found: list[str] = []
+        for name, storage in targets.items():
+            try:
+                found += [f"{name}: {x}" for x in differences(data, ref, await py_read(storage, data, score_id))]
+            finally:
+                await storage.close()
+        assert found == [], "\n".join(found)
+        # --resource: that resource's record, threads and messages only
+        one = create_storage("inmemory", id="one-resource")
         source = open_source(layout.url, {})
         try:
-            with pytest.raises(KeyboardInterrupt):
-                await copy(source, dst, Checkpoint.load_or_new(path, layout.url, "inmemory", Selection()),
-                           page_size=2, on_page=crash)
-            state = json.loads(path.read_text())
-            assert state["domain"] == "memory" and not state["finished"]
-            result = await copy(source, dst, Checkpoint.load_or_new(path, layout.url, "inmemory", Selection()),
-                                page_size=2)
+            selection = Selection(resource_id=data["resource"]["id"])
+            result = await copy(source, one, Checkpoint.load_or_new(tmp_path / "one.json", "s", "d", selection))
         finally:
             await source.close()
-        assert result.resumed and result.mismatches == [], result
-        assert result.source is not None and result.source["message"].count >= 5
-        found = differences(data, ref, await py_read(dst, data, score_id))
-        assert found == [], "\n".join(found)
+        assert result.mismatches == [] and result.copied["resource"] == 1
+        assert result.copied["thread"] == (2 if "big" in data else 1) and "workflow_run" not in result.copied
+        messages = await one.memory.list_messages(thread_id=data["thread"]["id"], per_page=False)
+        assert [m.id for m in messages.items] == [m["id"] for batch in data["batches"] for m in batch]
+        assert (await one.workflows.list_workflow_runs()).total == 0
     finally:
         if layout.name == "upstash":
             await delete_upstash_keys(layout.url, u)
+        import psycopg
+        from psycopg import sql
+
+        async with await psycopg.AsyncConnection.connect(pg_url, autocommit=True) as conn:
+            await conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
 
 
-@pytest.mark.interop_backend("mastra-ts")
-@pytest.mark.parametrize("target", ["libsql", "pg"])
-async def test_cli_copy_into_libsql_and_pg(layout: Layout, target: str, tmp_path: Path) -> None:
-    """``mastra copy mastra-ts+... URL`` (the CLI, verified, exit 0) into a libSQL file and a PostgreSQL schema;
-    mastra reads there what the reference reads (and, past its bugs, what it was given)."""
-    u = uuid.uuid4().hex[:8]
-    data = data_set(u, layout.name, big=False)
-    schema = f"reflayouts_{u}"
-    pg_url = os.environ.get("MASTRA_TEST_PG_URL", "")
-    if target == "pg":
-        assert pg_url, "MASTRA_TEST_PG_URL is not set: run `bash scripts/services/start.sh postgres`"
-        dst, dst_options = pg_url, [f"schema_name={schema}"]
-    else:
-        dst, dst_options = f"file:{tmp_path / 'copy.db'}", []
+async def copy_into(url: str, dst_url: str, checkpoint: Path) -> Storage:
+    """The library copy into ``dst_url``, verified equal; the target storage (open)."""
+    dst = open_storage(dst_url)
+    source = open_source(url, {})
     try:
-        score_id = ref_write(layout.ref, data)
-        ref = ref_read(layout.ref, data, score_id)
-        proc = mastra("copy", layout.url, dst, "--quiet", "--checkpoint", str(tmp_path / "cp.json"),
-                      *(f"--dst-option={o}" for o in dst_options))
-        assert "DIFFERENT" not in proc.stdout and "verification" in proc.stdout
-        secret = os.environ.get("MASTRA_TEST_UPSTASH_REST_TOKEN") or "-"
-        assert secret not in proc.stdout + proc.stderr + (tmp_path / "cp.json").read_text()  # never shown or kept
-        target_storage = open_storage(dst, **({"schema_name": schema} if target == "pg" else {}))
-        try:
-            found = differences(data, ref, await py_read(target_storage, data, score_id))
-        finally:
-            await target_storage.close()
-        assert found == [], "\n".join(found)
+        result = await copy(source, dst, Checkpoint.load_or_new(checkpoint, url, dst_url, Selection()))
     finally:
-        if layout.name == "upstash":
-            await delete_upstash_keys(layout.url, u)
-        if target == "pg":
-            import psycopg
-            from psycopg import sql
-
-            async with await psycopg.AsyncConnection.connect(pg_url, autocommit=True) as conn:
-                await conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+        await source.close()
+    assert result.mismatches == [], result
+    return dst
 
 
-@pytest.mark.interop_backend("mastra-ts")
-async def test_dynamodb_lowercased_keys(dynamodb_layout: Layout, tmp_path: Path) -> None:
+async def check_lowercased_keys(case: dict[str, str], ref: dict[str, Any], copied: Storage) -> None:
     """@mastra/dynamodb lowercases key values, so ids that differ only in case share items and partitions:
     saving a message of thread ``CaseT-x`` rewrites the item of thread ``caset-x`` (its ``id`` becomes
     ``CaseT-x``), and the reference then lists the messages of both spellings under either. The copy keeps what
     the table says: the one thread item, under the id it carries, with the messages whose ``threadId`` is
     exactly that id; a message of the overwritten spelling has no thread left to go to and is not copied."""
-    u = uuid.uuid4().hex[:8]
-    upper, lower, rid = f"CaseT-{u}", f"caset-{u}", f"r-{u}"
-    ref = dynamodb_layout.ref
-    ref.values(
-        ("memory", "saveThread", [{"thread": d.thread(lower, rid)}]),
-        ("memory", "saveMessages", [{"messages": [d.message(f"lo-{u}", lower, rid, ms=1)]}]),
-        ("memory", "saveMessages", [{"messages": [d.message(f"UP-{u}", upper, rid, ms=2)]}]),
-    )
-    thread, listed = ref.values(("memory", "getThreadById", [{"threadId": lower}]),
-                                ("memory", "listMessages", [{"threadId": lower, "perPage": False}]))
-    assert thread["id"] == upper  # the reference's own collision
-    assert sorted(m["id"] for m in listed["messages"]) == [f"UP-{u}", f"lo-{u}"]  # and its mix-up
-    dst = create_storage("inmemory", id="copy-target")
-    source = open_source(dynamodb_layout.url, {})
-    try:
-        checkpoint = Checkpoint.load_or_new(tmp_path / "cp.json", "s", "d", Selection(domains=("memory",)))
-        result = await copy(source, dst, checkpoint)
-    finally:
-        await source.close()
-    assert result.mismatches == []
-    threads = await dst.memory.list_threads(per_page=False)
+    upper, rid = case["upper"], case["rid"]
+    assert ref["case_thread"]["id"] == upper  # the reference's own collision
+    assert sorted(ref["case_listed"]) == [f"UP-{rid}", f"lo-{rid}"]  # and its mix-up
+    threads = await copied.memory.list_threads(filter={"resource_id": rid}, per_page=False)
     assert [t.id for t in threads.items] == [upper]
-    page = await dst.memory.list_messages(thread_id=upper, per_page=False)
-    assert [(m.id, m.thread_id) for m in page.items] == [(f"UP-{u}", upper)]
+    page = await copied.memory.list_messages(thread_id=upper, per_page=False)
+    assert [(m.id, m.thread_id) for m in page.items] == [(f"UP-{rid}", upper)]
 
 
 def test_unknown_layout_is_refused() -> None:
