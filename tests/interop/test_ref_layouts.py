@@ -25,7 +25,8 @@ from typing import Any
 import pytest
 from mastra_core import Storage, create_storage, open_storage
 from mastra_ops.copy import Checkpoint, copy
-from mastra_ops.sources import open_source
+from mastra_ops.sources import PREFIX, open_source
+from mastra_ops.sources.upstash_ts import UpstashTsSource
 from mastra_ops.stream import Selection
 
 from . import dataset as d
@@ -246,9 +247,9 @@ def upstash_layout() -> Iterator[Layout]:
 
 async def delete_upstash_keys(url: str, marker: str) -> None:
     """Delete every reference-layout key holding ``marker`` (this test's ids) and the scores of its runs."""
-    source = open_source(url, {})
+    source = UpstashTsSource(url[len(PREFIX) :], {})
     await source.init()
-    transport = getattr(source, "conn").transport  # the Upstash source's own client
+    transport = source.conn.transport
     try:
         for pattern in (f"*{marker}*", "mastra_scorers:*"):
             cursor = "0"

@@ -29,7 +29,7 @@ from typing import Any
 
 from mastra_core import records as r
 from mastra_core.clock import parse_datetime
-from mastra_core.errors import ConfigError
+from mastra_core.errors import ConfigError, ErrorCategory, StorageError
 from mastra_core.registry import import_optional
 
 from . import records as rec
@@ -196,15 +196,16 @@ class DynamoTsSource(RecordSource):
                 if not pending:
                     break
                 if attempt == UNPROCESSED_RETRIES:
-                    raise ConfigError(f"DynamoDB left {len(pending)} keys unprocessed after {attempt} retries "
-                                      "(throttled): run the copy again, it resumes", id="MASTRA_OPS_SOURCE_THROTTLED")
+                    raise StorageError(f"DynamoDB left {len(pending)} keys unprocessed after {attempt} retries "
+                                       "(throttled): run the copy again, it resumes",
+                                       id="MASTRA_OPS_SOURCE_THROTTLED", category=ErrorCategory.THIRD_PARTY)
                 await asyncio.sleep(min(2.0, 0.05 * 2**attempt))
         now = time.time()
         out = []
         for ref in refs:
-            data = found.get(ref["pk"]["S"])
-            if data is not None and data.get("threadId") == thread.id and self._live(data, now):
-                out.append(rec.message(data))
+            stored = found.get(ref["pk"]["S"])
+            if stored is not None and stored.get("threadId") == thread.id and self._live(stored, now):
+                out.append(rec.message(stored))
         return out
 
     async def scan_workflow_runs(self, after: Any, size: int) -> ScanPage:

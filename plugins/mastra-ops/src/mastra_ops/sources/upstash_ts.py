@@ -112,7 +112,9 @@ class UpstashTsSource(RecordSource):
                 out.append(None)
         return out
 
-    async def _scan_values(self, pattern: str, after: Any, size: int) -> tuple[list[tuple[str, dict[str, Any]]], Any, bool]:
+    async def _scan_values(
+        self, pattern: str, after: Any, size: int
+    ) -> tuple[list[tuple[str, dict[str, Any]]], Any, bool]:
         keys, nxt, done = await self._scan(pattern, after, size)
         values = await self._get_json(keys)
         return [(k, v) for k, v in zip(keys, values, strict=True) if isinstance(v, dict)], nxt, done
