@@ -182,10 +182,10 @@ def differences(data: dict[str, Any], ref: dict[str, Any], py: dict[str, Any]) -
 
 
 class Layout:
-    """One reference package on its service: the reference handle, the source URL, cleanup."""
+    """One reference package on its service: its name, the reference handle and the source URL."""
 
-    def __init__(self, name: str, ref: Ref, url: str, cleanup: Any) -> None:
-        self.name, self.ref, self.url, self.cleanup = name, ref, url, cleanup
+    def __init__(self, name: str, ref: Ref, url: str) -> None:
+        self.name, self.ref, self.url = name, ref, url
 
 
 def _dynamodb_client(endpoint: str) -> Any:
@@ -227,7 +227,7 @@ def dynamodb_layout(monkeypatch: pytest.MonkeyPatch) -> Iterator[Layout]:
         "credentials": {"accessKeyId": "reflayouts", "secretAccessKey": "reflayouts"}}})
     port = endpoint.rsplit(":", 1)[1]
     try:
-        yield Layout("dynamodb", ref, f"mastra-ts+dynamodb://127.0.0.1:{port}/{table}", None)
+        yield Layout("dynamodb", ref, f"mastra-ts+dynamodb://127.0.0.1:{port}/{table}")
     finally:
         client.delete_table(TableName=table)
 
@@ -242,7 +242,11 @@ def upstash_layout() -> Iterator[Layout]:
     ref = Ref("upstash", {"id": "ref", "url": url, "token": token})
     with (lock_dir / ".upstash-layout.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        yield Layout("upstash", ref, f"mastra-ts+upstash+http://:{token}@{url.split('://', 1)[1]}", None)
+        yield Layout("upstash", ref, f"mastra-ts+upstash+http://:{token}@{url.split('://', 1)[1]}")
+
+
+#: How every key @mastra/upstash writes starts (other users of the database have prefixes of their own).
+REFERENCE_KEYS = ("mastra_", "thread:", "msg-idx:")
 
 
 async def delete_upstash_keys(url: str, marker: str) -> None:
@@ -255,7 +259,7 @@ async def delete_upstash_keys(url: str, marker: str) -> None:
             cursor = "0"
             while True:
                 cursor, keys = await transport.call("SCAN", cursor, "MATCH", pattern, "COUNT", "1000")
-                doomed = [k for k in keys if not k.startswith("mastra_scorers:")]
+                doomed = [k for k in keys if k.startswith(REFERENCE_KEYS) and not k.startswith("mastra_scorers:")]
                 if keys and pattern == "mastra_scorers:*":
                     values = await transport.pipeline([["GET", k] for k in keys])
                     doomed = [k for k, v in zip(keys, values, strict=True) if v and marker in v]
