@@ -178,17 +178,22 @@ INTEROP = [b for b in ("pg", "libsql", "mongodb") if b in AVAILABLE]
 
 @nox.session
 def interop(session: nox.Session) -> None:
-    """The pg, libSQL and MongoDB backends on one database with the published Mastra TS packages.
+    """The pg, libSQL and MongoDB backends on one database with the published Mastra TS packages, and
+    ``mastra copy`` from what @mastra/dynamodb and @mastra/upstash wrote (DynamoDB Local, the Upstash REST stand-in).
 
     ``interop/setup.sh`` installs node 22 and the pinned reference packages under ``.services/interop``
     (reused by later runs); the suite drives both sides on the real services. See
     docs/sharing-a-database-with-mastra-ts.md.
     """
-    install(session, *[p for b in INTEROP for p in BACKENDS[b]["install"]])
+    # mastra-ts: `mastra copy mastra-ts+...` (mastra-ops) reading what @mastra/dynamodb and @mastra/upstash wrote
+    layouts = ["plugins/mastra-ops", "plugins/mastra-dynamodb", "plugins/mastra-upstash"]
+    install(session, *[p for b in INTEROP for p in BACKENDS[b]["install"]], *layouts)
     sqld = any("libsql-sqld" in a for a in session.posargs)  # opt-in: see the docs page
     start_services(
         session,
-        [s for b, s in (("pg", "postgres"), ("mongodb", "jongodb")) if b in INTEROP] + (["sqld"] if sqld else []),
+        [s for b, s in (("pg", "postgres"), ("mongodb", "jongodb")) if b in INTEROP]
+        + ["dynamodb", "upstash-rest"]
+        + (["sqld"] if sqld else []),
     )
     out = subprocess.run(["bash", str(ROOT / "interop/setup.sh")], check=True, stdout=subprocess.PIPE, text=True)
     for line in out.stdout.splitlines():
@@ -198,7 +203,7 @@ def interop(session: nox.Session) -> None:
     chosen = (
         []
         if any(a.startswith("--interop-backend") for a in session.posargs)
-        else [f"--interop-backend={b}" for b in INTEROP]
+        else [f"--interop-backend={b}" for b in [*INTEROP, "mastra-ts"]]
     )
     session.run("pytest", "tests/interop", *chosen, *session.posargs)
 

@@ -1,6 +1,6 @@
 // The reference side of the interop suite: runs a list of storage operations on a Mastra TS store.
 //
-// stdin:  {"backend": "pg"|"libsql"|"mongodb", "config": {...store options...}, "init": true,
+// stdin:  {"backend": "pg"|"libsql"|"mongodb"|"dynamodb"|"upstash", "config": {...store options...}, "init": true,
 //          "ops": [{"domain": "memory", "method": "saveThread", "args": [{...}]}, ...]}
 // stdout: {"results": [{"ok": true, "value": ...} | {"ok": false, "error": "...", "stack": "..."}]}
 //
@@ -48,6 +48,8 @@ const PACKAGES = {
   pg: ['ref-pg-libsql', '@mastra/pg', 'PostgresStore'],
   libsql: ['ref-pg-libsql', '@mastra/libsql', 'LibSQLStore'],
   mongodb: ['ref-mongodb', '@mastra/mongodb', 'MongoDBStore'],
+  dynamodb: ['ref-dynamodb', '@mastra/dynamodb', 'DynamoDBStore'],
+  upstash: ['ref-upstash', '@mastra/upstash', 'UpstashStore'],
 };
 
 async function loadStore(backend, config) {
@@ -81,7 +83,8 @@ async function main() {
   } finally {
     await closeStore(store);
   }
-  process.stdout.write(JSON.stringify({ results }));
+  // exit() does not wait for a pipe to drain: a reply past 64 KB would be cut without the callback
+  await new Promise((resolve) => process.stdout.write(JSON.stringify({ results }), resolve));
 }
 
 async function closeStore(store) {

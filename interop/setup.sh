@@ -30,7 +30,7 @@ fi
 
 # npm runs on node 22 too, so the packages' engine checks see the node that will run them.
 export PATH="$NODE_DIR/bin:$PATH"
-for folder in ref-pg-libsql ref-mongodb; do
+for folder in ref-pg-libsql ref-mongodb ref-dynamodb ref-upstash; do
     dest="$STATE/$folder"
     if [ -d "$dest/node_modules" ] && cmp -s "$HERE/$folder/package-lock.json" "$dest/.installed-lock.json"; then
         continue

@@ -26,7 +26,10 @@ DRIVER = ROOT / "interop" / "driver.mjs"
 BACKENDS = ("pg", "libsql", "libsql-sqld", "mongodb")
 #: libsql-sqld is opt-in: sqld runs without namespaces and the reference has no table prefix, so the
 #: suite must own the server's unprefixed mastra_* tables (fine on a server of its own, not on a shared one).
-DEFAULT_BACKENDS = ("pg", "libsql", "mongodb")
+#: Not a shared database: the layouts of @mastra/dynamodb and @mastra/upstash, copied by `mastra copy mastra-ts+...`
+#: (test_ref_layouts.py; DynamoDB Local and the Upstash REST stand-in).
+LAYOUTS = ("mastra-ts",)
+DEFAULT_BACKENDS = ("pg", "libsql", "mongodb", "mastra-ts")
 #: Every collection either side may create (jongodb cannot list them).
 MONGO_COLLECTIONS = (
     "mastra_threads",
@@ -47,8 +50,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--interop-backend",
         action="append",
         default=[],
-        choices=BACKENDS,
-        help="run the interop suite on this backend (repeatable; default: pg, libsql, mongodb)",
+        choices=BACKENDS + LAYOUTS,
+        help="run the interop suite on this backend (repeatable; default: pg, libsql, mongodb, mastra-ts)",
     )
 
 

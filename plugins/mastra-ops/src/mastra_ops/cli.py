@@ -22,7 +22,7 @@ from mastra_core.log import redact
 
 from .copy import Checkpoint, copy, count
 from .dump import ImportLineError, export, import_lines
-from .stream import DOMAINS, Selection
+from .stream import DOMAINS, Selection, Source
 
 COPY_HELP = "copy every record from SRC_URL to DST_URL (resumable, verified)"
 EXPORT_HELP = "write every record of URL to stdout (or --output) as JSON Lines"
@@ -101,6 +101,13 @@ def _open(url: str, options: dict[str, Any]) -> Storage:
     return open_storage(url, **options)
 
 
+def _open_source(url: str, options: dict[str, Any]) -> Source:
+    """A storage, or for a ``mastra-ts+...`` URL the reference layout it names (read-only; see ``sources``)."""
+    from .sources import is_source_url, open_source
+
+    return open_source(url, options) if is_source_url(url) else _open(url, options)
+
+
 def default_checkpoint(src: str, dst: str, selection: Selection) -> Path:
     """``.mastra-copy-<hash>.json`` in the working directory, one per (source, target, selection)."""
     key = json.dumps([src, dst, list(selection.domains), selection.resource_id])
@@ -110,7 +117,8 @@ def default_checkpoint(src: str, dst: str, selection: Selection) -> Path:
 def copy_command(argv: list[str]) -> int:
     """``mastra copy SRC_URL DST_URL``: exit 0 when verified equal, 1 when a kind differs, 2 on errors."""
     parser = argparse.ArgumentParser(prog="mastra copy", description=COPY_HELP)
-    parser.add_argument("src", help="storage URL to copy from (file:, postgresql:, mongodb:, dynamodb:, redis:...)")
+    parser.add_argument("src", help="storage URL to copy from (file:, postgresql:, mongodb:, dynamodb:, redis:...; "
+                        "mastra-ts+dynamodb:, mastra-ts+upstash: for data written by Mastra TS)")
     parser.add_argument("dst", help="storage URL to copy into (any installed backend)")
     _selection_arguments(parser)
     parser.add_argument("--checkpoint", type=Path, help="checkpoint file (default .mastra-copy-<hash>.json)")
@@ -133,7 +141,7 @@ def copy_command(argv: list[str]) -> int:
 
 
 async def _copy(args: argparse.Namespace, selection: Selection, checkpoint: Checkpoint) -> int:
-    src = _open(args.src, parse_options(args.src_option))
+    src = _open_source(args.src, parse_options(args.src_option))
     dst_options = parse_options(args.dst_option)
     retention = getattr(src, "retention", None)
     if "ttl" not in dst_options and retention is not None:
@@ -188,7 +196,7 @@ def export_command(argv: list[str]) -> int:
     selection = selection_of(args)
 
     async def go() -> dict[str, int]:
-        storage = _open(args.url, parse_options(args.option))
+        storage = _open_source(args.url, parse_options(args.option))
         try:
             with progress_bar("export", {}, not args.quiet) as advance:
                 if args.output is None:

@@ -24,7 +24,7 @@ from mastra_core import Storage
 from mastra_core.log import redact
 from mastra_core.serde import to_wire
 
-from .stream import DOMAINS, KINDS, THREAD_END, Chunk, Selection, Writer, read_domain
+from .stream import DOMAINS, KINDS, THREAD_END, Chunk, Selection, Source, Writer, read_domain
 from .ttl import carry_expiry, expiry_texts, supports_expiry
 
 #: ``progress(kind, n)``: n more records of ``kind`` were written (or read, while verifying).
@@ -60,7 +60,7 @@ class Digest:
 
 
 async def digest(
-    storage: Storage,
+    storage: Source,
     selection: Selection,
     page_size: int = 1000,
     progress: Progress | None = None,
@@ -158,7 +158,7 @@ class CopyResult:
 
 
 async def copy(
-    src: Storage,
+    src: Source,
     dst: Storage,
     checkpoint: Checkpoint,
     *,
@@ -207,9 +207,11 @@ async def copy(
     return result
 
 
-async def count(storage: Storage, selection: Selection) -> dict[str, int | None]:
+async def count(storage: Source, selection: Selection) -> dict[str, int | None]:
     """Records per kind, cheaply where the API gives totals (threads, messages, runs, traces...); None when a kind
     can only be counted by reading it all."""
+    if not isinstance(storage, Storage):  # a foreign layout (sources): it knows what it can count
+        return await storage.count_records(selection)
     out: dict[str, int | None] = {}
     for domain in selection.domains:
         store = storage.get_store(domain)

@@ -16,7 +16,7 @@ from typing import IO, Any
 from mastra_core import Storage
 from mastra_core.serde import from_wire, to_wire
 
-from .stream import KINDS, RECORD_TYPES, THREAD_END, Selection, Writer, read_domain
+from .stream import KINDS, RECORD_TYPES, THREAD_END, Selection, Source, Writer, read_domain
 
 _DOMAIN_OF = {kind: domain for domain, kinds in KINDS.items() for kind in kinds}
 
@@ -31,7 +31,7 @@ class ImportLineError(ValueError):
 
 
 async def export(
-    storage: Storage,
+    storage: Source,
     out: IO[str],
     selection: Selection,
     page_size: int = 1000,

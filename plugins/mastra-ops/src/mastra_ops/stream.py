@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import attrs
 from mastra_core import Storage
@@ -26,6 +26,12 @@ from mastra_core import records as r
 from mastra_core.domains.base import DomainStore
 
 T = TypeVar("T")
+
+if TYPE_CHECKING:
+    from .sources.base import RecordSource
+
+#: What copy and export read: a storage, or a read-only source in a layout mastra does not write (``sources``).
+Source: TypeAlias = "Storage | RecordSource"
 
 #: The domains in the order they are copied or exported.
 DOMAINS = ("memory", "workflows", "scores", "observability", "agents", "evals", "traces")
@@ -92,9 +98,15 @@ def _store(storage: Storage, domain: str) -> Any:
 
 
 async def read_domain(
-    storage: Storage, domain: str, selection: Selection, cursor: dict[str, Any] | None, page_size: int
+    storage: Source, domain: str, selection: Selection, cursor: dict[str, Any] | None, page_size: int
 ) -> AsyncIterator[Chunk]:
     """The records of one domain from ``cursor`` on (None: from the start); nothing when the backend lacks it."""
+    from .sources.base import RecordSource
+
+    if isinstance(storage, RecordSource):  # a foreign layout streams itself
+        async for chunk in storage.read_records(domain, selection, cursor, page_size):
+            yield chunk
+        return
     store = _store(storage, domain)
     if store is None:
         return

@@ -15,10 +15,12 @@ from mastra_core import Storage
 from mastra_core.backend.expiry import KINDS, Key, key_of
 from mastra_core.clock import epoch_ms
 
+from .stream import Source
 
-async def supports_expiry(storage: Storage) -> bool:
-    """Whether the storage can tell each record's expiry."""
-    return await storage.read_expiry("thread", []) is not None
+
+async def supports_expiry(storage: Source) -> bool:
+    """Whether the storage can tell each record's expiry (a foreign layout read by ``sources/`` keeps none)."""
+    return isinstance(storage, Storage) and await storage.read_expiry("thread", []) is not None
 
 
 def _stamps(storage: Storage, entity: str) -> bool:
@@ -27,9 +29,9 @@ def _stamps(storage: Storage, entity: str) -> bool:
     return retention is None or retention.rule(entity) is not None
 
 
-async def carry_expiry(src: Storage, dst: Storage, kind: str, records: Sequence[Any]) -> int:
+async def carry_expiry(src: Source, dst: Storage, kind: str, records: Sequence[Any]) -> int:
     """Give the just-written ``records`` of ``kind`` on ``dst`` the expiry they have on ``src``; how many were set."""
-    if kind not in KINDS or not records:
+    if kind not in KINDS or not records or not isinstance(src, Storage):
         return 0
     keys = [key_of(kind, rec) for rec in records]
     found = await src.read_expiry(kind, keys)
