@@ -193,4 +193,6 @@ async def test_waiting_for_a_lock_does_not_freeze_the_event_loop(tmp_path: Path)
         ticker.cancel()
         holder.close()
         assert waited >= 0.45
-        assert ticks >= waited / 0.01 * 0.5, (ticks, waited)  # the loop kept ticking while we waited for the lock
+        # the loop kept ticking while we waited for the lock (a frozen loop ticks once or not at all; a loaded
+        # 2-core machine ticked 23 times in 0.59 s, so the bound is generous rather than a rate)
+        assert ticks >= 10, (ticks, waited)
