@@ -45,9 +45,9 @@ async def carry_expiry(src: Source, dst: Storage, kind: str, records: Sequence[A
     return len(wanted)
 
 
-async def expiry_texts(storage: Storage, kind: str, records: Sequence[Any]) -> list[str]:
+async def expiry_texts(storage: Source, kind: str, records: Sequence[Any]) -> list[str]:
     """Each record's expiry as text (epoch ms, or ``-`` for never), in the order of ``records`` (for checksums)."""
-    if kind not in KINDS or not records:
+    if kind not in KINDS or not records or not isinstance(storage, Storage):
         return ["" for _ in records]
     keys: list[Key] = [key_of(kind, rec) for rec in records]
     found = await storage.read_expiry(kind, keys) or {}
