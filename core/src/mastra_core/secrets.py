@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import attrs
 
@@ -44,7 +44,7 @@ class MaskedRepr:
     secret_fields: ClassVar[frozenset[str]] = frozenset()
 
     def __repr__(self) -> str:
-        fields = attrs.fields(type(self))
+        fields = attrs.fields(cast(Any, type(self)))  # the subclass is an attrs class
         extra = type(self).secret_fields
         parts = []
         for f in fields:

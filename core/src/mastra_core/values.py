@@ -122,7 +122,8 @@ def check_field(cls: type, name: str, value: Any, fail: Fail, status: str) -> No
 
 
 def _walk_record(record: Any, path: str, fail: Fail, status: str) -> None:
-    for name, allowed in _field_types(type(record)):
+    cls: Any = type(record)
+    for name, allowed in _field_types(cls):
         _check_field(allowed, getattr(record, name), f"{path}.{name}", fail, status)
 
 
@@ -145,7 +146,7 @@ def _check_field(allowed: tuple[type, ...] | None, value: Any, where: str, fail:
 
 
 @functools.cache
-def _field_types(cls: type) -> tuple[tuple[str, tuple[type, ...] | None], ...]:
+def _field_types(cls: Any) -> tuple[tuple[str, tuple[type, ...] | None], ...]:
     """Each field of an attrs class with the classes its declared type allows (None: anything JSON)."""
     try:
         hints = typing.get_type_hints(cls)

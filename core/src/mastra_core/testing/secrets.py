@@ -1,8 +1,8 @@
 """A planted-secret probe for backend tests: every output channel is searched for the secret.
 
 Channels: ``repr``/``str`` of the storage and of its config, the error (with its whole cause chain, as an
-application's ``logger.exception`` would print it) of an ``init()`` that cannot connect, every log record at
-DEBUG (message and extra fields) and the output of ``mastra init URL`` on the same bad URL.
+application's ``logger.exception`` would print it) of an ``init()`` that cannot connect, every record of the
+``mastra*`` loggers at DEBUG (message and extra fields) and the output of ``mastra init URL`` on the same bad URL.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ class _Capture(logging.Handler):
         self.texts: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
+        if not record.name.startswith("mastra"):
+            return  # a driver's own DEBUG output (botocore logs its signed headers) is the driver's matter
         self.texts.append(f"{record.getMessage()} {record.__dict__!r}")
 
 
