@@ -162,7 +162,9 @@ class StorageModel(RuleBasedStateMachine):
         time.sleep(0.002)
         return result
 
-    def same_order(self, got: Any, want: Any, key: Callable[[Any], Any], lookup: Callable[[Any], Any], what: str) -> None:
+    def same_order(
+        self, got: Any, want: Any, key: Callable[[Any], Any], lookup: Callable[[Any], Any], what: str
+    ) -> None:
         """Pages whose order may break ties either way: same counts, the same oracle sort keys page by page, and
         every item equal to the oracle's record of it."""
         assert isinstance(got, type(want)), (what, got, want)
@@ -248,7 +250,8 @@ class StorageModel(RuleBasedStateMachine):
         if how == "resource+metadata":
             flt["metadata"] = {"k": k}  # the resource already scopes the query to this example
         page = 0 if per_page is False else page
-        kwargs = {"filter": flt, "order_by": {"field": field, "direction": direction}, "per_page": per_page, "page": page}
+        order = {"field": field, "direction": direction}
+        kwargs = {"filter": flt, "order_by": order, "per_page": per_page, "page": page}
 
         async def call(s: Side) -> Any:
             return await s.memory.list_threads(**kwargs)
