@@ -101,9 +101,7 @@ async def read_domain(
     storage: Source, domain: str, selection: Selection, cursor: dict[str, Any] | None, page_size: int
 ) -> AsyncIterator[Chunk]:
     """The records of one domain from ``cursor`` on (None: from the start); nothing when the backend lacks it."""
-    from .sources.base import RecordSource
-
-    if isinstance(storage, RecordSource):  # a foreign layout streams itself
+    if not isinstance(storage, Storage):  # a foreign layout (sources/) streams itself
         async for chunk in storage.read_records(domain, selection, cursor, page_size):
             yield chunk
         return
