@@ -535,8 +535,9 @@ cases(
     "SAVE_MESSAGES",
     "INVALID_CONTENT",
     {
-        "string content": lambda s, c: s.save_messages(
-            messages=[_good(c), sample_message(c["thread"].id, content="text")]
+        # a string is the reference's short form (one text part); a number or a list of words is not content
+        "number content": lambda s, c: s.save_messages(
+            messages=[_good(c), sample_message(c["thread"].id, content=42)]
         ),
     },
 )
