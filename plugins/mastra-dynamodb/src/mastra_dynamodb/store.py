@@ -25,6 +25,8 @@ class DynamoDBStore(ConnectedBackend[DynamoConnection]):
     :meth:`create_table` for development, or with the CloudFormation/CDK definitions for production.
     """
 
+    stores_expiry = True
+
     backend_id: ClassVar[str] = "dynamodb"
     backend_token: ClassVar[str] = "DYNAMODB"
     url_schemes: ClassVar[tuple[str, ...]] = ("dynamodb",)
@@ -157,28 +159,15 @@ class DynamoDBStore(ConnectedBackend[DynamoConnection]):
             )
         return out
 
-    async def read_expiry(self, kind: str, keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], Any] | None:
-        """Each record's stored expiry instant (see :mod:`mastra_core.backend.expiry`)."""
-        from mastra_core.backend.expiry import KINDS
-
+    async def _read_expiry(self, kind: str, keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], Any]:
         from . import expiry
 
-        if kind not in KINDS:
-            return None
-        await self.init()
         return await expiry.read(self.connection, kind, keys)
 
-    async def write_expiry(self, kind: str, expiries: Mapping[tuple[str, ...], Any]) -> bool:
-        """Set each record's expiry exactly (None: never expires)."""
-        from mastra_core.backend.expiry import KINDS
-
+    async def _write_expiry(self, kind: str, expiries: Mapping[tuple[str, ...], Any]) -> None:
         from . import expiry
 
-        if kind not in KINDS:
-            return False
-        await self.init()
         await expiry.write(self.connection, kind, expiries, self.retention)
-        return True
 
 
     async def migration_plan(self) -> list[str] | None:

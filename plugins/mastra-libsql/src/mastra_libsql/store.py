@@ -24,6 +24,8 @@ class LibSQLStore(ConnectedBackend[LibSQLConnection]):
     ``create_storage("libsql", url=":memory:")``. The domains are registered by the plugin's hooks.
     """
 
+    stores_expiry = True
+
     backend_id: ClassVar[str] = "libsql"
     backend_token: ClassVar[str] = "LIBSQL"
     #: ``""`` routes ``:memory:`` (and bare paths) here through ``open_storage``.
@@ -70,28 +72,15 @@ class LibSQLStore(ConnectedBackend[LibSQLConnection]):
     def __repr__(self) -> str:
         return redact(f"<LibSQLStore id={self.id!r} url={self.connection.target.shown!r} domains={list(self.domains)}>")
 
-    async def read_expiry(self, kind: str, keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], Any] | None:
-        """Each record's stored ``"expiresAt"`` (see :mod:`mastra_core.backend.expiry`)."""
-        from mastra_core.backend.expiry import KINDS
-
+    async def _read_expiry(self, kind: str, keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], Any]:
         from . import expiry
 
-        if kind not in KINDS:
-            return None
-        await self.init()
         return await expiry.read(self.connection, kind, keys)
 
-    async def write_expiry(self, kind: str, expiries: Mapping[tuple[str, ...], Any]) -> bool:
-        """Set each record's ``"expiresAt"`` exactly (None: never expires), in one write transaction."""
-        from mastra_core.backend.expiry import KINDS
-
+    async def _write_expiry(self, kind: str, expiries: Mapping[tuple[str, ...], Any]) -> None:
         from . import expiry
 
-        if kind not in KINDS:
-            return False
-        await self.init()
         await expiry.write(self.connection, kind, expiries)
-        return True
 
     def _missing_file(self) -> bool:
         target = self.connection.target

@@ -31,6 +31,8 @@ class MongoDBStore(ConnectedBackend[MongoConnection]):
     has transactions (replica sets, sharded clusters, Atlas).
     """
 
+    stores_expiry = True
+
     #: The domains every instance has (shown by `mastra backends` without connecting).
     declared_domains: ClassVar[tuple[str, ...]] = (
         "memory", "workflows", "scores", "observability", "agents", "evals", "traces")
@@ -134,28 +136,15 @@ class MongoDBStore(ConnectedBackend[MongoConnection]):
                         + (" ..." if len(unused) > 20 else ""),
                         fix="drop an index only after watching it under real traffic ($indexStats)")]
 
-    async def read_expiry(self, kind: str, keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], Any] | None:
-        """Each record's stored expiry instant (see :mod:`mastra_core.backend.expiry`)."""
-        from mastra_core.backend.expiry import KINDS
-
+    async def _read_expiry(self, kind: str, keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], Any]:
         from . import expiry
 
-        if kind not in KINDS:
-            return None
-        await self.init()
         return await expiry.read(self.connection, kind, keys)
 
-    async def write_expiry(self, kind: str, expiries: Mapping[tuple[str, ...], Any]) -> bool:
-        """Set each record's expiry exactly (None: never expires)."""
-        from mastra_core.backend.expiry import KINDS
-
+    async def _write_expiry(self, kind: str, expiries: Mapping[tuple[str, ...], Any]) -> None:
         from . import expiry
 
-        if kind not in KINDS:
-            return False
-        await self.init()
         await expiry.write(self.connection, kind, expiries)
-        return True
 
     async def migration_plan(self) -> list[str] | None:
         """The indexes ``init()`` would create now (mongosh syntax) and the schema version record; reads only."""

@@ -20,6 +20,8 @@ class MySQLStore(ConnectedBackend[MySQLConnection]):
     ``create_storage("mysql", host=..., database=...)``.
     """
 
+    stores_expiry = True
+
     backend_id: ClassVar[str] = "mysql"
     backend_token: ClassVar[str] = "MYSQL"
     url_schemes: ClassVar[tuple[str, ...]] = ("mysql", "mariadb")
@@ -69,28 +71,15 @@ class MySQLStore(ConnectedBackend[MySQLConnection]):
                            fix="sys.schema_unused_indexes, with performance_schema on"))
         return out
 
-    async def read_expiry(self, kind: str, keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], Any] | None:
-        """Each record's stored expiry instant (see :mod:`mastra_core.backend.expiry`)."""
-        from mastra_core.backend.expiry import KINDS
-
+    async def _read_expiry(self, kind: str, keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], Any]:
         from . import expiry
 
-        if kind not in KINDS:
-            return None
-        await self.init()
         return await expiry.read(self.connection, kind, keys)
 
-    async def write_expiry(self, kind: str, expiries: Mapping[tuple[str, ...], Any]) -> bool:
-        """Set each record's expiry exactly (None: never expires)."""
-        from mastra_core.backend.expiry import KINDS
-
+    async def _write_expiry(self, kind: str, expiries: Mapping[tuple[str, ...], Any]) -> None:
         from . import expiry
 
-        if kind not in KINDS:
-            return False
-        await self.init()
         await expiry.write(self.connection, kind, expiries)
-        return True
 
     async def migration_plan(self) -> list[str] | None:
         """The statements ``init()`` would run now (the database, missing tables, the version row); reads only."""

@@ -27,6 +27,8 @@ class PostgresStore(ConnectedBackend[PgConnection]):
     pool for direct queries and transactions.
     """
 
+    stores_expiry = True
+
     backend_id: ClassVar[str] = "pg"
     backend_token: ClassVar[str] = "PG"
     url_schemes: ClassVar[tuple[str, ...]] = ("postgresql", "postgres")
@@ -228,25 +230,12 @@ class PostgresStore(ConnectedBackend[PgConnection]):
             lambda c: plan(c, conn.schema, skip_default_indexes=config.skip_default_indexes, indexes=config.indexes)
         )
 
-    async def read_expiry(self, kind: str, keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], Any] | None:
-        """Each record's stored ``"expiresAt"`` (see :mod:`mastra_core.backend.expiry`); one statement."""
-        from mastra_core.backend.expiry import KINDS
-
+    async def _read_expiry(self, kind: str, keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], Any]:
         from . import expiry
 
-        if kind not in KINDS:
-            return None
-        await self.init()
         return await expiry.read(self.connection, self.schema_name, kind, keys)
 
-    async def write_expiry(self, kind: str, expiries: Mapping[tuple[str, ...], Any]) -> bool:
-        """Set each record's ``"expiresAt"`` exactly (None: never expires); one statement."""
-        from mastra_core.backend.expiry import KINDS
-
+    async def _write_expiry(self, kind: str, expiries: Mapping[tuple[str, ...], Any]) -> None:
         from . import expiry
 
-        if kind not in KINDS:
-            return False
-        await self.init()
         await expiry.write(self.connection, self.schema_name, kind, expiries)
-        return True

@@ -25,6 +25,8 @@ class UpstashStore(ConnectedBackend[UpstashConnection]):
     by the URL; both send the same requests. See the plugin README for the key layout.
     """
 
+    stores_expiry = True
+
     backend_id: ClassVar[str] = "upstash"
     backend_token: ClassVar[str] = "UPSTASH"
     url_schemes: ClassVar[tuple[str, ...]] = ("redis", "rediss", "upstash", "upstash+http")
@@ -101,28 +103,15 @@ class UpstashStore(ConnectedBackend[UpstashConnection]):
             out.append(Finding(check="server.eviction", severity="ok", message="maxmemory-policy noeviction"))
         return out
 
-    async def read_expiry(self, kind: str, keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], Any] | None:
-        """Each record's stored expiry instant (see :mod:`mastra_core.backend.expiry`)."""
-        from mastra_core.backend.expiry import KINDS
-
+    async def _read_expiry(self, kind: str, keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], Any]:
         from . import expiry
 
-        if kind not in KINDS:
-            return None
-        await self.init()
         return await expiry.read(self.connection, kind, keys)
 
-    async def write_expiry(self, kind: str, expiries: Mapping[tuple[str, ...], Any]) -> bool:
-        """Set each record's expiry exactly (None: never expires)."""
-        from mastra_core.backend.expiry import KINDS
-
+    async def _write_expiry(self, kind: str, expiries: Mapping[tuple[str, ...], Any]) -> None:
         from . import expiry
 
-        if kind not in KINDS:
-            return False
-        await self.init()
         await expiry.write(self.connection, kind, expiries)
-        return True
 
     async def migration_plan(self) -> list[str] | None:
         """Nothing to migrate: keys and indexes are written with the records (the key layout is
