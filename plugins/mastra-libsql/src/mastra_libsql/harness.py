@@ -25,6 +25,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from mastra_core import Storage, create_storage
 
@@ -94,6 +95,16 @@ class SqldHarness:
         config: dict[str, Any] = {"url": server_url(), "auth_token": _token(), "table_prefix": f"{namespace}_"}
         config.update(overrides)
         return create_storage("libsql", id=f"conformance-{namespace}", **config)
+
+    def fault_upstream(self) -> tuple[str, int]:
+        """The sqld server's TCP address (the fault suite's chaos proxy forwards there)."""
+        parts = urlsplit(server_url())
+        return parts.hostname or "127.0.0.1", parts.port or 8080
+
+    async def make_proxied_storage(self, namespace: str, host: str, port: int, **overrides: Any) -> Storage:
+        """An un-initialised storage on the namespace's tables, reaching sqld over HTTP through ``host:port``."""
+        scheme = urlsplit(server_url()).scheme or "http"
+        return await self.make_storage(namespace, url=f"{scheme}://{host}:{port}", **overrides)
 
     async def cleanup(self, namespace: str) -> None:
         """Drop the namespace's tables (their indexes and triggers go with them) in one write transaction.
