@@ -196,7 +196,7 @@ class DynamoConnection:
         client = self.client
         if self.disable_init:
             return
-        desc = await self._describe_at_init(client)
+        desc = await self.describe_table_checked(client)
         if desc is None:
             cfg = self.config
             if not cfg.create_table_if_missing:
@@ -228,7 +228,7 @@ class DynamoConnection:
         cfg = self.config
         return f"{cfg.endpoint or 'AWS region ' + cfg.region} (table {self.table!r})"
 
-    async def _describe_at_init(self, client: Any) -> dict[str, Any] | None:
+    async def describe_table_checked(self, client: Any) -> dict[str, Any] | None:
         """DescribeTable once, failing fast: our own client would retry an unreachable endpoint for a
         long while, so the check runs on a client that tries twice with a short connect timeout."""
         from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, PartialCredentialsError

@@ -8,10 +8,9 @@ has none. GSIs cannot be added to an existing table by this tool: such a differe
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
-from .connection import DynamoConnection, describe_table_sync
+from .connection import DynamoConnection
 from .schema import GSIS, verify_table
 
 #: The version of the single-table layout this release reads and writes.
@@ -21,8 +20,9 @@ ENABLE_TTL = "UpdateTimeToLive"
 
 
 async def describe(conn: DynamoConnection) -> dict[str, Any] | None:
-    """The table's description (None: no such table)."""
-    return await asyncio.to_thread(describe_table_sync, conn.client, conn.table)
+    """The table's description (None: no such table); missing credentials or an unreachable endpoint fail fast
+    as at init (a ConfigError or a ConnectionFailedError with the cause), never as a raw botocore error."""
+    return await conn.describe_table_checked(conn.client)
 
 
 async def enabled_ttl(conn: DynamoConnection) -> str | None:
