@@ -1,10 +1,10 @@
 """Many writers at once: 16 processes opening one fresh file, 8 clients on one sqld (one thread and many).
 
-The file scenario runs 5 rounds, so a race that shows once in five runs fails the suite; the sqld scenario
-runs once in each shape (one event loop, eight threads) to stay within the CI budget (8 x 100 remote writes
-take 20-150 s depending on the machine's load); ``MASTRA_LIBSQL_SQLD_CONTENTION_ROUNDS=5`` soaks it (and
-``MASTRA_LIBSQL_CONTENTION_ROUNDS`` the file one). Nothing may be lost or applied twice, and no error may
-escape, while the machine is busy (the sqld tests start their own CPU burner process).
+Each scenario runs 5 rounds (the file one, and the sqld one in each shape: one event loop, eight threads), so a
+race that shows once in five runs fails the suite; on the CI machine the whole file takes about two minutes
+(``MASTRA_LIBSQL_CONTENTION_ROUNDS`` and ``MASTRA_LIBSQL_SQLD_CONTENTION_ROUNDS`` change the counts). Nothing
+may be lost or applied twice, and no error may escape, while the machine is busy (the sqld tests start their own
+CPU burner process).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ FILE_WRITES = 100
 FILE_ROUNDS = int(os.environ.get("MASTRA_LIBSQL_CONTENTION_ROUNDS", "5"))
 SQLD_CLIENTS = 8
 SQLD_WRITES = 100
-SQLD_ROUNDS = int(os.environ.get("MASTRA_LIBSQL_SQLD_CONTENTION_ROUNDS", "1"))
+SQLD_ROUNDS = int(os.environ.get("MASTRA_LIBSQL_SQLD_CONTENTION_ROUNDS", "5"))
 
 
 def _msg(thread_id: str, writer: int, i: int) -> Message:
