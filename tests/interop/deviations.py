@@ -78,10 +78,11 @@ _ADDED_COMMON = (
     "mastra_schema_version.*",  # the layout version our migrations keep
 )
 ADDED_BY_PYTHON_INIT: dict[str, tuple[str, ...]] = {
-    # per-thread message counts (O(1) totals); seq: an insertion sequence (defaulted), the tie-break of equal times
-    "pg": (*_ADDED_COMMON, "mastra_message_counts.*", "*.seq", "*.*Z"),
+    # per-thread message counts (O(1) totals); seq: an insertion sequence (defaulted), the tie-break of equal times;
+    # the operation tokens of exactly-once writes (pg: mastra_applied_ops; libsql over sqld: mastra_write_tokens)
+    "pg": (*_ADDED_COMMON, "mastra_message_counts.*", "mastra_applied_ops.*", "*.seq", "*.*Z"),
     "libsql": (*_ADDED_COMMON, "mastra_message_counts.*"),
-    "libsql-sqld": (*_ADDED_COMMON, "mastra_message_counts.*"),
+    "libsql-sqld": (*_ADDED_COMMON, "mastra_message_counts.*", "mastra_write_tokens.*"),
     "mongodb": _ADDED_COMMON,
 }
 #: Constraints Python's init relaxes (``table.column``): NOT NULL dropped so Python may store what the reference
