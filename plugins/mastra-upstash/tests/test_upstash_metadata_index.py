@@ -11,8 +11,8 @@ from mastra_core.records import Thread
 
 # integers stop at 2^53-1, the value domain's bound (DESIGN section 4): the largest ones still need exact keys
 VALUES = [1, 1.0, True, False, 0, None, "1", "", {"a": 1, "b": [1, 2]}, {"b": [1.0, 2], "a": 1.0},
-          {"a": True, "b": [1, 2]}, [1, 2], [2, 1], 2**53 - 1, float(2**53 - 1), 2**53 - 2, 0.1, {"nested": {"x": None}},
-          {"nested": {}}, [], {}]
+          {"a": True, "b": [1, 2]}, [1, 2], [2, 1], 2**53 - 1, float(2**53 - 1), 2**53 - 2, 0.1,
+          {"nested": {"x": None}}, {"nested": {}}, [], {}]
 
 
 async def test_metadata_filters_agree_with_the_in_memory_spec(make_store) -> None:

@@ -175,9 +175,10 @@ def span_record(span: ReadableSpan) -> r.Span:
         ],
         "resource": resource,
         "traceFlags": int(ctx.trace_flags),
-        # the exact times: siblings started within one millisecond keep their order in a tree
-        "startTimeUnixNano": span.start_time,
-        "endTimeUnixNano": span.end_time,
+        # the exact times: siblings started within one millisecond keep their order in a tree. Decimal strings, as
+        # OTLP/JSON writes these 64-bit fields: nanoseconds since 1970 exceed the value domain's 2^53 integers
+        "startTimeUnixNano": None if span.start_time is None else str(span.start_time),
+        "endTimeUnixNano": None if span.end_time is None else str(span.end_time),
     }
     if ctx.trace_state:
         otel["traceState"] = ctx.trace_state.to_header()

@@ -52,7 +52,9 @@ def build_tree(spans: Iterable[r.Span]) -> list[SpanNode]:
 def _order(span: r.Span) -> tuple[datetime, int, str]:
     otel = (span.metadata or {}).get("otel")
     exact = otel.get("startTimeUnixNano") if isinstance(otel, dict) else None
-    return span.started_at, exact if isinstance(exact, int) else 0, span.span_id
+    # a decimal string (OTLP/JSON's form of a 64-bit field); an int from spans stored by older versions
+    nanos = int(exact) if isinstance(exact, int) or (isinstance(exact, str) and exact.isdigit()) else 0
+    return span.started_at, nanos, span.span_id
 
 
 async def get_trace_tree(storage: Storage, trace_id: str) -> list[SpanNode] | None:
