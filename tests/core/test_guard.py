@@ -1,4 +1,4 @@
-"""The guard's USER vs THIRD_PARTY call: an input error is the caller's only when our code (or attrs/cattrs) raised it."""
+"""The guard's USER vs THIRD_PARTY call: an input error is the caller's only when our code or attrs raised it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Any
 
 import pluggy
 import pytest
-
 from mastra_core.errors import StorageError, ValidationError
 from mastra_core.guard import guard_public_coroutines
 from mastra_core.records import Thread

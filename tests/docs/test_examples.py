@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -14,13 +16,13 @@ BACKENDS = ["inmemory", "libsql", "pg", "mongodb", "dynamodb", "upstash", "mysql
 
 
 def test_every_example_is_tested() -> None:
-    tested = {f"{b}_example.py" for b in BACKENDS} | {"memory_semantic_recall.py", "fastapi_chat.py"}
+    tested = {"quickstart.py", "memory_semantic_recall.py", "fastapi_chat.py"}
     assert {p.name for p in EXAMPLES.glob("*.py")} == tested
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_backend_example(backend: str, tmp_path: Path) -> None:
-    out = run_python(EXAMPLES / f"{backend}_example.py", tmp_path, {"MASTRA_STORAGE_URL": service_urls()[backend]})
+def test_quickstart_runs_unchanged_on_every_backend(backend: str, tmp_path: Path) -> None:
+    out = run_python(EXAMPLES / "quickstart.py", tmp_path, {"MASTRA_STORAGE_URL": service_urls()[backend]})
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[:3] == ["user: my cat is called Tom", "assistant: Tom is a fine name for a cat.",
                                            "working memory: # Ada"]
@@ -51,3 +53,12 @@ def test_fastapi_chat_keeps_the_history(tmp_path: Path, monkeypatch: pytest.Monk
         turns = client.get("/chat/t1", params={"user": "ada"}).json()
     assert [t["text"] for t in turns if t["role"] == "user"] == ["hello", "again"]
     assert len(turns) == 4
+
+
+def test_quickstart_takes_the_url_as_its_argument(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, str(EXAMPLES / "quickstart.py"), "memory:"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, env={**os.environ, "MASTRA_STORAGE_URL": "bogus://x"},
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[0] == "user: my cat is called Tom"

@@ -10,8 +10,8 @@ Those four types are also what a driver raises for its own bugs or a server's od
 botocore, a ``ValueError`` from a wire decoder). Blaming the caller for those would send users hunting for a bad
 argument that is not there, so the error is USER only when it was raised by our own code or by the record layer
 (attrs/cattrs) reading the caller's values: the innermost frame of the traceback that is not in the standard
-library decides (a ``json.dumps`` or ``int()`` failing on a value our code passed counts as ours, and so does the code of
-the package that defines the op).
+library decides (a ``json.dumps`` or ``int()`` failing on a value our code passed counts as ours, and so does
+the code of the package that defines the op).
 """
 
 from __future__ import annotations
