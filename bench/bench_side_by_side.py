@@ -5,9 +5,11 @@ On each backend (pg, a libSQL file, DynamoDB Local) the reference store (@mastra
 ops on the same service, each in its own database / file / table. Rounds alternate: per round and op, one side runs
 ``N / ROUNDS`` timed calls and then the other (who goes first alternates too), so load on the shared machine falls
 on both alike. Each side times its calls in-process (node ``process.hrtime``, Python ``perf_counter``); the pipe
-between them is never timed. Per op and backend: p50/p95 over all rounds, ops/s (calls / summed loop time) and the
-ratio ours / reference of ops/s (>= 1: at or above the reference). Writes ``bench/results/side_by_side.json``;
-``bench/report.py`` turns it into a table and a plot. Nothing is asserted.
+between them is never timed. Per op and backend: p50/p95 over all rounds, ops/s (calls / summed loop time), the
+ratio ours / reference of ops/s (>= 1: at or above the reference), the same by medians (reference p50 / ours p50,
+steadier on a loaded machine) and each client process's CPU time per call (node ``process.cpuUsage``, Python
+``process_time``; every thread of the process, the database server's CPU not included). Writes
+``bench/results/side_by_side.json``; ``bench/report.py`` turns it into a table and a plot. Nothing is asserted.
 
 Knobs: ``BENCH_SBS_N`` (timed calls per op and side, default 200), ``BENCH_SBS_ROUNDS`` (default 5),
 ``BENCH_SBS_BACKENDS`` (comma list, default ``pg,libsql-file,dynamodb``).
@@ -161,23 +163,30 @@ OPENERS: dict[str, Callable[[], Any]] = {"pg": _pg, "libsql-file": _libsql, "dyn
 # ---------------------------------------------------------------- timing and the interleaved rounds
 
 
-async def _ours(fn: Callable[[], Awaitable[Any]], n: int, warmup: int) -> tuple[list[float], float]:
-    """Our side of a round, timed like ops.mjs's ``timed``: (per-call ms, whole loop ms)."""
+#: One side's rounds of one op, summed: (per-call ms, loop ms, client CPU ms).
+Timing = tuple[list[float], float, float]
+
+
+async def _ours(fn: Callable[[], Awaitable[Any]], n: int, warmup: int) -> Timing:
+    """Our side of a round, timed like ops.mjs's ``timed``."""
     for _ in range(warmup):
         await fn()
     samples: list[float] = []
+    cpu = time.process_time()
     start = time.perf_counter()
     for _ in range(n):
         t = time.perf_counter()
         await fn()
         samples.append((time.perf_counter() - t) * 1000)
-    return samples, (time.perf_counter() - start) * 1000
+    total = (time.perf_counter() - start) * 1000
+    return samples, total, (time.process_time() - cpu) * 1000
 
 
-def _stats(samples: list[float], total_ms: float) -> dict[str, float]:
+def _stats(samples: list[float], total_ms: float, cpu_ms: float) -> dict[str, float]:
     s = sorted(samples)
     return {"n": len(s), "ops_per_s": len(s) / (total_ms / 1000) if total_ms else float("inf"),
-            "p50_ms": statistics.median(s), "p95_ms": s[min(len(s) - 1, int(len(s) * 0.95))]}
+            "p50_ms": statistics.median(s), "p95_ms": s[min(len(s) - 1, int(len(s) * 0.95))],
+            "cpu_us_per_op": cpu_ms * 1000 / len(s)}
 
 
 async def compare(backend: str) -> list[dict[str, Any]]:
@@ -188,38 +197,38 @@ async def compare(backend: str) -> list[dict[str, Any]]:
         try:
             our_ops = reference_ops(ours, "a")
             per_round = max(1, N // ROUNDS)
-            acc: dict[str, dict[str, tuple[list[float], float]]] = {op: {} for op in our_ops}
+            acc: dict[str, dict[str, Timing]] = {op: {} for op in our_ops}
             for rnd in range(ROUNDS):
                 warmup = WARMUP_FIRST if rnd == 0 else WARMUP
                 for op, fn in our_ops.items():
                     sides = ["reference", "ours"] if rnd % 2 == 0 else ["ours", "reference"]
                     for side in sides:
                         if side == "reference":
-                            samples, total = await ref.run(op, per_round, warmup)
+                            got = await ref.run(op, per_round, warmup)
                         else:
-                            samples, total = await _ours(fn, per_round, warmup)
-                        old_samples, old_total = acc[op].get(side, ([], 0.0))
-                        acc[op][side] = (old_samples + samples, old_total + total)
+                            got = await _ours(fn, per_round, warmup)
+                        old = acc[op].get(side, ([], 0.0, 0.0))
+                        acc[op][side] = (old[0] + got[0], old[1] + got[1], old[2] + got[2])
         finally:
             await ref.close()
     rows = []
     for op, sides in acc.items():
         o, r = _stats(*sides["ours"]), _stats(*sides["reference"])
         rows.append({"backend": backend, "op": op, "rounds": ROUNDS, "ours": o, "reference": r, "node": node,
-                     "ratio_ops_per_s": o["ops_per_s"] / r["ops_per_s"], "ratio_p50": o["p50_ms"] / r["p50_ms"]})
+                     "ratio_ops_per_s": o["ops_per_s"] / r["ops_per_s"], "ratio_p50": r["p50_ms"] / o["p50_ms"]})
     return rows
 
 
 def table(rows: list[dict[str, Any]]) -> str:
     """The rows as a plain-text table (printed; REPORT.md gets a markdown one from report.py)."""
-    head = (f"{'backend':<12}{'operation':<44}{'ours ops/s':>11}{'ref ops/s':>11}{'ratio':>7}"
-            f"{'ours p50':>10}{'ref p50':>9}{'ours p95':>10}{'ref p95':>9}")
+    head = (f"{'backend':<12}{'operation':<44}{'ours ops/s':>11}{'ref ops/s':>11}{'ratio':>7}{'p50 ratio':>10}"
+            f"{'ours p50':>10}{'ref p50':>9}{'ours p95':>10}{'ref p95':>9}{'ours cpu us':>12}{'ref cpu us':>11}")
     lines = [head, "-" * len(head)]
     for r in rows:
         o, f = r["ours"], r["reference"]
         lines.append(f"{r['backend']:<12}{r['op']:<44}{o['ops_per_s']:>11.0f}{f['ops_per_s']:>11.0f}"
-                     f"{r['ratio_ops_per_s']:>7.2f}{o['p50_ms']:>10.3f}{f['p50_ms']:>9.3f}"
-                     f"{o['p95_ms']:>10.3f}{f['p95_ms']:>9.3f}")
+                     f"{r['ratio_ops_per_s']:>7.2f}{r['ratio_p50']:>10.2f}{o['p50_ms']:>10.3f}{f['p50_ms']:>9.3f}"
+                     f"{o['p95_ms']:>10.3f}{f['p95_ms']:>9.3f}{o['cpu_us_per_op']:>12.0f}{f['cpu_us_per_op']:>11.0f}")
     return "\n".join(lines)
 
 

@@ -56,10 +56,10 @@ class ReferenceProcess:
             raise
         return ref, str(reply.get("node", ""))
 
-    async def run(self, op: str, n: int, warmup: int) -> tuple[list[float], float]:
-        """``warmup`` untimed calls, then ``n`` timed ones: (per-call ms, whole loop ms)."""
+    async def run(self, op: str, n: int, warmup: int) -> tuple[list[float], float, float]:
+        """``warmup`` untimed calls, then ``n`` timed ones: (per-call ms, whole loop ms, node's CPU ms in the loop)."""
         reply = await self._ask({"cmd": "run", "op": op, "n": n, "warmup": warmup})
-        return [float(s) for s in reply["samples_ms"]], float(reply["total_ms"])
+        return [float(s) for s in reply["samples_ms"]], float(reply["total_ms"]), float(reply["cpu_ms"])
 
     async def close(self) -> None:
         """Ask node to close the store and exit; kill it if it does not within 30 s."""

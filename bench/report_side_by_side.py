@@ -18,18 +18,22 @@ def section(rows: list[dict[str, Any]], out: Path) -> list[str]:
     node = next((r.get("node") for r in rows if r.get("node")), "")
     lines = ["## Side by side with the reference (one run)", "",
              f"The reference Mastra TS packages (node {node}) and ours on the same services in the same run, rounds",
-             "alternating; ratio = ours / reference ops/s (>= 1: at or above the reference).", ""]
+             "alternating; ratio = ours / reference ops/s, p50 ratio = reference p50 / ours p50 (>= 1: at or above",
+             "the reference; the median one is steadier on a loaded machine); cpu = the client process's CPU time",
+             "per call in us (all its threads; the database server's not included).", ""]
     backends = list(dict.fromkeys(r["backend"] for r in rows))
     for backend in backends:
         lines += [f"### {backend}", "",
-                  "| op | ours ops/s | ref ops/s | ratio | ours p50 ms | ref p50 ms | ours p95 ms | ref p95 ms |",
-                  "|---|---|---|---|---|---|---|---|"]
+                  "| op | ours ops/s | ref ops/s | ratio | p50 ratio | ours p50 ms | ref p50 ms | ours p95 ms | "
+                  "ref p95 ms | ours cpu | ref cpu |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in (r for r in rows if r["backend"] == backend):
             o, f = r["ours"], r["reference"]
             mark = "" if r["ratio_ops_per_s"] >= 1 else " (below)"
             lines.append(f"| {r['op']} | {o['ops_per_s']:,.0f} | {f['ops_per_s']:,.0f} | "
-                         f"{r['ratio_ops_per_s']:.2f}{mark} | {o['p50_ms']:.3f} | {f['p50_ms']:.3f} | "
-                         f"{o['p95_ms']:.3f} | {f['p95_ms']:.3f} |")
+                         f"{r['ratio_ops_per_s']:.2f}{mark} | {r.get('ratio_p50', 0):.2f} | {o['p50_ms']:.3f} | "
+                         f"{f['p50_ms']:.3f} | {o['p95_ms']:.3f} | {f['p95_ms']:.3f} | "
+                         f"{o.get('cpu_us_per_op', 0):.0f} | {f.get('cpu_us_per_op', 0):.0f} |")
         lines.append("")
     plot = _plot(rows, backends, out)
     lines += [f"![{plot}]({plot})" if plot else "(no plot: matplotlib is not installed)", ""]

@@ -4,7 +4,7 @@
 // A long-lived process driven by JSON lines on stdin, so the Python side can alternate rounds with its own
 // store (machine load then hits both sides alike) without paying node's start-up or the store's init per round:
 //   {"cmd": "open", "backend": "pg"|"libsql"|"dynamodb", "config": {...store options...}}  init + seed
-//   {"cmd": "run", "op": "<op name>", "n": 40, "warmup": 5}  -> {"samples_ms": [...], "total_ms": ...}
+//   {"cmd": "run", "op": "<op name>", "n": 40, "warmup": 5}  -> {"samples_ms": [...], "total_ms": .., "cpu_ms": ..}
 //   {"cmd": "close"}
 // Every reply is one stdout line starting with "@@bench " (a package logging to stdout cannot break the protocol).
 // The packages are the interop suite's, under $MASTRA_INTEROP_PACKAGES (interop/setup.sh installs them).
@@ -83,13 +83,16 @@ async function seed(memory) {
 async function timed(fn, n, warmup) {
   for (let i = 0; i < warmup; i++) await fn();
   const samples = [];
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   for (let i = 0; i < n; i++) {
     const t = process.hrtime.bigint();
     await fn();
     samples.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
-  return { samples_ms: samples, total_ms: Number(process.hrtime.bigint() - start) / 1e6 };
+  const total = Number(process.hrtime.bigint() - start) / 1e6;
+  const used = process.cpuUsage(cpu); // the process's CPU (every thread, libuv's pool too) in the loop, in us
+  return { samples_ms: samples, total_ms: total, cpu_ms: (used.user + used.system) / 1000 };
 }
 
 const reply = (value) => new Promise((resolve) => process.stdout.write(`@@bench ${JSON.stringify(value)}\n`, resolve));
