@@ -48,17 +48,17 @@ def _plot(rows: list[dict[str, Any]], backends: list[str], out: Path) -> str | N
         import matplotlib.pyplot as plt
     except ImportError:
         return None
-    fig, axes = plt.subplots(len(backends), 1, figsize=(8, 2.6 * len(backends) + 0.6), squeeze=False)
+    fig, axes = plt.subplots(len(backends), 1, figsize=(9, 2.6 * len(backends) + 0.6), squeeze=False)
     for ax, backend in zip(axes[:, 0], backends, strict=True):
         brows = [r for r in rows if r["backend"] == backend]
         ys = range(len(brows))
         ax.barh([y + 0.2 for y in ys], [r["ours"]["ops_per_s"] for r in brows], height=0.4, label="ours")
         ax.barh([y - 0.2 for y in ys], [r["reference"]["ops_per_s"] for r in brows], height=0.4, label="reference")
-        ax.set_yticks(list(ys), [r["op"] for r in brows], fontsize=7)
+        ax.set_yticks(list(ys), [r["op"].split(" (")[0] for r in brows], fontsize=7)  # sizes are in the table
         ax.set(xscale="log", xlabel="ops/s", title=f"{backend}: ours vs reference")
         ax.legend(fontsize=7)
     fig.tight_layout()
     name = "side-by-side-ops-per-s.png"
-    fig.savefig(out / name, dpi=90)
+    fig.savefig(out / name, dpi=90, bbox_inches="tight")  # the op names must not be cut off
     plt.close(fig)
     return name
