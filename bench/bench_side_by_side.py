@@ -201,8 +201,8 @@ async def compare(backend: str) -> list[dict[str, Any]]:
             for rnd in range(ROUNDS):
                 warmup = WARMUP_FIRST if rnd == 0 else WARMUP
                 for op, fn in our_ops.items():
-                    sides = ["reference", "ours"] if rnd % 2 == 0 else ["ours", "reference"]
-                    for side in sides:
+                    order = ["reference", "ours"] if rnd % 2 == 0 else ["ours", "reference"]
+                    for side in order:
                         if side == "reference":
                             got = await ref.run(op, per_round, warmup)
                         else:
@@ -211,7 +211,7 @@ async def compare(backend: str) -> list[dict[str, Any]]:
                         acc[op][side] = (old[0] + got[0], old[1] + got[1], old[2] + got[2])
         finally:
             await ref.close()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for op, sides in acc.items():
         o, r = _stats(*sides["ours"]), _stats(*sides["reference"])
         rows.append({"backend": backend, "op": op, "rounds": ROUNDS, "ours": o, "reference": r, "node": node,

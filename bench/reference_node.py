@@ -94,4 +94,5 @@ class ReferenceProcess:
 
     def _stderr_tail(self) -> str:
         self._stderr.seek(0)
-        return self._stderr.read().decode(errors="replace")[-2000:]
+        tail: bytes = self._stderr.read()
+        return tail.decode(errors="replace")[-2000:]
