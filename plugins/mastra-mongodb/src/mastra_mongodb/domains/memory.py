@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from pymongo.asynchronous.client_session import AsyncClientSession
 
 Doc = dict[str, Any]
+DUPLICATE_KEY = 11000
 
 
 class MongoMemory(MemoryStore, MongoDomain):
@@ -160,23 +161,62 @@ class MongoMemory(MemoryStore, MongoDomain):
         await self.conn.transaction(lambda s: self._save_in(s, messages, touched_thread_ids))
 
     async def _save_in(self, session: AsyncClientSession | None, messages: list[r.Message], touched: set[str]) -> None:
-        from pymongo import UpdateOne
+        """The messages' documents and the threads' ``updatedAt``: one write command per collection.
 
+        Two commands is the least a server below MongoDB 8 allows (a write command names one collection; the
+        client-level ``bulkWrite`` that spans two needs wire version 25, which jongodb, at 17, does not report).
+        Without a transaction both are sent at once (one round trip of latency). New messages go in as one
+        ``insert`` and only ids already stored are upserted (``_insert_new``); in a transaction the batch is one
+        bulk of upserts instead, because a duplicate key error there would abort the whole transaction.
+        """
         if self.ttl_active(MESSAGES):
             await self.drop_expired(MESSAGES, {"id": {"$in": [m.id for m in messages]}}, session)
         expiry = self.expiry(MESSAGES)
-        ops = []
-        for m, seq in zip(messages, self.conn.seqs(len(messages)), strict=True):
-            fields = MESSAGE.to_doc(m)
-            created = fields.pop("createdAt")  # an upsert keeps a message's first time and sequence
-            ops.append(UpdateOne({"id": m.id}, {"$set": {**fields, **expiry},
-                                                "$setOnInsert": {"createdAt": created, SEQ: seq}}, upsert=True))
+        docs = [{**MESSAGE.to_doc(m), **expiry, SEQ: seq}
+                for m, seq in zip(messages, self.conn.seqs(len(messages)), strict=True)]
         threads = sorted({m.thread_id for m in messages if m.thread_id} | touched)
-        if session is None:  # no transactions: both writes at once
-            await asyncio.gather(self.col(MESSAGES).bulk_write(ops, ordered=True), self._bump(threads, None))
+        if session is None:
+            await asyncio.gather(self._insert_new(docs), self._bump(threads, None))
         else:
-            await self.col(MESSAGES).bulk_write(ops, ordered=True, session=session)
+            await self.col(MESSAGES).bulk_write(_upserts(docs), ordered=True, session=session)
             await self._bump(threads, session)
+
+    async def _insert_new(self, docs: list[Doc]) -> None:
+        """Insert ``docs`` in one command; the ones whose id is already stored are upserted after.
+
+        Why not one bulk of upserts (what a transaction sends): every statement of an ``update`` command is a
+        separate write for the server, and jongodb's writes each cost time growing with the square of the
+        collection's size (a unique-constraint pass over every document), so a batch of n upserts cost n such
+        passes; an ``insert`` of n documents costs one. On MongoDB both use the unique index; the insert is
+        the cheaper statement there too. Ids already stored (a message saved again) are reported per document
+        by MongoDB (``BulkWriteError``); jongodb refuses the whole command (``DuplicateKeyError``, nothing
+        written), so one read finds them and the rest is inserted again. A retry of the whole save (lost reply)
+        finds its own documents stored and upserts the same values: applied once.
+        """
+        from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+        col = self.col(MESSAGES)
+        unique = len({d["id"] for d in docs}) == len(docs)
+        pending, existing = (docs, []) if unique else ([], list(docs))  # an id twice in one save: upserts, in order
+        for _ in range(3):
+            if not pending:
+                break
+            try:
+                await col.insert_many(pending, ordered=False)
+                pending = []
+            except BulkWriteError as exc:
+                errors = exc.details.get("writeErrors", [])
+                if not errors or any(e.get("code") != DUPLICATE_KEY for e in errors):
+                    raise
+                existing += [pending[e["index"]] for e in errors]
+                pending = []
+            except DuplicateKeyError:  # the whole command refused: find which ids are stored
+                stored = set(await col.distinct("id", {"id": {"$in": [d["id"] for d in pending]}}))
+                existing += [d for d in pending if d["id"] in stored]
+                pending = [d for d in pending if d["id"] not in stored]
+        existing += pending  # still refused after three tries (ids stored concurrently): upserted
+        if existing:
+            await col.bulk_write(_upserts(existing), ordered=True)
 
     async def _bump(self, thread_ids: list[str], session: AsyncClientSession | None) -> None:
         """Set ``updatedAt`` of these threads to now, or 1 ms past their current value if that is not earlier."""
@@ -258,6 +298,19 @@ class MongoMemory(MemoryStore, MongoDomain):
                                                   write, expiring=self.ttl_active(RESOURCES))
         assert written is not None  # change always returns a resource
         return written
+
+
+def _upserts(docs: list[Doc]) -> list[Any]:
+    """Upserts of message documents keeping a stored message's first ``createdAt`` and ``seq``."""
+    from pymongo import UpdateOne
+
+    ops = []
+    for doc in docs:
+        fields = {k: v for k, v in doc.items() if k not in ("_id", "createdAt", SEQ)}
+        ops.append(UpdateOne({"id": doc["id"]}, {"$set": fields,
+                                                 "$setOnInsert": {"createdAt": doc["createdAt"], SEQ: doc[SEQ]}},
+                             upsert=True))
+    return ops
 
 
 def _fetched(doc: Doc) -> FetchedMessage:
