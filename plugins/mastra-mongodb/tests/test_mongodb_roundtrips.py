@@ -129,10 +129,29 @@ async def test_an_include_window_reads_only_the_neighbours(recorded: tuple[Any, 
     page = await store.memory.list_messages(thread_id="t", per_page=0, include=[
         {"id": msgs[300].id, "with_previous_messages": 3, "with_next_messages": 2}])
     assert [m.id for m in page] == [m.id for m in msgs[297:303]]
-    # the target lookup, then one aggregate reading both windows with $limit; the count (per_page=0 reads no page)
-    assert sorted(rec.names) == ["aggregate", "aggregate", "find"]
+    # one aggregate: the count (per_page=0 reads no page) and the target; then one reading both windows with $limit
+    assert rec.names == ["aggregate", "aggregate"]
     assert rec.docs_returned == 1 + 3 + 2 + 1  # target, neighbours, count
     if not is_jongodb():
         plan = await store.db.command("explain", {"find": "mastra_messages", "filter": {"thread_id": "t"},
                                                   "sort": {"createdAt": 1, "seq": 1, "_id": 1}, "limit": 5})
         assert "IXSCAN" in str(plan) and "SORT" not in str(plan["queryPlanner"]["winningPlan"]).replace("SORT_KEY", "")
+
+
+async def test_a_page_with_include_windows_is_two_commands(recorded: tuple[Any, Recorder]) -> None:
+    store, rec = recorded
+    msgs = await fill(store, 60)
+    rec.reset()
+    page = await store.memory.list_messages(thread_id="t", per_page=5, order_by={"direction": "DESC"}, include=[
+        {"id": msgs[10].id, "with_previous_messages": 1, "with_next_messages": 1},
+        {"id": msgs[58].id, "with_previous_messages": 2}])
+    assert page.total == 60 and page.has_more
+    assert sorted(m.id for m in page) == sorted(m.id for m in msgs[9:12] + msgs[55:60])  # the order: the suite
+    # the page, its count and the two targets in one aggregate; the three windows in a second
+    assert rec.names == ["aggregate", "aggregate"]
+    assert rec.docs_returned == 5 + 1 + 2 + 4
+    rec.reset()
+    empty = await store.memory.list_messages(thread_id="none", per_page=5, include=[
+        {"id": msgs[10].id, "with_next_messages": 1}])
+    assert empty.total == 0 and [m.id for m in empty] == [msgs[10].id, msgs[11].id]
+    assert rec.names == ["aggregate", "aggregate"]

@@ -16,7 +16,7 @@ from mastra_core.pagination import Page
 from mastra_core.records.queries import CloneRequest, MessageQuery, ThreadQuery
 
 from ..codec import MESSAGE, RESOURCE, THREAD, ordered_id
-from ..connection import skip_of
+from ..connection import Sort, skip_of
 from ..filters import Filter, all_of, message_position, metadata_filter, order
 from ..schema import MESSAGES, RESOURCES, SEQ, THREADS
 from .shared import MongoDomain, reader
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 Doc = dict[str, Any]
 DUPLICATE_KEY = 11000
+#: the field of the count document in the page-and-targets aggregate (no message has only this field)
+COUNT = "__mastra_count__"
 
 
 class MongoMemory(MemoryStore, MongoDomain):
@@ -104,31 +106,55 @@ class MongoMemory(MemoryStore, MongoDomain):
         )
 
     async def _list_messages(self, q: MessageQuery) -> Page[r.Message]:
-        """The page, its count and the include windows read concurrently, merged by ``assemble_message_page``."""
+        """The page and its count (two commands sent at once); with include windows, the page, its count and the
+        include targets in one aggregate, then the windows in a second: two commands either way."""
         flt = self._message_filter(q)
         sort = order("createdAt", q.direction, SEQ, "_id")
-        col = self.col(MESSAGES)
-        limit = q.limit
-        if limit is None:
-            page_docs = col.find(flt, sort=sort).to_list(None)
-        elif limit == 0:
-            page_docs = _nothing()
+        if q.include:
+            docs, total, targets = await self._page_and_targets(q, flt, sort)
+            extra = targets + await self._include_windows(q, targets)
         else:
-            page_docs = col.find(flt, sort=sort, skip=skip_of(q.offset), limit=skip_of(limit)).to_list(None)
-        count = _zero() if limit is None else col.count_documents(flt)
-        windows = self._include_windows(q) if q.include else _nothing()
-        docs, total, extra = await asyncio.gather(page_docs, count, windows)
-        if limit is None:
+            col = self.col(MESSAGES)
+            limit = q.limit
+            if limit is None:
+                page_docs = col.find(flt, sort=sort).to_list(None)
+            elif limit == 0:
+                page_docs = _nothing()
+            else:
+                page_docs = col.find(flt, sort=sort, skip=skip_of(q.offset), limit=skip_of(limit)).to_list(None)
+            count = _zero() if limit is None else col.count_documents(flt)
+            docs, total = await asyncio.gather(page_docs, count)
+            extra = []
+        if q.limit is None:
             total = len(docs)
         return assemble_message_page(q, page=[_fetched(d) for d in docs], windows=[_fetched(d) for d in extra],
                                      total=total)
 
-    async def _include_windows(self, q: MessageQuery) -> list[Doc]:
-        """The include targets and their neighbours: one lookup of the targets, one aggregate reading the windows."""
-        col = self.col(MESSAGES)
+    async def _page_and_targets(self, q: MessageQuery, flt: Filter, sort: Sort) -> tuple[list[Doc], int, list[Doc]]:
+        """One aggregate: the page, then the count (a document ``{COUNT: n}``, absent when nothing matches), then
+        the include targets. The page comes first so its ``$match``/``$sort``/``$limit`` read from the index."""
         ids = list(dict.fromkeys(inc.id for inc in q.include))
-        targets = {d["id"]: d for d in await col.find(all_of({"id": {"$in": ids}}, self.live(MESSAGES))).to_list(None)}
-        out: list[Doc] = list(targets.values())
+        counted: list[Doc] = [{"$match": flt}, {"$count": COUNT}]
+        targets: Doc = {"$unionWith": {"coll": MESSAGES, "pipeline": [
+            {"$match": all_of({"id": {"$in": ids}}, self.live(MESSAGES))}]}}
+        if q.limit == 0:
+            pipeline = [*counted, targets]
+        else:
+            page: list[Doc] = [{"$match": flt}, {"$sort": dict(sort)}]
+            if q.offset:
+                page.append({"$skip": skip_of(q.offset)})
+            if q.limit is not None:
+                page.append({"$limit": skip_of(q.limit)})
+            pipeline = [*page, {"$unionWith": {"coll": MESSAGES, "pipeline": counted}}, targets]
+        out = await (await self.col(MESSAGES).aggregate(pipeline)).to_list(None)
+        cut = next((i for i, d in enumerate(out) if set(d) == {COUNT}), None)
+        if cut is None:  # nothing matched the page's filter: every document is a target
+            return [], 0, out
+        return out[:cut], int(out[cut][COUNT]), out[cut + 1:]
+
+    async def _include_windows(self, q: MessageQuery, found: list[Doc]) -> list[Doc]:
+        """The neighbours of the include targets ``found``: one aggregate reading every window with ``$limit``."""
+        targets = {d["id"]: d for d in found}
         branches: list[list[Doc]] = []
         for inc in q.include:
             t = targets.get(inc.id)
@@ -141,12 +167,12 @@ class MongoMemory(MemoryStore, MongoDomain):
                                  self.live(MESSAGES))
                     sort = dict(order("createdAt", "ASC" if after else "DESC", SEQ, "_id"))
                     branches.append([{"$match": flt}, {"$sort": sort}, {"$limit": count}])
-        if branches:
-            pipeline = list(branches[0])
-            for b in branches[1:]:
-                pipeline.append({"$unionWith": {"coll": MESSAGES, "pipeline": b}})
-            out += await (await col.aggregate(pipeline)).to_list(None)
-        return out
+        if not branches:
+            return []
+        pipeline = list(branches[0])
+        for b in branches[1:]:
+            pipeline.append({"$unionWith": {"coll": MESSAGES, "pipeline": b}})
+        return list(await (await self.col(MESSAGES).aggregate(pipeline)).to_list(None))
 
     async def _list_messages_by_id(self, ids: tuple[str, ...]) -> list[r.Message]:
         docs = await self.col(MESSAGES).find(
