@@ -176,6 +176,16 @@ def docs(session: nox.Session) -> None:
 INTEROP = [b for b in ("pg", "libsql", "mongodb") if b in AVAILABLE]
 
 
+def interop_setup(session: nox.Session) -> None:
+    """Node 22 and the pinned reference packages (``interop/setup.sh``, reused by later runs); exports
+    MASTRA_INTEROP_NODE and MASTRA_INTEROP_PACKAGES to the session."""
+    out = subprocess.run(["bash", str(ROOT / "interop/setup.sh")], check=True, stdout=subprocess.PIPE, text=True)
+    for line in out.stdout.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            session.env[key.strip()] = value.strip()
+
+
 @nox.session
 def interop(session: nox.Session) -> None:
     """The pg, libSQL and MongoDB backends on one database with the published Mastra TS packages, and
@@ -195,11 +205,7 @@ def interop(session: nox.Session) -> None:
         + ["dynamodb", "upstash-rest"]
         + (["sqld"] if sqld else []),
     )
-    out = subprocess.run(["bash", str(ROOT / "interop/setup.sh")], check=True, stdout=subprocess.PIPE, text=True)
-    for line in out.stdout.splitlines():
-        key, sep, value = line.partition("=")
-        if sep:
-            session.env[key.strip()] = value.strip()
+    interop_setup(session)
     chosen = (
         []
         if any(a.startswith("--interop-backend") for a in session.posargs)
@@ -271,10 +277,18 @@ def demo(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks (round trips, ops/s, p50/p95, library overhead); writes bench/results/results.json and REPORT.md
-    with a plot per backend. Not part of the default run."""
+    with a plot per backend. Not part of the default run. ``bench_side_by_side`` drives the reference Mastra TS
+    packages beside ours, with the interop suite's node and packages (``nox -s bench -- side_by_side`` alone)."""
     spec_paths = [p for b in AVAILABLE for p in BACKENDS[b]["install"]]
     install(session, *spec_paths, "plugins/mastra-memory", "plugins/mastra-ops")  # bench_memory: recall; bench_copy
     session.install("matplotlib")  # the report's plots; only this session needs it
     services = [s for b in AVAILABLE for s in BACKENDS[b]["services"]]
     start_services(session, list(dict.fromkeys(services)))
+    if any(a.endswith("side_by_side") for a in session.posargs):
+        interop_setup(session)
+    elif not session.posargs:  # everything: node missing costs only the side-by-side bench
+        try:
+            interop_setup(session)
+        except subprocess.CalledProcessError as exc:
+            session.warn(f"interop/setup.sh failed ({exc}): bench_side_by_side will not find the reference")
     session.run("python", "-m", "bench", *session.posargs)

@@ -3,7 +3,8 @@
 Ops (as the reference was measured): save_thread, save_messages(10), get_thread_by_id, list_threads (a resource's
 first 20 of 100 threads), update_resource (1 KB working memory) and persist + load of a 2.6 KB workflow snapshot.
 Round trips: pg on the wire (``RoundTripProxy``, a second store through it), libsql the statements sent, dynamodb
-the HTTP requests (botocore ``before-send``), in memory none. ``bench/report.py`` puts the reference's medians
+the HTTP requests (botocore ``before-send``), mongodb the commands (pymongo command monitoring; commands sent
+concurrently count each), in memory none. ``bench/report.py`` puts the reference's medians
 beside them. Nothing is asserted.
 """
 
@@ -152,6 +153,32 @@ async def _libsql() -> AsyncIterator[tuple[Any, Any, RoundTrips]]:
             await store.close()
 
 
+@asynccontextmanager
+async def _mongodb() -> AsyncIterator[tuple[Any, Any, RoundTrips]]:
+    from mastra_mongodb import MongoDBStore
+    from mastra_mongodb.schema import COLLECTIONS
+    from pymongo import AsyncMongoClient
+
+    from bench.bench_mongodb import _listener, _uri
+
+    trips = RoundTrips()
+    client: Any = AsyncMongoClient(_uri(), tz_aware=True, event_listeners=[_listener(trips)])
+    db_name = f"mastra_bench_ref_{uuid.uuid4().hex[:8]}"
+    store = MongoDBStore(id="ref", client=client, db_name=db_name)
+    try:
+        await store.init()
+        yield store, store, trips
+    finally:
+        await store.close()
+        for name in COLLECTIONS:  # jongodb has no dropDatabase
+            await client[db_name][name].delete_many({})
+        try:
+            await client.drop_database(db_name)
+        except Exception:
+            pass
+        await client.close()
+
+
 def _installed(module: str) -> bool:
     try:
         __import__(module)
@@ -172,6 +199,7 @@ async def main() -> None:
         ("pg", "mastra_pg", "MASTRA_TEST_PG_URL", _pg),
         ("libsql-file", "mastra_libsql", None, _libsql),
         ("dynamodb", "mastra_dynamodb", "MASTRA_TEST_DYNAMODB_ENDPOINT", _dynamodb),
+        ("mongodb", "mastra_mongodb", "MASTRA_TEST_MONGODB_URI", _mongodb),
     ]
     for backend, module, env, open_ in targets:
         if not _installed(module) or (env and not os.environ.get(env)):

@@ -1,10 +1,11 @@
 """``bench/results/results.json`` and ``REPORT.md`` from every bench's JSON, with a plot per backend.
 
 Run after the benches (``python -m bench`` does it last; ``python -m bench.report`` alone re-reads the JSON files).
-Per backend: a table of every op (round trips per op, ops/s, p50, p95) with the reference's median from issue 16
-beside it where the op is one of the six it was measured on, a plot of p50 latency against thread size (ops
-whose name carries a size, e.g. ``[100,000]``) and a bar chart of ops/s per op. Plots need matplotlib (the nox
-``bench`` session installs it); without it the report says so and keeps the tables.
+First, when ``bench_side_by_side`` ran, ours against the reference packages measured in that same run
+(``bench/report_side_by_side.py``). Then per backend: a table of every op (round trips per op, ops/s, p50, p95)
+with the reference's median copied from issue 16 beside it where the op is one of the six, a plot of p50 latency
+against thread size (ops whose name carries a size, e.g. ``[100,000]``) and a bar chart of ops/s per op. Plots need
+matplotlib (the nox ``bench`` session installs it); without it the report says so and keeps the tables.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import RESULTS
+from bench.report_side_by_side import is_side_by_side, section
 
 #: The reference's medians (ms) measured on this machine, from issue 16: op prefix -> backend -> ms (a range as
 #: its low and high end).
@@ -109,10 +111,12 @@ def write() -> Path:
     (RESULTS / "results.json").write_text(json.dumps({"generated": stamp, "rows": rows}, indent=2))
     by_backend: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
-        by_backend[r["backend"]].append(r)
+        if not is_side_by_side(r):
+            by_backend[r["backend"]].append(r)
     lines = [f"# Benchmark report ({stamp})", "",
              "Medians (p50) and p95 in ms; trips = round trips per op (exact counts); ref = the reference's median",
              "from issue 16 (same machine and services), ratio = ours / reference (< 1 is faster).", ""]
+    lines += section([r for r in rows if is_side_by_side(r)], RESULTS)
     for backend, brows in by_backend.items():
         lines += [f"## {backend}", ""]
         timed = [r for r in brows if "p50_ms" in r]

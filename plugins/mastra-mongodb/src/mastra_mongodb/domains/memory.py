@@ -16,7 +16,7 @@ from mastra_core.pagination import Page
 from mastra_core.records.queries import CloneRequest, MessageQuery, ThreadQuery
 
 from ..codec import MESSAGE, RESOURCE, THREAD, ordered_id
-from ..connection import skip_of
+from ..connection import Sort, skip_of
 from ..filters import Filter, all_of, message_position, metadata_filter, order
 from ..schema import MESSAGES, RESOURCES, SEQ, THREADS
 from .shared import MongoDomain, reader
@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from pymongo.asynchronous.client_session import AsyncClientSession
 
 Doc = dict[str, Any]
+DUPLICATE_KEY = 11000
+#: the field of the count document in the page-and-targets aggregate (no message has only this field)
+COUNT = "__mastra_count__"
 
 
 class MongoMemory(MemoryStore, MongoDomain):
@@ -103,31 +106,55 @@ class MongoMemory(MemoryStore, MongoDomain):
         )
 
     async def _list_messages(self, q: MessageQuery) -> Page[r.Message]:
-        """The page, its count and the include windows read concurrently, merged by ``assemble_message_page``."""
+        """The page and its count (two commands sent at once); with include windows, the page, its count and the
+        include targets in one aggregate, then the windows in a second: two commands either way."""
         flt = self._message_filter(q)
         sort = order("createdAt", q.direction, SEQ, "_id")
-        col = self.col(MESSAGES)
-        limit = q.limit
-        if limit is None:
-            page_docs = col.find(flt, sort=sort).to_list(None)
-        elif limit == 0:
-            page_docs = _nothing()
+        if q.include:
+            docs, total, targets = await self._page_and_targets(q, flt, sort)
+            extra = targets + await self._include_windows(q, targets)
         else:
-            page_docs = col.find(flt, sort=sort, skip=skip_of(q.offset), limit=skip_of(limit)).to_list(None)
-        count = _zero() if limit is None else col.count_documents(flt)
-        windows = self._include_windows(q) if q.include else _nothing()
-        docs, total, extra = await asyncio.gather(page_docs, count, windows)
-        if limit is None:
+            col = self.col(MESSAGES)
+            limit = q.limit
+            if limit is None:
+                page_docs = col.find(flt, sort=sort).to_list(None)
+            elif limit == 0:
+                page_docs = _nothing()
+            else:
+                page_docs = col.find(flt, sort=sort, skip=skip_of(q.offset), limit=skip_of(limit)).to_list(None)
+            count = _zero() if limit is None else col.count_documents(flt)
+            docs, total = await asyncio.gather(page_docs, count)
+            extra = []
+        if q.limit is None:
             total = len(docs)
         return assemble_message_page(q, page=[_fetched(d) for d in docs], windows=[_fetched(d) for d in extra],
                                      total=total)
 
-    async def _include_windows(self, q: MessageQuery) -> list[Doc]:
-        """The include targets and their neighbours: one lookup of the targets, one aggregate reading the windows."""
-        col = self.col(MESSAGES)
+    async def _page_and_targets(self, q: MessageQuery, flt: Filter, sort: Sort) -> tuple[list[Doc], int, list[Doc]]:
+        """One aggregate: the page, then the count (a document ``{COUNT: n}``, absent when nothing matches), then
+        the include targets. The page comes first so its ``$match``/``$sort``/``$limit`` read from the index."""
         ids = list(dict.fromkeys(inc.id for inc in q.include))
-        targets = {d["id"]: d for d in await col.find(all_of({"id": {"$in": ids}}, self.live(MESSAGES))).to_list(None)}
-        out: list[Doc] = list(targets.values())
+        counted: list[Doc] = [{"$match": flt}, {"$count": COUNT}]
+        targets: Doc = {"$unionWith": {"coll": MESSAGES, "pipeline": [
+            {"$match": all_of({"id": {"$in": ids}}, self.live(MESSAGES))}]}}
+        if q.limit == 0:
+            pipeline = [*counted, targets]
+        else:
+            page: list[Doc] = [{"$match": flt}, {"$sort": dict(sort)}]
+            if q.offset:
+                page.append({"$skip": skip_of(q.offset)})
+            if q.limit is not None:
+                page.append({"$limit": skip_of(q.limit)})
+            pipeline = [*page, {"$unionWith": {"coll": MESSAGES, "pipeline": counted}}, targets]
+        out = await (await self.col(MESSAGES).aggregate(pipeline)).to_list(None)
+        cut = next((i for i, d in enumerate(out) if set(d) == {COUNT}), None)
+        if cut is None:  # nothing matched the page's filter: every document is a target
+            return [], 0, out
+        return out[:cut], int(out[cut][COUNT]), out[cut + 1:]
+
+    async def _include_windows(self, q: MessageQuery, found: list[Doc]) -> list[Doc]:
+        """The neighbours of the include targets ``found``: one aggregate reading every window with ``$limit``."""
+        targets = {d["id"]: d for d in found}
         branches: list[list[Doc]] = []
         for inc in q.include:
             t = targets.get(inc.id)
@@ -140,12 +167,12 @@ class MongoMemory(MemoryStore, MongoDomain):
                                  self.live(MESSAGES))
                     sort = dict(order("createdAt", "ASC" if after else "DESC", SEQ, "_id"))
                     branches.append([{"$match": flt}, {"$sort": sort}, {"$limit": count}])
-        if branches:
-            pipeline = list(branches[0])
-            for b in branches[1:]:
-                pipeline.append({"$unionWith": {"coll": MESSAGES, "pipeline": b}})
-            out += await (await col.aggregate(pipeline)).to_list(None)
-        return out
+        if not branches:
+            return []
+        pipeline = list(branches[0])
+        for b in branches[1:]:
+            pipeline.append({"$unionWith": {"coll": MESSAGES, "pipeline": b}})
+        return list(await (await self.col(MESSAGES).aggregate(pipeline)).to_list(None))
 
     async def _list_messages_by_id(self, ids: tuple[str, ...]) -> list[r.Message]:
         docs = await self.col(MESSAGES).find(
@@ -160,23 +187,62 @@ class MongoMemory(MemoryStore, MongoDomain):
         await self.conn.transaction(lambda s: self._save_in(s, messages, touched_thread_ids))
 
     async def _save_in(self, session: AsyncClientSession | None, messages: list[r.Message], touched: set[str]) -> None:
-        from pymongo import UpdateOne
+        """The messages' documents and the threads' ``updatedAt``: one write command per collection.
 
+        Two commands is the least a server below MongoDB 8 allows (a write command names one collection; the
+        client-level ``bulkWrite`` that spans two needs wire version 25, which jongodb, at 17, does not report).
+        Without a transaction both are sent at once (one round trip of latency). New messages go in as one
+        ``insert`` and only ids already stored are upserted (``_insert_new``); in a transaction the batch is one
+        bulk of upserts instead, because a duplicate key error there would abort the whole transaction.
+        """
         if self.ttl_active(MESSAGES):
             await self.drop_expired(MESSAGES, {"id": {"$in": [m.id for m in messages]}}, session)
         expiry = self.expiry(MESSAGES)
-        ops = []
-        for m, seq in zip(messages, self.conn.seqs(len(messages)), strict=True):
-            fields = MESSAGE.to_doc(m)
-            created = fields.pop("createdAt")  # an upsert keeps a message's first time and sequence
-            ops.append(UpdateOne({"id": m.id}, {"$set": {**fields, **expiry},
-                                                "$setOnInsert": {"createdAt": created, SEQ: seq}}, upsert=True))
+        docs = [{**MESSAGE.to_doc(m), **expiry, SEQ: seq}
+                for m, seq in zip(messages, self.conn.seqs(len(messages)), strict=True)]
         threads = sorted({m.thread_id for m in messages if m.thread_id} | touched)
-        if session is None:  # no transactions: both writes at once
-            await asyncio.gather(self.col(MESSAGES).bulk_write(ops, ordered=True), self._bump(threads, None))
+        if session is None:
+            await asyncio.gather(self._insert_new(docs), self._bump(threads, None))
         else:
-            await self.col(MESSAGES).bulk_write(ops, ordered=True, session=session)
+            await self.col(MESSAGES).bulk_write(_upserts(docs), ordered=True, session=session)
             await self._bump(threads, session)
+
+    async def _insert_new(self, docs: list[Doc]) -> None:
+        """Insert ``docs`` in one command; the ones whose id is already stored are upserted after.
+
+        Why not one bulk of upserts (what a transaction sends): every statement of an ``update`` command is a
+        separate write for the server, and jongodb's writes each cost time growing with the square of the
+        collection's size (a unique-constraint pass over every document), so a batch of n upserts cost n such
+        passes; an ``insert`` of n documents costs one. On MongoDB both use the unique index; the insert is
+        the cheaper statement there too. Ids already stored (a message saved again) are reported per document
+        by MongoDB (``BulkWriteError``); jongodb refuses the whole command (``DuplicateKeyError``, nothing
+        written), so one read finds them and the rest is inserted again. A retry of the whole save (lost reply)
+        finds its own documents stored and upserts the same values: applied once.
+        """
+        from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+        col = self.col(MESSAGES)
+        unique = len({d["id"] for d in docs}) == len(docs)
+        pending, existing = (docs, []) if unique else ([], list(docs))  # an id twice in one save: upserts, in order
+        for _ in range(3):
+            if not pending:
+                break
+            try:
+                await col.insert_many(pending, ordered=False)
+                pending = []
+            except BulkWriteError as exc:
+                errors = exc.details.get("writeErrors", [])
+                if not errors or any(e.get("code") != DUPLICATE_KEY for e in errors):
+                    raise
+                existing += [pending[e["index"]] for e in errors]
+                pending = []
+            except DuplicateKeyError:  # the whole command refused: find which ids are stored
+                stored = set(await col.distinct("id", {"id": {"$in": [d["id"] for d in pending]}}))
+                existing += [d for d in pending if d["id"] in stored]
+                pending = [d for d in pending if d["id"] not in stored]
+        existing += pending  # still refused after three tries (ids stored concurrently): upserted
+        if existing:
+            await col.bulk_write(_upserts(existing), ordered=True)
 
     async def _bump(self, thread_ids: list[str], session: AsyncClientSession | None) -> None:
         """Set ``updatedAt`` of these threads to now, or 1 ms past their current value if that is not earlier."""
@@ -258,6 +324,19 @@ class MongoMemory(MemoryStore, MongoDomain):
                                                   write, expiring=self.ttl_active(RESOURCES))
         assert written is not None  # change always returns a resource
         return written
+
+
+def _upserts(docs: list[Doc]) -> list[Any]:
+    """Upserts of message documents keeping a stored message's first ``createdAt`` and ``seq``."""
+    from pymongo import UpdateOne
+
+    ops = []
+    for doc in docs:
+        fields = {k: v for k, v in doc.items() if k not in ("_id", "createdAt", SEQ)}
+        ops.append(UpdateOne({"id": doc["id"]}, {"$set": fields,
+                                                 "$setOnInsert": {"createdAt": doc["createdAt"], SEQ: doc[SEQ]}},
+                             upsert=True))
+    return ops
 
 
 def _fetched(doc: Doc) -> FetchedMessage:
