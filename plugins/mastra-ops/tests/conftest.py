@@ -21,13 +21,16 @@ StorageFactory = Callable[[str], Any]
 
 @pytest_asyncio.fixture
 async def make(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
-    """``await make("pg")``: a fresh storage of that backend (``libsql`` is a file in tmp_path)."""
+    """``await make("pg")``: a fresh storage of that backend (``libsql`` is a file in tmp_path, ``memory`` the
+    in-memory backend)."""
     made: list[tuple[str, str, Storage]] = []
 
     async def build(backend: str, **overrides: Any) -> Storage:
         namespace = f"ops_{uuid.uuid4().hex[:10]}"
         if backend == "libsql":
             storage: Storage = open_storage(f"file:{tmp_path / (namespace + '.db')}", **overrides)
+        elif backend == "memory":
+            storage = open_storage("memory:", **overrides)
         else:
             storage = await harness(backend).make_storage(namespace, **overrides)
         made.append((backend, namespace, storage))
@@ -36,7 +39,7 @@ async def make(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
     yield build
     for backend, namespace, storage in made:
         await storage.close()
-        if backend != "libsql":
+        if backend not in ("libsql", "memory"):
             await harness(backend).cleanup(namespace)
 
 

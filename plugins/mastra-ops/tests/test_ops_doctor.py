@@ -24,7 +24,7 @@ pytestmark = pytest.mark.asyncio
 COMMON = {"connect", "latency", "schema.version", "schema.migrations", "ttl.prune"}
 #: backend -> the checks of its own diagnose() (server version and features, keys, indexes)
 EXPECTED = {
-    "libsql": {"server.version", "server.journal", "indexes.unused"},
+    "libsql": {"server.version", "server.journal", "indexes.missing", "indexes.unused"},
     "pg": {"server.version", "server.pgvector", "schema.version"},
     "mongodb": {"server.version", "server.topology", "server.transactions", "indexes.unused"},
     "dynamodb": {"table.layout"},

@@ -20,7 +20,8 @@ pytestmark = pytest.mark.asyncio
 BACKENDS = ["libsql", "pg", "mongodb", "dynamodb", "upstash", "mysql"]
 #: every backend as source and as target; with the 6 pairs of test_ops_copy, every ordered neighbour pair is run
 PAIRS = [(a, b) for i, a in enumerate(BACKENDS) for b in BACKENDS[i + 1:]] + [
-    (b, a) for i, a in enumerate(BACKENDS) for b in BACKENDS[i + 1:]]
+    (b, a) for i, a in enumerate(BACKENDS) for b in BACKENDS[i + 1:]] + [
+    ("memory", "pg"), ("libsql", "memory")]  # the in-memory backend keeps each row's expiry too, both ways
 SOURCE_TTL = {e: {"default_ttl_seconds": 3600} for e in ENTITIES}
 #: the target's own rules differ: a re-stamped expiry would show
 TARGET_TTL = {e: {"default_ttl_seconds": 60} for e in ENTITIES}

@@ -129,7 +129,7 @@ class LibSQLStore(ConnectedBackend[LibSQLConnection]):
 
     async def diagnose(self) -> list[Finding]:
         """The SQLite/libSQL version, where the database is and its journal mode (a local file should be in WAL
-        mode, so readers never wait for the writer) (``mastra doctor``)."""
+        mode, so readers never wait for the writer), and missing or unknown indexes (``mastra doctor``)."""
         await self.connect()
         target = self.connection.target
 
@@ -149,6 +149,8 @@ class LibSQLStore(ConnectedBackend[LibSQLConnection]):
                                    message=f"journal_mode {mode}: readers wait for writers",
                                    fix="open the file once with this plugin (it switches to WAL), or PRAGMA "
                                        "journal_mode=WAL"))
-        out.append(Finding(check="indexes.unused", severity="info",
-                           message="SQLite keeps no index usage statistics: unused indexes cannot be told"))
-        return out
+        from .doctor import index_findings
+        from .schema import DOMAIN_TABLES
+
+        tables = [t for d in self.domains for t in DOMAIN_TABLES.get(d, ())]
+        return out + await self.connection.read(lambda db: index_findings(db, tables))

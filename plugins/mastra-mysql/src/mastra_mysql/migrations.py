@@ -52,24 +52,3 @@ async def recorded(conn: MySQLConnection) -> int:
     row = await conn.one(f"SELECT version FROM {quote(SCHEMA_VERSION_TABLE)} WHERE id = 'mysql'")
     return int(row["version"]) if row else 0
 
-
-async def missing_indexes(conn: MySQLConnection) -> list[str]:
-    """``ALTER TABLE .. ADD KEY`` for each index of the layout missing from a table that exists (``init()`` creates
-    indexes only with their table: a doctor finding, applied by hand)."""
-    from .schema import index_columns
-
-    rows = await conn.fetch("SELECT table_name AS t, index_name AS i FROM information_schema.statistics "
-                            "WHERE table_schema = DATABASE()")
-    have: dict[str, set[str]] = {}
-    for row in rows:
-        have.setdefault(str(row["t"]), set()).add(str(row["i"]))
-    out = []
-    for table in TABLES:
-        if table.name not in have:
-            continue
-        for index in table.indexes:
-            if index.name not in have[table.name]:
-                cols = ", ".join(quote(c) for c in index_columns(table, index))
-                kind = "UNIQUE KEY" if index.unique else "KEY"
-                out.append(f"ALTER TABLE {quote(table.name)} ADD {kind} {quote(index.name)} ({cols})")
-    return out

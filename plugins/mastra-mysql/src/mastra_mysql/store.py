@@ -51,25 +51,15 @@ class MySQLStore(ConnectedBackend[MySQLConnection]):
         return cls(url=url, **config)
 
     async def diagnose(self) -> list[Finding]:
-        """Server version (MariaDB or MySQL) and the recorded schema version (``mastra doctor``)."""
+        """Server version (MariaDB or MySQL); missing, unknown and unused indexes (``mastra doctor``)."""
         await self.connect()
         row = await self.connection.one("SELECT VERSION() AS v")
         version = str(row["v"]) if row else "?"
         kind = "MariaDB" if "MariaDB" in version else "MySQL"
-        out = [Finding(check="server.version", severity="ok", message=f"{kind} {version}")]
-        from . import migrations
+        from . import doctor
 
-        missing = await migrations.missing_indexes(self.connection)
-        if missing:
-            out.append(Finding(check="indexes.missing", severity="warning",
-                               message=f"{len(missing)} index(es) of the layout missing: {'; '.join(missing[:5])}",
-                               fix="run the ALTER TABLE statements shown"))
-        else:
-            out.append(Finding(check="indexes.missing", severity="ok", message="every index of the layout is there"))
-        out.append(Finding(check="indexes.unused", severity="info",
-                           message="index usage is not read (it needs performance_schema)",
-                           fix="sys.schema_unused_indexes, with performance_schema on"))
-        return out
+        return [Finding(check="server.version", severity="ok", message=f"{kind} {version}"),
+                *await doctor.index_findings(self.connection)]
 
     async def _read_expiry(self, kind: str, keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], Any]:
         from . import expiry

@@ -15,6 +15,10 @@ The reference's own bugs, and what this reader does about them:
 - **Expired items** (``ttl``/``expiresAt`` in the past) stay readable until DynamoDB deletes them (up to days
   later); they are not copied.
 
+Legacy evals and traces are not read: @mastra/dynamodb 1.0 still defines its ``eval`` and ``trace`` ElectroDB
+entities, but none of its storage domains writes them (its stores are memory, workflows and scores, and its
+``deleteTableData`` maps no table to them), so a table it wrote holds none.
+
 Messages of a thread are ordered as the reference orders them (``createdAt``, then ``id``): their keys are
 read first (a projection of a few attributes), sorted, then the items fetched by BatchGetItem in pages, so
 memory holds one thread's message keys, not its messages.
