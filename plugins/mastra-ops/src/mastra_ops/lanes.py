@@ -92,7 +92,13 @@ class MemoryLanes:
                 except BaseException:
                     gate.release()
                     raise
-                group.create_task(self._lane(store, key, thread, gate))
+                lane = self._lane(store, key, thread, gate)
+                try:
+                    group.create_task(lane)
+                except RuntimeError:  # the group is stopping: another lane failed
+                    lane.close()
+                    gate.release()
+                    raise
             if not page.has_more:
                 return
 
