@@ -133,6 +133,8 @@ def test_copy_ring_killed_and_resumed_at_every_hop(tmp_path: Path, ring: str) ->
             assert "(resumed)" in done.stderr and "DIFFERENT" not in done.stdout, done.stdout + done.stderr
             assert "TTLs preserved" in done.stderr, done.stderr
             assert asyncio.run(check(chain[i], namespaces[i])) == expected, f"{chain[i - 1]} -> {chain[i]}"
+            summary = [line for line in done.stderr.splitlines() if line.startswith("copied ")]
+            print(f"{chain[i - 1]} -> {chain[i]} verified (resumed run: {summary})", flush=True)  # shown with -s
     finally:
         for backend, ns in zip(chain, namespaces, strict=True):
             if backend != "libsql":
