@@ -259,8 +259,9 @@ def langchain(session: nox.Session) -> None:
 @nox.session
 def ops(session: nox.Session) -> None:
     """mastra-ops (copy, export/import, inspect, doctor, migrate) on every backend's real service: copies between
-    pairs of backends (TTLs kept exactly), 10k messages libsql -> pg killed mid-way and resumed, migrate and
-    disable_init on every backend (the 100k copies are in bench/bench_copy.py)."""
+    pairs of backends (TTLs kept exactly), two rings of `mastra copy` through all five networked/embedded backends with
+    every hop killed mid-way and resumed (MASTRA_COPY_SCALE), migrate and disable_init on every backend (the 100k
+    copies are in bench/bench_copy.py)."""
     backends = [b for b in AVAILABLE if b != "inmemory"]
     install(session, "plugins/mastra-ops", *[p for b in backends for p in BACKENDS[b]["install"]])
     start_services(session, list(dict.fromkeys(s for b in backends for s in BACKENDS[b]["services"])))

@@ -5,7 +5,8 @@ libsql file -> pg -> dynamodb (Local) -> upstash (Redis) -> mysql (MariaDB) -> l
 (jongodb) -> pg with fewer messages (see CHAINS).
 Each copy runs in a child process (``python -m bench.bench_copy --child ...``) so its peak RSS is its own;
 the copy and the verification (both sides read again, counts and checksums) are timed separately.
-``MASTRA_BENCH_COPY_N`` sets the message count (default 100k: 20 threads of 5k messages).
+``MASTRA_BENCH_COPY_N`` sets the message count (default 100k: 20 threads of 5k messages),
+``MASTRA_BENCH_COPY_WORKERS`` the threads copied at once (default 4; 1: one after the other).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ CHAINS = [
     (["libsql", "mongodb", "pg"], int(os.environ.get("MASTRA_BENCH_COPY_MONGO_N", "1000"))),
 ]
 THREADS = 20
+#: Threads copied at once (``mastra copy --workers``; 1 is the sequential copy of before).
+WORKERS = int(os.environ.get("MASTRA_BENCH_COPY_WORKERS", "4"))
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -74,14 +77,15 @@ async def _child(src: str, src_ns: str, dst: str, dst_ns: str, seed_n: int) -> d
         checkpoint = Checkpoint.load_or_new(Path(tempfile.mkdtemp()) / "cp.json", src_ns, dst_ns, Selection())
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         t = time.perf_counter()
-        result = await copy(s, d, checkpoint, page_size=1000, verify=False)
+        result = await copy(s, d, checkpoint, page_size=1000, verify=False, workers=WORKERS)
         copy_s = time.perf_counter() - t
         t = time.perf_counter()
         checkpoint.finished = True
         verified = await copy(s, d, checkpoint, page_size=1000, verify=True)
         verify_s = time.perf_counter() - t
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return {"pair": f"{src} -> {dst}", "messages": result.copied.get("message", 0), "copy_s": copy_s,
+        return {"pair": f"{src} -> {dst}", "workers": WORKERS, "messages": result.copied.get("message", 0),
+                "copy_s": copy_s,
                 "messages_per_s": result.copied.get("message", 0) / copy_s, "verify_s": verify_s,
                 "equal": verified.mismatches == [], "peak_rss_mb": peak / 1024, "rss_before_copy_mb": before / 1024}
     finally:

@@ -69,6 +69,51 @@ async def test_copy_is_idempotent_and_resumes_from_a_checkpoint(make: Any, tmp_p
     assert again.mismatches == []
 
 
+async def test_lanes_in_flight_resume_from_their_own_cursors(make: Any, tmp_path: Path) -> None:
+    src, dst = await make("libsql"), await make("pg")
+    await seed(src, threads=6, messages=60, same_ts=4, others=False)
+    path, sel = tmp_path / "cp.json", Selection(domains=("memory",))
+
+    class Crash(Exception):
+        pass
+
+    def crash_with_two_lanes_mid_thread(chunk: Any) -> None:
+        if chunk.kind == "message" and sum(1 for v in chunk.cursor["lanes"].values() if isinstance(v, dict)) >= 2:
+            raise Crash  # two lanes or more stand mid-thread
+
+    with pytest.raises(Crash):
+        await _copy(src, dst, path, sel, page_size=7, workers=3, on_page=crash_with_two_lanes_mid_thread)
+    saved = Checkpoint.load_or_new(path, "src", "dst", sel)
+    assert saved.cursor is not None
+    lanes = saved.cursor["lanes"]
+    assert sum(1 for v in lanes.values() if isinstance(v, dict)) >= 2
+    result = await _copy(src, dst, path, sel, page_size=7, workers=2)  # another width resumes as well
+    assert result.resumed and result.mismatches == []
+
+
+async def test_a_sequential_cursor_resumes(make: Any, tmp_path: Path) -> None:
+    """A checkpoint written before lanes (``{"thread_offset", "msg"}``) resumes where it stood."""
+    src, dst = await make("libsql"), await make("libsql")
+    await seed(src, threads=3, messages=30, same_ts=4, others=False)
+    path, sel = tmp_path / "cp.json", Selection(domains=("memory",))
+
+    class Crash(Exception):
+        pass
+
+    def crash_mid_second_thread(chunk: Any) -> None:
+        if chunk.kind == "message" and chunk.cursor["thread_offset"] == 1 and chunk.cursor["lanes"].get("1"):
+            raise Crash
+
+    with pytest.raises(Crash):
+        await _copy(src, dst, path, sel, page_size=10, workers=1, on_page=crash_mid_second_thread)
+    saved = Checkpoint.load_or_new(path, "src", "dst", sel)
+    assert saved.cursor is not None
+    saved.cursor = {"thread_offset": 1, "msg": saved.cursor["lanes"]["1"]}
+    saved.save()
+    result = await _copy(src, dst, path, sel, page_size=10)
+    assert result.resumed and result.mismatches == []
+
+
 async def test_copy_one_resource_or_some_domains(make: Any, tmp_path: Path) -> None:
     src, dst = await make("libsql"), await make("mongodb")
     await seed(src, threads=4, messages=10, resources=2)

@@ -22,6 +22,7 @@ from mastra_core.log import redact
 
 from .copy import Checkpoint, copy, count
 from .dump import ImportLineError, export, import_lines
+from .lanes import WORKERS
 from .stream import DOMAINS, Selection, Source
 
 COPY_HELP = "copy every record from SRC_URL to DST_URL (resumable, verified)"
@@ -128,8 +129,12 @@ def copy_command(argv: list[str]) -> int:
                         help="a config option of the source storage (e.g. schema_name=app, prefix=app:)")
     parser.add_argument("--dst-option", action="append", default=[], metavar="KEY=VALUE",
                         help='a config option of the target (e.g. ttl={"message":{"default_ttl_seconds":86400}})')
+    parser.add_argument("--workers", type=int, default=WORKERS,
+                        help=f"threads whose messages are copied at once ({WORKERS}; each thread stays in order)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
     selection = selection_of(args)
     path = args.checkpoint or default_checkpoint(args.src, args.dst, selection)
     try:
@@ -157,7 +162,7 @@ async def _copy(args: argparse.Namespace, selection: Selection, checkpoint: Chec
         started = time.perf_counter()
         with progress_bar("copy", totals, not args.quiet) as advance:
             result = await copy(src, dst, checkpoint, page_size=args.page_size, verify=not args.no_verify,
-                                progress=advance)
+                                progress=advance, workers=args.workers)
         elapsed = time.perf_counter() - started
     finally:
         await src.close()

@@ -12,6 +12,7 @@ message in its thread is hashed in too, so a changed order is a different checks
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
@@ -24,7 +25,8 @@ from mastra_core import Storage
 from mastra_core.log import redact
 from mastra_core.serde import to_wire
 
-from .stream import DOMAINS, KINDS, THREAD_END, Chunk, Selection, Source, Writer, read_domain
+from .lanes import WORKERS, MemoryLanes, in_group
+from .stream import DOMAINS, KINDS, THREAD_END, Chunk, Selection, Source, Writer, read_domain, read_messages
 from .ttl import carry_expiry, expiry_texts, supports_expiry
 
 #: ``progress(kind, n)``: n more records of ``kind`` were written (or read, while verifying).
@@ -72,21 +74,83 @@ async def digest(
     out: dict[str, Digest] = {k: Digest() for d in selection.domains for k in KINDS[d]}
     position = 0
     for domain in selection.domains:
+        if domain == "memory" and isinstance(storage, Storage) and storage.get_store("memory") is not None:
+            await _digest_memory(storage, selection, page_size, out, expiry, progress)
+            continue
         async for chunk in read_domain(storage, domain, selection, None, page_size):
             if chunk.kind == THREAD_END:
                 continue
             if chunk.kind == "thread":
                 position = 0
-            expiries = await expiry_texts(storage, chunk.kind, chunk.records) if expiry else None
-            for i, rec in enumerate(chunk.records):
-                text = canonical(rec) if expiries is None else f"{expiries[i]}\n{canonical(rec)}"
-                if chunk.kind == "message":
-                    text = f"{position}\n{text}"  # the message's place in its thread is part of what is compared
-                    position += 1
-                out[chunk.kind].add(text)
+            start = position if chunk.kind == "message" else -1
+            await _fold(storage, chunk.kind, chunk.records, out[chunk.kind], expiry, start)
+            if chunk.kind == "message":
+                position += len(chunk.records)
             if progress is not None:
                 progress(chunk.kind, len(chunk.records))
     return out
+
+
+async def _fold(storage: Source, kind: str, records: list[Any], digest: Digest, expiry: bool, start: int = -1) -> None:
+    """Fold a page of one kind in; ``start`` (messages) is the position of its first record in its thread."""
+    expiries = await expiry_texts(storage, kind, records) if expiry else None
+    for i, rec in enumerate(records):
+        text = canonical(rec) if expiries is None else f"{expiries[i]}\n{canonical(rec)}"
+        if start >= 0:
+            text = f"{start + i}\n{text}"  # the message's place in its thread is part of what is compared
+        digest.add(text)
+
+
+async def _digest_memory(storage: Storage, selection: Selection, page_size: int, out: dict[str, Digest],
+                         expiry: bool, progress: Progress | None) -> None:
+    """The memory domain's digests, ``WORKERS`` threads read at once (the checksums are sums: order-free)."""
+    store: Any = storage.memory
+    rid = selection.resource_id
+    flt = {"resource_id": rid} if rid is not None else None
+    seen: set[str] = set()
+    gate = asyncio.Semaphore(WORKERS)
+
+    def report(kind: str, n: int) -> None:
+        if progress is not None:
+            progress(kind, n)
+
+    async def resource(resource_id: str) -> None:
+        if resource_id not in seen:
+            seen.add(resource_id)
+            found = await store.get_resource_by_id(resource_id=resource_id)
+            if found is not None:
+                await _fold(storage, "resource", [found], out["resource"], expiry)
+                report("resource", 1)
+
+    async def messages(thread_id: str) -> None:
+        try:
+            position = 0
+            async for records, _ in read_messages(store, thread_id, None, page_size):
+                await _fold(storage, "message", records, out["message"], expiry, position)
+                position += len(records)
+                report("message", len(records))
+        finally:
+            gate.release()
+
+    if rid is not None:
+        await resource(rid)
+    order = {"field": "created_at", "direction": "ASC"}
+
+    async def threads(group: asyncio.TaskGroup) -> None:
+        page_no = 0
+        while True:
+            page = await store.list_threads(filter=flt, page=page_no, per_page=page_size, order_by=order)
+            for thread in page.items:
+                await resource(thread.resource_id)
+                await _fold(storage, "thread", [thread], out["thread"], expiry)
+                report("thread", 1)
+                await gate.acquire()
+                group.create_task(messages(thread.id))
+            if not page.has_more or not page.items:
+                return
+            page_no += 1
+
+    await in_group(threads)
 
 
 @attrs.define
@@ -166,8 +230,12 @@ async def copy(
     verify: bool = True,
     progress: Progress | None = None,
     on_page: Callable[[Chunk], None] | None = None,
+    workers: int = WORKERS,
 ) -> CopyResult:
-    """Copy the checkpoint's domains from ``src`` into ``dst`` from where the checkpoint stands, then verify."""
+    """Copy the checkpoint's domains from ``src`` into ``dst`` from where the checkpoint stands, then verify.
+
+    ``workers`` threads of the memory domain are copied at once (``lanes``); everything else one page at a time.
+    """
     selection = Selection(domains=tuple(checkpoint.domains), resource_id=checkpoint.resource_id)
     resumed = bool(checkpoint.done or checkpoint.cursor or checkpoint.finished)
     await dst.init()
@@ -180,6 +248,10 @@ async def copy(
             continue
         cursor = checkpoint.cursor if checkpoint.domain == domain else None
         checkpoint.domain = domain
+        if domain == "memory" and isinstance(src, Storage):
+            await _copy_memory(src, dst, checkpoint, selection, cursor, page_size, workers, progress, on_page)
+            _domain_done(checkpoint, domain)
+            continue
         async for chunk in read_domain(src, domain, selection, cursor, page_size):
             await writer.write(chunk.kind, chunk.records)
             if chunk.kind != "thread":  # a thread's expiry is set at its end: its second save stamps it again
@@ -193,18 +265,41 @@ async def copy(
             if on_page is not None:
                 on_page(chunk)
         await writer.finish()
-        checkpoint.done.append(domain)
-        checkpoint.domain, checkpoint.cursor = None, None
-        checkpoint.save()
+        _domain_done(checkpoint, domain)
     checkpoint.finished = True
     checkpoint.save()
     result = CopyResult(copied=dict(checkpoint.copied), resumed=resumed)
     if verify:
         expiry = await supports_expiry(src) and await supports_expiry(dst)
-        result.source = await digest(src, selection, page_size, expiry=expiry)
-        result.target = await digest(dst, selection, page_size, expiry=expiry)
+        # both sides read at once: the verification is bound by round trips, like the copy
+        result.source, result.target = await asyncio.gather(digest(src, selection, page_size, expiry=expiry),
+                                                            digest(dst, selection, page_size, expiry=expiry))
         result.expiry_verified = expiry
     return result
+
+
+def _domain_done(checkpoint: Checkpoint, domain: str) -> None:
+    checkpoint.done.append(domain)
+    checkpoint.domain, checkpoint.cursor = None, None
+    checkpoint.save()
+
+
+async def _copy_memory(src: Storage, dst: Storage, checkpoint: Checkpoint, selection: Selection,
+                       cursor: dict[str, Any] | None, page_size: int, workers: int, progress: Progress | None,
+                       on_page: Callable[[Chunk], None] | None) -> None:
+    """The memory domain through :class:`MemoryLanes`, the checkpoint saved after every page."""
+
+    def page_written(chunk: Chunk) -> None:
+        checkpoint.cursor = chunk.cursor
+        checkpoint.copied[chunk.kind] = checkpoint.copied.get(chunk.kind, 0) + len(chunk.records)
+        if progress is not None:
+            progress(chunk.kind, len(chunk.records))
+        checkpoint.save()
+        if on_page is not None:
+            on_page(chunk)
+
+    await MemoryLanes(src, dst, selection, cursor, page_size=page_size, workers=workers,
+                      on_page=page_written).run()
 
 
 async def count(storage: Source, selection: Selection) -> dict[str, int | None]:
