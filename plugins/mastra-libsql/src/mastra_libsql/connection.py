@@ -43,7 +43,7 @@ from mastra_core.connect import connection_error
 from mastra_core.errors import ErrorCategory, StorageError
 from mastra_core.log import get_logger, redact
 
-from .remote import ChildGone, OperationTimeout, RemoteDriver
+from .remote import BATCH_REFUSED, ChildGone, OperationTimeout, RemoteDriver
 
 T = TypeVar("T")
 _log = get_logger("mastra_libsql")
@@ -360,16 +360,19 @@ class LibSQLConnection:
         """
         return await self._retrying(lambda: fn(self), inline)
 
-    async def write(self, fn: Callable[[LibSQLConnection], T], *, inline: bool = False, single: bool = False) -> T:
+    async def write(self, fn: Callable[[LibSQLConnection], T], *, inline: bool = False, single: bool = False,
+                    batch: bool = False) -> T:
         """Run ``fn`` inside one write transaction (BEGIN IMMEDIATE) on the worker thread; all or nothing.
 
         ``single``: ``fn`` runs exactly one statement, which SQLite applies atomically on its own, so on a file
         it runs without BEGIN/COMMIT (one statement instead of three). A remote write keeps its transaction: its
-        operation token must commit with it. ``inline``: as for :meth:`read`.
+        operation token must commit with it. ``inline``: as for :meth:`read`. ``batch``: ``fn`` only sends
+        statements and uses none of their results (``execute`` returns an empty result), so on a remote
+        database the whole transaction (BEGIN, the statements, the operation token, COMMIT) is ONE request.
         """
         if single and not self.target.remote:
             return await self._retrying(lambda: fn(self), inline)
-        return await self._retrying(lambda: self._in_transaction(fn), inline)
+        return await self._retrying(lambda: self._in_transaction(fn, batch and self.target.remote), inline)
 
     async def _retrying(self, job: Callable[[], T], inline: bool = False) -> T:
         """Run ``job``; wait out locks without holding the GIL, then retry with backoff.
@@ -468,7 +471,7 @@ class LibSQLConnection:
         except Exception:  # the old stream may already be gone
             _log.debug("closing the interrupted libsql connection failed")
 
-    def _in_transaction(self, fn: Callable[[LibSQLConnection], T]) -> T:
+    def _in_transaction(self, fn: Callable[[LibSQLConnection], T], batched: bool = False) -> T:
         if not self.target.remote:
             return self._transaction(fn)
         # A remote server waits for its write lock server-side. Writers of one process queue here first (a lock
@@ -481,9 +484,30 @@ class LibSQLConnection:
         if not lock.acquire(timeout=wait):
             raise OperationTimeout("waited operation_timeout for this process's other writers to this database")
         try:
-            return self._transaction(fn)
+            return self._batched(fn) if batched else self._transaction(fn)
         finally:
             lock.release()
+
+    def _batched(self, fn: Callable[[LibSQLConnection], T]) -> T:
+        """A remote write transaction sent as one request: ``fn``'s statements and the operation token."""
+        conn = self.conn
+        collector = _Collector()
+        self.conn = collector
+        try:
+            result = fn(self)
+            seq = self._record_token()
+        finally:
+            self.conn = conn
+        try:
+            conn.batch(collector.statements)
+        except OperationTimeout:
+            raise
+        except Exception as exc:
+            if str(exc).startswith(BATCH_REFUSED):
+                raise  # the server answered: the transaction was rolled back
+            raise _CommitUncertain(result, seq, exc) from exc
+        self._tokens_ready = True
+        return result
 
     def _transaction(self, fn: Callable[[LibSQLConnection], T]) -> T:
         conn = self.conn
@@ -566,6 +590,26 @@ class LibSQLConnection:
         return int(self.execute(sql, params).rowcount or 0)
 
 
+class _NoRows:
+    rowcount = 0
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return []
+
+
+class _Collector:
+    """Stands in for the driver while a batched write's statements are gathered (see ``LibSQLConnection.write``)."""
+
+    in_transaction = True
+
+    def __init__(self) -> None:
+        self.statements: list[tuple[str, tuple[Any, ...]]] = []
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> _NoRows:
+        self.statements.append((sql, tuple(params)))
+        return _NoRows()
+
+
 def chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
     """``items`` in consecutive slices of at most ``size`` (SQLite bounds the parameters of a statement)."""
     for i in range(0, len(items), size):
@@ -587,6 +631,11 @@ class RecordingConnection:
         """Record the statement, then run it."""
         self.statements.append((sql, tuple(params)))
         return self.inner.execute(sql, params)
+
+    def batch(self, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
+        """Record a remote batch's statements (one request), then send it."""
+        self.statements += statements
+        self.inner.batch(statements)
 
     def __getattr__(self, name: str) -> Any:
         """Everything else is the wrapped connection's."""

@@ -269,7 +269,8 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
             self._upsert_messages(db, messages, iso(utc_now()))
             bump_threads(db, {m.thread_id for m in messages if m.thread_id})
 
-        await self.conn.write(go, inline=len(messages) <= _INLINE_ROWS)
+        # batch: one request to a remote server (the statements use no results)
+        await self.conn.write(go, inline=len(messages) <= _INLINE_ROWS, batch=True)
 
     async def _write_messages(self, messages: list[r.Message], touched_thread_ids: set[str]) -> None:
         def go(db: LibSQLConnection) -> None:
@@ -277,7 +278,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
                 self._upsert_messages(db, messages, iso(utc_now()))
             bump_threads(db, touched_thread_ids | {m.thread_id for m in messages if m.thread_id})
 
-        await self.conn.write(go)
+        await self.conn.write(go, batch=True)
 
     async def _delete_messages(self, ids: tuple[str, ...]) -> None:
         def go(db: LibSQLConnection) -> None:

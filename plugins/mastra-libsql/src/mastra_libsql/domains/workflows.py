@@ -40,7 +40,8 @@ class LibSQLWorkflows(WorkflowsStore, LibSQLDomain):
 
     async def _persist(self, run: r.WorkflowRun) -> None:
         # one statement (the upsert), on a file without BEGIN/COMMIT and without a thread hop
-        await self.conn.write(lambda db: self._upsert(db, run, now_text(), True), inline=True, single=True)
+        await self.conn.write(lambda db: self._upsert(db, run, now_text(), True), inline=True, single=True,
+                              batch=True)
 
     @staticmethod
     def _row(db: LibSQLConnection, workflow_name: str | None, run_id: str, now: str) -> r.WorkflowRun | None:
@@ -75,7 +76,8 @@ class LibSQLWorkflows(WorkflowsStore, LibSQLDomain):
 
     async def _delete_run(self, workflow_name: str, run_id: str) -> None:
         await self.conn.write(lambda db: db.execute(f"DELETE FROM {_W} WHERE workflow_name = ? AND run_id = ?",
-                                                  (workflow_name, run_id)), inline=True, single=True)
+                                                  (workflow_name, run_id)), inline=True, single=True,
+                              batch=True)
 
     async def _modify_run(self, workflow_name: str, run_id: str,
                           change: Callable[[r.WorkflowRun | None], r.WorkflowRun | None]) -> r.WorkflowRun | None:
