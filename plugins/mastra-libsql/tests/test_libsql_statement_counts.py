@@ -45,7 +45,9 @@ def _ops(store: LibSQLStore) -> dict[str, Callable[[], Awaitable[Any]]]:
         "list_messages(last 10)": lambda: m.list_messages(thread_id="t", per_page=10),
         "update_resource": lambda: m.update_resource(resource_id="r", working_memory="w2"),
         "get_resource_by_id": lambda: m.get_resource_by_id(resource_id="r"),
-        "persist_workflow_snapshot": lambda: w.persist_workflow_snapshot(workflow_name="wf", run_id="r1", snapshot=snap),
+        "persist_workflow_snapshot": lambda: w.persist_workflow_snapshot(
+            workflow_name="wf", run_id="r1", snapshot=snap
+        ),
         "load_workflow_snapshot": lambda: w.load_workflow_snapshot(workflow_name="wf", run_id="r1"),
     }
 

@@ -51,11 +51,13 @@ class Hrana:
         self._http: http.client.HTTPConnection | None = None
 
     def close(self) -> None:
+        """Drop the kept-alive HTTP connection."""
         if self._http is not None:
             self._http.close()
             self._http = None
 
     def transaction(self, statements: list[tuple[str, tuple[Any, ...]]], timeout: float) -> None:
+        """Run ``statements`` as one transaction in one request; :class:`BatchRefused` if it was not committed."""
         steps: list[dict[str, Any]] = [{"stmt": {"sql": "BEGIN IMMEDIATE", "want_rows": False}}]
         for sql, params in statements:
             steps.append({"condition": {"type": "ok", "step": len(steps) - 1},

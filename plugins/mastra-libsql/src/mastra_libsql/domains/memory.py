@@ -303,23 +303,27 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
         return await self.conn.read(lambda db: self._resource_row(db, resource_id, now), inline=True)
 
     def _upsert_resource(self, db: LibSQLConnection, resource: r.Resource, now: str,
-                         keep_created: bool = True) -> r.Resource:
+                         keep_created: bool = True) -> r.Resource | None:
+        """Write ``resource``; with ``keep_created`` (a save) the row as stored comes back (RETURNING)."""
         created = _keep_created(_R) if keep_created else 'excluded."createdAt"'
+        returning = f" RETURNING {RESOURCE.select_list()}" if keep_created else ""
         row = db.one(
             f"INSERT INTO {_R} ({RESOURCE.insert_columns}) VALUES {RESOURCE.placeholders} "
             "ON CONFLICT(id) DO UPDATE SET "
             '"workingMemory" = excluded."workingMemory", metadata = excluded.metadata, '
-            f'"createdAt" = {created}, "updatedAt" = excluded."updatedAt", {_E} = excluded.{_E} '
-            f"RETURNING {RESOURCE.select_list()}",
+            f'"createdAt" = {created}, "updatedAt" = excluded."updatedAt", {_E} = excluded.{_E}{returning}',
             (*RESOURCE.encode(resource, self.expires_at("resource")), *((now,) if keep_created else ())),
         )
-        assert row is not None
-        return RESOURCE.decode(row)
+        return None if row is None else RESOURCE.decode(row)
 
     async def _save_resource(self, resource: r.Resource) -> r.Resource:
         # RETURNING: the row as stored (createdAt kept), without a read-back
-        return await self.conn.write(lambda db: self._upsert_resource(db, resource, iso(utc_now())),
-                                     inline=True, single=True)
+        def go(db: LibSQLConnection) -> r.Resource:
+            stored = self._upsert_resource(db, resource, iso(utc_now()))
+            assert stored is not None
+            return stored
+
+        return await self.conn.write(go, inline=True, single=True)
 
     async def _modify_resource(self, resource_id: str, change: Callable[[r.Resource | None], r.Resource]) -> r.Resource:
         def go(db: LibSQLConnection) -> r.Resource:
