@@ -84,10 +84,16 @@ class Codec(Generic[R]):
         self.width = len(self._insert_order)
         #: one row's ``(?, ?, ...)``
         self.placeholders = "(" + ", ".join("?" for _ in range(self.width)) + ")"
+        self._select_lists: dict[str, str] = {}
 
     def select_list(self, alias: str = "") -> str:
-        """The columns of :meth:`decode`'s row, in order."""
-        return ", ".join(select_expr(c, c in self.table.json_columns, alias) for c in self._order)
+        """The columns of :meth:`decode`'s row, in order (built once per alias: it is on every read's path)."""
+        out = self._select_lists.get(alias)
+        if out is None:
+            json_columns = self.table.json_columns
+            out = ", ".join(select_expr(c, c in json_columns, alias) for c in self._order)
+            self._select_lists[alias] = out
+        return out
 
     def encode_value(self, attr: str, value: Any) -> Any:
         """One attribute's value as stored in its column."""

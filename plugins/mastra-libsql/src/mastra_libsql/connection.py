@@ -43,7 +43,7 @@ from mastra_core.connect import connection_error
 from mastra_core.errors import ErrorCategory, StorageError
 from mastra_core.log import get_logger, redact
 
-from .remote import ChildGone, OperationTimeout, RemoteDriver
+from .remote import BATCH_REFUSED, ChildGone, OperationTimeout, RemoteDriver
 
 T = TypeVar("T")
 _log = get_logger("mastra_libsql")
@@ -217,6 +217,11 @@ class LibSQLConnection:
         self._client = uuid.uuid4().hex
         self._seq = 0
         self._tokens_ready = False
+        #: Held by whoever is using the driver connection: a worker job (waits for it) or an inline job on the
+        #: event loop (only takes it when free, see :meth:`_call`).
+        self._driver_lock = threading.Lock()
+        #: The last job handed to the worker thread: inline jobs run only once it is done (queued work first).
+        self._last_job: concurrent.futures.Future[Any] | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -292,10 +297,36 @@ class LibSQLConnection:
 
     # ------------------------------------------------------------------ running work
 
-    async def _call(self, fn: Callable[[], T]) -> T:
-        if self._executor is None:
+    async def _call(self, fn: Callable[[], T], inline: bool = False) -> T:
+        """Run ``fn`` on the worker thread, or (``inline``, a file, nothing queued, driver free) right here.
+
+        Why inline: measured on the embedded file (``bench/bench_libsql_small_ops.py``), handing a job to the
+        worker thread and back costs ~40-80 us, more than the short statements themselves (an indexed SELECT
+        or one-row upsert: 5-30 us). And the driver holds the GIL while SQLite runs, so the worker thread
+        never kept the event loop running during a statement anyway; it only let the loop run the Python
+        between statements of a long job. So short jobs (the domains mark them: single rows, bounded pages)
+        run on the event loop thread when nothing else is using the connection. Lock waits stay off the loop
+        in both cases: SQLite's own busy wait is capped at :data:`_SQLITE_BUSY_WAIT_MS`, and a job that meets
+        SQLITE_BUSY is retried by :meth:`_retrying`, which waits with ``asyncio.sleep``. Remote databases
+        never run inline (their waits are network round trips, done on the worker thread without the GIL).
+        """
+        executor = self._executor
+        if executor is None:
             raise RuntimeError("libsql store is not open (call init() first) or was closed")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+        if inline and not self.target.remote and (self._last_job is None or self._last_job.done()):
+            if self._driver_lock.acquire(blocking=False):
+                try:
+                    return fn()
+                finally:
+                    self._driver_lock.release()
+
+        def locked() -> T:
+            with self._driver_lock:
+                return fn()
+
+        job = executor.submit(locked)
+        self._last_job = job
+        return await asyncio.wrap_future(job)
 
     def _bounded(self, job: Callable[[], T]) -> Callable[[], T]:
         """``job`` for the worker thread: on a remote database, first a new stream if the last job failed, and
@@ -321,15 +352,29 @@ class LibSQLConnection:
 
         return run
 
-    async def read(self, fn: Callable[[LibSQLConnection], T]) -> T:
-        """Run ``fn`` (reads only) on the worker thread, retrying on lock conflicts."""
-        return await self._retrying(lambda: fn(self))
+    async def read(self, fn: Callable[[LibSQLConnection], T], *, inline: bool = False) -> T:
+        """Run ``fn`` (reads only) on the worker thread, retrying on lock conflicts.
 
-    async def write(self, fn: Callable[[LibSQLConnection], T]) -> T:
-        """Run ``fn`` inside one write transaction (BEGIN IMMEDIATE) on the worker thread; all or nothing."""
-        return await self._retrying(lambda: self._in_transaction(fn))
+        ``inline``: ``fn`` is short (a few indexed statements on bounded rows): on a file it may run on the
+        event loop thread (see :meth:`_call`).
+        """
+        return await self._retrying(lambda: fn(self), inline)
 
-    async def _retrying(self, job: Callable[[], T]) -> T:
+    async def write(self, fn: Callable[[LibSQLConnection], T], *, inline: bool = False, single: bool = False,
+                    batch: bool = False) -> T:
+        """Run ``fn`` inside one write transaction (BEGIN IMMEDIATE) on the worker thread; all or nothing.
+
+        ``single``: ``fn`` runs exactly one statement, which SQLite applies atomically on its own, so on a file
+        it runs without BEGIN/COMMIT (one statement instead of three). A remote write keeps its transaction: its
+        operation token must commit with it. ``inline``: as for :meth:`read`. ``batch``: ``fn`` only sends
+        statements and uses none of their results (``execute`` returns an empty result), so on a remote
+        database the whole transaction (BEGIN, the statements, the operation token, COMMIT) is ONE request.
+        """
+        if single and not self.target.remote:
+            return await self._retrying(lambda: fn(self), inline)
+        return await self._retrying(lambda: self._in_transaction(fn, batch and self.target.remote), inline)
+
+    async def _retrying(self, job: Callable[[], T], inline: bool = False) -> T:
         """Run ``job``; wait out locks without holding the GIL, then retry with backoff.
 
         The driver keeps the GIL while SQLite runs, including SQLite's own busy wait, so a long
@@ -347,7 +392,7 @@ class LibSQLConnection:
         bounded = self._bounded(job)
         while True:
             try:
-                return await self._call(bounded)
+                return await self._call(bounded, inline)
             except _CommitUncertain as uncertain:
                 if await self._committed(uncertain.seq):
                     _log.debug("libsql remote commit answer lost, but the write landed", attempt=attempt)
@@ -426,7 +471,7 @@ class LibSQLConnection:
         except Exception:  # the old stream may already be gone
             _log.debug("closing the interrupted libsql connection failed")
 
-    def _in_transaction(self, fn: Callable[[LibSQLConnection], T]) -> T:
+    def _in_transaction(self, fn: Callable[[LibSQLConnection], T], batched: bool = False) -> T:
         if not self.target.remote:
             return self._transaction(fn)
         # A remote server waits for its write lock server-side. Writers of one process queue here first (a lock
@@ -439,9 +484,30 @@ class LibSQLConnection:
         if not lock.acquire(timeout=wait):
             raise OperationTimeout("waited operation_timeout for this process's other writers to this database")
         try:
-            return self._transaction(fn)
+            return self._batched(fn) if batched else self._transaction(fn)
         finally:
             lock.release()
+
+    def _batched(self, fn: Callable[[LibSQLConnection], T]) -> T:
+        """A remote write transaction sent as one request: ``fn``'s statements and the operation token."""
+        conn = self.conn
+        collector = _Collector()
+        self.conn = collector
+        try:
+            result = fn(self)
+            seq = self._record_token()
+        finally:
+            self.conn = conn
+        try:
+            conn.batch(collector.statements)
+        except OperationTimeout:
+            raise
+        except Exception as exc:
+            if str(exc).startswith(BATCH_REFUSED):
+                raise  # the server answered: the transaction was rolled back
+            raise _CommitUncertain(result, seq, exc) from exc
+        self._tokens_ready = True
+        return result
 
     def _transaction(self, fn: Callable[[LibSQLConnection], T]) -> T:
         conn = self.conn
@@ -524,6 +590,26 @@ class LibSQLConnection:
         return int(self.execute(sql, params).rowcount or 0)
 
 
+class _NoRows:
+    rowcount = 0
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return []
+
+
+class _Collector:
+    """Stands in for the driver while a batched write's statements are gathered (see ``LibSQLConnection.write``)."""
+
+    in_transaction = True
+
+    def __init__(self) -> None:
+        self.statements: list[tuple[str, tuple[Any, ...]]] = []
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> _NoRows:
+        self.statements.append((sql, tuple(params)))
+        return _NoRows()
+
+
 def chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
     """``items`` in consecutive slices of at most ``size`` (SQLite bounds the parameters of a statement)."""
     for i in range(0, len(items), size):
@@ -545,6 +631,11 @@ class RecordingConnection:
         """Record the statement, then run it."""
         self.statements.append((sql, tuple(params)))
         return self.inner.execute(sql, params)
+
+    def batch(self, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
+        """Record a remote batch's statements (one request), then send it."""
+        self.statements += statements
+        self.inner.batch(statements)
 
     def __getattr__(self, name: str) -> Any:
         """Everything else is the wrapped connection's."""

@@ -45,6 +45,10 @@ class ChildGone(ConnectionError):
     """The child process died or closed its pipe."""
 
 
+#: The type name the child gives a batch the server answered with an error (nothing of it was committed).
+BATCH_REFUSED = "BatchRefused"
+
+
 class _Result:
     def __init__(self, rows: list[tuple[Any, ...]], rowcount: int) -> None:
         self._rows = rows
@@ -66,6 +70,8 @@ class RemoteDriver:
         self._proc: subprocess.Popen[bytes] | None = None
         self._inbox: Connection | None = None
         self._outbox: Connection | None = None
+        #: Requests sent to the server so far (one per ``execute``/``executemany``/``batch``; tests count them).
+        self.requests = 0
 
     # ------------------------------------------------------------------ child lifecycle
 
@@ -151,9 +157,22 @@ class RemoteDriver:
         answer = self._request(("executemany", sql, [tuple(r) for r in rows]), self.deadline)
         return _Result(answer[1], answer[2])
 
+    def batch(self, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
+        """Run ``statements`` as one write transaction in ONE request to the server (see ``remote_child``).
+
+        Raises :class:`RemoteDriverError` starting with ``BatchRefused:`` when the server refused it (not
+        committed); any other error leaves the outcome unknown.
+        """
+        # the child's own HTTP wait ends a little before the deadline, so a lost answer is reported (and the
+        # outcome settled by the caller's operation token) rather than the child killed
+        timeout = 30.0 if self.deadline is None else max(0.05, (self.deadline - time.monotonic()) * 0.9)
+        self._request(("batch", statements, timeout), self.deadline)
+
     def _request(self, request: tuple[Any, ...], deadline: float | None) -> tuple[Any, ...]:
         if self._outbox is None or not self.alive:
             raise ChildGone("the libsql connection was lost (stream reset); reconnect first")
+        if request[0] in ("execute", "executemany", "batch"):
+            self.requests += 1
         try:
             self._outbox.send(request)
         except OSError as exc:

@@ -38,6 +38,8 @@ THREAD = Codec(THREADS, r.Thread)
 RESOURCE = Codec(RESOURCES, r.Resource)
 #: rows per multi-row INSERT (8 parameters each; SQLite allows 32766 per statement)
 _BATCH = 1000
+#: Jobs touching at most this many rows run without a thread hop on a file (see ``LibSQLConnection._call``).
+_INLINE_ROWS = 200
 
 
 def _bump_sql(count: int) -> str:
@@ -65,32 +67,29 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
 
     async def _get_thread(self, thread_id: str) -> r.Thread | None:
         now = iso(utc_now())
-        return await self.conn.read(lambda db: self._thread_row(db, thread_id, now))
+        return await self.conn.read(lambda db: self._thread_row(db, thread_id, now), inline=True)
 
     @staticmethod
     def _thread_row(db: LibSQLConnection, thread_id: str, now: str) -> r.Thread | None:
         row = db.one(f"SELECT {THREAD.select_list()} FROM {_T} WHERE id = ? AND {_LIVE}", (thread_id, now))
         return None if row is None else THREAD.decode(row)
 
-    def _upsert_thread(self, db: LibSQLConnection, thread: r.Thread, now: str) -> None:
-        # An existing live row keeps createdAt (and its rowid); an expired one is replaced as if new.
-        db.execute(
+    def _upsert_thread(self, db: LibSQLConnection, thread: r.Thread, now: str) -> r.Thread:
+        # An existing live row keeps createdAt (and its rowid); an expired one is replaced as if new. RETURNING
+        # hands back the row as stored: one statement, no read-back.
+        row = db.one(
             f"INSERT INTO {_T} ({THREAD.insert_columns}) VALUES {THREAD.placeholders} ON CONFLICT(id) DO UPDATE SET "
             '"resourceId" = excluded."resourceId", title = excluded.title, metadata = excluded.metadata, '
             f'"createdAt" = {_keep_created(_T)}, '
-            f'"updatedAt" = excluded."updatedAt", {_E} = excluded.{_E}',
+            f'"updatedAt" = excluded."updatedAt", {_E} = excluded.{_E} RETURNING {THREAD.select_list()}',
             (*THREAD.encode(thread, self.expires_at("thread")), now),
         )
+        assert row is not None
+        return THREAD.decode(row)
 
     async def _save_thread(self, thread: r.Thread) -> r.Thread:
-        def go(db: LibSQLConnection) -> r.Thread:
-            now = iso(utc_now())
-            self._upsert_thread(db, thread, now)
-            stored = self._thread_row(db, thread.id, now)
-            assert stored is not None
-            return stored
-
-        return await self.conn.write(go)
+        return await self.conn.write(lambda db: self._upsert_thread(db, thread, iso(utc_now())),
+                                     inline=True, single=True)
 
     async def _modify_thread(self, thread_id: str, change: Callable[[r.Thread], r.Thread]) -> r.Thread | None:
         def go(db: LibSQLConnection) -> r.Thread | None:
@@ -108,7 +107,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
             )
             return new
 
-        return await self.conn.write(go)
+        return await self.conn.write(go, inline=True)
 
     async def _delete_thread(self, thread_id: str) -> None:
         def go(db: LibSQLConnection) -> None:
@@ -137,7 +136,9 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
             params += [q.per_page, q.page * q.per_page]
         nulls = ", ".join("NULL" for _ in THREAD.columns)
         sql = f"SELECT * FROM ({page_sql}) UNION ALL SELECT {nulls}, count(*) FROM {_T} WHERE {cond}"
-        rows = await self.conn.read(lambda db: db.all(sql, params + b.params))
+        # a bounded page of a resource's threads is short enough to run without a thread hop
+        short = q.per_page is not False and q.per_page <= _INLINE_ROWS and not q.metadata
+        rows = await self.conn.read(lambda db: db.all(sql, params + b.params), inline=short)
         total = int(rows[-1][-1])
         items = [THREAD.decode(row[:-1]) for row in rows[:-1]]
         more = has_more(total, q.page, q.per_page)
@@ -208,7 +209,11 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
                 )
                 params += [inc.id, now, inc.id, now, now, inc.with_next_messages]
         sql = " UNION ALL ".join(arms)
-        rows = await self.conn.read(lambda db: db.all(sql, params))
+        # short: a bounded page and windows, the total from the counts table (no count over a filtered range)
+        short = (q.resource_id is None and q.start is None and q.end is None and q.limit is not None
+                 and q.limit + sum(i.with_previous_messages + i.with_next_messages + 1 for i in q.include)
+                 <= _INLINE_ROWS)
+        rows = await self.conn.read(lambda db: db.all(sql, params), inline=short)
 
         total = 0
         page: list[FetchedMessage] = []
@@ -264,7 +269,8 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
             self._upsert_messages(db, messages, iso(utc_now()))
             bump_threads(db, {m.thread_id for m in messages if m.thread_id})
 
-        await self.conn.write(go)
+        # batch: one request to a remote server (the statements use no results)
+        await self.conn.write(go, inline=len(messages) <= _INLINE_ROWS, batch=True)
 
     async def _write_messages(self, messages: list[r.Message], touched_thread_ids: set[str]) -> None:
         def go(db: LibSQLConnection) -> None:
@@ -272,7 +278,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
                 self._upsert_messages(db, messages, iso(utc_now()))
             bump_threads(db, touched_thread_ids | {m.thread_id for m in messages if m.thread_id})
 
-        await self.conn.write(go)
+        await self.conn.write(go, batch=True)
 
     async def _delete_messages(self, ids: tuple[str, ...]) -> None:
         def go(db: LibSQLConnection) -> None:
@@ -294,27 +300,30 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
 
     async def _get_resource(self, resource_id: str) -> r.Resource | None:
         now = iso(utc_now())
-        return await self.conn.read(lambda db: self._resource_row(db, resource_id, now))
+        return await self.conn.read(lambda db: self._resource_row(db, resource_id, now), inline=True)
 
-    def _upsert_resource(self, db: LibSQLConnection, resource: r.Resource, now: str, keep_created: bool = True) -> None:
+    def _upsert_resource(self, db: LibSQLConnection, resource: r.Resource, now: str,
+                         keep_created: bool = True) -> r.Resource | None:
+        """Write ``resource``; with ``keep_created`` (a save) the row as stored comes back (RETURNING)."""
         created = _keep_created(_R) if keep_created else 'excluded."createdAt"'
-        db.execute(
+        returning = f" RETURNING {RESOURCE.select_list()}" if keep_created else ""
+        row = db.one(
             f"INSERT INTO {_R} ({RESOURCE.insert_columns}) VALUES {RESOURCE.placeholders} "
             "ON CONFLICT(id) DO UPDATE SET "
             '"workingMemory" = excluded."workingMemory", metadata = excluded.metadata, '
-            f'"createdAt" = {created}, "updatedAt" = excluded."updatedAt", {_E} = excluded.{_E}',
+            f'"createdAt" = {created}, "updatedAt" = excluded."updatedAt", {_E} = excluded.{_E}{returning}',
             (*RESOURCE.encode(resource, self.expires_at("resource")), *((now,) if keep_created else ())),
         )
+        return None if row is None else RESOURCE.decode(row)
 
     async def _save_resource(self, resource: r.Resource) -> r.Resource:
+        # RETURNING: the row as stored (createdAt kept), without a read-back
         def go(db: LibSQLConnection) -> r.Resource:
-            now = iso(utc_now())
-            self._upsert_resource(db, resource, now)
-            stored = self._resource_row(db, resource.id, now)
+            stored = self._upsert_resource(db, resource, iso(utc_now()))
             assert stored is not None
             return stored
 
-        return await self.conn.write(go)
+        return await self.conn.write(go, inline=True, single=True)
 
     async def _modify_resource(self, resource_id: str, change: Callable[[r.Resource | None], r.Resource]) -> r.Resource:
         def go(db: LibSQLConnection) -> r.Resource:
@@ -323,7 +332,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
             self._upsert_resource(db, new, now, keep_created=False)
             return new
 
-        return await self.conn.write(go)
+        return await self.conn.write(go, inline=True)
 
     # ------------------------------------------------------------------ clone (one transaction)
 

@@ -39,7 +39,9 @@ class LibSQLWorkflows(WorkflowsStore, LibSQLDomain):
         )
 
     async def _persist(self, run: r.WorkflowRun) -> None:
-        await self.conn.write(lambda db: self._upsert(db, run, now_text(), True))
+        # one statement (the upsert), on a file without BEGIN/COMMIT and without a thread hop
+        await self.conn.write(lambda db: self._upsert(db, run, now_text(), True), inline=True, single=True,
+                              batch=True)
 
     @staticmethod
     def _row(db: LibSQLConnection, workflow_name: str | None, run_id: str, now: str) -> r.WorkflowRun | None:
@@ -53,7 +55,7 @@ class LibSQLWorkflows(WorkflowsStore, LibSQLDomain):
 
     async def _get_run(self, workflow_name: str | None, run_id: str) -> r.WorkflowRun | None:
         now = now_text()
-        return await self.conn.read(lambda db: self._row(db, workflow_name, run_id, now))
+        return await self.conn.read(lambda db: self._row(db, workflow_name, run_id, now), inline=True)
 
     async def _list_runs(self, q: WorkflowRunQuery) -> Page[r.WorkflowRun]:
         where, params = [LIVE], [now_text()]
@@ -74,7 +76,8 @@ class LibSQLWorkflows(WorkflowsStore, LibSQLDomain):
 
     async def _delete_run(self, workflow_name: str, run_id: str) -> None:
         await self.conn.write(lambda db: db.execute(f"DELETE FROM {_W} WHERE workflow_name = ? AND run_id = ?",
-                                                  (workflow_name, run_id)))
+                                                  (workflow_name, run_id)), inline=True, single=True,
+                              batch=True)
 
     async def _modify_run(self, workflow_name: str, run_id: str,
                           change: Callable[[r.WorkflowRun | None], r.WorkflowRun | None]) -> r.WorkflowRun | None:
@@ -86,4 +89,4 @@ class LibSQLWorkflows(WorkflowsStore, LibSQLDomain):
             self._upsert(db, new, now, False)
             return new
 
-        return await self.conn.write(go)
+        return await self.conn.write(go, inline=True)

@@ -1,0 +1,70 @@
+"""Instructions per op of the issue-16 small ops on a libsql file, under callgrind (noise-free on a busy machine).
+
+``python -m bench.libsql_callgrind``: re-executes itself under valgrind; each op's K calls are bracketed by
+``os.getppid()`` dump points (as in ``bench/overhead_callgrind.py``), so its instruction count (every thread's,
+the worker thread's included) is exact and repeatable. Compare two versions of the plugin with ``PYTHONPATH``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+K = int(os.environ.get("BENCH_CALLGRIND_K", "20"))
+
+
+async def _phases() -> list[str]:
+    from mastra_libsql import LibSQLStore
+
+    from bench.bench_reference_ops import reference_ops, seed
+
+    labels: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        store = LibSQLStore(id="cg", url=f"file:{tmp}/cg.db")
+        await store.init()
+        await seed(store, "a")
+        for name, fn in reference_ops(store, "a").items():
+            for _ in range(5):
+                await fn()
+            os.getppid()
+            labels.append(name)
+            for _ in range(K):
+                await fn()
+            os.getppid()
+            labels.append("-")
+        await store.close()
+    return labels
+
+
+def main() -> None:
+    if os.environ.get("BENCH_CALLGRIND_CHILD"):
+        print("LABELS " + json.dumps(asyncio.run(_phases())))
+        return
+    out = tempfile.mkdtemp(prefix="bench-libsql-callgrind-")
+    env = {**os.environ, "BENCH_CALLGRIND_CHILD": "1", "PYTHONHASHSEED": "0"}
+    proc = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--dump-before=getppid", f"--callgrind-out-file={out}/cg.out",
+         sys.executable, "-m", "bench.libsql_callgrind"],
+        env=env, capture_output=True, text=True, check=True,
+    )
+    labels = json.loads(proc.stdout.split("LABELS ", 1)[1])
+    files = sorted(glob.glob(f"{out}/cg.out.*"), key=lambda p: int(p.rsplit(".", 1)[1].split("-")[0]))
+    totals: list[int] = []
+    for path in files:
+        with open(path) as f:
+            m = re.search(r"^(?:summary|totals): (\d+)", f.read(), re.M)
+        totals.append(int(m.group(1)) if m else 0)
+    print(f"{'operation':<44}{'instructions/op':>16}")
+    for i, label in enumerate(labels):
+        if label != "-" and i + 1 < len(totals):
+            print(f"{label:<44}{totals[i + 1] // K:>16,}")
+
+
+if __name__ == "__main__":
+    main()
