@@ -6,6 +6,8 @@ import math
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from mastra_core.errors import ErrorCategory, ValidationError
 from mastra_core.validation import Checks, check_identifier
 from mastra_core.values import MAX_DEPTH, MAX_ID_LENGTH, MAX_SAFE_INTEGER, MAX_YEAR, MIN_YEAR
@@ -105,3 +107,41 @@ def test_a_record_field_must_have_its_declared_type() -> None:
     with pytest.raises(ValidationError) as info:
         c.value(Thread(id="t", resource_id="r", created_at="x"), "THREAD")  # type: ignore[arg-type]
     assert info.value.details["field"] == "thread.created_at"
+
+
+# The fast path (plain JSON judged without building field paths) must never accept what the precise walk refuses.
+_leaves = st.none() | st.booleans() | st.integers(min_value=-(2**60), max_value=2**60) | st.floats() | st.text(
+    alphabet=st.characters(codec=None, blacklist_categories=())
+)
+_json = st.recursive(
+    _leaves,
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=3) | st.integers(0, 3), children, max_size=4),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(_json)
+def test_the_fast_path_accepts_only_what_the_precise_walk_accepts(value: object) -> None:
+    from mastra_core.values import _plainly_storable, _walk
+
+    def fail(status: str, message: str, field: str) -> ValidationError:
+        return ValidationError(message, id="TEST_FAST_PATH")
+
+    precise_ok = True
+    try:
+        _walk(value, "v", 0, fail, "S")
+    except ValidationError:
+        precise_ok = False
+    if _plainly_storable(value, 0):
+        assert precise_ok
+
+
+def test_the_fast_path_refuses_the_domain_edges() -> None:
+    from mastra_core.values import _plainly_storable
+
+    edges = [{"k": float("nan")}, [MAX_SAFE_INTEGER + 1], {"k": "lone \ud800"}, {"\udfff": 1}, {1: "x"}]
+    for bad in [*edges, _deep(MAX_DEPTH + 1)]:
+        assert not _plainly_storable(bad, 0)
+    assert _plainly_storable(_deep(MAX_DEPTH), 0)

@@ -75,7 +75,46 @@ def date_problem(value: datetime) -> str | None:
 
 def check_value(value: Any, field: str, fail: Fail, status: str) -> None:
     """Refuse anything in ``value`` (a JSON value or a record) outside the storable domain."""
-    _walk(value, field, 0, fail, status)
+    if not _plainly_storable(value, 0):
+        _walk(value, field, 0, fail, status)
+
+
+def _plainly_storable(value: Any, depth: int) -> bool:
+    """True when ``value`` is plain JSON (exact dict/list/str/int/float/bool/None) inside the domain.
+
+    The fast path of every save: no path strings, exact type tests, ASCII strings judged by a flag. False means
+    "not sure" (a problem, a record, a subclass, a tuple): :func:`_walk` then decides and names the field, so the
+    two must agree on everything this accepts.
+    """
+    kind = type(value)
+    if kind is str:
+        return value.isascii() or text_problem(value) is None
+    if value is None or kind is bool:
+        return True
+    if kind is int:
+        return bool(-MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER)
+    if kind is float:
+        return math.isfinite(value)
+    if depth >= MAX_DEPTH:
+        return False
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or not (key.isascii() or text_problem(key) is None):
+                return False
+            # the common leaves inline: a call per leaf is most of this function's cost
+            if type(item) is str and item.isascii() or item is None or type(item) is bool:
+                continue
+            if not _plainly_storable(item, depth + 1):
+                return False
+        return True
+    if kind is list:
+        for item in value:
+            if type(item) is str and item.isascii() or item is None or type(item) is bool:
+                continue
+            if not _plainly_storable(item, depth + 1):
+                return False
+        return True
+    return False
 
 
 def _walk(value: Any, path: str, depth: int, fail: Fail, status: str) -> None:
@@ -142,7 +181,8 @@ def _check_field(allowed: tuple[type, ...] | None, value: Any, where: str, fail:
         if problem:
             raise fail(status, f"{where} {problem}", where)
         return
-    _walk(value, where, 0, fail, status)  # records nest a few fixed levels: the JSON under each field is counted
+    if not _plainly_storable(value, 0):  # records nest a few fixed levels: the JSON under each field is counted
+        _walk(value, where, 0, fail, status)
 
 
 @functools.cache
