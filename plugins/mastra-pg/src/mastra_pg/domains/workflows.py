@@ -133,7 +133,8 @@ class PgWorkflows(WorkflowsStore, PgDomain):
     async def _stored_row(self, conn: Any, workflow_name: str, run_id: str) -> Any:
         """The stored row of this run (what a retried one-statement write answers)."""
         cur = await conn.execute(self.q("SELECT {cols} FROM {workflows} WHERE workflow_name = %(wf)s "
-                                        "AND run_id = %(rid)s", cols=self.t.select), {"wf": workflow_name, "rid": run_id})
+                                        "AND run_id = %(rid)s", cols=self.t.select),
+                                 {"wf": workflow_name, "rid": run_id})
         return await cur.fetchone()
 
     async def _modify_run(self, workflow_name: str, run_id: str,
