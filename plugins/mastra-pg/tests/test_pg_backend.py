@@ -531,10 +531,9 @@ async def test_one_statement_updates_fall_back_on_rows_an_old_writer_left(make_s
     await mem.save_resource(resource=Resource(id="res", metadata={"a": 1}))
     await mem.save_thread(thread=_thread(id="t", metadata={"a": 1}))
     await wf.persist_workflow_snapshot(workflow_name="w", run_id="run", snapshot={"status": "running"})
-    for table, col, where in (("mastra_resources", "metadata", "id = 'res'"),
-                              ("mastra_threads", "metadata", "id = 't'")):
-        await raw.execute(sql.SQL("UPDATE {} SET {} = to_jsonb({}::text) WHERE " + where).format(
-            sql.Identifier(store.schema_name, table), sql.Identifier(col), sql.Identifier(col)))
+    for table, key in (("mastra_resources", "res"), ("mastra_threads", "t")):
+        await raw.execute(sql.SQL("UPDATE {} SET metadata = to_jsonb(metadata::text) WHERE id = %s").format(
+            sql.Identifier(store.schema_name, table)), (key,))
     await raw.execute(sql.SQL("UPDATE {} SET snapshot = to_jsonb(snapshot::text)").format(
         sql.Identifier(store.schema_name, "mastra_workflow_snapshot")))
     assert (await mem.update_resource(resource_id="res", metadata={"b": 2})).metadata == {"a": 1, "b": 2}

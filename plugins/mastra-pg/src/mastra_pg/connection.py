@@ -147,11 +147,12 @@ class PgConnection:
         ops = sql.Identifier(config.schema_name, TABLES["ops"])
         self._ops_insert = sql.SQL("INSERT INTO {} (op_id) VALUES (%s)").format(ops)
         self._ops_sweep = sql.SQL("DELETE FROM {} WHERE applied_at < NOW() - INTERVAL '1 hour'").format(ops)
-        ops_text = ops.as_string(None)
-        #: The CTEs :meth:`once_row` appends to a statement whose data-modifying CTE ``up`` returns the written row.
-        self._ops_ctes = (f", op AS (INSERT INTO {ops_text} (op_id) SELECT %(op_token)s FROM up LIMIT 1)",
-                          f", op AS (INSERT INTO {ops_text} (op_id) SELECT %(op_token)s FROM up LIMIT 1), "
-                          f"sweep AS (DELETE FROM {ops_text} WHERE applied_at < NOW() - INTERVAL '1 hour')")
+        #: What :meth:`once_row` appends to a statement whose data-modifying CTE ``up`` returns the written row:
+        #: the token's INSERT (and now and then the sweep), then the row.
+        token = sql.SQL(", op AS (INSERT INTO {} (op_id) SELECT %(op_token)s FROM up LIMIT 1)").format(ops)
+        sweep = sql.SQL(", sweep AS (DELETE FROM {} WHERE applied_at < NOW() - INTERVAL '1 hour')").format(ops)
+        self._ops_tails = (sql.Composed([token, sql.SQL(" SELECT * FROM up")]).as_string(None),
+                           sql.Composed([token, sweep, sql.SQL(" SELECT * FROM up")]).as_string(None))
         if self._owns_pool:
             kwargs: dict[str, Any] = {"autocommit": True, "prepare_threshold": config.prepare_threshold}
             self._pool = AsyncConnectionPool(
@@ -326,19 +327,18 @@ class PgConnection:
 
         return await self.with_conn(go, idempotent=True)
 
-    async def once_row(self, statement: Callable[[str], str], params: dict[str, Any],
-                       applied: Callable[[Any], Awaitable[Any]]) -> Any:
+    async def once_row(self, head: str, params: dict[str, Any], applied: Callable[[Any], Awaitable[Any]]) -> Any:
         """Run a one-statement write that records its own operation token; its first row (None: no row written).
 
-        ``statement(ctes)`` is the SQL: a ``WITH up AS (... RETURNING ...)`` whose ``up`` returns the written row,
-        then ``ctes`` (the token's INSERT, taken from ``up``: nothing written, no token), then ``SELECT * FROM up``.
-        One statement in autocommit is one transaction and one round trip. A retry after a lost reply finds its
+        ``head`` is ``WITH up AS (... RETURNING ...)``, a data-modifying CTE returning the written row; the token's
+        INSERT (taken from ``up``: nothing written, no token) and ``SELECT * FROM up`` are appended here. One
+        statement in autocommit is one transaction and one round trip. A retry after a lost reply finds its
         token (the primary key refuses it, the statement and its second write roll back) and returns
         ``applied(conn)`` (the stored row) instead, as :meth:`once` does.
         """
         token = uuid.uuid4().hex
         sweep = next(self._once_count) % TOKEN_SWEEP_EVERY == 0
-        query = statement(self._ops_ctes[sweep])
+        query = head + self._ops_tails[sweep]
         args = {**params, "op_token": token}
 
         async def go(conn: Any) -> Any:

@@ -128,7 +128,7 @@ class PgMemory(MemoryStore, PgDomain):
                       bumped=BUMPED, live=_live("t"), guard=guard, cols=self.threads.select)
         params = {"id": thread_id, "now": now, "exp": self.expires_at("thread"),
                   "title": esc_text(patch.title), "meta": jsonb(patch.metadata)}
-        row = await self.conn.once_row(lambda ctes: head + ctes + " SELECT * FROM up", params,
+        row = await self.conn.once_row(head, params,
                                        lambda conn: self._stored_row(conn, "threads", self.threads.select, thread_id))
         if row is None:
             return await super()._update_thread(thread_id, patch)
@@ -313,7 +313,7 @@ class PgMemory(MemoryStore, PgDomain):
                       ph=self.resources.placeholders(), sets=", ".join(sets), guard=guard,
                       ret=self.resources.select)
         row = await self.conn.once_row(
-            lambda ctes: head + ctes + " SELECT * FROM up", self._res_params(fresh, now),
+            head, self._res_params(fresh, now),
             lambda conn: self._stored_row(conn, "resources", self.resources.select, resource_id))
         if row is None:
             return await super()._update_resource(resource_id, patch)

@@ -94,7 +94,7 @@ class PgWorkflows(WorkflowsStore, PgDomain):
                       "AND jsonb_typeof(t.snapshot) = 'object' RETURNING {cols})", this=_THIS_RUN, cols=self.t.select)
         params = {"wf": workflow_name, "rid": run_id, "now": now, "nown": naive(now), "patch": jsonb(wire),
                   "exp": self.expires_at("workflow_snapshot")}
-        row = await self.conn.once_row(lambda ctes: head + ctes + " SELECT * FROM up", params,
+        row = await self.conn.once_row(head, params,
                                        lambda conn: self._stored_row(conn, workflow_name, run_id))
         if row is None:
             return await super()._update_state(workflow_name, run_id, wire)
@@ -124,7 +124,7 @@ class PgWorkflows(WorkflowsStore, PgDomain):
                       sets=", ".join(sets), guard=guard, ret=self.t.select)
         params = self.t.named(fresh, exp=self.expires_at("workflow_snapshot"), now=now,
                               step=jsonb({patch.step_id: patch.result}), ctx=jsonb(dict(patch.request_context)))
-        row = await self.conn.once_row(lambda ctes: head + ctes + " SELECT * FROM up", params,
+        row = await self.conn.once_row(head, params,
                                        lambda conn: self._stored_row(conn, patch.workflow_name, patch.run_id))
         if row is None:
             return await super()._update_step_result(patch)
