@@ -135,6 +135,16 @@ class Recorder:
         return uninstall
 
 
+def _fresh_token(query: Any, params: Any) -> Any:
+    """``params`` with a new operation token where the statement records one (a replayed token is refused, as a
+    retry's is: the floor would measure an error path); the library makes one per op too."""
+    if isinstance(params, dict) and "op_token" in params:
+        return {**params, "op_token": uuid.uuid4().hex}
+    if isinstance(params, tuple) and len(params) == 1 and "mastra_applied_ops" in str(query):
+        return (uuid.uuid4().hex,)
+    return params
+
+
 def replayer(raw: Any, statements: list[tuple[Any, Any, bool]]) -> Callable[[], Awaitable[None]]:
     """Plain psycopg sending ``statements`` (consecutive pipelined ones in one pipeline), reading every result."""
     groups: list[tuple[bool, list[tuple[Any, Any]]]] = []
@@ -148,13 +158,13 @@ def replayer(raw: Any, statements: list[tuple[Any, Any, bool]]) -> Callable[[], 
         for piped, group in groups:
             if piped:
                 async with raw.pipeline():
-                    curs = [await raw.execute(q, p) for q, p in group]
+                    curs = [await raw.execute(q, _fresh_token(q, p)) for q, p in group]
                 for c in curs:
                     if c.description:
                         await c.fetchall()
             else:
                 for q, p in group:
-                    cur = await raw.execute(q, p)
+                    cur = await raw.execute(q, _fresh_token(q, p))
                     if cur.description:
                         await cur.fetchall()
 

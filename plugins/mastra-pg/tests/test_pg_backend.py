@@ -16,7 +16,7 @@ import psycopg
 import pytest
 from mastra_core import ConfigError, MessageInclude, StorageError, open_storage
 from mastra_core.clock import utc_now
-from mastra_core.errors import SchemaNotReadyError, ValidationError
+from mastra_core.errors import NotFoundError, SchemaNotReadyError, ValidationError
 from mastra_core.records import Message, Resource, Thread
 from mastra_pg import IndexSpec, PostgresStore
 from mastra_pg.roundtrips import RoundTripProxy
@@ -478,14 +478,73 @@ async def test_round_trips_per_operation_are_within_budget(pg_url: str, make_sto
                MessageInclude(id=msgs[5].id, with_previous_messages=1)]
         assert await trips(lambda: mem.list_messages(thread_id="t", per_page=10, include=inc)) == 1
         assert await trips(lambda: mem.list_threads(filter={"resource_id": "r1"})) == 1
-        assert await trips(lambda: mem.update_thread(id="t", title="x")) == 2  # BEGIN+SELECT FOR UPDATE, UPDATE+COMMIT
-        assert await trips(lambda: mem.update_resource(resource_id="r9", working_memory="wm")) == 2
+        # the specific read-modify-writes merge in SQL: one statement, token included
+        assert await trips(lambda: mem.update_thread(id="t", title="x")) == 1
+        assert await trips(lambda: mem.update_thread(id="t", metadata={"a": 1})) == 1
+        assert await trips(lambda: mem.update_resource(resource_id="r9", working_memory="wm")) == 1
+        assert await trips(lambda: mem.update_resource(resource_id="r9", metadata={"b": 2})) == 1
+        # a general change (a Python function) reads then writes: BEGIN+SELECT FOR UPDATE, UPDATE+token+COMMIT
+        assert await trips(lambda: mem.modify_thread(thread_id="t", change=lambda t: t)) == 2
+        wf = store.workflows
+        snap = {"runId": "run", "status": "running", "context": {"s0": {"x": "y" * 2000}}}
+        assert await trips(lambda: wf.persist_workflow_snapshot(workflow_name="w", run_id="run", snapshot=snap)) == 1
+        assert await trips(lambda: wf.load_workflow_snapshot(workflow_name="w", run_id="run")) == 1
+        assert await trips(lambda: wf.update_workflow_state(workflow_name="w", run_id="run",
+                                                            opts={"status": "success"})) == 1
+        assert await trips(lambda: wf.update_workflow_results(workflow_name="w", run_id="run", step_id="s1",
+                                                              result={"ok": True})) == 1
         assert await trips(lambda: store.observability.batch_create_spans(records=[
             {"traceId": f"tr{i}", "spanId": "s", "name": "n", "spanType": "generic", "startedAt": utc_now()}
             for i in range(5)])) == 1
         before = (await mem.get_thread_by_id(thread_id="t")).updated_at
         await mem.save_messages(messages=_msgs("t", 3))
         assert (await mem.get_thread_by_id(thread_id="t")).updated_at > before  # bumped in the same statement
+
+
+async def test_a_one_statement_update_whose_reply_was_lost_is_applied_once(pg_url: str, make_store: Any,
+                                                                           raw: Any) -> None:
+    """The server committed update_resource, the reply never came: the retry finds its token, writes nothing and
+    answers the stored resource (the bump of ``updated_at`` happened once)."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    params = conninfo_to_dict(pg_url)
+    async with RoundTripProxy(params.get("host", "127.0.0.1"), int(params.get("port", 5432))) as proxy:
+        params.update(host="127.0.0.1", port=str(proxy.port))
+        store = await make_store(connection_string=make_conninfo(**params), min_pool_size=1, max_pool_size=1)
+        mem = store.memory
+        await mem.update_resource(resource_id="res", working_memory="0")
+        ops = sql.Identifier(store.schema_name, "mastra_applied_ops")
+        tokens = await _one(raw, sql.SQL("SELECT count(*) FROM {}").format(ops))
+        proxy.lose_reply(1)
+        got = await mem.update_resource(resource_id="res", working_memory="1", metadata={"k": 1})
+        assert proxy.fired == 1
+        stored = await mem.get_resource_by_id(resource_id="res")
+        assert got == stored and stored.working_memory == "1" and stored.metadata == {"k": 1}
+        assert await _one(raw, sql.SQL("SELECT count(*) FROM {}").format(ops)) == tokens + 1
+
+
+async def test_one_statement_updates_fall_back_on_rows_an_old_writer_left(make_store: Any, raw: Any) -> None:
+    """Metadata or a snapshot stored as a JSON string (the reference stringifies some values twice): the SQL merge
+    cannot read it as the core does, so the general path runs and the result is the core's."""
+    store = await make_store()
+    mem, wf = store.memory, store.workflows
+    await mem.save_resource(resource=Resource(id="res", metadata={"a": 1}))
+    await mem.save_thread(thread=_thread(id="t", metadata={"a": 1}))
+    await wf.persist_workflow_snapshot(workflow_name="w", run_id="run", snapshot={"status": "running"})
+    for table, key in (("mastra_resources", "res"), ("mastra_threads", "t")):
+        await raw.execute(sql.SQL("UPDATE {} SET metadata = to_jsonb(metadata::text) WHERE id = %s").format(
+            sql.Identifier(store.schema_name, table)), (key,))
+    await raw.execute(sql.SQL("UPDATE {} SET snapshot = to_jsonb(snapshot::text)").format(
+        sql.Identifier(store.schema_name, "mastra_workflow_snapshot")))
+    assert (await mem.update_resource(resource_id="res", metadata={"b": 2})).metadata == {"a": 1, "b": 2}
+    assert (await mem.update_thread(id="t", metadata={"b": 2})).metadata == {"a": 1, "b": 2}
+    state = await wf.update_workflow_state(workflow_name="w", run_id="run", opts={"status": "success"})
+    assert state is not None and state["status"] == "success"
+    ctx = await wf.update_workflow_results(workflow_name="w", run_id="run", step_id="s", result=1)
+    assert ctx == {"s": 1}
+    with pytest.raises(NotFoundError):
+        await mem.update_thread(id="missing", title="x")
+    assert await wf.update_workflow_state(workflow_name="w", run_id="missing", opts={"status": "success"}) is None
 
 
 # ---------------------------------------------------------------------------- failures

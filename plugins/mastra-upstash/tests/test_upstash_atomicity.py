@@ -162,3 +162,18 @@ async def test_a_retried_compare_and_set_whose_reply_was_lost_applies_once(proxy
     proxy.mode = "drop-reply"
     created = await store.agents.create_agent(agent={"id": "ag", "name": "A", "instructions": "i", "model": {}})
     assert (await store.agents.get_agent_by_id(id="ag")).name == created.name == "A"
+
+
+async def test_a_merge_whose_reply_was_lost_is_answered_with_the_stored_resource(proxy, make_store, transport) -> None:
+    """update_resource merges inside its script; the retry of a script whose reply was lost finds its write token and
+    answers the stored record instead of merging again."""
+    proxy.reconnect = True
+    proxy.match = b"EVALSHA"
+    store = await make_store(**through(proxy, transport))
+    await store.memory.update_resource(resource_id="r", working_memory="a", metadata={"k": 0})
+    proxy.mode = "drop-reply"
+    got = await store.memory.update_resource(resource_id="r", metadata={"n": 1})
+    assert proxy.mode == "pass"  # the reply was dropped and the connection cut
+    stored = await store.memory.get_resource_by_id(resource_id="r")
+    assert got == stored and stored.metadata == {"k": 0, "n": 1} and stored.working_memory == "a"
+

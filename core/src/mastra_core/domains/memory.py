@@ -44,6 +44,57 @@ class CloneResult:
     cloned_messages: list[r.Message]
 
 
+@attrs.define(frozen=True, kw_only=True)
+class ThreadPatch:
+    """What ``update_thread`` changes: the title when ``set_title``, metadata shallow-merged when not None.
+
+    :meth:`apply` is the semantics (the in-memory spec); a backend's one-statement path must match it,
+    ``updated_at`` included (now, but strictly after the stored one).
+    """
+
+    set_title: bool
+    title: str | None
+    metadata: Mapping[str, Any] | None
+
+    def apply(self, thread: r.Thread) -> r.Thread:
+        """The thread after this patch."""
+        new_meta = {**(thread.metadata or {}), **self.metadata} if self.metadata is not None else thread.metadata
+        return attrs.evolve(
+            thread,
+            title=self.title if self.set_title else thread.title,
+            metadata=new_meta,
+            updated_at=_after(thread.updated_at),
+        )
+
+
+@attrs.define(frozen=True, kw_only=True)
+class ResourcePatch:
+    """What ``update_resource`` changes: working memory when ``set_working_memory``, metadata shallow-merged when
+    not None; a missing resource is created from the patch (created_at = updated_at = now)."""
+
+    set_working_memory: bool
+    working_memory: str | None
+    metadata: Mapping[str, Any] | None
+
+    def apply(self, resource_id: str, old: r.Resource | None) -> r.Resource:
+        """The resource after this patch (``old`` None: it does not exist yet)."""
+        if old is None:
+            now = utc_now()
+            return r.Resource(
+                id=resource_id,
+                working_memory=self.working_memory,
+                metadata=dict(self.metadata or {}),
+                created_at=now,
+                updated_at=now,
+            )
+        return attrs.evolve(
+            old,
+            working_memory=self.working_memory if self.set_working_memory else old.working_memory,
+            metadata={**(old.metadata or {}), **self.metadata} if self.metadata is not None else old.metadata,
+            updated_at=_after(old.updated_at),
+        )
+
+
 @attrs.define(kw_only=True)
 class MessageUpdate:
     """A partial message for ``update_messages``: unset fields stay as they are.
@@ -96,16 +147,21 @@ class MemoryStore(DomainStore, abc.ABC):
         if title is not _UNSET:
             c.value(title, "TITLE")
 
-        def change(thread: r.Thread) -> r.Thread:
-            new_meta = {**(thread.metadata or {}), **(patch or {})} if patch is not None else thread.metadata
-            return attrs.evolve(
-                thread,
-                title=thread.title if title is _UNSET else title,
-                metadata=new_meta,
-                updated_at=_after(thread.updated_at),
-            )
+        update = ThreadPatch(set_title=title is not _UNSET, title=None if title is _UNSET else title, metadata=patch)
 
-        return await self.modify_thread(thread_id=tid, change=change, op="UPDATE_THREAD")
+        async def go() -> r.Thread:
+            from ..errors import NotFoundError, error_id
+
+            result = await self._update_thread(tid, update)
+            if result is None:
+                raise NotFoundError(
+                    f"thread {tid!r} not found",
+                    id=error_id(self.backend_token, "UPDATE_THREAD", "NOT_FOUND"),
+                    details={"threadId": tid},
+                )
+            return result
+
+        return await self._run("UPDATE_THREAD", go)
 
     async def modify_thread(
         self, *, thread_id: str, change: Callable[[r.Thread], r.Thread], op: str = "MODIFY_THREAD"
@@ -324,24 +380,12 @@ class MemoryStore(DomainStore, abc.ABC):
         if working_memory is not _UNSET:
             c.value(working_memory, "WORKING_MEMORY")
 
-        def change(old: r.Resource | None) -> r.Resource:
-            now = utc_now()
-            if old is None:
-                return r.Resource(
-                    id=rid,
-                    working_memory=None if working_memory is _UNSET else working_memory,
-                    metadata=patch or {},
-                    created_at=now,
-                    updated_at=now,
-                )
-            return attrs.evolve(
-                old,
-                working_memory=old.working_memory if working_memory is _UNSET else working_memory,
-                metadata={**(old.metadata or {}), **patch} if patch is not None else old.metadata,
-                updated_at=_after(old.updated_at),
-            )
-
-        return await self.modify_resource(resource_id=rid, change=change, op="UPDATE_RESOURCE")
+        update = ResourcePatch(
+            set_working_memory=working_memory is not _UNSET,
+            working_memory=None if working_memory is _UNSET else working_memory,
+            metadata=patch,
+        )
+        return await self._run("UPDATE_RESOURCE", lambda: self._update_resource(rid, update))
 
     async def modify_resource(
         self, *, resource_id: str, change: Callable[[r.Resource | None], r.Resource], op: str = "MODIFY_RESOURCE"
@@ -511,6 +555,19 @@ class MemoryStore(DomainStore, abc.ABC):
     @abc.abstractmethod
     async def _modify_resource(self, resource_id: str, change: Callable[[r.Resource | None], r.Resource]) -> r.Resource:
         """Atomically apply ``change`` to the stored resource (None when missing) and store the result."""
+
+    async def _update_thread(self, thread_id: str, patch: ThreadPatch) -> r.Thread | None:
+        """Apply ``patch`` atomically (None: no such thread). Default: :meth:`_modify_thread` with ``patch.apply``.
+
+        A backend that can merge inside the database in one statement or script overrides this (the values in
+        ``patch`` are already checked, and a shallow merge of two storable values is storable).
+        """
+        return await self._modify_thread(thread_id, patch.apply)
+
+    async def _update_resource(self, resource_id: str, patch: ResourcePatch) -> r.Resource:
+        """Apply ``patch`` atomically, creating the resource when missing. Default: :meth:`_modify_resource` with
+        ``patch.apply``; a backend that can merge in one statement or script overrides this."""
+        return await self._modify_resource(resource_id, lambda old: patch.apply(resource_id, old))
 
 
 # ------------------------------------------------------------------------- helpers (pure)

@@ -130,32 +130,10 @@ class WorkflowsStore(DomainStore, abc.ABC):
         ctx = c.mapping(request_context, "REQUEST_CONTEXT") or {}
         c.value(result, "RESULT")
 
-        def change(run: r.WorkflowRun | None) -> r.WorkflowRun:
-            now = utc_now()
-            if run is None:
-                snap: dict[str, Any] = {
-                    "runId": rid,
-                    "status": "pending",
-                    "value": {},
-                    "context": {},
-                    "activePaths": [],
-                    "serializedStepGraph": [],
-                    "suspendedPaths": {},
-                    "waitingPaths": {},
-                    "resumeLabels": {},
-                    "activeStepsPath": {},
-                    "timestamp": int(now.timestamp() * 1000),
-                }
-                run = r.WorkflowRun(workflow_name=wf, run_id=rid, snapshot=snap, created_at=now, updated_at=now)
-            # new top-level and context dicts, the rest shared: ``run`` is never mutated (change may run again) and
-            # every backend serialises or copies what it stores, so a deep copy here would only cost time
-            snap = dict(run.snapshot)
-            snap["context"] = {**(snap.get("context") or {}), sid: result}
-            snap["requestContext"] = {**(snap.get("requestContext") or {}), **ctx}
-            return attrs.evolve(run, snapshot=snap, updated_at=now)
+        patch = StepResultPatch(workflow_name=wf, run_id=rid, step_id=sid, result=result, request_context=ctx)
 
         async def go() -> dict[str, Any]:
-            run = await self._modify_run(wf, rid, change)
+            run = await self._update_step_result(patch)
             assert run is not None
             return dict(run.snapshot.get("context") or {})
 
@@ -187,13 +165,8 @@ class WorkflowsStore(DomainStore, abc.ABC):
             for k, v in patch.items()
         }
 
-        def change(run: r.WorkflowRun | None) -> r.WorkflowRun | None:
-            if run is None:
-                return None
-            return attrs.evolve(run, snapshot={**run.snapshot, **wire}, updated_at=utc_now())
-
         async def go() -> dict[str, Any] | None:
-            run = await self._modify_run(wf, rid, change)
+            run = await self._update_state(wf, rid, wire)
             return None if run is None else run.snapshot
 
         return await self._run("UPDATE_WORKFLOW_STATE", go)
@@ -219,6 +192,67 @@ class WorkflowsStore(DomainStore, abc.ABC):
         self, workflow_name: str, run_id: str, change: Callable[[r.WorkflowRun | None], r.WorkflowRun | None]
     ) -> r.WorkflowRun | None:
         """Atomically apply ``change`` (None in: missing; None out: write nothing) and return what was stored."""
+
+    async def _update_step_result(self, patch: StepResultPatch) -> r.WorkflowRun:
+        """Apply ``patch`` atomically (a missing run starts as pending). Default: :meth:`_modify_run` with
+        ``patch.apply``; a backend that can merge in one statement or script overrides this."""
+        run = await self._modify_run(patch.workflow_name, patch.run_id, patch.apply)
+        assert run is not None  # patch.apply never answers None
+        return run
+
+    async def _update_state(self, workflow_name: str, run_id: str, wire: dict[str, Any]) -> r.WorkflowRun | None:
+        """Merge ``wire`` (wire-form top-level snapshot fields) into the live run's snapshot, ``updated_at`` now;
+        None (nothing written) when the run does not exist. Default: :meth:`_modify_run`."""
+
+        def change(run: r.WorkflowRun | None) -> r.WorkflowRun | None:
+            if run is None:
+                return None
+            return attrs.evolve(run, snapshot={**run.snapshot, **wire}, updated_at=utc_now())
+
+        return await self._modify_run(workflow_name, run_id, change)
+
+
+@attrs.define(frozen=True, kw_only=True)
+class StepResultPatch:
+    """What ``update_workflow_results`` changes: ``context[step_id] = result``, ``request_context`` merged into
+    ``requestContext``; :meth:`apply` is the semantics a backend's one-statement path must match."""
+
+    workflow_name: str
+    run_id: str
+    step_id: str
+    result: Any
+    request_context: Mapping[str, Any]
+
+    def fresh(self, now: datetime) -> r.WorkflowRun:
+        """The pending run a missing one starts as."""
+        snap: dict[str, Any] = {
+            "runId": self.run_id,
+            "status": "pending",
+            "value": {},
+            "context": {},
+            "activePaths": [],
+            "serializedStepGraph": [],
+            "suspendedPaths": {},
+            "waitingPaths": {},
+            "resumeLabels": {},
+            "activeStepsPath": {},
+            "timestamp": int(now.timestamp() * 1000),
+        }
+        return r.WorkflowRun(
+            workflow_name=self.workflow_name, run_id=self.run_id, snapshot=snap, created_at=now, updated_at=now
+        )
+
+    def apply(self, run: r.WorkflowRun | None) -> r.WorkflowRun:
+        """The run after this patch (``run`` None: it does not exist yet)."""
+        now = utc_now()
+        if run is None:
+            run = self.fresh(now)
+        # new top-level and context dicts, the rest shared: ``run`` is never mutated (apply may run again) and
+        # every backend serialises or copies what it stores, so a deep copy here would only cost time
+        snap = dict(run.snapshot)
+        snap["context"] = {**(snap.get("context") or {}), self.step_id: self.result}
+        snap["requestContext"] = {**(snap.get("requestContext") or {}), **self.request_context}
+        return attrs.evolve(run, snapshot=snap, updated_at=now)
 
 
 def _snapshot(value: Any, c: Any) -> dict[str, Any]:

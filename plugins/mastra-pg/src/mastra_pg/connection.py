@@ -147,6 +147,12 @@ class PgConnection:
         ops = sql.Identifier(config.schema_name, TABLES["ops"])
         self._ops_insert = sql.SQL("INSERT INTO {} (op_id) VALUES (%s)").format(ops)
         self._ops_sweep = sql.SQL("DELETE FROM {} WHERE applied_at < NOW() - INTERVAL '1 hour'").format(ops)
+        #: What :meth:`once_row` appends to a statement whose data-modifying CTE ``up`` returns the written row:
+        #: the token's INSERT (and now and then the sweep), then the row.
+        token = sql.SQL(", op AS (INSERT INTO {} (op_id) SELECT %(op_token)s FROM up LIMIT 1)").format(ops)
+        sweep = sql.SQL(", sweep AS (DELETE FROM {} WHERE applied_at < NOW() - INTERVAL '1 hour')").format(ops)
+        self._ops_tails = (sql.Composed([token, sql.SQL(" SELECT * FROM up")]).as_string(None),
+                           sql.Composed([token, sweep, sql.SQL(" SELECT * FROM up")]).as_string(None))
         if self._owns_pool:
             kwargs: dict[str, Any] = {"autocommit": True, "prepare_threshold": config.prepare_threshold}
             self._pool = AsyncConnectionPool(
@@ -316,6 +322,32 @@ class PgConnection:
                 if exc.diag.table_name != TABLES["ops"]:
                     raise
                 await conn.execute("ROLLBACK")
+                _log.info("a retried write had already been applied (its reply was lost); not applying it again")
+                return await applied(conn)
+
+        return await self.with_conn(go, idempotent=True)
+
+    async def once_row(self, head: str, params: dict[str, Any], applied: Callable[[Any], Awaitable[Any]]) -> Any:
+        """Run a one-statement write that records its own operation token; its first row (None: no row written).
+
+        ``head`` is ``WITH up AS (... RETURNING ...)``, a data-modifying CTE returning the written row; the token's
+        INSERT (taken from ``up``: nothing written, no token) and ``SELECT * FROM up`` are appended here. One
+        statement in autocommit is one transaction and one round trip. A retry after a lost reply finds its
+        token (the primary key refuses it, the statement and its second write roll back) and returns
+        ``applied(conn)`` (the stored row) instead, as :meth:`once` does.
+        """
+        token = uuid.uuid4().hex
+        sweep = next(self._once_count) % TOKEN_SWEEP_EVERY == 0
+        query = head + self._ops_tails[sweep]
+        args = {**params, "op_token": token}
+
+        async def go(conn: Any) -> Any:
+            try:
+                cur = await conn.execute(query, args)
+                return await cur.fetchone()
+            except psycopg.errors.UniqueViolation as exc:
+                if exc.diag.table_name != TABLES["ops"]:
+                    raise
                 _log.info("a retried write had already been applied (its reply was lost); not applying it again")
                 return await applied(conn)
 

@@ -112,6 +112,9 @@ class Rec:
     insert_only: bool = False
     #: optional hash fields this write leaves out: deleted from an existing record (no stale filter values)
     optional: tuple[str, ...] = ()
+    #: merge into a live record's ``j`` instead of replacing it (the ``mg`` spec of ``lua.UPSERT``); ``fields`` are
+    #: then what is written when no record is live
+    merge: dict[str, Any] | None = None
 
 
 @attrs.define(kw_only=True)

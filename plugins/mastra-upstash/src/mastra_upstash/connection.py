@@ -120,6 +120,8 @@ class UpstashConnection:
             spec["ev"] = rec.expect
         if rec.insert_only:
             spec["nx"] = 1
+        if rec.merge is not None:
+            spec["mg"] = rec.merge
         rm = [f for f in rec.optional if f not in rec.fields]
         if rm:
             spec["rm"] = rm
@@ -127,13 +129,14 @@ class UpstashConnection:
 
     async def upsert(self, entity: str, recs: Sequence[Rec], *, bump: Sequence[str] = (),
                      purge: Sequence[str] = ()) -> list[Any]:
-        """One atomic script call; returns ['OK', c, s, v, ...], ['CONFLICT', i] or ['EXISTS', i].
+        """One atomic script call; returns ['OK', c, s, v, ...], ['CONFLICT', i] or ['EXISTS', i] (a merged record's
+        ``c, s, v`` are followed by its stored ``j`` and ``u``).
 
-        Compare-and-set and insert-only writes carry a fresh write token, so redis-py's retry of a call
+        Compare-and-set, insert-only and merge writes carry a fresh write token, so redis-py's retry of a call
         whose reply was lost is answered OK instead of being applied twice (or reported as a conflict).
         """
         spec: dict[str, Any] = {"seq": self.keys.seq, "recs": [self._rec_spec(rec, entity) for rec in recs]}
-        if any(rec.expect is not None or rec.insert_only for rec in recs):
+        if any(rec.expect is not None or rec.insert_only or rec.merge is not None for rec in recs):
             spec["wt"] = uuid.uuid4().hex
         if bump:
             spec["bump"] = list(dict.fromkeys(bump))

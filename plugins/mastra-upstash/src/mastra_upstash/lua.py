@@ -71,12 +71,102 @@ end
 local function member(s, id)
   return string.format('%015d', tonumber(s)) .. ':' .. id
 end
+
+-- Raw JSON text, read without decoding: a value's end, an object's members as {key text, value text}. A shallow
+-- merge splices the stored text, so every value keeps its exact bytes (cjson would round numbers to 14 digits
+-- and turn an empty list into an object).
+local function skip_ws(s, i)
+  return (s:find('[^ \t\r\n]', i)) or (#s + 1)
+end
+
+local function value_end(s, i)
+  local ch = s:sub(i, i)
+  if ch == '"' then
+    local j = i + 1
+    while true do
+      local q = s:find('[\\"]', j)
+      if not q then return #s + 1 end
+      if s:sub(q, q) == '"' then return q + 1 end
+      j = q + 2
+    end
+  elseif ch == '{' or ch == '[' then
+    local depth, j = 0, i
+    while true do
+      local q = s:find('[\"{}%[%]]', j)
+      if not q then return #s + 1 end
+      local c = s:sub(q, q)
+      if c == '"' then
+        j = value_end(s, q)
+      else
+        if c == '{' or c == '[' then depth = depth + 1 else depth = depth - 1 end
+        j = q + 1
+        if depth == 0 then return j end
+      end
+    end
+  end
+  return (s:find('[,}%]%s]', i)) or (#s + 1)
+end
+
+local function members(s)
+  local out = {}
+  if not s or s:sub(1, 1) ~= '{' then return out end
+  local i = skip_ws(s, 2)
+  if s:sub(i, i) == '}' then return out end
+  while i <= #s do
+    local ke = value_end(s, i)
+    local key = s:sub(i, ke - 1)
+    i = skip_ws(s, skip_ws(s, ke) + 1)
+    local ve = value_end(s, i)
+    out[#out + 1] = {key, s:sub(i, ve - 1)}
+    i = skip_ws(s, ve)
+    if s:sub(i, i) ~= ',' then break end
+    i = skip_ws(s, i + 1)
+  end
+  return out
+end
+
+-- members m with the {key text, value text} pairs of p set over them (existing keys keep their place)
+local function set_members(m, p)
+  local at = {}
+  for i, kv in ipairs(m) do at[kv[1]] = i end
+  for _, kv in ipairs(p) do
+    if at[kv[1]] then m[at[kv[1]]][2] = kv[2] else
+      m[#m + 1] = {kv[1], kv[2]}
+      at[kv[1]] = #m
+    end
+  end
+  return m
+end
+
+local function object(m)
+  local parts = {}
+  for _, kv in ipairs(m) do parts[#parts + 1] = kv[1] .. ':' .. kv[2] end
+  return '{' .. table.concat(parts, ',') .. '}'
+end
+
+-- the record JSON j with mg applied: mg.set = top-level {key, value} pairs to set, mg.key + mg.mp = an object
+-- member shallow-merged with the pairs mp (an absent or non-object member counts as empty)
+local function merged(j, mg)
+  local top = members(j)
+  local p = {}
+  for _, kv in ipairs(mg.set or {}) do p[#p + 1] = kv end
+  if mg.key then
+    local inner = {}
+    for _, kv in ipairs(top) do
+      if kv[1] == mg.key then inner = members(kv[2]) end
+    end
+    p[#p + 1] = {mg.key, object(set_members(inner, mg.mp))}
+  end
+  return object(set_members(top, p))
+end
 """
 
 #: Upsert records (all checks first, then all writes), then bump ``updated_at`` of ``S.bump`` thread keys.
 #: spec: {now, seq, purge?, bump?,
 #:        recs: [{k, id, f: {field: value}, ix: [[zset, score field]], rm?, ev?, nx?, ex?, xz?}]}
 #: ``rm``: optional fields this write leaves out (deleted from an existing hash); ``ev``: expected version;
+#: ``mg``: merge into a live record instead of replacing its ``j`` (see ``merged``; ``f`` is the record written
+#: when none is live), its reply then adds the stored ``j`` and ``u``;
 #: ``nx``: insert only; ``S.wt``: a write token stored on every record, so that a client retry of a
 #: compare-and-set or insert-only script whose reply was lost is recognised (the records carry its token) and
 #: answered OK, not applied twice.
@@ -86,10 +176,12 @@ local olds = {}
 local fresh = 0
 local replay = false
 for i, r in ipairs(S.recs) do
-  local o = redis.call('HMGET', r.k, 's', 'c', 'ix', 'xz', 'xm', 'v', 'x', 'wt')
+  local o = redis.call('HMGET', r.k, 's', 'c', 'ix', 'xz', 'xm', 'v', 'x', 'wt', 'j', 'u')
   local live = (o[1] and alive(o[7])) and true or false
   olds[i] = {o, live}
   if not live then fresh = fresh + 1 end
+  -- a merge whose record carries this write token already ran (a client retry after a lost reply)
+  if r.mg and S.wt and live and o[8] == S.wt then replay = true end
   local refused = nil
   if r.ev then
     local cur = '0'
@@ -109,6 +201,10 @@ if replay then
     out[#out + 1] = o[2] or ''
     out[#out + 1] = o[1]
     out[#out + 1] = o[6]
+    if S.recs[i].mg then
+      out[#out + 1] = o[9]
+      out[#out + 1] = o[10]
+    end
   end
   return out
 end
@@ -125,6 +221,11 @@ for i, r in ipairs(S.recs) do
   if live then
     s = o[1]
     if o[2] then f.c = o[2] end
+    if r.mg then
+      -- a shallow merge into the stored record; updated_at now, but strictly after the stored one
+      f.j = merged(o[9] or '{}', r.mg)
+      if o[10] then f.u = string.format('%.0f', math.max(now, tonumber(o[10]) + 1)) end
+    end
     v = tonumber(o[6] or '0') + 1
     if r.rm and #r.rm > 0 then redis.call('HDEL', r.k, unpack(r.rm)) end
     if o[7] and not r.ex then
@@ -171,6 +272,10 @@ for i, r in ipairs(S.recs) do
   out[#out + 1] = f.c or ''
   out[#out + 1] = s
   out[#out + 1] = f.v
+  if r.mg then
+    out[#out + 1] = f.j
+    out[#out + 1] = f.u or ''
+  end
 end
 -- one ZADD per index (a batch of messages of one thread touches two indexes, whatever its size)
 for _, z in ipairs(addorder) do

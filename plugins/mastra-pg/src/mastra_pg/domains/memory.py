@@ -10,16 +10,16 @@ import attrs
 from mastra_core import records as r
 from mastra_core.backend.pages import FetchedMessage, assemble_message_page
 from mastra_core.clock import utc_now
-from mastra_core.domains.memory import CloneResult, MemoryStore, plan_clone
+from mastra_core.domains.memory import CloneResult, MemoryStore, ResourcePatch, ThreadPatch, plan_clone
 from mastra_core.errors import ValidationError, error_id
 from mastra_core.pagination import Page, has_more
 from mastra_core.records.queries import CloneRequest, MessageQuery, ThreadQuery
 from mastra_core.retention import Retention
 from mastra_core.serde import content_from_json, to_wire
 
-from ..codec import aware, esc_str, jsonb, jsonb_null, naive, text_json, utc_time
+from ..codec import aware, esc_str, esc_text, jsonb, jsonb_null, naive, text_json, utc_time
 from ..connection import PgConnection
-from .shared import PgDomain, codec_for
+from .shared import BUMPED, DEAD, PgDomain, codec_for
 
 
 def _msg_cols(a: str) -> str:
@@ -113,6 +113,32 @@ class PgMemory(MemoryStore, PgDomain):
             return None if row is None else self.threads.decode(row)
 
         return await self.conn.once(go, applied)
+
+    async def _update_thread(self, thread_id: str, patch: ThreadPatch) -> r.Thread | None:
+        """One statement: the title set and the metadata merged (``||``) in SQL, ``updated_at`` bumped, the expiry
+        refreshed, the operation token recorded. Anything unusual (no live row, metadata that is not an object, as
+        an old writer may leave) takes the general read-modify-write path."""
+        now = utc_now()
+        title = "%(title)s" if patch.set_title else "t.title"
+        meta = "t.metadata" if patch.metadata is None else "COALESCE(t.metadata, '{}'::jsonb) || %(meta)s"
+        guard = "" if patch.metadata is None else " AND (t.metadata IS NULL OR jsonb_typeof(t.metadata) = 'object')"
+        head = self.q('WITH up AS (UPDATE {threads} AS t SET title = {title}, metadata = {meta}, "updatedAtZ" = '
+                      '{bumped}, "updatedAt" = {bumped} AT TIME ZONE \'UTC\', "expiresAt" = %(exp)s '
+                      "WHERE t.id = %(id)s AND {live}{guard} RETURNING {cols})", title=title, meta=meta,
+                      bumped=BUMPED, live=_live("t"), guard=guard, cols=self.threads.select)
+        params = {"id": thread_id, "now": now, "exp": self.expires_at("thread"),
+                  "title": esc_text(patch.title), "meta": jsonb(patch.metadata)}
+        row = await self.conn.once_row(head, params,
+                                       lambda conn: self._stored_row(conn, "threads", self.threads.select, thread_id))
+        if row is None:
+            return await super()._update_thread(thread_id, patch)
+        return self.threads.decode(row)
+
+    async def _stored_row(self, conn: Any, table: str, cols: str, key: str) -> Any:
+        """The stored row of ``key`` in ``table`` (what a retried one-statement write answers)."""
+        cur = await conn.execute(self.q("SELECT {cols} FROM {tbl} WHERE id = %(id)s", cols=cols,
+                                        tbl=self.table_name(table)), {"id": key})
+        return await cur.fetchone()
 
     async def _delete_thread(self, thread_id: str) -> None:
         await self.conn.execute(self.q("WITH d AS (DELETE FROM {messages} WHERE thread_id = %(id)s) "
@@ -262,6 +288,35 @@ class PgMemory(MemoryStore, PgDomain):
 
     async def _save_resource(self, resource: r.Resource) -> r.Resource:
         row = await self.conn.fetchone(self.upsert_resource_sql, self._res_params(resource, utc_now()))
+        return self.resources.decode(row)
+
+    async def _update_resource(self, resource_id: str, patch: ResourcePatch) -> r.Resource:
+        """One statement (``INSERT ... ON CONFLICT DO UPDATE``): created from the patch when missing or expired,
+        else working memory set and metadata merged (``||``) in SQL, ``updated_at`` bumped; the expiry refreshed and
+        the operation token recorded. Metadata that is not an object (an old writer's) takes the general path."""
+        fresh = patch.apply(resource_id, None)
+        now = fresh.updated_at
+        merged = {
+            "workingMemory": "EXCLUDED.\"workingMemory\"" if patch.set_working_memory else 't."workingMemory"',
+            "metadata": "t.metadata" if patch.metadata is None else "COALESCE(t.metadata, '{}'::jsonb) || "
+                                                                    "EXCLUDED.metadata",
+            "updatedAtZ": BUMPED, "updatedAt": BUMPED + " AT TIME ZONE 'UTC'",
+        }
+        sets = [f"{c} = CASE WHEN {DEAD} THEN EXCLUDED.{c} ELSE {merged.get(c.strip(chr(34)), 't.' + c)} END"
+                for c in self.resources.insert_cols if c != '"id"']
+        sets.append(f"seq = CASE WHEN {DEAD} THEN nextval({self.q('{seqname}')}::regclass) ELSE t.seq END")
+        guard = "" if patch.metadata is None else (f" WHERE {DEAD} OR t.metadata IS NULL "
+                                                   "OR jsonb_typeof(t.metadata) = 'object'")
+        head = self.q('WITH up AS (INSERT INTO {resources} AS t ({cols}, "expiresAt") VALUES ({ph}, %(exp)s) '
+                      'ON CONFLICT (id) DO UPDATE SET {sets}, "expiresAt" = EXCLUDED."expiresAt"{guard} '
+                      "RETURNING {ret})", cols=", ".join(self.resources.insert_cols),
+                      ph=self.resources.placeholders(), sets=", ".join(sets), guard=guard,
+                      ret=self.resources.select)
+        row = await self.conn.once_row(
+            head, self._res_params(fresh, now),
+            lambda conn: self._stored_row(conn, "resources", self.resources.select, resource_id))
+        if row is None:
+            return await super()._update_resource(resource_id, patch)
         return self.resources.decode(row)
 
     async def _modify_resource(self, resource_id: str, change: Callable[[r.Resource | None], r.Resource]) -> r.Resource:

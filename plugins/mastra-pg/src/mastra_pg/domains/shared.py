@@ -19,6 +19,11 @@ R = TypeVar("R")
 
 #: The row is live: no TTL, or not reached yet.
 LIVE = '("expiresAt" IS NULL OR "expiresAt" > %(now)s)'
+#: The existing row ``t`` of an upsert had expired: it no longer exists, the write creates it anew.
+DEAD = 't."expiresAt" <= %(now)s'
+#: A new ``updated_at`` for row ``t``: now, but strictly after the stored one (``bump_time`` of the core, in SQL).
+BUMPED = ('GREATEST(%(now)s::timestamptz, COALESCE(t."updatedAtZ", t."updatedAt" AT TIME ZONE \'UTC\') '
+          "+ interval '1 millisecond')")
 
 
 class PgDomain(BackendDomain[PgConnection]):

@@ -9,20 +9,35 @@ from typing import Any
 import attrs
 from mastra_core import records as r
 from mastra_core.clock import utc_now
-from mastra_core.domains.workflows import WorkflowsStore
+from mastra_core.domains.workflows import StepResultPatch, WorkflowsStore
 from mastra_core.pagination import Page
 from mastra_core.records.queries import WorkflowRunQuery
 from mastra_core.retention import Retention
 
-from ..codec import naive
+from ..codec import jsonb, naive
 from ..connection import PgConnection
-from .shared import LIVE, PgDomain, codec_for
+from .shared import DEAD, LIVE, PgDomain, codec_for
 
 
 def _run(run: r.WorkflowRun) -> r.WorkflowRun:
     if isinstance(run.snapshot, str):  # written as a JSON string by an old client
         return attrs.evolve(run, snapshot=json.loads(run.snapshot))
     return run
+
+
+#: The live row ``t`` of this run (a one-statement write's target).
+_THIS_RUN = ('t.workflow_name = %(wf)s AND t.run_id = %(rid)s AND (t."expiresAt" IS NULL OR t."expiresAt" > %(now)s)')
+
+
+def _object_or_none(path: str) -> str:
+    """``t.snapshot -> path`` is an object or absent/null (what the core's ``or {}`` merges over)."""
+    return f"COALESCE(jsonb_typeof(t.snapshot -> '{path}'), 'null') IN ('object', 'null')"
+
+
+def _merged(path: str, param: str) -> str:
+    """``t.snapshot -> path`` (an object, else empty) with the object ``param`` merged over it."""
+    return (f"(CASE WHEN jsonb_typeof(t.snapshot -> '{path}') = 'object' THEN t.snapshot -> '{path}' "
+            f"ELSE '{{}}'::jsonb END) || %({param})s")
 
 
 class _Missing:
@@ -69,6 +84,58 @@ class PgWorkflows(WorkflowsStore, PgDomain):
     async def _delete_run(self, workflow_name: str, run_id: str) -> None:
         await self.conn.execute(self.q("DELETE FROM {workflows} WHERE workflow_name = %s AND run_id = %s"),
                                 (workflow_name, run_id))
+
+    async def _update_state(self, workflow_name: str, run_id: str, wire: dict[str, Any]) -> r.WorkflowRun | None:
+        """One statement: ``snapshot || patch`` in SQL, ``updated_at`` now, expiry refreshed, token recorded. A
+        missing run or a snapshot that is not an object (an old client's JSON string) takes the general path."""
+        now = utc_now()
+        head = self.q('WITH up AS (UPDATE {workflows} AS t SET snapshot = t.snapshot || %(patch)s, "updatedAt" = '
+                      '%(nown)s, "updatedAtZ" = %(now)s, "expiresAt" = %(exp)s WHERE {this} '
+                      "AND jsonb_typeof(t.snapshot) = 'object' RETURNING {cols})", this=_THIS_RUN, cols=self.t.select)
+        params = {"wf": workflow_name, "rid": run_id, "now": now, "nown": naive(now), "patch": jsonb(wire),
+                  "exp": self.expires_at("workflow_snapshot")}
+        row = await self.conn.once_row(head, params,
+                                       lambda conn: self._stored_row(conn, workflow_name, run_id))
+        if row is None:
+            return await super()._update_state(workflow_name, run_id, wire)
+        return _run(self.t.decode(row))
+
+    async def _update_step_result(self, patch: StepResultPatch) -> r.WorkflowRun:
+        """One statement (``INSERT ... ON CONFLICT DO UPDATE``): a missing or expired run is inserted as the pending
+        run with this result, else ``context`` and ``requestContext`` are merged in SQL; token recorded. A snapshot
+        the SQL merge cannot read as the core does takes the general path."""
+        fresh = patch.apply(None)
+        now = fresh.updated_at
+        merged = ("t.snapshot || jsonb_build_object('context', " + _merged("context", "step") + ", 'requestContext', "
+                  + _merged("requestContext", "ctx") + ")")
+        sets = []
+        for c in self.t.insert_cols:
+            name = c.strip('"')
+            if name in ("workflow_name", "run_id"):
+                continue
+            kept = merged if name == "snapshot" else f"EXCLUDED.{c}" if name.startswith("updatedAt") else f"t.{c}"
+            sets.append(f"{c} = CASE WHEN {DEAD} THEN EXCLUDED.{c} ELSE {kept} END")
+        sets.append(f"seq = CASE WHEN {DEAD} THEN nextval({self.q('{seqname}')}::regclass) ELSE t.seq END")
+        guard = (f"{DEAD} OR (jsonb_typeof(t.snapshot) = 'object' AND {_object_or_none('context')} "
+                 f"AND {_object_or_none('requestContext')})")
+        head = self.q('WITH up AS (INSERT INTO {workflows} AS t ({cols}, "expiresAt") VALUES ({ph}, %(exp)s) '
+                      'ON CONFLICT (workflow_name, run_id) DO UPDATE SET {sets}, "expiresAt" = EXCLUDED."expiresAt" '
+                      "WHERE {guard} RETURNING {ret})", cols=", ".join(self.t.insert_cols), ph=self.t.placeholders(),
+                      sets=", ".join(sets), guard=guard, ret=self.t.select)
+        params = self.t.named(fresh, exp=self.expires_at("workflow_snapshot"), now=now,
+                              step=jsonb({patch.step_id: patch.result}), ctx=jsonb(dict(patch.request_context)))
+        row = await self.conn.once_row(head, params,
+                                       lambda conn: self._stored_row(conn, patch.workflow_name, patch.run_id))
+        if row is None:
+            return await super()._update_step_result(patch)
+        return _run(self.t.decode(row))
+
+    async def _stored_row(self, conn: Any, workflow_name: str, run_id: str) -> Any:
+        """The stored row of this run (what a retried one-statement write answers)."""
+        cur = await conn.execute(self.q("SELECT {cols} FROM {workflows} WHERE workflow_name = %(wf)s "
+                                        "AND run_id = %(rid)s", cols=self.t.select),
+                                 {"wf": workflow_name, "rid": run_id})
+        return await cur.fetchone()
 
     async def _modify_run(self, workflow_name: str, run_id: str,
                           change: Callable[[r.WorkflowRun | None], r.WorkflowRun | None]) -> r.WorkflowRun | None:

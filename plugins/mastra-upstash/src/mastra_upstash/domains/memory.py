@@ -10,12 +10,12 @@ import attrs
 from mastra_core import records as r
 from mastra_core.backend import BackendDomain, FetchedMessage, assemble_message_page, page_of
 from mastra_core.domains.matching import metadata_matches
-from mastra_core.domains.memory import CloneResult, MemoryStore, plan_clone
+from mastra_core.domains.memory import CloneResult, MemoryStore, ResourcePatch, plan_clone
 from mastra_core.errors import ValidationError, error_id
 from mastra_core.pagination import Page, page_slice
 from mastra_core.records.queries import CloneRequest, MessageQuery, ThreadQuery
 
-from ..codec import MESSAGE, RESOURCE, THREAD, Rec, Row, created_or_now, ms
+from ..codec import MESSAGE, RESOURCE, THREAD, Rec, Row, created_or_now, dumps, ms
 from ..connection import UpstashConnection, with_expiry
 from ..schema import MESSAGE_FIELDS, THREAD_FIELDS, esc, value_hash
 
@@ -158,6 +158,22 @@ class UpstashMemory(MemoryStore, BackendDomain[UpstashConnection]):
     async def _save_resource(self, resource: r.Resource) -> r.Resource:
         out = await self.conn.upsert("resource", [self._resource_rec(resource)])
         return attrs.evolve(resource, created_at=created_or_now(out[1]))
+
+    async def _update_resource(self, resource_id: str, patch: ResourcePatch) -> r.Resource:
+        """One script: the patch is merged into the stored record's JSON inside Redis (the stored text spliced, never
+        re-encoded), or the resource is created from it when missing; updated_at bumped, expiry refreshed, write
+        token recorded."""
+        fresh = patch.apply(resource_id, None)
+        rec = self._resource_rec(fresh)
+        merge: dict[str, Any] = {}
+        if patch.set_working_memory:
+            merge["set"] = [[dumps("workingMemory"), dumps(patch.working_memory)]]
+        if patch.metadata is not None:
+            merge["key"] = dumps("metadata")
+            merge["mp"] = [[dumps(k), dumps(v)] for k, v in patch.metadata.items()]
+        rec.merge = merge
+        out = await self.conn.upsert("resource", [rec])
+        return RESOURCE.decode({"j": out[4], "c": out[1], "u": out[5] or rec.fields["u"]})
 
     async def _modify_resource(self, resource_id: str, change: Callable[[r.Resource | None], r.Resource]) -> r.Resource:
         async def attempt() -> tuple[bool, r.Resource]:
