@@ -6,7 +6,9 @@ the test embedder's size; 384 for a MiniLM-sized run), cosine, carry Memory's me
 a ``thread_id`` filter 10%, as Memory's semantic recall filters. For each selectivity, ``BENCH_VEC_Q`` queries
 run through the store's ``query`` and through an exact filtered top-k in plain SQL; recall@10 is the share of the
 exact top 10 the store returned. pg also runs the plan used before this bench's change (HNSW iterative scan,
-filter not indexable) for before -> after. ``BENCH_VEC_BACKENDS`` (default ``pgvector,libsql``) picks backends.
+filter not indexable) for before -> after; both stores also run with their exact/ANN switch at 0 ("forced ANN":
+the ANN path's own recall and latency). ``BENCH_VEC_LIBSQL_N`` (default min(N, 20,000)) sizes libsql, whose
+index is built on insert. ``BENCH_VEC_BACKENDS`` (default ``pgvector,libsql``) picks backends.
 pg: a fresh schema, dropped after; the HNSW index is built once after loading (as ``create_index`` defines it).
 libsql: a temp file, removed after.
 """
@@ -29,6 +31,8 @@ N = int(os.environ.get("BENCH_VEC_N", "100000"))
 DIM = int(os.environ.get("BENCH_VEC_DIM", "64"))
 Q = int(os.environ.get("BENCH_VEC_Q", "50"))
 BACKENDS = os.environ.get("BENCH_VEC_BACKENDS", "pgvector,libsql").split(",")
+# libSQL's DiskANN index is built row by row on insert (~20-100 rows/s on the 2 shared cores here): its own size
+LIBSQL_N = int(os.environ.get("BENCH_VEC_LIBSQL_N", str(min(N, 20000))))
 K = 10
 BATCH = 5000
 # (label, filter field, value prefix, groups): the filter keeps 1/groups of the rows
@@ -74,7 +78,7 @@ def _result(backend: str, op: str, samples: list[float], note: str) -> Result:
 Search = Callable[[list[float], str, str], Awaitable[list[str]]]
 
 
-async def _measure(backend: str, rng: random.Random, plans: dict[str, Search], exact: Search) -> list[Result]:
+async def _measure(backend: str, n: int, rng: random.Random, plans: dict[str, Search], exact: Search) -> list[Result]:
     """Each plan and the exact search on the same queries; recall@K of every plan against exact."""
     out: list[Result] = []
     for label, field, prefix, groups in SELECTIVITIES:
@@ -93,9 +97,9 @@ async def _measure(backend: str, rng: random.Random, plans: dict[str, Search], e
                 recalls[name].append(len(set(got) & set(truth)) / max(1, len(truth)))
         for name in plans:
             r = recalls[name]
-            out.append(_result(backend, f"{name} top-{K} ({label} of {N:,})", times[name],
+            out.append(_result(backend, f"{name} top-{K} ({label} of {n:,})", times[name],
                                f"recall@{K} {statistics.mean(r):.3f} (min {min(r):.2f})"))
-        out.append(_result(backend, f"exact SQL top-{K} ({label} of {N:,})", times["exact"], "recall floor"))
+        out.append(_result(backend, f"exact SQL top-{K} ({label} of {n:,})", times["exact"], "recall floor"))
     return out
 
 
@@ -107,6 +111,7 @@ async def _pg(rng: random.Random) -> list[Result]:
     url = os.environ["MASTRA_TEST_PG_URL"]
     schema = f"bench_vec_{uuid.uuid4().hex[:8]}"
     store = PgVector(connection_string=url, schema_name=schema, min_pool_size=1, max_pool_size=2)
+    forced = PgVector(connection_string=url, schema_name=schema, min_pool_size=1, max_pool_size=1, exact_below=0)
     raw = await psycopg.AsyncConnection.connect(url, autocommit=True)
     table = sql.Identifier(schema, "recall")
     try:
@@ -151,10 +156,15 @@ async def _pg(rng: random.Random) -> list[Result]:
                 cur = await raw.execute(old_sql, {"q": lit(q), "f": field, "v": value, "k": K})
                 return [r[0] for r in await cur.fetchall()]
 
-        return await _measure("pgvector", rng, {"PgVector.query": store_query, "before: HNSW+unindexed": before},
-                              exact)
+        async def forced_ann(q: list[float], field: str, value: str) -> list[str]:
+            return [h.id for h in await forced.query(index_name="recall", query_vector=q, top_k=K,
+                                                     filter={field: value})]
+
+        return await _measure("pgvector", N, rng, {"PgVector.query": store_query, "forced ANN": forced_ann,
+                                                   "before: HNSW+unindexed": before}, exact)
     finally:
         await store.close()
+        await forced.close()
         await raw.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
         await raw.close()
 
@@ -166,12 +176,13 @@ async def _libsql(rng: random.Random) -> list[Result]:
 
     folder = Path(tempfile.mkdtemp(prefix="bench_vec_"))
     store = LibSQLVector(url=f"file:{folder / 'v.db'}")
+    forced = LibSQLVector(url=f"file:{folder / 'v.db'}", exact_max_rows=0)
     try:
-        print(f"   libsql {N:,} x {DIM}-d")
+        print(f"   libsql {LIBSQL_N:,} x {DIM}-d")
         await store.create_index(index_name="recall", dimension=DIM, metric="cosine")
         t0 = time.perf_counter()
-        for start in range(0, N, BATCH):
-            n = min(BATCH, N - start)
+        for start in range(0, LIBSQL_N, BATCH):
+            n = min(BATCH, LIBSQL_N - start)
             await store.upsert(index_name="recall", vectors=[_vec(rng) for _ in range(n)],
                                metadata=[_meta(i) for i in range(start, start + n)],
                                ids=[f"v{i}" for i in range(start, start + n)])
@@ -189,18 +200,22 @@ async def _libsql(rng: random.Random) -> list[Result]:
             return [h.id for h in await store.query(index_name="recall", query_vector=q, top_k=K,
                                                     filter={field: value})]
 
-        return await _measure("libsql", rng, {"LibSQLVector.query": store_query}, exact)
+        async def forced_ann(q: list[float], field: str, value: str) -> list[str]:
+            return [h.id for h in await forced.query(index_name="recall", query_vector=q, top_k=K,
+                                                     filter={field: value})]
+
+        return await _measure("libsql", LIBSQL_N, rng, {"LibSQLVector.query": store_query, "forced ANN": forced_ann},
+                              exact)
     finally:
         await store.close()
+        await forced.close()
         for p in folder.iterdir():
             p.unlink()
         folder.rmdir()
 
 
 async def main() -> None:
-    results: list[Result] = []
-    if _pg_available():
-        results += await _pg(random.Random(16))
+    if _pg_available():  # each backend's results saved as soon as they are measured
+        report(await _pg(random.Random(16)), "vector_recall_pgvector")
     if _libsql_available():
-        results += await _libsql(random.Random(16))
-    report(results, "vector_recall")
+        report(await _libsql(random.Random(16)), "vector_recall_libsql")

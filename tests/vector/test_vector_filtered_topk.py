@@ -79,3 +79,16 @@ async def test_selective_filter_on_the_ann_path_still_returns_k(
         assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     none = await store.query(index_name="topk", query_vector=[1.0] * DIM, top_k=5, filter={"resource_id": "nope"})
     assert none == []
+
+
+async def test_an_ann_scan_that_gives_up_short_of_k_is_completed_exactly(
+    make_vector: Callable[..., Awaitable[VectorStore]],
+) -> None:
+    store = await make_vector()
+    data = await _load(store)
+    _force_ann(store)
+    if hasattr(store, "max_scan_tuples"):
+        store.max_scan_tuples = 1  # pgvector: the iterative scan stops after its first candidates
+    q = [0.5] * DIM
+    hits = await store.query(index_name="topk", query_vector=q, top_k=10, filter={"resource_id": "r3"})
+    assert [h.id for h in hits] == _exact(data, q, lambda m: m["resource_id"] == "r3", 10)

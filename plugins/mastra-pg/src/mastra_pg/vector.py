@@ -53,7 +53,8 @@ class PgVector(VectorStore):
 
     ``PgVector(connection_string=...)`` (or ``host``/``port``/... or ``pool=`` a caller-owned pool, e.g.
     ``store.pool`` of a :class:`~mastra_pg.PostgresStore`), ``schema_name`` (default ``public``), pool
-    sizes and timeouts as for the storage, plus ``ef_search``/``probes`` for ANN queries, ``exact_below``
+    sizes and timeouts as for the storage, plus ``ef_search``/``probes``/``max_scan_tuples`` (how far an
+    iterative HNSW scan may go; pgvector's default 20,000) for ANN queries, ``exact_below``
     (a query whose filter matches at most this many rows is answered exactly) and ``indexed_fields``
     (metadata fields given a B-tree index by ``create_index``).
     """
@@ -61,13 +62,14 @@ class PgVector(VectorStore):
     vector_id = "pgvector"
 
     def __init__(self, *, id: str = "pgvector", ef_search: int | None = None, probes: int | None = None,
-                 store: Any = None, exact_below: int = EXACT_BELOW,
+                 store: Any = None, exact_below: int = EXACT_BELOW, max_scan_tuples: int | None = None,
                  indexed_fields: Sequence[str] = INDEXED_FIELDS, **options: Any) -> None:
         self.id = id
         if isinstance(exact_below, bool) or not isinstance(exact_below, int) or exact_below < 0:
             raise ConfigError(f"exact_below must be an integer >= 0, got {exact_below!r}",
                               id="MASTRA_VECTOR_PGVECTOR_CONFIG_INVALID")
         self.exact_below = exact_below
+        self.max_scan_tuples = max_scan_tuples
         self.indexed_fields = tuple(indexed_fields)
         for f in self.indexed_fields:
             VectorChecks(TOKEN, "INIT").filter({f: 1})  # a valid field name, or a clear error
@@ -359,6 +361,9 @@ class PgVector(VectorStore):
                     await conn.execute(sql.SQL("SET LOCAL hnsw.ef_search = {}").format(
                         sql.Literal(max(self.ef_search or 40, k))))
                     await conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+                    if self.max_scan_tuples is not None:
+                        await conn.execute(sql.SQL("SET LOCAL hnsw.max_scan_tuples = {}").format(
+                            sql.Literal(int(self.max_scan_tuples))))
                 elif kind == "ivfflat":
                     await conn.execute(sql.SQL("SET LOCAL ivfflat.probes = {}").format(
                         sql.Literal(self.probes or max(1, int(math.sqrt(meta.get("lists", 100)))))))
