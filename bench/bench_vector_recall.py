@@ -191,9 +191,10 @@ async def _libsql(rng: random.Random) -> list[Result]:
 
         async def exact(q: list[float], field: str, value: str) -> list[str]:
             blob = struct.pack(f"<{DIM}f", *q)
-            stmt = ("SELECT vector_id FROM recall WHERE json_extract(metadata, ?) = ? "
+            # the JSON path as a literal (our own constant), so that the field's expression index serves it
+            stmt = (f"SELECT vector_id FROM recall WHERE json_extract(metadata, '$.\"{field}\"') = ? "  # noqa: S608
                     "ORDER BY vector_distance_cos(embedding, vector32(?)), vector_id LIMIT ?")
-            rows = await db.read(lambda d: d.all(stmt, (f'$."{field}"', value, blob, K)))
+            rows = await db.read(lambda d: d.all(stmt, (value, blob, K)))
             return [str(r[0]) for r in rows]
 
         async def store_query(q: list[float], field: str, value: str) -> list[str]:
