@@ -15,8 +15,10 @@ libsql: a temp file, removed after.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
+import shutil
 import statistics
 import tempfile
 import time
@@ -192,7 +194,7 @@ async def _libsql(rng: random.Random) -> list[Result]:
         async def exact(q: list[float], field: str, value: str) -> list[str]:
             blob = struct.pack(f"<{DIM}f", *q)
             # the JSON path as a literal (our own constant), so that the field's expression index serves it
-            stmt = (f"SELECT vector_id FROM recall WHERE json_extract(metadata, '$.\"{field}\"') = ? "  # noqa: S608
+            stmt = (f"SELECT vector_id FROM recall WHERE json_extract(metadata, '$.\"{field}\"') = ? "
                     "ORDER BY vector_distance_cos(embedding, vector32(?)), vector_id LIMIT ?")
             rows = await db.read(lambda d: d.all(stmt, (value, blob, K)))
             return [str(r[0]) for r in rows]
@@ -210,9 +212,7 @@ async def _libsql(rng: random.Random) -> list[Result]:
     finally:
         await store.close()
         await forced.close()
-        for p in folder.iterdir():
-            p.unlink()
-        folder.rmdir()
+        await asyncio.to_thread(shutil.rmtree, folder)
 
 
 async def main() -> None:

@@ -208,7 +208,7 @@ class PgVector(VectorStore):
     async def _field_indexes(self, conn: Any, name: str) -> None:
         """B-tree indexes on ``metadata -> '<field>'`` (an equality filter on the field uses them)."""
         for field in self.indexed_fields:
-            tag = hashlib.sha1(f"{name}\0{field}".encode()).hexdigest()[:8]
+            tag = hashlib.sha256(f"{name}\0{field}".encode()).hexdigest()[:8]
             ix = sql.Identifier(f"{name[:40]}_meta_{tag}_idx")
             await conn.execute(sql.SQL("CREATE INDEX IF NOT EXISTS {ix} ON {t} ((metadata -> {f}))").format(
                 ix=ix, t=self._t(name), f=sql.Literal(codec.esc_str(field))))
