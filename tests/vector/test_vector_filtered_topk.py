@@ -92,3 +92,19 @@ async def test_an_ann_scan_that_gives_up_short_of_k_is_completed_exactly(
     q = [0.5] * DIM
     hits = await store.query(index_name="topk", query_vector=q, top_k=10, filter={"resource_id": "r3"})
     assert [h.id for h in hits] == _exact(data, q, lambda m: m["resource_id"] == "r3", 10)
+
+
+async def test_filtered_top_k_of_wide_vectors_with_the_vectors(vector: VectorStore) -> None:
+    """600 dims: past pg's inline row size (its vectors are TOASTed, so the exact plan reads them by TID)."""
+    rng = random.Random(8)
+    dim = 600
+    data = {f"w{i:02d}": [rng.gauss(0, 1) for _ in range(dim)] for i in range(40)}
+    await vector.create_index(index_name="wide", dimension=dim)
+    await vector.upsert(index_name="wide", ids=list(data), vectors=list(data.values()),
+                        metadata=[{"thread_id": f"t{i % 4}"} for i in range(40)])
+    q = [rng.gauss(0, 1) for _ in range(dim)]
+    hits = await vector.query(index_name="wide", query_vector=q, top_k=5, filter={"thread_id": "t1"},
+                              include_vector=True)
+    expected = sorted((i for n, i in enumerate(data) if n % 4 == 1), key=lambda i: (-cosine_similarity(q, data[i]), i))
+    assert [h.id for h in hits] == expected[:5]
+    assert all(h.vector == pytest.approx(data[h.id], rel=1e-5) for h in hits)

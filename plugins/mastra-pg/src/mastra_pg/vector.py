@@ -340,18 +340,30 @@ class PgVector(VectorStore):
                 op=op, vec=sql.SQL(", embedding::text") if include_vector else sql.SQL(""))
             named = {f"p{i}": p for i, p in enumerate(params)}
             named.update({"q": _vec(q), "k": k, "small": self.exact_below})
-            # m: the matching rows' TIDs, at most exact_below + 1 of them (no vector read); few -> exact top-k
-            # of just those rows, many -> the ANN index. `+ 0` keeps the exact branch off the ANN index.
-            # n.c rides on every row (and on a row of NULLs when nothing matched): it says which plan ran
+            # m: the matching rows, at most exact_below + 1 of them; few -> exact top-k of just those rows,
+            # many -> the ANN index. Vectors stored inline (under ~2 KB) get their distance computed in m (one
+            # heap visit); TOASTed ones are not read there (only TIDs), the exact branch fetches them by TID.
+            # `+ 0` keeps exact orderings off the ANN index. n.c rides on every row (and on a row of NULLs
+            # when nothing matched): it says which plan ran.
+            inline = dim * 4 + 8 < 1900
+            if inline:
+                m_cols = sql.SQL("vector_id, metadata, embedding {op} %(q)s::vector AS d{vec}").format(
+                    op=op, vec=sql.SQL(", embedding::text AS e") if include_vector else sql.SQL(""))
+                few = sql.SQL("SELECT vector_id, metadata, d{vec} FROM m WHERE n.c <= %(small)s "
+                              "ORDER BY d, vector_id LIMIT %(k)s").format(
+                    vec=sql.SQL(", e") if include_vector else sql.SQL(""))
+            else:
+                m_cols = sql.SQL("ctid AS r")
+                few = sql.SQL("SELECT {cols} FROM {t} WHERE n.c <= %(small)s AND ctid = ANY(ARRAY(SELECT r FROM m)) "
+                              "ORDER BY (embedding {op} %(q)s::vector) + 0, vector_id LIMIT %(k)s").format(
+                    cols=cols, t=self._t(name), op=op)
             stmt = sql.SQL(
-                "WITH m AS MATERIALIZED (SELECT ctid AS r FROM {t} WHERE {where} LIMIT %(small)s + 1), "
+                "WITH m AS MATERIALIZED (SELECT {m_cols} FROM {t} WHERE {where} LIMIT %(small)s + 1), "
                 "n AS (SELECT count(*) AS c FROM m) "
-                "SELECT x.*, n.c FROM n LEFT JOIN LATERAL ("
-                "(SELECT {cols} FROM {t} WHERE n.c <= %(small)s AND ctid = ANY(ARRAY(SELECT r FROM m)) "
-                "ORDER BY (embedding {op} %(q)s::vector) + 0, vector_id LIMIT %(k)s) "
+                "SELECT x.*, n.c FROM n LEFT JOIN LATERAL (({few}) "
                 "UNION ALL (SELECT {cols} FROM {t} WHERE n.c > %(small)s AND {where} "
                 "ORDER BY embedding {op} %(q)s::vector LIMIT %(k)s)) x ON TRUE"
-            ).format(t=self._t(name), cols=cols, where=where, op=op)
+            ).format(m_cols=m_cols, few=few, t=self._t(name), cols=cols, where=where, op=op)
             exact = sql.SQL(
                 "SELECT {cols} FROM {t} WHERE {where} ORDER BY (embedding {op} %(q)s::vector) + 0, vector_id "
                 "LIMIT %(k)s").format(t=self._t(name), cols=cols, where=where, op=op)
