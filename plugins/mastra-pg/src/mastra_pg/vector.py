@@ -346,6 +346,8 @@ class PgVector(VectorStore):
             # `+ 0` keeps exact orderings off the ANN index. n.c rides on every row (and on a row of NULLs
             # when nothing matched): it says which plan ran.
             inline = dim * 4 + 8 < 1900
+            m_cols: sql.Composable
+            few: sql.Composable
             if inline:
                 m_cols = sql.SQL("vector_id, metadata, embedding {op} %(q)s::vector AS d{vec}").format(
                     op=op, vec=sql.SQL(", embedding::text AS e") if include_vector else sql.SQL(""))
