@@ -5,8 +5,9 @@ Layout (the reference's, so a database can be shared with it): one table per ind
 metadata TEXT DEFAULT '{}')`` plus the DiskANN index ``"<index>_vector_idx"`` on
 ``libsql_vector_idx(embedding, 'metric=cosine'|'metric=l2')``.
 
-Search: an index with at most ``exact_max_rows`` rows (by ``max(rowid)``, one B-tree probe) is scanned
-exactly with the filter in SQL. A larger one asks the ANN index (``vector_top_k``) for
+Search: an index with at most ``exact_max_rows`` rows (by ``max(rowid)``, one B-tree probe), or a filter
+matching at most that many rows (counted through the ``indexed_fields`` expression indexes), is scanned
+exactly with the filter in SQL. Otherwise the store asks the ANN index (``vector_top_k``) for
 ``top_k * ann_oversample`` candidates, re-ranks them by exact distance and applies the filter; when
 fewer than ``top_k`` candidates pass the filter it falls back to the exact scan, so a selective filter
 never loses hits. Identifiers are validated and double-quoted, values always bound (hence the S608
@@ -376,6 +377,7 @@ class LibSQLVector(VectorStore):
         table = quote(name)
         cols = f"t.vector_id, {dist}(t.embedding, vector32(?)) AS d, t.metadata{vec_col}"
         exact_sql = f"SELECT {cols} FROM {table} AS t WHERE {where} ORDER BY d, t.vector_id LIMIT ?"  # noqa: S608
+        count_sql = f"SELECT count(*) FROM (SELECT 1 FROM {table} AS t WHERE {where} LIMIT ?)"  # noqa: S608
         ann_sql = (f"SELECT {cols}, {where} AS ok "  # noqa: S608
                    f"FROM vector_top_k(?, vector32(?), ?) AS v JOIN {table} AS t ON t.rowid = v.id")
 
@@ -384,6 +386,11 @@ class LibSQLVector(VectorStore):
             if self.vector_index:
                 top = db.one(f"SELECT max(rowid) FROM {table}")  # noqa: S608
                 use_ann = bool(top and top[0] is not None and int(top[0]) > self.exact_max_rows)
+                if use_ann and where != "1":
+                    # few rows match (counted through the metadata indexes): exact over just those beats
+                    # ANN candidates that the filter would mostly throw away
+                    got = db.one(count_sql, (*wparams, self.exact_max_rows + 1))
+                    use_ann = bool(got and int(got[0]) > self.exact_max_rows)
                 if use_ann and db.one("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?",
                                       (f"{name}_vector_idx",)) is None:
                     use_ann = False

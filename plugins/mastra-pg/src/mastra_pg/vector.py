@@ -3,12 +3,19 @@
 Layout (the reference's): one table per index, ``{schema}.{index_name}(id SERIAL PRIMARY KEY,
 vector_id TEXT UNIQUE, embedding vector(dim), metadata JSONB DEFAULT '{}')`` with an ANN index
 ``{index_name}_vector_idx`` (hnsw by default, or ivfflat, or none). The metric and index options are
-kept in the table's comment. Queries on tables under 1,000 rows are exact (sequential top-k), larger
-ones use the ANN index with iterative scans so filters do not starve the result.
+kept in the table's comment, plus B-tree indexes on ``metadata -> '<field>'`` for ``indexed_fields``
+(``resource_id`` and ``thread_id``: what Memory filters by).
+
+Query plan, chosen inside one statement: the rows matching the filter are counted up to ``exact_below``
+(through the field index when the filter is on indexed fields). At most that many: an exact top-k over
+just those rows (TID scan, no ANN error). More: the ANN index with an iterative scan (pgvector >= 0.8),
+so a filter does not starve the result; if the scan still returns fewer than ``top_k`` rows, an exact
+query follows, so k results come back whenever k rows match.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -29,7 +36,8 @@ from .connection import PgConnection, pipelined_transaction
 _log = get_logger("mastra_pg.vector")
 T = TypeVar("T")
 TOKEN = "PGVECTOR"
-EXACT_BELOW = 1000
+EXACT_BELOW = 2000
+INDEXED_FIELDS = ("resource_id", "thread_id")
 _OPS = {"cosine": ("vector_cosine_ops", "<=>"), "euclidean": ("vector_l2_ops", "<->"),
         "dotproduct": ("vector_ip_ops", "<#>")}
 _METRICS: dict[str, Metric] = {"cosine": "cosine", "euclidean": "euclidean", "dotproduct": "dotproduct"}
@@ -45,14 +53,26 @@ class PgVector(VectorStore):
 
     ``PgVector(connection_string=...)`` (or ``host``/``port``/... or ``pool=`` a caller-owned pool, e.g.
     ``store.pool`` of a :class:`~mastra_pg.PostgresStore`), ``schema_name`` (default ``public``), pool
-    sizes and timeouts as for the storage, plus ``ef_search``/``probes`` for ANN queries.
+    sizes and timeouts as for the storage, plus ``ef_search``/``probes``/``max_scan_tuples`` (how far an
+    iterative HNSW scan may go; pgvector's default 20,000) for ANN queries, ``exact_below``
+    (a query whose filter matches at most this many rows is answered exactly) and ``indexed_fields``
+    (metadata fields given a B-tree index by ``create_index``).
     """
 
     vector_id = "pgvector"
 
     def __init__(self, *, id: str = "pgvector", ef_search: int | None = None, probes: int | None = None,
-                 store: Any = None, **options: Any) -> None:
+                 store: Any = None, exact_below: int = EXACT_BELOW, max_scan_tuples: int | None = None,
+                 indexed_fields: Sequence[str] = INDEXED_FIELDS, **options: Any) -> None:
         self.id = id
+        if isinstance(exact_below, bool) or not isinstance(exact_below, int) or exact_below < 0:
+            raise ConfigError(f"exact_below must be an integer >= 0, got {exact_below!r}",
+                              id="MASTRA_VECTOR_PGVECTOR_CONFIG_INVALID")
+        self.exact_below = exact_below
+        self.max_scan_tuples = max_scan_tuples
+        self.indexed_fields = tuple(indexed_fields)
+        for f in self.indexed_fields:
+            VectorChecks(TOKEN, "INIT").filter({f: 1})  # a valid field name, or a clear error
         if store is not None:
             options.setdefault("pool", store.pool)
             options.setdefault("schema_name", store.schema_name)
@@ -161,6 +181,7 @@ class PgVector(VectorStore):
                         raise c.dimension_mismatch(name, info[0], dim)
                     if info[1] != m:
                         _log.warning("index exists with another metric", index=name, existing=info[1], requested=m)
+                    await self._field_indexes(conn, name)  # a table made before them (or by the TS reference)
                     return
                 await conn.execute(sql.SQL(
                     "CREATE TABLE {t} (id SERIAL PRIMARY KEY, vector_id TEXT UNIQUE NOT NULL, "
@@ -180,8 +201,17 @@ class PgVector(VectorStore):
                     create = sql.SQL("CREATE INDEX {ix} ON {t} USING {kind} (embedding {ops}) {with_}")
                     await conn.execute(create.format(ix=sql.Identifier(f"{name}_vector_idx"[:63]), t=self._t(name),
                                                      kind=sql.SQL(kind), ops=ops, with_=with_))
+                await self._field_indexes(conn, name)
 
         await self._call("CREATE_INDEX", lambda: self.db.with_conn(go), c)
+
+    async def _field_indexes(self, conn: Any, name: str) -> None:
+        """B-tree indexes on ``metadata -> '<field>'`` (an equality filter on the field uses them)."""
+        for field in self.indexed_fields:
+            tag = hashlib.sha256(f"{name}\0{field}".encode()).hexdigest()[:8]
+            ix = sql.Identifier(f"{name[:40]}_meta_{tag}_idx")
+            await conn.execute(sql.SQL("CREATE INDEX IF NOT EXISTS {ix} ON {t} ((metadata -> {f}))").format(
+                ix=ix, t=self._t(name), f=sql.Literal(codec.esc_str(field))))
 
     @staticmethod
     def _index_options(c: VectorChecks, options: Mapping[str, Any]) -> dict[str, Any]:
@@ -289,7 +319,7 @@ class PgVector(VectorStore):
 
     async def query(self, *, index_name: str, query_vector: Sequence[float], top_k: int = 10,
                     filter: Mapping[str, Any] | None = None, include_vector: bool = False) -> list[QueryResult]:
-        """The ``top_k`` best matches (exact below 1,000 rows), best first, ties by id."""
+        """The ``top_k`` best matches (exact when at most ``exact_below`` rows match), best first, ties by id."""
         c = VectorChecks(TOKEN, "QUERY")
         name = c.index_name(index_name)
         q = c.vector(query_vector, name, None)
@@ -304,31 +334,62 @@ class PgVector(VectorStore):
             if len(q) != dim:
                 raise c.dimension_mismatch(name, dim, len(q))
             params: list[Any] = []
-            where = _where(node, params)
+            where = sql.SQL(_where(node, params))
             op = sql.SQL(_OPS[metric][1])
             cols = sql.SQL("vector_id, metadata, embedding {op} %(q)s::vector{vec}").format(
                 op=op, vec=sql.SQL(", embedding::text") if include_vector else sql.SQL(""))
             named = {f"p{i}": p for i, p in enumerate(params)}
-            named.update({"q": _vec(q), "k": k, "small": EXACT_BELOW})
+            named.update({"q": _vec(q), "k": k, "small": self.exact_below})
+            # m: the matching rows, at most exact_below + 1 of them; few -> exact top-k of just those rows,
+            # many -> the ANN index. Vectors stored inline (under ~2 KB) get their distance computed in m (one
+            # heap visit); TOASTed ones are not read there (only TIDs), the exact branch fetches them by TID.
+            # `+ 0` keeps exact orderings off the ANN index. n.c rides on every row (and on a row of NULLs
+            # when nothing matched): it says which plan ran.
+            inline = dim * 4 + 8 < 1900
+            m_cols: sql.Composable
+            few: sql.Composable
+            if inline:
+                m_cols = sql.SQL("vector_id, metadata, embedding {op} %(q)s::vector AS d{vec}").format(
+                    op=op, vec=sql.SQL(", embedding::text AS e") if include_vector else sql.SQL(""))
+                few = sql.SQL("SELECT vector_id, metadata, d{vec} FROM m WHERE n.c <= %(small)s "
+                              "ORDER BY d, vector_id LIMIT %(k)s").format(
+                    vec=sql.SQL(", e") if include_vector else sql.SQL(""))
+            else:
+                m_cols = sql.SQL("ctid AS r")
+                few = sql.SQL("SELECT {cols} FROM {t} WHERE n.c <= %(small)s AND ctid = ANY(ARRAY(SELECT r FROM m)) "
+                              "ORDER BY (embedding {op} %(q)s::vector) + 0, vector_id LIMIT %(k)s").format(
+                    cols=cols, t=self._t(name), op=op)
             stmt = sql.SQL(
-                "WITH n AS (SELECT count(*) AS c FROM (SELECT 1 FROM {t} LIMIT %(small)s) x) "
-                "(SELECT {cols} FROM {t} WHERE (SELECT c FROM n) < %(small)s AND {where} "
-                "ORDER BY (embedding {op} %(q)s::vector) + 0, vector_id LIMIT %(k)s) "
-                "UNION ALL (SELECT {cols} FROM {t} WHERE (SELECT c FROM n) >= %(small)s AND {where} "
-                "ORDER BY embedding {op} %(q)s::vector LIMIT %(k)s)"
-            ).format(t=self._t(name), cols=cols, where=sql.SQL(where), op=op)
+                "WITH m AS MATERIALIZED (SELECT {m_cols} FROM {t} WHERE {where} LIMIT %(small)s + 1), "
+                "n AS (SELECT count(*) AS c FROM m) "
+                "SELECT x.*, n.c FROM n LEFT JOIN LATERAL (({few}) "
+                "UNION ALL (SELECT {cols} FROM {t} WHERE n.c > %(small)s AND {where} "
+                "ORDER BY embedding {op} %(q)s::vector LIMIT %(k)s)) x ON TRUE"
+            ).format(m_cols=m_cols, few=few, t=self._t(name), cols=cols, where=where, op=op)
+            exact = sql.SQL(
+                "SELECT {cols} FROM {t} WHERE {where} ORDER BY (embedding {op} %(q)s::vector) + 0, vector_id "
+                "LIMIT %(k)s").format(t=self._t(name), cols=cols, where=where, op=op)
             kind = meta.get("index_type", "hnsw")
             async with pipelined_transaction(conn):
                 if kind == "hnsw":
                     await conn.execute(sql.SQL("SET LOCAL hnsw.ef_search = {}").format(
                         sql.Literal(max(self.ef_search or 40, k))))
                     await conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+                    if self.max_scan_tuples is not None:
+                        await conn.execute(sql.SQL("SET LOCAL hnsw.max_scan_tuples = {}").format(
+                            sql.Literal(int(self.max_scan_tuples))))
                 elif kind == "ivfflat":
                     await conn.execute(sql.SQL("SET LOCAL ivfflat.probes = {}").format(
                         sql.Literal(self.probes or max(1, int(math.sqrt(meta.get("lists", 100)))))))
                     await conn.execute("SET LOCAL ivfflat.iterative_scan = relaxed_order")
                 cur = await conn.execute(stmt, named)
-                rows = await cur.fetchall()
+                got = await cur.fetchall()
+                rows = [r[:-1] for r in got if r[0] is not None]
+                if len(rows) < k and int(got[0][-1]) > self.exact_below:
+                    # the iterative scan gave up (hnsw.max_scan_tuples) before k matches: exact, so that k
+                    # results come back whenever k rows match
+                    cur = await conn.execute(exact, named)
+                    rows = await cur.fetchall()
             hits = []
             for row in rows:
                 score = _score(metric, float(row[2]) if row[2] is not None else math.nan)
@@ -427,10 +488,17 @@ def _p(params: list[Any], value: Any) -> str:
     return f"%(p{len(params) - 1})s"
 
 
+def _lit(field: str) -> str:
+    """A field name as an SQL string literal (in the text, not bound: an expression index on
+    ``metadata -> 'thread_id'`` only matches a literal key). ``%`` is doubled for the driver's placeholders."""
+    return "'" + field.replace("'", "''").replace("%", "%%") + "'"
+
+
 def _eq(field: str, value: Any, params: list[Any]) -> str:
+    """``field = value``; NULL (not FALSE) when the field is missing, so wrap it in COALESCE under a NOT."""
     if value is None:
         return f"(NOT (metadata ? {_p(params, field)}) OR metadata -> {_p(params, field)} = 'null'::jsonb)"
-    return f"COALESCE(metadata -> {_p(params, field)} = {_p(params, codec.dumps(value))}::jsonb, FALSE)"
+    return f"(metadata -> {_lit(field)} = {_p(params, codec.dumps(value))}::jsonb)"
 
 
 def _cond(c: Cond, params: list[Any]) -> str:
@@ -440,10 +508,15 @@ def _cond(c: Cond, params: list[Any]) -> str:
     if c.op == "eq":
         return _eq(f, c.value, params)
     if c.op == "ne":
-        return f"NOT {_eq(f, c.value, params)}"
+        return f"NOT COALESCE({_eq(f, c.value, params)}, FALSE)"
     if c.op in ("in", "nin"):
-        inner = "(" + " OR ".join(_eq(f, v, params) for v in c.value) + ")" if c.value else "FALSE"
-        return inner if c.op == "in" else f"NOT {inner}"
+        if not c.value:
+            inner = "FALSE"
+        elif None in c.value:
+            inner = "(" + " OR ".join(_eq(f, v, params) for v in c.value) + ")"
+        else:  # one indexable condition
+            inner = f"(metadata -> {_lit(f)} = ANY({_p(params, [codec.dumps(v) for v in c.value])}::jsonb[]))"
+        return inner if c.op == "in" else f"NOT COALESCE({inner}, FALSE)"
     sym = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[c.op]
     if isinstance(c.value, str):
         return (f"(jsonb_typeof(metadata -> {_p(params, f)}) = 'string' AND "
