@@ -29,8 +29,18 @@ from mastra_core.domains.memory import MemoryStore
 from mastra_core.pagination import Page
 from mastra_core.records.queries import MessageQuery, ThreadQuery
 
-from ..codec import (body, decode_body, from_ms, is_live, json_text, now_ms, read_text_attribute, record,
-                     text_attribute, to_item)
+from ..codec import (
+    body,
+    decode_body,
+    from_ms,
+    is_live,
+    json_text,
+    now_ms,
+    read_text_attribute,
+    record,
+    text_attribute,
+    to_item,
+)
 from ..connection import OP_TOKEN, TRANSACTION_LIMIT, Cancelled, ConditionFailed, backoff, check_size
 from ..schema import MAX_ORDER, MESSAGE, MESSAGE_COUNT, RESOURCE, SCALE, SHARDS, THREAD, ms_order, next_seq, shard
 from .shared import DynamoDomain, Partition, live_filter, optimistic, read_ordered, upsert_expression

@@ -23,7 +23,6 @@ from ..connection import OP_TOKEN, ConditionFailed, backoff, check_size
 from ..schema import SCALE, SHARDS, WORKFLOW_RUN, ms_order, next_seq, shard
 from .shared import LIVE, DynamoDomain, Partition, live_filter, optimistic, read_ordered, upsert_expression
 
-
 #: What an upsert keeps of a live stored run: its creation time and sequence, hence its order value on every GSI.
 _KEPT = {
     "createdMs": "if_not_exists({createdMs}, {v})", "seq": "if_not_exists({seq}, {v})",
