@@ -8,7 +8,8 @@ Items (see TABLE_SETUP.md and :mod:`mastra_dynamodb.schema`):
 - counter  ``THREAD#{threadId}`` / ``COUNT``: the number of messages in the thread (``n``), kept exact in
   the same transactions that add, move or delete messages; it also sits in the thread's gsi1
   partition at the largest sort key, so a newest-first page and its total come back in ONE Query.
-- resource ``RESOURCE#{id}`` / ``RESOURCE``.
+- resource ``RESOURCE#{id}`` / ``RESOURCE``, as attributes (``wm``, ``meta``...: see the resources section), so that
+  ``update_resource`` is one UpdateItem.
 """
 
 from __future__ import annotations

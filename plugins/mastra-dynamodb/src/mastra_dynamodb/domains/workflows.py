@@ -38,7 +38,8 @@ def run_key(workflow_name: str, run_id: str) -> tuple[str, str]:
 
 
 class DynamoDBWorkflows(WorkflowsStore, DynamoDomain):
-    """Workflow runs; every update of a run is an optimistic read-modify-write on its version."""
+    """Workflow runs: a persist is one conditional UpdateItem; the merges of an update (results, state) are an
+    optimistic read-modify-write on the run's version."""
 
     entities = (WORKFLOW_RUN,)
 
