@@ -133,6 +133,35 @@ def encode_body(data: Mapping[str, Any]) -> dict[str, Any]:
     return {"data": text}
 
 
+def json_text(value: Any) -> str:
+    """One JSON value as text (valid UTF-8 even with lone surrogates, which JSON escapes keep)."""
+    text = json_dumps(value)
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        text = json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+    return text
+
+
+def text_attribute(name: str, value: Any) -> dict[str, Any]:
+    """``value`` as JSON text in attribute ``name``, or zlib-compressed in ``name + "z"`` when large (so it
+    still fits 400 KB); empty for None."""
+    if value is None:
+        return {}
+    raw = json_text(value).encode()
+    if len(raw) > COMPRESS_ABOVE:
+        return {name + "z": zlib.compress(raw, 6)}
+    return {name: raw.decode()}
+
+
+def read_text_attribute(item: Mapping[str, Any], name: str) -> Any:
+    """The value :func:`text_attribute` stored (None when absent)."""
+    if name + "z" in item:
+        return json.loads(zlib.decompress(item[name + "z"]).decode())
+    text = item.get(name)
+    return None if text is None else json.loads(text)
+
+
 def decode_body(item: Mapping[str, Any]) -> dict[str, Any]:
     """The wire dict stored in an item's ``data`` or ``dataz``."""
     if "dataz" in item:

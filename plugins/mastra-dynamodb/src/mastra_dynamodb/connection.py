@@ -430,6 +430,41 @@ class DynamoConnection:
         resp = await self._conditional_call("update_item", req)
         return from_item(resp.get("Attributes") or {})
 
+    async def update_unless(
+        self,
+        pk: str,
+        sk: str,
+        expression: str,
+        *,
+        condition: str,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+        return_new: bool = False,
+    ) -> tuple[bool, dict[str, Any] | None]:
+        """One conditional UpdateItem: ``(True, the new item when return_new)`` when it was applied,
+        ``(False, the stored item or None)`` when the condition failed (DynamoDB hands the item back at no extra
+        request, so the caller decides its next step without reading)."""
+        req = self.update_request(pk, sk, expression, names=names, values=values, condition=condition)
+        if return_new:
+            req["ReturnValues"] = "ALL_NEW"
+        client = self.client
+        try:
+            resp = await self.call("update_item", **req)
+        except client.exceptions.ConditionalCheckFailedException as exc:
+            stored = exc.response.get("Item")
+            if stored is None:  # a server that does not return the item on a failed condition
+                got = await self.call("get_item", TableName=self.table, Key=key(pk, sk), ConsistentRead=True)
+                stored = got.get("Item")
+            return False, from_item(stored) if stored else None
+        except client.exceptions.ClientError as exc:
+            if "item size" in str(exc).lower():  # the merged item would pass 400 KB: DynamoDB wrote nothing
+                raise ItemTooLargeError(
+                    f"the updated {self.table} item {pk!r} would be over the DynamoDB item limit of 400 KB; nothing "
+                    "was written", id=error_id("DYNAMODB", current_op.get(), "ITEM_TOO_LARGE"),
+                    category=ErrorCategory.USER, details={"limit": ITEM_LIMIT}) from exc
+            raise
+        return True, from_item(resp["Attributes"]) if return_new and resp.get("Attributes") else None
+
     async def _conditional_call(self, method: str, req: dict[str, Any]) -> Any:
         client = self.client
         try:

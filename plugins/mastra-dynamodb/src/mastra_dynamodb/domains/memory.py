@@ -8,14 +8,16 @@ Items (see TABLE_SETUP.md and :mod:`mastra_dynamodb.schema`):
 - counter  ``THREAD#{threadId}`` / ``COUNT``: the number of messages in the thread (``n``), kept exact in
   the same transactions that add, move or delete messages; it also sits in the thread's gsi1
   partition at the largest sort key, so a newest-first page and its total come back in ONE Query.
-- resource ``RESOURCE#{id}`` / ``RESOURCE``.
+- resource ``RESOURCE#{id}`` / ``RESOURCE``, as attributes (``wm``, ``meta``...: see the resources section), so that
+  ``update_resource`` is one UpdateItem.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -23,18 +25,36 @@ from mastra_core import records as r
 from mastra_core.backend import FetchedMessage, assemble_message_page, page_of
 from mastra_core.clock import epoch_ms
 from mastra_core.domains.matching import metadata_matches
+from mastra_core.domains.memory import _UNSET as _UNSET_WM
 from mastra_core.domains.memory import MemoryStore
 from mastra_core.pagination import Page
 from mastra_core.records.queries import MessageQuery, ThreadQuery
 
-from ..codec import body, decode_body, from_ms, is_live, now_ms, record
-from ..connection import TRANSACTION_LIMIT, Cancelled, ConditionFailed, backoff
+from ..codec import (
+    body,
+    decode_body,
+    from_ms,
+    is_live,
+    json_text,
+    now_ms,
+    read_text_attribute,
+    record,
+    text_attribute,
+    to_item,
+)
+from ..connection import OP_TOKEN, TRANSACTION_LIMIT, Cancelled, ConditionFailed, backoff, check_size
 from ..schema import MAX_ORDER, MESSAGE, MESSAGE_COUNT, RESOURCE, SCALE, SHARDS, THREAD, ms_order, next_seq, shard
-from .shared import DynamoDomain, Partition, live_filter, optimistic, read_ordered
+from .shared import DynamoDomain, Partition, live_filter, optimistic, read_ordered, upsert_expression
 
 _UNKNOWN: Any = object()
 MAX_ATTEMPTS = 60
 NOT_EXPIRED = "(attribute_not_exists(#exp) OR #exp > :now)"
+#: The stored item does not hold this write's ``opToken`` (a resend of a write that landed fails it).
+#: Prefix of a metadata key inside the ``meta`` map of a resource (DynamoDB refuses empty map keys).
+META_KEY = "="
+_NOT_OURS = f"(attribute_not_exists({OP_TOKEN}) OR {OP_TOKEN} <> :tok)"
+#: What a replacing save keeps of a live stored resource.
+_RESOURCE_KEPT = {"createdMs": "if_not_exists({createdMs}, {v})", "ver": "if_not_exists({ver}, :zero) + {v}"}
 Item = dict[str, Any]
 
 
@@ -463,25 +483,131 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
         return out
 
     # ------------------------------------------------------------------ resources
+    #
+    # A resource is stored as attributes, not one JSON body, so that update_resource is ONE UpdateItem: working
+    # memory ``wm`` (JSON text; ``wmz`` zlib-compressed above 32 KB), metadata ``meta`` (a map of "=" + key -> the
+    # value's JSON text: a shallow merge is a SET per key, every value kept exactly as written; the prefix because
+    # DynamoDB refuses an empty map key, which metadata may have), ``metaNone``
+    # when metadata is None, ``createdMs``/``updatedMs``. Items written before (a ``data``/``dataz`` body) are
+    # still read, and rewritten in this layout by their next update (read-modify-write once).
 
     def _resource_from(self, item: Item) -> r.Resource:
-        res = record(item, r.Resource)
-        return attrs.evolve(res, created_at=from_ms(item["createdMs"]))
+        if "data" in item or "dataz" in item:
+            res = record(item, r.Resource)
+            return attrs.evolve(res, created_at=from_ms(item["createdMs"]))
+        meta = None if item.get("metaNone") else {k[len(META_KEY):]: json.loads(v)
+                                                        for k, v in (item.get("meta") or {}).items()}
+        return r.Resource(id=item["id"], working_memory=read_text_attribute(item, "wm"), metadata=meta,
+                          created_at=from_ms(item["createdMs"]), updated_at=from_ms(item["updatedMs"]))
 
     def _resource_item(self, res: r.Resource, *, created_ms: int, ver: int) -> Item:
         pk, sk = RESOURCE.key(id=res.id)
-        return {"pk": pk, "sk": sk, "entity": RESOURCE.name, "id": res.id, **body(res),
-                "createdMs": created_ms, "ver": ver, **self.expiry("resource")}
+        return {"pk": pk, "sk": sk, "entity": RESOURCE.name, "id": res.id, "createdMs": created_ms,
+                "updatedMs": epoch_ms(res.updated_at), "ver": ver, **text_attribute("wm", res.working_memory),
+                "meta": {META_KEY + k: json_text(v) for k, v in (res.metadata or {}).items()},
+                "metaNone": True if res.metadata is None else None, **self.expiry("resource")}
+
+    def _resource_optional(self) -> list[str]:
+        return ["wm", "wmz", "metaNone", "data", "dataz", "expMs", "ttl", *sorted(self.db.ttl_attributes)]
 
     async def _get_resource(self, resource_id: str) -> r.Resource | None:
         item = await self.db.get(*RESOURCE.key(id=resource_id))
         return self._resource_from(item) if item is not None and is_live(item) else None
 
     async def _save_resource(self, resource: r.Resource) -> r.Resource:
-        return await self._modify_resource(
-            resource.id,
-            lambda old: resource if old is None else attrs.evolve(resource, created_at=old.created_at),
-        )
+        """ONE conditional UpdateItem replacing the resource (a live one keeps createdMs); exactly once through
+        ``opToken`` as :meth:`DynamoDBWorkflows._persist`; an expired item is replaced as a new resource."""
+        pk, sk = RESOURCE.key(id=resource.id)
+        created_ms = epoch_ms(resource.created_at)
+        for attempt in range(MAX_ATTEMPTS):
+            token = uuid.uuid4().hex
+            item = {**self._resource_item(resource, created_ms=created_ms, ver=1), OP_TOKEN: token}
+            check_size(to_item(item), item)
+            expr, names, values = upsert_expression(item, _RESOURCE_KEPT, self._resource_optional())
+            names["#exp"] = "expMs"
+            values[":now"], values[":tok"] = now_ms(), token
+            done, stored = await self.db.update_unless(
+                pk, sk, expr, names=names, values=values, return_new=True,
+                condition=f"(attribute_not_exists(pk) OR {NOT_EXPIRED}) AND {_NOT_OURS}")
+            if done and stored is not None:
+                return self._resource_from(stored)
+            if stored is not None and stored.get(OP_TOKEN) == token:
+                return self._resource_from(stored)
+            try:  # expired, not yet deleted by DynamoDB: a new resource in its place
+                previous = None if stored is None else int(stored.get("ver", 0))
+                fresh = self._resource_item(resource, created_ms=created_ms, ver=(previous or 0) + 1)
+                await self.db.put_versioned(fresh, previous)
+                return self._resource_from(fresh)
+            except ConditionFailed:
+                await backoff(attempt)
+        raise RuntimeError(f"resource {resource.id!r} kept changing under concurrent writers")
+
+    async def update_resource(
+        self, *, resource_id: str, working_memory: Any = _UNSET_WM, metadata: Mapping[str, Any] | None = None
+    ) -> r.Resource:
+        """ONE conditional UpdateItem on a live resource in the attribute layout (working memory SET, metadata
+        merged by a SET per key, updatedMs strictly after the stored one, exactly once through ``opToken``).
+
+        When the condition fails (no resource yet while metadata is merged, an item in the body layout, an expired
+        one, a clock that has not moved a millisecond past the stored updatedMs, a concurrent writer), the stored
+        item comes back with the failure and the generic read-modify-write of the core runs instead.
+        """
+        c = self.checks("UPDATE_RESOURCE")
+        rid = c.id(resource_id, "RESOURCE_ID")
+        patch = c.mapping(metadata, "METADATA")
+        valid_wm = working_memory is _UNSET_WM or working_memory is None or isinstance(working_memory, str)
+        if valid_wm and working_memory is not _UNSET_WM:
+            c.value(working_memory, "WORKING_MEMORY")
+        if valid_wm:
+            done = await self._run("UPDATE_RESOURCE", lambda: self._update_resource_once(rid, working_memory, patch))
+            if done is not None:
+                return done
+        return await super().update_resource(resource_id=resource_id, working_memory=working_memory,
+                                             metadata=metadata)
+
+    async def _update_resource_once(self, rid: str, working_memory: Any,
+                                    patch: dict[str, Any] | None) -> r.Resource | None:
+        pk, sk = RESOURCE.key(id=rid)
+        now = now_ms()
+        token = uuid.uuid4().hex
+        names: dict[str, str] = {"#exp": "expMs", "#tok": OP_TOKEN, "#meta": "meta", "#u": "updatedMs"}
+        values: dict[str, Any] = {":e": RESOURCE.name, ":id": rid, ":now": now, ":tok": token, ":zero": 0, ":one": 1}
+        sets = ["entity = :e", "id = :id", "createdMs = if_not_exists(createdMs, :now)", "#u = :now",
+                "ver = if_not_exists(ver, :zero) + :one", "#tok = :tok"]
+        removes: list[str] = []
+        if working_memory is not _UNSET_WM:
+            wm = text_attribute("wm", working_memory)
+            for attr in ("wm", "wmz"):
+                if attr in wm:
+                    sets.append(f"{attr} = :{attr}")
+                    values[f":{attr}"] = wm[attr]
+                else:
+                    removes.append(attr)
+        if patch:
+            for i, (k, v) in enumerate(patch.items()):
+                names[f"#m{i}"], values[f":m{i}"] = META_KEY + k, json_text(v)
+                sets.append(f"#meta.#m{i} = :m{i}")
+        else:
+            sets.append("#meta = if_not_exists(#meta, :empty)")
+            values[":empty"] = {}
+        if patch is not None:
+            removes.append("metaNone")
+        exp = self.expiry("resource")
+        for i, attr in enumerate(dict.fromkeys(["expMs", *exp, *self._resource_optional()[5:]])):
+            names[f"#x{i}"] = attr  # expMs and every TTL attribute: set as the rule says, else removed
+            if attr in exp:
+                values[f":x{i}"] = exp[attr]
+                sets.append(f"#x{i} = :x{i}")
+            else:
+                removes.append(f"#x{i}")
+        live = f"{NOT_EXPIRED} AND attribute_exists(#meta) AND #u < :now"
+        condition = f"{live} AND {_NOT_OURS}" if patch else f"(attribute_not_exists(pk) OR ({live})) AND {_NOT_OURS}"
+        expr = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(dict.fromkeys(removes)) if removes else "")
+        done, stored = await self.db.update_unless(pk, sk, expr, names=names, values=values, condition=condition,
+                                                   return_new=True)
+        if stored is not None and (done or stored.get(OP_TOKEN) == token):
+            return self._resource_from(stored)
+        return None
 
     async def _modify_resource(self, resource_id: str,
                                change: Callable[[r.Resource | None], r.Resource]) -> r.Resource:

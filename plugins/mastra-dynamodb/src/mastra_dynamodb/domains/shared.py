@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import heapq
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
@@ -153,3 +154,36 @@ async def read_ordered(
     rows_k.sort(key=lambda t: (t[0], t[1]), reverse=not forward)
     rows = [t[2] for t in rows_k]
     return (rows[offset:] if limit is None else rows[offset:offset + limit]), len(rows)
+
+
+def upsert_expression(item: Mapping[str, Any], kept: Mapping[str, str], optional: Sequence[str]
+                      ) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """An UpdateExpression that writes ``item`` over whatever is stored, in ONE UpdateItem.
+
+    Every attribute of ``item`` is SET to its value, except the ``kept`` ones: their template (``{v}`` the
+    item's value, ``{attr}`` any attribute name, ``:zero`` the number 0) decides, e.g. ``if_not_exists({createdMs},
+    {v})`` keeps a stored value. Attributes of ``optional`` that ``item`` lacks (or holds None) are REMOVEd, so the
+    result is the item a PutItem would have written, apart from the kept attributes.
+    """
+    names: dict[str, str] = {}
+
+    def name(attr: str) -> str:
+        placeholder = f"#{attr}" if attr.isascii() and attr.isidentifier() else f"#n{len(names)}"
+        names[placeholder] = attr
+        return placeholder
+
+    refs = {a: name(a) for a in {*item, *optional, "gsi1sk"} if a not in ("pk", "sk")}
+    values: dict[str, Any] = {}
+    sets: list[str] = []
+    for i, (attr, value) in enumerate(item.items()):
+        if attr in ("pk", "sk") or value is None:
+            continue
+        values[f":v{i}"] = value
+        template = kept.get(attr, "{v}")
+        if ":zero" in template:
+            values[":zero"] = 0
+        sets.append(f"{refs[attr]} = " + template.format(v=f":v{i}", **refs))
+    removes = list(dict.fromkeys(refs[a] for a in optional if item.get(a) is None))
+    expr = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+    used = set(re.findall(r"#\w+", expr))
+    return expr, {k: v for k, v in names.items() if k in used}, values

@@ -6,6 +6,7 @@ run of an id), gsi3 ``WFRES#{resourceId}``, gsi4 ``RUNS#{shard}`` (every run), a
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -17,9 +18,18 @@ from mastra_core.domains.workflows import WorkflowsStore
 from mastra_core.pagination import Page
 from mastra_core.records.queries import WorkflowRunQuery
 
-from ..codec import body, from_ms, is_live, record
+from ..codec import body, from_ms, is_live, now_ms, record, to_item
+from ..connection import OP_TOKEN, ConditionFailed, backoff, check_size
 from ..schema import SCALE, SHARDS, WORKFLOW_RUN, ms_order, next_seq, shard
-from .shared import DynamoDomain, Partition, live_filter, optimistic, read_ordered
+from .shared import LIVE, DynamoDomain, Partition, live_filter, optimistic, read_ordered, upsert_expression
+
+#: What an upsert keeps of a live stored run: its creation time and sequence, hence its order value on every GSI.
+_KEPT = {
+    "createdMs": "if_not_exists({createdMs}, {v})", "seq": "if_not_exists({seq}, {v})",
+    "ver": "if_not_exists({ver}, :zero) + {v}",
+    **{f"{g}sk": "if_not_exists({gsi1sk}, {v})" for g in ("gsi1", "gsi2", "gsi3", "gsi4")},
+}
+MAX_ATTEMPTS = 25
 
 
 def run_key(workflow_name: str, run_id: str) -> tuple[str, str]:
@@ -28,7 +38,8 @@ def run_key(workflow_name: str, run_id: str) -> tuple[str, str]:
 
 
 class DynamoDBWorkflows(WorkflowsStore, DynamoDomain):
-    """Workflow runs; every update of a run is an optimistic read-modify-write on its version."""
+    """Workflow runs: a persist is one conditional UpdateItem; the merges of an update (results, state) are an
+    optimistic read-modify-write on the run's version."""
 
     entities = (WORKFLOW_RUN,)
 
@@ -56,8 +67,44 @@ class DynamoDBWorkflows(WorkflowsStore, DynamoDomain):
         return item
 
     async def _persist(self, run: r.WorkflowRun) -> None:
-        await self._modify_run(run.workflow_name, run.run_id,
-                               lambda old: run if old is None else attrs.evolve(run, created_at=old.created_at))
+        """ONE conditional UpdateItem: a live stored run keeps its createdMs and sequence (so its place in every
+        listing) through ``if_not_exists``; everything else is replaced, as a PutItem would.
+
+        Exactly once: the update carries a fresh ``opToken`` and is conditional on the stored item not holding it,
+        so when botocore resends an update whose reply was lost, the resend fails its condition on our own token
+        and is taken as done (never applied over a later writer's run). A run that has expired but which DynamoDB
+        has not deleted yet fails the liveness condition and is replaced as a new run (a versioned PutItem).
+        """
+        pk, sk = run_key(run.workflow_name, run.run_id)
+        created_ms = epoch_ms(run.created_at)
+        for attempt in range(MAX_ATTEMPTS):
+            token = uuid.uuid4().hex
+            seq = next_seq()
+            item = {**self._item(run, created_ms=created_ms, seq=seq, ver=1), OP_TOKEN: token}
+            check_size(to_item(item), item)
+            expr, names, values = upsert_expression(item, _KEPT, self._optional())
+            names["#exp"] = "expMs"
+            values[":now"], values[":tok"] = now_ms(), token
+            done, stored = await self.db.update_unless(
+                pk, sk, expr, names=names, values=values,
+                condition=f"(attribute_not_exists(pk) OR {LIVE}) AND "
+                          f"(attribute_not_exists(#{OP_TOKEN}) OR #{OP_TOKEN} <> :tok)")
+            if done or (stored is not None and stored.get(OP_TOKEN) == token):
+                return
+            try:  # expired, not yet deleted by DynamoDB: a new run in its place
+                previous = None if stored is None else int(stored.get("ver", 0))
+                fresh = self._item(run, created_ms=created_ms, seq=seq, ver=(previous or 0) + 1)
+                await self.db.put_versioned(fresh, previous)
+                return
+            except ConditionFailed:
+                await backoff(attempt)
+        raise RuntimeError(f"workflow run {run.workflow_name}/{run.run_id} kept changing under concurrent writers")
+
+    def _optional(self) -> list[str]:
+        """Attributes a run item may lack: removed by an upsert that does not set them (a TTL attribute of any
+        configured rule, so DynamoDB never deletes a run by an expiry it no longer has)."""
+        return ["resourceId", "status", "gsi3pk", "gsi3sk", "data", "dataz", "expMs", "ttl",
+                *sorted(self.db.ttl_attributes)]
 
     async def _get_run(self, workflow_name: str | None, run_id: str) -> r.WorkflowRun | None:
         if workflow_name is not None:
