@@ -1,7 +1,10 @@
 """Filtered vector queries on pgvector and libsql: latency and recall@k of the store's query against exact search.
 
-``BENCH_VEC_N`` random vectors (default 100,000; CI: 10,000; 1M by hand), ``BENCH_VEC_DIM`` dims (default 64,
-the test embedder's size; 384 for a MiniLM-sized run), cosine, carry Memory's metadata
+``BENCH_VEC_N`` embedding-like vectors (default 100,000; CI: 10,000; 1M by hand), ``BENCH_VEC_DIM`` dims
+(default 64, the test embedder's size; 384 for a MiniLM-sized run), cosine: Gaussian clusters around
+``BENCH_VEC_CLUSTERS`` random centres (default 200; 0 = uniform random vectors, where every neighbour is about as far
+as any other and no ANN index has a neighbourhood to find), each point the centre plus noise of ``BENCH_VEC_SPREAD``
+(default 0.6) times the centre's scale, queries drawn the same way. They carry Memory's metadata
 ``{"resource_id": "r<i % 100>", "thread_id": "t<i % 10>"}``: a ``resource_id`` filter keeps 1% of the rows,
 a ``thread_id`` filter 10%, as Memory's semantic recall filters. For each selectivity, ``BENCH_VEC_Q`` queries
 run through the store's ``query`` and through an exact filtered top-k in plain SQL; recall@10 is the share of the
@@ -32,6 +35,8 @@ from bench.common import Result, report
 N = int(os.environ.get("BENCH_VEC_N", "100000"))
 DIM = int(os.environ.get("BENCH_VEC_DIM", "64"))
 Q = int(os.environ.get("BENCH_VEC_Q", "50"))
+CLUSTERS = int(os.environ.get("BENCH_VEC_CLUSTERS", "200"))
+SPREAD = float(os.environ.get("BENCH_VEC_SPREAD", "0.6"))
 BACKENDS = os.environ.get("BENCH_VEC_BACKENDS", "pgvector,libsql").split(",")
 # libSQL's DiskANN index is built row by row on insert (~20-100 rows/s on the 2 shared cores here): its own size
 LIBSQL_N = int(os.environ.get("BENCH_VEC_LIBSQL_N", str(min(N, 20000))))
@@ -62,8 +67,18 @@ def _libsql_available() -> bool:
     return "libsql" in BACKENDS
 
 
+_centres: list[list[float]] = []
+
+
 def _vec(rng: random.Random) -> list[float]:
-    return [rng.gauss(0, 1) for _ in range(DIM)]
+    """A point of a random cluster (embeddings of related texts sit close together), or uniform if no clusters."""
+    if CLUSTERS <= 0:
+        return [rng.gauss(0, 1) for _ in range(DIM)]
+    if not _centres:  # fixed centres: the same data on every backend
+        centre_rng = random.Random(1616)
+        _centres.extend([centre_rng.gauss(0, 1) for _ in range(DIM)] for _ in range(CLUSTERS))
+    centre = _centres[rng.randrange(CLUSTERS)]
+    return [x + rng.gauss(0, SPREAD) for x in centre]
 
 
 def _meta(i: int) -> dict[str, Any]:
@@ -111,7 +126,7 @@ async def _pg(rng: random.Random) -> list[Result]:
     from psycopg import sql
 
     url = os.environ["MASTRA_TEST_PG_URL"]
-    schema = f"bench_vec_{uuid.uuid4().hex[:8]}"
+    schema = f"{os.environ.get('BENCH_VEC_SCHEMA_PREFIX', 'bench_vec_')}{uuid.uuid4().hex[:8]}"
     store = PgVector(connection_string=url, schema_name=schema, min_pool_size=1, max_pool_size=2)
     forced = PgVector(connection_string=url, schema_name=schema, min_pool_size=1, max_pool_size=1, exact_below=0)
     raw = await psycopg.AsyncConnection.connect(url, autocommit=True)

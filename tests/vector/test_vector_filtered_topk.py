@@ -108,3 +108,20 @@ async def test_filtered_top_k_of_wide_vectors_with_the_vectors(vector: VectorSto
     expected = sorted((i for n, i in enumerate(data) if n % 4 == 1), key=lambda i: (-cosine_similarity(q, data[i]), i))
     assert [h.id for h in hits] == expected[:5]
     assert all(h.vector == pytest.approx(data[h.id], rel=1e-5) for h in hits)
+
+
+async def test_a_filter_just_past_the_exact_switch_still_returns_k(
+    make_vector: Callable[..., Awaitable[VectorStore]],
+) -> None:
+    """120 matches, switch at 50: counted past the switch (pg's planner estimate on a fresh table is low, so its
+    one-statement count decides, not the estimate) -> the ANN path, still k sorted matches."""
+    store = await make_vector()
+    data = await _load(store)
+    for knob in ("exact_below", "exact_max_rows"):
+        if hasattr(store, knob):
+            setattr(store, knob, 50)
+    q = [0.3] * DIM
+    hits = await store.query(index_name="topk", query_vector=q, top_k=10, filter={"thread_id": "t3"})
+    matching = {i for i, (_, m) in data.items() if m["thread_id"] == "t3"}
+    assert len(hits) == 10 and {h.id for h in hits} <= matching
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)

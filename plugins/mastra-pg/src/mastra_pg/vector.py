@@ -6,8 +6,9 @@ vector_id TEXT UNIQUE, embedding vector(dim), metadata JSONB DEFAULT '{}')`` wit
 kept in the table's comment, plus B-tree indexes on ``metadata -> '<field>'`` for ``indexed_fields``
 (``resource_id`` and ``thread_id``: what Memory filters by).
 
-Query plan, chosen inside one statement: the rows matching the filter are counted up to ``exact_below``
-(through the field index when the filter is on indexed fields). At most that many: an exact top-k over
+Query plan: when the planner estimates that more than twice ``exact_below`` rows match the filter, the ANN
+index answers at once. Otherwise one statement counts the matching rows (their TIDs, through the field index
+when the filter is on indexed fields) up to ``exact_below``. At most that many: an exact top-k over
 just those rows (TID scan, no ANN error). More: the ANN index with an iterative scan (pgvector >= 0.8),
 so a filter does not starve the result; if the scan still returns fewer than ``top_k`` rows, an exact
 query follows, so k results come back whenever k rows match.
@@ -37,6 +38,9 @@ _log = get_logger("mastra_pg.vector")
 T = TypeVar("T")
 TOKEN = "PGVECTOR"
 EXACT_BELOW = 2000
+#: the planner's estimate must exceed exact_below this many times over to skip the exact count (estimates of a
+#: column's common values are close; this absorbs the rest, a wrong guess costs speed, never results)
+ESTIMATE_MARGIN = 2
 INDEXED_FIELDS = ("resource_id", "thread_id")
 _OPS = {"cosine": ("vector_cosine_ops", "<=>"), "euclidean": ("vector_l2_ops", "<->"),
         "dotproduct": ("vector_ip_ops", "<#>")}
@@ -340,35 +344,28 @@ class PgVector(VectorStore):
                 op=op, vec=sql.SQL(", embedding::text") if include_vector else sql.SQL(""))
             named = {f"p{i}": p for i, p in enumerate(params)}
             named.update({"q": _vec(q), "k": k, "small": self.exact_below})
-            # m: the matching rows, at most exact_below + 1 of them; few -> exact top-k of just those rows,
-            # many -> the ANN index. Vectors stored inline (under ~2 KB) get their distance computed in m (one
-            # heap visit); TOASTed ones are not read there (only TIDs), the exact branch fetches them by TID.
-            # `+ 0` keeps exact orderings off the ANN index. n.c rides on every row (and on a row of NULLs
-            # when nothing matched): it says which plan ran.
-            inline = dim * 4 + 8 < 1900
-            m_cols: sql.Composable
-            few: sql.Composable
-            if inline:
-                m_cols = sql.SQL("vector_id, metadata, embedding {op} %(q)s::vector AS d{vec}").format(
-                    op=op, vec=sql.SQL(", embedding::text AS e") if include_vector else sql.SQL(""))
-                few = sql.SQL("SELECT vector_id, metadata, d{vec} FROM m WHERE n.c <= %(small)s "
-                              "ORDER BY d, vector_id LIMIT %(k)s").format(
-                    vec=sql.SQL(", e") if include_vector else sql.SQL(""))
-            else:
-                m_cols = sql.SQL("ctid AS r")
-                few = sql.SQL("SELECT {cols} FROM {t} WHERE n.c <= %(small)s AND ctid = ANY(ARRAY(SELECT r FROM m)) "
-                              "ORDER BY (embedding {op} %(q)s::vector) + 0, vector_id LIMIT %(k)s").format(
-                    cols=cols, t=self._t(name), op=op)
+            # m: the matching rows' TIDs, at most exact_below + 1 of them, read without computing a distance or
+            # carrying the metadata (so deciding costs little when many rows match and the ANN index answers);
+            # few -> exact top-k of just those rows, fetched again by TID (pages still in cache). `+ 0` keeps
+            # exact orderings off the ANN index. n.c rides on every row (and on a row of NULLs when nothing
+            # matched): it says which plan ran.
+            few = sql.SQL("SELECT {cols} FROM {t} WHERE n.c <= %(small)s AND ctid = ANY(ARRAY(SELECT r FROM m)) "
+                          "ORDER BY (embedding {op} %(q)s::vector) + 0, vector_id LIMIT %(k)s").format(
+                cols=cols, t=self._t(name), op=op)
             stmt = sql.SQL(
-                "WITH m AS MATERIALIZED (SELECT {m_cols} FROM {t} WHERE {where} LIMIT %(small)s + 1), "
+                "WITH m AS MATERIALIZED (SELECT ctid AS r FROM {t} WHERE {where} LIMIT %(small)s + 1), "
                 "n AS (SELECT count(*) AS c FROM m) "
                 "SELECT x.*, n.c FROM n LEFT JOIN LATERAL (({few}) "
                 "UNION ALL (SELECT {cols} FROM {t} WHERE n.c > %(small)s AND {where} "
                 "ORDER BY embedding {op} %(q)s::vector LIMIT %(k)s)) x ON TRUE"
-            ).format(m_cols=m_cols, few=few, t=self._t(name), cols=cols, where=where, op=op)
+            ).format(few=few, t=self._t(name), cols=cols, where=where, op=op)
             exact = sql.SQL(
                 "SELECT {cols} FROM {t} WHERE {where} ORDER BY (embedding {op} %(q)s::vector) + 0, vector_id "
                 "LIMIT %(k)s").format(t=self._t(name), cols=cols, where=where, op=op)
+            estimate = sql.SQL("EXPLAIN (FORMAT JSON) SELECT 1 FROM {t} WHERE {where}").format(
+                t=self._t(name), where=where)
+            ann = sql.SQL("SELECT {cols} FROM {t} WHERE {where} ORDER BY embedding {op} %(q)s::vector "
+                          "LIMIT %(k)s").format(t=self._t(name), cols=cols, where=where, op=op)
             kind = meta.get("index_type", "hnsw")
             async with pipelined_transaction(conn):
                 if kind == "hnsw":
@@ -382,10 +379,20 @@ class PgVector(VectorStore):
                     await conn.execute(sql.SQL("SET LOCAL ivfflat.probes = {}").format(
                         sql.Literal(self.probes or max(1, int(math.sqrt(meta.get("lists", 100)))))))
                     await conn.execute("SET LOCAL ivfflat.iterative_scan = relaxed_order")
-                cur = await conn.execute(stmt, named)
-                got = await cur.fetchall()
-                rows = [r[:-1] for r in got if r[0] is not None]
-                if len(rows) < k and int(got[0][-1]) > self.exact_below:
+                # the planner's row estimate first (no row read): clearly many matches go straight to the ANN
+                # index, without paying for counting exact_below + 1 of them (the cost of a 10% filter)
+                cur = await conn.execute(estimate, named)
+                plan = await cur.fetchone()
+                if plan is not None and float(plan[0][0]["Plan"]["Plan Rows"]) > ESTIMATE_MARGIN * self.exact_below:
+                    cur = await conn.execute(ann, named)
+                    rows = await cur.fetchall()
+                    many = True
+                else:
+                    cur = await conn.execute(stmt, named)
+                    got = await cur.fetchall()
+                    rows = [r[:-1] for r in got if r[0] is not None]
+                    many = int(got[0][-1]) > self.exact_below
+                if len(rows) < k and many:
                     # the iterative scan gave up (hnsw.max_scan_tuples) before k matches: exact, so that k
                     # results come back whenever k rows match
                     cur = await conn.execute(exact, named)
