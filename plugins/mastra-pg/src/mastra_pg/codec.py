@@ -22,6 +22,7 @@ Filters encode their values the same way, so equality and containment still matc
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -214,8 +215,9 @@ def jsonb_null() -> Jsonb:
     return Jsonb(None)
 
 
+@functools.lru_cache(maxsize=1024)
 def ident(name: str) -> str:
-    """A quoted SQL identifier."""
+    """A quoted SQL identifier (cached: statements are rebuilt from the same few names on every op)."""
     return sql.Identifier(name).as_string(None)
 
 

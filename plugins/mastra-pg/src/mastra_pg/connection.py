@@ -91,24 +91,48 @@ async def pipelined_transaction(conn: Any) -> AsyncIterator[None]:
 async def bounded(work: Awaitable[T], limit: float) -> T:
     """``await work``, but at most ``limit`` seconds; then an OperationalError.
 
-    The work runs as its own task. At the deadline it is cancelled; psycopg answers a cancellation by asking
-    the server to cancel the query (which a stalled server never answers, for up to ten seconds), so a second
-    cancellation follows shortly after: psycopg then closes the connection at once (the pool replaces it).
+    The work runs in the caller's task (no task of its own: a task, its wait and its callbacks cost about as
+    much client CPU as a whole single-row read). At the deadline a timer cancels the task; psycopg answers a
+    cancellation by asking the server to cancel the query (which a stalled server never answers, for up to ten
+    seconds), so the timer cancels again every 0.1 s until the work ends: psycopg then closes the connection
+    at once (the pool replaces it). Our own cancellations are withdrawn (``uncancel``) before the
+    OperationalError is raised; a cancellation from outside still propagates as one.
     """
-    task = asyncio.ensure_future(work)
+    task = asyncio.current_task()
+    if task is None:  # pragma: no cover - always awaited from a task
+        return await work
+    loop = asyncio.get_running_loop()
+    cancels = 0
+    handle: asyncio.TimerHandle
+
+    def expire() -> None:
+        nonlocal cancels, handle
+        if task.cancel():
+            cancels += 1
+        handle = loop.call_later(0.1, expire)
+
+    handle = loop.call_later(limit, expire)
     try:
-        await asyncio.wait({task}, timeout=limit)
-    except asyncio.CancelledError:
-        task.cancel()
-        raise
-    if not task.done():
-        while not task.done():
-            task.cancel()
-            await asyncio.wait({task}, timeout=0.1)
-        if not task.cancelled() and task.exception() is None:
-            return task.result()  # it finished as the deadline passed
-        raise psycopg.OperationalError(f"no answer from PostgreSQL within operation_timeout={limit} s")
-    return task.result()
+        result = await work
+    except BaseException:
+        handle.cancel()
+        if cancels == 0:
+            raise
+        if _withdraw(task, cancels) > 0:  # cancelled from outside as well: that cancellation wins
+            raise
+        raise psycopg.OperationalError(f"no answer from PostgreSQL within operation_timeout={limit} s") from None
+    handle.cancel()
+    if cancels:  # it finished as the deadline passed: withdraw our cancellation, the caller is not cancelled
+        _withdraw(task, cancels)
+    return result
+
+
+def _withdraw(task: asyncio.Task[Any], cancels: int) -> int:
+    """Withdraw ``cancels`` cancellation requests of ours; how many (from elsewhere) remain."""
+    remaining = 0
+    for _ in range(cancels):
+        remaining = task.uncancel()
+    return remaining
 
 
 def _connection_lost(exc: BaseException, conn: Any) -> bool:

@@ -77,13 +77,14 @@ class PgMemory(MemoryStore, PgDomain):
         self.resources = codec_for(conn, "resources", r.Resource, {"workingMemory": "text"})
         self.upsert_thread_sql = self.upsert("threads", self.threads, "id", returning=self.threads.select)
         self.upsert_resource_sql = self.upsert("resources", self.resources, "id", returning=self.resources.select)
+        self._update_resource_sql: dict[tuple[bool, bool], str] = {}
+        self.get_thread_sql = self.q("SELECT {cols} FROM {threads} WHERE id = %(id)s AND {live}",
+                                     cols=self.threads.select, live=_live())
 
     # ---------------------------------------------------------------- threads
 
     async def _get_thread(self, thread_id: str) -> r.Thread | None:
-        row = await self.conn.fetchone(self.q("SELECT {cols} FROM {threads} WHERE id = %(id)s AND {live}",
-                                              cols=self.threads.select, live=_live()),
-                                       {"id": thread_id, "now": utc_now()})
+        row = await self.conn.fetchone(self.get_thread_sql, {"id": thread_id, "now": utc_now()})
         return None if row is None else self.threads.decode(row)
 
     def _thread_params(self, thread: r.Thread, now: datetime) -> dict[str, Any]:
@@ -296,28 +297,32 @@ class PgMemory(MemoryStore, PgDomain):
         the operation token recorded. Metadata that is not an object (an old writer's) takes the general path."""
         fresh = patch.apply(resource_id, None)
         now = fresh.updated_at
-        merged = {
-            "workingMemory": "EXCLUDED.\"workingMemory\"" if patch.set_working_memory else 't."workingMemory"',
-            "metadata": "t.metadata" if patch.metadata is None else "COALESCE(t.metadata, '{}'::jsonb) || "
-                                                                    "EXCLUDED.metadata",
-            "updatedAtZ": BUMPED, "updatedAt": BUMPED + " AT TIME ZONE 'UTC'",
-        }
-        sets = [f"{c} = CASE WHEN {DEAD} THEN EXCLUDED.{c} ELSE {merged.get(c.strip(chr(34)), 't.' + c)} END"
-                for c in self.resources.insert_cols if c != '"id"']
-        sets.append(f"seq = CASE WHEN {DEAD} THEN nextval({self.q('{seqname}')}::regclass) ELSE t.seq END")
-        guard = "" if patch.metadata is None else (f" WHERE {DEAD} OR t.metadata IS NULL "
-                                                   "OR jsonb_typeof(t.metadata) = 'object'")
-        head = self.q('WITH up AS (INSERT INTO {resources} AS t ({cols}, "expiresAt") VALUES ({ph}, %(exp)s) '
-                      'ON CONFLICT (id) DO UPDATE SET {sets}, "expiresAt" = EXCLUDED."expiresAt"{guard} '
-                      "RETURNING {ret})", cols=", ".join(self.resources.insert_cols),
-                      ph=self.resources.placeholders(), sets=", ".join(sets), guard=guard,
-                      ret=self.resources.select)
+        shape = (patch.set_working_memory, patch.metadata is None)
+        head = self._update_resource_sql.get(shape)
+        if head is None:
+            head = self._update_resource_sql[shape] = self._update_resource_head(*shape)
         row = await self.conn.once_row(
             head, self._res_params(fresh, now),
             lambda conn: self._stored_row(conn, "resources", self.resources.select, resource_id))
         if row is None:
             return await super()._update_resource(resource_id, patch)
         return self.resources.decode(row)
+
+    def _update_resource_head(self, set_working_memory: bool, no_metadata: bool) -> str:
+        """The statement head of :meth:`_update_resource` for one patch shape (built once per shape)."""
+        merged = {
+            "workingMemory": "EXCLUDED.\"workingMemory\"" if set_working_memory else 't."workingMemory"',
+            "metadata": "t.metadata" if no_metadata else "COALESCE(t.metadata, '{}'::jsonb) || EXCLUDED.metadata",
+            "updatedAtZ": BUMPED, "updatedAt": BUMPED + " AT TIME ZONE 'UTC'",
+        }
+        sets = [f"{c} = CASE WHEN {DEAD} THEN EXCLUDED.{c} ELSE {merged.get(c.strip(chr(34)), 't.' + c)} END"
+                for c in self.resources.insert_cols if c != '"id"']
+        sets.append(f"seq = CASE WHEN {DEAD} THEN nextval({self.q('{seqname}')}::regclass) ELSE t.seq END")
+        guard = "" if no_metadata else f" WHERE {DEAD} OR t.metadata IS NULL OR jsonb_typeof(t.metadata) = 'object'"
+        return self.q('WITH up AS (INSERT INTO {resources} AS t ({cols}, "expiresAt") VALUES ({ph}, %(exp)s) '
+                      'ON CONFLICT (id) DO UPDATE SET {sets}, "expiresAt" = EXCLUDED."expiresAt"{guard} '
+                      "RETURNING {ret})", cols=", ".join(self.resources.insert_cols),
+                      ph=self.resources.placeholders(), sets=", ".join(sets), guard=guard, ret=self.resources.select)
 
     async def _modify_resource(self, resource_id: str, change: Callable[[r.Resource | None], r.Resource]) -> r.Resource:
         live_at = len(self.resources.columns)

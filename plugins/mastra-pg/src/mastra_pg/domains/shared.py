@@ -35,6 +35,7 @@ class PgDomain(BackendDomain[PgConnection]):
     def __init__(self, conn: PgConnection, *, backend_token: str, retention: Retention | None = None) -> None:
         super().__init__(conn, backend_token=backend_token, retention=retention)
         self.q = Sql(conn.schema)
+        self._upserts: dict[tuple[str, TableCodec[Any], str, tuple[str, ...], str], str] = {}
 
     async def _init(self) -> None:
         await self.conn.open()
@@ -86,8 +87,16 @@ class PgDomain(BackendDomain[PgConnection]):
         """``INSERT ... ON CONFLICT DO UPDATE`` of ``codec``'s columns and ``"expiresAt"`` (``%(exp)s``).
 
         ``keep`` columns are replaced only when the old row had expired (it no longer exists);
-        ``returning`` is a select list to return (the stored row).
+        ``returning`` is a select list to return (the stored row). Built once per shape (cached).
         """
+        memo = (key, codec, conflict, keep, returning)  # codecs compare by identity; each lives as its domain
+        hit = self._upserts.get(memo)
+        if hit is None:
+            hit = self._upserts[memo] = self._build_upsert(key, codec, conflict, keep, returning)
+        return hit
+
+    def _build_upsert(self, key: str, codec: TableCodec[Any], conflict: str, keep: tuple[str, ...],
+                      returning: str) -> str:
         cols = ", ".join([*codec.insert_cols, '"expiresAt"'])
         sets = [f"{c} = EXCLUDED.{c}" for c in [*codec.insert_cols, '"expiresAt"'] if c.strip('"') not in keep]
         for k in keep:

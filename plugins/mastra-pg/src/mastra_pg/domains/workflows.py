@@ -52,16 +52,22 @@ class PgWorkflows(WorkflowsStore, PgDomain):
     def __init__(self, conn: PgConnection, *, backend_token: str, retention: Retention | None = None) -> None:
         super().__init__(conn, backend_token=backend_token, retention=retention)
         self.t = codec_for(conn, "workflows", r.WorkflowRun, {"snapshot": "json_null"})
+        self.persist_sql = self.upsert("workflows", self.t, "workflow_name, run_id")
+        #: the latest live run by id, with (True) or without (False) its workflow name
+        self.get_run_sql = {
+            named: self.q('SELECT {cols} FROM {workflows} WHERE {where} ORDER BY "createdAt" DESC, seq DESC LIMIT 1',
+                          cols=self.t.select,
+                          where="run_id = %(rid)s AND " + LIVE + (" AND workflow_name = %(wf)s" if named else ""))
+            for named in (True, False)
+        }
 
     async def _persist(self, run: r.WorkflowRun) -> None:
-        await self.conn.execute(self.upsert("workflows", self.t, "workflow_name, run_id"),
+        await self.conn.execute(self.persist_sql,
                                 self.t.named(run, exp=self.expires_at("workflow_snapshot"), now=utc_now()))
 
     async def _get_run(self, workflow_name: str | None, run_id: str) -> r.WorkflowRun | None:
-        where = "run_id = %(rid)s AND " + LIVE + (" AND workflow_name = %(wf)s" if workflow_name is not None else "")
-        row = await self.conn.fetchone(
-            self.q('SELECT {cols} FROM {workflows} WHERE {where} ORDER BY "createdAt" DESC, seq DESC LIMIT 1',
-                   cols=self.t.select, where=where), {"rid": run_id, "wf": workflow_name, "now": utc_now()})
+        row = await self.conn.fetchone(self.get_run_sql[workflow_name is not None],
+                                       {"rid": run_id, "wf": workflow_name, "now": utc_now()})
         return None if row is None else _run(self.t.decode(row))
 
     async def _list_runs(self, q: WorkflowRunQuery) -> Page[r.WorkflowRun]:
