@@ -15,11 +15,13 @@ Exit status 0 = ready, 1 = not ready.
 import json
 import socket
 import struct
+import os
 import sys
 import urllib.error
 import urllib.request
 
-TIMEOUT = 3.0
+#: seconds per probe; start.sh asks longer when a server it started is alive but slow (busy, not dead)
+TIMEOUT = float(os.environ.get("MASTRA_PROBE_TIMEOUT", "3"))
 
 
 def freeport() -> int:

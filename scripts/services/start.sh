@@ -329,12 +329,19 @@ start_daemon() {  # name
     if daemon_alive "$name"; then
         url="$(sed -n 's/^[A-Z_]*=//p' "$STATE/$name.env" | head -n 1)"
         port="$(url_port "$url")"
-        # shellcheck disable=SC2046
-        if probe $(daemon_probe_args "$name" "$port"); then
-            log "$name: reusing pid $(main_pid "$name") on 127.0.0.1:$port"
-            return 0
-        fi
-        log "$name: pid $(main_pid "$name") alive but not answering on port $port; restarting it"
+        # A live server that is slow to answer is busy (another test session hammering DynamoDB Local, a GC
+        # pause), not dead: killing it would break every session using it. Ask patiently (6 x 10 s) before
+        # declaring it hung and restarting it.
+        for attempt in 1 2 3 4 5 6; do
+            # shellcheck disable=SC2046
+            if MASTRA_PROBE_TIMEOUT=10 probe $(daemon_probe_args "$name" "$port"); then
+                log "$name: reusing pid $(main_pid "$name") on 127.0.0.1:$port"
+                return 0
+            fi
+            daemon_alive "$name" || break
+            log "$name: pid $(main_pid "$name") alive but not answering on port $port (try $attempt of 6)"
+        done
+        log "$name: pid $(main_pid "$name") not answering on port $port; restarting it"
     fi
     # clean up leftovers of a previous run
     if [ -s "$STATE/$name.pid" ]; then
