@@ -16,7 +16,7 @@ from typing import Any
 from mastra_core import records as r
 from mastra_core.backend import FetchedMessage, assemble_message_page
 from mastra_core.clock import iso, utc_now
-from mastra_core.domains.memory import CloneResult, MemoryStore, plan_clone
+from mastra_core.domains.memory import CloneResult, MemoryStore, ResourcePatch, ThreadPatch, plan_clone
 from mastra_core.errors import ValidationError, error_id
 from mastra_core.pagination import Page, has_more
 from mastra_core.records.queries import CloneRequest, MessageQuery, ThreadQuery
@@ -26,6 +26,7 @@ from ..codec import MESSAGE_WIDTH as _MSG_WIDTH
 from ..codec import Codec, dump_json, message_from_row, message_params, ts
 from ..connection import LibSQLConnection, chunks, quote
 from ..schema import COUNTS, DOMAIN_TABLES, EXPIRES, MESSAGES, RESOURCES, THREADS
+from .json_merge import merge_sql, object_or_null_sql
 from .shared import LIVE as _LIVE
 from .shared import Builder, LibSQLDomain, metadata_matches
 from .shared import keep_created_sql as _keep_created
@@ -33,6 +34,7 @@ from .shared import keep_created_sql as _keep_created
 _T, _M, _R = quote(THREADS.name), quote(MESSAGES.name), quote(RESOURCES.name)
 _C = quote(COUNTS)
 _E = quote(EXPIRES)
+_U = quote("updatedAt")
 
 THREAD = Codec(THREADS, r.Thread)
 RESOURCE = Codec(RESOURCES, r.Resource)
@@ -48,6 +50,12 @@ def _bump_sql(count: int) -> str:
     return (f'UPDATE {_T} SET "updatedAt" = CASE WHEN ? > "updatedAt" THEN ? '
             "ELSE strftime('%Y-%m-%dT%H:%M:%fZ', \"updatedAt\", '+0.001 seconds') END "
             f"WHERE id IN ({marks})")
+
+
+def _bumped_sql(column: str) -> str:
+    """``updatedAt`` as ``_after`` sets it (two ``now`` parameters): now, but strictly after the stored value."""
+    return (f"CASE WHEN {column} IS NULL OR ? > {column} THEN ? "
+            f"ELSE strftime('%Y-%m-%dT%H:%M:%fZ', {column}, '+0.001 seconds') END")
 
 
 def bump_threads(db: LibSQLConnection, thread_ids: set[str] | list[str]) -> None:
@@ -108,6 +116,31 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
             return new
 
         return await self.conn.write(go, inline=True)
+
+    async def _update_thread(self, thread_id: str, patch: ThreadPatch) -> r.Thread | None:
+        """On a file, ONE statement: title set, metadata merged in SQL (``json_merge``), ``updatedAt`` bumped, the
+        expiry refreshed. No live row, metadata that is not an object, or a patch the SQL merge cannot spell
+        exactly: the read-modify-write path (as on sqld, whose writes carry an operation token)."""
+        merge = None if patch.metadata is None else merge_sql("metadata", patch.metadata)
+        if self.conn.target.remote or (patch.metadata is not None and merge is None):
+            return await super()._update_thread(thread_id, patch)
+        now = iso(utc_now())
+        params: list[Any] = []
+        title = "title"
+        if patch.set_title:
+            title = "?"
+            params.append(patch.title)
+        meta, guard = "metadata", ""
+        if merge is not None:
+            meta, guard = merge[0], f" AND {object_or_null_sql('metadata')}"
+            params.extend(merge[1])
+        params += [now, now, ts(self.expires_at("thread")), thread_id, now]
+        sql = (f'UPDATE {_T} SET title = {title}, metadata = {meta}, "updatedAt" = {_bumped_sql(_U)}, {_E} = ? '
+               f"WHERE id = ? AND {_LIVE}{guard} RETURNING {THREAD.select_list()}")
+        row = await self.conn.write(lambda db: db.one(sql, params), inline=True, single=True)
+        if row is None:
+            return await super()._update_thread(thread_id, patch)
+        return THREAD.decode(row)
 
     async def _delete_thread(self, thread_id: str) -> None:
         def go(db: LibSQLConnection) -> None:
@@ -324,6 +357,41 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
             return stored
 
         return await self.conn.write(go, inline=True, single=True)
+
+    async def _update_resource(self, resource_id: str, patch: ResourcePatch) -> r.Resource:
+        """On a file, ONE statement (``INSERT .. ON CONFLICT(id) DO UPDATE .. RETURNING``): created from the patch
+        when missing or expired, else working memory set, metadata merged in SQL (``json_merge``), ``createdAt``
+        kept, ``updatedAt`` bumped; the expiry refreshed. Metadata that is not an object, or a patch the SQL merge
+        cannot spell exactly: the read-modify-write path (as on sqld, whose writes carry an operation token)."""
+        merge = None if patch.metadata is None else merge_sql(f"{_R}.metadata", patch.metadata)
+        if self.conn.target.remote or (patch.metadata is not None and merge is None):
+            return await super()._update_resource(resource_id, patch)
+        fresh = patch.apply(resource_id, None)
+        now = iso(fresh.updated_at)
+        dead = f"{_R}.{_E} IS NOT NULL AND {_R}.{_E} <= ?"
+        params: list[Any] = [*RESOURCE.encode(fresh, self.expires_at("resource"))]
+        memory = 'excluded."workingMemory"'
+        if not patch.set_working_memory:
+            memory = f'CASE WHEN {dead} THEN excluded."workingMemory" ELSE {_R}."workingMemory" END'
+            params.append(now)
+        meta, guard = f"CASE WHEN {dead} THEN excluded.metadata ELSE {_R}.metadata END", ""
+        params.append(now)
+        if merge is not None:
+            meta = f"CASE WHEN {dead} THEN excluded.metadata ELSE {merge[0]} END"
+            params.extend(merge[1])
+        params += [now, now, now, now]  # createdAt's dead check, updatedAt's dead check and bump
+        if merge is not None:
+            guard = f" WHERE {dead} OR {object_or_null_sql(f'{_R}.metadata')}"
+            params.append(now)
+        sql = (f"INSERT INTO {_R} ({RESOURCE.insert_columns}) VALUES {RESOURCE.placeholders} "
+               f'ON CONFLICT(id) DO UPDATE SET "workingMemory" = {memory}, metadata = {meta}, '
+               f'"createdAt" = CASE WHEN {dead} THEN excluded."createdAt" ELSE {_R}."createdAt" END, '
+               f'{_U} = CASE WHEN {dead} THEN excluded.{_U} ELSE {_bumped_sql(f"{_R}.{_U}")} END, '
+               f"{_E} = excluded.{_E}{guard} RETURNING {RESOURCE.select_list()}")
+        row = await self.conn.write(lambda db: db.one(sql, params), inline=True, single=True)
+        if row is None:  # metadata that is not an object: left as it is by the statement above
+            return await super()._update_resource(resource_id, patch)
+        return RESOURCE.decode(row)
 
     async def _modify_resource(self, resource_id: str, change: Callable[[r.Resource | None], r.Resource]) -> r.Resource:
         def go(db: LibSQLConnection) -> r.Resource:
