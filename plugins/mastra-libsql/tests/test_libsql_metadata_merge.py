@@ -51,8 +51,12 @@ async def _apply(store: Any, kind: str, key: str, patch: dict[str, Any] | None, 
         return ("error", type(exc).__name__)
 
 
+_SELECT_METADATA = {"mastra_resources": 'SELECT metadata FROM "mastra_resources" WHERE id = ?',
+                    "mastra_threads": 'SELECT metadata FROM "mastra_threads" WHERE id = ?'}
+
+
 async def _stored(lib: LibSQLStore, table: str, key: str) -> Any:
-    rows = await lib.db.read(lambda db: db.one(f'SELECT metadata FROM "{table}" WHERE id = ?', (key,)))
+    rows = await lib.db.read(lambda db: db.one(_SELECT_METADATA[table], (key,)))
     return None if rows is None else rows[0]
 
 

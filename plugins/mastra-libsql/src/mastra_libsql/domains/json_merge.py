@@ -10,8 +10,6 @@ A JSON path label is ``$."key"`` with no escape syntax: a key holding ``"``, ``\
 be addressed, so such a patch returns None and the caller takes its read-modify-write path (as it does for a
 value Python would write differently, e.g. NaN or a lone surrogate).
 """
-# ruff: noqa: S608  -- SQL text holds only constant, quoted identifiers; keys and values are bound parameters
-
 from __future__ import annotations
 
 import json
