@@ -34,9 +34,10 @@ def _json_text(value: Any) -> str | None:
     return text
 
 
-def merge_sql(column: str, patch: Mapping[str, Any]) -> tuple[str, list[str]] | None:
-    """``{**column, **patch}`` as SQL (a NULL column counts as ``{}``) and its parameters, in order; None when
-    the patch cannot be merged in SQL exactly as Python would."""
+def merge_sql(column: str, patch: Mapping[str, Any], first: int) -> tuple[str, list[str]] | None:
+    """``{**column, **patch}`` as SQL (a NULL column counts as ``{}``) and its parameters, numbered from ``?first``
+    (numbered, so a statement binds a shared value such as ``now`` once: the driver's cost is per bound value);
+    None when the patch cannot be merged in SQL exactly as Python would."""
     pairs: list[tuple[str, str]] = []
     for key, value in patch.items():
         text = _json_text(value)
@@ -47,7 +48,8 @@ def merge_sql(column: str, patch: Mapping[str, Any]) -> tuple[str, list[str]] | 
     params: list[str] = []
     for start in range(0, len(pairs), _PAIRS_PER_CALL):
         part = pairs[start:start + _PAIRS_PER_CALL]
-        expr = f"json_set({expr}, " + ", ".join("?, json(?)" for _ in part) + ")"
+        marks = (f"?{first + len(params) + 2 * i}, json(?{first + len(params) + 2 * i + 1})" for i in range(len(part)))
+        expr = f"json_set({expr}, " + ", ".join(marks) + ")"
         params.extend(p for pair in part for p in pair)
     return expr, params
 

@@ -38,6 +38,8 @@ _U = quote("updatedAt")
 
 THREAD = Codec(THREADS, r.Thread)
 RESOURCE = Codec(RESOURCES, r.Resource)
+#: the number of the "updatedAt" parameter in a resource's insert row (a new row's updatedAt is now)
+_RESOURCE_NOW = RESOURCE.insert_columns.split(", ").index(quote("updatedAt")) + 1
 #: rows per multi-row INSERT (8 parameters each; SQLite allows 32766 per statement)
 _BATCH = 1000
 #: Jobs touching at most this many rows run without a thread hop on a file (see ``LibSQLConnection._call``).
@@ -52,9 +54,9 @@ def _bump_sql(count: int) -> str:
             f"WHERE id IN ({marks})")
 
 
-def _bumped_sql(column: str) -> str:
-    """``updatedAt`` as ``_after`` sets it (two ``now`` parameters): now, but strictly after the stored value."""
-    return (f"CASE WHEN {column} IS NULL OR ? > {column} THEN ? "
+def _bumped_sql(column: str, now: str) -> str:
+    """``updatedAt`` as ``_after`` sets it from the parameter ``now``: now, but strictly after the stored value."""
+    return (f"CASE WHEN {column} IS NULL OR {now} > {column} THEN {now} "
             f"ELSE strftime('%Y-%m-%dT%H:%M:%fZ', {column}, '+0.001 seconds') END")
 
 
@@ -121,22 +123,19 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
         """On a file, ONE statement: title set, metadata merged in SQL (``json_merge``), ``updatedAt`` bumped, the
         expiry refreshed. No live row, metadata that is not an object, or a patch the SQL merge cannot spell
         exactly: the read-modify-write path (as on sqld, whose writes carry an operation token)."""
-        merge = None if patch.metadata is None else merge_sql("metadata", patch.metadata)
+        # numbered parameters: ?1 id, ?2 now, ?3 expiry, ?4 title, then the merge's
+        merge = None if patch.metadata is None else merge_sql("metadata", patch.metadata, first=5)
         if self.conn.target.remote or (patch.metadata is not None and merge is None):
             return await super()._update_thread(thread_id, patch)
         now = iso(utc_now())
-        params: list[Any] = []
-        title = "title"
-        if patch.set_title:
-            title = "?"
-            params.append(patch.title)
+        params: list[Any] = [thread_id, now, ts(self.expires_at("thread")), patch.title]
         meta, guard = "metadata", ""
         if merge is not None:
             meta, guard = merge[0], f" AND {object_or_null_sql('metadata')}"
             params.extend(merge[1])
-        params += [now, now, ts(self.expires_at("thread")), thread_id, now]
-        sql = (f'UPDATE {_T} SET title = {title}, metadata = {meta}, "updatedAt" = {_bumped_sql(_U)}, {_E} = ? '
-               f"WHERE id = ? AND {_LIVE}{guard} RETURNING {THREAD.select_list()}")
+        sql = (f'UPDATE {_T} SET title = {"?4" if patch.set_title else "title"}, metadata = {meta}, '
+               f'{_U} = {_bumped_sql(_U, "?2")}, {_E} = ?3 '
+               f"WHERE id = ?1 AND ({_E} IS NULL OR {_E} > ?2){guard} RETURNING {THREAD.select_list()}")
         row = await self.conn.write(lambda db: db.one(sql, params), inline=True, single=True)
         if row is None:
             return await super()._update_thread(thread_id, patch)
@@ -360,36 +359,32 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
 
     async def _update_resource(self, resource_id: str, patch: ResourcePatch) -> r.Resource:
         """On a file, ONE statement (``INSERT .. ON CONFLICT(id) DO UPDATE .. RETURNING``): created from the patch
-        when missing or expired, else working memory set, metadata merged in SQL (``json_merge``), ``createdAt``
-        kept, ``updatedAt`` bumped; the expiry refreshed. Metadata that is not an object, or a patch the SQL merge
-        cannot spell exactly: the read-modify-write path (as on sqld, whose writes carry an operation token)."""
-        merge = None if patch.metadata is None else merge_sql(f"{_R}.metadata", patch.metadata)
+        when missing, else working memory set, metadata merged in SQL (``json_merge``), ``createdAt`` kept,
+        ``updatedAt`` bumped, the expiry refreshed. The statement leaves alone (no row back) what it cannot merge
+        exactly: an expired row (rare: it is created anew) and metadata that is not an object; those, a patch the
+        SQL merge cannot spell, and sqld (whose writes carry an operation token) take the read-modify-write path.
+        The SET list is kept short on purpose: the driver prepares every statement afresh, so each expression
+        costs CPU on every call."""
+        # numbered parameters: the new row's (its "updatedAt" is now), then the merge's
+        merge = None if patch.metadata is None else merge_sql(f"{_R}.metadata", patch.metadata,
+                                                              first=RESOURCE.width + 1)
         if self.conn.target.remote or (patch.metadata is not None and merge is None):
             return await super()._update_resource(resource_id, patch)
         fresh = patch.apply(resource_id, None)
-        now = iso(fresh.updated_at)
-        dead = f"{_R}.{_E} IS NOT NULL AND {_R}.{_E} <= ?"
         params: list[Any] = [*RESOURCE.encode(fresh, self.expires_at("resource"))]
-        memory = 'excluded."workingMemory"'
-        if not patch.set_working_memory:
-            memory = f'CASE WHEN {dead} THEN excluded."workingMemory" ELSE {_R}."workingMemory" END'
-            params.append(now)
-        meta, guard = f"CASE WHEN {dead} THEN excluded.metadata ELSE {_R}.metadata END", ""
-        params.append(now)
+        now = f"?{_RESOURCE_NOW}"
+        sets = ['"workingMemory" = excluded."workingMemory"'] if patch.set_working_memory else []
+        guard = f"{_R}.{_E} IS NULL OR {_R}.{_E} > {now}"
         if merge is not None:
-            meta = f"CASE WHEN {dead} THEN excluded.metadata ELSE {merge[0]} END"
+            sets.append(f"metadata = {merge[0]}")
+            guard = f"({guard}) AND {object_or_null_sql(f'{_R}.metadata')}"
             params.extend(merge[1])
-        params += [now, now, now, now]  # createdAt's dead check, updatedAt's dead check and bump
-        if merge is not None:
-            guard = f" WHERE {dead} OR {object_or_null_sql(f'{_R}.metadata')}"
-            params.append(now)
-        sql = (f"INSERT INTO {_R} ({RESOURCE.insert_columns}) VALUES {RESOURCE.placeholders} "
-               f'ON CONFLICT(id) DO UPDATE SET "workingMemory" = {memory}, metadata = {meta}, '
-               f'"createdAt" = CASE WHEN {dead} THEN excluded."createdAt" ELSE {_R}."createdAt" END, '
-               f'{_U} = CASE WHEN {dead} THEN excluded.{_U} ELSE {_bumped_sql(f"{_R}.{_U}")} END, '
-               f"{_E} = excluded.{_E}{guard} RETURNING {RESOURCE.select_list()}")
+        sets += [f'{_U} = {_bumped_sql(f"{_R}.{_U}", now)}', f"{_E} = excluded.{_E}"]
+        marks = ", ".join(f"?{i}" for i in range(1, RESOURCE.width + 1))
+        sql = (f"INSERT INTO {_R} ({RESOURCE.insert_columns}) VALUES ({marks}) "
+               f"ON CONFLICT(id) DO UPDATE SET {', '.join(sets)} WHERE {guard} RETURNING {RESOURCE.select_list()}")
         row = await self.conn.write(lambda db: db.one(sql, params), inline=True, single=True)
-        if row is None:  # metadata that is not an object: left as it is by the statement above
+        if row is None:  # an expired row or metadata that is not an object: left as it is by the statement above
             return await super()._update_resource(resource_id, patch)
         return RESOURCE.decode(row)
 
