@@ -44,6 +44,9 @@ def _ops(store: LibSQLStore) -> dict[str, Callable[[], Awaitable[Any]]]:
         "list_threads": lambda: m.list_threads(filter={"resource_id": "r"}, per_page=20),
         "list_messages(last 10)": lambda: m.list_messages(thread_id="t", per_page=10),
         "update_resource": lambda: m.update_resource(resource_id="r", working_memory="w2"),
+        "update_resource(metadata)": lambda: m.update_resource(resource_id="r", metadata={"k": next(counter)}),
+        "update_resource(new)": lambda: m.update_resource(resource_id=f"new{next(counter)}", working_memory="w"),
+        "update_thread": lambda: m.update_thread(id="t", title="T2", metadata={"k": next(counter), "a.b": None}),
         "get_resource_by_id": lambda: m.get_resource_by_id(resource_id="r"),
         "persist_workflow_snapshot": lambda: w.persist_workflow_snapshot(
             workflow_name="wf", run_id="r1", snapshot=snap
@@ -54,14 +57,17 @@ def _ops(store: LibSQLStore) -> dict[str, Callable[[], Awaitable[Any]]]:
 
 #: Statements per op on a file. Writes of one statement run without BEGIN/COMMIT (SQLite applies a statement
 #: atomically); save_messages: BEGIN, drop expired ids, the multi-row upsert, the thread bump, COMMIT;
-#: update_resource is a read-modify-write: BEGIN, SELECT, upsert, COMMIT.
+#: update_resource and update_thread merge metadata in SQL: one upsert / UPDATE ... RETURNING each.
 FILE_STATEMENTS = {
     "save_thread": 1,
     "save_messages(10)": 5,
     "get_thread_by_id": 1,
     "list_threads": 1,
     "list_messages(last 10)": 1,
-    "update_resource": 4,
+    "update_resource": 1,
+    "update_resource(metadata)": 1,
+    "update_resource(new)": 1,
+    "update_thread": 1,
     "get_resource_by_id": 1,
     "persist_workflow_snapshot": 1,
     "load_workflow_snapshot": 1,

@@ -16,7 +16,7 @@ from typing import Any
 from mastra_core import records as r
 from mastra_core.backend import FetchedMessage, assemble_message_page
 from mastra_core.clock import iso, utc_now
-from mastra_core.domains.memory import CloneResult, MemoryStore, plan_clone
+from mastra_core.domains.memory import CloneResult, MemoryStore, ResourcePatch, ThreadPatch, plan_clone
 from mastra_core.errors import ValidationError, error_id
 from mastra_core.pagination import Page, has_more
 from mastra_core.records.queries import CloneRequest, MessageQuery, ThreadQuery
@@ -26,6 +26,7 @@ from ..codec import MESSAGE_WIDTH as _MSG_WIDTH
 from ..codec import Codec, dump_json, message_from_row, message_params, ts
 from ..connection import LibSQLConnection, chunks, quote
 from ..schema import COUNTS, DOMAIN_TABLES, EXPIRES, MESSAGES, RESOURCES, THREADS
+from .json_merge import merge_sql, object_or_null_sql
 from .shared import LIVE as _LIVE
 from .shared import Builder, LibSQLDomain, metadata_matches
 from .shared import keep_created_sql as _keep_created
@@ -33,9 +34,12 @@ from .shared import keep_created_sql as _keep_created
 _T, _M, _R = quote(THREADS.name), quote(MESSAGES.name), quote(RESOURCES.name)
 _C = quote(COUNTS)
 _E = quote(EXPIRES)
+_U = quote("updatedAt")
 
 THREAD = Codec(THREADS, r.Thread)
 RESOURCE = Codec(RESOURCES, r.Resource)
+#: the number of the "updatedAt" parameter in a resource's insert row (a new row's updatedAt is now)
+_RESOURCE_NOW = RESOURCE.insert_columns.split(", ").index(quote("updatedAt")) + 1
 #: rows per multi-row INSERT (8 parameters each; SQLite allows 32766 per statement)
 _BATCH = 1000
 #: Jobs touching at most this many rows run without a thread hop on a file (see ``LibSQLConnection._call``).
@@ -48,6 +52,12 @@ def _bump_sql(count: int) -> str:
     return (f'UPDATE {_T} SET "updatedAt" = CASE WHEN ? > "updatedAt" THEN ? '
             "ELSE strftime('%Y-%m-%dT%H:%M:%fZ', \"updatedAt\", '+0.001 seconds') END "
             f"WHERE id IN ({marks})")
+
+
+def _bumped_sql(column: str, now: str) -> str:
+    """``updatedAt`` as ``_after`` sets it from the parameter ``now``: now, but strictly after the stored value."""
+    return (f"CASE WHEN {column} IS NULL OR {now} > {column} THEN {now} "
+            f"ELSE strftime('%Y-%m-%dT%H:%M:%fZ', {column}, '+0.001 seconds') END")
 
 
 def bump_threads(db: LibSQLConnection, thread_ids: set[str] | list[str]) -> None:
@@ -108,6 +118,28 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
             return new
 
         return await self.conn.write(go, inline=True)
+
+    async def _update_thread(self, thread_id: str, patch: ThreadPatch) -> r.Thread | None:
+        """On a file, ONE statement: title set, metadata merged in SQL (``json_merge``), ``updatedAt`` bumped, the
+        expiry refreshed. No live row, metadata that is not an object, or a patch the SQL merge cannot spell
+        exactly: the read-modify-write path (as on sqld, whose writes carry an operation token)."""
+        # numbered parameters: ?1 id, ?2 now, ?3 expiry, ?4 title, then the merge's
+        merge = None if patch.metadata is None else merge_sql("metadata", patch.metadata, first=5)
+        if self.conn.target.remote or (patch.metadata is not None and merge is None):
+            return await super()._update_thread(thread_id, patch)
+        now = iso(utc_now())
+        params: list[Any] = [thread_id, now, ts(self.expires_at("thread")), patch.title]
+        meta, guard = "metadata", ""
+        if merge is not None:
+            meta, guard = merge[0], f" AND {object_or_null_sql('metadata')}"
+            params.extend(merge[1])
+        sql = (f'UPDATE {_T} SET title = {"?4" if patch.set_title else "title"}, metadata = {meta}, '
+               f'{_U} = {_bumped_sql(_U, "?2")}, {_E} = ?3 '
+               f"WHERE id = ?1 AND ({_E} IS NULL OR {_E} > ?2){guard} RETURNING {THREAD.select_list()}")
+        row = await self.conn.write(lambda db: db.one(sql, params), inline=True, single=True)
+        if row is None:
+            return await super()._update_thread(thread_id, patch)
+        return THREAD.decode(row)
 
     async def _delete_thread(self, thread_id: str) -> None:
         def go(db: LibSQLConnection) -> None:
@@ -324,6 +356,37 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
             return stored
 
         return await self.conn.write(go, inline=True, single=True)
+
+    async def _update_resource(self, resource_id: str, patch: ResourcePatch) -> r.Resource:
+        """On a file, ONE statement (``INSERT .. ON CONFLICT(id) DO UPDATE .. RETURNING``): created from the patch
+        when missing, else working memory set, metadata merged in SQL (``json_merge``), ``createdAt`` kept,
+        ``updatedAt`` bumped, the expiry refreshed. The statement leaves alone (no row back) what it cannot merge
+        exactly: an expired row (rare: it is created anew) and metadata that is not an object; those, a patch the
+        SQL merge cannot spell, and sqld (whose writes carry an operation token) take the read-modify-write path.
+        The SET list is kept short on purpose: the driver prepares every statement afresh, so each expression
+        costs CPU on every call."""
+        # numbered parameters: the new row's (its "updatedAt" is now), then the merge's
+        merge = None if patch.metadata is None else merge_sql(f"{_R}.metadata", patch.metadata,
+                                                              first=RESOURCE.width + 1)
+        if self.conn.target.remote or (patch.metadata is not None and merge is None):
+            return await super()._update_resource(resource_id, patch)
+        fresh = patch.apply(resource_id, None)
+        params: list[Any] = [*RESOURCE.encode(fresh, self.expires_at("resource"))]
+        now = f"?{_RESOURCE_NOW}"
+        sets = ['"workingMemory" = excluded."workingMemory"'] if patch.set_working_memory else []
+        guard = f"{_R}.{_E} IS NULL OR {_R}.{_E} > {now}"
+        if merge is not None:
+            sets.append(f"metadata = {merge[0]}")
+            guard = f"({guard}) AND {object_or_null_sql(f'{_R}.metadata')}"
+            params.extend(merge[1])
+        sets += [f'{_U} = {_bumped_sql(f"{_R}.{_U}", now)}', f"{_E} = excluded.{_E}"]
+        marks = ", ".join(f"?{i}" for i in range(1, RESOURCE.width + 1))
+        sql = (f"INSERT INTO {_R} ({RESOURCE.insert_columns}) VALUES ({marks}) "
+               f"ON CONFLICT(id) DO UPDATE SET {', '.join(sets)} WHERE {guard} RETURNING {RESOURCE.select_list()}")
+        row = await self.conn.write(lambda db: db.one(sql, params), inline=True, single=True)
+        if row is None:  # an expired row or metadata that is not an object: left as it is by the statement above
+            return await super()._update_resource(resource_id, patch)
+        return RESOURCE.decode(row)
 
     async def _modify_resource(self, resource_id: str, change: Callable[[r.Resource | None], r.Resource]) -> r.Resource:
         def go(db: LibSQLConnection) -> r.Resource:
