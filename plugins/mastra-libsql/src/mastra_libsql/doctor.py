@@ -13,17 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mastra_core.backend.reference_schema import Table
-from mastra_core.diagnostics import Finding
+from mastra_core.diagnostics import Finding, index_diff_findings
 
 from .connection import LibSQLConnection
 from .schema import _has_unique, index_sql
-
-#: at most this many names in one finding's message
-SHOWN = 10
-
-
-def _shown(names: list[str]) -> str:
-    return "; ".join(names[:SHOWN]) + (f" ... ({len(names)} in all)" if len(names) > SHOWN else "")
 
 
 def index_findings(db: LibSQLConnection, tables: Sequence[Table]) -> list[Finding]:
@@ -47,18 +40,9 @@ def index_findings(db: LibSQLConnection, tables: Sequence[Table]) -> list[Findin
                 missing.append(db._prefixed(index_sql(table, idx)) if db.prefix else index_sql(table, idx))
         unknown += sorted(f"{db.name(table.name)}.{name}" for name in have
                           if name not in known and not name.startswith("sqlite_autoindex_"))
-    out: list[Finding] = []
-    if missing:
-        out.append(Finding(check="indexes.missing", severity="warning",
-                           message=f"{len(missing)} index(es) of the schema missing (reads that need them scan)",
-                           fix="mastra migrate URL, or run: " + _shown(missing)))
-    else:
-        out.append(Finding(check="indexes.missing", severity="ok", message="every index of the schema is there"))
-    if unknown:
-        out.append(Finding(check="indexes.unknown", severity="info",
-                           message=f"index(es) the mastra schema does not create: {_shown(unknown)}",
-                           fix="keep them if your own queries (or the reference's, on a shared file) use them; else "
-                               "DROP INDEX (each one costs every write)"))
+    out = index_diff_findings(missing, unknown, what="schema", missing_fix="mastra migrate URL, or run: ",
+                              unknown_fix="keep them if your own queries (or the reference's, on a shared file) "
+                                          "use them; else DROP INDEX (each one costs every write)")
     out.append(Finding(check="indexes.unused", severity="info",
                        message="SQLite keeps no index usage statistics: unused indexes cannot be told",
                        fix="check an index with EXPLAIN QUERY PLAN on your own queries before dropping it"))

@@ -11,13 +11,10 @@ no index usage and the finding says so (never "unused" on no evidence). Reads on
 from __future__ import annotations
 
 from mastra_core.backend.reference_schema import TABLES, Table
-from mastra_core.diagnostics import Finding
+from mastra_core.diagnostics import Finding, index_diff_findings, shown
 
 from .connection import MySQLConnection
 from .schema import SEQ, index_columns, quote
-
-#: at most this many names in one finding's message
-SHOWN = 10
 
 
 def expected_indexes(table: Table) -> dict[str, tuple[tuple[str, ...], bool]]:
@@ -32,10 +29,6 @@ def expected_indexes(table: Table) -> dict[str, tuple[tuple[str, ...], bool]]:
     if table.unique and not unique_covered:
         out[table.name + "_unique"] = (table.unique, True)
     return out
-
-
-def _shown(names: list[str]) -> str:
-    return "; ".join(names[:SHOWN]) + (f" ... ({len(names)} in all)" if len(names) > SHOWN else "")
 
 
 async def present_indexes(conn: MySQLConnection) -> dict[str, dict[str, list[str]]]:
@@ -68,18 +61,9 @@ async def index_findings(conn: MySQLConnection) -> list[Finding]:
                 missing.append(f"ALTER TABLE {quote(table.name)} ADD {kind} ({', '.join(quote(c) for c in cols)})")
         unknown += [f"{table.name}.{name} ({', '.join(cols)})" for name, cols in sorted(have.items())
                     if name not in expected]
-    out: list[Finding] = []
-    if missing:
-        out.append(Finding(check="indexes.missing", severity="warning",
-                           message=f"{len(missing)} index(es) of the layout missing (reads that need them scan)",
-                           fix="run: " + _shown(missing)))
-    else:
-        out.append(Finding(check="indexes.missing", severity="ok", message="every index of the layout is there"))
-    if unknown:
-        out.append(Finding(check="indexes.unknown", severity="info",
-                           message=f"index(es) the mastra layout does not create: {_shown(unknown)}",
-                           fix="keep them if your own queries use them; else ALTER TABLE .. DROP INDEX (each one "
-                               "costs every write)"))
+    out = index_diff_findings(missing, unknown, what="layout", missing_fix="run: ",
+                              unknown_fix="keep them if your own queries use them; else ALTER TABLE .. DROP INDEX "
+                                          "(each one costs every write)")
     return out + await _usage(conn, present)
 
 
@@ -98,7 +82,7 @@ async def _usage(conn: MySQLConnection, present: dict[str, dict[str, list[str]]]
         return [Finding(check="indexes.unused", severity="ok",
                         message=f"every mastra index has been used ({source})")]
     return [Finding(check="indexes.unused", severity="info",
-                    message=f"never used since the server's statistics began ({source}): {_shown(unused)}",
+                    message=f"never used since the server's statistics began ({source}): {shown(unused)}",
                     fix="drop an index only after watching it under real traffic")]
 
 
