@@ -96,6 +96,11 @@ with open_storage({url + "?prefix=" + prefix!r}) as storage:
     page = storage.memory.list_messages(thread_id="t1")
     print(page.total, page.items[0].text)
     storage.dangerously_clear_all()
+
+import redis  # the prefix's sequence counter outlives a clear (order must never go back): the test owns the prefix
+client = redis.Redis.from_url({url!r})
+for key in client.scan_iter(match={prefix + "*"!r}):
+    client.delete(key)
 """
     out = _run(installed, "python", "-c", program)
     assert out.returncode == 0, out.stderr
