@@ -97,7 +97,7 @@ with open_storage({url + "?prefix=" + prefix!r}) as storage:
     print(page.total, page.items[0].text)
     storage.dangerously_clear_all()
 
-import redis  # the prefix's sequence counter outlives a clear (order must never go back): the test owns the prefix
+import redis  # the store-wide sequence counter belongs to no domain, so a clear keeps it: the test owns the prefix
 client = redis.Redis.from_url({url!r})
 for key in client.scan_iter(match={prefix + "*"!r}):
     client.delete(key)
