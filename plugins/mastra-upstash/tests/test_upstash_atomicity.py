@@ -177,3 +177,27 @@ async def test_a_merge_whose_reply_was_lost_is_answered_with_the_stored_resource
     stored = await store.memory.get_resource_by_id(resource_id="r")
     assert got == stored and stored.metadata == {"k": 0, "n": 1} and stored.working_memory == "a"
 
+
+
+async def test_thread_and_workflow_merges_whose_reply_was_lost_apply_once(proxy, make_store, transport) -> None:
+    """update_thread and update_workflow_results merge inside their script too: a retry after a lost reply answers
+    the stored record (bumped once), never merging again."""
+    proxy.reconnect = True
+    proxy.match = b"EVALSHA"
+    store = await make_store(**through(proxy, transport))
+    t0 = utc_now() - timedelta(minutes=1)
+    await store.memory.save_thread(thread=Thread(id="t", resource_id="r", metadata={"k": 0}, created_at=t0,
+                                                 updated_at=t0))
+    proxy.mode = "drop-reply"
+    got = await store.memory.update_thread(id="t", title="x", metadata={"n": 1})
+    assert proxy.mode == "pass"
+    stored = await store.memory.get_thread_by_id(thread_id="t")
+    assert got == stored and stored.metadata == {"k": 0, "n": 1} and stored.title == "x"
+    await store.workflows.persist_workflow_snapshot(workflow_name="w", run_id="1", snapshot={"status": "running"})
+    proxy.mode = "drop-reply"
+    ctx = await store.workflows.update_workflow_results(workflow_name="w", run_id="1", step_id="s", result=1)
+    assert proxy.mode == "pass" and ctx == {"s": 1}
+    proxy.mode = "drop-reply"
+    snap = await store.workflows.update_workflow_state(workflow_name="w", run_id="1", opts={"status": "success"})
+    assert proxy.mode == "pass" and snap == await store.workflows.load_workflow_snapshot(workflow_name="w", run_id="1")
+    assert snap["status"] == "success" and snap["context"] == {"s": 1}

@@ -1,7 +1,8 @@
 """The commands-per-operation budget, counted on the client's connections (one list of commands per round trip).
 
-No operation may SCAN or KEYS; writes are one script call; a page or an include window is one script call;
-get_thread_by_id is one HMGET.
+No operation may SCAN or KEYS; writes are one script call (the read-modify-writes of update_thread, update_resource
+and update_workflow_* included: they merge inside the script); a page or an include window is one script call;
+get_thread_by_id is one HMGET; only the general modify_* with a caller's function reads first (2 requests).
 """
 
 from __future__ import annotations
@@ -61,7 +62,9 @@ async def test_every_memory_operation_meets_its_budget(recorded) -> None:
     assert await cost(mem.update_resource(resource_id="r", working_memory="wm")) == [["EVALSHA"]]
     assert await cost(mem.update_resource(resource_id="r", metadata={"a": 1})) == [["EVALSHA"]]
     assert await cost(mem.modify_resource(resource_id="r", change=lambda r: r)) == [["HMGET"], ["EVALSHA"]]
-    assert await cost(mem.update_thread(id="t", title="new")) == [["HMGET"], ["EVALSHA"]]
+    assert await cost(mem.update_thread(id="t", title="new")) == [["EVALSHA"]]
+    assert await cost(mem.update_thread(id="t", metadata={"k": [1]})) == [["EVALSHA"]]
+    assert await cost(mem.modify_thread(thread_id="t", change=lambda t: t)) == [["HMGET"], ["EVALSHA"]]
     assert await cost(mem.delete_messages(message_ids=["m0", "m1"])) == [["EVALSHA"]]
     assert len(await cost(mem.update_messages(messages=[{"id": "m2", "content": {"content": "x"}}]))) == 3
     assert await cost(mem.delete_thread(thread_id="t")) == [["EVALSHA"]]
@@ -85,7 +88,11 @@ async def test_other_domains_have_no_fan_out(recorded) -> None:
     assert await cost(store.workflows.get_workflow_run_by_id(run_id="r1")) == [["EVALSHA"]]
     assert await cost(store.workflows.list_workflow_runs(workflow_name="wf", per_page=5)) == [["EVALSHA"]]
     assert await cost(store.workflows.update_workflow_results(workflow_name="wf", run_id="r1", step_id="s",
-                                                              result={"ok": 1})) == [["HMGET"], ["EVALSHA"]]
+                                                              result={"ok": 1})) == [["EVALSHA"]]
+    assert await cost(store.workflows.update_workflow_results(workflow_name="wf", run_id="new", step_id="s",
+                                                              result=1)) == [["EVALSHA"]]  # created in the script
+    assert await cost(store.workflows.update_workflow_state(workflow_name="wf", run_id="r1",
+                                                            opts={"status": "success"})) == [["EVALSHA"]]
     payload = {"scorerId": "sc", "entityId": "e", "runId": "r1", "score": 1, "scorer": {}, "entity": {},
                "source": "LIVE", "entityType": "AGENT"}
     assert await cost(store.scores.save_score(score=payload)) == [["EVALSHA"]]

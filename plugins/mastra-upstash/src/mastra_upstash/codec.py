@@ -47,6 +47,11 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
 
 
+def json_pairs(values: Mapping[str, Any]) -> list[list[str]]:
+    """A patch's (key, value) pairs as JSON texts, for a merge script (``lua.merged``)."""
+    return [[dumps(key), dumps(value)] for key, value in values.items()]
+
+
 def text(value: Any) -> Any:
     """Decode bytes replies (a caller-supplied client may not decode responses)."""
     if isinstance(value, bytes):
@@ -110,6 +115,8 @@ class Rec:
     expires_at: datetime | None = None
     expect: str | None = None
     insert_only: bool = False
+    #: update only: no live record means nothing is written (the script answers 'MISSING')
+    update_only: bool = False
     #: optional hash fields this write leaves out: deleted from an existing record (no stale filter values)
     optional: tuple[str, ...] = ()
     #: merge into a live record's ``j`` instead of replacing it (the ``mg`` spec of ``lua.UPSERT``); ``fields`` are

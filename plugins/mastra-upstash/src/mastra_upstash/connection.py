@@ -120,6 +120,8 @@ class UpstashConnection:
             spec["ev"] = rec.expect
         if rec.insert_only:
             spec["nx"] = 1
+        if rec.update_only:
+            spec["xx"] = 1
         if rec.merge is not None:
             spec["mg"] = rec.merge
         rm = [f for f in rec.optional if f not in rec.fields]
@@ -129,8 +131,8 @@ class UpstashConnection:
 
     async def upsert(self, entity: str, recs: Sequence[Rec], *, bump: Sequence[str] = (),
                      purge: Sequence[str] = ()) -> list[Any]:
-        """One atomic script call; returns ['OK', c, s, v, ...], ['CONFLICT', i] or ['EXISTS', i] (a merged record's
-        ``c, s, v`` are followed by its stored ``j`` and ``u``).
+        """One atomic script call; returns ['OK', c, s, v, ...], ['CONFLICT', i], ['EXISTS', i], ['MISSING', i] or
+        ['SHAPE', i] (a merged record's ``c, s, v`` are followed by its stored ``j`` and ``u``).
 
         Compare-and-set, insert-only and merge writes carry a fresh write token, so redis-py's retry of a call
         whose reply was lost is answered OK instead of being applied twice (or reported as a conflict).

@@ -144,20 +144,54 @@ local function object(m)
   return '{' .. table.concat(parts, ',') .. '}'
 end
 
--- the record JSON j with mg applied: mg.set = top-level {key, value} pairs to set, mg.key + mg.mp = an object
--- member shallow-merged with the pairs mp (an absent or non-object member counts as empty)
+-- the record JSON j with mg applied, nil when a member to merge into is neither an object nor null/absent (the
+-- caller then takes the general path, where the core's own merge decides): mg.set = top-level {key, value} pairs
+-- to set; mg.sub = {key, mg'} pairs, each member (absent or null: empty) merged with mg' the same way
 local function merged(j, mg)
+  if j:sub(1, 1) ~= '{' then return nil end
   local top = members(j)
   local p = {}
   for _, kv in ipairs(mg.set or {}) do p[#p + 1] = kv end
-  if mg.key then
-    local inner = {}
+  for _, sk in ipairs(mg.sub or {}) do
+    local inner = '{}'
     for _, kv in ipairs(top) do
-      if kv[1] == mg.key then inner = members(kv[2]) end
+      if kv[1] == sk[1] and kv[2] ~= 'null' then inner = kv[2] end
     end
-    p[#p + 1] = {mg.key, object(set_members(inner, mg.mp))}
+    local m = merged(inner, sk[2])
+    if not m then return nil end
+    p[#p + 1] = {sk[1], m}
   end
   return object(set_members(top, p))
+end
+
+local function esc(id)
+  return (string.gsub(string.gsub(id, '%%', '%%25'), ':', '%%3A'))
+end
+
+-- the [zset, score field] index entries of a merged record: its stored entries ixraw without those whose zset starts
+-- with a prefix of mg.dz, plus mg.az; a [head, tail] of mg.dzr / mg.azr is a zset name around the record's escaped
+-- resource id rid (the r field), so a thread's resource-scoped metadata indexes are found without reading it first
+local function merged_ix(ixraw, mg, rid)
+  local drop = {}
+  for _, d in ipairs(mg.dz or {}) do drop[#drop + 1] = d end
+  if rid then
+    local e = esc(rid)
+    for _, d in ipairs(mg.dzr or {}) do drop[#drop + 1] = d[1] .. e .. d[2] end
+  end
+  local out = {}
+  for _, ent in ipairs(ixraw and cjson.decode(ixraw) or {}) do
+    local keep = true
+    for _, d in ipairs(drop) do
+      if ent[1]:sub(1, #d) == d then keep = false; break end
+    end
+    if keep then out[#out + 1] = {ent[1], ent[3]} end
+  end
+  for _, a in ipairs(mg.az or {}) do out[#out + 1] = a end
+  if rid then
+    local e = esc(rid)
+    for _, a in ipairs(mg.azr or {}) do out[#out + 1] = {a[1] .. e .. a[2], a[3]} end
+  end
+  return out
 end
 """
 
@@ -166,17 +200,21 @@ end
 #:        recs: [{k, id, f: {field: value}, ix: [[zset, score field]], rm?, ev?, nx?, ex?, xz?}]}
 #: ``rm``: optional fields this write leaves out (deleted from an existing hash); ``ev``: expected version;
 #: ``mg``: merge into a live record instead of replacing its ``j`` (see ``merged``; ``f`` is the record written
-#: when none is live), its reply then adds the stored ``j`` and ``u``;
+#: when none is live), its reply then adds the stored ``j`` and ``u``; a live merged record keeps its stored index
+#: entries but for the changes ``merged_ix`` makes; ``updated_at`` becomes now but strictly after the stored one,
+#: or ``f.u`` as given with ``mg.un``; only ``j``, ``c``, ``u`` and the fields ``mg.f`` are written (``mg.rm``
+#: deleted), the others stay as stored; ``xx``: update only (no live record: nothing written, 'MISSING');
 #: ``nx``: insert only; ``S.wt``: a write token stored on every record, so that a client retry of a
 #: compare-and-set or insert-only script whose reply was lost is recognised (the records carry its token) and
 #: answered OK, not applied twice.
-#: returns ['OK', c1, s1, v1, c2, ...] | ['CONFLICT', i] | ['EXISTS', i]
+#: returns ['OK', c1, s1, v1, c2, ...] | ['CONFLICT', i] | ['EXISTS', i] | ['MISSING', i] | ['SHAPE', i] (a member
+#: to merge into is not an object: nothing written, the caller takes its general path)
 UPSERT = PRELUDE + r"""
 local olds = {}
 local fresh = 0
 local replay = false
 for i, r in ipairs(S.recs) do
-  local o = redis.call('HMGET', r.k, 's', 'c', 'ix', 'xz', 'xm', 'v', 'x', 'wt', 'j', 'u')
+  local o = redis.call('HMGET', r.k, 's', 'c', 'ix', 'xz', 'xm', 'v', 'x', 'wt', 'j', 'u', 'r')
   local live = (o[1] and alive(o[7])) and true or false
   olds[i] = {o, live}
   if not live then fresh = fresh + 1 end
@@ -192,6 +230,12 @@ for i, r in ipairs(S.recs) do
   if refused then
     -- the same write token: this is a client retry of a script that already ran (its reply was lost)
     if S.wt and live and o[8] == S.wt then replay = true else return {refused, i} end
+  end
+  if r.xx and not live then return {'MISSING', i} end
+  -- the merged JSON is made before anything is written, so a record it cannot merge leaves everything untouched
+  if r.mg and live and not replay then
+    olds[i][3] = merged(o[9] or '{}', r.mg)
+    if not olds[i][3] then return {'SHAPE', i} end
   end
 end
 if replay then
@@ -217,17 +261,21 @@ for i, r in ipairs(S.recs) do
   local o, live = olds[i][1], olds[i][2]
   local f = r.f
   local s, v
+  local rix, rm = r.ix, r.rm
   if o[1] then forget(o) end
   if live then
     s = o[1]
-    if o[2] then f.c = o[2] end
     if r.mg then
-      -- a shallow merge into the stored record; updated_at now, but strictly after the stored one
-      f.j = merged(o[9] or '{}', r.mg)
-      if o[10] then f.u = string.format('%.0f', math.max(now, tonumber(o[10]) + 1)) end
+      -- the merge made above, the fields mg.f and nothing else of f (the other fields stay as stored); updated_at
+      -- now (strictly after the stored one unless mg.un)
+      f = {j = olds[i][3], u = r.f.u}
+      for name, value in pairs(r.mg.f or {}) do f[name] = value end
+      if o[10] and not r.mg.un then f.u = string.format('%.0f', math.max(now, tonumber(o[10]) + 1)) end
+      rix, rm = merged_ix(o[3], r.mg, o[11]), r.mg.rm
     end
+    if o[2] then f.c = o[2] end
     v = tonumber(o[6] or '0') + 1
-    if r.rm and #r.rm > 0 then redis.call('HDEL', r.k, unpack(r.rm)) end
+    if rm and #rm > 0 then redis.call('HDEL', r.k, unpack(rm)) end
     if o[7] and not r.ex then
       redis.call('HDEL', r.k, 'x', 'xz', 'xm')
       redis.call('PERSIST', r.k)
@@ -240,7 +288,7 @@ for i, r in ipairs(S.recs) do
   end
   local m = member(s, r.id)
   local ix = {}
-  for _, e in ipairs(r.ix) do
+  for _, e in ipairs(rix) do
     local z = e[1]
     if not adds[z] then
       adds[z] = {}

@@ -127,6 +127,11 @@ class Keys:
         scope = f"{self.p}threads" if resource_id is None else f"{self.p}resource:{esc(resource_id)}:threads"
         return f"{scope}:meta:{esc(key)}:{value_hash}"
 
+    def threads_meta_around_resource(self, key: str, value_hash: str) -> tuple[str, str]:
+        """``threads_meta(key, value_hash, rid)`` as the text before and after the escaped resource id: a merge
+        script that reads the id from the stored thread puts it in between (``lua.merged_ix``)."""
+        return f"{self.p}resource:", f":threads:meta:{esc(key)}:{value_hash}"
+
     def message(self, message_id: str) -> str:
         """A message's hash."""
         return self.message_rk + esc(message_id)

@@ -9,13 +9,14 @@ from typing import Any
 import attrs
 from mastra_core import records as r
 from mastra_core.backend import BackendDomain, FetchedMessage, assemble_message_page, page_of
+from mastra_core.clock import utc_now
 from mastra_core.domains.matching import metadata_matches
-from mastra_core.domains.memory import CloneResult, MemoryStore, ResourcePatch, plan_clone
+from mastra_core.domains.memory import CloneResult, MemoryStore, ResourcePatch, ThreadPatch, plan_clone
 from mastra_core.errors import ValidationError, error_id
 from mastra_core.pagination import Page, page_slice
 from mastra_core.records.queries import CloneRequest, MessageQuery, ThreadQuery
 
-from ..codec import MESSAGE, RESOURCE, THREAD, Rec, Row, created_or_now, dumps, ms
+from ..codec import MESSAGE, RESOURCE, THREAD, Rec, Row, created_or_now, dumps, json_pairs, ms
 from ..connection import UpstashConnection, with_expiry
 from ..schema import MESSAGE_FIELDS, THREAD_FIELDS, esc, value_hash
 
@@ -61,6 +62,31 @@ class UpstashMemory(MemoryStore, BackendDomain[UpstashConnection]):
             return True, attrs.evolve(new, created_at=created_or_now(out[1]))
 
         return await self.conn.optimistic(attempt)
+
+    async def _update_thread(self, thread_id: str, patch: ThreadPatch) -> r.Thread | None:
+        """One script: the title set and the metadata merged into the stored JSON inside Redis (spliced, never
+        re-encoded), the metadata indexes of the patched keys moved, updated_at bumped, expiry refreshed, write token
+        recorded. A stored member the splice cannot merge (not an object) takes the general path."""
+        k = self.conn.keys
+        merge: dict[str, Any] = {}
+        if patch.set_title:
+            merge["set"] = [[dumps("title"), dumps(patch.title)]]
+        if patch.metadata is not None:
+            merge["sub"] = [[dumps("metadata"), {"set": json_pairs(patch.metadata)}]]
+            # each patched key's (key, value) indexes: the stored entries of that key go, the new value's come
+            merge["dz"] = [k.threads_meta(key, "") for key in patch.metadata]
+            merge["dzr"] = [list(k.threads_meta_around_resource(key, "")) for key in patch.metadata]
+            merge["az"] = [[k.threads_meta(key, value_hash(v)), "c"] for key, v in patch.metadata.items()]
+            merge["azr"] = [[*k.threads_meta_around_resource(key, value_hash(v)), "c"]
+                            for key, v in patch.metadata.items()]
+        rec = Rec(key=k.thread(thread_id), id=esc(thread_id), fields={"u": ms(utc_now())}, ix=[],
+                  expires_at=self.expires_at("thread"), update_only=True, merge=merge)
+        out = await self.conn.upsert("thread", [rec], purge=self._purge("thread"))
+        if out[0] == "MISSING":
+            return None
+        if out[0] == "SHAPE":
+            return await super()._update_thread(thread_id, patch)
+        return THREAD.decode({"j": out[4], "c": out[1], "u": out[5]})
 
     async def _delete_thread(self, thread_id: str) -> None:
         k = self.conn.keys
@@ -162,17 +188,18 @@ class UpstashMemory(MemoryStore, BackendDomain[UpstashConnection]):
     async def _update_resource(self, resource_id: str, patch: ResourcePatch) -> r.Resource:
         """One script: the patch is merged into the stored record's JSON inside Redis (the stored text spliced, never
         re-encoded), or the resource is created from it when missing; updated_at bumped, expiry refreshed, write
-        token recorded."""
+        token recorded. Stored metadata that is not an object takes the general path."""
         fresh = patch.apply(resource_id, None)
         rec = self._resource_rec(fresh)
         merge: dict[str, Any] = {}
         if patch.set_working_memory:
             merge["set"] = [[dumps("workingMemory"), dumps(patch.working_memory)]]
         if patch.metadata is not None:
-            merge["key"] = dumps("metadata")
-            merge["mp"] = [[dumps(k), dumps(v)] for k, v in patch.metadata.items()]
+            merge["sub"] = [[dumps("metadata"), {"set": json_pairs(patch.metadata)}]]
         rec.merge = merge
         out = await self.conn.upsert("resource", [rec])
+        if out[0] == "SHAPE":  # stored metadata that is not an object: the core's merge decides
+            return await super()._update_resource(resource_id, patch)
         return RESOURCE.decode({"j": out[4], "c": out[1], "u": out[5] or rec.fields["u"]})
 
     async def _modify_resource(self, resource_id: str, change: Callable[[r.Resource | None], r.Resource]) -> r.Resource:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import attrs
 from mastra_core import records as r
 from mastra_core.backend import BackendDomain, page_of
-from mastra_core.domains.workflows import WorkflowsStore
+from mastra_core.clock import utc_now
+from mastra_core.domains.workflows import StepResultPatch, WorkflowsStore
 from mastra_core.pagination import Page, page_slice
 from mastra_core.records.queries import WorkflowRunQuery
 
-from ..codec import RUN, Rec, ms
+from ..codec import RUN, Rec, dumps, json_pairs, ms
 from ..connection import UpstashConnection
 from ..schema import VERSIONED_FIELDS, esc
 
@@ -20,7 +22,8 @@ ENTITY = "workflow_snapshot"
 
 
 class UpstashWorkflows(WorkflowsStore, BackendDomain[UpstashConnection]):
-    """Snapshots; updates are optimistic read-modify-writes (versioned Lua compare-and-set)."""
+    """Snapshots; ``update_workflow_*`` merge inside one script, other updates are optimistic read-modify-writes
+    (versioned Lua compare-and-set)."""
 
     def _rec(self, run: r.WorkflowRun, expect: str | None = None) -> Rec:
         k = self.conn.keys
@@ -85,6 +88,40 @@ class UpstashWorkflows(WorkflowsStore, BackendDomain[UpstashConnection]):
             return True, attrs.evolve(new, created_at=old.created_at if old else new.created_at)
 
         return await self.conn.optimistic(attempt)
+
+    async def _update_step_result(self, patch: StepResultPatch) -> r.WorkflowRun:
+        """One script: ``context[step_id]`` set and ``requestContext`` merged inside the stored snapshot's JSON
+        (spliced, never re-encoded), updated_at now, expiry refreshed, write token recorded; a missing run is
+        written as the pending run with this result. A stored member the splice cannot merge (not an object) takes
+        the general path."""
+        fresh = patch.apply(None)
+        rec = self._rec(fresh)
+        snapshot = {"sub": [[dumps("context"), {"set": [[dumps(patch.step_id), dumps(patch.result)]]}],
+                            [dumps("requestContext"), {"set": json_pairs(patch.request_context)}]]}
+        rec.merge = {"un": 1, "sub": [[dumps("snapshot"), snapshot]]}
+        out = await self.conn.upsert(ENTITY, [rec], purge=self._purge())
+        if out[0] == "SHAPE":
+            return await super()._update_step_result(patch)
+        return RUN.decode({"j": out[4], "c": out[1], "u": out[5]})
+
+    async def _update_state(self, workflow_name: str, run_id: str, wire: dict[str, Any]) -> r.WorkflowRun | None:
+        """One script: ``wire`` merged into the stored snapshot's JSON inside Redis, the status field and index moved
+        when the status changes, updated_at now, expiry refreshed, write token recorded; no live run: nothing
+        written. A stored snapshot that is not an object takes the general path."""
+        k = self.conn.keys
+        merge: dict[str, Any] = {"un": 1, "sub": [[dumps("snapshot"), {"set": json_pairs(wire)}]]}
+        status = wire.get("status")
+        if isinstance(status, str):  # (the core requires one) the status field and index move with it
+            merge.update(dz=[k.runs("status", "")], az=[[k.runs("status", status), "c"]], f={"st": status})
+        rec = Rec(key=k.run(workflow_name, run_id), id=f"{esc(workflow_name)}:{esc(run_id)}",
+                  fields={"u": ms(utc_now())}, ix=[], expires_at=self.expires_at(ENTITY), update_only=True,
+                  merge=merge)
+        out = await self.conn.upsert(ENTITY, [rec], purge=self._purge())
+        if out[0] == "MISSING":
+            return None
+        if out[0] == "SHAPE":
+            return await super()._update_state(workflow_name, run_id, wire)
+        return RUN.decode({"j": out[4], "c": out[1], "u": out[5]})
 
     async def _clear(self) -> None:
         await self.conn.clear_patterns("workflows")
