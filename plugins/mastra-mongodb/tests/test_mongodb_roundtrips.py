@@ -155,3 +155,56 @@ async def test_a_page_with_include_windows_is_two_commands(recorded: tuple[Any, 
         {"id": msgs[10].id, "with_next_messages": 1}])
     assert empty.total == 0 and [m.id for m in empty] == [msgs[10].id, msgs[11].id]
     assert rec.names == ["aggregate", "aggregate"]
+
+
+async def test_read_modify_writes_are_one_command_where_set_paths_say_the_merge(recorded: tuple[Any, Recorder]) -> None:
+    """update_thread, working-memory update_resource and update_workflow_* are one findAndModify (merge.py); a
+    metadata patch of a resource (JSON text, the reference's schema) and a caller's modify_* read first."""
+    store, rec = recorded
+    mem, wf = store.memory, store.workflows
+    past = utc_now() - timedelta(hours=1)
+    await mem.save_thread(thread=r.Thread(id="t", resource_id="res", metadata={"a": 1}, created_at=past,
+                                          updated_at=past))
+    await wf.persist_workflow_snapshot(workflow_name="w", run_id="1", snapshot={"status": "running",
+                                                                               "requestContext": {}})
+
+    async def cost(coro: Any) -> list[str]:
+        rec.reset()
+        await coro
+        return rec.names
+
+    assert await cost(mem.update_thread(id="t", title="x", metadata={"b": {"c": [1]}})) == ["findAndModify"]
+    assert (await mem.get_thread_by_id(thread_id="t")).metadata == {"a": 1, "b": {"c": [1]}}
+    assert await cost(mem.update_resource(resource_id="new", working_memory="wm")) == ["findAndModify"]
+    assert await cost(mem.update_resource(resource_id="new", working_memory="wm2")) == ["findAndModify"]
+    assert (await mem.get_resource_by_id(resource_id="new")).working_memory == "wm2"
+    assert await cost(mem.update_resource(resource_id="new", metadata={"m": 1})) == ["find", "update"]
+    assert await cost(wf.update_workflow_results(workflow_name="w", run_id="1", step_id="s",
+                                                 result={"ok": 1})) == ["findAndModify"]
+    assert await cost(wf.update_workflow_results(workflow_name="w", run_id="2", step_id="s", result=1,
+                                                 request_context={"u": 1})) == ["findAndModify"]  # inserted
+    assert await cost(wf.update_workflow_state(workflow_name="w", run_id="1",
+                                               opts={"status": "success"})) == ["findAndModify"]
+    snap = await wf.load_workflow_snapshot(workflow_name="w", run_id="1")
+    assert snap["status"] == "success" and snap["context"] == {"s": {"ok": 1}}
+    assert await cost(mem.modify_thread(thread_id="t", change=lambda t: t)) == ["find", "update"]
+
+
+async def test_the_one_command_merges_fall_back_where_set_paths_cannot_say_them(recorded: tuple[Any, Recorder]) -> None:
+    """null metadata, a non-object context, a dotted key, a future updatedAt: the general path, same results."""
+    store, rec = recorded
+    mem, wf = store.memory, store.workflows
+    future = utc_now() + timedelta(hours=1)
+    await mem.save_thread(thread=r.Thread(id="t", resource_id="res", metadata=None))
+    got = await mem.update_thread(id="t", metadata={"a.b": 1, "c": None})
+    assert got.metadata == {"a.b": 1, "c": None} == (await mem.get_thread_by_id(thread_id="t")).metadata
+    await mem.save_thread(thread=r.Thread(id="f", resource_id="res", created_at=future, updated_at=future))
+    rec.reset()
+    moved = await mem.update_thread(id="f", metadata={})
+    assert moved.updated_at == future + timedelta(milliseconds=1) and moved.metadata == {}
+    assert rec.names == ["findAndModify", "find", "update"]
+    await wf.persist_workflow_snapshot(workflow_name="w", run_id="1", snapshot={"status": "running", "context": []})
+    assert await wf.update_workflow_results(workflow_name="w", run_id="1", step_id="s", result=1) == {"s": 1}
+    rec.reset()
+    assert await wf.update_workflow_state(workflow_name="w", run_id="none", opts={"status": "success"}) is None
+    assert rec.names == ["findAndModify", "find"]  # nothing matched: the general path confirms and writes nothing

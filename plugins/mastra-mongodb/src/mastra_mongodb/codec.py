@@ -48,7 +48,8 @@ def enc_str(text: str) -> Any:
     return text if _encodable(text) else {STR_TAG: json.dumps(text, ensure_ascii=True)}
 
 
-def _enc_key(key: str) -> str:
+def enc_key(key: str) -> str:
+    """A dict key as BSON can store it (itself, unless it holds lone surrogates or NUL, or looks like a tag)."""
     plain = _encodable(key) and "\x00" not in key and key != STR_TAG and not key.startswith(KEY_TAG)
     return key if plain else KEY_TAG + json.dumps(key, ensure_ascii=True)
 
@@ -58,7 +59,7 @@ def enc(value: Any) -> Any:
     if isinstance(value, str):
         return enc_str(value)
     if isinstance(value, dict):
-        return {(_enc_key(k) if isinstance(k, str) else k): enc(v) for k, v in value.items()}
+        return {(enc_key(k) if isinstance(k, str) else k): enc(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [enc(v) for v in value]
     return value

@@ -11,13 +11,14 @@ from mastra_core import records as r
 from mastra_core.backend.pages import FetchedMessage, assemble_message_page
 from mastra_core.clock import to_ms, utc_now
 from mastra_core.domains.matching import metadata_matches
-from mastra_core.domains.memory import CloneResult, MemoryStore, plan_clone
+from mastra_core.domains.memory import CloneResult, MemoryStore, ResourcePatch, ThreadPatch, plan_clone
 from mastra_core.pagination import Page
 from mastra_core.records.queries import CloneRequest, MessageQuery, ThreadQuery
 
-from ..codec import MESSAGE, RESOURCE, THREAD, ordered_id
+from ..codec import MESSAGE, RESOURCE, THREAD, enc, ordered_id
 from ..connection import Sort, skip_of
 from ..filters import Filter, all_of, message_position, metadata_filter, order
+from ..merge import dotted, merge_one
 from ..schema import MESSAGES, RESOURCES, SEQ, THREADS
 from .shared import MongoDomain, reader
 
@@ -74,6 +75,26 @@ class MongoMemory(MemoryStore, MongoDomain):
             THREADS, {"id": thread_id}, reader(THREAD.from_doc), lambda t: None if t is None else change(t), write,
             expiring=self.ttl_active(THREADS),
         )
+
+    async def _update_thread(self, thread_id: str, patch: ThreadPatch) -> r.Thread | None:
+        """One ``findOneAndUpdate``: the title and each patched metadata key ``$set`` (``metadata.<key>``),
+        ``updatedAt`` now, expiry refreshed; guarded so that it matches only when that is the patch's result
+        (``updatedAt`` before now, so now is strictly after it). Anything else takes the general path
+        (``merge.py`` says when)."""
+        now = to_ms(utc_now())
+        sets = {} if patch.metadata is None else dotted("metadata", patch.metadata)
+        if sets is None:
+            return await super()._update_thread(thread_id, patch)
+        guard: Filter = {"id": thread_id, "updatedAt": {"$lt": now}}
+        if patch.metadata is not None and not patch.metadata:  # {} turns a null metadata into {}: only when not null
+            guard["metadata"] = {"$ne": None}
+        if patch.set_title:
+            sets["title"] = enc(patch.title)
+        sets.update(updatedAt=now, **self.expiry(THREADS))
+        doc = await merge_one(self.col(THREADS), {**guard, **self.live(THREADS, now)}, {"$set": sets})
+        if doc is None:
+            return await super()._update_thread(thread_id, patch)
+        return THREAD.from_doc(doc)
 
     async def _delete_thread(self, thread_id: str) -> None:
         async def go(session: AsyncClientSession | None) -> None:
@@ -324,6 +345,24 @@ class MongoMemory(MemoryStore, MongoDomain):
                                                   write, expiring=self.ttl_active(RESOURCES))
         assert written is not None  # change always returns a resource
         return written
+
+    async def _update_resource(self, resource_id: str, patch: ResourcePatch) -> r.Resource:
+        """Working memory alone: one ``findOneAndUpdate`` upsert (``workingMemory`` and ``updatedAt`` set, the new
+        resource's other fields on insert), guarded by ``updatedAt`` before now. A metadata patch takes the general
+        path: ``metadata`` is JSON text (the reference's schema), which no update operator can merge into."""
+        if patch.metadata is not None:
+            return await super()._update_resource(resource_id, patch)
+        fresh = RESOURCE.to_doc(patch.apply(resource_id, None))
+        now = fresh.pop("updatedAt")
+        sets: Doc = {"updatedAt": now, **self.expiry(RESOURCES)}
+        if patch.set_working_memory:
+            sets["workingMemory"] = fresh.pop("workingMemory")
+        guard: Filter = {"id": resource_id, "updatedAt": {"$lt": now}}
+        doc = await merge_one(self.col(RESOURCES), {**guard, **self.live(RESOURCES, now)},
+                              {"$set": sets, "$setOnInsert": {**fresh, **self._insertion(RESOURCES)}}, upsert=True)
+        if doc is None:
+            return await super()._update_resource(resource_id, patch)
+        return RESOURCE.from_doc(doc)
 
 
 def _upserts(docs: list[Doc]) -> list[Any]:
