@@ -116,10 +116,25 @@ async def test_a_page_of_the_last_messages_reads_only_that_page(recorded: tuple[
     rec.reset()
     page = await store.memory.list_messages(thread_id="t", per_page=10, order_by={"direction": "DESC"})
     assert [m.id for m in page] == [m.id for m in reversed(msgs[-10:])] and page.total == 600 and page.has_more
-    assert sorted(rec.names) == ["aggregate", "find"]  # count + page, sent concurrently
-    find = next(c for n, c in rec.commands if n == "find")
-    assert find["limit"] == 10 and find["sort"] == {"createdAt": -1, "seq": -1, "_id": -1}
+    assert rec.names == ["aggregate"]  # the page, then its count joined by $unionWith: one command
+    stages = rec.commands[0][1]["pipeline"]
+    assert stages[1:3] == [{"$sort": {"createdAt": -1, "seq": -1, "_id": -1}}, {"$limit": 10}]
     assert rec.docs_returned == 10 + 1  # ten messages and the count
+
+
+async def test_a_thread_list_page_is_one_command(recorded: tuple[Any, Recorder]) -> None:
+    store, rec = recorded
+    for i in range(30):
+        await store.memory.save_thread(thread=r.Thread(id=f"t{i}", resource_id="res" if i % 3 else "other"))
+    rec.reset()
+    page = await store.memory.list_threads(filter={"resource_id": "res"}, per_page=5, page=1)
+    assert page.total == 20 and len(page.items) == 5 and page.has_more
+    assert rec.names == ["aggregate"] and rec.docs_returned == 5 + 1
+    rec.reset()
+    empty = await store.memory.list_threads(filter={"resource_id": "nobody"}, per_page=5)
+    assert empty.total == 0 and empty.items == [] and rec.names == ["aggregate"]
+    beyond = await store.memory.list_threads(filter={"resource_id": "res"}, per_page=5, page=9)
+    assert beyond.total == 20 and beyond.items == [] and not beyond.has_more
 
 
 async def test_an_include_window_reads_only_the_neighbours(recorded: tuple[Any, Recorder]) -> None:

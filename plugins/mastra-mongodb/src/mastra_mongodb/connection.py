@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 Doc = dict[str, Any]
 Sort = list[tuple[str, int]]
+#: The field of the count document a page-and-count aggregate appends (no stored document has only this field).
+COUNT = "__mastra_count__"
 _log = get_logger("mastra_mongodb")
 #: How long a transaction is retried after transient errors (write conflicts, elections).
 TXN_RETRY_SECONDS = 30.0
@@ -256,7 +258,7 @@ class MongoConnection:
         self, collection: str, flt: Filter, sort: Sort, page: int, per_page: int | bool,
         decode: Callable[[Doc], T], *, keep: Callable[[T], bool] | None = None,
     ) -> Page[T]:
-        """One page: count and page read in parallel from the index; ``keep`` finishes a match in Python."""
+        """One page and the total in one command (:meth:`page_and_count`); ``keep`` finishes a match in Python."""
         col = self.col(collection)
         if keep is not None:
             rows = [decode(d) for d in await col.find(flt, sort=sort).to_list(None)]
@@ -268,12 +270,24 @@ class MongoConnection:
         if size == 0:
             total = await col.count_documents(flt)
             return Page(items=[], total=total, page=page, per_page=per_page, has_more=has_more(total, page, per_page))
-        total, docs = await asyncio.gather(
-            col.count_documents(flt),
-            col.find(flt, sort=sort, skip=skip_of(page * size), limit=skip_of(size)).to_list(None),
-        )
+        docs, total = await self.page_and_count(collection, flt, sort, page * size, size)
         items = [decode(d) for d in docs]
         return Page(items=items, total=total, page=page, per_page=per_page, has_more=has_more(total, page, per_page))
+
+    async def page_and_count(self, collection: str, flt: Filter, sort: Sort, skip: int,
+                             limit: int) -> tuple[list[Doc], int]:
+        """One aggregate: the page (``$match``, ``$sort``, ``$skip``, ``$limit``: read from the index), then the
+        count of every match as a last document ``{COUNT: n}`` (absent when nothing matches) joined by
+        ``$unionWith``: one command (one round trip) where a find and a count were two."""
+        stages: list[Doc] = [{"$match": flt}, {"$sort": dict(sort)}]
+        if skip:
+            stages.append({"$skip": skip_of(skip)})
+        stages.append({"$limit": skip_of(limit)})
+        stages.append({"$unionWith": {"coll": collection, "pipeline": [{"$match": flt}, {"$count": COUNT}]}})
+        out = await (await self.col(collection).aggregate(stages)).to_list(None)
+        if out and set(out[-1]) == {COUNT}:
+            return out[:-1], int(out[-1][COUNT])
+        return out, 0
 
     async def compare_and_set(
         self, collection: str, key: Filter, read: Callable[[Doc | None], T | None],

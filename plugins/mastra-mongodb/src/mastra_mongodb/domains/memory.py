@@ -16,7 +16,7 @@ from mastra_core.pagination import Page
 from mastra_core.records.queries import CloneRequest, MessageQuery, ThreadQuery
 
 from ..codec import MESSAGE, RESOURCE, THREAD, enc, ordered_id
-from ..connection import Sort, skip_of
+from ..connection import COUNT, Sort, skip_of
 from ..filters import Filter, all_of, message_position, metadata_filter, order
 from ..merge import dotted, merge_one
 from ..schema import MESSAGES, RESOURCES, SEQ, THREADS
@@ -27,8 +27,6 @@ if TYPE_CHECKING:
 
 Doc = dict[str, Any]
 DUPLICATE_KEY = 11000
-#: the field of the count document in the page-and-targets aggregate (no message has only this field)
-COUNT = "__mastra_count__"
 
 
 class MongoMemory(MemoryStore, MongoDomain):
@@ -127,8 +125,8 @@ class MongoMemory(MemoryStore, MongoDomain):
         )
 
     async def _list_messages(self, q: MessageQuery) -> Page[r.Message]:
-        """The page and its count (two commands sent at once); with include windows, the page, its count and the
-        include targets in one aggregate, then the windows in a second: two commands either way."""
+        """The page and its count in one aggregate; with include windows, the page, its count and the include
+        targets in one aggregate, then the windows in a second: one command, or two with include windows."""
         flt = self._message_filter(q)
         sort = order("createdAt", q.direction, SEQ, "_id")
         if q.include:
@@ -136,16 +134,13 @@ class MongoMemory(MemoryStore, MongoDomain):
             extra = targets + await self._include_windows(q, targets)
         else:
             col = self.col(MESSAGES)
-            limit = q.limit
-            if limit is None:
-                page_docs = col.find(flt, sort=sort).to_list(None)
-            elif limit == 0:
-                page_docs = _nothing()
-            else:
-                page_docs = col.find(flt, sort=sort, skip=skip_of(q.offset), limit=skip_of(limit)).to_list(None)
-            count = _zero() if limit is None else col.count_documents(flt)
-            docs, total = await asyncio.gather(page_docs, count)
             extra = []
+            if q.limit is None:
+                docs, total = await col.find(flt, sort=sort).to_list(None), 0
+            elif q.limit == 0:
+                docs, total = [], await col.count_documents(flt)
+            else:
+                docs, total = await self.conn.page_and_count(MESSAGES, flt, sort, q.offset, q.limit)
         if q.limit is None:
             total = len(docs)
         return assemble_message_page(q, page=[_fetched(d) for d in docs], windows=[_fetched(d) for d in extra],
@@ -385,10 +380,3 @@ def _fetched(doc: Doc) -> FetchedMessage:
     """
     return FetchedMessage(MESSAGE.from_doc(doc), (doc.get(SEQ) or 0, str(doc.get("_id"))))
 
-
-async def _nothing() -> list[Doc]:
-    return []
-
-
-async def _zero() -> int:
-    return 0
