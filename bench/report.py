@@ -130,6 +130,14 @@ def write() -> Path:
                              f"{_fmt(r.get('ops_per_s'), ',.0f')} | {r['p50_ms']:.3f} | {_fmt(r.get('p95_ms'), '.3f')}"
                              f" | {ref_txt} | {ratio} |")
             lines.append("")
+        budget = [r for r in brows if "budget" in r]
+        if budget:
+            lines += [f"Round trips per op against DESIGN.md section 5's budget (bench_round_trips; counted: "
+                      f"{budget[0].get('counted', '')}):", "",
+                      "| op | trips/op | budget | within |", "|---|---|---|---|"]
+            lines += [f"| {r['op']} | {r['round_trips_per_op']:.2f} | {r['budget']} | "
+                      f"{'yes' if r['within'] else '**no**'} |" for r in budget]
+            lines.append("")
         overhead = [r for r in brows if "library_us" in r]
         if overhead:
             lines += ["Library CPU per op above the raw driver (bench_overhead):", "",

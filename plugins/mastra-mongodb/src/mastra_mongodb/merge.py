@@ -16,7 +16,8 @@ Filters are one flat document, never ``$and`` (jongodb's upsert takes no field o
 ``$and``), and an upsert's ``$setOnInsert`` names the key fields itself.
 
 A retry after a lost reply sends the same ``$set`` values again: applying them twice stores what applying them
-once does (``updatedAt`` aside), so no write token is needed.
+once does (``updatedAt`` aside; a write of the same key landing between the two attempts is overwritten, as if
+it had come first), so no write token is needed.
 """
 
 from __future__ import annotations

@@ -34,24 +34,74 @@ INIT_COMMAND = "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION
 
 
 class Tx:
-    """The cursor of one transaction: every statement of an operation runs through it (dict rows)."""
+    """The cursor of one transaction (or of one autocommit read): every statement of an operation runs through it
+    (dict rows).
 
-    def __init__(self, cursor: Cursor) -> None:
+    Round trips are the cost that counts, so statements whose result nobody reads are queued (:meth:`defer`) and
+    travel with the next statement that is sent, as one multi-statement (MariaDB runs them in order and stops at
+    the first error, which then surfaces from that send). A transaction queues its ``START TRANSACTION`` the same
+    way and sends its ``COMMIT`` with whatever is still queued: a transaction of deferred writes only (a
+    ``save_messages``) is one round trip.
+    """
+
+    def __init__(self, cursor: Cursor, *, begin: bool = False) -> None:
         self.cursor = cursor
+        self._queued: list[str] = ["START TRANSACTION"] if begin else []
+        #: the COMMIT was sent with the last statements (:meth:`fetch_each`)
+        self.committed = False
+
+    def defer(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Queue one statement whose result is not read: it is sent with the next one (at the latest the COMMIT)."""
+        self._queued.append(self.cursor.mogrify(sql, tuple(params)))
+
+    async def _send(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> int:
+        """Send what is queued and ``statements`` in one round trip, leaving the cursor on the first of
+        ``statements``' results; how many queued ones came before it."""
+        if not self._queued and len(statements) == 1:
+            await self.cursor.execute(statements[0][0], tuple(statements[0][1]))
+            return 0
+        queued, self._queued = self._queued, []
+        # bound here, so the joined text is sent as is (no second %-formatting)
+        await self.cursor.execute(";\n".join([*queued, *(self.cursor.mogrify(q, tuple(p)) for q, p in statements)]),
+                                  None)
+        for _ in queued:
+            await self.cursor.nextset()
+        return len(queued)
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run one statement; the number of affected rows."""
-        return int(await self.cursor.execute(sql, tuple(params)))
+        """Run one statement (after what is queued); the number of affected rows."""
+        await self._send([(sql, params)])
+        affected: Any = self.cursor.rowcount  # the current result's (typed ``object`` by asyncmy)
+        return int(affected)
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        """Every row of a query, as ``{column: value}``."""
-        await self.cursor.execute(sql, tuple(params))
+        """Every row of a query (sent after what is queued), as ``{column: value}``."""
+        await self._send([(sql, params)])
         return list(await self.cursor.fetchall())
+
+    async def fetch_each(self, statements: Sequence[tuple[str, Sequence[Any]]], *,
+                         commit: bool = False) -> list[list[Row]]:
+        """Every statement's rows (none for one that returns none), all sent in one round trip; with ``commit``
+        the transaction's COMMIT goes in the same round trip (then nothing may follow in it)."""
+        if commit:
+            self.committed = True
+            await self._send([*statements, ("COMMIT", ())])
+        else:
+            await self._send(statements)
+        out = [list(await self.cursor.fetchall() or ())]
+        for _ in statements[1:]:
+            await self.cursor.nextset()
+            out.append(list(await self.cursor.fetchall() or ()))
+        return out
 
     async def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         """The first row of a query, or None."""
         rows = await self.fetch(sql, params)
         return rows[0] if rows else None
+
+    async def commit(self) -> None:
+        """COMMIT, sent with whatever is still queued."""
+        await self._send([("COMMIT", ())])
 
 
 def error_code(exc: BaseException) -> int | None:
@@ -196,7 +246,8 @@ class MySQLConnection:
         return await self.read(lambda tx: tx.one(sql, params))
 
     async def tx(self, fn: Callable[[Tx], Awaitable[T]]) -> T:
-        """Run ``fn`` in one transaction: all its writes or none; run again on deadlock or lock wait timeout."""
+        """Run ``fn`` in one transaction: all its writes or none; run again on deadlock or lock wait timeout. Its
+        ``START TRANSACTION`` and ``COMMIT`` cost no round trip of their own (:class:`Tx`)."""
         from asyncmy.cursors import DictCursor
 
         async with self._bounded():
@@ -204,10 +255,11 @@ class MySQLConnection:
             while True:
                 async with self.pool.acquire() as conn:
                     try:
-                        await conn.begin()
                         async with conn.cursor(DictCursor) as cur:
-                            result = await fn(Tx(cur))
-                        await conn.commit()
+                            tx = Tx(cur, begin=True)  # START TRANSACTION travels with the first statement sent
+                            result = await fn(tx)
+                            if not tx.committed:
+                                await tx.commit()
                         return result
                     except BaseException as exc:
                         if isinstance(exc, asyncio.CancelledError) or not _healthy(conn):

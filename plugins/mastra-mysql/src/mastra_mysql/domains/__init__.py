@@ -75,9 +75,10 @@ async def select_page(conn: MySQLConnection, codec: RowCodec[R], where: Sequence
             lo = 0 if per_page is False else page * per_page
             hi = len(items) if per_page is False else lo + per_page
             return page_of(items[lo:hi], total=len(items), page=page, per_page=per_page)
-        rows = await tx.fetch(base + limit_sql(per_page, page), params)
-        count = await tx.one(f"SELECT COUNT(*) AS n FROM {table} WHERE {cond}", params)
-        total = int(count["n"]) if count else 0
+        # the page and the total in one multi-statement: one round trip
+        rows, count = await tx.fetch_each([(base + limit_sql(per_page, page), params),
+                                           (f"SELECT COUNT(*) AS n FROM {table} WHERE {cond}", params)])
+        total = int(count[0]["n"]) if count else 0
         return page_of([codec.from_row(row) for row in rows], total=total, page=page, per_page=per_page)
 
     return await conn.read(go)
@@ -86,7 +87,8 @@ async def select_page(conn: MySQLConnection, codec: RowCodec[R], where: Sequence
 async def upsert(tx: Tx, codec: RowCodec[Any], rows: Sequence[Row], key: Sequence[str],
                  keep: Sequence[str] = ("createdAt",), at: datetime | None = None) -> None:
     """Insert ``rows`` in order, or update the row with the same ``key`` keeping its ``keep`` columns and
-    ``seq``. A row with that key that has expired (but is not pruned yet) is replaced as a new row."""
+    ``seq``. A row with that key that has expired (but is not pruned yet) is replaced as a new row. Deferred
+    (:meth:`Tx.defer`): sent with the transaction's next statement or its COMMIT."""
     if not rows:
         return
     table = quote(codec.table.name)
@@ -94,22 +96,21 @@ async def upsert(tx: Tx, codec: RowCodec[Any], rows: Sequence[Row], key: Sequenc
     if EXPIRES_AT in codec.table.names:
         at = at or now()
         match = " OR ".join(["(" + " AND ".join(f"{quote(k)} = %s" for k in key) + ")"] * len(rows))
-        await tx.execute(f"DELETE FROM {table} WHERE ({match}) AND {E} <= %s",
-                         [*(row[k] for row in rows for k in key), at])
+        tx.defer(f"DELETE FROM {table} WHERE ({match}) AND {E} <= %s", [*(row[k] for row in rows for k in key), at])
     sets = ", ".join(f"{quote(c)} = VALUES({quote(c)})" for c in names if c not in key and c not in keep)
     for part in chunks(rows):
         values = ", ".join(f"({marks(len(names))})" for _ in part)
-        await tx.execute(f"INSERT INTO {table} ({', '.join(quote(c) for c in names)}) VALUES {values} "
-                         f"ON DUPLICATE KEY UPDATE {sets or quote(key[0]) + ' = ' + quote(key[0])}",
-                         [row[c] for row in part for c in names])
+        tx.defer(f"INSERT INTO {table} ({', '.join(quote(c) for c in names)}) VALUES {values} "
+                 f"ON DUPLICATE KEY UPDATE {sets or quote(key[0]) + ' = ' + quote(key[0])}",
+                 [row[c] for row in part for c in names])
 
 
 async def update_row(tx: Tx, codec: RowCodec[Any], row: Row, key: Sequence[str]) -> None:
-    """Write every column of ``row`` onto the stored row with the same ``key``."""
+    """Write every column of ``row`` onto the stored row with the same ``key`` (deferred, as :func:`upsert`)."""
     names = [c for c in row if c not in key]
-    await tx.execute(f"UPDATE {quote(codec.table.name)} SET {', '.join(f'{quote(c)} = %s' for c in names)} "
-                     f"WHERE {' AND '.join(f'{quote(k)} = %s' for k in key)}",
-                     [*(row[c] for c in names), *(row[k] for k in key)])
+    tx.defer(f"UPDATE {quote(codec.table.name)} SET {', '.join(f'{quote(c)} = %s' for c in names)} "
+             f"WHERE {' AND '.join(f'{quote(k)} = %s' for k in key)}",
+             [*(row[c] for c in names), *(row[k] for k in key)])
 
 
 class MySQLDomain(BackendDomain[MySQLConnection]):
@@ -121,7 +122,7 @@ class MySQLDomain(BackendDomain[MySQLConnection]):
     async def _clear(self) -> None:
         async def go(tx: Tx) -> None:
             for table in self.tables:
-                await tx.execute(f"DELETE FROM {quote(table.name)}")
+                tx.defer(f"DELETE FROM {quote(table.name)}")
 
         await self.conn.tx(go)
 

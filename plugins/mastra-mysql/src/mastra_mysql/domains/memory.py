@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,13 +12,14 @@ from mastra_core import records as r
 from mastra_core.backend import FetchedMessage, assemble_message_page
 from mastra_core.backend.reference_schema import DOMAIN_TABLES
 from mastra_core.domains.matching import metadata_matches
-from mastra_core.domains.memory import CloneResult, MemoryStore, plan_clone
+from mastra_core.domains.memory import CloneResult, MemoryStore, ResourcePatch, ThreadPatch, plan_clone
 from mastra_core.errors import ValidationError, error_id
 from mastra_core.pagination import Page
 from mastra_core.records.queries import CloneRequest, MessageQuery, ThreadQuery
 
-from ..codec import MESSAGE, RESOURCE, THREAD, message_from_row, message_row, naive_utc
+from ..codec import MESSAGE, RESOURCE, THREAD, message_from_row, message_row, naive_utc, write_text
 from ..connection import Row, Tx
+from ..merge import merged_object, object_or_null, plain_keys, update_returning
 from ..schema import quote
 from . import LIVE, NO_LIMIT, MySQLDomain, columns, marks, now, select_page, update_row, upsert
 
@@ -26,12 +27,31 @@ _T = quote(THREAD.table.name)
 _M = quote(MESSAGE.table.name)
 _R = quote(RESOURCE.table.name)
 _ORDER = {"created_at": "`createdAt`", "updated_at": "`updatedAt`"}
+#: updatedAt now, but strictly after the stored one (``ThreadPatch``/``ResourcePatch.apply``'s rule)
+_BUMPED = "`updatedAt` = GREATEST(%s, `updatedAt` + INTERVAL 1000 MICROSECOND)"
 _BUMP = (f"UPDATE {_T} SET `updatedAt` = GREATEST(%s, `updatedAt` + INTERVAL 1000 MICROSECOND) "
          f"WHERE id IN ({{}}) AND {LIVE}")
 
 
 def _fetched(row: Row) -> FetchedMessage:
     return FetchedMessage(message_from_row(row), row["seq"])
+
+
+def _window(inc: r.MessageInclude, at: datetime) -> list[tuple[str, Sequence[Any]]]:
+    """The statements reading an include target and its live neighbours in its own thread: the target by id, then
+    index range scans from it, which find it again through a derived table on its id (a const lookup), so all of
+    them go in one multi-statement with the page."""
+    cols = columns(MESSAGE)
+    out: list[tuple[str, Sequence[Any]]] = [(f"SELECT {cols} FROM {_M} WHERE id = %s AND {LIVE}", (inc.id, at))]
+    target = (f"(SELECT thread_id AS tt, `createdAt` AS tc, seq AS ts FROM {_M} WHERE id = %s AND {LIVE}) AS t "
+              "ON m.thread_id = t.tt")
+    for n, cmp, d in ((inc.with_previous_messages, "<", "DESC"), (inc.with_next_messages, ">", "ASC")):
+        if n:
+            # the bare `createdAt` bound makes it a range on (thread_id, createdAt) starting at the target
+            out.append((f"SELECT {columns(MESSAGE, 'm')} FROM {_M} AS m JOIN {target} WHERE {LIVE} "
+                        f"AND m.`createdAt` {cmp}= t.tc AND (m.`createdAt` {cmp} t.tc OR m.seq {cmp} t.ts) "
+                        f"ORDER BY m.`createdAt` {d}, m.seq {d} LIMIT {int(n)}", (inc.id, at, at)))
+    return out
 
 
 class MySQLMemory(MemoryStore, MySQLDomain):
@@ -69,10 +89,34 @@ class MySQLMemory(MemoryStore, MySQLDomain):
 
         return await self.conn.tx(go)
 
+    async def _update_thread(self, thread_id: str, patch: ThreadPatch) -> r.Thread | None:
+        """One round trip: the title set and the metadata merged in SQL (``merge.py``), ``updatedAt`` bumped
+        strictly past the stored one, expiry refreshed. No live thread, a key that is not plain or stored metadata
+        that is not an object: the general path."""
+        sets, params, guard = [], [], ""
+        if patch.set_title:
+            sets.append("title = %s")
+            params.append(write_text(patch.title))
+        if patch.metadata is not None:
+            if not plain_keys(patch.metadata):
+                return await super()._update_thread(thread_id, patch)
+            meta, meta_params = merged_object("metadata", patch.metadata)
+            sets.append(f"metadata = {meta}")
+            params += meta_params
+            guard = f" AND {object_or_null('metadata')}"
+        at = now()
+        update = (f"UPDATE {_T} SET {', '.join(sets + [_BUMPED, '`expiresAt` = %s'])} "
+                  f"WHERE id = %s AND {LIVE}{guard}")
+        row = await update_returning(self.conn, update, [*params, at, self.expires_at("thread"), thread_id, at],
+                                     f"SELECT {columns(THREAD)} FROM {_T} WHERE id = %s", (thread_id,))
+        if row is None:
+            return await super()._update_thread(thread_id, patch)
+        return THREAD.from_row(row)
+
     async def _delete_thread(self, thread_id: str) -> None:
         async def go(tx: Tx) -> None:
-            await tx.execute(f"DELETE FROM {_M} WHERE thread_id = %s", (thread_id,))
-            await tx.execute(f"DELETE FROM {_T} WHERE id = %s", (thread_id,))
+            tx.defer(f"DELETE FROM {_M} WHERE thread_id = %s", (thread_id,))
+            tx.defer(f"DELETE FROM {_T} WHERE id = %s", (thread_id,))
 
         await self.conn.tx(go)
 
@@ -107,37 +151,25 @@ class MySQLMemory(MemoryStore, MySQLDomain):
         d = "DESC" if q.direction == "DESC" else "ASC"
         cols = columns(MESSAGE)
 
+        # the page, every include window and the total: one multi-statement, one round trip
+        statements: list[tuple[str, Sequence[Any]]] = []
+        if q.limit != 0:
+            limit = NO_LIMIT if q.limit is None else int(q.limit)
+            statements.append((f"SELECT {cols} FROM {_M} WHERE {cond} ORDER BY `createdAt` {d}, seq {d} "
+                               f"LIMIT {limit} OFFSET {int(q.offset)}", params))
+        for inc in q.include:
+            statements += _window(inc, at)
+        statements.append((f"SELECT COUNT(*) AS n FROM {_M} WHERE {cond}", params))
+
         async def go(tx: Tx) -> Page[r.Message]:
-            page: list[Row] = []
-            if q.limit != 0:
-                limit = NO_LIMIT if q.limit is None else int(q.limit)
-                page = await tx.fetch(f"SELECT {cols} FROM {_M} WHERE {cond} ORDER BY `createdAt` {d}, seq {d} "
-                                      f"LIMIT {limit} OFFSET {int(q.offset)}", params)
-            windows: list[Row] = []
-            for inc in q.include:
-                windows += await self._window(tx, inc, at)
-            count = await tx.one(f"SELECT COUNT(*) AS n FROM {_M} WHERE {cond}", params)
+            results = await tx.fetch_each(statements)
+            page = results[0] if q.limit != 0 else []
+            windows = [row for rows in results[1 if q.limit != 0 else 0:-1] for row in rows]
+            count = results[-1][0]["n"] if results[-1] else 0
             return assemble_message_page(q, page=[_fetched(x) for x in page], windows=[_fetched(x) for x in windows],
-                                         total=int(count["n"]) if count else 0)
+                                         total=int(count))
 
         return await self.conn.read(go)
-
-    @staticmethod
-    async def _window(tx: Tx, inc: r.MessageInclude, at: datetime) -> list[Row]:
-        """The include target and its live neighbours in its own thread: index range scans from the target."""
-        cols = columns(MESSAGE)
-        target = await tx.one(f"SELECT {cols} FROM {_M} WHERE id = %s AND {LIVE}", (inc.id, at))
-        if target is None:
-            return []
-        rows = [target]
-        for n, cmp, d in ((inc.with_previous_messages, "<", "DESC"), (inc.with_next_messages, ">", "ASC")):
-            if n:
-                # the bare `createdAt` bound makes it a range on (thread_id, createdAt) starting at the target
-                rows += await tx.fetch(
-                    f"SELECT {cols} FROM {_M} WHERE thread_id = %s AND {LIVE} AND `createdAt` {cmp}= %s "
-                    f"AND (`createdAt` {cmp} %s OR seq {cmp} %s) ORDER BY `createdAt` {d}, seq {d} LIMIT {int(n)}",
-                    (target["thread_id"], at, target["createdAt"], target["createdAt"], target["seq"]))
-        return rows
 
     async def _list_messages_by_id(self, ids: tuple[str, ...]) -> list[r.Message]:
         rows = await self.conn.fetch(f"SELECT {columns(MESSAGE)} FROM {_M} WHERE id IN ({marks(len(ids))}) AND {LIVE} "
@@ -154,7 +186,7 @@ class MySQLMemory(MemoryStore, MySQLDomain):
     async def _bump(tx: Tx, thread_ids: set[str], at: datetime) -> None:
         if thread_ids:
             ids = sorted(thread_ids)  # one lock order for every writer
-            await tx.execute(_BUMP.format(marks(len(ids))), (at, *ids, at))
+            tx.defer(_BUMP.format(marks(len(ids))), (at, *ids, at))
 
     async def _save_messages(self, messages: list[r.Message]) -> None:
         await self.conn.tx(lambda tx: self._store_messages(tx, messages, ()))
@@ -164,9 +196,10 @@ class MySQLMemory(MemoryStore, MySQLDomain):
 
     async def _delete_messages(self, ids: tuple[str, ...]) -> None:
         async def go(tx: Tx) -> None:
-            rows = await tx.fetch(f"SELECT DISTINCT thread_id FROM {_M} WHERE id IN ({marks(len(ids))})", ids)
-            await tx.execute(f"DELETE FROM {_M} WHERE id IN ({marks(len(ids))})", ids)
-            await self._bump(tx, {row["thread_id"] for row in rows}, now())
+            # the threads bumped first (found through the messages about to go), then the messages: one round trip
+            at = now()
+            tx.defer(_BUMP.format(f"SELECT thread_id FROM {_M} WHERE id IN ({marks(len(ids))})"), (at, *ids, at))
+            tx.defer(f"DELETE FROM {_M} WHERE id IN ({marks(len(ids))})", ids)
 
         await self.conn.tx(go)
 
@@ -202,6 +235,30 @@ class MySQLMemory(MemoryStore, MySQLDomain):
             return new
 
         return await self.conn.tx(go)
+
+    async def _update_resource(self, resource_id: str, patch: ResourcePatch) -> r.Resource:
+        """A live resource: one round trip, working memory set and metadata merged in SQL (``merge.py``),
+        ``updatedAt`` bumped strictly past the stored one, expiry refreshed. A missing one (created), a key that
+        is not plain or stored metadata that is not an object: the general path."""
+        sets, params, guard = [], [], ""
+        if patch.set_working_memory:
+            sets.append("`workingMemory` = %s")
+            params.append(write_text(patch.working_memory))
+        if patch.metadata is not None:
+            if not plain_keys(patch.metadata):
+                return await super()._update_resource(resource_id, patch)
+            meta, meta_params = merged_object("metadata", patch.metadata)
+            sets.append(f"metadata = {meta}")
+            params += meta_params
+            guard = f" AND {object_or_null('metadata')}"
+        at = now()
+        update = (f"UPDATE {_R} SET {', '.join(sets + [_BUMPED, '`expiresAt` = %s'])} "
+                  f"WHERE id = %s AND {LIVE}{guard}")
+        row = await update_returning(self.conn, update, [*params, at, self.expires_at("resource"), resource_id, at],
+                                     f"SELECT {columns(RESOURCE)} FROM {_R} WHERE id = %s", (resource_id,))
+        if row is None:
+            return await super()._update_resource(resource_id, patch)
+        return RESOURCE.from_row(row)
 
     # ---------------------------------------------------------------- clone, clear
 
