@@ -92,6 +92,8 @@ class Tx:
         for _ in statements[1:]:
             await self.cursor.nextset()
             out.append(list(await self.cursor.fetchall() or ()))
+        if commit:
+            await self.cursor.nextset()  # the COMMIT's own answer (a failed COMMIT raises here)
         return out
 
     async def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
