@@ -15,6 +15,7 @@ Writes ``bench/results/round_trips.json`` (rows with ``budget``; REPORT.md shows
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import uuid
@@ -176,6 +177,9 @@ async def main() -> None:
     for backend, (env, open_store) in BACKENDS.items():
         if not os.environ.get(env) and not (backend == "mongodb" and os.environ.get("MONGODB_URI")):
             print(f"{backend}: skipped ({env} is not set)")
+            continue
+        if importlib.util.find_spec(f"mastra_{backend}") is None:
+            print(f"{backend}: skipped (mastra-{backend} is not installed)")
             continue
         async with open_store() as (store, count, what):
             await _fill(store, t0)
