@@ -117,20 +117,21 @@ class Recorder:
         self.on = False
 
     def install(self) -> Callable[[], None]:
-        from psycopg import AsyncConnection
+        # at the cursor: ``AsyncConnection.execute`` goes through it, and so does the library's reusable cursor
+        from psycopg import AsyncCursor
 
-        original = AsyncConnection.execute
+        original = AsyncCursor.execute
         recorder = self
 
-        async def execute(conn: Any, query: Any, params: Any = None, **kw: Any) -> Any:
+        async def execute(cur: Any, query: Any, params: Any = None, **kw: Any) -> Any:
             if recorder.on:
-                recorder.statements.append((query, params, conn._pipeline is not None))
-            return await original(conn, query, params, **kw)
+                recorder.statements.append((query, params, cur.connection._pipeline is not None))
+            return await original(cur, query, params, **kw)
 
-        AsyncConnection.execute = execute  # type: ignore[method-assign]
+        AsyncCursor.execute = execute  # type: ignore[method-assign,assignment]
 
         def uninstall() -> None:
-            AsyncConnection.execute = original  # type: ignore[method-assign]
+            AsyncCursor.execute = original  # type: ignore[method-assign]
 
         return uninstall
 
