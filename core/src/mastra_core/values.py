@@ -50,6 +50,13 @@ def text_problem(value: str) -> str | None:
 
 def id_problem(value: Any) -> str | None:
     """Why ``value`` is not a valid id (None: it is)."""
+    if type(value) is str and value.isascii() and len(value) <= MAX_ID_LENGTH:
+        # the usual id, judged without encoding it: ASCII is valid Unicode and one byte per character
+        return None if value and not value.isspace() and "\x00" not in value else _id_problem(value)
+    return _id_problem(value)
+
+
+def _id_problem(value: Any) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return f"must be a non-empty string, got {_show(value)}"
     if "\x00" in value:

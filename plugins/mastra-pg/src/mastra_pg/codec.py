@@ -311,6 +311,8 @@ class TableCodec(Generic[R]):
         self.select = self.select_as("")
         self._param_names = [f"c{i}" for i in range(len(self.insert_cols))]
         self._plan = _direct_plan(record, self.columns, {key: field for field, key in names.items()})
+        self._read = _read_plan(record, self.columns, {key: field for field, key in names.items()})
+        self._cls: Callable[..., R] = record
 
     def select_as(self, alias: str) -> str:
         """The select list (one expression per column, in :attr:`names` order) with an optional table alias."""
@@ -353,7 +355,34 @@ class TableCodec(Generic[R]):
         return [value]
 
     def decode(self, row: Sequence[Any], offset: int = 0) -> R:
-        """The record from a row whose columns from ``offset`` on are :attr:`select`'s."""
+        """The record from a row whose columns from ``offset`` on are :attr:`select`'s.
+
+        Built directly (see :func:`_read_plan`): a value already of its field's type is taken as it is, anything
+        else goes through the converter's hook for the field, and a NULL leaves the field's default, as
+        structuring the row's wire dict did.
+        """
+        plan = self._read
+        if plan is None:
+            return self._decode_wire(row, offset)
+        kwargs: dict[str, Any] = {}
+        for i, kind, attr, exact, hook, tp in plan:
+            value = row[offset + i]
+            if value is None:
+                continue
+            if kind == "time":
+                value = aware(value)
+            elif kind == "json_text":
+                value = _parse_json_text(value)
+            elif kind == "json" or kind == "json_null":
+                value = read_jsonb(value)  # JSON text of null: the field is None, not its default
+            elif kind == "text" and type(value) is str:
+                value = unesc_str(value)
+            if exact is not object and value is not None and type(value) is not exact:
+                value = hook(value, tp)
+            kwargs[attr] = value
+        return self._cls(**kwargs)
+
+    def _decode_wire(self, row: Sequence[Any], offset: int) -> R:
         wire: dict[str, Any] = {}
         for i, c in enumerate(self.columns):
             value = row[offset + i]
@@ -418,3 +447,35 @@ def _as_is(tp: Any) -> bool:
     if origin is typing.Union or origin is types.UnionType:
         return all(_as_is(a) for a in typing.get_args(tp))
     return origin in (dict, list) and typing.get_args(tp) in ((str, Any), (Any,))
+
+
+def _read_plan(record: Any, columns: list[PgColumn], fields: dict[str, str]) -> list[
+        tuple[int, PgKind, str, Any, Callable[[Any, Any], Any], Any]] | None:
+    """Per column: its index, kind, the record attribute, the exact class a value taken as it is must have
+    (``object``: any value, as for ``Any``), the converter's structure hook and the declared type. None when the
+    record needs its wire form (message parts, ``extra`` keys)."""
+    if "extra" in attrs.fields_dict(record) or "parts" in attrs.fields_dict(record):
+        return None
+    hints = typing.get_type_hints(record)
+    get_hook: Any = getattr(CONVERTER, "get_structure_hook", None) or CONVERTER._structure_func.dispatch
+    plan: list[tuple[int, PgKind, str, Any, Callable[[Any, Any], Any], Any]] = []
+    for i, c in enumerate(columns):
+        attr = fields[c.key]
+        tp = hints.get(attr, Any)
+        plan.append((i, c.kind, attr, _exact(tp), get_hook(tp), tp))
+    return plan
+
+
+def _exact(tp: Any) -> Any:
+    """The one class whose values a field declared ``tp`` takes as they are (``object``: any; None: none)."""
+    if tp is Any:
+        return object
+    if tp in (str, int, float, bool, datetime):
+        return tp
+    origin = typing.get_origin(tp)
+    if origin is typing.Union or origin is types.UnionType:
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _exact(args[0]) if len(args) == 1 else None
+    if origin in (dict, list) and typing.get_args(tp) in ((str, Any), (Any,)):
+        return origin  # a JSON value just parsed: nobody else holds it, no copy needed
+    return None
