@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import select
-import uuid
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -260,6 +260,7 @@ class PgConnection:
         self._configured: weakref.WeakSet[Any] = weakref.WeakSet()
         self._once_count = itertools.count(1)
         self._deadlines = Deadlines(config.operation_timeout)
+        self._once_queries: dict[tuple[str, bool], str] = {}
         ops = sql.Identifier(config.schema_name, TABLES["ops"])
         self._ops_insert = sql.SQL("INSERT INTO {} (op_id) VALUES (%s)").format(ops)
         self._ops_sweep = sql.SQL("DELETE FROM {} WHERE applied_at < NOW() - INTERVAL '1 hour'").format(ops)
@@ -448,7 +449,7 @@ class PgConnection:
         returns ``applied(conn)`` (the stored state) instead of applying ``fn`` twice. The token's INSERT
         travels with the transaction's last writes and its COMMIT: no extra round trip.
         """
-        token = uuid.uuid4().hex
+        token = os.urandom(16).hex()  # as unique as a uuid4, without building one
         sweep = next(self._once_count) % TOKEN_SWEEP_EVERY == 0
 
         async def go(conn: Any) -> T:
@@ -477,9 +478,11 @@ class PgConnection:
         token (the primary key refuses it, the statement and its second write roll back) and returns
         ``applied(conn)`` (the stored row) instead, as :meth:`once` does.
         """
-        token = uuid.uuid4().hex
+        token = os.urandom(16).hex()  # as unique as a uuid4, without building one
         sweep = next(self._once_count) % TOKEN_SWEEP_EVERY == 0
-        query = head + self._ops_tails[sweep]
+        query = self._once_queries.get((head, sweep))
+        if query is None:  # the statements are a few fixed texts: joined once, and psycopg's caches see one string
+            query = self._once_queries[head, sweep] = head + self._ops_tails[sweep]
         args = {**params, "op_token": token}
 
         async def go(conn: Any) -> Any:
