@@ -181,15 +181,17 @@ def dumps(value: Any) -> str:
 
 def loads(data: bytes | bytearray | memoryview | str) -> Any:
     """The loader registered for ``json``/``jsonb`` on our connections."""
-    if not isinstance(data, str):
+    if isinstance(data, str):
+        text = data
+    else:
         try:  # json.loads of bytes decodes them with "surrogatepass", a slow path of the UTF-8 decoder
-            data = str(data, "utf-8")
+            text = str(data, "utf-8")
         except UnicodeDecodeError:
             raw = bytes(data)
             value = json.loads(raw)
             return unesc_obj(value) if _ESC_BYTES in raw else value
-    value = json.loads(data)
-    return unesc_obj(value) if ESC in data else value
+    value = json.loads(text)
+    return unesc_obj(value) if ESC in text else value
 
 
 def text_json(value: Any) -> str:

@@ -156,7 +156,7 @@ class Deadlines:
         task = asyncio.current_task()
         if task is None:  # pragma: no cover - always awaited from a task
             return await work
-        entry = [loop.time() + self.limit, task, 0]
+        entry: list[Any] = [loop.time() + self.limit, task, 0]
         key = next(self._keys)
         self._active[key] = entry
         timer = self._timer
