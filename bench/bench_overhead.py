@@ -4,9 +4,10 @@ For pg, every statement the library sends during an op is recorded (``psycopg.As
 ``AsyncConnection.execute`` and the library's reusable cursors go through) and replayed with plain psycopg on one
 autocommit connection, a new cursor per statement (``conn.execute``; pipelines replayed as pipelines): the replay
 is the raw-driver floor, so ``library us - floor us`` is what records, conversion, validation, retention, hooks,
-logging and the pool cost (negative where the library's reused cursors save more than the rest costs). CPU is ``time.process_time`` (the server is another process, so its work is not counted); on a
-busy machine the best of several rounds is the least disturbed, so that is what is reported. In memory there is
-no driver: the whole op is library CPU.
+logging and the pool cost (negative where the library's reused cursors save more than the rest costs). CPU is
+``time.process_time`` (the server is another process, so its work is not counted); on a busy machine the best of
+several rounds is the least disturbed, so that is what is reported. In memory there is no driver: the whole op is
+library CPU.
 
 Budget (DESIGN.md section 5): <= 30 us above the floor for single-row ops. Numbers are printed and written to
 ``bench/results/overhead.json``; nothing is asserted.
