@@ -1,11 +1,13 @@
 """Per-op library overhead: the client CPU one public op costs above the raw driver doing the same statements.
 
-For pg, every statement the library sends during an op is recorded (``psycopg.AsyncConnection.execute``) and
-replayed with plain psycopg on one autocommit connection (pipelines replayed as pipelines): the replay is the
-raw-driver floor, so ``library us - floor us`` is what records, conversion, validation, retention, hooks, logging
-and the pool cost. CPU is ``time.process_time`` (the server is another process, so its work is not counted); on a
-busy machine the best of several rounds is the least disturbed, so that is what is reported. In memory there is
-no driver: the whole op is library CPU.
+For pg, every statement the library sends during an op is recorded (``psycopg.AsyncCursor.execute``, which both
+``AsyncConnection.execute`` and the library's reusable cursors go through) and replayed with plain psycopg on one
+autocommit connection, a new cursor per statement (``conn.execute``; pipelines replayed as pipelines): the replay
+is the raw-driver floor, so ``library us - floor us`` is what records, conversion, validation, retention, hooks,
+logging and the pool cost (negative where the library's reused cursors save more than the rest costs). CPU is
+``time.process_time`` (the server is another process, so its work is not counted); on a busy machine the best of
+several rounds is the least disturbed, so that is what is reported. In memory there is no driver: the whole op is
+library CPU.
 
 Budget (DESIGN.md section 5): <= 30 us above the floor for single-row ops. Numbers are printed and written to
 ``bench/results/overhead.json``; nothing is asserted.
@@ -117,20 +119,21 @@ class Recorder:
         self.on = False
 
     def install(self) -> Callable[[], None]:
-        from psycopg import AsyncConnection
+        # at the cursor: ``AsyncConnection.execute`` goes through it, and so does the library's reusable cursor
+        from psycopg import AsyncCursor
 
-        original = AsyncConnection.execute
+        original = AsyncCursor.execute
         recorder = self
 
-        async def execute(conn: Any, query: Any, params: Any = None, **kw: Any) -> Any:
+        async def execute(cur: Any, query: Any, params: Any = None, **kw: Any) -> Any:
             if recorder.on:
-                recorder.statements.append((query, params, conn._pipeline is not None))
-            return await original(conn, query, params, **kw)
+                recorder.statements.append((query, params, cur.connection._pipeline is not None))
+            return await original(cur, query, params, **kw)
 
-        AsyncConnection.execute = execute  # type: ignore[method-assign]
+        AsyncCursor.execute = execute  # type: ignore[method-assign,assignment]
 
         def uninstall() -> None:
-            AsyncConnection.execute = original  # type: ignore[method-assign]
+            AsyncCursor.execute = original  # type: ignore[method-assign]
 
         return uninstall
 

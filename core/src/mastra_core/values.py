@@ -35,6 +35,7 @@ MAX_ID_BYTES = 1000
 MIN_YEAR = 1000
 MAX_YEAR = 9998  # not 9999: a store adds a millisecond to the last stored time and must not overflow
 
+_NONE = type(None)
 #: ``fail(status, message, field)`` builds the ValidationError (it carries the backend and operation ids).
 Fail = Callable[[str, str, str], ValidationError]
 
@@ -50,6 +51,13 @@ def text_problem(value: str) -> str | None:
 
 def id_problem(value: Any) -> str | None:
     """Why ``value`` is not a valid id (None: it is)."""
+    if type(value) is str and value.isascii() and len(value) <= MAX_ID_LENGTH:
+        # the usual id, judged without encoding it: ASCII is valid Unicode and one byte per character
+        return None if value and not value.isspace() and "\x00" not in value else _id_problem(value)
+    return _id_problem(value)
+
+
+def _id_problem(value: Any) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return f"must be a non-empty string, got {_show(value)}"
     if "\x00" in value:
@@ -102,14 +110,20 @@ def _plainly_storable(value: Any, depth: int) -> bool:
             if type(key) is not str or not (key.isascii() or text_problem(key) is None):
                 return False
             # the common leaves inline: a call per leaf is most of this function's cost
-            if type(item) is str and item.isascii() or item is None or type(item) is bool:
+            leaf = type(item)
+            if leaf is str and item.isascii() or item is None or leaf is bool:
+                continue
+            if leaf is int and -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
                 continue
             if not _plainly_storable(item, depth + 1):
                 return False
         return True
     if kind is list:
         for item in value:
-            if type(item) is str and item.isascii() or item is None or type(item) is bool:
+            leaf = type(item)
+            if leaf is str and item.isascii() or item is None or leaf is bool:
+                continue
+            if leaf is int and -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
                 continue
             if not _plainly_storable(item, depth + 1):
                 return False
@@ -163,7 +177,14 @@ def check_field(cls: type, name: str, value: Any, fail: Fail, status: str) -> No
 def _walk_record(record: Any, path: str, fail: Fail, status: str) -> None:
     cls: Any = type(record)
     for name, allowed in _field_types(cls):
-        _check_field(allowed, getattr(record, name), f"{path}.{name}", fail, status)
+        value = getattr(record, name)
+        # ASCII text and None where the field allows them pass _check_field: no path string built for them
+        if value is None:
+            if allowed is None or _NONE in allowed:
+                continue
+        elif type(value) is str and value.isascii() and (allowed is None or str in allowed):
+            continue
+        _check_field(allowed, value, f"{path}.{name}", fail, status)
 
 
 def _check_field(allowed: tuple[type, ...] | None, value: Any, where: str, fail: Fail, status: str) -> None:
@@ -177,6 +198,8 @@ def _check_field(allowed: tuple[type, ...] | None, value: Any, where: str, fail:
             raise fail(status, f"{where} must be a signed 64-bit integer", where)
         return
     if isinstance(value, datetime):  # dates are record fields; inside JSON they would read back as strings
+        if value.tzinfo is UTC and MIN_YEAR <= value.year <= MAX_YEAR:
+            return  # (what date_problem accepts, without converting the usual UTC time)
         problem = date_problem(value)
         if problem:
             raise fail(status, f"{where} {problem}", where)

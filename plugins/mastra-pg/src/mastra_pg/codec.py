@@ -25,7 +25,9 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Generic, Literal, TypeVar
@@ -54,12 +56,31 @@ PgKind = Literal["plain", "text", "json", "json_null", "json_text", "time"]
 CONVERTER = make_converter()
 
 
+def _unstructured(value: Any) -> Any:
+    """``json.dumps``'s ``default``: a value that is not plain JSON (a mapping that is no dict, a record) as the
+    converter writes it. Record fields holding JSON reach the encoder uncopied (see ``TableCodec.values``); this
+    keeps their text what the converter's copy would have given."""
+    out = CONVERTER.unstructure(value)
+    if out is value:
+        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+    return out
+
+
+#: One encoder, reused: ``json.dumps`` with options builds a new one per call. No circular-reference bookkeeping:
+#: written values are validated first, and a cycle would exceed their depth limit.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":"), default=_unstructured)
+_ASCII_ENCODER = json.JSONEncoder(check_circular=False, separators=(",", ":"), default=_unstructured)
+
+
 # ------------------------------------------------------------------------ strings PostgreSQL refuses
 
 
 def esc_str(s: str) -> str:
     """Escape one string (a no-op for ordinary strings)."""
-    if not _NEEDS.search(s):
+    if s.isascii():  # (both tests run in C over the whole string; the regular expression steps per character)
+        if "\x00" not in s:
+            return s
+    elif not _NEEDS.search(s):
         return s
     out = []
     for ch in s:
@@ -116,10 +137,12 @@ def esc_obj(value: Any) -> Any:
     """Escape every string (keys included) of a JSON value."""
     if isinstance(value, str):
         return esc_str(value)
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return {esc_str(k) if isinstance(k, str) else k: esc_obj(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [esc_obj(v) for v in value]
+    if attrs.has(type(value)):  # a record inside a JSON value: escaped as the converter writes it
+        return esc_obj(CONVERTER.unstructure(value))
     return value
 
 
@@ -146,10 +169,12 @@ def dumps(value: Any) -> str:
     Floats with a positive exponent (``1e+16``) are written as ``10000000000000000.0``: jsonb keeps a
     number's scale but not its exponent, so this is what makes them read back as floats, not ints.
     """
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    if "\\u0000" in text or _NEEDS.search(text):
-        text = json.dumps(esc_obj(value), ensure_ascii=False, separators=(",", ":"))
-    if "e+" in text or "E+" in text:
+    text = _ENCODER.encode(value)
+    # JSON text never holds a raw NUL (it is escaped), and ASCII text holds none of the other characters: the
+    # regular expression's scan of every character is for the rest only
+    if "\\u0000" in text or (not text.isascii() and _NEEDS.search(text)):
+        text = _ENCODER.encode(esc_obj(value))
+    if "e+" in text:  # a float's repr writes its exponent with a lower-case e
         text = _TOKENS.sub(_plain_float, text)
     return text
 
@@ -157,18 +182,23 @@ def dumps(value: Any) -> str:
 def loads(data: bytes | bytearray | memoryview | str) -> Any:
     """The loader registered for ``json``/``jsonb`` on our connections."""
     if isinstance(data, str):
-        value = json.loads(data)
-        return unesc_obj(value) if ESC in data else value
-    raw = bytes(data)
-    value = json.loads(raw)
-    return unesc_obj(value) if _ESC_BYTES in raw else value
+        text = data
+    else:
+        try:  # json.loads of bytes decodes them with "surrogatepass", a slow path of the UTF-8 decoder
+            text = str(data, "utf-8")
+        except UnicodeDecodeError:
+            raw = bytes(data)
+            value = json.loads(raw)
+            return unesc_obj(value) if _ESC_BYTES in raw else value
+    value = json.loads(text)
+    return unesc_obj(value) if ESC in text else value
 
 
 def text_json(value: Any) -> str:
     """JSON text for a ``text`` column (message content): lone surrogates as ``\\uXXXX`` escapes, which JSON allows."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    if _NEEDS.search(text):
-        text = json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+    text = _ENCODER.encode(value)
+    if not text.isascii() and _NEEDS.search(text):
+        text = _ASCII_ENCODER.encode(value)
     return text
 
 
@@ -177,7 +207,9 @@ def text_json(value: Any) -> str:
 
 def naive(value: datetime | None) -> datetime | None:
     """UTC wall-clock time for a ``timestamp`` column."""
-    return None if value is None else value.astimezone(UTC).replace(tzinfo=None)
+    if value is None:
+        return None
+    return value.replace(tzinfo=None) if value.tzinfo is UTC else value.astimezone(UTC).replace(tzinfo=None)
 
 
 def aware(value: datetime | None) -> datetime | None:
@@ -284,6 +316,10 @@ class TableCodec(Generic[R]):
         for c in self.columns:
             self.insert_cols += [ident(c.name), ident(twin(c.name))] if c.kind == "time" else [ident(c.name)]
         self.select = self.select_as("")
+        self._param_names = [f"c{i}" for i in range(len(self.insert_cols))]
+        self._plan = _direct_plan(record, self.columns, {key: field for field, key in names.items()})
+        self._read = _read_plan(record, self.columns, {key: field for field, key in names.items()})
+        self._cls: Callable[..., R] = record
 
     def select_as(self, alias: str) -> str:
         """The select list (one expression per column, in :attr:`names` order) with an optional table alias."""
@@ -291,11 +327,23 @@ class TableCodec(Generic[R]):
         return ", ".join(utc_time(c.name, alias) if c.kind == "time" else f"{p}{ident(c.name)}" for c in self.columns)
 
     def values(self, record: R) -> list[Any]:
-        """The record's parameters for :attr:`insert_cols`, in that order."""
-        wire: dict[str, Any] = CONVERTER.unstructure(record, self.record)
+        """The record's parameters for :attr:`insert_cols`, in that order.
+
+        Read from the record's attributes (see :func:`_direct_plan`), not from its wire dict: that copied every
+        JSON value (a 2.6 KB snapshot is ~50 dicts) only for the copy to be serialised, and wrote every datetime
+        as ISO text only for :meth:`encode` to parse it back.
+        """
         out: list[Any] = []
-        for c in self.columns:
-            out += self.encode(c, wire.get(c.key))
+        if self._plan is None:
+            wire: dict[str, Any] = CONVERTER.unstructure(record, self.record)
+            for c in self.columns:
+                out += self.encode(c, wire.get(c.key))
+            return out
+        for c, attr, hook in self._plan:
+            value = getattr(record, attr)
+            if hook is not None and value is not None:
+                value = hook(value)
+            out += self.encode(c, value)
         return out
 
     def encode(self, column: PgColumn, value: Any) -> list[Any]:
@@ -314,7 +362,34 @@ class TableCodec(Generic[R]):
         return [value]
 
     def decode(self, row: Sequence[Any], offset: int = 0) -> R:
-        """The record from a row whose columns from ``offset`` on are :attr:`select`'s."""
+        """The record from a row whose columns from ``offset`` on are :attr:`select`'s.
+
+        Built directly (see :func:`_read_plan`): a value already of its field's type is taken as it is, anything
+        else goes through the converter's hook for the field, and a NULL leaves the field's default, as
+        structuring the row's wire dict did.
+        """
+        plan = self._read
+        if plan is None:
+            return self._decode_wire(row, offset)
+        kwargs: dict[str, Any] = {}
+        for i, kind, attr, exact, hook, tp in plan:
+            value = row[offset + i]
+            if value is None:
+                continue
+            if kind == "time":
+                value = aware(value)
+            elif kind == "json_text":
+                value = _parse_json_text(value)
+            elif kind == "json" or kind == "json_null":
+                value = read_jsonb(value)  # JSON text of null: the field is None, not its default
+            elif kind == "text" and type(value) is str:
+                value = unesc_str(value)
+            if exact is not object and value is not None and type(value) is not exact:
+                value = hook(value, tp)
+            kwargs[attr] = value
+        return self._cls(**kwargs)
+
+    def _decode_wire(self, row: Sequence[Any], offset: int) -> R:
         wire: dict[str, Any] = {}
         for i, c in enumerate(self.columns):
             value = row[offset + i]
@@ -337,7 +412,7 @@ class TableCodec(Generic[R]):
 
     def named(self, record: R, **extra: Any) -> dict[str, Any]:
         """The record's parameters as ``c0``, ``c1``... (the placeholders of :meth:`placeholders`) plus ``extra``."""
-        out: dict[str, Any] = {f"c{i}": v for i, v in enumerate(self.values(record))}
+        out = dict(zip(self._param_names, self.values(record), strict=True))
         out.update(extra)
         return out
 
@@ -348,3 +423,66 @@ class TableCodec(Generic[R]):
     def placeholders(self) -> str:
         """``%(c0)s, %(c1)s, ...`` for :attr:`insert_cols`."""
         return ", ".join(f"%(c{i})s" for i in range(len(self.insert_cols)))
+
+
+def _direct_plan(record: Any, columns: list[PgColumn], fields: dict[str, str]) -> list[
+        tuple[PgColumn, str, Callable[[Any], Any] | None]] | None:
+    """Per column: the record attribute it is read from and the converter hook its value needs (None: the value
+    as it is). None when the record needs its whole wire form (message parts, ``extra`` keys).
+
+    As is: text, numbers, booleans, datetimes (``encode`` takes them) and JSON-valued fields (``Any``, ``dict``,
+    ``list``): those are validated plain JSON, which the converter would only have copied; ``dumps`` turns
+    anything else in them (a mapping that is no dict, a record) into what the converter writes.
+    """
+    if "extra" in attrs.fields_dict(record) or "parts" in attrs.fields_dict(record):
+        return None
+    hints = typing.get_type_hints(record)
+    plan: list[tuple[PgColumn, str, Callable[[Any], Any] | None]] = []
+    for c in columns:
+        attr = fields[c.key]
+        tp = hints.get(attr, Any)
+        hook = None if _as_is(tp) else functools.partial(CONVERTER.unstructure, unstructure_as=tp)
+        plan.append((c, attr, hook))
+    return plan
+
+
+def _as_is(tp: Any) -> bool:
+    """Whether a value declared ``tp`` goes to :meth:`TableCodec.encode` as it is (see :func:`_direct_plan`)."""
+    if tp in (str, int, float, bool, datetime, type(None), Any):
+        return True
+    origin = typing.get_origin(tp)
+    if origin is typing.Union or origin is types.UnionType:
+        return all(_as_is(a) for a in typing.get_args(tp))
+    return origin in (dict, list) and typing.get_args(tp) in ((str, Any), (Any,))
+
+
+def _read_plan(record: Any, columns: list[PgColumn], fields: dict[str, str]) -> list[
+        tuple[int, PgKind, str, Any, Callable[[Any, Any], Any], Any]] | None:
+    """Per column: its index, kind, the record attribute, the exact class a value taken as it is must have
+    (``object``: any value, as for ``Any``), the converter's structure hook and the declared type. None when the
+    record needs its wire form (message parts, ``extra`` keys)."""
+    if "extra" in attrs.fields_dict(record) or "parts" in attrs.fields_dict(record):
+        return None
+    hints = typing.get_type_hints(record)
+    get_hook: Any = getattr(CONVERTER, "get_structure_hook", None) or CONVERTER._structure_func.dispatch
+    plan: list[tuple[int, PgKind, str, Any, Callable[[Any, Any], Any], Any]] = []
+    for i, c in enumerate(columns):
+        attr = fields[c.key]
+        tp = hints.get(attr, Any)
+        plan.append((i, c.kind, attr, _exact(tp), get_hook(tp), tp))
+    return plan
+
+
+def _exact(tp: Any) -> Any:
+    """The one class whose values a field declared ``tp`` takes as they are (``object``: any; None: none)."""
+    if tp is Any:
+        return object
+    if tp in (str, int, float, bool, datetime):
+        return tp
+    origin = typing.get_origin(tp)
+    if origin is typing.Union or origin is types.UnionType:
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _exact(args[0]) if len(args) == 1 else None
+    if origin in (dict, list) and typing.get_args(tp) in ((str, Any), (Any,)):
+        return origin  # a JSON value just parsed: nobody else holds it, no copy needed
+    return None
