@@ -31,7 +31,7 @@ from mastra_core.retention import ENTITIES
 from mastra_ops.copy import digest
 from mastra_ops.seed import seed
 from mastra_ops.stream import Selection
-from ops_support import harness
+from ops_support import harness, place
 
 #: Messages per ring (20 threads); CI: 2000 through libsql, pg, dynamodb and upstash (about 4 min on the loaded
 #: 2-core CI machine: DynamoDB Local takes 0.3-0.6 s per 100-item transaction), 400 through mongodb (about 1 min).
@@ -50,23 +50,9 @@ RINGS = {
 TTL = {e: {"default_ttl_seconds": 30 * 86400} for e in ENTITIES if e != "message"}
 
 
-def _place(backend: str, ns: str, tmp: Path) -> tuple[str, dict[str, Any]]:
-    """URL and options of ``backend``'s namespace ``ns``."""
-    if backend == "libsql":
-        return f"file:{tmp / (ns + '.db')}", {}
-    h = harness(backend)
-    if backend == "pg":
-        return h.server_url(), {"schema_name": ns}
-    if backend == "mongodb":
-        return h.server_uri(), {"db_name": h.db_name(ns)}
-    if backend == "dynamodb":
-        return f"dynamodb://{h.endpoint().split('://', 1)[1]}/{h.table_name(ns)}", {"credentials": h.CREDENTIALS}
-    return h.redis_url(), {"prefix": h.prefix_for(ns)}
-
-
 async def _open(backend: str, ns: str, tmp: Path, **overrides: Any) -> Storage:
     if backend == "libsql":
-        return open_storage(_place(backend, ns, tmp)[0], **overrides)
+        return open_storage(place(backend, ns, tmp)[0], **overrides)
     return await harness(backend).make_storage(ns, **overrides)  # creates the DynamoDB table (TTL on)
 
 
@@ -131,8 +117,8 @@ def test_copy_ring_killed_and_resumed_at_every_hop(tmp_path: Path, ring: str) ->
         assert expected["message"]["count"] == THREADS * per_thread
         for i in range(1, len(chain)):
             asyncio.run(create(chain[i], namespaces[i]))
-            done = _copy_killed_and_resumed(_place(chain[i - 1], namespaces[i - 1], tmp_path),
-                                            _place(chain[i], namespaces[i], tmp_path),
+            done = _copy_killed_and_resumed(place(chain[i - 1], namespaces[i - 1], tmp_path),
+                                            place(chain[i], namespaces[i], tmp_path),
                                             tmp_path / f"hop{i}.json", page_size, messages)
             assert "(resumed)" in done.stderr and "DIFFERENT" not in done.stdout, done.stdout + done.stderr
             assert "TTLs preserved" in done.stderr, done.stderr
