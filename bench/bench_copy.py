@@ -19,8 +19,10 @@ chain), ``MASTRA_BENCH_COPY_PREFIX`` (namespace names; removed at the end). Rows
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -64,9 +66,7 @@ def _support() -> Any:
     tests = str(ROOT / "plugins/mastra-ops/tests")
     if tests not in sys.path:
         sys.path.insert(0, tests)
-    import ops_support
-
-    return ops_support
+    return importlib.import_module("ops_support")
 
 
 def _options(flag: str, options: dict[str, Any]) -> list[str]:
@@ -141,7 +141,8 @@ def _run_copy(args: list[str], log: Path, checkpoint: Path, kill_at: int | None)
                 "killed_at": killed_at}
 
 
-def _hop(src: str, dst: str, places: tuple[Place, Place], n: int, expected: dict[str, Any], work: Path) -> dict[str, Any]:
+def _hop(src: str, dst: str, places: tuple[Place, Place], n: int, expected: dict[str, Any],
+         work: Path) -> dict[str, Any]:
     checkpoint, log = work / f"{src}-{dst}.checkpoint.json", work / f"{src}-{dst}.log"
     args = [sys.executable, "-m", "mastra_core.cli", "copy", places[0][0], places[1][0],
             *_options("--src-option", places[0][1]), *_options("--dst-option", places[1][1]),
@@ -208,6 +209,12 @@ async def _chain(chain: list[str], n: int) -> list[dict[str, Any]]:
     places = [_support().place(b, ns, work, fresh_db=True) for b, ns in zip(chain, namespaces, strict=True)]
     rows: list[dict[str, Any]] = []
     try:
+        if "mongodb" in chain and not _support().harness("mongodb").real_server():
+            from bench.jongodb_writes import measure
+
+            row = await asyncio.to_thread(measure, _support().harness("mongodb").server_uri(), f"{PREFIX}_writes")
+            _record(row)
+            print(json.dumps(row), flush=True)
         await _create(chain[0], namespaces[0])
         seeded = await asyncio.to_thread(_run_child, "--seed", json.dumps(places[0]), str(n))
         expected = (await asyncio.to_thread(_run_child, "--digest", json.dumps(places[0])))["digest"]
@@ -228,6 +235,7 @@ async def _chain(chain: list[str], n: int) -> list[dict[str, Any]]:
                 await _cleanup(backend, ns, place)
             except Exception as exc:  # a cleanup failure must not hide the numbers
                 print(f"cleanup of {backend} {ns} failed: {exc}")
+        shutil.rmtree(work, ignore_errors=True)  # the libSQL files (hundreds of MB at 100k) and the logs
     return rows
 
 
@@ -240,8 +248,8 @@ async def main() -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--seed"]:
-        print(json.dumps(asyncio.run(_seed_child(tuple(json.loads(sys.argv[2])), int(sys.argv[3])))))  # type: ignore[arg-type]
+        print(json.dumps(asyncio.run(_seed_child(tuple(json.loads(sys.argv[2])), int(sys.argv[3])))))
     elif sys.argv[1:2] == ["--digest"]:
-        print(json.dumps(asyncio.run(_digest_child(tuple(json.loads(sys.argv[2]))))))  # type: ignore[arg-type]
+        print(json.dumps(asyncio.run(_digest_child(tuple(json.loads(sys.argv[2]))))))
     else:
         asyncio.run(main())
