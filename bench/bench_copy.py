@@ -41,7 +41,7 @@ CHAINS = [
     (os.environ.get("MASTRA_BENCH_COPY_CHAIN", "libsql,pg,dynamodb,upstash,libsql").split(","), N),
     # jongodb's cost per write grows with the collection whatever the client does (jongodb_writes.py): a smaller run
     (os.environ.get("MASTRA_BENCH_COPY_MONGO_CHAIN", "libsql,mongodb,libsql").split(","),
-     int(os.environ.get("MASTRA_BENCH_COPY_MONGO_N", "4000"))),
+     int(os.environ.get("MASTRA_BENCH_COPY_MONGO_N", "12000"))),
 ]
 THREADS = 20
 KILL_AT = float(os.environ.get("MASTRA_BENCH_COPY_KILL_AT", "0.4"))
@@ -207,6 +207,9 @@ async def _chain(chain: list[str], n: int) -> list[dict[str, Any]]:
     work = Path(tempfile.mkdtemp(prefix=f"{PREFIX}_"))
     namespaces = [f"{PREFIX}_{uuid.uuid4().hex[:6]}_{i}" for i in range(len(chain))]
     places = [_support().place(b, ns, work, fresh_db=True) for b, ns in zip(chain, namespaces, strict=True)]
+    for backend, (_, options) in zip(chain, places, strict=True):
+        if backend == "mongodb":  # one insert of a page into jongodb takes over the default 30 s past ~12k messages
+            options["operation_timeout"] = 900
     rows: list[dict[str, Any]] = []
     try:
         if "mongodb" in chain and not _support().harness("mongodb").real_server():
