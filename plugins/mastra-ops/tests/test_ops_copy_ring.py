@@ -7,9 +7,10 @@ thread and each record's stored expiry included) must equal the seeded source's:
 are carried exactly through every hop, not just the last one.
 
 Every backend is a source and a target: libsql -> pg -> dynamodb -> upstash -> libsql at ``MASTRA_COPY_SCALE``
-messages, and upstash -> mongodb -> libsql at ``MASTRA_COPY_SCALE_MONGODB`` (the test MongoDB, jongodb, scans its
-collection on every upsert: writes into it are quadratic). The 100k runs: ``MASTRA_COPY_SCALE=100000`` (results in
-the README and bench/results/copy.json).
+messages, and upstash -> mongodb -> libsql at ``MASTRA_COPY_SCALE_MONGODB`` (on the test MongoDB, jongodb, every
+write command costs time growing with the square of its collection's size, whatever the command: see
+bench/jongodb_writes.py). The same rings at 100k messages, each hop killed and resumed too, timed and with each
+process's peak RSS: bench/bench_copy.py (results in the mastra-ops README and bench/results/copy.json).
 """
 
 from __future__ import annotations
