@@ -23,7 +23,6 @@ import importlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -115,32 +114,6 @@ def _run_child(*args: str) -> dict[str, Any]:
 
 # -- one hop: copy killed, resumed, verified -------------------------------------------------------------------------
 
-def _copied(checkpoint: Path) -> int:
-    try:
-        return int(json.loads(checkpoint.read_text())["copied"].get("message", 0))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return 0
-
-
-def _run_copy(args: list[str], log: Path, checkpoint: Path, kill_at: int | None) -> dict[str, Any]:
-    """One ``mastra copy`` run: seconds, peak RSS (MB, from wait4), exit status; SIGKILLed at ``kill_at`` messages."""
-    with log.open("a") as err:
-        t = time.perf_counter()
-        proc = subprocess.Popen(args, stdout=err, stderr=err, cwd=ROOT)
-        killed_at = None
-        while kill_at is not None and killed_at is None:
-            time.sleep(0.1)
-            if os.waitpid(proc.pid, os.WNOHANG) != (0, 0):
-                raise SystemExit(f"the copy ended before it was killed (see {log})")
-            if (done := _copied(checkpoint)) >= kill_at:
-                proc.send_signal(signal.SIGKILL)
-                killed_at = done
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        return {"s": time.perf_counter() - t, "rss_mb": usage.ru_maxrss / 1024, "code": proc.returncode,
-                "killed_at": killed_at}
-
-
 def _hop(src: str, dst: str, places: tuple[Place, Place], n: int, expected: dict[str, Any],
          work: Path) -> dict[str, Any]:
     checkpoint, log = work / f"{src}-{dst}.checkpoint.json", work / f"{src}-{dst}.log"
@@ -148,16 +121,13 @@ def _hop(src: str, dst: str, places: tuple[Place, Place], n: int, expected: dict
             *_options("--src-option", places[0][1]), *_options("--dst-option", places[1][1]),
             "--checkpoint", str(checkpoint), "--page-size", str(PAGE), "--workers", str(WORKERS), "--no-verify",
             "--quiet"]
-    runs = []
+    support = _support()
     if KILL_AT > 0:
-        runs.append(_run_copy(args, log, checkpoint, int(n * KILL_AT)))
-        state = json.loads(checkpoint.read_text())
-        assert not state["finished"], f"{src} -> {dst}: the copy finished before the kill"
-    runs.append(_run_copy(args, log, checkpoint, None))
-    if runs[-1]["code"] == 5:  # a service stopped answering (exit 5): rerunning resumes
-        runs.append(_run_copy(args, log, checkpoint, None))
-    if runs[-1]["code"] != 0:
-        raise SystemExit(f"copy {src} -> {dst} exited {runs[-1]['code']}:\n{log.read_text()[-3000:]}")
+        runs = support.copy_killed_and_resumed(args, log, checkpoint, int(n * KILL_AT))
+    else:
+        runs = [support.run_copy(args, log, checkpoint)]
+        if runs[-1]["code"] != 0:
+            raise SystemExit(f"copy {src} -> {dst} exited {runs[-1]['code']}:\n{log.read_text()[-3000:]}")
     resumed = "(resumed)" in log.read_text()
     got = _run_child("--digest", json.dumps(places[1]))
     copy_s = sum(r["s"] for r in runs)
