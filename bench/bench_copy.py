@@ -68,10 +68,6 @@ def _support() -> Any:
     return importlib.import_module("ops_support")
 
 
-def _options(flag: str, options: dict[str, Any]) -> list[str]:
-    return [a for k, v in options.items() for a in (flag, f"{k}={v if isinstance(v, str) else json.dumps(v)}")]
-
-
 # -- children --------------------------------------------------------------------------------------------------------
 
 async def _seed_child(place: Place, n: int) -> dict[str, Any]:
@@ -117,11 +113,11 @@ def _run_child(*args: str) -> dict[str, Any]:
 def _hop(src: str, dst: str, places: tuple[Place, Place], n: int, expected: dict[str, Any],
          work: Path) -> dict[str, Any]:
     checkpoint, log = work / f"{src}-{dst}.checkpoint.json", work / f"{src}-{dst}.log"
+    support = _support()
     args = [sys.executable, "-m", "mastra_core.cli", "copy", places[0][0], places[1][0],
-            *_options("--src-option", places[0][1]), *_options("--dst-option", places[1][1]),
+            *support.cli_options("--src-option", places[0][1]), *support.cli_options("--dst-option", places[1][1]),
             "--checkpoint", str(checkpoint), "--page-size", str(PAGE), "--workers", str(WORKERS), "--no-verify",
             "--quiet"]
-    support = _support()
     if KILL_AT > 0:
         runs = support.copy_killed_and_resumed(args, log, checkpoint, int(n * KILL_AT))
     else:

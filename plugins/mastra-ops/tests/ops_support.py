@@ -102,3 +102,8 @@ def copy_killed_and_resumed(args: list[str], log: Path, checkpoint: Path, kill_a
         runs.append(run_copy(args, log, checkpoint))
     assert runs[-1]["code"] == 0, f"resumed copy exited {runs[-1]['code']}:\n{log.read_text()[-5000:]}"
     return runs
+
+
+def cli_options(flag: str, options: dict[str, Any]) -> list[str]:
+    """``options`` as ``mastra copy`` arguments: ``[flag, "key=value", ...]`` (values other than text as JSON)."""
+    return [a for k, v in options.items() for a in (flag, f"{k}={v if isinstance(v, str) else json.dumps(v)}")]

@@ -16,7 +16,6 @@ process's peak RSS: bench/bench_copy.py (results in the mastra-ops README and be
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import sys
 import uuid
@@ -29,7 +28,7 @@ from mastra_core.retention import ENTITIES
 from mastra_ops.copy import digest
 from mastra_ops.seed import seed
 from mastra_ops.stream import Selection
-from ops_support import copy_killed_and_resumed, harness, place
+from ops_support import cli_options, copy_killed_and_resumed, harness, place
 
 #: Messages per ring (20 threads); CI: 2000 through libsql, pg, dynamodb and upstash (about 4 min on the loaded
 #: 2-core CI machine: DynamoDB Local takes 0.3-0.6 s per 100-item transaction), 400 through mongodb (about 1 min).
@@ -54,15 +53,11 @@ async def _open(backend: str, ns: str, tmp: Path, **overrides: Any) -> Storage:
     return await harness(backend).make_storage(ns, **overrides)  # creates the DynamoDB table (TTL on)
 
 
-def _options(flag: str, options: dict[str, Any]) -> list[str]:
-    return [a for k, v in options.items() for a in (flag, f"{k}={json.dumps(v) if not isinstance(v, str) else v}")]
-
-
 def _copy_killed_and_resumed(src: tuple[str, dict[str, Any]], dst: tuple[str, dict[str, Any]], checkpoint: Path,
                              page_size: int, messages: int) -> str:
     """``mastra copy`` killed a third of the way through the messages, then resumed; the output of its runs."""
-    args = [sys.executable, "-m", "mastra_core.cli", "copy", src[0], dst[0], *_options("--src-option", src[1]),
-            *_options("--dst-option", dst[1]), "--checkpoint", str(checkpoint), "--page-size", str(page_size),
+    args = [sys.executable, "-m", "mastra_core.cli", "copy", src[0], dst[0], *cli_options("--src-option", src[1]),
+            *cli_options("--dst-option", dst[1]), "--checkpoint", str(checkpoint), "--page-size", str(page_size),
             "--quiet"]
     log = checkpoint.with_suffix(".log")
     copy_killed_and_resumed(args, log, checkpoint, messages // 3)
