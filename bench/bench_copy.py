@@ -40,7 +40,7 @@ CHAINS = [
     (os.environ.get("MASTRA_BENCH_COPY_CHAIN", "libsql,pg,dynamodb,upstash,libsql").split(","), N),
     # jongodb's cost per write grows with the collection whatever the client does (jongodb_writes.py): a smaller run
     (os.environ.get("MASTRA_BENCH_COPY_MONGO_CHAIN", "libsql,mongodb,libsql").split(","),
-     int(os.environ.get("MASTRA_BENCH_COPY_MONGO_N", "12000"))),
+     int(os.environ.get("MASTRA_BENCH_COPY_MONGO_N", "24000"))),
 ]
 THREADS = 20
 KILL_AT = float(os.environ.get("MASTRA_BENCH_COPY_KILL_AT", "0.4"))
