@@ -7,20 +7,17 @@ thread and each record's stored expiry included) must equal the seeded source's:
 are carried exactly through every hop, not just the last one.
 
 Every backend is a source and a target: libsql -> pg -> dynamodb -> upstash -> libsql at ``MASTRA_COPY_SCALE``
-messages, and upstash -> mongodb -> libsql at ``MASTRA_COPY_SCALE_MONGODB`` (the test MongoDB, jongodb, scans its
-collection on every upsert: writes into it are quadratic). The 100k runs: ``MASTRA_COPY_SCALE=100000`` (results in
-the README and bench/results/copy.json).
+messages, and upstash -> mongodb -> libsql at ``MASTRA_COPY_SCALE_MONGODB`` (on the test MongoDB, jongodb, every
+write command costs time growing with the square of its collection's size, whatever the command: see
+bench/jongodb_writes.py). The same rings at 100k messages, each hop killed and resumed too, timed and with each
+process's peak RSS: bench/bench_copy.py (results in the mastra-ops README and bench/results/copy.json).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import signal
-import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -31,7 +28,7 @@ from mastra_core.retention import ENTITIES
 from mastra_ops.copy import digest
 from mastra_ops.seed import seed
 from mastra_ops.stream import Selection
-from ops_support import harness
+from ops_support import cli_options, copy_killed_and_resumed, harness, place
 
 #: Messages per ring (20 threads); CI: 2000 through libsql, pg, dynamodb and upstash (about 4 min on the loaded
 #: 2-core CI machine: DynamoDB Local takes 0.3-0.6 s per 100-item transaction), 400 through mongodb (about 1 min).
@@ -50,51 +47,21 @@ RINGS = {
 TTL = {e: {"default_ttl_seconds": 30 * 86400} for e in ENTITIES if e != "message"}
 
 
-def _place(backend: str, ns: str, tmp: Path) -> tuple[str, dict[str, Any]]:
-    """URL and options of ``backend``'s namespace ``ns``."""
-    if backend == "libsql":
-        return f"file:{tmp / (ns + '.db')}", {}
-    h = harness(backend)
-    if backend == "pg":
-        return h.server_url(), {"schema_name": ns}
-    if backend == "mongodb":
-        return h.server_uri(), {"db_name": h.db_name(ns)}
-    if backend == "dynamodb":
-        return f"dynamodb://{h.endpoint().split('://', 1)[1]}/{h.table_name(ns)}", {"credentials": h.CREDENTIALS}
-    return h.redis_url(), {"prefix": h.prefix_for(ns)}
-
-
 async def _open(backend: str, ns: str, tmp: Path, **overrides: Any) -> Storage:
     if backend == "libsql":
-        return open_storage(_place(backend, ns, tmp)[0], **overrides)
+        return open_storage(place(backend, ns, tmp)[0], **overrides)
     return await harness(backend).make_storage(ns, **overrides)  # creates the DynamoDB table (TTL on)
 
 
-def _options(flag: str, options: dict[str, Any]) -> list[str]:
-    return [a for k, v in options.items() for a in (flag, f"{k}={json.dumps(v) if not isinstance(v, str) else v}")]
-
-
 def _copy_killed_and_resumed(src: tuple[str, dict[str, Any]], dst: tuple[str, dict[str, Any]], checkpoint: Path,
-                             page_size: int, messages: int) -> subprocess.CompletedProcess[str]:
-    args = [sys.executable, "-m", "mastra_core.cli", "copy", src[0], dst[0], *_options("--src-option", src[1]),
-            *_options("--dst-option", dst[1]), "--checkpoint", str(checkpoint), "--page-size", str(page_size),
+                             page_size: int, messages: int) -> str:
+    """``mastra copy`` killed a third of the way through the messages, then resumed; the output of its runs."""
+    args = [sys.executable, "-m", "mastra_core.cli", "copy", src[0], dst[0], *cli_options("--src-option", src[1]),
+            *cli_options("--dst-option", dst[1]), "--checkpoint", str(checkpoint), "--page-size", str(page_size),
             "--quiet"]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    copied = 0
-    while copied < messages // 3:
-        assert proc.poll() is None, f"the copy ended before it was killed: {proc.communicate()}"
-        time.sleep(0.05)
-        if checkpoint.exists():
-            copied = json.loads(checkpoint.read_text())["copied"].get("message", 0)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=60)
-    state = json.loads(checkpoint.read_text())
-    assert not state["finished"] and state["domain"] == "memory", state
-    done = subprocess.run(args, capture_output=True, text=True, timeout=3600)
-    if done.returncode == 5:  # a service stopped answering (exit 5): rerunning resumes, or verifies a finished copy
-        done = subprocess.run(args, capture_output=True, text=True, timeout=3600)
-    assert done.returncode == 0, f"resumed copy exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
-    return done
+    log = checkpoint.with_suffix(".log")
+    copy_killed_and_resumed(args, log, checkpoint, messages // 3)
+    return log.read_text()
 
 
 @pytest.mark.parametrize("ring", list(RINGS))
@@ -131,13 +98,13 @@ def test_copy_ring_killed_and_resumed_at_every_hop(tmp_path: Path, ring: str) ->
         assert expected["message"]["count"] == THREADS * per_thread
         for i in range(1, len(chain)):
             asyncio.run(create(chain[i], namespaces[i]))
-            done = _copy_killed_and_resumed(_place(chain[i - 1], namespaces[i - 1], tmp_path),
-                                            _place(chain[i], namespaces[i], tmp_path),
-                                            tmp_path / f"hop{i}.json", page_size, messages)
-            assert "(resumed)" in done.stderr and "DIFFERENT" not in done.stdout, done.stdout + done.stderr
-            assert "TTLs preserved" in done.stderr, done.stderr
+            out = _copy_killed_and_resumed(place(chain[i - 1], namespaces[i - 1], tmp_path),
+                                           place(chain[i], namespaces[i], tmp_path),
+                                           tmp_path / f"hop{i}.json", page_size, messages)
+            assert "(resumed)" in out and "DIFFERENT" not in out, out
+            assert "TTLs preserved" in out, out
             assert asyncio.run(check(chain[i], namespaces[i])) == expected, f"{chain[i - 1]} -> {chain[i]}"
-            summary = [line for line in done.stderr.splitlines() if line.startswith("copied ")]
+            summary = [line for line in out.splitlines() if line.startswith("copied ")]
             print(f"{chain[i - 1]} -> {chain[i]} verified (resumed run: {summary})", flush=True)  # shown with -s
     finally:
         for backend, ns in zip(chain, namespaces, strict=True):

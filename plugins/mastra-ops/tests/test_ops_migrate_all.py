@@ -20,7 +20,7 @@ from mastra_core import open_storage
 from mastra_core import records as r
 from mastra_core.connect import ConnectionFailedError
 from mastra_core.errors import SchemaNotReadyError
-from ops_support import harness
+from ops_support import harness, place
 
 BACKENDS = ["libsql", "pg", "mongodb", "dynamodb", "upstash", "mysql"]
 
@@ -37,22 +37,6 @@ def mastra(capsys: pytest.CaptureFixture[str], *args: str, code: int = 0) -> str
     out = capsys.readouterr()
     assert got == code, out.out + out.err
     return out.out
-
-
-def _target(backend: str, ns: str, tmp: Path) -> tuple[str, dict[str, Any]]:
-    """URL and options of a fresh namespace of ``backend`` (nothing created yet)."""
-    if backend == "libsql":
-        return f"file:{tmp / (ns + '.db')}", {}
-    h = harness(backend)
-    if backend == "pg":
-        return h.server_url(), {"schema_name": ns}
-    if backend == "mongodb":
-        return h.server_uri(), {"db_name": ns}
-    if backend == "dynamodb":
-        return f"dynamodb://{h.endpoint().split('://', 1)[1]}/{h.table_name(ns)}", {"credentials": h.CREDENTIALS}
-    if backend == "upstash":
-        return h.redis_url(), {"prefix": h.prefix_for(ns)}
-    return h.server_url(), {"database": ns}
 
 
 async def _cleanup(backend: str, ns: str, url: str, options: dict[str, Any]) -> None:
@@ -83,7 +67,7 @@ def _cli_options(options: dict[str, Any]) -> list[str]:
 def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str, dict[str, Any]]]:
     backend = request.param
     ns = f"ops_mig_{uuid.uuid4().hex[:8]}"
-    url, options = _target(backend, ns, tmp_path)
+    url, options = place(backend, ns, tmp_path, fresh_db=True)  # a never-used database
     yield backend, url, options
     asyncio.run(_cleanup(backend, ns, url, options))
 
