@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from mastra_core import records as r
 from mastra_core.backend import RowCodec, Table, decode_json
@@ -19,6 +19,7 @@ from mastra_core.clock import iso, parse_datetime
 from mastra_core.serde import content_from_json, content_to_json, json_dumps, wire_names
 
 from .connection import quote, text
+from .fastrow import FastRow, Unusual
 from .schema import EXPIRES
 
 R = TypeVar("R")
@@ -85,6 +86,8 @@ class Codec(Generic[R]):
         #: one row's ``(?, ?, ...)``
         self.placeholders = "(" + ", ".join("?" for _ in range(self.width)) + ")"
         self._select_lists: dict[str, str] = {}
+        #: the direct path for plain records (see :mod:`.fastrow`); the RowCodec whenever it refuses
+        self.fast = FastRow(record, {attr: table.column(c).kind for attr, c in self.columns.items()}, dump_json)
 
     def select_list(self, alias: str = "") -> str:
         """The columns of :meth:`decode`'s row, in order (built once per alias: it is on every read's path)."""
@@ -110,11 +113,23 @@ class Codec(Generic[R]):
 
     def encode(self, record: R, expires: datetime | None = None) -> list[Any]:
         """The record's parameters in :attr:`insert_columns` order (the expiry last where the table has one)."""
+        try:
+            values = self.fast.encode(record)
+        except Unusual:
+            pass
+        else:
+            if self.has_expiry:
+                values.append(ts(expires))
+            return values
         row = self.rows.to_row(record, **({EXPIRES: ts(expires)} if self.has_expiry else {}))
         return [row[c] for c in self._insert_order]
 
     def decode(self, row: Sequence[Any]) -> R:
         """The record from a row selected with :meth:`select_list`."""
+        try:
+            return cast(R, self.fast.decode(row))
+        except Unusual:
+            pass
         values: dict[str, Any] = {}
         for column, value in zip(self._order, row, strict=False):
             value = text(value)
