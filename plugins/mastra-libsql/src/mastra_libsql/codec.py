@@ -15,11 +15,12 @@ from typing import Any, Generic, TypeVar, cast
 
 from mastra_core import records as r
 from mastra_core.backend import RowCodec, Table, decode_json
-from mastra_core.clock import iso, parse_datetime
+from mastra_core.clock import parse_datetime
 from mastra_core.serde import content_from_json, content_to_json, json_dumps, wire_names
 
 from .connection import quote, text
 from .fastrow import FastRow, Unusual
+from .isotext import iso
 from .schema import EXPIRES
 
 R = TypeVar("R")

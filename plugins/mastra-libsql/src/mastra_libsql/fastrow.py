@@ -18,9 +18,9 @@ from datetime import datetime
 from typing import Any
 
 import attrs
-from mastra_core.clock import iso
 
 from .connection import text
+from .isotext import iso
 
 #: Field types this module converts (None: the record has a field it does not, the RowCodec handles it).
 _KINDS: dict[Any, str] = {
@@ -36,8 +36,8 @@ class Unusual(Exception):
     """A value this module does not convert; the RowCodec will."""
 
 
-def _time(value: Any) -> datetime:
-    # the stored form (iso()): exactly what parse_datetime reads it as, without its generic steps
+def stored_time(value: Any) -> datetime:
+    """A timestamp column's value in the form this package writes (``iso()``), as ``parse_datetime`` reads it."""
     if type(value) is str and len(value) == 24 and value[-1] == "Z" and value[10] == "T":
         try:
             return datetime.fromisoformat(value)
@@ -109,7 +109,7 @@ class FastRow:
                 if type(value) is not str:
                     raise Unusual
             elif kind == "time":
-                value = _time(value)
+                value = stored_time(value)
             else:
                 value = _load(value, kind)
             kwargs[attr] = value

@@ -16,7 +16,6 @@ from typing import Any
 
 from mastra_core import records as r
 from mastra_core.backend import FetchedMessage, assemble_message_page
-from mastra_core.clock import iso, utc_now
 from mastra_core.domains.memory import CloneResult, MemoryStore, ResourcePatch, ThreadPatch, plan_clone
 from mastra_core.errors import ValidationError, error_id
 from mastra_core.pagination import Page, has_more
@@ -26,6 +25,8 @@ from ..codec import MESSAGE_COLUMNS as _MSG_COLS
 from ..codec import MESSAGE_WIDTH as _MSG_WIDTH
 from ..codec import Codec, dump_json, message_from_row, message_params, select_expr, ts
 from ..connection import LibSQLConnection, chunks, quote
+from ..fastrow import Unusual, stored_time
+from ..isotext import iso, now_iso
 from ..schema import COUNTS, DOMAIN_TABLES, EXPIRES, MESSAGES, RESOURCES, THREADS
 from .json_merge import merge_sql, object_or_null_sql
 from .shared import LIVE as _LIVE
@@ -111,7 +112,7 @@ def _packed(values: list[Any]) -> str | None:
 def bump_threads(db: LibSQLConnection, thread_ids: set[str] | list[str]) -> None:
     """Move the threads' ``updatedAt`` forward (a message was written to them)."""
     ids = sorted(set(thread_ids))
-    now = iso(utc_now())
+    now = now_iso()
     for part in chunks(ids, 500):
         db.execute(_bump_sql(len(part)), (now, now, *part))
 
@@ -124,7 +125,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
     # ------------------------------------------------------------------ threads
 
     async def _get_thread(self, thread_id: str) -> r.Thread | None:
-        now = iso(utc_now())
+        now = now_iso()
         return await self.conn.read(lambda db: self._thread_row(db, thread_id, now), inline=True)
 
     @staticmethod
@@ -142,7 +143,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
 
     async def _save_thread(self, thread: r.Thread) -> r.Thread:
         if self.conn.target.remote:  # one statement in the remote transaction (its operation token commits with it)
-            return await self.conn.write(lambda db: self._upsert_thread(db, thread, iso(utc_now())), inline=True)
+            return await self.conn.write(lambda db: self._upsert_thread(db, thread, now_iso()), inline=True)
         return await self.conn.write(lambda db: self._save_thread_file(db, thread), inline=True, single=True)
 
     def _save_thread_file(self, db: LibSQLConnection, thread: r.Thread) -> r.Thread:
@@ -152,7 +153,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
         Why not always the upsert with RETURNING: SQLite prepares every statement afresh, and the upsert's
         conflict code plus a RETURNING of every column cost more than twice the UPDATE (callgrind,
         ``bench/libsql_callgrind.py``)."""
-        now = iso(utc_now())
+        now = now_iso()
         values = THREAD.encode(thread, self.expires_at("thread"))  # id, resourceId, title, metadata, created, ...
         row = db.one(_SAVE_LIVE_THREAD, (*values[1:4], *values[5:7], values[0], now))
         if row is None:
@@ -161,12 +162,21 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
             else:
                 row = db.one(_UPSERT_THREAD + ' RETURNING "createdAt"', (*values, now))
                 assert row is not None
-        # the row as stored: what was written, with the createdAt it kept
-        return THREAD.decode((*values[:4], row[0], values[5]))
+        # the row as stored: the thread as given (its metadata a copy, as a read gives it) with the createdAt kept
+        created = thread.created_at
+        if row[0] != values[4]:
+            try:
+                created = stored_time(row[0])
+            except Unusual:  # not in the form this package writes: read back as any stored row is
+                return THREAD.decode((*values[:4], row[0], values[5]))
+        meta = values[3]
+        return r.Thread(id=thread.id, resource_id=thread.resource_id, title=thread.title,
+                        metadata=None if meta is None else json.loads(meta), created_at=created,
+                        updated_at=thread.updated_at)
 
     async def _modify_thread(self, thread_id: str, change: Callable[[r.Thread], r.Thread]) -> r.Thread | None:
         def go(db: LibSQLConnection) -> r.Thread | None:
-            now = iso(utc_now())
+            now = now_iso()
             old = self._thread_row(db, thread_id, now)
             if old is None:
                 return None
@@ -190,7 +200,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
         merge = None if patch.metadata is None else merge_sql("metadata", patch.metadata, first=5)
         if self.conn.target.remote or (patch.metadata is not None and merge is None):
             return await super()._update_thread(thread_id, patch)
-        now = iso(utc_now())
+        now = now_iso()
         params: list[Any] = [thread_id, now, ts(self.expires_at("thread")), patch.title]
         meta, guard = "metadata", ""
         if merge is not None:
@@ -215,7 +225,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
     async def _list_threads(self, q: ThreadQuery) -> Page[r.Thread]:
         b = Builder()
         where = [_LIVE]
-        b.params.append(iso(utc_now()))
+        b.params.append(now_iso())
         if q.resource_id is not None:
             where.append(f'"resourceId" = {b.p(q.resource_id)}')
         where += metadata_matches(b, "metadata", q.metadata)
@@ -242,7 +252,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
     # ------------------------------------------------------------------ messages
 
     async def _list_messages(self, q: MessageQuery) -> Page[r.Message]:
-        now = iso(utc_now())
+        now = now_iso()
         arms: list[str] = []
         params: list[Any] = []
 
@@ -322,7 +332,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
         return assemble_message_page(q, page=page, windows=windows, total=total)
 
     async def _list_messages_by_id(self, ids: tuple[str, ...]) -> list[r.Message]:
-        now = iso(utc_now())
+        now = now_iso()
 
         def go(db: LibSQLConnection) -> list[r.Message]:
             rows: list[tuple[Any, ...]] = []
@@ -368,7 +378,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
 
     async def _save_messages(self, messages: list[r.Message]) -> None:
         def go(db: LibSQLConnection) -> None:
-            self._upsert_messages(db, messages, iso(utc_now()))
+            self._upsert_messages(db, messages, now_iso())
             bump_threads(db, {m.thread_id for m in messages if m.thread_id})
 
         # batch: one request to a remote server (the statements use no results)
@@ -377,7 +387,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
     async def _write_messages(self, messages: list[r.Message], touched_thread_ids: set[str]) -> None:
         def go(db: LibSQLConnection) -> None:
             if messages:
-                self._upsert_messages(db, messages, iso(utc_now()))
+                self._upsert_messages(db, messages, now_iso())
             bump_threads(db, touched_thread_ids | {m.thread_id for m in messages if m.thread_id})
 
         await self.conn.write(go, batch=True)
@@ -401,7 +411,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
         return None if row is None else RESOURCE.decode(row)
 
     async def _get_resource(self, resource_id: str) -> r.Resource | None:
-        now = iso(utc_now())
+        now = now_iso()
         return await self.conn.read(lambda db: self._resource_row(db, resource_id, now), inline=True)
 
     def _upsert_resource(self, db: LibSQLConnection, resource: r.Resource, now: str,
@@ -421,7 +431,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
     async def _save_resource(self, resource: r.Resource) -> r.Resource:
         # RETURNING: the row as stored (createdAt kept), without a read-back
         def go(db: LibSQLConnection) -> r.Resource:
-            stored = self._upsert_resource(db, resource, iso(utc_now()))
+            stored = self._upsert_resource(db, resource, now_iso())
             assert stored is not None
             return stored
 
@@ -449,7 +459,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
 
     def _patch_resource(self, db: LibSQLConnection, resource_id: str, patch: ResourcePatch,
                         merge: tuple[str, list[str]] | None) -> r.Resource | None:
-        now = iso(utc_now())
+        now = now_iso()
         params: list[Any] = [resource_id, now, ts(self.expires_at("resource"))]
         sets: list[str] = []
         back: tuple[str, ...] = _RESOURCE_BACK
@@ -492,7 +502,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
 
     async def _modify_resource(self, resource_id: str, change: Callable[[r.Resource | None], r.Resource]) -> r.Resource:
         def go(db: LibSQLConnection) -> r.Resource:
-            now = iso(utc_now())
+            now = now_iso()
             new = change(self._resource_row(db, resource_id, now))
             self._upsert_resource(db, new, now, keep_created=False)
             return new
@@ -503,7 +513,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
 
     async def _clone_thread(self, req: CloneRequest) -> CloneResult:
         def go(db: LibSQLConnection) -> CloneResult:
-            now = iso(utc_now())
+            now = now_iso()
             source = self._thread_row(db, req.source_thread_id, now)
             if source is None:
                 raise ValidationError(f"source thread {req.source_thread_id!r} not found",

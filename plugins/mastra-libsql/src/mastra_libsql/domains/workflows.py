@@ -7,13 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 from mastra_core import records as r
-from mastra_core.clock import iso
 from mastra_core.domains.workflows import WorkflowsStore
 from mastra_core.pagination import Page
 from mastra_core.records.queries import WorkflowRunQuery
 
 from ..codec import Codec
 from ..connection import LibSQLConnection, quote
+from ..isotext import iso
 from ..schema import DOMAIN_TABLES, EXPIRES, WORKFLOWS
 from .shared import LIVE, LibSQLDomain, fetch_page, keep_created_sql, now_text
 
