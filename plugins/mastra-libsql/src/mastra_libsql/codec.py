@@ -9,7 +9,7 @@ Messages keep their own two functions: their content is the message-content wire
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar, cast
 
@@ -32,9 +32,42 @@ def select_expr(column: str, json_column: bool, alias: str = "") -> str:
     return f"CASE WHEN typeof({ref}) = 'blob' THEN json({ref}) ELSE {ref} END" if json_column else ref
 
 
+def _not_json(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _compact_encoder() -> Callable[[Any, int], Any] | None:
+    """The C encoder ``json.dumps(ensure_ascii=False, separators=(",", ":"))`` builds on every call, built once and
+    without its circular-reference bookkeeping (core's validation refuses values nested deeper than 100 levels, so
+    no cycle gets here; one would raise RecursionError). None where the C accelerator is missing."""
+    import json.encoder
+
+    make = getattr(json.encoder, "c_make_encoder", None)
+    sample = {"a": [1, 2.5, None, True, "\u00e9\n"]}
+    try:
+        encoder: Callable[[Any, int], Any] = make(None, _not_json, json.encoder.encode_basestring, None, ":", ",",
+                                                  False, False, True)
+        if "".join(encoder(sample, 0)) != json_dumps(sample):
+            return None
+    except Exception:  # another Python's json module (or none in C): the plain call
+        return None
+    return encoder
+
+
+_COMPACT = _compact_encoder()
+
+
+def compact_json(value: Any) -> str:
+    """``json_dumps(value)``: compact JSON text, non-ASCII kept (measured: a 2.6 KB snapshot 15% cheaper, a short
+    value 3x)."""
+    if _COMPACT is None:
+        return json_dumps(value)
+    return "".join(_COMPACT(value, 0))
+
+
 def dump_json(value: Any) -> str | None:
     """JSON text of a value (None stays NULL), bindable as TEXT."""
-    return None if value is None else safe_json(json_dumps(value), value)
+    return None if value is None else safe_json(compact_json(value), value)
 
 
 def safe_json(dumped: str, value: Any = None) -> str:

@@ -23,7 +23,7 @@ from mastra_core.records.queries import CloneRequest, MessageQuery, ThreadQuery
 
 from ..codec import MESSAGE_COLUMNS as _MSG_COLS
 from ..codec import MESSAGE_WIDTH as _MSG_WIDTH
-from ..codec import Codec, dump_json, message_from_row, message_params, select_expr, ts
+from ..codec import Codec, compact_json, dump_json, message_from_row, message_params, select_expr, ts
 from ..connection import LibSQLConnection, chunks, quote
 from ..fastrow import Unusual, stored_time
 from ..isotext import iso, now_iso
@@ -96,7 +96,7 @@ def _packed(values: list[Any]) -> str | None:
     would not survive: NUL (``\\u0000``; also a stored JSON text's escaped one, a harmless false alarm) or a lone
     surrogate (not UTF-8). Such values are bound as BLOBs instead (see ``connection.bind``)."""
     try:
-        packed = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+        packed = compact_json(values)
     except (TypeError, ValueError):
         return None
     if "\\u0000" in packed:
