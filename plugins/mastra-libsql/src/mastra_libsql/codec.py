@@ -42,7 +42,7 @@ def _compact_encoder() -> Callable[[Any, int], Any] | None:
     no cycle gets here; one would raise RecursionError). None where the C accelerator is missing."""
     import json.encoder
 
-    make = getattr(json.encoder, "c_make_encoder", None)
+    make: Any = getattr(json.encoder, "c_make_encoder", None)
     sample = {"a": [1, 2.5, None, True, "\u00e9\n"]}
     try:
         encoder: Callable[[Any, int], Any] = make(None, _not_json, json.encoder.encode_basestring, None, ":", ",",
