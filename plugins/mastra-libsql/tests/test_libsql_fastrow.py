@@ -117,3 +117,16 @@ def test_the_fast_path_takes_plain_rows_and_hands_over_the_rest() -> None:
             THREAD.fast.decode(row)
     with pytest.raises(Unusual):
         THREAD.fast.encode(Thread(id="t", resource_id="r", metadata={"m": _Frozen({})}))
+
+
+@pytest.mark.parametrize("text", ["hello", "é ☃ \x00 \"quoted\" \\ \n", ""])
+def test_message_content_text_is_content_to_json(text: str) -> None:
+    from mastra_core.records import Message, MessageContent, TextPart
+    from mastra_core.serde import content_to_json
+    from mastra_libsql.codec import message_params, safe_json
+
+    messages = [Message.from_text(text, id="m", thread_id="t", resource_id="r"),
+                Message(id="m", role="assistant", thread_id="t",
+                        content=MessageContent(parts=[TextPart(text=text)], metadata={"k": [1, 2.5, None]}))]
+    for m in messages:
+        assert message_params(m, None)[2] == safe_json(content_to_json(m.content))

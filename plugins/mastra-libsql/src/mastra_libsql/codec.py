@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar, cast
 from mastra_core import records as r
 from mastra_core.backend import RowCodec, Table, decode_json
 from mastra_core.clock import parse_datetime
-from mastra_core.serde import content_from_json, content_to_json, json_dumps, wire_names
+from mastra_core.serde import content_from_json, json_dumps, to_wire, wire_names
 
 from .connection import quote, text
 from .fastrow import FastRow, Unusual
@@ -189,7 +189,8 @@ def message_from_row(row: Sequence[Any]) -> r.Message:
 
 def message_params(m: r.Message, expires: str | None) -> list[Any]:
     """A message's values for ``(id, thread_id, content, role, type, "createdAt", "resourceId", "expiresAt")``."""
-    return [m.id, m.thread_id, safe_json(content_to_json(m.content)), m.role, m.type or "v2", iso(m.created_at),
+    # content_to_json's text (json_dumps of the wire form), by the once-built encoder
+    return [m.id, m.thread_id, safe_json(compact_json(to_wire(m.content))), m.role, m.type or "v2", iso(m.created_at),
             m.resource_id, expires]
 
 
