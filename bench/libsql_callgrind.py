@@ -3,6 +3,9 @@
 ``python -m bench.libsql_callgrind``: re-executes itself under valgrind; each op's K calls are bracketed by
 ``os.getppid()`` dump points (as in ``bench/overhead_callgrind.py``), so its instruction count (every thread's,
 the worker thread's included) is exact and repeatable. Compare two versions of the plugin with ``PYTHONPATH``.
+Beside each op: the raw floor, the statements one call sent (recorded at the driver) replayed K times on the same
+driver connection with ``execute(...).fetchall()``, and the difference (our overhead above the driver). A replayed
+write repeats the same values (an insert becomes an update of the rows it wrote), so the floor is approximate.
 """
 
 from __future__ import annotations
@@ -15,12 +18,22 @@ import re
 import subprocess
 import sys
 import tempfile
+from typing import Any
 
 K = int(os.environ.get("BENCH_CALLGRIND_K", "20"))
 
 
+def _replayer(conn: Any, statements: list[tuple[str, tuple[Any, ...]]]) -> Any:
+    def replay() -> None:
+        for sql, params in statements:
+            conn.execute(sql, params).fetchall()
+
+    return replay
+
+
 async def _phases() -> list[str]:
     from mastra_libsql import LibSQLStore
+    from mastra_libsql.connection import RecordingConnection
 
     from bench.bench_reference_ops import reference_ops, seed
 
@@ -32,10 +45,21 @@ async def _phases() -> list[str]:
         for name, fn in reference_ops(store, "a").items():
             for _ in range(5):
                 await fn()
+            raw = store.db.conn
+            rec = RecordingConnection(raw)
+            store.db.conn = rec
+            await fn()
+            store.db.conn = raw
+            floor = _replayer(raw, rec.statements)
+            floor()
             os.getppid()
             labels.append(name)
             for _ in range(K):
                 await fn()
+            os.getppid()
+            labels.append("raw:" + name)
+            for _ in range(K):
+                floor()
             os.getppid()
             labels.append("-")
         await store.close()
@@ -60,10 +84,12 @@ def main() -> None:
         with open(path) as f:
             m = re.search(r"^(?:summary|totals): (\d+)", f.read(), re.M)
         totals.append(int(m.group(1)) if m else 0)
-    print(f"{'operation':<44}{'instructions/op':>16}")
-    for i, label in enumerate(labels):
-        if label != "-" and i + 1 < len(totals):
-            print(f"{label:<44}{totals[i + 1] // K:>16,}")
+    per_op = {label: totals[i + 1] // K for i, label in enumerate(labels) if label != "-" and i + 1 < len(totals)}
+    print(f"{'operation':<44}{'instructions/op':>16}{'raw floor':>12}{'overhead':>12}")
+    for label, ours in per_op.items():
+        if not label.startswith("raw:"):
+            floor = per_op.get("raw:" + label, 0)
+            print(f"{label:<44}{ours:>16,}{floor:>12,}{ours - floor:>12,}")
 
 
 if __name__ == "__main__":

@@ -133,7 +133,8 @@ async def test_an_expired_resource_is_created_anew(lib: LibSQLStore) -> None:
     await lib.db.write(lambda db: db.execute('UPDATE "mastra_resources" SET "expiresAt" = ?',
                                              ("2000-01-01T00:00:00.000Z",)))
     new, statements = await _counted(lib, lambda: lib.memory.update_resource(resource_id="r", metadata={"k": None}))
-    assert statements == 5  # left alone by the one statement, then BEGIN, SELECT, upsert, COMMIT
+    # left alone by the UPDATE of live rows and by the upsert, then the general path: BEGIN, SELECT, upsert, COMMIT
+    assert statements == 6
     assert (new.working_memory, new.metadata) == (None, {"k": None})
     assert new.created_at == new.updated_at and new.created_at >= old.updated_at
     assert await lib.memory.get_resource_by_id(resource_id="r") == new

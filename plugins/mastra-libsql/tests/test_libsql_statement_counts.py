@@ -39,6 +39,7 @@ def _ops(store: LibSQLStore) -> dict[str, Callable[[], Awaitable[Any]]]:
     snap = {"status": "running", "context": {"x": 1}}
     return {
         "save_thread": lambda: m.save_thread(thread=Thread(id="t2", resource_id="r", title="x")),
+        "save_thread(new)": lambda: m.save_thread(thread=Thread(id=f"t{next(counter)}", resource_id="r")),
         "save_messages(10)": lambda: m.save_messages(messages=_batch(next(counter))),
         "get_thread_by_id": lambda: m.get_thread_by_id(thread_id="t"),
         "list_threads": lambda: m.list_threads(filter={"resource_id": "r"}, per_page=20),
@@ -51,25 +52,31 @@ def _ops(store: LibSQLStore) -> dict[str, Callable[[], Awaitable[Any]]]:
         "persist_workflow_snapshot": lambda: w.persist_workflow_snapshot(
             workflow_name="wf", run_id="r1", snapshot=snap
         ),
+        "persist_workflow_snapshot(new)": lambda: w.persist_workflow_snapshot(
+            workflow_name="wf", run_id=f"new{next(counter)}", snapshot=snap
+        ),
         "load_workflow_snapshot": lambda: w.load_workflow_snapshot(workflow_name="wf", run_id="r1"),
     }
 
 
-#: Statements per op on a file. Writes of one statement run without BEGIN/COMMIT (SQLite applies a statement
-#: atomically); save_messages: BEGIN, drop expired ids, the multi-row upsert, the thread bump, COMMIT;
-#: update_resource and update_thread merge metadata in SQL: one upsert / UPDATE ... RETURNING each.
+#: Statements per op on a file. Writes of single statements run without BEGIN/COMMIT (SQLite applies a statement
+#: atomically); save_messages: BEGIN, the upsert of every row (one JSON parameter), the thread bump, COMMIT;
+#: save_thread, update_resource and persist over a live row: one UPDATE (then the insert or upsert when there is no
+#: live row: a new thread, resource or run); update_thread merges metadata in SQL: one UPDATE ... RETURNING.
 FILE_STATEMENTS = {
     "save_thread": 1,
-    "save_messages(10)": 5,
+    "save_thread(new)": 2,
+    "save_messages(10)": 4,
     "get_thread_by_id": 1,
     "list_threads": 1,
     "list_messages(last 10)": 1,
     "update_resource": 1,
     "update_resource(metadata)": 1,
-    "update_resource(new)": 1,
+    "update_resource(new)": 2,
     "update_thread": 1,
     "get_resource_by_id": 1,
     "persist_workflow_snapshot": 1,
+    "persist_workflow_snapshot(new)": 2,
     "load_workflow_snapshot": 1,
 }
 

@@ -313,7 +313,8 @@ class LibSQLConnection:
         executor = self._executor
         if executor is None:
             raise RuntimeError("libsql store is not open (call init() first) or was closed")
-        if inline and not self.target.remote and (self._last_job is None or self._last_job.done()):
+        last = self._last_job
+        if inline and not self.target.remote and (last is None or last.done()):
             if self._driver_lock.acquire(blocking=False):
                 try:
                     return fn()
@@ -326,7 +327,10 @@ class LibSQLConnection:
 
         job = executor.submit(locked)
         self._last_job = job
-        return await asyncio.wrap_future(job)
+        result = await asyncio.wrap_future(job)
+        if self._last_job is job:
+            self._last_job = None  # nothing queued behind it: the next inline job need not ask the future
+        return result
 
     def _bounded(self, job: Callable[[], T]) -> Callable[[], T]:
         """``job`` for the worker thread: on a remote database, first a new stream if the last job failed, and
@@ -560,7 +564,9 @@ class LibSQLConnection:
         """Run one statement (table names prefixed, parameters bound losslessly); the driver's cursor."""
         if self.prefix:
             sql = self._prefixed(sql)
-        return self.conn.execute(sql, tuple(bind(p) for p in params))
+        # ASCII text without NUL and NULL go as they are (most values): no call per value
+        return self.conn.execute(sql, tuple([p if p is None or type(p) is str and p.isascii() and "\x00" not in p
+                                             else bind(p) for p in params]))
 
     def name(self, logical: str) -> str:
         """The physical name of a table, index or trigger (for names passed as parameters)."""

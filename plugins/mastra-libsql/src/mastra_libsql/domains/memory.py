@@ -9,13 +9,13 @@ the total and every include window joined with UNION ALL; core's ``assemble_mess
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from mastra_core import records as r
 from mastra_core.backend import FetchedMessage, assemble_message_page
-from mastra_core.clock import iso, utc_now
 from mastra_core.domains.memory import CloneResult, MemoryStore, ResourcePatch, ThreadPatch, plan_clone
 from mastra_core.errors import ValidationError, error_id
 from mastra_core.pagination import Page, has_more
@@ -23,8 +23,10 @@ from mastra_core.records.queries import CloneRequest, MessageQuery, ThreadQuery
 
 from ..codec import MESSAGE_COLUMNS as _MSG_COLS
 from ..codec import MESSAGE_WIDTH as _MSG_WIDTH
-from ..codec import Codec, dump_json, message_from_row, message_params, ts
+from ..codec import Codec, compact_json, dump_json, message_from_row, message_params, select_expr, ts
 from ..connection import LibSQLConnection, chunks, quote
+from ..fastrow import Unusual, stored_time
+from ..isotext import iso, now_iso
 from ..schema import COUNTS, DOMAIN_TABLES, EXPIRES, MESSAGES, RESOURCES, THREADS
 from .json_merge import merge_sql, object_or_null_sql
 from .shared import LIVE as _LIVE
@@ -60,10 +62,57 @@ def _bumped_sql(column: str, now: str) -> str:
             f"ELSE strftime('%Y-%m-%dT%H:%M:%fZ', {column}, '+0.001 seconds') END")
 
 
+#: What a patched resource hands back: the columns a patch may leave as stored (the working memory is dropped
+#: when the patch sets it), as :meth:`Codec.select_list` reads them.
+_RESOURCE_BACK = ('"workingMemory"', select_expr("metadata", True), '"createdAt"', _U)
+#: The end of a patched resource's SET list: ``updatedAt`` bumped from ?2 (now), the expiry ?3.
+_RESOURCE_TOUCH = [f"{_U} = {_bumped_sql(_U, '?2')}", f"{_E} = ?3"]
+#: The columns of a message row, in :func:`message_params` order.
+_MSG_INSERT_COLS = f'id, thread_id, content, role, type, "createdAt", "resourceId", {_E}'
+#: A message saved over a live row keeps its createdAt and rowid; an expired row is left alone (?2: now).
+_MSG_CONFLICT = ('ON CONFLICT(id) DO UPDATE SET thread_id = excluded.thread_id, content = excluded.content, '
+                 'role = excluded.role, type = excluded.type, "resourceId" = excluded."resourceId", '
+                 f"{_E} = excluded.{_E} WHERE {_M}.{_E} IS NULL OR {_M}.{_E} > ?2")
+#: Messages packed as one JSON array of rows (?1); ``WHERE 1`` keeps ON CONFLICT from parsing as a join's ON.
+_UPSERT_MESSAGES = (f"INSERT INTO {_M} ({_MSG_INSERT_COLS}) SELECT "
+                    + ", ".join(f"value ->> {i}" for i in range(8))
+                    + f" FROM json_each(?1) WHERE 1 ORDER BY key {_MSG_CONFLICT}")
+#: The expired rows among a JSON array of message ids (?1), expired at ?2.
+_DELETE_EXPIRED_MESSAGES = (f"DELETE FROM {_M} WHERE id IN (SELECT value FROM json_each(?1)) "
+                            f"AND {_E} IS NOT NULL AND {_E} <= ?2")
+#: A thread saved over a live row: the row keeps its createdAt (and rowid); ?1..?5 the new values, ?6 id, ?7 now.
+_SAVE_LIVE_THREAD = (f'UPDATE {_T} SET "resourceId" = ?, title = ?, metadata = ?, "updatedAt" = ?, {_E} = ? '
+                     f'WHERE id = ? AND {_LIVE} RETURNING "createdAt"')
+#: A thread saved where no row exists (changes 0: a row exists after all, expired or inserted meanwhile).
+_INSERT_NEW_THREAD = f"INSERT INTO {_T} ({THREAD.insert_columns}) VALUES {THREAD.placeholders} ON CONFLICT DO NOTHING"
+#: Any case: an existing live row keeps createdAt (and its rowid); an expired one is replaced as if new.
+_UPSERT_THREAD = (f"INSERT INTO {_T} ({THREAD.insert_columns}) VALUES {THREAD.placeholders} ON CONFLICT(id) DO UPDATE "
+                  'SET "resourceId" = excluded."resourceId", title = excluded.title, metadata = excluded.metadata, '
+                  f'"createdAt" = {_keep_created(_T)}, "updatedAt" = excluded."updatedAt", {_E} = excluded.{_E}')
+
+
+def _packed(values: list[Any]) -> str | None:
+    """``values`` as JSON text SQLite reads back exactly (``->>`` gives each text as written), or None when a text
+    would not survive: NUL (``\\u0000``; also a stored JSON text's escaped one, a harmless false alarm) or a lone
+    surrogate (not UTF-8). Such values are bound as BLOBs instead (see ``connection.bind``)."""
+    try:
+        packed = compact_json(values)
+    except (TypeError, ValueError):
+        return None
+    if "\\u0000" in packed:
+        return None
+    if not packed.isascii():
+        try:
+            packed.encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+    return packed
+
+
 def bump_threads(db: LibSQLConnection, thread_ids: set[str] | list[str]) -> None:
     """Move the threads' ``updatedAt`` forward (a message was written to them)."""
     ids = sorted(set(thread_ids))
-    now = iso(utc_now())
+    now = now_iso()
     for part in chunks(ids, 500):
         db.execute(_bump_sql(len(part)), (now, now, *part))
 
@@ -76,7 +125,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
     # ------------------------------------------------------------------ threads
 
     async def _get_thread(self, thread_id: str) -> r.Thread | None:
-        now = iso(utc_now())
+        now = now_iso()
         return await self.conn.read(lambda db: self._thread_row(db, thread_id, now), inline=True)
 
     @staticmethod
@@ -87,23 +136,47 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
     def _upsert_thread(self, db: LibSQLConnection, thread: r.Thread, now: str) -> r.Thread:
         # An existing live row keeps createdAt (and its rowid); an expired one is replaced as if new. RETURNING
         # hands back the row as stored: one statement, no read-back.
-        row = db.one(
-            f"INSERT INTO {_T} ({THREAD.insert_columns}) VALUES {THREAD.placeholders} ON CONFLICT(id) DO UPDATE SET "
-            '"resourceId" = excluded."resourceId", title = excluded.title, metadata = excluded.metadata, '
-            f'"createdAt" = {_keep_created(_T)}, '
-            f'"updatedAt" = excluded."updatedAt", {_E} = excluded.{_E} RETURNING {THREAD.select_list()}',
-            (*THREAD.encode(thread, self.expires_at("thread")), now),
-        )
+        row = db.one(f"{_UPSERT_THREAD} RETURNING {THREAD.select_list()}",
+                     (*THREAD.encode(thread, self.expires_at("thread")), now))
         assert row is not None
         return THREAD.decode(row)
 
     async def _save_thread(self, thread: r.Thread) -> r.Thread:
-        return await self.conn.write(lambda db: self._upsert_thread(db, thread, iso(utc_now())),
-                                     inline=True, single=True)
+        if self.conn.target.remote:  # one statement in the remote transaction (its operation token commits with it)
+            return await self.conn.write(lambda db: self._upsert_thread(db, thread, now_iso()), inline=True)
+        return await self.conn.write(lambda db: self._save_thread_file(db, thread), inline=True, single=True)
+
+    def _save_thread_file(self, db: LibSQLConnection, thread: r.Thread) -> r.Thread:
+        """On a file, the cheapest statement that is right for the row found, each one atomic on its own (so no
+        BEGIN/COMMIT): a live row is updated in place and hands back only its kept "createdAt"; no row at all is a
+        plain insert; an expired row (or one another process inserted in between) takes the full upsert.
+        Why not always the upsert with RETURNING: SQLite prepares every statement afresh, and the upsert's
+        conflict code plus a RETURNING of every column cost more than twice the UPDATE (callgrind,
+        ``bench/libsql_callgrind.py``)."""
+        now = now_iso()
+        values = THREAD.encode(thread, self.expires_at("thread"))  # id, resourceId, title, metadata, created, ...
+        row = db.one(_SAVE_LIVE_THREAD, (*values[1:4], *values[5:7], values[0], now))
+        if row is None:
+            if db.changes(_INSERT_NEW_THREAD, values) == 1:
+                row = (values[4],)
+            else:
+                row = db.one(_UPSERT_THREAD + ' RETURNING "createdAt"', (*values, now))
+                assert row is not None
+        # the row as stored: the thread as given (its metadata a copy, as a read gives it) with the createdAt kept
+        created = thread.created_at
+        if row[0] != values[4]:
+            try:
+                created = stored_time(row[0])
+            except Unusual:  # not in the form this package writes: read back as any stored row is
+                return THREAD.decode((*values[:4], row[0], values[5]))
+        meta = values[3]
+        return r.Thread(id=thread.id, resource_id=thread.resource_id, title=thread.title,
+                        metadata=None if meta is None else json.loads(meta), created_at=created,
+                        updated_at=thread.updated_at)
 
     async def _modify_thread(self, thread_id: str, change: Callable[[r.Thread], r.Thread]) -> r.Thread | None:
         def go(db: LibSQLConnection) -> r.Thread | None:
-            now = iso(utc_now())
+            now = now_iso()
             old = self._thread_row(db, thread_id, now)
             if old is None:
                 return None
@@ -127,7 +200,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
         merge = None if patch.metadata is None else merge_sql("metadata", patch.metadata, first=5)
         if self.conn.target.remote or (patch.metadata is not None and merge is None):
             return await super()._update_thread(thread_id, patch)
-        now = iso(utc_now())
+        now = now_iso()
         params: list[Any] = [thread_id, now, ts(self.expires_at("thread")), patch.title]
         meta, guard = "metadata", ""
         if merge is not None:
@@ -152,7 +225,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
     async def _list_threads(self, q: ThreadQuery) -> Page[r.Thread]:
         b = Builder()
         where = [_LIVE]
-        b.params.append(iso(utc_now()))
+        b.params.append(now_iso())
         if q.resource_id is not None:
             where.append(f'"resourceId" = {b.p(q.resource_id)}')
         where += metadata_matches(b, "metadata", q.metadata)
@@ -179,7 +252,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
     # ------------------------------------------------------------------ messages
 
     async def _list_messages(self, q: MessageQuery) -> Page[r.Message]:
-        now = iso(utc_now())
+        now = now_iso()
         arms: list[str] = []
         params: list[Any] = []
 
@@ -259,7 +332,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
         return assemble_message_page(q, page=page, windows=windows, total=total)
 
     async def _list_messages_by_id(self, ids: tuple[str, ...]) -> list[r.Message]:
-        now = iso(utc_now())
+        now = now_iso()
 
         def go(db: LibSQLConnection) -> list[r.Message]:
             rows: list[tuple[Any, ...]] = []
@@ -272,33 +345,40 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
         return await self.conn.read(go)
 
     def _upsert_messages(self, db: LibSQLConnection, messages: list[r.Message], now: str) -> None:
+        """Write ``messages``: new ids inserted, live rows updated in place (keeping createdAt and rowid).
+
+        An expired row is gone as far as reads go: its id saved again is a new message with a new rowid (its place
+        among equal createdAt), so the expired row is deleted and the message inserted anew. The rows go in as ONE
+        JSON parameter (``json_each``): the driver converts each bound text value through two failed numeric
+        conversions first, which for 80 values cost more than SQLite inserting the 10 rows. On a file the upsert
+        skips expired conflicts (``WHERE`` live) and a short count means there were some: only then the DELETE runs
+        and the upsert again. A remote transaction is sent without looking at results (one request): DELETE first.
+        """
         expires = ts(self.expires_at("message"))
         for part in chunks(messages, _BATCH):
-            # an expired row is gone as far as reads go: its id saved again is a new message with a new rowid
-            # (its place among equal createdAt), so drop the expired row rather than upsert over it
-            marks = ", ".join("?" for _ in part)
-            db.execute(
-                f"DELETE FROM {_M} WHERE id IN ({marks}) AND {_E} IS NOT NULL AND {_E} <= ?",
-                [*(m.id for m in part), now],
-            )
-            values = ", ".join("(?, ?, ?, ?, ?, ?, ?, ?)" for _ in part)
-            params: list[Any] = []
-            for m in part:
-                params += message_params(m, expires)
-            params.append(now)
-            db.execute(
-                f'INSERT INTO {_M} (id, thread_id, content, role, type, "createdAt", "resourceId", {_E}) '
-                f"VALUES {values} "
-                "ON CONFLICT(id) DO UPDATE SET thread_id = excluded.thread_id, content = excluded.content, "
-                'role = excluded.role, type = excluded.type, "resourceId" = excluded."resourceId", '
-                f'"createdAt" = {_keep_created(_M)}, '
-                f"{_E} = excluded.{_E}",
-                params,
-            )
+            rows = [message_params(m, expires) for m in part]
+            packed = _packed(rows)
+            if packed is None:  # text JSON cannot carry to SQLite as is (NUL, lone surrogates): bound one by one
+                self._upsert_bound(db, part, rows, now)
+                continue
+            if not db.target.remote and db.changes(_UPSERT_MESSAGES, (packed, now)) == len(rows):
+                continue
+            db.execute(_DELETE_EXPIRED_MESSAGES, (_packed([m.id for m in part]), now))
+            db.execute(_UPSERT_MESSAGES, (packed, now))
+
+    @staticmethod
+    def _upsert_bound(db: LibSQLConnection, part: Sequence[r.Message], rows: list[list[Any]], now: str) -> None:
+        marks = ", ".join("?" for _ in part)
+        db.execute(f"DELETE FROM {_M} WHERE id IN ({marks}) AND {_E} IS NOT NULL AND {_E} <= ?",
+                   [*(m.id for m in part), now])
+        params: list[Any] = [value for row in rows for value in row]
+        params.append(now)
+        values = ", ".join("(?, ?, ?, ?, ?, ?, ?, ?)" for _ in part)
+        db.execute(f"INSERT INTO {_M} ({_MSG_INSERT_COLS}) VALUES {values} {_MSG_CONFLICT.replace('?2', '?')}", params)
 
     async def _save_messages(self, messages: list[r.Message]) -> None:
         def go(db: LibSQLConnection) -> None:
-            self._upsert_messages(db, messages, iso(utc_now()))
+            self._upsert_messages(db, messages, now_iso())
             bump_threads(db, {m.thread_id for m in messages if m.thread_id})
 
         # batch: one request to a remote server (the statements use no results)
@@ -307,7 +387,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
     async def _write_messages(self, messages: list[r.Message], touched_thread_ids: set[str]) -> None:
         def go(db: LibSQLConnection) -> None:
             if messages:
-                self._upsert_messages(db, messages, iso(utc_now()))
+                self._upsert_messages(db, messages, now_iso())
             bump_threads(db, touched_thread_ids | {m.thread_id for m in messages if m.thread_id})
 
         await self.conn.write(go, batch=True)
@@ -331,7 +411,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
         return None if row is None else RESOURCE.decode(row)
 
     async def _get_resource(self, resource_id: str) -> r.Resource | None:
-        now = iso(utc_now())
+        now = now_iso()
         return await self.conn.read(lambda db: self._resource_row(db, resource_id, now), inline=True)
 
     def _upsert_resource(self, db: LibSQLConnection, resource: r.Resource, now: str,
@@ -351,46 +431,78 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
     async def _save_resource(self, resource: r.Resource) -> r.Resource:
         # RETURNING: the row as stored (createdAt kept), without a read-back
         def go(db: LibSQLConnection) -> r.Resource:
-            stored = self._upsert_resource(db, resource, iso(utc_now()))
+            stored = self._upsert_resource(db, resource, now_iso())
             assert stored is not None
             return stored
 
         return await self.conn.write(go, inline=True, single=True)
 
     async def _update_resource(self, resource_id: str, patch: ResourcePatch) -> r.Resource:
-        """On a file, ONE statement (``INSERT .. ON CONFLICT(id) DO UPDATE .. RETURNING``): created from the patch
-        when missing, else working memory set, metadata merged in SQL (``json_merge``), ``createdAt`` kept,
-        ``updatedAt`` bumped, the expiry refreshed. The statement leaves alone (no row back) what it cannot merge
-        exactly: an expired row (rare: it is created anew) and metadata that is not an object; those, a patch the
-        SQL merge cannot spell, and sqld (whose writes carry an operation token) take the read-modify-write path.
-        The SET list is kept short on purpose: the driver prepares every statement afresh, so each expression
-        costs CPU on every call."""
-        # numbered parameters: the new row's (its "updatedAt" is now), then the merge's
-        merge = None if patch.metadata is None else merge_sql(f"{_R}.metadata", patch.metadata,
-                                                              first=RESOURCE.width + 1)
+        """On a file, one job of single statements (each atomic, so no BEGIN/COMMIT): a live row whose metadata the
+        SQL merge can work on is updated in place (working memory set, metadata merged in SQL by ``json_merge``,
+        ``updatedAt`` bumped, the expiry refreshed) and hands back only the columns the patch does not determine.
+        No such row: ``INSERT .. ON CONFLICT(id) DO UPDATE .. RETURNING`` creates a missing one from the patch (or
+        updates one another process created meanwhile). Still nothing back -- an expired row, metadata that is not
+        an object -- and a patch the SQL merge cannot spell, and sqld (whose writes carry an operation token): the
+        read-modify-write path. Why the UPDATE first: the driver prepares every statement afresh, and an upsert
+        with a RETURNING of every column costs twice the UPDATE (``bench/libsql_callgrind.py``)."""
+        # numbered parameters: ?1 id, ?2 now, ?3 the expiry, ?4 the working memory when set, then the merge's
+        merge = None if patch.metadata is None else merge_sql("metadata", patch.metadata,
+                                                              first=5 if patch.set_working_memory else 4)
         if self.conn.target.remote or (patch.metadata is not None and merge is None):
             return await super()._update_resource(resource_id, patch)
+        stored = await self.conn.write(lambda db: self._patch_resource(db, resource_id, patch, merge), inline=True,
+                                       single=True)
+        if stored is None:  # an expired row or metadata that is not an object: left as it is by both statements
+            return await super()._update_resource(resource_id, patch)
+        return stored
+
+    def _patch_resource(self, db: LibSQLConnection, resource_id: str, patch: ResourcePatch,
+                        merge: tuple[str, list[str]] | None) -> r.Resource | None:
+        now = now_iso()
+        params: list[Any] = [resource_id, now, ts(self.expires_at("resource"))]
+        sets: list[str] = []
+        back: tuple[str, ...] = _RESOURCE_BACK
+        if patch.set_working_memory:
+            params.append(patch.working_memory)
+            sets.append('"workingMemory" = ?4')
+            back = _RESOURCE_BACK[1:]  # the working memory is the patch's: not read back
+        guard = ""
+        if merge is not None:
+            sets.append(f"metadata = {merge[0]}")
+            guard = f" AND {object_or_null_sql('metadata')}"
+            params.extend(merge[1])
+        row = db.one(f"UPDATE {_R} SET {', '.join(sets + _RESOURCE_TOUCH)} "
+                     f"WHERE id = ?1 AND ({_E} IS NULL OR {_E} > ?2){guard} RETURNING {', '.join(back)}", params)
+        if row is not None:
+            memory = patch.working_memory if patch.set_working_memory else row[0]
+            return RESOURCE.decode((resource_id, memory, *row[-3:]))
+        return self._create_resource(db, resource_id, patch, now)
+
+    def _create_resource(self, db: LibSQLConnection, resource_id: str, patch: ResourcePatch,
+                         now: str) -> r.Resource | None:
+        """The resource created from ``patch`` (or, if one appeared meanwhile, patched in the same statement)."""
+        merge = None if patch.metadata is None else merge_sql(f"{_R}.metadata", patch.metadata,
+                                                              first=RESOURCE.width + 1)
         fresh = patch.apply(resource_id, None)
         params: list[Any] = [*RESOURCE.encode(fresh, self.expires_at("resource"))]
-        now = f"?{_RESOURCE_NOW}"
+        at = f"?{_RESOURCE_NOW}"
         sets = ['"workingMemory" = excluded."workingMemory"'] if patch.set_working_memory else []
-        guard = f"{_R}.{_E} IS NULL OR {_R}.{_E} > {now}"
+        guard = f"{_R}.{_E} IS NULL OR {_R}.{_E} > {at}"
         if merge is not None:
             sets.append(f"metadata = {merge[0]}")
             guard = f"({guard}) AND {object_or_null_sql(f'{_R}.metadata')}"
             params.extend(merge[1])
-        sets += [f'{_U} = {_bumped_sql(f"{_R}.{_U}", now)}', f"{_E} = excluded.{_E}"]
+        sets += [f'{_U} = {_bumped_sql(f"{_R}.{_U}", at)}', f"{_E} = excluded.{_E}"]
         marks = ", ".join(f"?{i}" for i in range(1, RESOURCE.width + 1))
-        sql = (f"INSERT INTO {_R} ({RESOURCE.insert_columns}) VALUES ({marks}) "
-               f"ON CONFLICT(id) DO UPDATE SET {', '.join(sets)} WHERE {guard} RETURNING {RESOURCE.select_list()}")
-        row = await self.conn.write(lambda db: db.one(sql, params), inline=True, single=True)
-        if row is None:  # an expired row or metadata that is not an object: left as it is by the statement above
-            return await super()._update_resource(resource_id, patch)
-        return RESOURCE.decode(row)
+        row = db.one(f"INSERT INTO {_R} ({RESOURCE.insert_columns}) VALUES ({marks}) "
+                     f"ON CONFLICT(id) DO UPDATE SET {', '.join(sets)} WHERE {guard} "
+                     f"RETURNING {RESOURCE.select_list()}", params)
+        return None if row is None else RESOURCE.decode(row)
 
     async def _modify_resource(self, resource_id: str, change: Callable[[r.Resource | None], r.Resource]) -> r.Resource:
         def go(db: LibSQLConnection) -> r.Resource:
-            now = iso(utc_now())
+            now = now_iso()
             new = change(self._resource_row(db, resource_id, now))
             self._upsert_resource(db, new, now, keep_created=False)
             return new
@@ -401,7 +513,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
 
     async def _clone_thread(self, req: CloneRequest) -> CloneResult:
         def go(db: LibSQLConnection) -> CloneResult:
-            now = iso(utc_now())
+            now = now_iso()
             source = self._thread_row(db, req.source_thread_id, now)
             if source is None:
                 raise ValidationError(f"source thread {req.source_thread_id!r} not found",

@@ -21,12 +21,13 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from mastra_core.backend import BackendDomain, Table
-from mastra_core.clock import iso, utc_now
+from mastra_core.clock import utc_now
 from mastra_core.errors import ErrorCategory, StorageError, error_id
 from mastra_core.pagination import Page, has_more
 
 from ..codec import Codec
 from ..connection import LibSQLConnection, awkward, chunks, quote
+from ..isotext import iso
 from ..schema import EXPIRES, MigrationRequired, ensure
 
 _E = quote(EXPIRES)
