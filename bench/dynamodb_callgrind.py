@@ -22,6 +22,8 @@ import uuid
 from typing import Any
 
 K = int(os.environ.get("BENCH_CALLGRIND_K", "10"))
+#: ``BENCH_CALLGRIND_CURRENT=1``: only the way the store calls now (executor hop, no validation), for a quick check.
+CURRENT_ONLY = os.environ.get("BENCH_CALLGRIND_CURRENT") == "1"
 OPS = ("get_thread_by_id", "save_thread", "persist + load workflow snapshot (2.6 KB)",
        "list_threads(resource, 20 of 100)")
 
@@ -61,9 +63,12 @@ async def _phases() -> list[str]:
         for s in stores.values():
             await s.init()
         await seed(stores["validating"], "a")
-        for hop, call in (("to_thread hop", _old_call), ("executor hop", new_call)):
+        hops = (("to_thread hop", _old_call), ("executor hop", new_call))
+        for hop, call in hops[1:] if CURRENT_ONLY else hops:
             setattr(DynamoConnection, "call", call)
             for validation, store in stores.items():
+                if CURRENT_ONLY and validation == "validating":
+                    continue
                 ops = reference_ops(store, "a")
                 for op in OPS:
                     for _ in range(3):

@@ -339,9 +339,14 @@ class DynamoConnection:
 
     # ------------------------------------------------------------------ single items
 
-    async def get(self, pk: str, sk: str, *, consistent: bool = True) -> dict[str, Any] | None:
-        """One item (strongly consistent by default), or None."""
-        resp = await self.call("get_item", TableName=self.table, Key=key(pk, sk), ConsistentRead=consistent)
+    async def get(self, pk: str, sk: str, *, consistent: bool = True,
+                  attributes: Sequence[str] = ()) -> dict[str, Any] | None:
+        """One item (strongly consistent by default), or None; only ``attributes`` when given (a smaller reply is
+        less to parse: botocore walks every AttributeValue of it, and so does :func:`from_item`)."""
+        req: dict[str, Any] = {"TableName": self.table, "Key": key(pk, sk), "ConsistentRead": consistent}
+        if attributes:
+            req["ProjectionExpression"], req["ExpressionAttributeNames"] = projection(attributes)
+        resp = await self.call("get_item", **req)
         item = resp.get("Item")
         return from_item(item) if item else None
 
@@ -459,14 +464,15 @@ class DynamoConnection:
         condition: str,
         names: Mapping[str, str] | None = None,
         values: Mapping[str, Any] | None = None,
-        return_new: bool = False,
+        return_new: bool | str = False,
     ) -> tuple[bool, dict[str, Any] | None]:
         """One conditional UpdateItem: ``(True, the new item when return_new)`` when it was applied,
         ``(False, the stored item or None)`` when the condition failed (DynamoDB hands the item back at no extra
-        request, so the caller decides its next step without reading)."""
+        request, so the caller decides its next step without reading). ``return_new="UPDATED_NEW"`` returns only
+        the attributes the expression SETs (a smaller reply to parse)."""
         req = self.update_request(pk, sk, expression, names=names, values=values, condition=condition)
         if return_new:
-            req["ReturnValues"] = "ALL_NEW"
+            req["ReturnValues"] = return_new if isinstance(return_new, str) else "ALL_NEW"
         client = self.client
         try:
             resp = await self.call("update_item", **req)
@@ -524,15 +530,20 @@ class DynamoConnection:
         names: Mapping[str, str] | None = None,
         values: Mapping[str, Any] | None = None,
         consistent: bool = False,
+        attributes: Sequence[str] = (),
     ) -> AsyncIterator[dict[str, Any]]:
         """Items of one partition in sort-key order, following LastEvaluatedKey past 1 MB pages.
 
         ``lo``/``hi`` are inclusive sort-key bounds; ``want`` stops after that many items passed the
-        filter (each page asks only for what is still missing). Deserialised items are yielded.
+        filter (each page asks only for what is still missing); only ``attributes`` of each item when given.
+        Deserialised items are yielded.
         """
         if lo is not None and hi is not None and lo > hi:
             return
         req = self._query_request(index, pk, lo, hi, prefix, forward, filter, names, values, consistent)
+        if attributes:
+            req["ProjectionExpression"], extra = projection(attributes)
+            req["ExpressionAttributeNames"].update(extra)
         got = 0
         while True:
             if want is not None:
@@ -750,6 +761,12 @@ def _conditional(
         req["ExpressionAttributeNames"] = dict(names)
     if values:
         req["ExpressionAttributeValues"] = {k: to_av(v) for k, v in values.items()}
+
+
+def projection(attributes: Sequence[str]) -> tuple[str, dict[str, str]]:
+    """A ProjectionExpression of ``attributes`` and its names (placeholders: ``data`` is a DynamoDB reserved word)."""
+    names = {f"#p{i}": a for i, a in enumerate(attributes)}
+    return ", ".join(names), names
 
 
 def check_size(item: Mapping[str, Any], values: Mapping[str, Any]) -> None:

@@ -63,6 +63,10 @@ from .thread_counts import count_and_backfill, counter_key, delta_action, exact_
 
 _UNKNOWN: Any = object()
 MAX_ATTEMPTS = 60
+#: What a thread read needs (a smaller reply is less to parse than the GSI keys and versions beside them).
+_THREAD_READ = ("data", "dataz", "createdMs", "updatedMs", "expMs")
+#: What a listing of a resource's threads needs, its counter item included.
+_THREAD_LISTED = ("entity", "id", "data", "dataz", "createdMs", "updatedMs", "n", "nbase")
 #: How many thread ids :meth:`DynamoDBMemory._remember` keeps (then it starts over).
 SEEN_LIMIT = 10_000
 NOT_EXPIRED = "(attribute_not_exists(#exp) OR #exp > :now)"
@@ -120,8 +124,8 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
         return item if item is not None and is_live(item) else None
 
     async def _get_thread(self, thread_id: str) -> r.Thread | None:
-        item = await self._live_thread_item(thread_id)
-        if item is None:
+        item = await self.db.get(*THREAD.key(id=thread_id), attributes=_THREAD_READ)
+        if item is None or not is_live(item):
             return None
         self._remember(thread_id)
         return self._thread_from(item)
@@ -162,31 +166,24 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
         raise RuntimeError(f"thread {thread.id!r} kept changing under concurrent writers")
 
     async def _update_live_thread(self, thread: r.Thread) -> tuple[bool, Item | None]:
-        """The UpdateItem of a live stored thread of the same resource; ``(False, stored item or None)`` otherwise."""
+        """The UpdateItem of a live stored thread of the same resource; ``(False, stored item or None)`` otherwise.
+
+        The condition pins id, resource and liveness, so only what a save can change is SET (body, updatedMs and the
+        by-updated order values, the version); createdMs is SET to itself so that UPDATED_NEW hands back exactly
+        what the returned thread is made of (body, createdMs, updatedMs), not the whole item."""
         pk, sk = THREAD.key(id=thread.id)
         encoded = body(thread)
-        seq = next_seq()
-        created_ms, updated_ms = epoch_ms(thread.created_at), epoch_ms(thread.updated_at)
+        updated_ms = epoch_ms(thread.updated_at)
         values: dict[str, Any] = {
-            ":entity": THREAD.name, ":id": thread.id, ":rid": thread.resource_id, ":body": next(iter(encoded.values())),
-            ":c": created_ms, ":u": updated_ms, ":seq": seq, ":zero": 0, ":one": 1,
-            ":co": ms_order(created_ms, seq), ":us": updated_ms * SCALE,
-            ":rp": THREAD.partition("gsi1", resourceId=thread.resource_id),
-            ":sp": THREAD.partition("gsi3", shard=shard(thread.id)), ":now": now_ms(),
+            ":rid": thread.resource_id, ":body": next(iter(encoded.values())), ":c": epoch_ms(thread.created_at),
+            ":u": updated_ms, ":zero": 0, ":one": 1, ":us": updated_ms * SCALE, ":now": now_ms(),
         }
         names = {"#body": next(iter(encoded)), "#other": "dataz" if "data" in encoded else "data", "#exp": "expMs"}
-        sets = [
-            "entity = :entity", "id = :id", "resourceId = :rid", "#body = :body", "updatedMs = :u",
-            "createdMs = if_not_exists(createdMs, :c)", "seq = if_not_exists(seq, :seq)",
-            "ver = if_not_exists(ver, :zero) + :one",
-            "gsi1pk = :rp", "gsi1sk = if_not_exists(gsi1sk, :co)",
-            "gsi2pk = :rp", "gsi2sk = if_not_exists(seq, :seq) + :us",
-            "gsi3pk = :sp", "gsi3sk = if_not_exists(gsi3sk, :co)",
-            "gsi4pk = :sp", "gsi4sk = if_not_exists(seq, :seq) + :us",
-        ]
-        expr = "SET " + ", ".join(sets) + " REMOVE #other, #exp"  # no thread TTL rule on this path
-        return await self.db.update_unless(pk, sk, expr, names=names, values=values, return_new=True,
-                                           condition=f"attribute_exists(pk) AND {NOT_EXPIRED} AND resourceId = :rid")
+        expr = ("SET #body = :body, updatedMs = :u, createdMs = if_not_exists(createdMs, :c), "
+                "ver = if_not_exists(ver, :zero) + :one, gsi2sk = seq + :us, gsi4sk = seq + :us "
+                "REMOVE #other, #exp")  # no thread TTL rule on this path
+        return await self.db.update_unless(pk, sk, expr, names=names, values=values, return_new="UPDATED_NEW",
+                                           condition=f"attribute_exists(seq) AND {NOT_EXPIRED} AND resourceId = :rid")
 
     async def _put_thread(self, thread: r.Thread, stored: Item | None, ttl: bool) -> Item:
         """ONE TransactWriteItems: the thread's Put (conditional on the stored item read: absent, or its version) and
@@ -304,7 +301,8 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
             if want == 0:
                 return []
             return [it async for it in self.db.query(index=gsi, pk=part, hi=MAX_ORDER, forward=forward, want=ask,
-                                                     filter=filt[0], names=filt[1], values=filt[2])]
+                                                     filter=filt[0], names=filt[1], values=filt[2],
+                                                     attributes=_THREAD_LISTED)]
 
         counter: Item | None
         if want == 0 or (forward and want is not None):

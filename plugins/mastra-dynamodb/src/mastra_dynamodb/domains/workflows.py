@@ -30,6 +30,8 @@ _KEPT = {
     **{f"{g}sk": "if_not_exists({gsi1sk}, {v})" for g in ("gsi1", "gsi2", "gsi3", "gsi4")},
 }
 MAX_ATTEMPTS = 25
+#: What a run read needs (a smaller reply is less to parse than the GSI keys and versions beside them).
+_READ = ("data", "dataz", "createdMs", "expMs")
 
 
 def run_key(workflow_name: str, run_id: str) -> tuple[str, str]:
@@ -108,7 +110,7 @@ class DynamoDBWorkflows(WorkflowsStore, DynamoDomain):
 
     async def _get_run(self, workflow_name: str | None, run_id: str) -> r.WorkflowRun | None:
         if workflow_name is not None:
-            item = await self.db.get(*run_key(workflow_name, run_id))
+            item = await self.db.get(*run_key(workflow_name, run_id), attributes=_READ)
             return self._from(item) if item is not None and is_live(item) else None
         expr, names, values = live_filter()
         async for item in self.db.query(index="gsi2", pk=WORKFLOW_RUN.partition("gsi2", runId=run_id), forward=False,
