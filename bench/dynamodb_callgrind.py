@@ -65,7 +65,7 @@ async def _phases() -> list[str]:
         await seed(stores["validating"], "a")
         hops = (("to_thread hop", _old_call), ("executor hop", new_call))
         for hop, call in hops[1:] if CURRENT_ONLY else hops:
-            setattr(DynamoConnection, "call", call)
+            DynamoConnection.call = call
             for validation, store in stores.items():
                 if CURRENT_ONLY and validation == "validating":
                     continue
@@ -78,7 +78,7 @@ async def _phases() -> list[str]:
                         await ops[op]()
                     mark("-")
     finally:
-        setattr(DynamoConnection, "call", new_call)
+        DynamoConnection.call = new_call
         for s in stores.values():
             await s.close()
         await asyncio.to_thread(plain.delete_table, TableName=table)

@@ -4,8 +4,8 @@ Not part of ``python -m bench`` (it reports no ops/s): ``MASTRA_TEST_DYNAMODB_EN
 bench.dynamodb_cpu``. Per op: the best of ``BENCH_CPU_ROUNDS`` rounds of ``BENCH_CPU_N`` sequential calls, CPU as
 ``time.process_time`` (every thread of this process, the boto3 worker threads included; DynamoDB Local's CPU is
 another process and not counted), of which the event loop's thread (``time.thread_time``: the store, core and
-asyncio; the rest is boto3 on the worker threads) and requests as botocore ``before-send`` events. CPU is steadier than wall time
-on a loaded machine, so this is what compares two versions of the client path.
+asyncio; the rest is boto3 on the worker threads) and requests as botocore ``before-send`` events. CPU is steadier
+than wall time on a loaded machine; ``bench/dynamodb_callgrind.py`` counts instructions where even CPU is too noisy.
 """
 
 from __future__ import annotations
