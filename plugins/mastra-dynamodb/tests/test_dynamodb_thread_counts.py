@@ -153,3 +153,20 @@ async def test_save_thread_requests(store: Any, counter: Any) -> None:
     counter.reset()
     saved = await other.save_thread(thread=t)
     assert counter.ops == ["TransactWriteItems", "UpdateItem"] and saved.created_at == t.created_at
+
+
+async def test_an_expiry_set_by_a_copy_makes_the_counter_inexact(store: Any, settled: None) -> None:
+    from datetime import timedelta
+
+    from mastra_core.clock import utc_now
+
+    mem = store.memory
+    rid = uid("r-")
+    threads = [await mem.save_thread(thread=thread(resource_id=rid)) for _ in range(3)]
+    assert await totals(mem, rid) == (3, 3, 3) and "nbase" in (raw_counter(store, rid) or {})
+    assert await store.write_expiry("thread", {(threads[0].id,): utc_now() + timedelta(hours=1)})
+    assert "nbase" not in (raw_counter(store, rid) or {})  # it would count the thread after DynamoDB deleted it
+    assert await totals(mem, rid) == (3, 3, 3)
+    assert "nbase" not in (raw_counter(store, rid) or {})  # a thread carries an expiry: never exact again meanwhile
+    read = await store.read_expiry("thread", [(threads[0].id,)])
+    assert read is not None and read[(threads[0].id,)] is not None
