@@ -1,7 +1,7 @@
 """``DynamoConnection``: the one place that talks to boto3. Async calls, paged queries, batches with retry of
 unprocessed items, transactions, table checks, and the translation of driver errors.
 
-boto3 is synchronous; every call runs in the default thread pool through :func:`asyncio.to_thread`.
+boto3 is synchronous; every call runs in the default thread pool (:meth:`DynamoConnection.call`).
 One client per store (boto3 clients are thread-safe). Driver exceptions the domains act on are turned
 into :class:`ConditionFailed` and :class:`Cancelled` here; anything else is wrapped into a
 ``StorageError`` by the domain store that called.
