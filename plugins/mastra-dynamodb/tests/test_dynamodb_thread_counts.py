@@ -170,3 +170,23 @@ async def test_an_expiry_set_by_a_copy_makes_the_counter_inexact(store: Any, set
     assert "nbase" not in (raw_counter(store, rid) or {})  # a thread carries an expiry: never exact again meanwhile
     read = await store.read_expiry("thread", [(threads[0].id,)])
     assert read is not None and read[(threads[0].id,)] is not None
+
+
+async def test_delete_thread_requests_and_count(store: Any, counter: Any, settled: None) -> None:
+    from dynamodb_helpers import in_order
+
+    mem = store.memory
+    rid = uid("r-")
+    small, big, _ = [await mem.save_thread(thread=thread(resource_id=rid)) for _ in range(3)]
+    await mem.save_messages(messages=in_order(small.id, 97))
+    await mem.save_messages(messages=in_order(big.id, 98))
+    assert await totals(mem, rid) == (3, 3, 3)
+    counter.reset()
+    await mem.delete_thread(thread_id=small.id)  # 97 messages + message counter + thread + thread counter: 100
+    assert sorted(counter.ops) == ["GetItem", "Query", "TransactWriteItems"]
+    counter.reset()
+    await mem.delete_thread(thread_id=big.id)  # one more: the messages in batches, then the same transaction
+    assert sorted(counter.ops) == ["BatchWriteItem"] * 4 + ["GetItem", "Query", "TransactWriteItems"]
+    assert await totals(mem, rid) == (1, 1, 1)
+    assert (await mem.list_messages(thread_id=big.id)).total == 0
+    assert await mem.get_thread_by_id(thread_id=big.id) is None
