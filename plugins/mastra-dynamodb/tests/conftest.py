@@ -82,3 +82,40 @@ def counter(store: Any) -> RequestCounter:
     store.client.meta.events.register("before-send.dynamodb.*", c)
     yield c
     store.client.meta.events.unregister("before-send.dynamodb.*", c)
+
+
+class StepCounter:
+    """Sequential request steps of the store's calls: a call's step is one more than the highest step of the calls
+    that had completed when it was sent (so requests sent together share a step, and one sent after another's reply
+    is a step later). ``steps`` is the longest such chain since :meth:`reset`."""
+
+    def __init__(self, db: Any) -> None:
+        self.done = 0
+        self.steps = 0
+        self._call = db.call
+
+        async def call(method: str, **kwargs: Any) -> Any:
+            step = self.done + 1
+            self.steps = max(self.steps, step)
+            try:
+                return await self._call(method, **kwargs)
+            finally:
+                self.done = max(self.done, step)
+
+        db.call = call
+
+    def reset(self) -> None:
+        self.done = self.steps = 0
+
+
+@pytest.fixture
+def steps(store: Any) -> StepCounter:
+    return StepCounter(store.db)
+
+
+@pytest.fixture
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Thread counters are backfilled at once (no wait for GSI propagation: DynamoDB Local's GSIs are synchronous)."""
+    from mastra_dynamodb.domains import thread_counts
+
+    monkeypatch.setattr(thread_counts, "SETTLE_MS", 0)

@@ -10,7 +10,7 @@ from mastra_core.records import MessageInclude
 DESC = {"field": "created_at", "direction": "DESC"}
 
 
-async def test_memory_budgets(store: Any, counter: Any) -> None:
+async def test_memory_budgets(store: Any, counter: Any, steps: Any) -> None:
     mem = store.memory
     t = await mem.save_thread(thread=thread())
     await mem.save_messages(messages=in_order(t.id, 200))
@@ -32,14 +32,22 @@ async def test_memory_budgets(store: Any, counter: Any) -> None:
     assert sorted(counter.ops) == ["BatchGetItem", "Query"] and first.total == 210
 
     target = first.items[5].id
-    counter.reset()
-    await mem.list_messages(thread_id=t.id, per_page=10, order_by=DESC,
-                            include=[MessageInclude(id=target, with_previous_messages=2, with_next_messages=2)])
-    assert sorted(counter.ops) == ["BatchGetItem", "Query", "Query", "Query"]
+    for order in (DESC, {"field": "created_at", "direction": "ASC"}):
+        counter.reset()
+        steps.reset()
+        page = await mem.list_messages(
+            thread_id=t.id, per_page=10, order_by=order,
+            include=[MessageInclude(id=target, with_previous_messages=2, with_next_messages=2)])
+        assert target in [m.id for m in page.items] and page.total == 210
+        # the page (and its counter) with the targets' BatchGetItem, then the two neighbour Queries
+        assert sorted(counter.ops) == sorted(["BatchGetItem", "Query", "Query", "Query"]
+                                             + (["BatchGetItem"] if order is not DESC else []))
+        assert steps.steps == 2  # DESIGN section 5: an include window costs at most 2 sequential request steps
 
     counter.reset()
+    steps.reset()
     await mem.list_threads(filter={"resource_id": t.resource_id}, per_page=10)
-    assert sorted(counter.ops) == ["Query", "Query"]  # page + Select=COUNT
+    assert counter.ops == ["Query"] and steps.steps == 1  # page and total (here: the whole partition) in one Query
 
     counter.reset()
     await mem.update_thread(id=t.id, title="new")

@@ -9,14 +9,17 @@ few at a time.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from mastra_core.backend.expiry import Expiries, Key
 from mastra_core.retention import Retention
 
 from .codec import expiry_attributes
-from .connection import ConditionFailed, DynamoConnection
+from .connection import Cancelled, ConditionFailed, DynamoConnection, backoff
+from .domains.thread_counts import delta_action
 from .schema import LEGACY_TRACE, MESSAGE, RESOURCE, SCORE, SPAN, THREAD, WORKFLOW_RUN, Entity
 
 #: kind -> the entity and the names of its key parts, in the order of the kind's key.
@@ -31,6 +34,7 @@ ENTITIES: dict[str, tuple[Entity, tuple[str, ...]]] = {
 }
 #: Updates in flight at once.
 CONCURRENCY = 16
+MAX_ATTEMPTS = 25
 
 
 def _item_key(kind: str, key: Key) -> tuple[str, str]:
@@ -69,9 +73,35 @@ async def write(db: DynamoConnection, kind: str, expiries: Mapping[Key, datetime
             expression = "SET #x = :x" + (", #t = :t" if attribute else "")
             values = {":x": attrs["expMs"], **({":t": attrs[attribute]} if attribute else {})}
         async with gate:
+            if kind == "thread" and at is not None:
+                await _expire_thread(db, pk, sk, expression, names, values)
+                return
             try:
                 await db.update(pk, sk, expression, names=names, values=values, condition="attribute_exists(pk)")
             except ConditionFailed:
                 pass  # no such item: nothing to set
 
     await asyncio.gather(*(one(k, at) for k, at in expiries.items()))
+
+
+async def _expire_thread(db: DynamoConnection, pk: str, sk: str, expression: str, names: dict[str, str],
+                         values: dict[str, Any] | None) -> None:
+    """A thread that may expire makes its resource's thread counter inexact (DynamoDB's TTL will delete it without
+    telling the counter): the expiry and the counter's ``REMOVE nbase`` in ONE transaction, on the version read."""
+    for attempt in range(MAX_ATTEMPTS):
+        stored = await db.get(pk, sk, attributes=("resourceId", "ver"))
+        if stored is None:
+            return  # no such item: nothing to set
+        cond, cond_values = (("ver = :ver", {":ver": stored["ver"]}) if "ver" in stored
+                             else ("attribute_exists(pk) AND attribute_not_exists(ver)", {}))
+        update = db.update_request(pk, sk, expression, names=names, values={**(values or {}), **cond_values},
+                                   condition=cond)
+        try:
+            await db.transact([{"Update": update}, delta_action(db, str(stored["resourceId"]), 0, inexact=True)],
+                              token=str(uuid.uuid4()))
+            return
+        except Cancelled as exc:
+            if not exc.condition_failures and not exc.retryable:
+                raise
+            await backoff(attempt)
+    raise RuntimeError("a thread kept changing while its expiry was set")

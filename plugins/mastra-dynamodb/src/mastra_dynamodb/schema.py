@@ -67,6 +67,10 @@ THREAD = Entity("thread", "THREAD#{id}", "THREAD", {
     "gsi3": Index("THREADS#{shard}", "createdAt"), "gsi4": Index("THREADS#{shard}", "updatedAt")})
 #: A thread's message count (``n``), at the largest sort key of the thread's messages partition.
 MESSAGE_COUNT = Entity("msgcount", "THREAD#{threadId}", "COUNT", {"gsi1": Index("TMSGS#{threadId}", "MAX_ORDER")})
+#: A resource's thread count (``nbase + n``, exact while ``nbase`` is present), at the largest sort key of the
+#: resource's thread partitions on gsi1 and gsi2, so a newest-first thread page and its total are ONE Query.
+THREAD_COUNT = Entity("threadcount", "RESOURCE#{resourceId}", "THREADS", {
+    "gsi1": Index("RTHREADS#{resourceId}", "MAX_ORDER"), "gsi2": Index("RTHREADS#{resourceId}", "MAX_ORDER")})
 MESSAGE = Entity("message", "MSG#{id}", "MSG", {"gsi1": Index("TMSGS#{threadId}", "createdAt")})
 RESOURCE = Entity("resource", "RESOURCE#{id}", "RESOURCE")
 WORKFLOW_RUN = Entity("workflow_snapshot", "WF#{workflowName}", "RUN#{runId}", {
@@ -82,12 +86,13 @@ EVAL = Entity("eval", "EVAL#{id}", "EVAL", {
     "gsi1": Index("EVALAGENT#{agentName}", "createdAt"), "gsi2": Index("EVALS#{shard}", "createdAt")})
 LEGACY_TRACE = Entity("trace", "LTRACE#{id}", "LTRACE", {"gsi1": Index("LTRACES#{shard}", "createdAt")})
 
-ENTITIES: tuple[Entity, ...] = (THREAD, MESSAGE_COUNT, MESSAGE, RESOURCE, WORKFLOW_RUN, SCORE, SPAN, AGENT, EVAL,
-                                LEGACY_TRACE)
+ENTITIES: tuple[Entity, ...] = (THREAD, THREAD_COUNT, MESSAGE_COUNT, MESSAGE, RESOURCE, WORKFLOW_RUN, SCORE, SPAN,
+                                AGENT, EVAL, LEGACY_TRACE)
 
 #: Attributes the store writes itself: a TTL attribute name may not be one of them.
 RESERVED_ATTRIBUTES = frozenset(
-    {"pk", "sk", "entity", "data", "dataz", "expMs", "seq", "ver", "opToken", "createdMs", "updatedMs", "n"}
+    {"pk", "sk", "entity", "data", "dataz", "expMs", "seq", "ver", "opToken", "createdMs", "updatedMs", "n", "nbase",
+     "cv", "lastMs"}
     | {f"{g}pk" for g in GSIS} | {f"{g}sk" for g in GSIS}
     | {"id", "threadId", "resourceId", "status", "workflowName", "runId", "scorerId", "entityId", "entityType",
        "source", "traceId", "spanId", "agentName", "isTest", "name", "scope", "startedMs"}

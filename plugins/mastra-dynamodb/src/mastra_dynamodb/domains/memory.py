@@ -8,6 +8,8 @@ Items (see TABLE_SETUP.md and :mod:`mastra_dynamodb.schema`):
 - counter  ``THREAD#{threadId}`` / ``COUNT``: the number of messages in the thread (``n``), kept exact in
   the same transactions that add, move or delete messages; it also sits in the thread's gsi1
   partition at the largest sort key, so a newest-first page and its total come back in ONE Query.
+- thread counter ``RESOURCE#{resourceId}`` / ``THREADS``: the same for a resource's threads on gsi1/gsi2 (lazily
+  made exact for threads written before counters existed: :mod:`.thread_counts`).
 - resource ``RESOURCE#{id}`` / ``RESOURCE``, as attributes (``wm``, ``meta``...: see the resources section), so that
   ``update_resource`` is one UpdateItem.
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 import attrs
@@ -43,11 +45,30 @@ from ..codec import (
     to_item,
 )
 from ..connection import OP_TOKEN, TRANSACTION_LIMIT, Cancelled, ConditionFailed, backoff, check_size
-from ..schema import MAX_ORDER, MESSAGE, MESSAGE_COUNT, RESOURCE, SCALE, SHARDS, THREAD, ms_order, next_seq, shard
+from ..schema import (
+    MAX_ORDER,
+    MESSAGE,
+    MESSAGE_COUNT,
+    RESOURCE,
+    SCALE,
+    SHARDS,
+    THREAD,
+    THREAD_COUNT,
+    ms_order,
+    next_seq,
+    shard,
+)
 from .shared import DynamoDomain, Partition, live_filter, optimistic, read_ordered, upsert_expression
+from .thread_counts import count_and_backfill, counter_key, delta_action, exact_total
 
 _UNKNOWN: Any = object()
 MAX_ATTEMPTS = 60
+#: What a thread read needs (a smaller reply is less to parse than the GSI keys and versions beside them).
+_THREAD_READ = ("data", "dataz", "createdMs", "updatedMs", "expMs")
+#: What a listing of a resource's threads needs, its counter item included.
+_THREAD_LISTED = ("entity", "id", "data", "dataz", "createdMs", "updatedMs", "n", "nbase")
+#: How many thread ids :meth:`DynamoDBMemory._remember` keeps (then it starts over).
+SEEN_LIMIT = 10_000
 NOT_EXPIRED = "(attribute_not_exists(#exp) OR #exp > :now)"
 #: The stored item does not hold this write's ``opToken`` (a resend of a write that landed fails it).
 #: Prefix of a metadata key inside the ``meta`` map of a resource (DynamoDB refuses empty map keys).
@@ -71,7 +92,12 @@ def _order(item: Item) -> tuple[int, str]:
 class DynamoDBMemory(MemoryStore, DynamoDomain):
     """The memory domain on DynamoDB."""
 
-    entities = (THREAD, MESSAGE_COUNT, MESSAGE, RESOURCE)
+    entities = (THREAD, THREAD_COUNT, MESSAGE_COUNT, MESSAGE, RESOURCE)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """As every domain store; plus the ids of threads seen stored (a hint for :meth:`_save_thread`)."""
+        super().__init__(*args, **kwargs)
+        self._seen: dict[str, None] = {}
 
     # ------------------------------------------------------------------ threads
 
@@ -98,59 +124,109 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
         return item if item is not None and is_live(item) else None
 
     async def _get_thread(self, thread_id: str) -> r.Thread | None:
-        item = await self._live_thread_item(thread_id)
-        return self._thread_from(item) if item else None
-
-    async def _save_thread(self, thread: r.Thread) -> r.Thread:
-        """One UpdateItem: ``if_not_exists`` keeps createdMs and seq (and so the created order) of a live thread."""
-        pk, sk = THREAD.key(id=thread.id)
-        encoded = body(thread)
-        seq = next_seq()
-        created_ms, updated_ms = epoch_ms(thread.created_at), epoch_ms(thread.updated_at)
-        exp = self.expiry("thread")
-        values: dict[str, Any] = {
-            ":entity": THREAD.name, ":id": thread.id, ":rid": thread.resource_id, ":body": next(iter(encoded.values())),
-            ":c": created_ms, ":u": updated_ms, ":seq": seq, ":zero": 0, ":one": 1,
-            ":co": ms_order(created_ms, seq), ":us": updated_ms * SCALE,
-            ":rp": THREAD.partition("gsi1", resourceId=thread.resource_id),
-            ":sp": THREAD.partition("gsi3", shard=shard(thread.id)), ":now": now_ms(),
-        }
-        names = {"#body": next(iter(encoded)), "#other": "dataz" if "data" in encoded else "data", "#exp": "expMs"}
-        sets = [
-            "entity = :entity", "id = :id", "resourceId = :rid", "#body = :body", "updatedMs = :u",
-            "createdMs = if_not_exists(createdMs, :c)", "seq = if_not_exists(seq, :seq)",
-            "ver = if_not_exists(ver, :zero) + :one",
-            "gsi1pk = :rp", "gsi1sk = if_not_exists(gsi1sk, :co)",
-            "gsi2pk = :rp", "gsi2sk = if_not_exists(seq, :seq) + :us",
-            "gsi3pk = :sp", "gsi3sk = if_not_exists(gsi3sk, :co)",
-            "gsi4pk = :sp", "gsi4sk = if_not_exists(seq, :seq) + :us",
-        ]
-        removes = ["#other"]
-        rule = self.retention.rule("thread")
-        if exp and rule is not None:
-            names["#ttl"] = rule.attribute_name
-            values[":exp"], values[":ttl"] = exp["expMs"], exp[rule.attribute_name]
-            sets += ["#exp = :exp", "#ttl = :ttl"]
-        else:
-            removes.append("#exp")
-        expr = "SET " + ", ".join(sets) + " REMOVE " + ", ".join(removes)
-        try:
-            item = await self.db.update(pk, sk, expr, names=names, values=values,
-                                        condition=f"attribute_not_exists(pk) OR {NOT_EXPIRED}")
-        except ConditionFailed:
-            # an expired thread DynamoDB has not deleted yet: replace it as a new one
-            fresh = self._thread_item(thread, created_ms=created_ms, seq=seq, ver=1)
-            await self.db.put(fresh)
-            item = fresh
+        item = await self.db.get(*THREAD.key(id=thread_id), attributes=_THREAD_READ)
+        if item is None or not is_live(item):
+            return None
+        self._remember(thread_id)
         return self._thread_from(item)
 
+    def _remember(self, thread_id: str) -> None:
+        """Note a thread id this store has seen stored: its next save tries the plain update first (a hint only)."""
+        if len(self._seen) >= SEEN_LIMIT:
+            self._seen.clear()
+        self._seen[thread_id] = None
+
+    async def _save_thread(self, thread: r.Thread) -> r.Thread:
+        """A thread this store has seen is first ONE conditional UpdateItem (live, same resource: the counters do not
+        change; ``if_not_exists`` keeps createdMs and seq, so the created order). Anything else (a new thread, an
+        expired one, a move to another resource, a thread TTL rule) is ONE TransactWriteItems of the thread's
+        conditional Put and its resources' counter updates; a failed condition hands back the stored item and the
+        next attempt acts on it."""
+        ttl = self.retention.rule("thread") is not None
+        stored: Any = _UNKNOWN
+        for attempt in range(MAX_ATTEMPTS):
+            if not ttl and (stored is _UNKNOWN and thread.id in self._seen or _same_live(stored, thread)):
+                done, got = await self._update_live_thread(thread)
+                if done and got is not None:
+                    self._remember(thread.id)
+                    return self._thread_from(got)
+                stored = got
+                continue
+            try:
+                item = await self._put_thread(thread, None if stored is _UNKNOWN else stored, ttl)
+            except Cancelled as exc:
+                if not exc.condition_failures and not exc.retryable:
+                    raise
+                stored = next((it for i, it in exc.condition_failures if i == 0), _UNKNOWN)
+                if stored is _UNKNOWN:
+                    await backoff(attempt)
+                continue
+            self._remember(thread.id)
+            return self._thread_from(item)
+        raise RuntimeError(f"thread {thread.id!r} kept changing under concurrent writers")
+
+    async def _update_live_thread(self, thread: r.Thread) -> tuple[bool, Item | None]:
+        """The UpdateItem of a live stored thread of the same resource; ``(False, stored item or None)`` otherwise.
+
+        The condition pins id, resource and liveness, so only what a save can change is SET (body, updatedMs and the
+        by-updated order values, the version); createdMs is SET to itself so that UPDATED_NEW hands back exactly
+        what the returned thread is made of (body, createdMs, updatedMs), not the whole item."""
+        pk, sk = THREAD.key(id=thread.id)
+        encoded = body(thread)
+        updated_ms = epoch_ms(thread.updated_at)
+        values: dict[str, Any] = {
+            ":rid": thread.resource_id, ":body": next(iter(encoded.values())), ":c": epoch_ms(thread.created_at),
+            ":u": updated_ms, ":zero": 0, ":one": 1, ":us": updated_ms * SCALE, ":now": now_ms(),
+        }
+        names = {"#body": next(iter(encoded)), "#other": "dataz" if "data" in encoded else "data", "#exp": "expMs"}
+        expr = ("SET #body = :body, updatedMs = :u, createdMs = if_not_exists(createdMs, :c), "
+                "ver = if_not_exists(ver, :zero) + :one, gsi2sk = seq + :us, gsi4sk = seq + :us "
+                "REMOVE #other, #exp")  # no thread TTL rule on this path
+        return await self.db.update_unless(pk, sk, expr, names=names, values=values, return_new="UPDATED_NEW",
+                                           condition=f"attribute_exists(seq) AND {NOT_EXPIRED} AND resourceId = :rid")
+
+    async def _put_thread(self, thread: r.Thread, stored: Item | None, ttl: bool) -> Item:
+        """ONE TransactWriteItems: the thread's Put (conditional on the stored item read: absent, or its version) and
+        the counter updates of the resources it leaves and joins; a live stored thread keeps createdMs and seq."""
+        live = stored is not None and is_live(stored)
+        if stored is not None and live:
+            created_ms, seq = int(stored["createdMs"]), int(stored["seq"])
+        else:
+            created_ms, seq = epoch_ms(thread.created_at), next_seq()
+        ver = 0 if stored is None else int(stored.get("ver", 0))
+        item = self._thread_item(thread, created_ms=created_ms, seq=seq, ver=ver + 1)
+        if stored is None:
+            put = self.db.put_request(item, condition="attribute_not_exists(pk)")
+        elif "ver" in stored:
+            put = self.db.put_request(item, condition="ver = :v", values_={":v": ver})
+        else:
+            put = self.db.put_request(item, condition="attribute_exists(pk) AND attribute_not_exists(ver)")
+        deltas = {thread.resource_id: 1} if stored is None else {thread.resource_id: 0}
+        if stored is not None and stored.get("resourceId") != thread.resource_id:
+            deltas = {str(stored["resourceId"]): -1, thread.resource_id: 1}
+        actions = [{"Put": put}] + [delta_action(self.db, rid, d, inexact=ttl and rid == thread.resource_id)
+                                    for rid, d in sorted(deltas.items()) if d or ttl]
+        await self.db.transact(actions, token=str(uuid.uuid4()))
+        return item
+
     async def _modify_thread(self, thread_id: str, change: Callable[[r.Thread], r.Thread]) -> r.Thread | None:
+        ttl = self.retention.rule("thread") is not None
+
         async def attempt() -> r.Thread | None:
             item = await self._live_thread_item(thread_id)
             if item is None:
                 return None
             new = change(self._thread_from(item))
             ver = int(item.get("ver", 0))
+            if ttl or new.resource_id != item.get("resourceId"):
+                # a move changes two counters, an expiry makes the counter inexact: one transaction with the Put
+                try:
+                    fresh = await self._put_thread(new, item, ttl)
+                except Cancelled as exc:
+                    if exc.condition_failures or exc.retryable:
+                        raise ConditionFailed(str(exc)) from exc
+                    raise
+                return self._thread_from(fresh)
             fresh = self._thread_item(new, created_ms=int(item["createdMs"]), seq=int(item["seq"]), ver=ver + 1)
             await self.db.put_versioned(fresh, ver)
             return self._thread_from(fresh)
@@ -158,19 +234,38 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
         return await optimistic(f"thread {thread_id!r}", attempt, MAX_ATTEMPTS)
 
     async def _delete_thread(self, thread_id: str) -> None:
-        """Deletes the messages, the counter and the thread: one transaction up to 98 messages, else batches
-        (thread last)."""
-        keys = [(it["pk"], it["sk"])
-                async for it in self.db.query(index="gsi1", pk=messages_partition(thread_id), hi=MAX_ORDER - 1)]
-        tail = [MESSAGE_COUNT.key(threadId=thread_id), THREAD.key(id=thread_id)]
-        if len(keys) + len(tail) <= TRANSACTION_LIMIT:
-            await self.db.transact([{"Delete": self.db.delete_request(pk, sk)} for pk, sk in keys + tail])
-            return
-        await self.db.batch_write(deletes=keys)
-        await self.db.batch_write(deletes=tail)
+        """Deletes the messages, the message counter and the thread (conditional on the version read, with its
+        resource's thread counter decrement): one transaction up to 97 messages, else batches (thread last)."""
+        self._seen.pop(thread_id, None)
+        for attempt in range(MAX_ATTEMPTS):
+            keys_q = self.db.query(index="gsi1", pk=messages_partition(thread_id), hi=MAX_ORDER - 1)
+            keys, stored = await asyncio.gather(_keys(keys_q), self.db.get(*THREAD.key(id=thread_id)))
+            tail: list[Item] = [{"Delete": self.db.delete_request(*MESSAGE_COUNT.key(threadId=thread_id))}]
+            if stored is None:
+                tail.append({"Delete": self.db.delete_request(*THREAD.key(id=thread_id))})
+            else:
+                cond, values = (("ver = :v", {":v": int(stored["ver"])}) if "ver" in stored
+                                else ("attribute_not_exists(ver)", None))
+                tail += [{"Delete": self.db.delete_request(*THREAD.key(id=thread_id), condition=cond, values=values)},
+                         delta_action(self.db, str(stored["resourceId"]), -1, inexact=False)]
+            try:
+                if len(keys) + len(tail) <= TRANSACTION_LIMIT:
+                    await self.db.transact([{"Delete": self.db.delete_request(pk, sk)} for pk, sk in keys] + tail,
+                                           token=str(uuid.uuid4()))
+                    return
+                await self.db.batch_write(deletes=keys)
+                await self.db.transact(tail, token=str(uuid.uuid4()))
+                return
+            except Cancelled as exc:
+                if not exc.condition_failures and not exc.retryable:
+                    raise
+                await backoff(attempt)  # the thread changed since it was read: read again
+        raise RuntimeError(f"thread {thread_id!r} kept changing under concurrent writers")
 
     async def _list_threads(self, q: ThreadQuery) -> Page[r.Thread]:
         by_updated = q.order_field == "updated_at"
+        if q.resource_id is not None and not q.metadata:
+            return await self._list_resource_threads(q, "gsi2" if by_updated else "gsi1", q.resource_id)
         partitions: list[Partition]
         if q.resource_id is not None:
             gsi = "gsi2" if by_updated else "gsi1"
@@ -188,6 +283,44 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
         filt = live_filter(["#e = :e"], {"#e": "entity"}, {":e": THREAD.name})
         rows, total = await read_ordered(self.db, partitions, forward=q.direction == "ASC", page=q.page,
                                          per_page=q.per_page, filter=filt, predicate=predicate)
+        return page_of([self._thread_from(it) for it in rows], total=total, page=q.page, per_page=q.per_page)
+
+    async def _list_resource_threads(self, q: ThreadQuery, gsi: str, rid: str) -> Page[r.Thread]:
+        """A page of one resource's threads with its total from the thread counter (no COUNT query): newest first,
+        ONE Query whose first item is the counter (sort key MAX_ORDER); oldest first, the page Query and a GetItem of
+        the counter, concurrently. A counter that is not exact falls back to Select=COUNT (see thread_counts)."""
+        forward = q.direction == "ASC"
+        ttl = self.retention.rule("thread") is not None
+        offset = 0 if q.per_page is False else q.page * q.per_page
+        want = None if q.per_page is False else offset + q.per_page
+        part = THREAD.partition(gsi, resourceId=rid)
+        filt = live_filter(["#e IN (:e, :c)"], {"#e": "entity"}, {":e": THREAD.name, ":c": THREAD_COUNT.name})
+        ask = None if want is None else want + 1  # + the counter item
+
+        async def page() -> list[Item]:
+            if want == 0:
+                return []
+            return [it async for it in self.db.query(index=gsi, pk=part, hi=MAX_ORDER, forward=forward, want=ask,
+                                                     filter=filt[0], names=filt[1], values=filt[2],
+                                                     attributes=_THREAD_LISTED)]
+
+        counter: Item | None
+        if want == 0 or (forward and want is not None):
+            items, counter = await asyncio.gather(page(), self.db.get(*counter_key(rid)))
+        else:
+            items = await page()
+            counter = None
+        threads = [it for it in items if it.get("entity") == THREAD.name]
+        counter = next((it for it in items if it.get("entity") == THREAD_COUNT.name), counter)
+        total = None if ttl else exact_total(counter)
+        if total is None:
+            if want is None or (len(items) < (ask or 0) and want > 0):
+                total = len(threads)  # the whole partition was read: nothing left to count
+            else:
+                total = await count_and_backfill(self.db, rid, ttl_rule=ttl)
+        rows = threads[offset:] if want is None else threads[offset:want]
+        for it in rows:
+            self._remember(str(it["id"]))
         return page_of([self._thread_from(it) for it in rows], total=total, page=q.page, per_page=q.per_page)
 
     # ------------------------------------------------------------------ messages
@@ -625,6 +758,15 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
 
 async def _no_rows() -> list[Item]:
     return []
+
+
+async def _keys(items: AsyncIterator[Item]) -> list[tuple[str, str]]:
+    return [(str(it["pk"]), str(it["sk"])) async for it in items]
+
+
+def _same_live(stored: Any, thread: r.Thread) -> bool:
+    """Whether a stored item (from a failed condition) is a live thread of the same resource: a plain update."""
+    return isinstance(stored, dict) and is_live(stored) and stored.get("resourceId") == thread.resource_id
 
 
 def _thread_of(m: r.Message) -> str:

@@ -30,6 +30,10 @@ _KEPT = {
     **{f"{g}sk": "if_not_exists({gsi1sk}, {v})" for g in ("gsi1", "gsi2", "gsi3", "gsi4")},
 }
 MAX_ATTEMPTS = 25
+#: How many run keys :meth:`DynamoDBWorkflows._remember` keeps (then it starts over).
+SEEN_LIMIT = 10_000
+#: What a run read needs (a smaller reply is less to parse than the GSI keys and versions beside them).
+_READ = ("data", "dataz", "createdMs", "expMs")
 
 
 def run_key(workflow_name: str, run_id: str) -> tuple[str, str]:
@@ -42,6 +46,11 @@ class DynamoDBWorkflows(WorkflowsStore, DynamoDomain):
     optimistic read-modify-write on the run's version."""
 
     entities = (WORKFLOW_RUN,)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """As every domain store; plus the keys of runs seen live (a hint for :meth:`_persist`)."""
+        super().__init__(*args, **kwargs)
+        self._live: dict[tuple[str, str], None] = {}
 
     def _from(self, item: dict[str, Any]) -> r.WorkflowRun:
         run = record(item, r.WorkflowRun)
@@ -76,6 +85,8 @@ class DynamoDBWorkflows(WorkflowsStore, DynamoDomain):
         has not deleted yet fails the liveness condition and is replaced as a new run (a versioned PutItem).
         """
         pk, sk = run_key(run.workflow_name, run.run_id)
+        if (pk, sk) in self._live and await self._persist_live(run, pk, sk):
+            return
         created_ms = epoch_ms(run.created_at)
         for attempt in range(MAX_ATTEMPTS):
             token = uuid.uuid4().hex
@@ -90,15 +101,61 @@ class DynamoDBWorkflows(WorkflowsStore, DynamoDomain):
                 condition=f"(attribute_not_exists(pk) OR {LIVE}) AND "
                           f"(attribute_not_exists(#{OP_TOKEN}) OR #{OP_TOKEN} <> :tok)")
             if done or (stored is not None and stored.get(OP_TOKEN) == token):
+                self._remember(pk, sk)
                 return
             try:  # expired, not yet deleted by DynamoDB: a new run in its place
                 previous = None if stored is None else int(stored.get("ver", 0))
                 fresh = self._item(run, created_ms=created_ms, seq=seq, ver=(previous or 0) + 1)
                 await self.db.put_versioned(fresh, previous)
+                self._remember(pk, sk)
                 return
             except ConditionFailed:
                 await backoff(attempt)
         raise RuntimeError(f"workflow run {run.workflow_name}/{run.run_id} kept changing under concurrent writers")
+
+    def _remember(self, pk: str, sk: str) -> None:
+        """Note a run this store has seen live: its next persist tries :meth:`_persist_live` first (a hint only)."""
+        if len(self._live) >= SEEN_LIMIT:
+            self._live.clear()
+        self._live[(pk, sk)] = None
+
+    async def _persist_live(self, run: r.WorkflowRun, pk: str, sk: str) -> bool:
+        """ONE conditional UpdateItem of what a persist changes in a live stored run of the same resource: the body,
+        the status, the expiry, the version and ``opToken`` (exactly once as in :meth:`_persist`). The keys, order
+        values and createdMs stay as stored, so the request is a third of the full upsert. False when the condition
+        does not hold (no run, expired, another resource): the full upsert runs instead."""
+        token = uuid.uuid4().hex
+        encoded = body(run)
+        check_size(to_item({"pk": pk, "sk": sk, **encoded}), {"entity": WORKFLOW_RUN.name, "id": run.run_id})
+        names = {"#b": next(iter(encoded)), "#o": "dataz" if "data" in encoded else "data", "#st": "status",
+                 "#exp": "expMs", "#tok": OP_TOKEN, "#rid": "resourceId"}
+        values: dict[str, Any] = {":b": next(iter(encoded.values())), ":one": 1, ":tok": token, ":now": now_ms()}
+        sets, removes = ["#b = :b", "ver = ver + :one", "#tok = :tok"], ["#o"]
+        status = run.snapshot.get("status")
+        if isinstance(status, str):
+            sets.append("#st = :st")
+            values[":st"] = status
+        else:
+            removes.append("#st")
+        exp = self.expiry("workflow_snapshot")
+        for i, attr in enumerate(dict.fromkeys(["expMs", "ttl", *sorted(self.db.ttl_attributes)])):
+            names[f"#x{i}"] = attr  # as the full upsert: the rule's attributes set, every other one removed
+            if attr in exp:
+                sets.append(f"#x{i} = :x{i}")
+                values[f":x{i}"] = exp[attr]
+            else:
+                removes.append(f"#x{i}")
+        same_resource = "attribute_not_exists(#rid)" if run.resource_id is None else "#rid = :rid"
+        if run.resource_id is not None:
+            values[":rid"] = run.resource_id
+        done, stored = await self.db.update_unless(
+            pk, sk, "SET " + ", ".join(sets) + " REMOVE " + ", ".join(removes), names=names, values=values,
+            condition=f"attribute_exists(ver) AND {LIVE} AND {same_resource} AND "
+                      "(attribute_not_exists(#tok) OR #tok <> :tok)")
+        if done or (stored is not None and stored.get(OP_TOKEN) == token):
+            return True
+        self._live.pop((pk, sk), None)
+        return False
 
     def _optional(self) -> list[str]:
         """Attributes a run item may lack: removed by an upsert that does not set them (a TTL attribute of any
@@ -108,8 +165,12 @@ class DynamoDBWorkflows(WorkflowsStore, DynamoDomain):
 
     async def _get_run(self, workflow_name: str | None, run_id: str) -> r.WorkflowRun | None:
         if workflow_name is not None:
-            item = await self.db.get(*run_key(workflow_name, run_id))
-            return self._from(item) if item is not None and is_live(item) else None
+            key = run_key(workflow_name, run_id)
+            item = await self.db.get(*key, attributes=_READ)
+            if item is None or not is_live(item):
+                return None
+            self._remember(*key)
+            return self._from(item)
         expr, names, values = live_filter()
         async for item in self.db.query(index="gsi2", pk=WORKFLOW_RUN.partition("gsi2", runId=run_id), forward=False,
                                         want=1, filter=expr, names=names, values=values):
