@@ -96,17 +96,10 @@ def _plainly_storable(value: Any, depth: int) -> bool:
     field, so the two must agree on everything this accepts.
     """
     kind = type(value)
-    if kind is str:
-        return value.isascii() or text_problem(value) is None
-    if value is None or kind is bool:
-        return True
-    if kind is int:
-        return bool(-MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER)
-    if kind is float:
-        return math.isfinite(value)
-    if depth >= MAX_DEPTH:
-        return False
+    # containers first: leaves are mostly judged inline by the loops below, so a call is mostly for a container
     if kind is dict:
+        if depth >= MAX_DEPTH:
+            return False
         for key, item in value.items():
             if type(key) is not str or not (key.isascii() or text_problem(key) is None):
                 return False
@@ -120,6 +113,8 @@ def _plainly_storable(value: Any, depth: int) -> bool:
                 return False
         return True
     if kind is list:
+        if depth >= MAX_DEPTH:
+            return False
         for item in value:
             leaf = type(item)
             if leaf is str and item.isascii() or item is None or leaf is bool:
@@ -129,6 +124,16 @@ def _plainly_storable(value: Any, depth: int) -> bool:
             if not _plainly_storable(item, depth + 1):
                 return False
         return True
+    if kind is str:
+        return value.isascii() or text_problem(value) is None
+    if value is None or kind is bool:
+        return True
+    if kind is int:
+        return bool(-MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER)
+    if kind is float:
+        return math.isfinite(value)
+    if depth >= MAX_DEPTH:
+        return False
     plan = _PLANS.get(kind) or _plan(kind)
     return plan is not None and _record_storable(value, plan)
 
