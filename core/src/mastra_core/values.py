@@ -84,7 +84,8 @@ def date_problem(value: datetime) -> str | None:
 
 def check_value(value: Any, field: str, fail: Fail, status: str) -> None:
     """Refuse anything in ``value`` (a JSON value or a record) outside the storable domain."""
-    if not _plainly_storable(value, 0):
+    plan = _PLANS.get(type(value))  # a record met before (a message): straight to its fields
+    if not (_plainly_storable(value, 0) if plan is None else _record_storable(value, plan)):
         _walk(value, field, 0, fail, status)
 
 
@@ -166,8 +167,17 @@ def _record_storable(record: Any, plan: tuple[tuple[str, frozenset[type] | None]
         kind = type(value)
         if exact is not None and kind not in exact:
             return False
+        # the most frequent first: text, None, empty JSON (extra, metadata), a nested record (content, a part)
         if kind is str:
             if not value.isascii() and text_problem(value) is not None:
+                return False
+        elif value is None:
+            continue
+        elif kind is dict or kind is list:
+            if value and not _plainly_storable(value, 0):
+                return False
+        elif (nested := _PLANS.get(kind)) is not None:
+            if not _record_storable(value, nested):
                 return False
         elif kind is int:  # a declared integer column: signed 64-bit, as _check_field has it
             if not _MIN_INT64 <= value <= _MAX_INT64:
@@ -175,13 +185,7 @@ def _record_storable(record: Any, plan: tuple[tuple[str, frozenset[type] | None]
         elif kind is datetime:
             if value.tzinfo is not UTC or not MIN_YEAR <= value.year <= MAX_YEAR:
                 return False
-        elif kind is dict or kind is list:
-            if value and not _plainly_storable(value, 0):  # (most are empty: extra, metadata)
-                return False
-        elif kind in _PLANS:  # a nested record (a message's content, a part)
-            if not _record_storable(value, _PLANS[kind]):
-                return False
-        elif value is not None and kind is not bool and not _plainly_storable(value, 0):
+        elif kind is not bool and not _plainly_storable(value, 0):
             return False
     return True
 
