@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import attrs
 from mastra_core import records as r
-from mastra_core.backend import FetchedMessage, assemble_message_page
+from mastra_core.backend import FetchedMessage, RowCodec, assemble_message_page
 from mastra_core.backend.reference_schema import DOMAIN_TABLES
 from mastra_core.domains.matching import metadata_matches
 from mastra_core.domains.memory import CloneResult, MemoryStore, ResourcePatch, ThreadPatch, plan_clone
@@ -93,22 +93,8 @@ class MySQLMemory(MemoryStore, MySQLDomain):
         """One round trip: the title set and the metadata merged in SQL (``merge.py``), ``updatedAt`` bumped
         strictly past the stored one, expiry refreshed. No live thread, a key that is not plain or stored metadata
         that is not an object: the general path."""
-        sets, params, guard = [], [], ""
-        if patch.set_title:
-            sets.append("title = %s")
-            params.append(write_text(patch.title))
-        if patch.metadata is not None:
-            if not plain_keys(patch.metadata):
-                return await super()._update_thread(thread_id, patch)
-            meta, meta_params = merged_object("metadata", patch.metadata)
-            sets.append(f"metadata = {meta}")
-            params += meta_params
-            guard = f" AND {object_or_null('metadata')}"
-        at = now()
-        update = (f"UPDATE {_T} SET {', '.join(sets + [_BUMPED, '`expiresAt` = %s'])} "
-                  f"WHERE id = %s AND {LIVE}{guard}")
-        row = await update_returning(self.conn, update, [*params, at, self.expires_at("thread"), thread_id, at],
-                                     f"SELECT {columns(THREAD)} FROM {_T} WHERE id = %s", (thread_id,))
+        text = ("title", patch.title) if patch.set_title else None
+        row = await self._merge_in_sql(THREAD, "thread", thread_id, text, patch.metadata)
         if row is None:
             return await super()._update_thread(thread_id, patch)
         return THREAD.from_row(row)
@@ -240,25 +226,36 @@ class MySQLMemory(MemoryStore, MySQLDomain):
         """A live resource: one round trip, working memory set and metadata merged in SQL (``merge.py``),
         ``updatedAt`` bumped strictly past the stored one, expiry refreshed. A missing one (created), a key that
         is not plain or stored metadata that is not an object: the general path."""
-        sets, params, guard = [], [], ""
-        if patch.set_working_memory:
-            sets.append("`workingMemory` = %s")
-            params.append(write_text(patch.working_memory))
-        if patch.metadata is not None:
-            if not plain_keys(patch.metadata):
-                return await super()._update_resource(resource_id, patch)
-            meta, meta_params = merged_object("metadata", patch.metadata)
-            sets.append(f"metadata = {meta}")
-            params += meta_params
-            guard = f" AND {object_or_null('metadata')}"
-        at = now()
-        update = (f"UPDATE {_R} SET {', '.join(sets + [_BUMPED, '`expiresAt` = %s'])} "
-                  f"WHERE id = %s AND {LIVE}{guard}")
-        row = await update_returning(self.conn, update, [*params, at, self.expires_at("resource"), resource_id, at],
-                                     f"SELECT {columns(RESOURCE)} FROM {_R} WHERE id = %s", (resource_id,))
+        text = ("workingMemory", patch.working_memory) if patch.set_working_memory else None
+        row = await self._merge_in_sql(RESOURCE, "resource", resource_id, text, patch.metadata)
         if row is None:
             return await super()._update_resource(resource_id, patch)
         return RESOURCE.from_row(row)
+
+    async def _merge_in_sql(self, codec: RowCodec[Any], kind: str, row_id: str, text: tuple[str, str | None] | None,
+                            metadata: Mapping[str, Any] | None) -> Row | None:
+        """The one-round-trip update of a thread or resource: ``text`` (column, value) set, ``metadata`` merged in SQL
+        (``merge.py``), ``updatedAt`` bumped strictly past the stored one, expiry refreshed; the row after it. None
+        when the general path must decide: no live row, a key that is not plain, stored metadata not an object."""
+        sets: list[str] = []
+        params: list[Any] = []
+        guard = ""
+        if text is not None:
+            sets.append(f"{quote(text[0])} = %s")
+            params.append(write_text(text[1]))
+        if metadata is not None:
+            if not plain_keys(metadata):
+                return None
+            meta, meta_params = merged_object("metadata", metadata)
+            sets.append(f"metadata = {meta}")
+            params += meta_params
+            guard = f" AND {object_or_null('metadata')}"
+        table = quote(codec.table.name)
+        at = now()
+        update = (f"UPDATE {table} SET {', '.join(sets + [_BUMPED, '`expiresAt` = %s'])} "
+                  f"WHERE id = %s AND {LIVE}{guard}")
+        return await update_returning(self.conn, update, [*params, at, self.expires_at(kind), row_id, at],
+                                      f"SELECT {columns(codec)} FROM {table} WHERE id = %s", (row_id,))
 
     # ---------------------------------------------------------------- clone, clear
 
