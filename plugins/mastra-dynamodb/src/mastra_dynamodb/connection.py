@@ -16,7 +16,7 @@ import random
 import time
 import uuid
 from collections.abc import AsyncIterator, Collection, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mastra_core.connect import DEFAULT_CONNECT_TIMEOUT, DEFAULT_OPERATION_TIMEOUT, connection_error
 from mastra_core.errors import ConfigError, ErrorCategory, StorageError, error_id
@@ -25,6 +25,12 @@ from mastra_core.log import get_logger
 from .codec import ITEM_LIMIT, from_item, item_size, to_av, to_item
 from .config import DynamoDBConfig, boto_credentials, plain_credentials
 from .schema import create_table_request, is_busy, verify_table
+
+if TYPE_CHECKING:
+    from .lean import LeanPath
+
+#: Client methods the lean path sends (lean.OPERATIONS; kept here so importing botocore stays lazy).
+OPERATIONS = frozenset({"get_item", "put_item", "update_item", "delete_item", "query"})
 
 _log = get_logger("mastra_dynamodb")
 
@@ -90,8 +96,10 @@ def make_client(
     import boto3
     from botocore.config import Config
 
+    from .lean import MADE
+
     creds = boto_credentials(credentials) or {}
-    return boto3.client(
+    client = boto3.client(
         "dynamodb",
         region_name=region,
         endpoint_url=endpoint,
@@ -107,6 +115,8 @@ def make_client(
         ),
         **creds,
     )
+    MADE.add(client)  # its configuration is known: the store's hot calls may take the lean path (lean.py)
+    return client
 
 
 def create_table_sync(
@@ -149,6 +159,19 @@ def delete_table_sync(client: Any, table_name: str) -> bool:
     return True
 
 
+def _lean_path(client: Any) -> LeanPath | None:
+    """The lean path of the hot item calls on ``client``, or None when only botocore's full path fits it."""
+    from .lean import MADE, LeanPath
+
+    if client not in MADE:
+        return None
+    try:
+        return LeanPath(client)
+    except (LookupError, AttributeError) as exc:  # a botocore whose internals moved: the full path still works
+        _log.info("DynamoDB calls take botocore's full path", reason=str(exc))
+        return None
+
+
 def key(pk: str, sk: str) -> dict[str, Any]:
     """A primary key in AttributeValue form."""
     return {"pk": {"S": pk}, "sk": {"S": sk}}
@@ -176,6 +199,7 @@ class DynamoConnection:
         self.disable_init = disable_init
         self._client: Any = config.client
         self._owns_client = False
+        self._lean: LeanPath | None = _lean_path(config.client) if config.client is not None else None
 
     @property
     def client(self) -> Any:
@@ -191,6 +215,7 @@ class DynamoConnection:
                 read_timeout=cfg.operation_timeout,
             )
             self._owns_client = True
+            self._lean = _lean_path(self._client)
         return self._client
 
     # ------------------------------------------------------------------ lifecycle
@@ -290,6 +315,7 @@ class DynamoConnection:
             if close is not None:
                 close()
             self._client = None
+            self._lean = None
         self._owns_client = False
 
     async def create_table(self, *, ttl_attribute: str | None = None) -> bool:
@@ -318,7 +344,12 @@ class DynamoConnection:
         CPU per call (bench/dynamodb_cpu.py).
         """
         loop = asyncio.get_running_loop()
-        fut = loop.run_in_executor(None, functools.partial(getattr(self.client, method), **kwargs))
+        client = self.client
+        lean = self._lean
+        if lean is not None and method in OPERATIONS:
+            fut = loop.run_in_executor(None, lean.send, method, kwargs)
+        else:
+            fut = loop.run_in_executor(None, functools.partial(getattr(client, method), **kwargs))
         expired = False
 
         def expire() -> None:
