@@ -38,11 +38,11 @@ from botocore.exceptions import (
     SSLError,
 )
 from botocore.parsers import create_parser
+from mastra_core.log import get_logger
 from urllib3.exceptions import ConnectTimeoutError as URLLib3ConnectTimeoutError
 from urllib3.exceptions import NewConnectionError, ProtocolError
 from urllib3.exceptions import ReadTimeoutError as URLLib3ReadTimeoutError
 from urllib3.exceptions import SSLError as URLLib3SSLError
-from mastra_core.log import get_logger
 from urllib3.util.retry import Retry
 
 _log = get_logger("mastra_dynamodb")
@@ -223,7 +223,7 @@ class LeanPath:
                 preload_content=False, decode_content=False, enforce_content_length=False,
             )
             http = AWSResponse(op.url, raw.status, raw.headers, raw)
-            http.content  # read it all now, as botocore does for a non-streaming reply
+            _ = http.content  # read it all now, as botocore does for a non-streaming reply
             return http
         except URLLib3SSLError as e:
             raise SSLError(endpoint_url=op.url, error=e) from e

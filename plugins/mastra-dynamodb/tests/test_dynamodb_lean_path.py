@@ -1,0 +1,206 @@
+"""The lean request path (lean.py) against botocore's full path on DynamoDB Local: the same replies, the same
+ClientErrors with the same modeled fields, the same retries of throttling and 5xx (botocore's retry handler,
+faults injected with a ``before-send`` hook that answers in the service's place), and bounded timeouts."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ClientError, ReadTimeoutError
+from mastra_dynamodb import make_client
+from mastra_dynamodb.connection import OPERATIONS, _lean_path
+from mastra_dynamodb.lean import OPERATIONS as LEAN_OPERATIONS
+from mastra_dynamodb.lean import LeanPath
+
+CREDENTIALS = {"access_key_id": "local", "secret_access_key": "local"}
+
+
+@pytest.fixture
+def table(client: Any) -> Iterator[str]:
+    from mastra_dynamodb import create_table
+
+    name = f"mastra-ddbtest-lean-{uuid.uuid4().hex[:10]}"
+    create_table(name, client=client)
+    yield name
+    client.delete_table(TableName=name)
+
+
+@pytest.fixture
+def lean(client: Any) -> LeanPath:
+    path = _lean_path(client)
+    assert path is not None, "make_client's clients take the lean path with the installed botocore"
+    return path
+
+
+def both(lean: LeanPath, client: Any, method: str, params: dict[str, Any]) -> tuple[Any, Any]:
+    """The result (or the exception) of one call on each path."""
+    out: list[Any] = []
+    for send in (lambda: lean.send(method, params), lambda: getattr(client, method)(**params)):
+        try:
+            got = send()
+            got.pop("ResponseMetadata", None)
+            out.append(got)
+        except ClientError as exc:
+            out.append(exc)
+    return out[0], out[1]
+
+
+def same_error(a: Any, b: Any, code: str) -> None:
+    assert isinstance(a, ClientError) and type(a) is type(b)
+    assert a.response["Error"] == b.response["Error"] and a.response["Error"]["Code"] == code
+    assert {k: v for k, v in a.response.items() if k != "ResponseMetadata"} == {
+        k: v for k, v in b.response.items() if k != "ResponseMetadata"}
+    assert str(a) == str(b)
+
+
+def test_the_operation_lists_agree() -> None:
+    assert set(LEAN_OPERATIONS) == OPERATIONS
+
+
+def test_only_make_client_clients_take_it(endpoint: str) -> None:
+    import boto3
+
+    other = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="x",
+                         aws_secret_access_key="x")
+    assert _lean_path(other) is None  # a caller's own client may carry hooks this path does not emit
+
+
+def test_replies_are_botocore_s(lean: LeanPath, client: Any, table: str) -> None:
+    item = {"pk": {"S": "A"}, "sk": {"S": "B"}, "n": {"N": "1.50"}, "b": {"B": b"\x00\xffzz"}, "t": {"BOOL": True},
+            "z": {"NULL": True}, "l": {"L": [{"S": "x"}, {"B": b"\x01"}, {"M": {"B": {"S": "not a blob"}}}]},
+            "bs": {"BS": [b"\x02", b"\x03"]}, "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2"]},
+            "u": {"S": "é😀 \"B\":"}}
+    assert lean.send("put_item", {"TableName": table, "Item": item}).keys() <= {"ResponseMetadata"}
+    key = {"pk": {"S": "A"}, "sk": {"S": "B"}}
+    a, b = both(lean, client, "get_item", {"TableName": table, "Key": key, "ConsistentRead": True})
+    assert a == b and a["Item"]["b"] == {"B": b"\x00\xffzz"} and a["Item"]["bs"]["BS"] == [b"\x02", b"\x03"]
+    a, b = both(lean, client, "update_item", {"TableName": table, "Key": key, "UpdateExpression": "SET v = :v",
+                                               "ExpressionAttributeValues": {":v": {"B": b"\x09"}},
+                                               "ReturnValues": "ALL_NEW"})
+    assert a == b and a["Attributes"]["v"] == {"B": b"\x09"}
+    a, b = both(lean, client, "query", {"TableName": table, "KeyConditionExpression": "pk = :p",
+                                         "ExpressionAttributeValues": {":p": {"S": "A"}}, "Limit": 1})
+    assert a == b and a["Count"] == 1 and a["LastEvaluatedKey"] == key
+    a, b = both(lean, client, "delete_item", {"TableName": table, "Key": key, "ReturnValues": "ALL_OLD"})
+    assert a["Attributes"]["v"] == {"B": b"\x09"} and a["Attributes"]["b"] == item["b"]
+    assert "Attributes" not in b  # the second delete found nothing left
+
+
+def test_errors_are_botocore_s(lean: LeanPath, client: Any, table: str) -> None:
+    key = {"pk": {"S": "C"}, "sk": {"S": "D"}}
+    lean.send("put_item", {"TableName": table, "Item": {**key, "b": {"B": b"\x07"}}})
+    failing = {"TableName": table, "Key": key, "UpdateExpression": "SET v = :v", "ConditionExpression": "v = :v",
+               "ExpressionAttributeValues": {":v": {"S": "x"}}, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+    a, b = both(lean, client, "update_item", failing)
+    same_error(a, b, "ConditionalCheckFailedException")
+    assert a.response["Item"] == {**key, "b": {"B": b"\x07"}}  # the modeled field, blobs decoded
+    a, b = both(lean, client, "get_item", {"TableName": "mastra-no-such-table", "Key": key})
+    same_error(a, b, "ResourceNotFoundException")
+    a, b = both(lean, client, "query", {"TableName": table, "KeyConditionExpression": "nope = :p",
+                                         "ExpressionAttributeValues": {":p": {"S": "A"}}})
+    same_error(a, b, "ValidationException")
+
+
+class Fault:
+    """Answers the first ``times`` requests in the service's place with ``status`` and ``code`` (a botocore
+    ``before-send`` hook, honoured by both paths); counts every request."""
+
+    def __init__(self, client: Any, status: int, code: str, times: int) -> None:
+        self.client, self.status, self.code, self.times = client, status, code, times
+        self.sent = 0
+
+    def __call__(self, request: Any, **_: Any) -> AWSResponse | None:
+        self.sent += 1
+        if self.sent > self.times:
+            return None
+        body = f'{{"__type":"com.amazonaws.dynamodb.v20120810#{self.code}","message":"injected"}}'.encode()
+
+        class Raw:
+            def stream(self) -> Iterator[bytes]:
+                yield body
+
+        return AWSResponse(request.url, self.status, {"content-type": "application/x-amz-json-1.0"}, Raw())
+
+    def __enter__(self) -> Fault:
+        self.client.meta.events.register("before-send.dynamodb.GetItem", self)
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self.client.meta.events.unregister("before-send.dynamodb.GetItem", self)
+
+
+@pytest.mark.parametrize(("status", "code"), [(400, "ProvisionedThroughputExceededException"),
+                                              (400, "ThrottlingException"), (500, "InternalServerError"),
+                                              (503, "ServiceUnavailable")])
+def test_throttling_and_5xx_are_retried_as_botocore_retries_them(lean: LeanPath, client: Any, table: str,
+                                                                   status: int, code: str) -> None:
+    key = {"TableName": table, "Key": {"pk": {"S": "E"}, "sk": {"S": "F"}}}
+    attempts = client.meta.config.retries["total_max_attempts"]
+    for send in (lambda: lean.send("get_item", key), lambda: client.get_item(**key)):
+        with Fault(client, status, code, times=2) as fault:
+            got = send()
+        assert fault.sent == 3 and "Item" not in got  # two injected failures, then the real answer
+        with Fault(client, status, code, times=99) as fault, pytest.raises(ClientError) as info:
+            send()
+        assert fault.sent == attempts == 5  # make_client's max_attempts=4 retries after the first
+        assert info.value.response["Error"]["Code"] == code
+
+
+def test_a_validation_error_is_not_retried(lean: LeanPath, client: Any, table: str) -> None:
+    with Fault(client, 400, "ValidationException", times=99) as fault, pytest.raises(ClientError) as info:
+        lean.send("get_item", {"TableName": table, "Key": {"pk": {"S": "E"}, "sk": {"S": "F"}}})
+    assert fault.sent == 1 and info.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_a_silent_endpoint_times_out_boundedly() -> None:
+    """A server that accepts and never answers: the read timeout ends each attempt, the retries end the call."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        silent = make_client(endpoint=f"http://127.0.0.1:{server.getsockname()[1]}", credentials=CREDENTIALS,
+                             read_timeout=0.2, max_attempts=2)
+        path = _lean_path(silent)
+        assert path is not None
+        t0 = time.monotonic()
+        with pytest.raises(ReadTimeoutError):
+            path.send("get_item", {"TableName": "t", "Key": {"pk": {"S": "a"}, "sk": {"S": "b"}}})
+        assert time.monotonic() - t0 < 5
+    finally:
+        stop.set()
+        thread.join()
+        server.close()
+        for s in held:
+            s.close()
+
+
+async def test_the_store_sends_its_item_calls_on_it(store: Any, counter: Any) -> None:
+    """The store's hot calls go this way and stay visible to before-send hooks (the request counters)."""
+    assert store.db._lean is not None
+    from mastra_core.records import Thread
+
+    await store.memory.save_thread(thread=Thread(id="t1", resource_id="r"))
+    counter.reset()
+    got = await asyncio.gather(*(store.memory.get_thread_by_id(thread_id="t1") for _ in range(4)))
+    assert [t.id for t in got] == ["t1"] * 4 and counter.ops == ["GetItem"] * 4
