@@ -24,6 +24,7 @@ import base64
 import json
 import socket
 import weakref
+from hashlib import sha256
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -53,6 +54,16 @@ OPERATIONS = {"get_item": "GetItem", "put_item": "PutItem", "update_item": "Upda
 
 #: Clients made by ``make_client`` (the only ones whose configuration and hooks this path knows).
 MADE: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def _payload(self: Any, request: Any) -> str:
+    """The body's SHA-256 (payloads are always signed here, as botocore signs DynamoDB's)."""
+    return sha256(request.data).hexdigest()
+
+
+#: botocore's SigV4 signer, hashing the payload straight from the body bytes (``AWSRequest.body`` builds a whole
+#: prepared request for it, about a sixth of what signing costs). Made with ``type`` as botocore has no types.
+_SigV4: Any = type("_SigV4", (SigV4Auth,), {"payload": _payload})
 
 
 def _blob(value: Any) -> str:
@@ -192,7 +203,7 @@ class LeanPath:
         try:
             credentials = self._signer._credentials
             frozen = credentials.get_frozen_credentials() if credentials is not None else None
-            SigV4Auth(frozen, op.signing_name, op.region).add_auth(request)
+            _SigV4(frozen, op.signing_name, op.region).add_auth(request)
             for name in ("X-Amz-Date", "X-Amz-Security-Token", "Authorization"):
                 value = request.headers.get(name)
                 if value is not None:
