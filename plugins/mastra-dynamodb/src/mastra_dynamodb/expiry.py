@@ -18,7 +18,8 @@ from mastra_core.backend.expiry import Expiries, Key
 from mastra_core.retention import Retention
 
 from .codec import expiry_attributes
-from .connection import Cancelled, ConditionFailed, DynamoConnection, backoff
+from .connection import Cancelled, ConditionFailed, DynamoConnection
+from .domains.shared import optimistic
 from .domains.thread_counts import delta_action
 from .schema import LEGACY_TRACE, MESSAGE, RESOURCE, SCORE, SPAN, THREAD, WORKFLOW_RUN, Entity
 
@@ -88,7 +89,7 @@ async def _expire_thread(db: DynamoConnection, pk: str, sk: str, expression: str
                          values: dict[str, Any] | None) -> None:
     """A thread that may expire makes its resource's thread counter inexact (DynamoDB's TTL will delete it without
     telling the counter): the expiry and the counter's ``REMOVE nbase`` in ONE transaction, on the version read."""
-    for attempt in range(MAX_ATTEMPTS):
+    async def attempt() -> None:
         stored = await db.get(pk, sk, attributes=("resourceId", "ver"))
         if stored is None:
             return  # no such item: nothing to set
@@ -99,9 +100,9 @@ async def _expire_thread(db: DynamoConnection, pk: str, sk: str, expression: str
         try:
             await db.transact([{"Update": update}, delta_action(db, str(stored["resourceId"]), 0, inexact=True)],
                               token=str(uuid.uuid4()))
-            return
         except Cancelled as exc:
             if not exc.condition_failures and not exc.retryable:
                 raise
-            await backoff(attempt)
-    raise RuntimeError("a thread kept changing while its expiry was set")
+            raise ConditionFailed(str(exc)) from exc  # changed or contended under us: read again
+
+    await optimistic(f"thread {pk!r} (setting its expiry)", attempt, MAX_ATTEMPTS)

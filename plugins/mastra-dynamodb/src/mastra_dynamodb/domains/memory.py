@@ -487,7 +487,7 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
         return len(chunk) + len(threads) + len(bumps)
 
     async def _delete_messages(self, ids: tuple[str, ...]) -> None:
-        for attempt in range(MAX_ATTEMPTS):
+        async def attempt() -> None:
             items = await self.db.batch_get([MESSAGE.key(id=i) for i in ids])
             if not items:
                 return
@@ -510,12 +510,12 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
                         if action is not None:
                             actions.append(action)
                     await self.db.transact(actions, token=str(uuid.uuid4()))
-                return
             except Cancelled as exc:
                 if not exc.condition_failures and not exc.retryable:
                     raise
-                await backoff(attempt)
-        raise RuntimeError("messages kept changing under concurrent writers")
+                raise ConditionFailed(str(exc)) from exc  # changed or contended under us: read again
+
+        await optimistic("messages", attempt, MAX_ATTEMPTS)
 
     async def _list_messages_by_id(self, ids: tuple[str, ...]) -> list[r.Message]:
         now = now_ms()
