@@ -162,7 +162,8 @@ class LeanPath:
 
     def send(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         """Run client method ``method`` (one of :data:`OPERATIONS`) with ``params``, on this path when it can send
-        the operation (decided once per operation), else on botocore's full path. Blocks: run it in a thread."""
+        the operation (decided, and its endpoint resolved, once per operation: a store's requests all name its one
+        table), else on botocore's full path. Blocks: run it in a thread."""
         op = self._ops.get(method)
         if op is None:
             try:
@@ -176,7 +177,8 @@ class LeanPath:
         return self.call(op, params)
 
     def call(self, op: _Operation, params: dict[str, Any]) -> dict[str, Any]:
-        """One call, retried as botocore retries it; the reply as botocore parses it (no ``ResponseMetadata``)."""
+        """One call, retried as botocore retries it; the reply as botocore parses it (``ResponseMetadata`` holds only
+        what the retry handler adds)."""
         body = json.dumps(params, default=_blob).encode()
         request_dict: dict[str, Any] = {"context": {}}
         attempts = 1
