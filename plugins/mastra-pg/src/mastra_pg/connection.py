@@ -295,7 +295,7 @@ class PgConnection:
 
     def _setup(self, conn: Any) -> None:
         set_json_loads(codec.loads, conn)
-        set_json_dumps(codec.dumps, conn)
+        set_json_dumps(codec.jsonb_dumps, conn)
         self._configured.add(conn)
 
     async def connect(self) -> None:
