@@ -1,13 +1,13 @@
 """Per-op library overhead: the client CPU one public op costs above the raw driver doing the same statements.
 
-For pg, every statement the library sends during an op is recorded (``psycopg.AsyncCursor.execute``, which both
-``AsyncConnection.execute`` and the library's reusable cursors go through) and replayed with plain psycopg on one
-autocommit connection, a new cursor per statement (``conn.execute``; pipelines replayed as pipelines): the replay
-is the raw-driver floor, so ``library us - floor us`` is what records, conversion, validation, retention, hooks,
-logging and the pool cost (negative where the library's reused cursors save more than the rest costs). CPU is
-``time.process_time`` (the server is another process, so its work is not counted); on a busy machine the best of
-several rounds is the least disturbed, so that is what is reported. In memory there is no driver: the whole op is
-library CPU.
+For pg, every statement the library sends during an op is recorded (``psycopg.AsyncCursor.execute``, which
+``AsyncConnection.execute`` goes through, and ``mastra_pg.lean.run``, the store's single statements) and replayed
+with plain psycopg on one autocommit connection, a new cursor per statement (``conn.execute``; pipelines replayed as
+pipelines): the replay is the raw-driver floor, so ``library us - floor us`` is what records, conversion,
+validation, retention, hooks, logging and the pool cost (negative where the library's reused cursors save more than
+the rest costs). CPU is ``time.process_time`` (the server is another process, so its work is not counted); on a busy
+machine the best of several rounds is the least disturbed, so that is what is reported. In memory there is no
+driver: the whole op is library CPU.
 
 Budget (DESIGN.md section 5): <= 30 us above the floor for single-row ops. Numbers are printed and written to
 ``bench/results/overhead.json``; nothing is asserted.
@@ -131,9 +131,21 @@ class Recorder:
             return await original(cur, query, params, **kw)
 
         AsyncCursor.execute = execute  # type: ignore[method-assign,assignment]
+        # and at the store's single-statement path, which drives libpq without a cursor
+        from mastra_pg import lean
+
+        original_run = lean.run
+
+        async def run(conn: Any, query: Any, params: Any, prepare: Any) -> Any:
+            if recorder.on:
+                recorder.statements.append((query, params, False))
+            return await original_run(conn, query, params, prepare)
+
+        lean.run = run
 
         def uninstall() -> None:
             AsyncCursor.execute = original  # type: ignore[method-assign]
+            lean.run = original_run
 
         return uninstall
 

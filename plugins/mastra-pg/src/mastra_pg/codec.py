@@ -33,6 +33,7 @@ from decimal import Decimal
 from typing import Any, Generic, Literal, TypeVar
 
 import attrs
+import orjson
 from mastra_core.backend.codec import decode_json
 from mastra_core.backend.reference_schema import Table
 from mastra_core.clock import parse_datetime, to_ms
@@ -177,6 +178,30 @@ def dumps(value: Any) -> str:
     if "e+" in text:  # a float's repr writes its exponent with a lower-case e
         text = _TOKENS.sub(_plain_float, text)
     return text
+
+
+#: orjson's options: datetimes and dataclasses go to ``default`` (the converter), as the standard encoder sends them.
+_ORJSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def jsonb_dumps(value: Any) -> bytes | str:
+    """:func:`dumps` for the driver's ``jsonb`` parameters, through orjson when that writes the same JSON value.
+
+    orjson encodes a 2.6 KB snapshot in about an eighth of the standard encoder's instructions and hands psycopg
+    bytes (no re-encoding). PostgreSQL parses the text into jsonb, so the stored value is the same as from
+    :func:`dumps` whenever the two texts are the same JSON value. They are unless the text needs :func:`dumps`'s
+    care, and then :func:`dumps` writes it: orjson refuses a lone surrogate, a non-string key or an integer beyond
+    64 bits (as does ``default`` for what it cannot convert); ``\\u0000`` and U+FFFF need the escape; a float with a
+    positive exponent needs its plain form. (Other floats differ only in how an exponent is written, ``1e-7`` for
+    ``1e-07``: the same number.)
+    """
+    try:
+        data = orjson.dumps(value, default=_unstructured, option=_ORJSON)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return dumps(value)
+    if b"\\u0000" in data or _ESC_BYTES in data or b"e+" in data:
+        return dumps(value)
+    return data
 
 
 def loads(data: bytes | bytearray | memoryview | str) -> Any:

@@ -25,7 +25,7 @@ from psycopg.conninfo import make_conninfo
 from psycopg.types.json import set_json_dumps, set_json_loads
 from psycopg_pool import AsyncConnectionPool
 
-from . import codec
+from . import codec, lean
 from .config import PostgresConfig
 from .schema import TABLES
 from .schema import migrate as migrate_schema
@@ -207,20 +207,13 @@ def _connection_lost(exc: BaseException, conn: Any) -> bool:
     return isinstance(exc, psycopg.OperationalError) and (conn is None or conn.broken or conn.closed)
 
 
-async def run_statement(conn: Any, query: Any, params: Any = None, *, prepare: bool | None = None) -> Any:
-    """``conn.execute`` on the connection's own reusable cursor; not in pipeline mode, and the caller reads the
-    results before it runs the next statement on that connection.
-
-    ``conn.execute`` makes a new cursor per statement, and with it a copy of the connection's adapters and a new
-    transformer: a sixth of a one-row read's client CPU. The connection (one task's at a time, from the pool)
-    keeps the cursor as an attribute.
-    """
-    cur = getattr(conn, "_mastra_cursor", None)
-    if cur is None:
-        cur = conn.cursor()
-        conn._mastra_cursor = cur
-    await cur.execute(query, params, prepare=prepare)
-    return cur
+async def run_statement(conn: Any, query: Any, params: Any = None, *, prepare: bool | None = None) -> lean.Result:
+    """One statement on an idle autocommit connection, its rows read (see :mod:`.lean`); the cursor in the
+    unusual case of a connection in pipeline mode."""
+    if conn._pipeline is None:
+        return await lean.run(conn, query, params, prepare)
+    cur = await conn.execute(query, params, prepare=prepare)
+    return lean.Result(await cur.fetchall() if _has_rows(cur) else None, cur.rowcount)
 
 
 def _has_rows(cur: Any) -> bool:
@@ -302,7 +295,7 @@ class PgConnection:
 
     def _setup(self, conn: Any) -> None:
         set_json_loads(codec.loads, conn)
-        set_json_dumps(codec.dumps, conn)
+        set_json_dumps(codec.jsonb_dumps, conn)
         self._configured.add(conn)
 
     async def connect(self) -> None:
@@ -487,8 +480,8 @@ class PgConnection:
 
         async def go(conn: Any) -> Any:
             try:
-                cur = await run_statement(conn, query, args)
-                return await cur.fetchone()
+                rows = (await run_statement(conn, query, args)).rows
+                return rows[0] if rows else None
             except psycopg.errors.UniqueViolation as exc:
                 if exc.diag.table_name != TABLES["ops"]:
                     raise
@@ -517,8 +510,8 @@ class PgConnection:
         """One statement's rows (one round trip); ``prepare=False`` never uses a prepared plan."""
 
         async def go(conn: Any) -> list[Any]:
-            cur = await run_statement(conn, query, params, prepare=prepare)
-            return await cur.fetchall() if _has_rows(cur) else []
+            rows = (await run_statement(conn, query, params, prepare=prepare)).rows
+            return [] if rows is None else rows
 
         return await self.with_conn(go, idempotent=idempotent)
 
@@ -528,8 +521,8 @@ class PgConnection:
         """One statement's first row, or None."""
 
         async def go(conn: Any) -> Any:
-            cur = await run_statement(conn, query, params)
-            return await cur.fetchone() if _has_rows(cur) else None
+            rows = (await run_statement(conn, query, params)).rows
+            return rows[0] if rows else None
 
         return await self.with_conn(go, idempotent=idempotent)
 
@@ -537,8 +530,7 @@ class PgConnection:
         """One statement; its row count."""
 
         async def go(conn: Any) -> int:
-            cur = await run_statement(conn, query, params)
-            return int(cur.rowcount)
+            return (await run_statement(conn, query, params)).rowcount
 
         return await self.with_conn(go, idempotent=idempotent)
 
