@@ -3,12 +3,14 @@
 
 Round trips are counted on the wire by a TCP proxy (``mastra_pg.roundtrips.RoundTripProxy``): each time
 the client speaks after the server did is one. Latencies are measured on a direct connection (no
-proxy). The raw-driver floor is the same SELECT run with plain psycopg. The thread is seeded by ONE
-``INSERT ... SELECT generate_series`` (1M messages in well under a minute, where ``save_messages`` takes minutes)
-that writes exactly the rows ``save_messages`` writes: the content text is the store's own encoding of the message
-(the number substituted in SQL), and :func:`_check_layout` compares a seeded thread with a ``save_messages``-written
-one, column by column, before anything is timed; ``thread_reads.verify`` reads every seeded thread back through
-the store. The bench schema is dropped afterwards.
+proxy). Beside each read, the shared buffers its statements touch (``bench/pg_plans.py``: EXPLAIN ANALYZE
+BUFFERS; a flat read touches as many pages at 1M as at 1k) and the scans of its plan. The raw-driver floor is
+the same SELECT run with plain psycopg. The thread is seeded by ONE ``INSERT ... SELECT generate_series`` (1M
+messages in well under a minute, where ``save_messages`` takes minutes) that writes exactly the rows
+``save_messages`` writes: the content text is the store's own encoding of the message (the number substituted in
+SQL), and :func:`_check_layout` compares a seeded thread with a ``save_messages``-written one, column by column,
+before anything is timed; ``thread_reads.verify`` reads every seeded thread back through the store. The bench
+schema is dropped afterwards.
 
 Run: ``MASTRA_TEST_PG_URL=... python -m bench pg``.
 """
@@ -22,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.common import Result, RoundTrips, measure, report
+from bench.pg_plans import buffers
 from bench.thread_reads import SeededThread, add_sibling_threads, read_ops, sizes, text, verify
 
 SIZES = sizes(os.environ.get("BENCH_PG_SIZES", "1000,100000"))
@@ -214,7 +217,8 @@ async def main() -> None:
                 await _load(setup, schema, t)
                 await verify(mem, t)
                 for (op, fn), (_, cfn) in zip(read_ops(mem, t), read_ops(cmem, t), strict=True):
-                    await both(op, fn, cfn)
+                    pages, scans = await buffers(setup, fn)
+                    await both(op, fn, cfn, note=f"{pages} buffers; " + scans.replace(f"{schema}_", ""))
                 label = f"[{size:,}]"
                 mid = t.message_id(t.middle)
                 await raw_floor(f"get_thread_by_id {label}", get_sql, (tid,))
