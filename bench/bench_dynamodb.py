@@ -3,11 +3,12 @@
 (``BENCH_THREAD_SIZES=1000,100000,1000000``), among 100 threads of its resource.
 
 Requests are counted on the wire with a botocore ``before-send`` hook, so a batch or a transaction counts
-once. Also reported: save_messages(10) and the raw boto3 floor for the same "last 10" Query, to separate store
-overhead from service latency. The thread is seeded with BatchWriteItem (25 items a request, 8 in flight) of the
-exact items ``save_messages`` writes: each message item made by the store's own ``_message_item`` (the codec), then
-the thread's message counter by the store's own counter update (``_counter_action``, ADD n); the seeded thread is
-read back through the store (``thread_reads.verify``) before anything is timed. ``python -m bench dynamodb`` (needs
+once; beside each read, the items the service read for it (:class:`ItemsRead`). Also reported:
+save_messages(10) and the raw boto3 floor for the same "last 10" Query, to separate store overhead from service
+latency. The thread is seeded with BatchWriteItem (25 items a request, 8 in flight) of the exact items
+``save_messages`` writes: each message item made by the store's own ``_message_item`` (the codec), then the thread's
+message counter by the store's own counter update (``_counter_action``, ADD n); the seeded thread is read back
+through the store (``thread_reads.verify``) before anything is timed. ``python -m bench dynamodb`` (needs
 MASTRA_TEST_DYNAMODB_ENDPOINT from ``scripts/services/start.sh dynamodb``; large sizes on a DynamoDB Local of your
 own: it keeps every item in memory).
 """
@@ -30,6 +31,25 @@ SIZES = sizes("1000,10000")
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 SEED_CHUNK = 25 * 20  # items built per task: 20 BatchWriteItem requests
 SEED_IN_FLIGHT = 8
+
+
+class ItemsRead:
+    """Items the service read for the requests sent (Query/Scan ``ScannedCount``, BatchGetItem/GetItem items): a
+    flat read reads as many items at 1M messages as at 1k, whatever the machine's load."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def hit(self, parsed: Any = None, **_: Any) -> None:
+        if not isinstance(parsed, dict):
+            return
+        self.count += int(parsed.get("ScannedCount", 0)) + (1 if parsed.get("Item") else 0)
+        self.count += sum(len(v) for v in (parsed.get("Responses") or {}).values() if isinstance(v, list))
+
+    async def of(self, call: Any) -> int:
+        before = self.count
+        await call()
+        return self.count - before
 
 
 def available() -> bool:
@@ -76,6 +96,8 @@ async def main() -> None:
     store = DynamoDBStore(id="bench", table_name=table, client=client)
     trips = RoundTrips()
     client.meta.events.register("before-send.dynamodb.*", trips.hit)
+    items = ItemsRead()
+    client.meta.events.register("after-call.dynamodb.*", items.hit)
     results: list[Result] = []
     try:
         await store.init()
@@ -87,7 +109,8 @@ async def main() -> None:
             await _seed(mem, t)
             await verify(mem, t)
             for op, fn in read_ops(mem, t):
-                results.append(await measure("dynamodb", op, fn, trips=trips))
+                read = await items.of(fn)
+                results.append(await measure("dynamodb", op, fn, trips=trips, note=f"{read} items read"))
             tag = f"[{n:,}]"
             target = await mem.save_thread(thread=Thread(id=f"t-{uuid.uuid4()}", resource_id=f"r-{n}"))
 
@@ -130,6 +153,7 @@ async def main() -> None:
         report(results, "dynamodb")
     finally:
         client.meta.events.unregister("before-send.dynamodb.*", trips.hit)
+        client.meta.events.unregister("after-call.dynamodb.*", items.hit)
         await store.close()
         await asyncio.to_thread(client.delete_table, TableName=table)
 
