@@ -4,9 +4,10 @@ For ONE thread of 1k / 100k (default) or 1M messages (``BENCH_THREAD_SIZES=1000,
 threads of its resource: save_messages(10) and the thread reads of ``bench/thread_reads.py`` (last 10, pages, a
 date-range page, include windows, list_threads, get_thread_by_id), and the raw-driver floor (the same SELECT straight
 through libsql on the caller's thread). Round trips are the statements sent, counted by wrapping the store's
-connection ``execute``. The thread is filled through ``save_messages`` itself (5,000 a call: ~6k messages/s here,
-1M in about 3 minutes), then read back through the store (``thread_reads.verify``). ``BENCH_LIBSQL_TARGETS``
-(default ``file,memory,sqld``) picks the targets; :memory: and sqld are measured up to 100k.
+connection ``execute``; beside each read on a file, how SQLite runs it (EXPLAIN QUERY PLAN). The thread is filled
+through ``save_messages`` itself (5,000 a call: ~6k messages/s here, 1M in about 3 minutes), then read back through
+the store (``thread_reads.verify``). ``BENCH_LIBSQL_TARGETS`` (default ``file,memory,sqld``) picks the targets;
+:memory: and sqld are measured up to 100k.
 """
 
 from __future__ import annotations
@@ -42,10 +43,24 @@ class _Counting:
 
     def __init__(self, inner: Any, trips: RoundTrips) -> None:
         self.inner, self.trips = inner, trips
+        self.seen: list[tuple[str, Any]] = []
 
     def execute(self, sql: str, params: Any = ()) -> Any:
         self.trips.hit()
+        self.seen.append((sql, params))
         return self.inner.execute(sql, params)
+
+    async def plan(self, call: Any) -> str:
+        """How SQLite runs the SELECTs of one ``call`` (EXPLAIN QUERY PLAN): SEARCH ... USING INDEX is a bounded
+        index range, SCAN a full pass over a table or an index (a read that grows with the thread)."""
+        self.seen.clear()
+        await call()
+        steps: list[str] = []
+        for sql, params in [x for x in self.seen if x[0].lstrip(" (").upper().startswith(("SELECT", "WITH"))]:
+            steps += [str(row[-1]) for row in self.inner.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall()]
+        # a SCAN of a subquery's few rows or of a constant row is no pass over the data
+        wanted = [s for s in steps if s.startswith(("SEARCH", "SCAN")) and not s.startswith(("SCAN (", "SCAN CONST"))]
+        return "; ".join(dict.fromkeys(wanted))
 
     def batch(self, statements: Any) -> Any:
         self.trips.hit()  # a remote write sent as one batch request (sqld)
@@ -117,7 +132,8 @@ async def bench_target(label: str, url: str, results: list[Result], n: int, **co
                 )
             )
             for op, fn in read_ops(store.memory, t):
-                results.append(await measure(backend, op, fn, n=n, trips=trips))
+                plan = await store.db.conn.plan(fn) if label == "file" else ""
+                results.append(await measure(backend, op, fn, n=n, trips=trips, note=plan))
             store.db.conn = store.db.conn.inner
             await _raw_floor(store, backend, t.thread_id, t.message_id(t.middle), size, results, n)
     finally:
