@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pickle
 import random
 import shutil
 import statistics
@@ -136,8 +137,11 @@ async def _pg(rng: random.Random) -> list[Result]:
 
     url = os.environ["MASTRA_TEST_PG_URL"]
     schema = SCHEMA or f"{os.environ.get('BENCH_VEC_SCHEMA_PREFIX', 'bench_vec_')}{uuid.uuid4().hex[:8]}"
-    store = PgVector(connection_string=url, schema_name=schema, min_pool_size=1, max_pool_size=2)
-    forced = PgVector(connection_string=url, schema_name=schema, min_pool_size=1, max_pool_size=1, exact_below=0)
+    # BENCH_VEC_PG_OPTIONS: PgVector settings to try, e.g. "ef_search=100,exact_below=20000" (default: the store's)
+    opts = {k: int(v) for k, v in (kv.split("=") for kv in os.environ.get("BENCH_VEC_PG_OPTIONS", "").split(",") if kv)}
+    store = PgVector(connection_string=url, schema_name=schema, min_pool_size=1, max_pool_size=2, **opts)
+    forced = PgVector(connection_string=url, schema_name=schema, min_pool_size=1, max_pool_size=1,
+                      **{**opts, "exact_below": 0})
     raw = await psycopg.AsyncConnection.connect(url, autocommit=True)
     table = sql.Identifier(schema, "recall")
     try:
@@ -152,13 +156,20 @@ async def _pg(rng: random.Random) -> list[Result]:
         if not indexed:
             await raw.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(ann))  # built once after the load: faster
         t0 = time.perf_counter()
-        for start in range(0, N, BATCH):
-            n = min(BATCH, N - start)
-            vectors = [_vec(rng) for _ in range(n)]  # drawn even when loaded: the queries come after them
-            if start >= have:
-                await store.upsert(index_name="recall", vectors=vectors,
-                                   metadata=[_meta(i) for i in range(start, start + n)],
-                                   ids=[f"v{i}" for i in range(start, start + n)])
+        # the generator's state after the data, saved by the run that loaded it: a reuse skips drawing 1M vectors
+        saved = Path(tempfile.gettempdir()) / f"{schema}-{N}-{DIM}-{CLUSTERS}-{SPREAD}.rng"
+        if indexed and saved.exists():
+            rng.setstate(pickle.loads(saved.read_bytes()))  # our own file, written below
+        else:
+            for start in range(0, N, BATCH):
+                n = min(BATCH, N - start)
+                vectors = [_vec(rng) for _ in range(n)]  # drawn even when loaded: the queries come after them
+                if start >= have:
+                    await store.upsert(index_name="recall", vectors=vectors,
+                                       metadata=[_meta(i) for i in range(start, start + n)],
+                                       ids=[f"v{i}" for i in range(start, start + n)])
+            if KEEP:
+                saved.write_bytes(pickle.dumps(rng.getstate()))
         print(f"   loaded {N - have:,} rows (of {N:,}) in {time.perf_counter() - t0:.0f} s")
         if not indexed:
             t0 = time.perf_counter()
@@ -206,7 +217,8 @@ async def _pg(rng: random.Random) -> list[Result]:
         await store.close()
         await forced.close()
         if KEEP:
-            print(f"   kept schema {schema} (BENCH_VEC_KEEP=1): drop it when done")
+            print(f"   kept schema {schema} (BENCH_VEC_KEEP=1): drop it (and {tempfile.gettempdir()}/{schema}-*.rng) "
+                  "when done")
         else:
             await raw.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
         await raw.close()
