@@ -39,9 +39,9 @@ T = TypeVar("T")
 TOKEN = "PGVECTOR"
 EXACT_BELOW = 2000
 #: HNSW candidate list of an ANN query (pgvector's default is 40). Measured at 1M 64-d clustered vectors
-#: (bench_vector_recall, m 16, ef_construction 64): recall@10 unfiltered 0.85 -> 0.915, 10% filter 0.874 -> 0.905,
-#: 1% filter 0.954 -> 0.970, for 80% more pages read unfiltered and under 10% more filtered (the iterative scan
-#: reads past the list anyway); 200 added little (0.93 / 0.925 / 0.97) for 50% more pages again.
+#: (bench_vector_recall, m 16, ef_construction 64, the same queries at 40 and 100): recall@10 unfiltered
+#: 0.83 -> 0.90 (30 queries) and 0.825 -> 0.915 (20), filtered (iterative scan) +0.005 at 10% and equal at 1%,
+#: for 80% more pages read unfiltered and under 10% more filtered; 200 added 0.015 more for 50% more pages again.
 EF_SEARCH = 100
 #: the planner's estimate must exceed exact_below this many times over to skip the exact count (estimates of a
 #: column's common values are close; this absorbs the rest, a wrong guess costs speed, never results)
