@@ -11,7 +11,9 @@ run through the store's ``query`` and through an exact filtered top-k in plain S
 exact top 10 the store returned. pg also runs the plan used before this bench's change (HNSW iterative scan,
 filter not indexable) for before -> after; both stores also run with their exact/ANN switch at 0 ("forced ANN":
 the ANN path's own recall and latency). ``BENCH_VEC_LIBSQL_N`` (default min(N, 20,000)) sizes libsql, whose
-index is built on insert. ``BENCH_VEC_BACKENDS`` (default ``pgvector,libsql``) picks backends.
+index is built on insert (10,000 is the largest practical here: 199 s). ``BENCH_VEC_BACKENDS`` (default
+``pgvector,libsql``) picks backends. At 1M (measured: bench/REPORT.md), ``BENCH_VEC_SCHEMA=<name> BENCH_VEC_KEEP=1``
+keeps the loaded, indexed pg table for re-runs with other settings (``BENCH_VEC_PG_OPTIONS=ef_search=200``).
 pg: a fresh schema, dropped after; the HNSW index is built once after loading (as ``create_index`` defines it).
 libsql: a temp file, removed after.
 """
