@@ -1,9 +1,16 @@
-"""DynamoDB (on DynamoDB Local): requests per operation, p50/p95 and ops/s, for threads of 1k and 10k messages.
+"""DynamoDB (on DynamoDB Local): requests per operation, p50/p95 and ops/s of the thread reads
+(``bench/thread_reads.py``) on ONE thread of 1k / 10k (default) messages, or any sizes
+(``BENCH_THREAD_SIZES=1000,100000,1000000``), among 100 threads of its resource.
 
 Requests are counted on the wire with a botocore ``before-send`` hook, so a batch or a transaction counts
-once. Also reported: the raw boto3 floor for the same "last 10" Query, to separate store overhead from
-service latency. ``python -m bench dynamodb`` (needs MASTRA_TEST_DYNAMODB_ENDPOINT from
-``scripts/services/start.sh dynamodb``).
+once; beside each read, the items the service read for it (:class:`ItemsRead`). Also reported:
+save_messages(10) and the raw boto3 floor for the same "last 10" Query, to separate store overhead from service
+latency. The thread is seeded with BatchWriteItem (25 items a request, 8 in flight) of the exact items
+``save_messages`` writes: each message item made by the store's own ``_message_item`` (the codec), then the thread's
+message counter by the store's own counter update (``_counter_action``, ADD n); the seeded thread is read back
+through the store (``thread_reads.verify``) before anything is timed. ``python -m bench dynamodb`` (needs
+MASTRA_TEST_DYNAMODB_ENDPOINT from ``scripts/services/start.sh dynamodb``; large sizes on a DynamoDB Local of your
+own: it keeps every item in memory).
 """
 
 from __future__ import annotations
@@ -11,49 +18,72 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import os
+import time
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.common import Result, RoundTrips, measure, report
+from bench.thread_reads import SeededThread, add_sibling_threads, read_ops, sizes, text, verify
 
 ENV = "MASTRA_TEST_DYNAMODB_ENDPOINT"
-SIZES = (1_000, 10_000)
-DESC = {"field": "created_at", "direction": "DESC"}
+SIZES = sizes("1000,10000")
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+SEED_CHUNK = 25 * 20  # items built per task: 20 BatchWriteItem requests
+SEED_IN_FLIGHT = 8
+
+
+class ItemsRead:
+    """Items the service read for the requests sent (Query/Scan ``ScannedCount``, BatchGetItem/GetItem items): a
+    flat read reads as many items at 1M messages as at 1k, whatever the machine's load."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def hit(self, parsed: Any = None, **_: Any) -> None:
+        if not isinstance(parsed, dict):
+            return
+        self.count += int(parsed.get("ScannedCount", 0)) + (1 if parsed.get("Item") else 0)
+        self.count += sum(len(v) for v in (parsed.get("Responses") or {}).values() if isinstance(v, list))
+
+    async def of(self, call: Any) -> int:
+        before = self.count
+        await call()
+        return self.count - before
 
 
 def available() -> bool:
     return importlib.util.find_spec("mastra_dynamodb") is not None and bool(os.environ.get(ENV))
 
 
-async def _seed(memory: Any, thread_id: str, n: int) -> list[Any]:
-    from mastra_core.clock import utc_now
-    from mastra_core.records import Message, MessageContent, TextPart
+async def _seed(memory: Any, t: SeededThread) -> None:
+    """BatchWriteItem the thread's messages as ``save_messages`` lays them out, then its counter (setup)."""
+    from mastra_core.clock import epoch_ms
+    from mastra_core.records import Message
+    from mastra_dynamodb.schema import next_seq
 
-    t0 = utc_now() - timedelta(days=1)
-    msgs = [
-        Message(
-            id=f"m-{uuid.uuid4()}",
-            thread_id=thread_id,
-            resource_id="bench",
-            role="user" if i % 2 else "assistant",
-            created_at=t0 + timedelta(milliseconds=i),
-            content=MessageContent(parts=[TextPart(text=f"message {i} " + "lorem ipsum " * 20)]),
-        )
-        for i in range(n)
-    ]
-    sem = asyncio.Semaphore(8)
+    start = time.perf_counter()
+    sem = asyncio.Semaphore(SEED_IN_FLIGHT)
 
-    async def save(chunk: list[Any]) -> None:
+    async def chunk(lo: int) -> None:
         async with sem:
-            await memory.save_messages(messages=chunk)
+            items = []
+            for i in range(lo, min(lo + SEED_CHUNK, t.size)):
+                m = Message.from_text(text(i), id=t.message_id(i), role="user" if i % 2 == 0 else "assistant",
+                                      thread_id=t.thread_id, resource_id=t.resource_id,
+                                      created_at=t.t0 + timedelta(milliseconds=i))
+                items.append(memory._message_item(m, t.thread_id, created_ms=epoch_ms(m.created_at), seq=next_seq(),
+                                                  ver=1))
+            await memory.db.batch_write(items)
 
-    await asyncio.gather(*(save(msgs[i : i + 98]) for i in range(0, n, 98)))
-    return msgs
+    await asyncio.gather(*(chunk(lo) for lo in range(0, t.size, SEED_CHUNK)))
+    await memory.db.transact([memory._counter_action(t.thread_id, t.size)], token=str(uuid.uuid4()))
+    took = time.perf_counter() - start
+    print(f"   seeded {t.size:>9,} messages in {took:.1f} s ({t.size / took:,.0f}/s)")
 
 
 async def main() -> None:
-    from mastra_core.records import Message, MessageContent, MessageInclude, TextPart, Thread
+    from mastra_core.records import Message, MessageContent, TextPart, Thread
     from mastra_dynamodb import DynamoDBStore, create_table, make_client
 
     endpoint = os.environ.get(ENV)
@@ -66,70 +96,22 @@ async def main() -> None:
     store = DynamoDBStore(id="bench", table_name=table, client=client)
     trips = RoundTrips()
     client.meta.events.register("before-send.dynamodb.*", trips.hit)
+    items = ItemsRead()
+    client.meta.events.register("after-call.dynamodb.*", items.hit)
     results: list[Result] = []
     try:
         await store.init()
         mem = store.memory
         for n in SIZES:
-            thread = await mem.save_thread(
-                thread=Thread(id=f"t-{uuid.uuid4()}", resource_id=f"r-{n}", title=f"{n} messages")
-            )
-            for i in range(30):  # a resource with some threads for list_threads
-                await mem.save_thread(thread=Thread(id=f"t-{uuid.uuid4()}", resource_id=f"r-{n}", title=f"other {i}"))
-            msgs = await _seed(mem, thread.id, n)
-            middle = msgs[n // 2].id
-            tag = f"[{n} msgs]"
-            results.append(
-                await measure(
-                    "dynamodb",
-                    f"get_thread_by_id {tag}",
-                    lambda t=thread: mem.get_thread_by_id(thread_id=t.id),
-                    trips=trips,
-                )
-            )
-            results.append(
-                await measure(
-                    "dynamodb",
-                    f"last 10 (DESC page) {tag}",
-                    lambda t=thread: mem.list_messages(thread_id=t.id, per_page=10, order_by=DESC),
-                    trips=trips,
-                )
-            )
-            results.append(
-                await measure(
-                    "dynamodb",
-                    f"first page of 40 (ASC) {tag}",
-                    lambda t=thread: mem.list_messages(thread_id=t.id, per_page=40),
-                    trips=trips,
-                )
-            )
-            inc = [MessageInclude(id=middle, with_previous_messages=2, with_next_messages=2)]
-            results.append(
-                await measure(
-                    "dynamodb",
-                    f"include window +-2, per_page=0 {tag}",
-                    lambda t=thread, inc=inc: mem.list_messages(thread_id=t.id, per_page=0, include=inc),
-                    trips=trips,
-                )
-            )
-            results.append(
-                await measure(
-                    "dynamodb",
-                    f"last 10 + include window {tag}",
-                    lambda t=thread, inc=inc: mem.list_messages(
-                        thread_id=t.id, per_page=10, order_by=DESC, include=inc
-                    ),
-                    trips=trips,
-                )
-            )
-            results.append(
-                await measure(
-                    "dynamodb",
-                    f"list_threads page of 10 {tag}",
-                    lambda rid=f"r-{n}": mem.list_threads(filter={"resource_id": rid}, per_page=10),
-                    trips=trips,
-                )
-            )
+            t = SeededThread(f"t-{uuid.uuid4()}", f"r-{n}", T0, n)
+            await mem.save_thread(thread=Thread(id=t.thread_id, resource_id=t.resource_id, title=f"{n} messages"))
+            await add_sibling_threads(mem, t)
+            await _seed(mem, t)
+            await verify(mem, t)
+            for op, fn in read_ops(mem, t):
+                read = await items.of(fn)
+                results.append(await measure("dynamodb", op, fn, trips=trips, note=f"{read} items read"))
+            tag = f"[{n:,}]"
             target = await mem.save_thread(thread=Thread(id=f"t-{uuid.uuid4()}", resource_id=f"r-{n}"))
 
             def ten(tid: str = target.id) -> Any:
@@ -148,9 +130,7 @@ async def main() -> None:
 
             results.append(await measure("dynamodb", f"save_messages(10) {tag}", ten, n=100, trips=trips))
 
-            pk = f"TMSGS#{thread.id}"
-
-            def raw_last10(pk: str = pk) -> Any:
+            def raw_last10(pk: str = f"TMSGS#{t.thread_id}") -> Any:
                 return asyncio.to_thread(
                     client.query,
                     TableName=table,
@@ -173,6 +153,7 @@ async def main() -> None:
         report(results, "dynamodb")
     finally:
         client.meta.events.unregister("before-send.dynamodb.*", trips.hit)
+        client.meta.events.unregister("after-call.dynamodb.*", items.hit)
         await store.close()
         await asyncio.to_thread(client.delete_table, TableName=table)
 

@@ -1,11 +1,18 @@
-"""PostgreSQL: round trips, ops/s and p50/p95 per operation on threads of 1k, 100k and 1M messages.
+"""PostgreSQL: round trips, ops/s and p50/p95 of the thread reads (``bench/thread_reads.py``) on ONE thread of
+1k / 100k (default) or 1M messages (``BENCH_THREAD_SIZES=1000,100000,1000000``), among 100 threads of its resource.
 
 Round trips are counted on the wire by a TCP proxy (``mastra_pg.roundtrips.RoundTripProxy``): each time
 the client speaks after the server did is one. Latencies are measured on a direct connection (no
-proxy). The raw-driver floor is the same SELECT run with plain psycopg. The large threads are
-bulk-loaded with ``generate_series`` (setup, not measured); the bench schema is dropped afterwards.
+proxy). Beside each read, the shared buffers its statements touch (``bench/pg_plans.py``: EXPLAIN ANALYZE
+BUFFERS; a flat read touches as many pages at 1M as at 1k) and the scans of its plan. The raw-driver floor is
+the same SELECT run with plain psycopg. The thread is seeded by ONE ``INSERT ... SELECT generate_series`` (1M
+messages in well under a minute, where ``save_messages`` takes minutes) that writes exactly the rows
+``save_messages`` writes: the content text is the store's own encoding of the message (the number substituted in
+SQL), and :func:`_check_layout` compares a seeded thread with a ``save_messages``-written one, column by column,
+before anything is timed; ``thread_reads.verify`` reads every seeded thread back through the store. The bench
+schema is dropped afterwards.
 
-Run: ``MASTRA_TEST_PG_URL=... python -m bench pg`` (``BENCH_PG_SIZES=1000,100000`` to shorten).
+Run: ``MASTRA_TEST_PG_URL=... python -m bench pg``.
 """
 
 from __future__ import annotations
@@ -13,12 +20,17 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.common import Result, RoundTrips, measure, report
+from bench.pg_plans import buffers
+from bench.thread_reads import SeededThread, add_sibling_threads, read_ops, sizes, text, verify
 
-SIZES = [int(x) for x in os.environ.get("BENCH_PG_SIZES", "1000,100000,1000000").split(",")]
+SIZES = sizes(os.environ.get("BENCH_PG_SIZES", "1000,100000"))
 N = int(os.environ.get("BENCH_PG_N", "300"))
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+MARK = "MSGNUMBER"  # stands for the message number in the content template
 
 
 def available() -> bool:
@@ -37,48 +49,71 @@ def _proxied(url: str, port: int) -> str:
     return make_conninfo(**params)
 
 
-async def _load(conn: Any, schema: str, thread_id: str, n: int) -> None:
-    """Bulk-load a thread of ``n`` messages 1 ms apart (setup, not measured)."""
+def _content_template() -> str:
+    """The content text ``save_messages`` stores for :func:`text`, with :data:`MARK` where the number goes."""
+    from mastra_core.records import Message
+    from mastra_core.serde import to_wire
+    from mastra_pg.codec import text_json
+
+    template = text_json(to_wire(Message.from_text(text(0).replace("0", MARK, 1), id="x").content))
+    assert template.count(MARK) == 2, template  # the part's text and content.content
+    return template
+
+
+async def _load(conn: Any, schema: str, t: SeededThread) -> None:
+    """Seed ``t.size`` messages (setup, not measured): the thread itself was saved through the store."""
     from psycopg import sql
 
-    t0 = time.perf_counter()
+    start = time.perf_counter()
     await conn.execute(
         sql.SQL(
-            'INSERT INTO {t} (id, "resourceId", title, metadata, "createdAt", "updatedAt", "createdAtZ", "updatedAtZ") '
-            "VALUES (%s, 'bench-resource', 'bench', '{{}}', now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', "
-            "now(), now())"
-        ).format(t=sql.Identifier(schema, "mastra_threads")),
-        (thread_id,),
-    )
-    await conn.execute(
-        sql.SQL(
-            'INSERT INTO {t} (id, thread_id, content, role, type, "createdAt", "createdAtZ", "resourceId") '
-            "SELECT %(tid)s || '-' || g, %(tid)s, "
-            '\'{{"format":2,"parts":[{{"type":"text","text":"message \' || g || \'"}}],'
-            '"content":"message \' || g || \'"}}\', '
+            'INSERT INTO {m} (id, thread_id, content, role, type, "createdAt", "createdAtZ", "resourceId") '
+            "SELECT %(tid)s || '-' || g, %(tid)s, replace(%(tpl)s, %(mark)s, g::text), "
             "CASE WHEN g %% 2 = 0 THEN 'user' ELSE 'assistant' END, 'v2', "
-            "(timestamp '2025-01-01' + g * interval '1 millisecond'), "
-            "(timestamptz '2025-01-01 00:00:00+00' + g * interval '1 millisecond'), 'bench-resource' "
-            "FROM generate_series(0, %(n)s - 1) AS g"
-        ).format(t=sql.Identifier(schema, "mastra_messages")),
-        {"tid": thread_id, "n": n},
+            "(%(t0)s::timestamptz + g * interval '1 millisecond') AT TIME ZONE 'UTC', "
+            "%(t0)s::timestamptz + g * interval '1 millisecond', %(rid)s "
+            "FROM generate_series(0, %(n)s - 1) AS g ORDER BY g"
+        ).format(m=sql.Identifier(schema, "mastra_messages")),
+        {"tid": t.thread_id, "tpl": _content_template(), "mark": MARK, "t0": t.t0, "rid": t.resource_id,
+         "n": t.size},
     )
     await conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(schema, "mastra_messages")))
-    print(f"   loaded {n:>9,} messages in {time.perf_counter() - t0:.1f} s")
+    print(f"   seeded {t.size:>9,} messages in {time.perf_counter() - start:.1f} s")
+
+
+async def _check_layout(mem: Any, conn: Any, schema: str) -> None:
+    """A seeded thread's rows equal ``save_messages``' rows for the same messages (all but id, thread, seq)."""
+    from mastra_core.records import Message, Thread
+    from psycopg import sql
+
+    seeded = SeededThread(f"layout-seed-{uuid.uuid4().hex[:6]}", "layout", T0, 4)
+    saved = SeededThread(f"layout-save-{uuid.uuid4().hex[:6]}", "layout", T0, 4)
+    for t in (seeded, saved):
+        await mem.save_thread(thread=Thread(id=t.thread_id, resource_id=t.resource_id))
+    await _load(conn, schema, seeded)
+    await mem.save_messages(messages=[
+        Message.from_text(text(i), id=saved.message_id(i), role="user" if i % 2 == 0 else "assistant",
+                          thread_id=saved.thread_id, resource_id=saved.resource_id,
+                          created_at=T0 + timedelta(milliseconds=i)) for i in range(saved.size)])
+    query = sql.SQL("SELECT to_jsonb(m) - 'id' - 'thread_id' - 'seq' FROM {} m WHERE thread_id = %s "
+                    'ORDER BY "createdAt"').format(sql.Identifier(schema, "mastra_messages"))
+    rows = [[r[0] for r in await (await conn.execute(query, (t.thread_id,))).fetchall()] for t in (seeded, saved)]
+    assert rows[0] == rows[1] and len(rows[0]) == 4, f"seeded rows differ from save_messages' rows: {rows}"
+    await mem.delete_thread(thread_id=seeded.thread_id)
+    await mem.delete_thread(thread_id=saved.thread_id)
 
 
 async def main() -> None:
     import psycopg
-    from mastra_core import MessageInclude
     from mastra_core.clock import utc_now
-    from mastra_core.records import Message
+    from mastra_core.records import Message, Thread
     from mastra_pg import PostgresStore
     from mastra_pg.roundtrips import RoundTripProxy
     from psycopg import sql
 
     url = os.environ["MASTRA_TEST_PG_URL"]
     info = psycopg.conninfo.conninfo_to_dict(url)
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    schema = f"bench_{os.environ.get('BENCH_SCHEMA_TAG', '')}{uuid.uuid4().hex[:8]}"
     trips = RoundTrips()
     proxy = RoundTripProxy(str(info.get("host", "127.0.0.1")), int(info.get("port", 5432)), on_trip=trips.hit)
     await proxy.start()
@@ -119,19 +154,19 @@ async def main() -> None:
             'SELECT id, "resourceId", title, metadata, "createdAtZ", "updatedAtZ" FROM {t} WHERE id = %s'
         ).format(t=threads)
 
-        async def both(op: str, size: str, fn: Any, cfn: Any, note: str = "") -> None:
-            r = await measure("pg", f"{op} [{size}]", fn, n=N, note=note)
+        async def both(op: str, fn: Any, cfn: Any, note: str = "") -> None:
+            r = await measure("pg", op, fn, n=N, note=note)
             c = await measure("pg", op, cfn, n=50, warmup=5, trips=trips)
             r.round_trips_per_op = c.round_trips_per_op
             results.append(r)
 
-        async def raw_floor(op: str, size: str, query: Any, args: Any, *extra: Any) -> None:
+        async def raw_floor(op: str, query: Any, args: Any, *extra: Any) -> None:
             async def fn(conn: Any = raw) -> None:
                 await (await conn.execute(query, args)).fetchall()
                 for q2 in extra:
                     await (await conn.execute(q2, args)).fetchall()
 
-            r = await measure("pg-raw", f"{op} [{size}]", fn, n=N)
+            r = await measure("pg-raw", op, fn, n=N)
             c = await measure("pg-raw", op, lambda: fn(raw_counted), n=50, warmup=5, trips=trips)
             r.round_trips_per_op = c.round_trips_per_op
             results.append(r)
@@ -154,20 +189,18 @@ async def main() -> None:
             ]
 
         await both(
-            "save_messages(10)",
-            "-",
+            "save_messages(10) [-]",
             lambda: mem.save_messages(messages=batch()),
             lambda: cmem.save_messages(messages=batch()),
             note="1 statement: upsert + thread bump",
         )
-        ids = [str(uuid.uuid4()) for _ in range(10)]
         insert_raw = sql.SQL(
             'INSERT INTO {m} (id, thread_id, content, role, type, "createdAt", "createdAtZ", "resourceId") '
             "SELECT i, %s, '{{}}', 'user', 'v2', now(), now(), 'r' FROM unnest(%s::text[]) i"
         ).format(m=msgs)
 
         async def raw_insert(conn: Any = raw) -> None:
-            await conn.execute(insert_raw, (write_thread, [str(uuid.uuid4()) for _ in ids]))
+            await conn.execute(insert_raw, (write_thread, [str(uuid.uuid4()) for _ in range(10)]))
 
         r = await measure("pg-raw", "insert 10 rows [-]", raw_insert, n=N)
         c = await measure("pg-raw", "insert 10 rows", lambda: raw_insert(raw_counted), n=50, warmup=5, trips=trips)
@@ -175,36 +208,22 @@ async def main() -> None:
         results.append(r)
 
         async with await psycopg.AsyncConnection.connect(url, autocommit=True) as setup:
+            await _check_layout(mem, setup, schema)
             for size in SIZES:
-                label = f"{size:,}"
                 tid = f"bench-{size}-{uuid.uuid4().hex[:6]}"
-                await _load(setup, schema, tid, size)
-                mid = f"{tid}-{size // 2}"
-                await both(
-                    "get_thread_by_id",
-                    label,
-                    lambda tid=tid: mem.get_thread_by_id(thread_id=tid),
-                    lambda tid=tid: cmem.get_thread_by_id(thread_id=tid),
-                )
-                await raw_floor("get_thread_by_id", label, get_sql, (tid,))
-                desc = {"field": "created_at", "direction": "DESC"}
-                await both(
-                    "list_messages last 10 (DESC, total)",
-                    label,
-                    lambda tid=tid, desc=desc: mem.list_messages(thread_id=tid, per_page=10, order_by=desc),
-                    lambda tid=tid, desc=desc: cmem.list_messages(thread_id=tid, per_page=10, order_by=desc),
-                )
-                await raw_floor("last 10 SELECT (no total)", label, last10_sql, (tid,))
-                inc = [MessageInclude(id=mid, with_previous_messages=2, with_next_messages=2)]
-                await both(
-                    "list_messages include ±2 (per_page 0)",
-                    label,
-                    lambda tid=tid, inc=inc: mem.list_messages(thread_id=tid, include=inc, per_page=0),
-                    lambda tid=tid, inc=inc: cmem.list_messages(thread_id=tid, include=inc, per_page=0),
-                )
-                await raw_floor("window ±2 SELECTs (2 statements)", label, window_sql, (mid,), window_next_sql)
-                page = await mem.list_messages(thread_id=tid, per_page=10, order_by=desc)
-                assert page.total == size and len(page.items) == 10, (page.total, len(page.items))
+                t = SeededThread(tid, f"bench-resource-{size}", T0, size)
+                await mem.save_thread(thread=Thread(id=tid, resource_id=t.resource_id, title="bench"))
+                await add_sibling_threads(mem, t)
+                await _load(setup, schema, t)
+                await verify(mem, t)
+                for (op, fn), (_, cfn) in zip(read_ops(mem, t), read_ops(cmem, t), strict=True):
+                    pages, scans = await buffers(setup, fn)
+                    await both(op, fn, cfn, note=f"{pages} buffers; " + scans.replace(f"{schema}_", ""))
+                label = f"[{size:,}]"
+                mid = t.message_id(t.middle)
+                await raw_floor(f"get_thread_by_id {label}", get_sql, (tid,))
+                await raw_floor(f"last 10 SELECT (no total) {label}", last10_sql, (tid,))
+                await raw_floor(f"window +-2 SELECTs (2 statements) {label}", window_sql, (mid,), window_next_sql)
         report(results, "pg")
     finally:
         await raw.close()

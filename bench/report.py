@@ -85,7 +85,7 @@ def _plot(backend: str, rows: list[dict[str, Any]], out: Path) -> list[str]:
                title=f"{backend}: latency vs thread size")
         ax.legend(fontsize=7)
         fig.tight_layout()
-        name = f"{backend}-latency-vs-size.png"
+        name = f"{backend.replace('/', '-')}-latency-vs-size.png"
         fig.savefig(out / name, dpi=90)
         plt.close(fig)
         files.append(name)
@@ -96,11 +96,30 @@ def _plot(backend: str, rows: list[dict[str, Any]], out: Path) -> list[str]:
         ax.set(xscale="log", xlabel="ops/s", title=f"{backend}: throughput per op")
         ax.tick_params(axis="y", labelsize=7)
         fig.tight_layout()
-        name = f"{backend}-ops-per-s.png"
+        name = f"{backend.replace('/', '-')}-ops-per-s.png"
         fig.savefig(out / name, dpi=90)
         plt.close(fig)
         files.append(name)
     return files
+
+
+def size_table(rows: list[dict[str, Any]]) -> list[str]:
+    """Ops measured at several thread sizes as one row each: p50 / p95 (ms) per size, so growth shows at a glance."""
+    cells: dict[str, dict[int, dict[str, Any]]] = defaultdict(dict)
+    for r in rows:
+        m = _SIZE.search(r["op"])
+        if m and "p50_ms" in r:
+            cells[_SIZE.sub("", r["op"]).strip()][int(m.group(1).replace(",", "").replace("_", ""))] = r
+    cells = {op: by for op, by in cells.items() if len(by) > 1}
+    if not cells:
+        return []
+    sizes = sorted({s for by in cells.values() for s in by})
+    lines = ["p50 / p95 ms by messages in the thread:", "",
+             "| op | " + " | ".join(f"{s:,}" for s in sizes) + " |", "|---" * (len(sizes) + 1) + "|"]
+    for op, by in cells.items():
+        lines.append(f"| {op} | " + " | ".join(
+            f"{by[s]['p50_ms']:.2f} / {_fmt(by[s].get('p95_ms'), '.2f')}" if s in by else "" for s in sizes) + " |")
+    return [*lines, ""]
 
 
 def write() -> Path:
@@ -130,6 +149,7 @@ def write() -> Path:
                              f"{_fmt(r.get('ops_per_s'), ',.0f')} | {r['p50_ms']:.3f} | {_fmt(r.get('p95_ms'), '.3f')}"
                              f" | {ref_txt} | {ratio} |")
             lines.append("")
+        lines += size_table(timed)
         budget = [r for r in brows if "budget" in r]
         if budget:
             lines += [f"Round trips per op against DESIGN.md section 5's budget (bench_round_trips; counted: "

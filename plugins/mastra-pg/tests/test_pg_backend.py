@@ -670,3 +670,33 @@ async def test_pool_recovers_after_a_server_restart(pg_url: str, make_store: Any
         await mem.save_messages(messages=_msgs("t", 3))
         results = await asyncio.gather(*(mem.list_messages(thread_id="t") for _ in range(6)))
         assert all(p.total == 3 for p in results)
+
+
+async def test_pgvector_ann_queries_use_ef_search(make_store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An ANN query runs with hnsw.ef_search = EF_SEARCH (100: unfiltered recall@10 0.83 -> 0.90 at 1M vectors,
+    see EF_SEARCH), or the caller's ef_search, never below top_k."""
+    from mastra_pg import PgVector
+    from mastra_pg.vector import EF_SEARCH
+
+    sent: list[str] = []
+    original = psycopg.AsyncCursor.execute
+
+    async def spy(self: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        text = query if isinstance(query, str) else query.as_string(None)
+        if "ef_search" in text:
+            sent.append(text)
+        return await original(self, query, params, **kwargs)
+
+    store = await make_store()
+    for kwargs, top_k, want in (({}, 10, EF_SEARCH), ({"ef_search": 64}, 10, 64), ({}, EF_SEARCH + 5, EF_SEARCH + 5)):
+        vec = PgVector(store=store, exact_below=0, **kwargs)  # exact_below 0: the ANN path at any size
+        await vec.create_index(index_name="ef", dimension=3)
+        await vec.upsert(index_name="ef", vectors=[[1, 0, i] for i in range(20)], ids=[f"v{i}" for i in range(20)])
+        sent.clear()
+        monkeypatch.setattr(psycopg.AsyncCursor, "execute", spy)
+        hits = await vec.query(index_name="ef", query_vector=[1, 0, 3], top_k=top_k)
+        monkeypatch.setattr(psycopg.AsyncCursor, "execute", original)
+        assert len(hits) == min(top_k, 20) and hits[0].id == "v3"
+        assert sent == [f"SET LOCAL hnsw.ef_search = {want}"], sent
+        await vec.close()
+    assert EF_SEARCH == 100
