@@ -313,13 +313,10 @@ class LibSQLConnection:
         executor = self._executor
         if executor is None:
             raise RuntimeError("libsql store is not open (call init() first) or was closed")
-        last = self._last_job
-        if inline and not self.target.remote and (last is None or last.done()):
-            if self._driver_lock.acquire(blocking=False):
-                try:
-                    return fn()
-                finally:
-                    self._driver_lock.release()
+        if inline and not self.target.remote:
+            ran, result = self._inline(fn)
+            if ran:
+                return cast(T, result)
 
         def locked() -> T:
             with self._driver_lock:
@@ -331,6 +328,16 @@ class LibSQLConnection:
         if self._last_job is job:
             self._last_job = None  # nothing queued behind it: the next inline job need not ask the future
         return result
+
+    def _inline(self, fn: Callable[[], T]) -> tuple[bool, T | None]:
+        """``(True, fn())`` run right here when no job is queued and the driver is free; ``(False, None)`` else."""
+        last = self._last_job
+        if (last is None or last.done()) and self._executor is not None and self._driver_lock.acquire(blocking=False):
+            try:
+                return True, fn()
+            finally:
+                self._driver_lock.release()
+        return False, None
 
     def _bounded(self, job: Callable[[], T]) -> Callable[[], T]:
         """``job`` for the worker thread: on a remote database, first a new stream if the last job failed, and
@@ -389,6 +396,16 @@ class LibSQLConnection:
         ``initial_backoff_ms``. A remote job whose stream broke is run again as a whole on a new stream;
         a remote attempt that runs out of ``operation_timeout`` is not retried (the caller gets the error).
         """
+        if inline and not self.target.remote:
+            # the usual case first, without the loop's set-up: a short job on a free file connection, no lock met
+            try:
+                ran, result = self._inline(job)
+            except Exception as first:
+                if not is_busy(first):
+                    raise
+            else:
+                if ran:
+                    return cast(T, result)
         delay = self.initial_backoff_ms / 1000.0
         poll = 0.002
         attempt = 0
