@@ -61,11 +61,12 @@ def _ops(store: LibSQLStore) -> dict[str, Callable[[], Awaitable[Any]]]:
 
 #: Statements per op on a file. Writes of single statements run without BEGIN/COMMIT (SQLite applies a statement
 #: atomically); save_messages: BEGIN, the upsert of every row (one JSON parameter), the thread bump, COMMIT;
-#: save_thread, update_resource and persist over a live row: one UPDATE (then the insert or upsert when there is no
-#: live row: a new thread, resource or run); update_thread merges metadata in SQL: one UPDATE ... RETURNING.
+#: save_thread: one statement (a thread this store saw: the narrow UPDATE; a new id: the INSERT); update_resource and
+#: persist over a live row: one UPDATE (then the insert or upsert when there is no live row: a new resource or run);
+#: update_thread merges metadata in SQL: one UPDATE ... RETURNING.
 FILE_STATEMENTS = {
     "save_thread": 1,
-    "save_thread(new)": 2,
+    "save_thread(new)": 1,
     "save_messages(10)": 4,
     "get_thread_by_id": 1,
     "list_threads": 1,

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import importlib
 import re
 import threading
@@ -55,6 +56,10 @@ _BUSY = re.compile(
 #: SQLite's own busy wait per attempt. The driver holds the GIL while SQLite waits, so this stays short;
 #: the rest of ``busy_timeout_ms`` is waited on the event loop (see ``LibSQLConnection._retrying``).
 _SQLITE_BUSY_WAIT_MS = 10
+#: The first wait for a lock (then doubling, see ``LibSQLConnection._retrying``).
+_FIRST_POLL_S = 0.002
+#: What ``LibSQLConnection._first_inline`` hands back for a job that met a lock.
+_MET_LOCK = object()
 _OBJECT_NAME = re.compile(r"(?<![A-Za-z0-9_$])mastra_")
 #: Remote (sqld) failures after which the job was rolled back server-side and runs fine on a new stream:
 #: an interrupted statement, or a transaction timed out because another connection was waiting for the lock.
@@ -313,13 +318,10 @@ class LibSQLConnection:
         executor = self._executor
         if executor is None:
             raise RuntimeError("libsql store is not open (call init() first) or was closed")
-        last = self._last_job
-        if inline and not self.target.remote and (last is None or last.done()):
-            if self._driver_lock.acquire(blocking=False):
-                try:
-                    return fn()
-                finally:
-                    self._driver_lock.release()
+        if inline and not self.target.remote:
+            ran, result = self._inline(fn)
+            if ran:
+                return cast(T, result)
 
         def locked() -> T:
             with self._driver_lock:
@@ -331,6 +333,16 @@ class LibSQLConnection:
         if self._last_job is job:
             self._last_job = None  # nothing queued behind it: the next inline job need not ask the future
         return result
+
+    def _inline(self, fn: Callable[[], T]) -> tuple[bool, T | None]:
+        """``(True, fn())`` run right here when no job is queued and the driver is free; ``(False, None)`` else."""
+        last = self._last_job
+        if (last is None or last.done()) and self._executor is not None and self._driver_lock.acquire(blocking=False):
+            try:
+                return True, fn()
+            finally:
+                self._driver_lock.release()
+        return False, None
 
     def _bounded(self, job: Callable[[], T]) -> Callable[[], T]:
         """``job`` for the worker thread: on a remote database, first a new stream if the last job failed, and
@@ -362,7 +374,14 @@ class LibSQLConnection:
         ``inline``: ``fn`` is short (a few indexed statements on bounded rows): on a file it may run on the
         event loop thread (see :meth:`_call`).
         """
-        return await self._retrying(lambda: fn(self), inline)
+        job = functools.partial(fn, self)
+        if inline:
+            ran, result = self._first_inline(job)
+            if ran:
+                return cast(T, result)
+            if result is _MET_LOCK:
+                await asyncio.sleep(_FIRST_POLL_S)
+        return await self._retrying(job, inline)
 
     async def write(self, fn: Callable[[LibSQLConnection], T], *, inline: bool = False, single: bool = False,
                     batch: bool = False) -> T:
@@ -375,8 +394,29 @@ class LibSQLConnection:
         database the whole transaction (BEGIN, the statements, the operation token, COMMIT) is ONE request.
         """
         if single and not self.target.remote:
-            return await self._retrying(lambda: fn(self), inline)
-        return await self._retrying(lambda: self._in_transaction(fn, batch and self.target.remote), inline)
+            job: Callable[[], T] = functools.partial(fn, self)
+        else:
+            job = functools.partial(self._in_transaction, fn, batch and self.target.remote)
+        if inline:
+            ran, result = self._first_inline(job)
+            if ran:
+                return cast(T, result)
+            if result is _MET_LOCK:
+                await asyncio.sleep(_FIRST_POLL_S)
+        return await self._retrying(job, inline)
+
+    def _first_inline(self, job: Callable[[], T]) -> tuple[bool, Any]:
+        """The usual case of a short job, tried before :meth:`_retrying` (and its coroutine) is set up: a file
+        connection that is free and no lock met. Not run: ``(False, None)``, or ``(False, _MET_LOCK)`` when it met
+        a lock (the caller waits as :meth:`_retrying` would before its next attempt)."""
+        if self.target.remote:
+            return False, None
+        try:
+            return self._inline(job)
+        except Exception as exc:
+            if not is_busy(exc):
+                raise
+        return False, _MET_LOCK
 
     async def _retrying(self, job: Callable[[], T], inline: bool = False) -> T:
         """Run ``job``; wait out locks without holding the GIL, then retry with backoff.
@@ -390,7 +430,7 @@ class LibSQLConnection:
         a remote attempt that runs out of ``operation_timeout`` is not retried (the caller gets the error).
         """
         delay = self.initial_backoff_ms / 1000.0
-        poll = 0.002
+        poll = _FIRST_POLL_S
         attempt = 0
         started = time.monotonic()
         bounded = self._bounded(job)

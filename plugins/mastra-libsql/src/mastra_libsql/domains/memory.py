@@ -20,6 +20,7 @@ from mastra_core.domains.memory import CloneResult, MemoryStore, ResourcePatch, 
 from mastra_core.errors import ValidationError, error_id
 from mastra_core.pagination import Page, has_more
 from mastra_core.records.queries import CloneRequest, MessageQuery, ThreadQuery
+from mastra_core.retention import Retention
 
 from ..codec import MESSAGE_COLUMNS as _MSG_COLS
 from ..codec import MESSAGE_WIDTH as _MSG_WIDTH
@@ -32,13 +33,13 @@ from .json_merge import merge_sql, object_or_null_sql
 from .shared import LIVE as _LIVE
 from .shared import Builder, LibSQLDomain, metadata_matches
 from .shared import keep_created_sql as _keep_created
+from .thread_save import THREAD, UPSERT_THREAD, Seen, SeenThreads, save_on_file
 
 _T, _M, _R = quote(THREADS.name), quote(MESSAGES.name), quote(RESOURCES.name)
 _C = quote(COUNTS)
 _E = quote(EXPIRES)
 _U = quote("updatedAt")
 
-THREAD = Codec(THREADS, r.Thread)
 RESOURCE = Codec(RESOURCES, r.Resource)
 #: the number of the "updatedAt" parameter in a resource's insert row (a new row's updatedAt is now)
 _RESOURCE_NOW = RESOURCE.insert_columns.split(", ").index(quote("updatedAt")) + 1
@@ -80,15 +81,6 @@ _UPSERT_MESSAGES = (f"INSERT INTO {_M} ({_MSG_INSERT_COLS}) SELECT "
 #: The expired rows among a JSON array of message ids (?1), expired at ?2.
 _DELETE_EXPIRED_MESSAGES = (f"DELETE FROM {_M} WHERE id IN (SELECT value FROM json_each(?1)) "
                             f"AND {_E} IS NOT NULL AND {_E} <= ?2")
-#: A thread saved over a live row: the row keeps its createdAt (and rowid); ?1..?5 the new values, ?6 id, ?7 now.
-_SAVE_LIVE_THREAD = (f'UPDATE {_T} SET "resourceId" = ?, title = ?, metadata = ?, "updatedAt" = ?, {_E} = ? '
-                     f'WHERE id = ? AND {_LIVE} RETURNING "createdAt"')
-#: A thread saved where no row exists (changes 0: a row exists after all, expired or inserted meanwhile).
-_INSERT_NEW_THREAD = f"INSERT INTO {_T} ({THREAD.insert_columns}) VALUES {THREAD.placeholders} ON CONFLICT DO NOTHING"
-#: Any case: an existing live row keeps createdAt (and its rowid); an expired one is replaced as if new.
-_UPSERT_THREAD = (f"INSERT INTO {_T} ({THREAD.insert_columns}) VALUES {THREAD.placeholders} ON CONFLICT(id) DO UPDATE "
-                  'SET "resourceId" = excluded."resourceId", title = excluded.title, metadata = excluded.metadata, '
-                  f'"createdAt" = {_keep_created(_T)}, "updatedAt" = excluded."updatedAt", {_E} = excluded.{_E}')
 
 
 def _packed(values: list[Any]) -> str | None:
@@ -122,11 +114,19 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
 
     tables = DOMAIN_TABLES["memory"]
 
+    def __init__(self, conn: LibSQLConnection, *, backend_token: str, retention: Retention | None = None) -> None:
+        super().__init__(conn, backend_token=backend_token, retention=retention)
+        #: Threads this store saw live: the next save of one is a single narrow UPDATE (see .thread_save)
+        self._seen = SeenThreads()
+
     # ------------------------------------------------------------------ threads
 
     async def _get_thread(self, thread_id: str) -> r.Thread | None:
         now = now_iso()
-        return await self.conn.read(lambda db: self._thread_row(db, thread_id, now), inline=True)
+        thread = await self.conn.read(lambda db: self._thread_row(db, thread_id, now), inline=True)
+        if thread is not None:
+            self._seen.put(thread_id, (None, thread.created_at, thread.resource_id))
+        return thread
 
     @staticmethod
     def _thread_row(db: LibSQLConnection, thread_id: str, now: str) -> r.Thread | None:
@@ -136,7 +136,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
     def _upsert_thread(self, db: LibSQLConnection, thread: r.Thread, now: str) -> r.Thread:
         # An existing live row keeps createdAt (and its rowid); an expired one is replaced as if new. RETURNING
         # hands back the row as stored: one statement, no read-back.
-        row = db.one(f"{_UPSERT_THREAD} RETURNING {THREAD.select_list()}",
+        row = db.one(f"{UPSERT_THREAD} RETURNING {THREAD.select_list()}",
                      (*THREAD.encode(thread, self.expires_at("thread")), now))
         assert row is not None
         return THREAD.decode(row)
@@ -144,37 +144,33 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
     async def _save_thread(self, thread: r.Thread) -> r.Thread:
         if self.conn.target.remote:  # one statement in the remote transaction (its operation token commits with it)
             return await self.conn.write(lambda db: self._upsert_thread(db, thread, now_iso()), inline=True)
-        return await self.conn.write(lambda db: self._save_thread_file(db, thread), inline=True, single=True)
-
-    def _save_thread_file(self, db: LibSQLConnection, thread: r.Thread) -> r.Thread:
-        """On a file, the cheapest statement that is right for the row found, each one atomic on its own (so no
-        BEGIN/COMMIT): a live row is updated in place and hands back only its kept "createdAt"; no row at all is a
-        plain insert; an expired row (or one another process inserted in between) takes the full upsert.
-        Why not always the upsert with RETURNING: SQLite prepares every statement afresh, and the upsert's
-        conflict code plus a RETURNING of every column cost more than twice the UPDATE (callgrind,
-        ``bench/libsql_callgrind.py``)."""
-        now = now_iso()
-        values = THREAD.encode(thread, self.expires_at("thread"))  # id, resourceId, title, metadata, created, ...
-        row = db.one(_SAVE_LIVE_THREAD, (*values[1:4], *values[5:7], values[0], now))
-        if row is None:
-            if db.changes(_INSERT_NEW_THREAD, values) == 1:
-                row = (values[4],)
-            else:
-                row = db.one(_UPSERT_THREAD + ' RETURNING "createdAt"', (*values, now))
-                assert row is not None
-        # the row as stored: the thread as given (its metadata a copy, as a read gives it) with the createdAt kept
-        created = thread.created_at
-        if row[0] != values[4]:
-            try:
-                created = stored_time(row[0])
-            except Unusual:  # not in the form this package writes: read back as any stored row is
-                return THREAD.decode((*values[:4], row[0], values[5]))
+        seen = self._seen.get(thread.id)
+        values, created = await self.conn.write(lambda db: self._save_thread_file(db, thread, seen), inline=True,
+                                                single=True)
         meta = values[3]
+        if created != values[4]:
+            try:
+                stored = seen[1] if seen is not None and created == seen[0] else stored_time(created)
+            except Unusual:  # not in the form this package writes: read back as any stored row is
+                self._seen.drop(thread.id)
+                return THREAD.decode((*values[:4], created, values[5]))
+        else:
+            stored = thread.created_at
+        self._seen.put(thread.id, (created, stored, thread.resource_id))
+        # the row as stored: the thread as given (its metadata a copy, as a read gives it) with the createdAt kept
         return r.Thread(id=thread.id, resource_id=thread.resource_id, title=thread.title,
-                        metadata=None if meta is None else json.loads(meta), created_at=created,
+                        metadata=None if meta is None else json.loads(meta), created_at=stored,
                         updated_at=thread.updated_at)
 
+    def _save_thread_file(self, db: LibSQLConnection, thread: r.Thread,
+                          seen: Seen | None) -> tuple[list[Any], Any]:
+        """The thread's row as written and the createdAt it has now (see :mod:`.thread_save`). The expiry is taken
+        here, in the write job (after any wait for the lock)."""
+        values = THREAD.encode(thread, self.expires_at("thread"))
+        return values, save_on_file(db, values, seen, now_iso)
+
     async def _modify_thread(self, thread_id: str, change: Callable[[r.Thread], r.Thread]) -> r.Thread | None:
+        self._seen.drop(thread_id)  # the change may move createdAt or the resource
         def go(db: LibSQLConnection) -> r.Thread | None:
             now = now_iso()
             old = self._thread_row(db, thread_id, now)
@@ -220,6 +216,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
             db.execute(f"DELETE FROM {_T} WHERE id = ?", (thread_id,))
             db.execute(f"DELETE FROM {_C} WHERE thread_id = ? AND n <= 0", (thread_id,))
 
+        self._seen.drop(thread_id)
         await self.conn.write(go)
 
     async def _list_threads(self, q: ThreadQuery) -> Page[r.Thread]:
@@ -529,7 +526,9 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
             stored = self._thread_row(db, thread.id, now) or thread
             return CloneResult(thread=stored, cloned_messages=copies)
 
-        return await self.conn.write(go)
+        result = await self.conn.write(go)
+        self._seen.put(result.thread.id, (None, result.thread.created_at, result.thread.resource_id))
+        return result
 
     @staticmethod
     def _clone_sources(db: LibSQLConnection, req: CloneRequest, now: str) -> list[r.Message]:
@@ -565,6 +564,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
             for t in (_M, _T, _R, _C):
                 db.execute(f"DELETE FROM {t}")
 
+        self._seen.clear()
         await self.conn.write(go)
 
     async def _prune(self, now: datetime) -> int:
