@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar, cast
 
 from mastra_core import records as r
 from mastra_core.backend import RowCodec, Table, decode_json
+from mastra_core.backend.fastjson import compact_dumps
 from mastra_core.clock import parse_datetime
 from mastra_core.serde import content_from_json, json_dumps, to_wire, wire_names
 
@@ -58,8 +59,12 @@ _COMPACT = _compact_encoder()
 
 
 def compact_json(value: Any) -> str:
-    """``json_dumps(value)``: compact JSON text, non-ASCII kept (measured: a 2.6 KB snapshot 15% cheaper, a short
-    value 3x)."""
+    """``json_dumps(value)``: compact JSON text, non-ASCII kept; by orjson where it writes the same text (core's
+    :func:`~mastra_core.backend.fastjson.compact_dumps`), else by the once-built C encoder (a short value 3x cheaper
+    than ``json.dumps``)."""
+    fast = compact_dumps(value)
+    if fast is not None:
+        return fast
     if _COMPACT is None:
         return json_dumps(value)
     return "".join(_COMPACT(value, 0))

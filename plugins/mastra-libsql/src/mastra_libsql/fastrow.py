@@ -12,12 +12,12 @@ and the caller takes the RowCodec path, so every result equals what the RowCodec
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 import attrs
+from mastra_core.backend import fastjson
 
 from .connection import text
 from .isotext import iso
@@ -120,7 +120,7 @@ def _load(value: Any, kind: str) -> Any:
     if type(value) is not str:
         raise Unusual
     try:
-        data = json.loads(value)
+        data = fastjson.loads(value)
     except ValueError as exc:
         raise Unusual from exc  # text that is not JSON: decode_json keeps it as text, the record decides
     if kind == "object" and type(data) is not dict:

@@ -34,6 +34,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 import attrs
 import orjson
+from mastra_core.backend import fastjson
 from mastra_core.backend.codec import decode_json
 from mastra_core.backend.reference_schema import Table
 from mastra_core.clock import parse_datetime, to_ms
@@ -215,7 +216,7 @@ def loads(data: bytes | bytearray | memoryview | str) -> Any:
             raw = bytes(data)
             value = json.loads(raw)
             return unesc_obj(value) if _ESC_BYTES in raw else value
-    value = json.loads(text)
+    value = fastjson.loads(text)  # orjson where it reads the same values as json.loads
     return unesc_obj(value) if ESC in text else value
 
 
