@@ -375,13 +375,7 @@ class LibSQLConnection:
         event loop thread (see :meth:`_call`).
         """
         job = functools.partial(fn, self)
-        if inline:
-            ran, result = self._first_inline(job)
-            if ran:
-                return cast(T, result)
-            if result is _MET_LOCK:
-                await asyncio.sleep(_FIRST_POLL_S)
-        return await self._retrying(job, inline)
+        return await self._dispatch(job, inline)
 
     async def write(self, fn: Callable[[LibSQLConnection], T], *, inline: bool = False, single: bool = False,
                     batch: bool = False) -> T:
@@ -397,6 +391,11 @@ class LibSQLConnection:
             job: Callable[[], T] = functools.partial(fn, self)
         else:
             job = functools.partial(self._in_transaction, fn, batch and self.target.remote)
+        return await self._dispatch(job, inline)
+
+    async def _dispatch(self, job: Callable[[], T], inline: bool) -> T:
+        """Run ``job`` for :meth:`read`/:meth:`write`: inline first when allowed (see :meth:`_first_inline`), else
+        (or after the first poll, when it met a lock) through :meth:`_retrying`."""
         if inline:
             ran, result = self._first_inline(job)
             if ran:
