@@ -1,10 +1,12 @@
-"""The lean request path (lean.py) against botocore's full path on DynamoDB Local: the same replies, the same
-ClientErrors with the same modeled fields, the same retries of throttling and 5xx (botocore's retry handler,
-faults injected with a ``before-send`` hook that answers in the service's place), and bounded timeouts."""
+"""The lean request path (lean.py, wire.py) against botocore's full path on DynamoDB Local: the same replies, the
+same ClientErrors with the same modeled fields, the same retries of throttling and 5xx (botocore's retry handler,
+faults injected with a ``before-send`` hook that answers in the service's place), bounded timeouts, and the
+transport under connection faults (a loopback chaos proxy in front of DynamoDB Local)."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import threading
 import time
@@ -15,6 +17,7 @@ from typing import Any
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError, ReadTimeoutError
+from mastra_core.testing.faults import ChaosProxy
 from mastra_dynamodb import make_client
 from mastra_dynamodb.connection import OPERATIONS, _lean_path
 from mastra_dynamodb.lean import OPERATIONS as LEAN_OPERATIONS
@@ -94,6 +97,46 @@ def test_replies_are_botocore_s(lean: LeanPath, client: Any, table: str) -> None
     assert "Attributes" not in b  # the second delete found nothing left
 
 
+def test_batch_scan_and_transaction_replies_are_botocore_s(lean: LeanPath, client: Any, table: str) -> None:
+    items = [{"pk": {"S": f"K{i}"}, "sk": {"S": "S"}, "b": {"B": bytes([i, 255])}, "n": {"N": str(i)}}
+             for i in range(5)]
+    a, b = both(lean, client, "batch_write_item",
+                {"RequestItems": {table: [{"PutRequest": {"Item": it}} for it in items]}})
+    assert a == b and not a.get("UnprocessedItems")
+    keys = [{"pk": it["pk"], "sk": it["sk"]} for it in items] + [{"pk": {"S": "missing"}, "sk": {"S": "S"}}]
+    a, b = both(lean, client, "batch_get_item", {"RequestItems": {table: {"Keys": keys, "ConsistentRead": True}}})
+    order = lambda got: sorted(got["Responses"][table], key=lambda it: it["pk"]["S"])  # noqa: E731
+    assert order(a) == order(b) == items and not a.get("UnprocessedKeys")
+    a, b = both(lean, client, "scan", {"TableName": table, "FilterExpression": "n >= :two",
+                                        "ExpressionAttributeValues": {":two": {"N": "2"}}, "ConsistentRead": True})
+    assert a == b and a["Count"] == 3
+    first = {"TableName": table, "Key": {"pk": {"S": "T"}, "sk": {"S": "S"}}, "UpdateExpression": "ADD n :one",
+             "ExpressionAttributeValues": {":one": {"N": "1"}}}
+    a, b = both(lean, client, "transact_write_items", {"TransactItems": [{"Update": first}]})
+    assert a == b == {}
+    got = client.get_item(TableName=table, Key=first["Key"], ConsistentRead=True)["Item"]
+    assert got["n"] == {"N": "2"}  # one increment from each path
+
+
+def test_a_transaction_left_without_a_token_gets_one_as_botocore_gives_it(lean: LeanPath, client: Any,
+                                                                          table: str) -> None:
+    bodies: list[bytes] = []
+
+    def seen(request: Any, **_: Any) -> None:
+        bodies.append(request.body if isinstance(request.body, bytes) else request.data)
+
+    put = {"Put": {"TableName": table, "Item": {"pk": {"S": "tok"}, "sk": {"S": "S"}}}}
+    mine = f"mine-{uuid.uuid4().hex[:20]}"  # DynamoDB remembers a token for 10 minutes: one of this run only
+    client.meta.events.register("before-send.dynamodb.TransactWriteItems", seen)
+    try:
+        lean.send("transact_write_items", {"TransactItems": [put]})
+        lean.send("transact_write_items", {"TransactItems": [put], "ClientRequestToken": mine})
+    finally:
+        client.meta.events.unregister("before-send.dynamodb.TransactWriteItems", seen)
+    filled = json.loads(bodies[0])["ClientRequestToken"]
+    assert str(uuid.UUID(filled)) == filled and json.loads(bodies[1])["ClientRequestToken"] == mine
+
+
 def test_errors_are_botocore_s(lean: LeanPath, client: Any, table: str) -> None:
     key = {"pk": {"S": "C"}, "sk": {"S": "D"}}
     lean.send("put_item", {"TableName": table, "Item": {**key, "b": {"B": b"\x07"}}})
@@ -107,6 +150,16 @@ def test_errors_are_botocore_s(lean: LeanPath, client: Any, table: str) -> None:
     a, b = both(lean, client, "query", {"TableName": table, "KeyConditionExpression": "nope = :p",
                                          "ExpressionAttributeValues": {":p": {"S": "A"}}})
     same_error(a, b, "ValidationException")
+    cancelled = {"TransactItems": [
+        {"ConditionCheck": {"TableName": table, "Key": key, "ConditionExpression": "attribute_not_exists(pk)",
+                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
+        {"Put": {"TableName": table, "Item": {"pk": {"S": "new"}, "sk": {"S": "D"}}}}]}
+    a, b = both(lean, client, "transact_write_items", cancelled)
+    same_error(a, b, "TransactionCanceledException")
+    reasons = a.response["CancellationReasons"]
+    assert reasons[0]["Code"] == "ConditionalCheckFailed" and reasons[0]["Item"]["b"] == {"B": b"\x07"}
+    assert reasons[1]["Code"] == "None"
+    assert "Item" not in client.get_item(TableName=table, Key={"pk": {"S": "new"}, "sk": {"S": "D"}})
 
 
 class Fault:
@@ -204,3 +257,85 @@ async def test_the_store_sends_its_item_calls_on_it(store: Any, counter: Any) ->
     counter.reset()
     got = await asyncio.gather(*(store.memory.get_thread_by_id(thread_id="t1") for _ in range(4)))
     assert [t.id for t in got] == ["t1"] * 4 and counter.ops == ["GetItem"] * 4
+
+
+# ------------------------------------------------------------------ the transport under connection faults
+
+
+class Sends:
+    """Counts the attempts of one operation (a ``before-send`` hook: every attempt, retries included)."""
+
+    def __init__(self, client: Any, operation: str) -> None:
+        self.client, self.event, self.count = client, f"before-send.dynamodb.{operation}", 0
+
+    def __call__(self, **_: Any) -> None:
+        self.count += 1
+
+    def __enter__(self) -> Sends:
+        self.client.meta.events.register(self.event, self)
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self.client.meta.events.unregister(self.event, self)
+
+
+@pytest.fixture
+async def proxied(endpoint: str, table: str) -> Any:
+    """A client (and its lean path) that reaches DynamoDB Local through a chaos proxy this test owns."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(endpoint)
+    async with ChaosProxy(parts.hostname or "127.0.0.1", parts.port or 80) as proxy:
+        proxied_client = make_client(endpoint=f"http://127.0.0.1:{proxy.port}", credentials=CREDENTIALS,
+                                     read_timeout=2, connect_timeout=2, max_attempts=3)
+        path = _lean_path(proxied_client)
+        assert path is not None
+        yield proxy, proxied_client, path
+        path.close()
+
+
+async def test_an_idle_connection_the_server_closed_is_not_written_to(proxied: Any, table: str) -> None:
+    proxy, proxied_client, path = proxied
+    key = {"TableName": table, "Key": {"pk": {"S": "idle"}, "sk": {"S": "S"}}}
+    await asyncio.to_thread(path.send, "get_item", key)  # leaves one idle keep-alive connection
+    proxy.kill_connections()
+    await asyncio.sleep(0.05)  # the close reaches the idle socket
+    with Sends(proxied_client, "GetItem") as sends:
+        got = await asyncio.to_thread(path.send, "get_item", key)
+    assert "Item" not in got and sends.count == 1  # a fresh connection at once: no failed attempt, no retry
+
+
+async def test_a_request_cut_in_flight_is_retried_on_a_new_connection(proxied: Any, table: str) -> None:
+    proxy, proxied_client, path = proxied
+    key = {"TableName": table, "Key": {"pk": {"S": "cut"}, "sk": {"S": "S"}}}
+    await asyncio.to_thread(path.send, "get_item", key)
+    proxy.cut_request()
+    with Sends(proxied_client, "GetItem") as sends:
+        got = await asyncio.to_thread(path.send, "get_item", key)
+    assert "Item" not in got and proxy.fired == 1 and sends.count == 2  # ConnectionClosedError, then a retry
+
+
+async def test_a_transaction_whose_reply_is_lost_is_applied_once(proxied: Any, client: Any, table: str) -> None:
+    """The reply is swallowed after DynamoDB applied the transaction: botocore's retry resends the same body (the
+    same ClientRequestToken) and DynamoDB answers it without applying it again."""
+    proxy, proxied_client, path = proxied
+    k = {"pk": {"S": "once"}, "sk": {"S": "S"}}
+    add = {"TransactItems": [{"Update": {"TableName": table, "Key": k, "UpdateExpression": "ADD n :one",
+                                         "ExpressionAttributeValues": {":one": {"N": "1"}}}}]}
+    proxy.lose_reply()
+    with Sends(proxied_client, "TransactWriteItems") as sends:
+        await asyncio.to_thread(path.send, "transact_write_items", add)
+    assert proxy.fired == 1 and sends.count == 2
+    assert client.get_item(TableName=table, Key=k, ConsistentRead=True)["Item"]["n"] == {"N": "1"}
+
+
+async def test_a_refused_endpoint_fails_boundedly_with_botocore_s_error(proxied: Any, table: str) -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    proxy, _, path = proxied
+    await proxy.stop_listening()
+    t0 = time.monotonic()
+    with pytest.raises(EndpointConnectionError):
+        await asyncio.to_thread(path.send, "get_item", {"TableName": table, "Key": {"pk": {"S": "x"},
+                                                                                     "sk": {"S": "S"}}})
+    assert time.monotonic() - t0 < 10

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from mastra_core.backend.fastjson import compact_dumps, loads
 from mastra_core.clock import epoch_ms, utc_now
 from mastra_core.serde import json_dumps, make_converter
 
@@ -121,8 +122,9 @@ def _av_size(av: Mapping[str, Any]) -> int:
 
 
 def encode_body(data: Mapping[str, Any]) -> dict[str, Any]:
-    """A wire dict as JSON text (``data``), or zlib-compressed JSON (``dataz``) when large."""
-    text = json_dumps(data)
+    """A wire dict as JSON text (``data``), or zlib-compressed JSON (``dataz``) when large (the text is
+    ``json_dumps``'s byte for byte, through orjson where that holds: core's ``fastjson``)."""
+    text = compact_dumps(data) or json_dumps(data)
     try:
         raw = text.encode()
     except UnicodeEncodeError:  # lone surrogates: DynamoDB strings must be valid UTF-8, JSON escapes keep them
@@ -165,9 +167,9 @@ def read_text_attribute(item: Mapping[str, Any], name: str) -> Any:
 def decode_body(item: Mapping[str, Any]) -> dict[str, Any]:
     """The wire dict stored in an item's ``data`` or ``dataz``."""
     if "dataz" in item:
-        out: dict[str, Any] = json.loads(zlib.decompress(item["dataz"]).decode())
+        out: dict[str, Any] = loads(zlib.decompress(item["dataz"]))
         return out
-    return dict(json.loads(item["data"]))
+    return dict(loads(item["data"]))
 
 
 def wire(record: Any) -> dict[str, Any]:

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from .lean import LeanPath
 
 #: Client methods the lean path sends (lean.OPERATIONS; kept here so importing botocore stays lazy).
-OPERATIONS = frozenset({"get_item", "put_item", "update_item", "delete_item", "query"})
+OPERATIONS = frozenset({"get_item", "put_item", "update_item", "delete_item", "query", "scan", "batch_get_item",
+                        "batch_write_item", "transact_write_items"})
 
 _log = get_logger("mastra_dynamodb")
 
@@ -309,7 +310,10 @@ class DynamoConnection:
             )
 
     async def close(self) -> None:
-        """Close the client if this connection made it (a caller's client stays open)."""
+        """Close the lean path's connections, and the client if this connection made it (a caller's client stays
+        open, and a later call on this store opens new connections)."""
+        if self._lean is not None:
+            self._lean.close()
         if self._client is not None and self._owns_client:
             close = getattr(self._client, "close", None)
             if close is not None:
