@@ -339,3 +339,104 @@ async def test_a_refused_endpoint_fails_boundedly_with_botocore_s_error(proxied:
         await asyncio.to_thread(path.send, "get_item", {"TableName": table, "Key": {"pk": {"S": "x"},
                                                                                      "sk": {"S": "S"}}})
     assert time.monotonic() - t0 < 10
+
+
+# ------------------------------------------------------------------ TLS (a TLS-terminating proxy of our own)
+
+
+@pytest.fixture
+def self_signed(tmp_path: Any) -> tuple[str, str]:
+    """A certificate for ``localhost`` and its key, made by ``openssl`` for this test."""
+    import shutil
+    import subprocess
+
+    openssl = shutil.which("openssl")
+    assert openssl, "the TLS test makes its certificate with the openssl command"
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"],
+                   check=True, capture_output=True)
+    return str(cert), str(key)
+
+
+@pytest.fixture
+async def tls_endpoint(endpoint: str, self_signed: tuple[str, str]) -> Any:
+    """``https://localhost:<port>`` in front of DynamoDB Local (``(url, certificate path)``)."""
+    import ssl
+    from urllib.parse import urlsplit
+
+    cert, key = self_signed
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_ctx.load_cert_chain(cert, key)
+    up = urlsplit(endpoint)
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            writer.close()
+
+    writers: list[asyncio.StreamWriter] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)
+        try:
+            up_reader, up_writer = await asyncio.open_connection(up.hostname, up.port)
+        except OSError:
+            writer.close()
+            return
+        writers.append(up_writer)
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=server_ctx)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"https://localhost:{port}", cert
+    finally:
+        server.close()
+        for w in writers:
+            w.transport.abort()  # ends every pipe, so no handler is left running when the loop closes
+        await asyncio.sleep(0.05)
+
+
+async def test_https_verifies_the_certificate_as_botocore_does(tls_endpoint: Any, table: str) -> None:
+    """Over TLS both paths give the same reply when the certificate is trusted (``verify=<bundle>``), and both
+    refuse it with botocore's SSLError when it is not (the default bundle does not hold a self-signed one)."""
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import SSLError
+    from mastra_dynamodb.lean import MADE
+
+    url, cert = tls_endpoint
+    key = {"TableName": table, "Key": {"pk": {"S": "tls"}, "sk": {"S": "S"}}}
+
+    def client_for(verify: Any) -> Any:
+        made = boto3.client("dynamodb", endpoint_url=url, region_name="us-east-1", aws_access_key_id="local",
+                            aws_secret_access_key="local", verify=verify,
+                            config=Config(retries={"mode": "standard", "max_attempts": 1}, parameter_validation=False,
+                                          connect_timeout=2, read_timeout=2))
+        MADE.add(made)  # as make_client marks its clients (make_client has no verify option)
+        return made
+
+    trusting = client_for(cert)
+    path = _lean_path(trusting)
+    assert path is not None
+    await asyncio.to_thread(path.send, "put_item", {"TableName": table, "Item": {**key["Key"], "v": {"B": b"\x01"}}})
+    lean_reply = await asyncio.to_thread(path.send, "get_item", key)
+    full_reply = await asyncio.to_thread(lambda: trusting.get_item(**key))
+    full_reply.pop("ResponseMetadata")
+    lean_reply.pop("ResponseMetadata", None)
+    assert lean_reply == full_reply and lean_reply["Item"]["v"] == {"B": b"\x01"}
+    path.close()
+
+    doubting = client_for(True)
+    path = _lean_path(doubting)
+    assert path is not None
+    with pytest.raises(SSLError):
+        await asyncio.to_thread(path.send, "get_item", key)
+    with pytest.raises(SSLError):
+        await asyncio.to_thread(lambda: doubting.get_item(**key))

@@ -182,10 +182,10 @@ class LeanPath:
             connect, read = ((timeout, timeout) if isinstance(timeout, int | float)
                              else (timeout.connect_timeout, timeout.read_timeout))
             tls = tls_context(session._verify) if url.lower().startswith("https") else None
-            conns = Connections(url, connect_timeout=connect, read_timeout=read,
-                                socket_options=list(session._socket_options),
-                                max_idle=session._max_pool_connections, ssl_context=tls)
-            self._connections[url] = conns
+            made = Connections(url, connect_timeout=connect, read_timeout=read,
+                               socket_options=list(session._socket_options),
+                               max_idle=session._max_pool_connections, ssl_context=tls)
+            conns = self._connections.setdefault(url, made)  # two threads racing here share the first one made
         return conns
 
     def close(self) -> None:
