@@ -61,6 +61,29 @@ def reference_ops(store: Any, tag: str) -> dict[str, Callable[[], Awaitable[Any]
     }
 
 
+def variant_ops(store: Any, tag: str) -> dict[str, Callable[[], Awaitable[Any]]]:
+    """The same ops on records that do not exist yet (a new id every call): the create paths, which a re-save of
+    one record never takes (``BENCH_SBS_VARIANTS=1`` adds them to the side-by-side run)."""
+    from mastra_core.records import Thread
+
+    m, w = store.memory, store.workflows
+    counter = iter(range(10**9))
+    snap = snapshot()
+
+    async def persist_load_new() -> None:
+        run = f"run-{tag}-n{next(counter)}"
+        await w.persist_workflow_snapshot(workflow_name="wf", run_id=run, snapshot=snap)
+        await w.load_workflow_snapshot(workflow_name="wf", run_id=run)
+
+    return {
+        "save_thread (new thread)": lambda: m.save_thread(
+            thread=Thread(id=f"ref-{tag}-new-{next(counter)}", resource_id="ref-new", title="t")),
+        "update_resource (new resource)": lambda: m.update_resource(
+            resource_id=f"ref-{tag}-r{next(counter)}", working_memory="w" * 1024),
+        "persist + load (new run)": persist_load_new,
+    }
+
+
 async def seed(store: Any, tag: str) -> None:
     from mastra_core.records import Thread
 

@@ -12,7 +12,8 @@ steadier on a loaded machine) and each client process's CPU time per call (node 
 ``bench/results/side_by_side.json``; ``bench/report.py`` turns it into a table and a plot. Nothing is asserted.
 
 Knobs: ``BENCH_SBS_N`` (timed calls per op and side, default 200), ``BENCH_SBS_ROUNDS`` (default 5),
-``BENCH_SBS_BACKENDS`` (comma list, default ``pg,libsql-file,dynamodb``).
+``BENCH_SBS_BACKENDS`` (comma list, default ``pg,libsql-file,dynamodb``), ``BENCH_SBS_VARIANTS=1`` (also the
+create paths: a new thread, resource or run every call; ``bench_reference_ops.variant_ops``).
 """
 
 from __future__ import annotations
@@ -30,13 +31,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from bench.bench_reference_ops import reference_ops, seed
+from bench.bench_reference_ops import reference_ops, seed, variant_ops
 from bench.common import RESULTS
 from bench.reference_node import ReferenceProcess
 
 N = int(os.environ.get("BENCH_SBS_N", "200"))
 ROUNDS = max(1, int(os.environ.get("BENCH_SBS_ROUNDS", "5")))
 BACKENDS = os.environ.get("BENCH_SBS_BACKENDS", "pg,libsql-file,dynamodb").split(",")
+VARIANTS = os.environ.get("BENCH_SBS_VARIANTS") == "1"
 #: Untimed calls before each round's timed ones (more in the first round: JIT, caches, prepared statements).
 WARMUP_FIRST, WARMUP = 10, 2
 NAME = "refbench"  # this bench's databases, files and tables carry it
@@ -196,6 +198,8 @@ async def compare(backend: str) -> list[dict[str, Any]]:
         ref, node = await ReferenceProcess.open(ref_backend, ref_config)
         try:
             our_ops = reference_ops(ours, "a")
+            if VARIANTS:
+                our_ops.update(variant_ops(ours, "a"))
             per_round = max(1, N // ROUNDS)
             acc: dict[str, dict[str, Timing]] = {op: {} for op in our_ops}
             for rnd in range(ROUNDS):

@@ -49,6 +49,7 @@ const thread = (id, resourceId) => ({
 // The six ops, as bench/bench_reference_ops.py's reference_ops() runs them on the Python store.
 function ops(memory, workflows) {
   let batchNo = 0;
+  let fresh = 0;
   const snap = snapshot();
   const batch = () => {
     const k = batchNo++;
@@ -68,6 +69,15 @@ function ops(memory, workflows) {
     'persist + load workflow snapshot (2.6 KB)': async () => {
       await workflows.persistWorkflowSnapshot({ workflowName: 'wf', runId: 'run-ref', snapshot: snap });
       await workflows.loadWorkflowSnapshot({ workflowName: 'wf', runId: 'run-ref' });
+    },
+    // bench_reference_ops.variant_ops: a new record every call (the create paths)
+    'save_thread (new thread)': () => memory.saveThread({ thread: thread(`ref-new-${fresh++}`, 'ref-new') }),
+    'update_resource (new resource)': () =>
+      memory.updateResource({ resourceId: `ref-r${fresh++}`, workingMemory: WORKING_MEMORY }),
+    'persist + load (new run)': async () => {
+      const runId = `run-ref-n${fresh++}`;
+      await workflows.persistWorkflowSnapshot({ workflowName: 'wf', runId, snapshot: snap });
+      await workflows.loadWorkflowSnapshot({ workflowName: 'wf', runId });
     },
   };
 }
