@@ -73,11 +73,11 @@ FILE_STATEMENTS = {
     "list_messages(last 10)": 1,
     "update_resource": 1,
     "update_resource(metadata)": 1,
-    "update_resource(new)": 2,
+    "update_resource(new)": 1,
     "update_thread": 1,
     "get_resource_by_id": 1,
     "persist_workflow_snapshot": 1,
-    "persist_workflow_snapshot(new)": 2,
+    "persist_workflow_snapshot(new)": 1,
     "load_workflow_snapshot": 1,
 }
 
@@ -167,3 +167,33 @@ async def test_requests_per_op_on_sqld(sqld_store: LibSQLStore) -> None:
     assert got == SQLD_REQUESTS
     page = await sqld_store.memory.list_messages(thread_id="t", per_page=False)
     assert page.total == 30  # the seeded batch and two batched saves, each applied once
+
+
+async def test_rows_another_store_wrote_are_updated_in_one_statement_as_the_update_would(tmp_path: Path) -> None:
+    """A resource and a run this store never saw (another store on the same file wrote them): the first write tries
+    the upsert, which patches the live row as the UPDATE would (createdAt kept, metadata merged) in ONE statement;
+    from then on the store has seen them and the UPDATE goes first, also one statement."""
+    url = f"file:{tmp_path / 'two.db'}"
+    writer, other = LibSQLStore(id="writer", url=url), LibSQLStore(id="other", url=url)
+    await writer.init()
+    await other.init()
+    try:
+        first = await writer.memory.update_resource(resource_id="r", working_memory="w1", metadata={"a": 1})
+        await writer.workflows.persist_workflow_snapshot(workflow_name="wf", run_id="run", snapshot={"n": 1})
+        before = await writer.workflows.get_workflow_run_by_id(run_id="run", workflow_name="wf")
+        assert before is not None
+        for step in (2, 3):  # 2: not seen by `other` yet (the upsert); 3: seen (the UPDATE)
+            recorder = RecordingConnection(other.db.conn)
+            other.db.conn = recorder
+            got = await other.memory.update_resource(resource_id="r", working_memory=f"w{step}", metadata={"b": step})
+            await other.workflows.persist_workflow_snapshot(workflow_name="wf", run_id="run", snapshot={"n": step})
+            other.db.conn = recorder.inner
+            assert len(recorder.statements) == 2, [sql[:60] for sql, _ in recorder.statements]
+            assert recorder.statements[0][0].startswith("INSERT" if step == 2 else "UPDATE")
+            assert got.working_memory == f"w{step}" and got.metadata == {"a": 1, "b": step}
+            assert got.created_at == first.created_at
+            run = await writer.workflows.get_workflow_run_by_id(run_id="run", workflow_name="wf")
+            assert run is not None and run.snapshot == {"n": step} and run.created_at == before.created_at
+    finally:
+        await writer.close()
+        await other.close()

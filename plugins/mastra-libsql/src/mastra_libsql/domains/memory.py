@@ -30,6 +30,7 @@ from ..fastrow import Unusual, stored_time
 from ..isotext import iso, now_iso
 from ..schema import COUNTS, DOMAIN_TABLES, EXPIRES, MESSAGES, RESOURCES, THREADS
 from .json_merge import merge_sql, object_or_null_sql
+from .seen_keys import SeenKeys
 from .shared import LIVE as _LIVE
 from .shared import Builder, LibSQLDomain, metadata_matches
 from .shared import keep_created_sql as _keep_created
@@ -118,6 +119,8 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
         super().__init__(conn, backend_token=backend_token, retention=retention)
         #: Threads this store saw live: the next save of one is a single narrow UPDATE (see .thread_save)
         self._seen = SeenThreads()
+        #: Resources this store saw live: an update of one tries the UPDATE first, of another the upsert (.seen_keys)
+        self._seen_resources = SeenKeys()
 
     # ------------------------------------------------------------------ threads
 
@@ -409,7 +412,10 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
 
     async def _get_resource(self, resource_id: str) -> r.Resource | None:
         now = now_iso()
-        return await self.conn.read(lambda db: self._resource_row(db, resource_id, now), inline=True)
+        resource = await self.conn.read(lambda db: self._resource_row(db, resource_id, now), inline=True)
+        if resource is not None:
+            self._seen_resources.add(resource_id)
+        return resource
 
     def _upsert_resource(self, db: LibSQLConnection, resource: r.Resource, now: str,
                          keep_created: bool = True) -> r.Resource | None:
@@ -432,7 +438,9 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
             assert stored is not None
             return stored
 
-        return await self.conn.write(go, inline=True, single=True)
+        saved = await self.conn.write(go, inline=True, single=True)
+        self._seen_resources.add(resource.id)
+        return saved
 
     async def _update_resource(self, resource_id: str, patch: ResourcePatch) -> r.Resource:
         """On a file, one job of single statements (each atomic, so no BEGIN/COMMIT): a live row whose metadata the
@@ -448,15 +456,22 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
                                                               first=5 if patch.set_working_memory else 4)
         if self.conn.target.remote or (patch.metadata is not None and merge is None):
             return await super()._update_resource(resource_id, patch)
-        stored = await self.conn.write(lambda db: self._patch_resource(db, resource_id, patch, merge), inline=True,
-                                       single=True)
+        seen = resource_id in self._seen_resources
+        stored = await self.conn.write(lambda db: self._patch_resource(db, resource_id, patch, merge, seen),
+                                       inline=True, single=True)
         if stored is None:  # an expired row or metadata that is not an object: left as it is by both statements
             return await super()._update_resource(resource_id, patch)
+        self._seen_resources.add(resource_id)
         return stored
 
     def _patch_resource(self, db: LibSQLConnection, resource_id: str, patch: ResourcePatch,
-                        merge: tuple[str, list[str]] | None) -> r.Resource | None:
+                        merge: tuple[str, list[str]] | None, seen: bool) -> r.Resource | None:
+        """A resource this store saw live: the UPDATE, then (no live row) the upsert; one not seen, probably new:
+        the upsert only (right for any row: it creates a missing one and patches a live one). None: neither
+        applies (an expired row, metadata that is not an object)."""
         now = now_iso()
+        if not seen:
+            return self._create_resource(db, resource_id, patch, now)
         params: list[Any] = [resource_id, now, ts(self.expires_at("resource"))]
         sets: list[str] = []
         back: tuple[str, ...] = _RESOURCE_BACK
@@ -565,6 +580,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
                 db.execute(f"DELETE FROM {t}")
 
         self._seen.clear()
+        self._seen_resources.clear()
         await self.conn.write(go)
 
     async def _prune(self, now: datetime) -> int:

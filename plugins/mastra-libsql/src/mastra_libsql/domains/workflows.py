@@ -15,6 +15,7 @@ from ..codec import Codec
 from ..connection import LibSQLConnection, quote
 from ..isotext import iso
 from ..schema import DOMAIN_TABLES, EXPIRES, WORKFLOWS
+from .seen_keys import SeenKeys
 from .shared import LIVE, LibSQLDomain, fetch_page, keep_created_sql, now_text
 
 _E = quote(EXPIRES)
@@ -34,6 +35,11 @@ class LibSQLWorkflows(WorkflowsStore, LibSQLDomain):
 
     tables = DOMAIN_TABLES["workflows"]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """As every domain store; plus the runs this store saw live (which statement a persist tries first)."""
+        super().__init__(*args, **kwargs)
+        self._seen = SeenKeys()
+
     def _upsert(self, db: LibSQLConnection, run: r.WorkflowRun, now: str, keep_created: bool,
                 values: list[Any] | None = None) -> None:
         created = keep_created_sql(_W) if keep_created else 'excluded."createdAt"'
@@ -51,16 +57,21 @@ class LibSQLWorkflows(WorkflowsStore, LibSQLDomain):
         # on a file without BEGIN/COMMIT (each statement is atomic) and without a thread hop
         if self.conn.target.remote:  # one request: the upsert with the operation token
             await self.conn.write(lambda db: self._upsert(db, run, now_text(), True), inline=True, batch=True)
-        else:
-            await self.conn.write(lambda db: self._persist_file(db, run), inline=True, single=True)
+            return
+        key = (run.workflow_name, run.run_id)
+        seen = key in self._seen
+        await self.conn.write(lambda db: self._persist_file(db, run, seen), inline=True, single=True)
+        self._seen.add(key)
 
-    def _persist_file(self, db: LibSQLConnection, run: r.WorkflowRun) -> None:
-        """A live run is updated in place (keeping createdAt and rowid); none -- a new run, or an expired one --
-        takes the upsert. Why not always the upsert: SQLite prepares every statement afresh, and the upsert's
-        conflict code costs twice the UPDATE (``bench/libsql_callgrind.py``)."""
+    def _persist_file(self, db: LibSQLConnection, run: r.WorkflowRun, seen: bool) -> None:
+        """A run this store saw live is updated in place (keeping createdAt and rowid); if that finds no live row --
+        and for a run not seen, probably a new one -- the upsert, which is right for any row. Why not always the
+        upsert: SQLite prepares every statement afresh, and the upsert's conflict code costs twice the UPDATE
+        (``bench/libsql_callgrind.py``); why not always the UPDATE first: for a new run it finds nothing, and the
+        upsert follows anyway."""
         now = now_text()
         values = RUN.encode(run, self.expires_at("workflow_snapshot"))
-        if db.changes(_UPDATE_LIVE_RUN, (*values[:4], *values[5:], now)) == 0:
+        if not seen or db.changes(_UPDATE_LIVE_RUN, (*values[:4], *values[5:], now)) == 0:
             self._upsert(db, run, now, True, values)
 
     @staticmethod
@@ -75,7 +86,10 @@ class LibSQLWorkflows(WorkflowsStore, LibSQLDomain):
 
     async def _get_run(self, workflow_name: str | None, run_id: str) -> r.WorkflowRun | None:
         now = now_text()
-        return await self.conn.read(lambda db: self._row(db, workflow_name, run_id, now), inline=True)
+        run = await self.conn.read(lambda db: self._row(db, workflow_name, run_id, now), inline=True)
+        if run is not None:
+            self._seen.add((run.workflow_name, run.run_id))
+        return run
 
     async def _list_runs(self, q: WorkflowRunQuery) -> Page[r.WorkflowRun]:
         where, params = [LIVE], [now_text()]
@@ -95,6 +109,7 @@ class LibSQLWorkflows(WorkflowsStore, LibSQLDomain):
         return await fetch_page(self.conn, RUN, where, params, '"createdAt" DESC, rowid DESC', q.page, q.per_page)
 
     async def _delete_run(self, workflow_name: str, run_id: str) -> None:
+        self._seen.drop((workflow_name, run_id))
         await self.conn.write(lambda db: db.execute(f"DELETE FROM {_W} WHERE workflow_name = ? AND run_id = ?",
                                                   (workflow_name, run_id)), inline=True, single=True,
                               batch=True)
