@@ -200,7 +200,9 @@ def jsonb_dumps(value: Any) -> bytes | str:
         data = orjson.dumps(value, default=_unstructured, option=_ORJSON)
     except TypeError:  # orjson.JSONEncodeError is a TypeError
         return dumps(value)
-    if b"\\u0000" in data or _ESC_BYTES in data or b"e+" in data:
+    # (find, not ``in``: ``bytes in bytes`` first tries the needle as an int and formats a TypeError for it, which
+    # cost more than the three scans together)
+    if data.find(b"\\u0000") >= 0 or data.find(_ESC_BYTES) >= 0 or data.find(b"e+") >= 0:
         return dumps(value)
     return data
 

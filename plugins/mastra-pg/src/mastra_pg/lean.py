@@ -31,6 +31,8 @@ _EMPTY_QUERY = pq.ExecStatus.EMPTY_QUERY
 _UNKNOWN_STATEMENT = b"26000"
 #: At most this many statements prepared per connection; later ones run unnamed (no eviction round trips).
 PREPARED_MAX = 100
+#: At most this many encoded statement texts kept per connection (then the cache starts over).
+ENCODED_MAX = 256
 
 
 class Result:
@@ -46,7 +48,7 @@ class Result:
 class _State:
     """Per connection: the transformer (adapters copied once), the query converter and the prepared statements."""
 
-    __slots__ = ("tx", "pgq", "counts", "names", "serial")
+    __slots__ = ("tx", "pgq", "counts", "names", "serial", "encoded", "encoding")
 
     def __init__(self, conn: Any) -> None:
         self.tx = Transformer(conn)
@@ -54,6 +56,11 @@ class _State:
         self.counts: dict[tuple[bytes, tuple[int, ...]], int] = {}
         self.names: dict[tuple[bytes, tuple[int, ...]], bytes] = {}
         self.serial = itertools.count()  # names are never reused on a connection, even after a clear
+        #: Statement texts as bytes in the connection's encoding: psycopg encodes a str query on every call, and its
+        #: statement cache then hashes the new bytes (a few thousand instructions for a long upsert); the same
+        #: bytes object every time is found by its cached hash.
+        self.encoded: dict[str, bytes] = {}
+        self.encoding = self.tx.encoding
 
 
 def _wake(fut: asyncio.Future[None]) -> None:
@@ -101,7 +108,20 @@ async def run(conn: Any, query: Any, params: Any, prepare: bool | None) -> Resul
     if state is None:
         state = conn._mastra_lean = _State(conn)
     pgq = state.pgq
-    pgq.convert(query, params)
+    if type(query) is str:
+        encoded = state.encoded
+        encoding = state.tx.encoding
+        if encoding != state.encoding:  # a SET client_encoding on this connection
+            encoded.clear()
+            state.encoding = encoding
+        text = encoded.get(query)
+        if text is None:
+            if len(encoded) >= ENCODED_MAX:
+                encoded.clear()
+            text = encoded[query] = query.encode(encoding)
+        pgq.convert(text, params)
+    else:
+        pgq.convert(query, params)
     pgconn = conn.pgconn
     name = _name(state, conn.prepare_threshold, pgq, prepare)
     try:
