@@ -520,7 +520,8 @@ def _compile_named(plan: list[tuple[PgColumn, str, Callable[[Any], Any] | None]]
     lines = ["def named(record, extra):"]
     items: list[str] = []
     env: dict[str, Any] = {"esc_text": esc_text, "jsonb_column": jsonb_column, "Jsonb": Jsonb,
-                           "text_json": text_json, "_time_params": _time_params}
+                           "text_json": text_json, "_time_params": _time_params, "datetime": datetime, "UTC": UTC,
+                           "_NAIVE_EPOCH": _NAIVE_EPOCH, "_EPOCH": _EPOCH}
     n = 0
     for i, (c, attr, hook) in enumerate(plan):
         if not attr.isidentifier():  # pragma: no cover - attrs field names are identifiers
@@ -530,8 +531,10 @@ def _compile_named(plan: list[tuple[PgColumn, str, Callable[[Any], Any] | None]]
         if hook is not None:
             env[f"h{i}"] = hook
             lines.append(f"    if {v} is not None: {v} = h{i}({v})")
-        if c.kind == "time":
-            lines.append(f"    n{i}, a{i} = _time_params({v})")
+        if c.kind == "time":  # a UTC millisecond datetime (every validated record's) inline, anything else by call
+            lines.append(f"    if type({v}) is datetime and {v}.tzinfo is UTC and not {v}.microsecond % 1000: "
+                         f"n{i}, a{i} = _NAIVE_EPOCH + ({v} - _EPOCH), {v}")
+            lines.append(f"    else: n{i}, a{i} = _time_params({v})")
             items += [f"'c{n}': n{i}", f"'c{n + 1}': a{i}"]
             n += 2
         else:

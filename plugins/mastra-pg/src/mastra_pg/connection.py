@@ -619,7 +619,10 @@ class PgConnection:
         """One statement's first row, or None."""
 
         async def go(conn: Any) -> Any:
-            rows = (await run_statement(conn, query, params)).rows
+            if conn._pipeline is None:  # (run_statement's usual case, one coroutine fewer)
+                rows = (await lean.run(conn, query, params, None)).rows
+            else:
+                rows = (await run_statement(conn, query, params)).rows
             return rows[0] if rows else None
 
         return await self.with_conn(go, idempotent=idempotent)
@@ -628,6 +631,8 @@ class PgConnection:
         """One statement; its row count."""
 
         async def go(conn: Any) -> int:
+            if conn._pipeline is None:  # (as in fetchone)
+                return (await lean.run(conn, query, params, None)).rowcount
             return (await run_statement(conn, query, params)).rowcount
 
         return await self.with_conn(go, idempotent=idempotent)
