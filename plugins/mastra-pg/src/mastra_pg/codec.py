@@ -543,7 +543,7 @@ def _compile_named(plan: list[tuple[PgColumn, str, Callable[[Any], Any] | None]]
     lines.append("    out = {" + ", ".join(items) + "}")
     lines.append("    if extra: out.update(extra)")
     lines.append("    return out")
-    exec("\n".join(lines), env)  # noqa: S102 - the source holds only attribute names and fixed fragments
+    exec("\n".join(lines), env)  # (the source holds only attribute names and fixed fragments)
     fn: Callable[[Any, dict[str, Any]], dict[str, Any]] = env["named"]
     return fn
 
