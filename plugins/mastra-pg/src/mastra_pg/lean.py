@@ -17,6 +17,7 @@ connection's state are unknown, and the pool replaces a closed connection.
 from __future__ import annotations
 
 import asyncio
+import asyncio.selector_events
 import itertools
 import operator
 from collections.abc import Callable
@@ -76,6 +77,8 @@ async def _until(pgconn: Any, loop: asyncio.AbstractEventLoop, writable: bool = 
     fut = loop.create_future()
     if writable:
         loop.add_writer(fd, _wake, fut)
+    elif type(loop) in _SELECTOR_LOOPS:
+        loop._add_reader(fd, _wake, fut)  # type: ignore[attr-defined]
     else:
         loop.add_reader(fd, _wake, fut)
     try:
@@ -83,8 +86,27 @@ async def _until(pgconn: Any, loop: asyncio.AbstractEventLoop, writable: bool = 
     finally:
         if writable:
             loop.remove_writer(fd)
+        elif type(loop) in _SELECTOR_LOOPS:
+            loop._remove_reader(fd)  # type: ignore[attr-defined]
         else:
             loop.remove_reader(fd)
+
+
+def _selector_loops() -> frozenset[type]:
+    """The event loop classes whose ``_add_reader``/``_remove_reader`` :func:`_until` calls directly.
+
+    ``add_reader``/``remove_reader`` of asyncio's selector loops first look the descriptor up among the loop's
+    transports (a raised and caught KeyError each, on every wait); libpq's socket never has one. Only the standard
+    library's selector loop class itself qualifies (exact type); any other loop (uvloop...) gets the public methods.
+    """
+    cls = asyncio.SelectorEventLoop
+    if issubclass(cls, asyncio.selector_events.BaseSelectorEventLoop) and hasattr(cls, "_add_reader") \
+            and hasattr(cls, "_remove_reader"):
+        return frozenset({cls})
+    return frozenset()  # pragma: no cover - a Python without them
+
+
+_SELECTOR_LOOPS = _selector_loops()
 
 
 async def _results(pgconn: Any, loop: asyncio.AbstractEventLoop) -> list[Any]:
