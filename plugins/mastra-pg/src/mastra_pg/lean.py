@@ -71,14 +71,15 @@ def _wake(fut: asyncio.Future[None]) -> None:
         fut.set_result(None)
 
 
-async def _until(pgconn: Any, loop: asyncio.AbstractEventLoop, writable: bool = False) -> None:
+async def _until(pgconn: Any, loop: Any, writable: bool = False) -> None:
     """Wait for the socket to be readable (writable); no timer: the store's deadline bounds every attempt."""
     fd = pgconn.socket
     fut = loop.create_future()
+    direct = type(loop) in _SELECTOR_LOOPS  # (see _selector_loops)
     if writable:
         loop.add_writer(fd, _wake, fut)
-    elif type(loop) in _SELECTOR_LOOPS:
-        loop._add_reader(fd, _wake, fut)  # type: ignore[attr-defined]
+    elif direct:
+        loop._add_reader(fd, _wake, fut)
     else:
         loop.add_reader(fd, _wake, fut)
     try:
@@ -86,8 +87,8 @@ async def _until(pgconn: Any, loop: asyncio.AbstractEventLoop, writable: bool = 
     finally:
         if writable:
             loop.remove_writer(fd)
-        elif type(loop) in _SELECTOR_LOOPS:
-            loop._remove_reader(fd)  # type: ignore[attr-defined]
+        elif direct:
+            loop._remove_reader(fd)
         else:
             loop.remove_reader(fd)
 
