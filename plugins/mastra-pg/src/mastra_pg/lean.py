@@ -184,7 +184,10 @@ async def run(conn: Any, query: Any, params: Any, prepare: bool | None) -> Resul
 def _plan(text: bytes, encoding: str) -> tuple[bytes, tuple[bytes, list[Any], Callable[[dict[str, Any]], Any]] | None]:
     """A statement text and, when its placeholders are named, what :func:`_convert` needs: psycopg's converted
     query, the formats it wants and a getter of the parameters in placeholder order."""
-    query, formats, order, _ = _query2pg_nocache(text, encoding)  # (cached here, per connection)
+    try:
+        query, formats, order, _ = _query2pg_nocache(text, encoding)  # (cached here, per connection)
+    except errors.ProgrammingError:  # not a template (a literal %): fine without parameters, psycopg's error with
+        return text, None
     if not order:  # positional or no placeholders: psycopg's own convert
         return text, None
     if len(order) == 1:
