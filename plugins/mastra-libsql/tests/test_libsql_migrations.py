@@ -153,6 +153,42 @@ async def test_version_2_turns_bare_agent_memory_into_json(tmp_path: Path) -> No
     conn.close()
 
 
+async def test_version_3_drops_the_retired_thread_indexes_and_lists_by_updated_at_alike(tmp_path: Path) -> None:
+    """Version 2 indexed threads by updatedAt (every re-save rewrote two index entries); version 3 drops those
+    indexes on init (``mastra migrate``'s plan lists the drops) and a listing by updatedAt gives the same page."""
+    from mastra_libsql.schema import RETIRED_INDEXES
+
+    path = tmp_path / "v2.db"
+    retired = RETIRED_INDEXES["mastra_threads"]
+    async with LibSQLStore(id="m", url=f"file:{path}") as store:
+        for i in range(30):
+            await store.memory.save_thread(thread=Thread(id=f"t{i}", resource_id="r", title=f"{i}"))
+        await store.memory.update_thread(id="t3", title="touched")
+        before = await store.memory.list_threads(filter={"resource_id": "r"}, order_by={"field": "updatedAt",
+                                                                                         "direction": "DESC"},
+                                                 per_page=7, page=1)
+    conn = libsql.connect(str(path), isolation_level=None)
+    conn.execute('CREATE INDEX mastra_threads_resourceid_updatedat_idx ON mastra_threads ("resourceId", "updatedAt")')
+    conn.execute('CREATE INDEX mastra_threads_updatedat_idx ON mastra_threads ("updatedAt")')  # what version 2 made
+    conn.execute("UPDATE mastra_schema_version SET version = 2")
+    conn.close()
+    store = LibSQLStore(id="m", url=f"file:{path}")
+    steps = await store.migration_plan()  # reads only: before init
+    assert steps is not None
+    assert [s for s in steps if s.startswith("DROP INDEX")] == [f'DROP INDEX IF EXISTS "{n}"' for n in retired]
+    async with store:
+        after = await store.memory.list_threads(filter={"resource_id": "r"}, order_by={"field": "updatedAt",
+                                                                                        "direction": "DESC"},
+                                                per_page=7, page=1)
+        assert [t.id for t in after] == [t.id for t in before] and len(before) == 7
+        assert after.total == before.total == 30
+    conn = libsql.connect(str(path), isolation_level=None)
+    names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall()}
+    assert not names & set(retired) and "mastra_threads_resourceid_createdat_idx" in names
+    assert {row[0] for row in conn.execute("SELECT version FROM mastra_schema_version").fetchall()} == {SCHEMA_VERSION}
+    conn.close()
+
+
 def _init_in_process(url: str, barrier: multiprocessing.synchronize.Barrier) -> None:  # type: ignore[name-defined]
     async def go() -> None:
         barrier.wait()
