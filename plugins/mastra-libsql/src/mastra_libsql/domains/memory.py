@@ -120,7 +120,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
         #: Threads this store saw live: the next save of one is a single narrow UPDATE (see .thread_save)
         self._seen = SeenThreads()
         #: Resources this store saw live: an update of one tries the UPDATE first, of another the upsert (.seen_keys)
-        self._seen_resources = SeenKeys()
+        self._seen_resources: SeenKeys[str, None] = SeenKeys()
 
     # ------------------------------------------------------------------ threads
 
@@ -414,7 +414,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
         now = now_iso()
         resource = await self.conn.read(lambda db: self._resource_row(db, resource_id, now), inline=True)
         if resource is not None:
-            self._seen_resources.add(resource_id)
+            self._seen_resources.put(resource_id)
         return resource
 
     def _upsert_resource(self, db: LibSQLConnection, resource: r.Resource, now: str,
@@ -439,7 +439,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
             return stored
 
         saved = await self.conn.write(go, inline=True, single=True)
-        self._seen_resources.add(resource.id)
+        self._seen_resources.put(resource.id)
         return saved
 
     async def _update_resource(self, resource_id: str, patch: ResourcePatch) -> r.Resource:
@@ -461,7 +461,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
                                        inline=True, single=True)
         if stored is None:  # an expired row or metadata that is not an object: left as it is by both statements
             return await super()._update_resource(resource_id, patch)
-        self._seen_resources.add(resource_id)
+        self._seen_resources.put(resource_id)
         return stored
 
     def _patch_resource(self, db: LibSQLConnection, resource_id: str, patch: ResourcePatch,

@@ -1,39 +1,47 @@
-"""Keys of rows a store saw live: which statement to try first for the next write of the same key.
+"""Rows a store saw live, by key: which statement to try first for the next write of the same key.
 
 A write of a key seen live tries the narrow ``UPDATE`` first (the cheapest statement when the row is there); a
-write of a key never seen tries the ``INSERT .. ON CONFLICT DO UPDATE`` first, which is right for any row and spares
-a new key the UPDATE that finds nothing. A hint only: each statement's own guard decides, so a stale or missing
-entry costs one more statement, never a wrong result. Touched only on the event loop's thread (a job gets what it
-needs to know as an argument); bounded: when full it starts over.
+write of a key never seen tries the ``INSERT`` (or the ``INSERT .. ON CONFLICT DO UPDATE``, right for any row)
+first, which spares a new key the UPDATE that finds nothing. A hint only: each statement's own guard decides, so
+a stale or missing entry costs one more statement, never a wrong result. Touched only on the event loop's thread
+(a job gets what it needs to know as an argument); bounded: when full it starts over.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable
+from typing import Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
-class SeenKeys:
-    """A bounded set of keys seen live."""
+class SeenKeys(Generic[K, V]):
+    """A bounded map of keys seen live to what was seen of them (None when only the key matters)."""
 
     LIMIT = 4096
 
     def __init__(self) -> None:
-        self._keys: dict[Hashable, None] = {}
+        self._rows: dict[K, V | None] = {}
 
-    def __contains__(self, key: Hashable) -> bool:
-        return key in self._keys
+    def __contains__(self, key: K) -> bool:
+        return key in self._rows
 
-    def add(self, key: Hashable) -> None:
-        """Remember ``key`` as seen live."""
-        keys = self._keys
-        if len(keys) >= self.LIMIT and key not in keys:
-            keys.clear()
-        keys[key] = None
+    def get(self, key: K) -> V | None:
+        """What was seen of ``key``, or None."""
+        return self._rows.get(key)
 
-    def drop(self, key: Hashable) -> None:
-        """Forget ``key`` (deleted)."""
-        self._keys.pop(key, None)
+    def put(self, key: K, seen: V | None = None) -> None:
+        """Remember ``key`` as seen live (with ``seen``)."""
+        rows = self._rows
+        if len(rows) >= self.LIMIT and key not in rows:
+            rows.clear()
+        rows[key] = seen
+
+    def drop(self, key: K) -> None:
+        """Forget ``key`` (deleted, or changed in a way the hint does not follow)."""
+        self._rows.pop(key, None)
 
     def clear(self) -> None:
         """Forget every key."""
-        self._keys.clear()
+        self._rows.clear()

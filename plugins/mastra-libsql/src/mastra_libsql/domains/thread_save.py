@@ -30,6 +30,7 @@ from ..codec import Codec
 from ..connection import LibSQLConnection, quote
 from ..isotext import iso
 from ..schema import EXPIRES, THREADS
+from .seen_keys import SeenKeys
 from .shared import LIVE as _LIVE
 from .shared import keep_created_sql as _keep_created
 
@@ -56,36 +57,8 @@ UPSERT_THREAD = (f"INSERT INTO {_T} ({THREAD.insert_columns}) VALUES {THREAD.pla
 Seen = tuple[str | None, datetime, str]
 
 
-class SeenThreads:
-    """Threads this store last saw live (saved or read), by id: a hint for :func:`save_on_file`.
-
-    Touched only on the event loop thread (the save job gets its entry as an argument). Bounded: when full it
-    starts over, which only costs the next save of each forgotten thread one more statement.
-    """
-
-    LIMIT = 4096
-
-    def __init__(self) -> None:
-        self._rows: dict[str, Seen] = {}
-
-    def get(self, thread_id: str) -> Seen | None:
-        """What was seen of ``thread_id``, or None."""
-        return self._rows.get(thread_id)
-
-    def put(self, thread_id: str, seen: Seen) -> None:
-        """Remember ``thread_id`` as ``seen``."""
-        rows = self._rows
-        if len(rows) >= self.LIMIT and thread_id not in rows:
-            rows.clear()
-        rows[thread_id] = seen
-
-    def drop(self, thread_id: str) -> None:
-        """Forget ``thread_id`` (deleted, or changed in a way the hint does not follow)."""
-        self._rows.pop(thread_id, None)
-
-    def clear(self) -> None:
-        """Forget every thread."""
-        self._rows.clear()
+class SeenThreads(SeenKeys[str, Seen]):
+    """Threads this store last saw live (saved or read), by id: a hint for :func:`save_on_file`."""
 
 
 def save_on_file(db: LibSQLConnection, values: list[Any], seen: Seen | None, now: Callable[[], str]) -> Any:

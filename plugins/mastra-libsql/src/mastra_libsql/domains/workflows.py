@@ -38,7 +38,7 @@ class LibSQLWorkflows(WorkflowsStore, LibSQLDomain):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         """As every domain store; plus the runs this store saw live (which statement a persist tries first)."""
         super().__init__(*args, **kwargs)
-        self._seen = SeenKeys()
+        self._seen: SeenKeys[tuple[str, str], None] = SeenKeys()
 
     def _upsert(self, db: LibSQLConnection, run: r.WorkflowRun, now: str, keep_created: bool,
                 values: list[Any] | None = None) -> None:
@@ -61,7 +61,7 @@ class LibSQLWorkflows(WorkflowsStore, LibSQLDomain):
         key = (run.workflow_name, run.run_id)
         seen = key in self._seen
         await self.conn.write(lambda db: self._persist_file(db, run, seen), inline=True, single=True)
-        self._seen.add(key)
+        self._seen.put(key)
 
     def _persist_file(self, db: LibSQLConnection, run: r.WorkflowRun, seen: bool) -> None:
         """A run this store saw live is updated in place (keeping createdAt and rowid); if that finds no live row --
@@ -88,7 +88,7 @@ class LibSQLWorkflows(WorkflowsStore, LibSQLDomain):
         now = now_text()
         run = await self.conn.read(lambda db: self._row(db, workflow_name, run_id, now), inline=True)
         if run is not None:
-            self._seen.add((run.workflow_name, run.run_id))
+            self._seen.put((run.workflow_name, run.run_id))
         return run
 
     async def _list_runs(self, q: WorkflowRunQuery) -> Page[r.WorkflowRun]:
