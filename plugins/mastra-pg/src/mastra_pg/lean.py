@@ -17,7 +17,6 @@ connection's state are unknown, and the pool replaces a closed connection.
 from __future__ import annotations
 
 import asyncio
-import asyncio.selector_events
 import itertools
 import operator
 from collections.abc import Callable
@@ -101,8 +100,7 @@ def _selector_loops() -> frozenset[type]:
     library's selector loop class itself qualifies (exact type); any other loop (uvloop...) gets the public methods.
     """
     cls = asyncio.SelectorEventLoop
-    if issubclass(cls, asyncio.selector_events.BaseSelectorEventLoop) and hasattr(cls, "_add_reader") \
-            and hasattr(cls, "_remove_reader"):
+    if hasattr(cls, "_add_reader") and hasattr(cls, "_remove_reader"):
         return frozenset({cls})
     return frozenset()  # pragma: no cover - a Python without them
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 from mastra_core import records as r
-from mastra_core.backend import page_of
+from mastra_core.backend import SeenKeys, page_of
 from mastra_core.clock import epoch_ms
 from mastra_core.domains.workflows import WorkflowsStore
 from mastra_core.pagination import Page
@@ -30,8 +30,6 @@ _KEPT = {
     **{f"{g}sk": "if_not_exists({gsi1sk}, {v})" for g in ("gsi1", "gsi2", "gsi3", "gsi4")},
 }
 MAX_ATTEMPTS = 25
-#: How many run keys :meth:`DynamoDBWorkflows._remember` keeps (then it starts over).
-SEEN_LIMIT = 10_000
 #: What a run read needs (a smaller reply is less to parse than the GSI keys and versions beside them).
 _READ = ("data", "dataz", "createdMs", "expMs")
 
@@ -50,7 +48,7 @@ class DynamoDBWorkflows(WorkflowsStore, DynamoDomain):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         """As every domain store; plus the keys of runs seen live (a hint for :meth:`_persist`)."""
         super().__init__(*args, **kwargs)
-        self._live: dict[tuple[str, str], None] = {}
+        self._live: SeenKeys[tuple[str, str], None] = SeenKeys()
 
     def _from(self, item: dict[str, Any]) -> r.WorkflowRun:
         run = record(item, r.WorkflowRun)
@@ -115,9 +113,7 @@ class DynamoDBWorkflows(WorkflowsStore, DynamoDomain):
 
     def _remember(self, pk: str, sk: str) -> None:
         """Note a run this store has seen live: its next persist tries :meth:`_persist_live` first (a hint only)."""
-        if len(self._live) >= SEEN_LIMIT:
-            self._live.clear()
-        self._live[(pk, sk)] = None
+        self._live.put((pk, sk))
 
     async def _persist_live(self, run: r.WorkflowRun, pk: str, sk: str) -> bool:
         """ONE conditional UpdateItem of what a persist changes in a live stored run of the same resource: the body,
@@ -154,7 +150,7 @@ class DynamoDBWorkflows(WorkflowsStore, DynamoDomain):
                       "(attribute_not_exists(#tok) OR #tok <> :tok)")
         if done or (stored is not None and stored.get(OP_TOKEN) == token):
             return True
-        self._live.pop((pk, sk), None)
+        self._live.drop((pk, sk))
         return False
 
     def _optional(self) -> list[str]:

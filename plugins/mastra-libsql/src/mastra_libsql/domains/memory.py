@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from mastra_core import records as r
-from mastra_core.backend import FetchedMessage, assemble_message_page
+from mastra_core.backend import FetchedMessage, SeenKeys, assemble_message_page
 from mastra_core.domains.memory import CloneResult, MemoryStore, ResourcePatch, ThreadPatch, plan_clone
 from mastra_core.errors import ValidationError, error_id
 from mastra_core.pagination import Page, has_more
@@ -30,7 +30,6 @@ from ..fastrow import Unusual, stored_time
 from ..isotext import iso, now_iso
 from ..schema import COUNTS, DOMAIN_TABLES, EXPIRES, MESSAGES, RESOURCES, THREADS
 from .json_merge import merge_sql, object_or_null_sql
-from .seen_keys import SeenKeys
 from .shared import LIVE as _LIVE
 from .shared import Builder, LibSQLDomain, metadata_matches
 from .shared import keep_created_sql as _keep_created
@@ -119,7 +118,7 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
         super().__init__(conn, backend_token=backend_token, retention=retention)
         #: Threads this store saw live: the next save of one is a single narrow UPDATE (see .thread_save)
         self._seen = SeenThreads()
-        #: Resources this store saw live: an update of one tries the UPDATE first, of another the upsert (.seen_keys)
+        #: Resources this store saw live: an update of one tries the UPDATE first, of another the upsert (SeenKeys)
         self._seen_resources: SeenKeys[str, None] = SeenKeys()
 
     # ------------------------------------------------------------------ threads

@@ -25,12 +25,12 @@ from datetime import datetime
 from typing import Any
 
 from mastra_core import records as r
+from mastra_core.backend import SeenKeys
 
 from ..codec import Codec
 from ..connection import LibSQLConnection, quote
 from ..isotext import iso
 from ..schema import EXPIRES, THREADS
-from .seen_keys import SeenKeys
 from .shared import LIVE as _LIVE
 from .shared import keep_created_sql as _keep_created
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mastra_core import records as r
+from mastra_core.backend import SeenKeys
 from mastra_core.domains.workflows import WorkflowsStore
 from mastra_core.pagination import Page
 from mastra_core.records.queries import WorkflowRunQuery
@@ -15,7 +16,6 @@ from ..codec import Codec
 from ..connection import LibSQLConnection, quote
 from ..isotext import iso
 from ..schema import DOMAIN_TABLES, EXPIRES, WORKFLOWS
-from .seen_keys import SeenKeys
 from .shared import LIVE, LibSQLDomain, fetch_page, keep_created_sql, now_text
 
 _E = quote(EXPIRES)

@@ -1,10 +1,12 @@
-"""Rows a store saw live, by key: which statement to try first for the next write of the same key.
+"""Rows a store saw live, by key: which write to try first for the next write of the same key.
 
-A write of a key seen live tries the narrow ``UPDATE`` first (the cheapest statement when the row is there); a
-write of a key never seen tries the ``INSERT`` (or the ``INSERT .. ON CONFLICT DO UPDATE``, right for any row)
-first, which spares a new key the UPDATE that finds nothing. A hint only: each statement's own guard decides, so
-a stale or missing entry costs one more statement, never a wrong result. Touched only on the event loop's thread
-(a job gets what it needs to know as an argument); bounded: when full it starts over.
+A write of a key seen live tries the narrow update first (an SQL ``UPDATE``, a DynamoDB conditional UpdateItem:
+the cheapest request when the row is there); a write of a key never seen tries the insert or upsert first (right
+for any row), which spares a new key the update that finds nothing. A hint only: each write's own guard
+(a WHERE clause, a condition expression) decides, so a stale or missing entry costs one more statement or request,
+never a wrong result. Touched only on the event loop's thread (a worker job gets what it needs to know as an
+argument); bounded: when full it starts over, so a store that sees millions of keys keeps a few thousand.
+Every backend keeps its hints in this one class.
 """
 
 from __future__ import annotations
