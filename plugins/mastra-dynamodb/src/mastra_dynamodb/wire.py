@@ -24,12 +24,21 @@ import socket
 import ssl
 import threading
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from botocore.auth import _host_from_url
 from urllib3 import HTTPHeaderDict
+
+#: botocore's Host header of a URL (the one it signs: default ports dropped, IPv6 bracketed). Private, so a botocore
+#: that moves it leaves this None, and lean.LeanPath then refuses (the store takes botocore's full path).
+host_from_url: Callable[[str], str] | None
+try:
+    from botocore.auth import _host_from_url
+
+    host_from_url = _host_from_url
+except ImportError:  # pragma: no cover - a botocore without it (tests/test_dynamodb_private_names.py)
+    host_from_url = None
 
 #: Longest reply head (status line and headers) accepted, as http.client bounds a header line and their count.
 MAX_HEAD = 64 * 1024
@@ -182,7 +191,9 @@ class Connections:
             raise LookupError("https needs an SSL context")
         self.host = parts.hostname
         #: ``Host`` as botocore writes and signs it (brackets for IPv6, the port unless the scheme's default)
-        self.host_header: str = _host_from_url(url)
+        if host_from_url is None:
+            raise LookupError("botocore.auth._host_from_url moved")
+        self.host_header: str = host_from_url(url)
         self.port = parts.port or (443 if parts.scheme == "https" else 80)
         self._tls = ssl_context if parts.scheme == "https" else None
         self._connect_timeout = connect_timeout

@@ -217,8 +217,8 @@ def _connection_lost(exc: BaseException, conn: Any) -> bool:
 
 async def run_statement(conn: Any, query: Any, params: Any = None, *, prepare: bool | None = None) -> lean.Result:
     """One statement on an idle autocommit connection, its rows read (see :mod:`.lean`); the cursor in the
-    unusual case of a connection in pipeline mode."""
-    if conn._pipeline is None:
+    unusual case of a connection in pipeline mode (or a psycopg release without what :mod:`.lean` uses)."""
+    if lean.usable(conn):
         return await lean.run(conn, query, params, prepare)
     cur = await conn.execute(query, params, prepare=prepare)
     return lean.Result(await cur.fetchall() if _has_rows(cur) else None, cur.rowcount)
@@ -487,8 +487,8 @@ class PgConnection:
         pool = self._pool
         # (IDLE also means open and not broken: libpq reports UNKNOWN for a connection that is not OK)
         if not self._parks or self._parked is not None or pool._closed or pool._waiting \
-                or conn.pgconn.transaction_status != _IDLE or conn._pipeline is not None or not conn.autocommit \
-                or conn._expire_at <= time.monotonic():
+                or conn.pgconn.transaction_status != _IDLE or getattr(conn, "_pipeline", False) is not None \
+                or not conn.autocommit or getattr(conn, "_expire_at", 0.0) <= time.monotonic():
             return False
         self._parked = conn
         if self._park_timer is None:
@@ -619,7 +619,7 @@ class PgConnection:
         """One statement's first row, or None."""
 
         async def go(conn: Any) -> Any:
-            if conn._pipeline is None:  # (run_statement's usual case, one coroutine fewer)
+            if lean.usable(conn):  # (run_statement's usual case, one coroutine fewer)
                 rows = (await lean.run(conn, query, params, None)).rows
             else:
                 rows = (await run_statement(conn, query, params)).rows
@@ -631,7 +631,7 @@ class PgConnection:
         """One statement; its row count."""
 
         async def go(conn: Any) -> int:
-            if conn._pipeline is None:  # (as in fetchone)
+            if lean.usable(conn):  # (as in fetchone)
                 return (await lean.run(conn, query, params, None)).rowcount
             return (await run_statement(conn, query, params)).rowcount
 

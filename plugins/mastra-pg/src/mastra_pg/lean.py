@@ -23,8 +23,14 @@ from collections.abc import Callable
 from typing import Any
 
 from psycopg import errors, pq
-from psycopg._queries import PostgresQuery, _query2pg_nocache
 from psycopg.adapt import Transformer
+
+try:  # psycopg's own query converter: private, so a release that moves it turns this path off, not the store
+    from psycopg._queries import PostgresQuery, _query2pg_nocache
+except ImportError:  # pragma: no cover - a psycopg without them (tests/test_pg_lean_fallback.py covers the effect)
+    AVAILABLE = False
+else:
+    AVAILABLE = True
 
 _TUPLES_OK = pq.ExecStatus.TUPLES_OK
 _COMMAND_OK = pq.ExecStatus.COMMAND_OK
@@ -123,6 +129,12 @@ async def _results(pgconn: Any, loop: asyncio.AbstractEventLoop) -> list[Any]:
         if res is None:
             return out
         out.append(res)
+
+
+def usable(conn: Any) -> bool:
+    """Whether :func:`run` can take a statement for ``conn``: this psycopg has what it uses and the connection is
+    not in pipeline mode (``_pipeline`` is psycopg's own marker; a psycopg without it gets the cursor)."""
+    return AVAILABLE and getattr(conn, "_pipeline", False) is None
 
 
 async def run(conn: Any, query: Any, params: Any, prepare: bool | None) -> Result:
