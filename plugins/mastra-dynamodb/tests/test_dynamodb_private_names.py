@@ -105,3 +105,11 @@ async def test_a_botocore_without_host_from_url_leaves_the_store_working(make_st
     full_store = await make_store()
     assert await workload(full_store) == fast
     assert full_store.db._lean is None
+
+
+@pytest.mark.parametrize("name", ["_needs_retry", "_add_modeled_error_fields"])
+def test_an_endpoint_without_its_retry_or_error_hooks_is_not_served(client: Any, name: str,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both are only called on a retry or an error: checked up front, or the first throttled call would fail."""
+    monkeypatch.delattr(type(client._endpoint), name)
+    assert _lean_path(client) is None

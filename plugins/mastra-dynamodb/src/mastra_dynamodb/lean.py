@@ -162,6 +162,9 @@ class LeanPath:
         self._signer = client._request_signer
         self._error_parser = create_parser(client.meta.service_model.resolved_protocol)
         self._user_agent: str = client._user_agent_creator.to_string()
+        for name in ("_needs_retry", "_add_modeled_error_fields"):  # called on retries and errors, not on every call
+            if not callable(getattr(self._endpoint, name, None)):
+                raise LookupError(f"botocore's Endpoint.{name} moved")
         if getattr(self._session, "_cert_file", None):
             raise LookupError("a client certificate is configured")
         self._ops: dict[str, _Operation] = {}
