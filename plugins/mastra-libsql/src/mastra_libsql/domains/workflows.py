@@ -29,6 +29,17 @@ assert RUN.insert_columns.split(", ")[4] == '"createdAt"', "_UPDATE_LIVE_RUN's p
 _UPDATE_LIVE_RUN = (f'UPDATE {_W} SET snapshot = ?3, "resourceId" = ?4, "updatedAt" = ?5, {_E} = ?6 '
                     f"WHERE workflow_name = ?1 AND run_id = ?2 AND ({_E} IS NULL OR {_E} > ?7)")
 
+#: The latest live run with id ?1 under any workflow name (?2 now). Runs are not indexed by run_id alone (an entry
+#: per new run, for a lookup Mastra makes with the name): the distinct names are walked through an index led by
+#: workflow_name (one seek each to the next name) and the run probed under each in the unique (workflow_name,
+#: run_id), so the cost grows with the number of workflow names (the workflows in code), not with the runs.
+#: CROSS JOIN keeps the names the outer loop (SQLite would otherwise scan every run in createdAt order).
+_BY_RUN_ID = (f"WITH RECURSIVE names(n) AS (SELECT (SELECT min(workflow_name) FROM {_W}) "
+              f"UNION ALL SELECT (SELECT min(workflow_name) FROM {_W} WHERE workflow_name > n) "
+              "FROM names WHERE n IS NOT NULL) "
+              f"SELECT {RUN.select_list()} FROM names CROSS JOIN {_W} ON workflow_name = n AND run_id = ?1 "
+              f"WHERE ({_E} IS NULL OR {_E} > ?2) ORDER BY \"createdAt\" DESC, {_W}.rowid DESC LIMIT 1")
+
 
 class LibSQLWorkflows(WorkflowsStore, LibSQLDomain):
     """``mastra_workflow_snapshot``; UNIQUE(workflow_name, run_id); every update of a run is one transaction."""
@@ -77,8 +88,7 @@ class LibSQLWorkflows(WorkflowsStore, LibSQLDomain):
     @staticmethod
     def _row(db: LibSQLConnection, workflow_name: str | None, run_id: str, now: str) -> r.WorkflowRun | None:
         if workflow_name is None:
-            row = db.one(f"SELECT {RUN.select_list()} FROM {_W} WHERE run_id = ? AND {LIVE} "
-                         'ORDER BY "createdAt" DESC, rowid DESC LIMIT 1', (run_id, now))
+            row = db.one(_BY_RUN_ID, (run_id, now))
         else:
             row = db.one(f"SELECT {RUN.select_list()} FROM {_W} WHERE workflow_name = ? AND run_id = ? AND {LIVE}",
                          (workflow_name, run_id, now))
