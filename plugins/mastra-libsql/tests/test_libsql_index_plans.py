@@ -59,14 +59,34 @@ async def test_runs_of_a_resource_use_the_partial_index_in_order(store: LibSQLSt
     assert all(r.resource_id == "res0" for r in page.items)
 
 
-async def test_runs_by_name_and_by_date_use_their_indexes(store: LibSQLStore) -> None:
+async def test_runs_by_name_use_their_index_in_order(store: LibSQLStore) -> None:
     plan, page = await _plan(store, lambda: store.workflows.list_workflow_runs(workflow_name="wf2", per_page=3))
     assert "mastra_workflow_snapshot_workflow_name_createdat_idx (workflow_name=?)" in plan, plan
     assert "TEMP B-TREE" not in plan and page.total == 60, plan
-    since = T0 + timedelta(seconds=50)
-    plan, page = await _plan(store, lambda: store.workflows.list_workflow_runs(from_date=since, per_page=3))
-    assert "mastra_workflow_snapshot_createdat_idx (createdAt>?)" in plan, plan
-    assert page.total == 4 * 10
+    assert [r.run_id for r in page.items] == ["run59", "run58", "run57"]
+
+
+async def test_runs_by_date_read_each_names_range(store: LibSQLStore) -> None:
+    since, until = T0 + timedelta(seconds=50), T0 + timedelta(seconds=52, milliseconds=1)
+    plan, page = await _plan(store, lambda: store.workflows.list_workflow_runs(from_date=since, to_date=until,
+                                                                               per_page=4, page=1))
+    ranged = "mastra_workflow_snapshot_workflow_name_createdat_idx (workflow_name=? AND createdAt>? AND createdAt<?)"
+    assert plan.count(ranged) == 2, plan  # the page and the total: each name's range only
+    _no_scan(plan, "mastra_workflow_snapshot")
+    # newest first across names: run52 of wf1 and wf0 (wf2's and wf3's are past `until`), run51 of wf3..wf0, run50
+    assert page.total == 10 and [(r.workflow_name, r.run_id) for r in page.items] == [
+        ("wf1", "run51"), ("wf0", "run51"), ("wf3", "run50"), ("wf2", "run50")]
+
+
+async def test_every_run_and_runs_by_status_are_newest_first_across_names(store: LibSQLStore) -> None:
+    page = await store.workflows.list_workflow_runs(per_page=5, page=2)
+    assert page.total == 240 and [(r.workflow_name, r.run_id) for r in page.items] == [
+        ("wf1", "run57"), ("wf0", "run57"), ("wf3", "run56"), ("wf2", "run56"), ("wf1", "run56")]
+    everything = await store.workflows.list_workflow_runs()
+    assert [r.created_at for r in everything.items] == sorted((r.created_at for r in everything.items), reverse=True)
+    assert len(everything.items) == everything.total == 240
+    page = await store.workflows.list_workflow_runs(status="success", per_page=2)
+    assert page.total == 240 and [r.run_id for r in page.items] == ["run59", "run59"]
 
 
 async def test_a_run_by_id_alone_probes_each_workflow_name(store: LibSQLStore) -> None:

@@ -193,23 +193,26 @@ _V3_INDEXES = {
     "mastra_threads_createdat_idx": 'ON mastra_threads ("createdAt")',
     "mastra_workflow_snapshot_resourceid_createdat_idx": 'ON mastra_workflow_snapshot ("resourceId", "createdAt")',
     "mastra_workflow_snapshot_run_id_idx": 'ON mastra_workflow_snapshot (run_id, "createdAt")',
+    "mastra_workflow_snapshot_createdat_idx": 'ON mastra_workflow_snapshot ("createdAt")',
 }
 _PARTIAL = "mastra_workflow_snapshot_resourceid_createdat_partial_idx"
 
 
 async def test_version_4_retires_thread_and_run_indexes_and_reads_alike(tmp_path: Path) -> None:
-    """Version 3 indexed every thread by createdAt and every run by (resourceId, createdAt) and (run_id, createdAt);
-    version 4 drops those on init (the plan lists the drops and the partial index by resource that replaces one),
-    and the listings and the lookup by run id alone answer as before."""
+    """Version 3 indexed every thread by createdAt and every run by (resourceId, createdAt), (run_id, createdAt) and
+    (createdAt); version 4 drops those on init (the plan lists the drops and the partial index by resource that
+    replaces one), and the listings and the lookup by run id alone answer as before."""
     path = tmp_path / "v3.db"
 
     async def reads(store: LibSQLStore) -> tuple[Any, ...]:
         runs = await store.workflows.list_workflow_runs(resource_id="res1", per_page=4, page=1)
+        every = await store.workflows.list_workflow_runs(per_page=5, page=3)
         threads = await store.memory.list_threads(per_page=6, page=2, order_by={"field": "createdAt",
                                                                                  "direction": "DESC"})
         run = await store.workflows.get_workflow_run_by_id(run_id="run5")
         assert run is not None
-        return ([(x.workflow_name, x.run_id) for x in runs.items], runs.total, [t.id for t in threads.items],
+        return ([(x.workflow_name, x.run_id) for x in runs.items], runs.total,
+                [(x.workflow_name, x.run_id) for x in every.items], every.total, [t.id for t in threads.items],
                 threads.total, (run.workflow_name, run.snapshot))
 
     async with LibSQLStore(id="m", url=f"file:{path}") as store:

@@ -82,13 +82,14 @@ def _with_index(table: Table, after: str, extra: Index) -> Table:
 #: resource's threads by (resourceId, createdAt) and sorts them, as pg does with the reference's one thread index.
 #: Version 4: threads by createdAt alone (only a listing of every thread used it, and its total already reads the
 #: whole table for the expiry; it now sorts the page there too); runs by resourceId for every row (replaced by a
-#: partial index: a run without a resource, the usual case, writes no entry) and runs by run_id (a run looked up
-#: without its workflow name probes the unique (workflow_name, run_id) once per workflow name instead).
+#: partial index: a run without a resource, the usual case, writes no entry), runs by run_id and by createdAt alone
+#: (a lookup or listing without a workflow name walks the names and reads each one's (workflow_name, createdAt)
+#: range or probes its (workflow_name, run_id); a listing of all runs sorts its matches, which its total read).
 RETIRED_INDEXES: dict[str, tuple[str, ...]] = {
     ref.THREADS.name: ("mastra_threads_resourceid_updatedat_idx", "mastra_threads_updatedat_idx",
                        "mastra_threads_createdat_idx"),
     ref.WORKFLOW_SNAPSHOTS.name: ("mastra_workflow_snapshot_resourceid_createdat_idx",
-                                  "mastra_workflow_snapshot_run_id_idx"),
+                                  "mastra_workflow_snapshot_run_id_idx", "mastra_workflow_snapshot_createdat_idx"),
 }
 
 

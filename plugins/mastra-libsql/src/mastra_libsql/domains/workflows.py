@@ -31,17 +31,20 @@ _UPDATE_LIVE_RUN = (f'UPDATE {_W} SET snapshot = ?3, "resourceId" = ?4, "updated
 #: A run where none exists (changes 0: one exists, live or expired, and the upsert follows).
 _INSERT_NEW_RUN = f"INSERT INTO {_W} ({RUN.insert_columns}) VALUES {RUN.placeholders} ON CONFLICT DO NOTHING"
 
-#: The latest live run with id ?1 under any workflow name (?2 now). Runs are not indexed by run_id alone (an entry
-#: per new run, for a lookup Mastra makes with the name): the distinct names are walked through an index led by
-#: workflow_name (one seek each to the next name) and the run probed under each in the unique (workflow_name,
-#: run_id), so the cost grows with the number of workflow names (the workflows in code), not with the runs.
-#: CROSS JOIN keeps the names the outer loop (SQLite would otherwise scan every run in createdAt order).
-_BY_RUN_ID = (f"WITH RECURSIVE names(n) AS (SELECT (SELECT min(workflow_name) FROM {_W}) "
-              f"UNION ALL SELECT (SELECT min(workflow_name) FROM {_W} WHERE workflow_name > n) "
-              "FROM names WHERE n IS NOT NULL) "
-              f"SELECT {RUN.select_list()} FROM names CROSS JOIN {_W} ON workflow_name = n AND run_id = ?1 "
+#: The distinct workflow names, walked through an index led by workflow_name (one seek each to the next name):
+#: runs are indexed by (workflow_name, createdAt) but neither by run_id nor by createdAt alone (an index entry and
+#: a WAL page per new run each), so a lookup or listing without a name visits each name's index range instead. Its
+#: cost grows with the number of workflow names (the workflows in code), not with the runs outside the range.
+_NAMES = (f"WITH RECURSIVE names(n) AS (SELECT (SELECT min(workflow_name) FROM {_W}) "
+          f"UNION ALL SELECT (SELECT min(workflow_name) FROM {_W} WHERE workflow_name > n) "
+          "FROM names WHERE n IS NOT NULL) ")
+#: What a lookup or listing without a name selects from; CROSS JOIN keeps the names the outer loop (SQLite could
+#: otherwise scan every run and look its name up).
+_BY_NAME = f"names CROSS JOIN {_W} ON workflow_name = n"
+#: The latest live run with id ?1 under any workflow name (?2 now): one probe of the unique (workflow_name, run_id)
+#: per name.
+_BY_RUN_ID = (f"{_NAMES}SELECT {RUN.select_list()} FROM {_BY_NAME} AND run_id = ?1 "
               f"WHERE ({_E} IS NULL OR {_E} > ?2) ORDER BY \"createdAt\" DESC, {_W}.rowid DESC LIMIT 1")
-
 
 class LibSQLWorkflows(WorkflowsStore, LibSQLDomain):
     """``mastra_workflow_snapshot``; UNIQUE(workflow_name, run_id); every update of a run is one transaction."""
@@ -122,7 +125,13 @@ class LibSQLWorkflows(WorkflowsStore, LibSQLDomain):
         if q.to_date is not None:
             where.append('"createdAt" <= ?')
             params.append(iso(q.to_date))
-        return await fetch_page(self.conn, RUN, where, params, '"createdAt" DESC, rowid DESC', q.page, q.per_page)
+        if q.workflow_name is not None or q.resource_id is not None:  # an index led by the filter, in page order
+            return await fetch_page(self.conn, RUN, where, params, '"createdAt" DESC, rowid DESC', q.page,
+                                    q.per_page)
+        # each name's range of (workflow_name, createdAt), the matches sorted: the page's rows and the total read
+        # the same matching rows (the total already read each for its expiry)
+        return await fetch_page(self.conn, RUN, where, params, f'"createdAt" DESC, {_W}.rowid DESC', q.page,
+                                q.per_page, (_NAMES, _BY_NAME))
 
     async def _delete_run(self, workflow_name: str, run_id: str) -> None:
         self._seen.drop((workflow_name, run_id))
