@@ -6,6 +6,7 @@ import asyncio
 import json
 import multiprocessing
 from pathlib import Path
+from typing import Any
 
 import libsql
 import pytest
@@ -156,10 +157,8 @@ async def test_version_2_turns_bare_agent_memory_into_json(tmp_path: Path) -> No
 async def test_version_3_drops_the_retired_thread_indexes_and_lists_by_updated_at_alike(tmp_path: Path) -> None:
     """Version 2 indexed threads by updatedAt (every re-save rewrote two index entries); version 3 drops those
     indexes on init (``mastra migrate``'s plan lists the drops) and a listing by updatedAt gives the same page."""
-    from mastra_libsql.schema import RETIRED_INDEXES
-
     path = tmp_path / "v2.db"
-    retired = RETIRED_INDEXES["mastra_threads"]
+    retired = ("mastra_threads_resourceid_updatedat_idx", "mastra_threads_updatedat_idx")
     async with LibSQLStore(id="m", url=f"file:{path}") as store:
         for i in range(30):
             await store.memory.save_thread(thread=Thread(id=f"t{i}", resource_id="r", title=f"{i}"))
@@ -185,6 +184,64 @@ async def test_version_3_drops_the_retired_thread_indexes_and_lists_by_updated_a
     conn = libsql.connect(str(path), isolation_level=None)
     names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall()}
     assert not names & set(retired) and "mastra_threads_resourceid_createdat_idx" in names
+    assert {row[0] for row in conn.execute("SELECT version FROM mastra_schema_version").fetchall()} == {SCHEMA_VERSION}
+    conn.close()
+
+
+#: What version 3 indexed and version 4 does not (schema.RETIRED_INDEXES), as version 3 made them.
+_V3_INDEXES = {
+    "mastra_threads_createdat_idx": 'ON mastra_threads ("createdAt")',
+    "mastra_workflow_snapshot_resourceid_createdat_idx": 'ON mastra_workflow_snapshot ("resourceId", "createdAt")',
+    "mastra_workflow_snapshot_run_id_idx": 'ON mastra_workflow_snapshot (run_id, "createdAt")',
+    "mastra_workflow_snapshot_createdat_idx": 'ON mastra_workflow_snapshot ("createdAt")',
+}
+_PARTIAL = "mastra_workflow_snapshot_resourceid_createdat_partial_idx"
+
+
+async def test_version_4_retires_thread_and_run_indexes_and_reads_alike(tmp_path: Path) -> None:
+    """Version 3 indexed every thread by createdAt and every run by (resourceId, createdAt), (run_id, createdAt) and
+    (createdAt); version 4 drops those on init (the plan lists the drops and the partial index by resource that
+    replaces one), and the listings and the lookup by run id alone answer as before."""
+    path = tmp_path / "v3.db"
+
+    async def reads(store: LibSQLStore) -> tuple[Any, ...]:
+        runs = await store.workflows.list_workflow_runs(resource_id="res1", per_page=4, page=1)
+        every = await store.workflows.list_workflow_runs(per_page=5, page=3)
+        threads = await store.memory.list_threads(per_page=6, page=2, order_by={"field": "createdAt",
+                                                                                 "direction": "DESC"})
+        run = await store.workflows.get_workflow_run_by_id(run_id="run5")
+        assert run is not None
+        return ([(x.workflow_name, x.run_id) for x in runs.items], runs.total,
+                [(x.workflow_name, x.run_id) for x in every.items], every.total, [t.id for t in threads.items],
+                threads.total, (run.workflow_name, run.snapshot))
+
+    async with LibSQLStore(id="m", url=f"file:{path}") as store:
+        for i in range(30):
+            await store.memory.save_thread(thread=Thread(id=f"t{i}", resource_id=f"r{i % 3}", title=f"{i}"))
+            for wf in ("a", "b"):
+                await store.workflows.persist_workflow_snapshot(
+                    workflow_name=wf, run_id=f"run{i}", snapshot={"i": i, "wf": wf},
+                    resource_id=f"res{i % 2}" if i % 5 else None)
+        before = await reads(store)
+    conn = libsql.connect(str(path), isolation_level=None)
+    for name, on in _V3_INDEXES.items():
+        conn.execute(f"CREATE INDEX {name} {on}")
+    conn.execute(f"DROP INDEX {_PARTIAL}")
+    conn.execute("UPDATE mastra_schema_version SET version = 3")
+    conn.close()
+    store = LibSQLStore(id="m", url=f"file:{path}")
+    steps = await store.migration_plan()  # reads only: before init
+    assert steps is not None
+    assert sorted(s for s in steps if s.startswith("DROP INDEX")) == [f'DROP INDEX IF EXISTS "{n}"'
+                                                                       for n in sorted(_V3_INDEXES)]
+    assert [s for s in steps if s.startswith("CREATE")] == [
+        f'CREATE INDEX IF NOT EXISTS "{_PARTIAL}" ON "mastra_workflow_snapshot" ("resourceId", "createdAt") '
+        'WHERE "resourceId" IS NOT NULL']
+    async with store:
+        assert await reads(store) == before
+    conn = libsql.connect(str(path), isolation_level=None)
+    names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall()}
+    assert not names & set(_V3_INDEXES) and _PARTIAL in names
     assert {row[0] for row in conn.execute("SELECT version FROM mastra_schema_version").fetchall()} == {SCHEMA_VERSION}
     conn.close()
 

@@ -62,7 +62,8 @@ def _ops(store: LibSQLStore) -> dict[str, Callable[[], Awaitable[Any]]]:
 #: Statements per op on a file. Writes of single statements run without BEGIN/COMMIT (SQLite applies a statement
 #: atomically); save_messages: BEGIN, the upsert of every row (one JSON parameter), the thread bump, COMMIT;
 #: save_thread: one statement (a thread this store saw: the narrow UPDATE; a new id: the INSERT); update_resource and
-#: persist over a live row: one UPDATE (then the insert or upsert when there is no live row: a new resource or run);
+#: persist over a live row: one UPDATE (then the upsert when there is no live row); of a new resource or run: the
+#: plain INSERT (then the upsert when a row exists);
 #: update_thread merges metadata in SQL: one UPDATE ... RETURNING.
 FILE_STATEMENTS = {
     "save_thread": 1,
@@ -171,8 +172,9 @@ async def test_requests_per_op_on_sqld(sqld_store: LibSQLStore) -> None:
 
 async def test_rows_another_store_wrote_are_updated_in_one_statement_as_the_update_would(tmp_path: Path) -> None:
     """A resource and a run this store never saw (another store on the same file wrote them): the first write tries
-    the upsert, which patches the live row as the UPDATE would (createdAt kept, metadata merged) in ONE statement;
-    from then on the store has seen them and the UPDATE goes first, also one statement."""
+    the plain INSERT (a new key's cheapest statement), which finds the row, then the upsert, which patches the live
+    row as the UPDATE would (createdAt kept, metadata merged); from then on the store has seen them and the UPDATE
+    goes first, one statement each."""
     url = f"file:{tmp_path / 'two.db'}"
     writer, other = LibSQLStore(id="writer", url=url), LibSQLStore(id="other", url=url)
     await writer.init()
@@ -182,14 +184,15 @@ async def test_rows_another_store_wrote_are_updated_in_one_statement_as_the_upda
         await writer.workflows.persist_workflow_snapshot(workflow_name="wf", run_id="run", snapshot={"n": 1})
         before = await writer.workflows.get_workflow_run_by_id(run_id="run", workflow_name="wf")
         assert before is not None
-        for step in (2, 3):  # 2: not seen by `other` yet (the upsert); 3: seen (the UPDATE)
+        for step in (2, 3):  # 2: not seen by `other` yet (the INSERT finds the row, the upsert); 3: seen (the UPDATE)
             recorder = RecordingConnection(other.db.conn)
             other.db.conn = recorder
             got = await other.memory.update_resource(resource_id="r", working_memory=f"w{step}", metadata={"b": step})
             await other.workflows.persist_workflow_snapshot(workflow_name="wf", run_id="run", snapshot={"n": step})
             other.db.conn = recorder.inner
-            assert len(recorder.statements) == 2, [sql[:60] for sql, _ in recorder.statements]
-            assert recorder.statements[0][0].startswith("INSERT" if step == 2 else "UPDATE")
+            kinds = [sql.split(" ", 1)[0] + (" NOTHING" if sql.endswith("DO NOTHING") else "")
+                     for sql, _ in recorder.statements]
+            assert kinds == (["INSERT NOTHING", "INSERT"] * 2 if step == 2 else ["UPDATE"] * 2), kinds
             assert got.working_memory == f"w{step}" and got.metadata == {"a": 1, "b": step}
             assert got.created_at == first.created_at
             run = await writer.workflows.get_workflow_run_by_id(run_id="run", workflow_name="wf")

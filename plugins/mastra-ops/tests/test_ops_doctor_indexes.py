@@ -58,10 +58,10 @@ async def test_libsql_doctor_names_prefixed_indexes(tmp_path: Path) -> None:
     storage = open_storage(f"file:{tmp_path / 'prefixed.db'}", table_prefix="app_")
     try:
         await storage.init()
-        await storage.connection.write(lambda db: db.execute('DROP INDEX "mastra_threads_createdat_idx"'))
+        await storage.connection.write(lambda db: db.execute('DROP INDEX "mastra_threads_resourceid_createdat_idx"'))
         found = {f.check: f for f in (await diagnose(storage, counts=False)).findings}
         assert found["indexes.missing"].severity == "warning", found
-        assert '"app_mastra_threads_createdat_idx" ON "app_mastra_threads"' in found["indexes.missing"].fix
+        assert '"app_mastra_threads_resourceid_createdat_idx" ON "app_mastra_threads"' in found["indexes.missing"].fix
         assert "indexes.unknown" not in found, found
     finally:
         await storage.close()

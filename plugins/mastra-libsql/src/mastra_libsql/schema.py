@@ -21,7 +21,7 @@ from mastra_core.clock import iso, utc_now
 from .connection import LibSQLConnection, quote
 
 #: Bumped whenever this module adds columns or indexes (or retires one); recorded per domain in mastra_schema_version.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 #: The TTL column of every table that expires (our addition to the reference's tables).
 EXPIRES = ref.EXPIRES_AT
 VERSION_TABLE = ref.SCHEMA_VERSION_TABLE
@@ -76,24 +76,41 @@ def _with_index(table: Table, after: str, extra: Index) -> Table:
     return attrs.evolve(table, indexes=tuple(indexes))
 
 
-#: Indexes earlier versions made and version 3 drops, by table. By updatedAt: every re-save of a thread rewrote two
-#: entries in them (an UPDATE without them costs ~40 us on a file instead of ~70, a new thread's INSERT ~50 instead
-#: of ~80). A listing by updatedAt finds a resource's threads by (resourceId, createdAt) and sorts them, as pg does
-#: with the reference's one thread index; only a listing of every thread by updatedAt reads the whole table.
+#: Indexes earlier versions made and a later one drops, by table: each is a B-tree insert (and a WAL page) for every
+#: new row. Version 3, threads by updatedAt: every re-save also rewrote two entries in them (an UPDATE without them
+#: costs ~40 us on a file instead of ~70, a new thread's INSERT ~50 instead of ~80); a listing by updatedAt finds a
+#: resource's threads by (resourceId, createdAt) and sorts them, as pg does with the reference's one thread index.
+#: Version 4: threads by createdAt alone (only a listing of every thread used it, and its total already reads the
+#: whole table for the expiry; it now sorts the page there too); runs by resourceId for every row (replaced by a
+#: partial index: a run without a resource, the usual case, writes no entry), runs by run_id and by createdAt alone
+#: (a lookup or listing without a workflow name walks the names and reads each one's (workflow_name, createdAt)
+#: range or probes its (workflow_name, run_id); a listing of all runs sorts its matches, which its total read).
 RETIRED_INDEXES: dict[str, tuple[str, ...]] = {
-    ref.THREADS.name: ("mastra_threads_resourceid_updatedat_idx", "mastra_threads_updatedat_idx")}
+    ref.THREADS.name: ("mastra_threads_resourceid_updatedat_idx", "mastra_threads_updatedat_idx",
+                       "mastra_threads_createdat_idx"),
+    ref.WORKFLOW_SNAPSHOTS.name: ("mastra_workflow_snapshot_resourceid_createdat_idx",
+                                  "mastra_workflow_snapshot_run_id_idx", "mastra_workflow_snapshot_createdat_idx"),
+}
+
+
+def _retired(table: Table) -> Table:
+    """``table`` without the indexes :data:`RETIRED_INDEXES` lists for it."""
+    gone = RETIRED_INDEXES.get(table.name, ())
+    return attrs.evolve(table, indexes=tuple(i for i in table.indexes if i.name not in gone))
+
 
 #: libSQL-only indexes, beside the reference's (the reference tables stay as they are); less the retired ones.
-THREADS = attrs.evolve(ref.THREADS, indexes=tuple(i for i in ref.THREADS.indexes
-                                                  if i.name not in RETIRED_INDEXES[ref.THREADS.name]))
+THREADS = _retired(ref.THREADS)
 RESOURCES, SCORES, AGENTS, EVALS, TRACES = ref.RESOURCES, ref.SCORES, ref.AGENTS, ref.EVALS, ref.TRACES
 MESSAGES = _with_index(
     ref.MESSAGES, "mastra_messages_thread_id_createdat_idx",
     # expired-but-unpruned rows of a thread, subtracted from the maintained count (empty without TTL)
     Index("mastra_messages_thread_id_expiresat_idx", ("thread_id", EXPIRES), where=(EXPIRES, "IS NOT NULL")),
 )
-WORKFLOWS = _with_index(ref.WORKFLOW_SNAPSHOTS, "mastra_workflow_snapshot_createdat_idx",
-                        Index("mastra_workflow_snapshot_run_id_idx", ("run_id", "createdAt")))
+#: Runs of a resource: only rows with one are indexed (a query's ``"resourceId" = ?`` implies the predicate).
+WORKFLOWS = _with_index(_retired(ref.WORKFLOW_SNAPSHOTS), "mastra_workflow_snapshot_workflow_name_createdat_idx",
+                        Index("mastra_workflow_snapshot_resourceid_createdat_partial_idx", ("resourceId", "createdAt"),
+                              where=("resourceId", "IS NOT NULL")))
 SPANS = _with_index(ref.SPANS, "mastra_ai_spans_root_startedat_idx",
                     Index("mastra_ai_spans_root_endedat_idx", ("endedAt",), where=("parentSpanId", "IS NULL")))
 

@@ -129,9 +129,10 @@ class LibSQLDomain(BackendDomain[LibSQLConnection]):
 
 
 async def fetch_page(db: LibSQLConnection, codec: Codec[Any], where: list[str], params: list[Any], order: str,
-                     page: int, per_page: Any) -> Page[Any]:
-    """One statement: a page of ``codec``'s table plus the total as a trailing UNION ALL row."""
-    table = quote(codec.table.name)
+                     page: int, per_page: Any, source: tuple[str, str] = ("", "")) -> Page[Any]:
+    """One statement: a page of ``codec``'s table plus the total as a trailing UNION ALL row. ``source``: a
+    ``WITH`` clause and what the rows are selected from instead of the table alone (both parts read the same)."""
+    with_, table = source[0], source[1] or quote(codec.table.name)
     cond = " AND ".join(where) or "1"
     page_sql = f"SELECT {codec.select_list()}, NULL FROM {table} WHERE {cond} ORDER BY {order}"
     page_params = list(params)
@@ -139,7 +140,7 @@ async def fetch_page(db: LibSQLConnection, codec: Codec[Any], where: list[str], 
         page_sql += " LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)"
         page_params += [per_page, page * per_page]
     nulls = ", ".join("NULL" for _ in codec.columns)
-    sql = f"SELECT * FROM ({page_sql}) UNION ALL SELECT {nulls}, count(*) FROM {table} WHERE {cond}"
+    sql = f"{with_}SELECT * FROM ({page_sql}) UNION ALL SELECT {nulls}, count(*) FROM {table} WHERE {cond}"
     rows = await db.read(lambda d: d.all(sql, page_params + params))
     total = int(rows[-1][-1])
     items = [codec.decode(row[:-1]) for row in rows[:-1]]
