@@ -20,6 +20,7 @@ Items (see TABLE_SETUP.md and :mod:`mastra_dynamodb.schema`):
 from __future__ import annotations
 
 import asyncio
+import bisect
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -65,6 +66,7 @@ from ..schema import (
 from .shared import DynamoDomain, Partition, live_filter, optimistic, read_ordered, upsert_expression
 from .thread_counts import (
     FOLD_AT,
+    MARGIN,
     SLACK,
     count_and_backfill,
     delta_action,
@@ -78,8 +80,9 @@ _UNKNOWN: Any = object()
 MAX_ATTEMPTS = 60
 #: What a thread read needs (a smaller reply is less to parse than the GSI keys and versions beside them).
 _THREAD_READ = ("data", "dataz", "createdMs", "updatedMs", "expMs")
-#: What a listing of a resource's threads needs, its counter item included.
-_THREAD_LISTED = ("entity", "id", "data", "dataz", "createdMs", "updatedMs", "n", "nbase")
+#: What a listing of a resource's threads needs, its counter item included (+ the index's sort key: the region and
+#: the real order; the id is in the body).
+_THREAD_LISTED = ("entity", "data", "dataz", "createdMs", "updatedMs", "n", "nbase")
 #: The gsi2 order of a thread: ``useq`` (seq + UNCOUNTED) while it is uncounted, else ``seq``, + updated ms * SCALE.
 _UPDATED_ORDER = "if_not_exists(useq, seq) + :us"
 #: How many thread ids :meth:`DynamoDBMemory._remember` keeps (then it starts over).
@@ -113,6 +116,9 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
         """As every domain store; plus the ids of threads seen stored (a hint for :meth:`_save_thread`)."""
         super().__init__(*args, **kwargs)
         self._seen: dict[str, None] = {}
+        #: resource id -> its uncounted threads as far as this store knows (what its last listing left, plus the
+        #: ones it created since): how many items a newest-first listing asks for beyond its page (a hint only).
+        self._uncounted: dict[str, int] = {}
 
     # ------------------------------------------------------------------ threads
 
@@ -177,6 +183,8 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
                                          counted=False)
                 done, got = await self.db.put_unless(item, condition="attribute_not_exists(pk)")
                 if done:
+                    if thread.resource_id in self._uncounted:
+                        self._uncounted[thread.resource_id] += 1
                     self._remember(thread.id)
                     return self._thread_from(item)
                 stored = got  # None: deleted meanwhile, a new thread again
@@ -354,13 +362,20 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
 
         def split(items: list[Item]) -> tuple[list[Item], Item | None, list[Item]]:
             """(uncounted threads, the counter item, counted threads) of what a Query read."""
-            threads = [it for it in items if it.get("entity") == THREAD.name]
-            counter = next((it for it in items if it.get("entity") == THREAD_COUNT.name), None)
-            return ([it for it in threads if not is_counted(it[sk_attr])], counter,
-                    [it for it in threads if is_counted(it[sk_attr])])
+            upper: list[Item] = []
+            lower: list[Item] = []
+            counter = None
+            for it in items:
+                if it.get("entity") != THREAD.name:
+                    counter = it
+                elif it[sk_attr] < MAX_ORDER:
+                    lower.append(it)
+                else:
+                    upper.append(it)
+            return upper, counter, lower
 
         if want is None:  # everything
-            upper, counter, lower = split(await query(None, None, True, None))
+            upper, counter, lower = split(await query(None, None, not forward, None))
             complete = True
         elif forward:
             top, lower = await asyncio.gather(query(MAX_ORDER, None, True, None),
@@ -368,33 +383,41 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
             upper, counter, _ = split(top)
             complete = 0 < want and len(lower) < want  # every counted thread was read
         else:
-            ask = want + 1 + SLACK
+            ask = want + 1 + min(SLACK, self._uncounted.get(rid, SLACK) + MARGIN)
             first = await query(None, None, True, ask)
             upper, counter, lower = split(first)
             complete = len(first) < ask
             upper_read = complete or counter is not None or bool(lower)  # the Query got below the uncounted region
             more_lower = not complete and len(lower) < want
-            top, low = await asyncio.gather(query(MAX_ORDER, None, True, None) if not upper_read else _no_rows(),
-                                            query(None, MAX_ORDER - 1, True, want) if more_lower else _no_rows())
-            if not upper_read:
-                upper, counter, _ = split(top)
-            if more_lower:
-                lower, complete = low, len(low) < want
+            if not upper_read or more_lower:  # (no gather otherwise: its tasks are CPU the common case need not pay)
+                top, low = await asyncio.gather(query(MAX_ORDER, None, True, None) if not upper_read else _no_rows(),
+                                                query(None, MAX_ORDER - 1, True, want) if more_lower else _no_rows())
+                if not upper_read:
+                    upper, counter, _ = split(top)
+                if more_lower:
+                    lower, complete = low, len(low) < want
         total = None if ttl else exact_total(counter)
         if total is not None:
             total += len(upper)
-            if len(upper) > FOLD_AT:  # a cancelled fold changes nothing here: the total is what was read
-                await fold(self.db, rid, [str(it["id"]) for it in upper])
+            left = len(upper)
+            if left > FOLD_AT:  # a cancelled fold changes nothing here: the total is what was read
+                ids = [str(decode_body(it)["id"]) for it in upper[:TRANSACTION_LIMIT - 1]]
+                if await fold(self.db, rid, ids):
+                    left -= len(ids)
+            if len(self._uncounted) >= SEEN_LIMIT:
+                self._uncounted.clear()
+            self._uncounted[rid] = left
         elif complete and (ttl or len(upper) <= FOLD_AT):
             total = len(upper) + len(lower)  # the whole partition was read: nothing left to count
             # (with more uncounted threads, the count below makes the counter exact, so later listings fold them)
         else:
             total = await count_and_backfill(self.db, rid, ttl_rule=ttl)
-        threads = sorted(upper + lower, key=lambda it: (real_order(it[sk_attr]), str(it["id"])), reverse=not forward)
+        threads = _merge(upper, lower, sk_attr, forward)
         rows = threads[offset:] if want is None else threads[offset:want]
-        for it in rows:
-            self._remember(str(it["id"]))
-        return page_of([self._thread_from(it) for it in rows], total=total, page=q.page, per_page=q.per_page)
+        page = [self._thread_from(it) for it in rows]
+        for t in page:
+            self._remember(t.id)
+        return page_of(page, total=total, page=q.page, per_page=q.per_page)
 
     # ------------------------------------------------------------------ messages
 
@@ -831,6 +854,22 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
 
 async def _no_rows() -> list[Item]:
     return []
+
+
+def _merge(upper: list[Item], lower: list[Item], sk_attr: str, forward: bool) -> list[Item]:
+    """A resource's threads in listing order: ``lower`` (counted, already in that order) with the uncounted ones of
+    ``upper`` put in place by their real order (their sort key minus UNCOUNTED); nothing to do without them."""
+    if not upper:
+        return lower
+    sign = 1 if forward else -1
+    keys = [sign * int(it[sk_attr]) for it in lower]  # ascending
+    out = list(lower)
+    for it in upper:
+        k = sign * real_order(it[sk_attr])
+        at = bisect.bisect_right(keys, k)
+        keys.insert(at, k)
+        out.insert(at, it)
+    return out
 
 
 async def _keys(items: AsyncIterator[Item]) -> list[tuple[str, str]]:

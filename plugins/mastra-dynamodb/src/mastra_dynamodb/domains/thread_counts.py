@@ -51,10 +51,15 @@ from .shared import live_filter
 #: A counter changed more recently than this is not backfilled yet (GSI propagation on AWS is well under it).
 SETTLE_MS = 1000
 #: A listing folds the uncounted threads it read into the counter when there are more than this many (fewer cost
-#: the listing nothing: a newest-first page Query asks for :data:`SLACK` items beyond the page and the counter).
+#: the listing little: its newest-first page Query asks for that many items more, see :data:`SLACK`).
 FOLD_AT = 8
-#: Items a newest-first page Query asks for beyond the page and the counter item: room for uncounted threads.
+#: Items a newest-first page Query asks for beyond the page and the counter item, room for the uncounted threads
+#: read first, when the store has no better idea: at most this many, else the uncounted threads its last listing
+#: of the resource left plus those it created since, plus :data:`MARGIN` (created by other processes). Every item
+#: asked for beyond the uncounted ones is a counted thread read for nothing (reply parsing is most of a listing's
+#: client CPU); one asked for too few costs a second round trip.
 SLACK = 16
+MARGIN = 2
 Item = dict[str, Any]
 
 
