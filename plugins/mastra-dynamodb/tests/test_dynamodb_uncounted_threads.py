@@ -81,6 +81,30 @@ async def test_a_new_thread_is_one_put_above_the_counter_and_stays_there(store: 
     assert (await mem.list_threads(filter={"resource_id": t.resource_id}, per_page=1)).total == 1
 
 
+async def test_a_listing_asks_for_the_uncounted_threads_it_expects(store: Any, counter: Any, settled: None) -> None:
+    """This store's own creates widen its next page Query (still one request); another store's creates past the
+    margin cost one more round trip once, and the listing learns them."""
+    mem, other = store.memory, store.memory.__class__.from_storage(store)
+    rid = uid("r-")
+    for _ in range(30):
+        await mem.save_thread(thread=thread(resource_id=rid))
+    await mem.list_threads(filter={"resource_id": rid}, per_page=5)  # counts: the counter is exact
+    await mem.list_threads(filter={"resource_id": rid}, per_page=5)  # folds the 30
+    for _ in range(4):
+        await mem.save_thread(thread=thread(resource_id=rid))
+    counter.reset()
+    assert (await mem.list_threads(filter={"resource_id": rid}, per_page=5)).total == 34
+    assert counter.ops == ["Query"]  # 4 uncounted (too few to fold), the counter and the page: one Query
+    for _ in range(4):
+        await other.save_thread(thread=thread(resource_id=rid))  # unknown to mem: more than the margin
+    counter.reset()
+    page = await mem.list_threads(filter={"resource_id": rid}, per_page=5)
+    assert page.total == 38 and counter.ops == ["Query", "Query"]  # the rest of the counted page next
+    counter.reset()
+    assert (await mem.list_threads(filter={"resource_id": rid}, per_page=5)).total == 38
+    assert counter.ops == ["Query"]
+
+
 @pytest.mark.parametrize("when", [datetime(1901, 1, 1, tzinfo=UTC), datetime(1969, 12, 31, 23, 59, tzinfo=UTC),
                                   datetime(2999, 12, 31, tzinfo=UTC)])
 async def test_far_dates_keep_their_order_in_both_regions(store: Any, when: datetime, settled: None) -> None:

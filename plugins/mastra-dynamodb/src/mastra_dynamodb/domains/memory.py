@@ -338,8 +338,9 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
         """A page of one resource's threads with its total from the thread counter (no COUNT query).
 
         The partition holds, from the top: the uncounted threads (sort keys + UNCOUNTED), the counter item (sort key
-        MAX_ORDER), the counted threads. Newest first is ONE Query asking for the page, the counter and SLACK more
-        (the uncounted threads come first); when that did not reach the counter (more uncounted threads), a Query of
+        MAX_ORDER), the counted threads. Newest first is ONE Query asking for the page, the counter and room for the
+        uncounted threads read first (as many as this store expects, + MARGIN; SLACK when it has no idea: see
+        thread_counts); when that did not reach the counter (more uncounted threads), a Query of
         the uncounted region down to the counter and one of the counted page run next, together. Oldest first: those
         two Queries (the counted page oldest first), concurrently. Both regions are merged by real order (the
         uncounted ones are all read); total = the counter's + the live uncounted threads. A counter that is not exact
