@@ -1,6 +1,6 @@
 """Per-resource thread counters: a list_threads page is ONE Query with its total, the count stays exact through
-creates, moves, deletes and clones, a resource written without counters (an old table) is counted and then migrated
-lazily, and a thread TTL rule falls back to Select=COUNT."""
+creates, moves, deletes and clones of counted and uncounted threads, a resource written without counters (an old
+table) is counted and then migrated lazily, and a thread TTL rule falls back to Select=COUNT."""
 
 from __future__ import annotations
 
@@ -29,34 +29,61 @@ def raw_counter(store: Any, rid: str) -> dict[str, Any] | None:
     return item
 
 
+async def fold_all(store: Any, rid: str) -> None:
+    """Fold every uncounted thread of ``rid`` into its counter now (as a listing does past FOLD_AT)."""
+    from mastra_dynamodb.domains.thread_counts import fold
+
+    part = f"RTHREADS#{rid}"
+    items = store.client.query(TableName=store.table_name, IndexName="gsi1", KeyConditionExpression="gsi1pk = :p",
+                               ExpressionAttributeValues={":p": {"S": part}})["Items"]
+    ids = [it["id"]["S"] for it in items if it["entity"]["S"] == "thread" and int(it["gsi1sk"]["N"]) > 10**37]
+    for i in range(0, len(ids), 99):
+        assert await fold(store.db, rid, ids[i:i + 99])
+
+
+def drop_counter(store: Any, rid: str) -> None:
+    store.client.delete_item(TableName=store.table_name, Key={"pk": {"S": f"RESOURCE#{rid}"}, "sk": {"S": "THREADS"}})
+
+
 async def test_page_and_total_in_one_query(store: Any, counter: Any, settled: None) -> None:
     mem = store.memory
     rid = uid("r-")
-    ids = [(await mem.save_thread(thread=thread(resource_id=rid))).id for _ in range(25)]
+    ids = [(await mem.save_thread(thread=thread(resource_id=rid))).id for _ in range(40)]
+    assert raw_counter(store, rid) is None  # creates do not touch it
 
     first = await mem.list_threads(filter={"resource_id": rid}, per_page=10)  # counts once, makes the counter exact
-    assert first.total == 25 and "nbase" in (raw_counter(store, rid) or {})
+    assert first.total == 40 and [t.id for t in first.items] == ids[::-1][:10]
+    assert (raw_counter(store, rid) or {}).get("nbase") == {"N": "0"}  # every thread is still uncounted
+    counter.reset()
+    second = await mem.list_threads(filter={"resource_id": rid}, per_page=10)  # exact: the 40 are folded in
+    assert second.total == 40 and [t.id for t in second.items] == ids[::-1][:10]
+    assert counter.ops.count("TransactWriteItems") == 1 and (raw_counter(store, rid) or {}).get("n") == {"N": "40"}
+
     counter.reset()
     page = await mem.list_threads(filter={"resource_id": rid}, per_page=10, page=1)
     assert counter.ops == ["Query"]  # no Select=COUNT
-    assert page.total == 25 and [t.id for t in page.items] == ids[::-1][10:20] and page.has_more
+    assert page.total == 40 and [t.id for t in page.items] == ids[::-1][10:20] and page.has_more
 
     counter.reset()
     oldest = await mem.list_threads(filter={"resource_id": rid}, per_page=10, order_by=ASC)
-    assert sorted(counter.ops) == ["GetItem", "Query"] and oldest.total == 25
+    assert counter.ops == ["Query", "Query"] and oldest.total == 40  # counted page + the region above the counter
     assert [t.id for t in oldest.items] == ids[:10]
 
     counter.reset()
-    assert (await mem.list_threads(filter={"resource_id": rid}, per_page=0)).total == 25
-    assert counter.ops == ["GetItem"]
+    assert (await mem.list_threads(filter={"resource_id": rid}, per_page=0)).total == 40
+    assert counter.ops == ["Query"]
     everything = await mem.list_threads(filter={"resource_id": rid}, per_page=False)
-    assert everything.total == 25 and len(everything.items) == 25  # the counter item is never a thread
+    assert everything.total == 40 and len(everything.items) == 40  # the counter item is never a thread
 
 
-async def test_counts_follow_creates_moves_deletes_and_clones(store: Any, counter: Any, settled: None) -> None:
+@pytest.mark.parametrize("counted", [False, True])
+async def test_counts_follow_creates_moves_deletes_and_clones(store: Any, counter: Any, settled: None,
+                                                              counted: bool) -> None:
     mem = store.memory
     a, b = uid("a-"), uid("b-")
     threads = [await mem.save_thread(thread=thread(resource_id=a)) for _ in range(4)]
+    if counted:  # as listings leave them (or an earlier release wrote them): in the counter
+        await fold_all(store, a)
     await mem.save_messages(messages=[message(threads[0].id, "hi")])
     assert await totals(mem, a) == (4, 4, 4)
 
@@ -70,11 +97,10 @@ async def test_counts_follow_creates_moves_deletes_and_clones(store: Any, counte
     await mem.update_thread(id=threads[0].id, title="renamed")
     counter.reset()
     assert await totals(mem, a) == (3, 3, 3)  # 4 + new - moved - moved - deleted + clone
-    assert sorted(counter.ops) == ["GetItem", "Query", "Query", "Query"]  # a's counter stayed exact: no Select=COUNT
-    assert await totals(mem, b) == (2, 2, 2)  # b's counter was made by the moves: counted once, then exact
-    counter.reset()
-    assert await totals(mem, b) == (2, 2, 2)
-    assert sorted(counter.ops) == ["GetItem", "Query", "Query", "Query"]
+    assert sorted(counter.ops) == ["Query"] * 4  # no Select=COUNT: the oldest-first listing is two Queries
+    if counted:
+        assert (raw_counter(store, a) or {}).get("n") == {"N": "1"}  # 4 folded - 2 moved - 1 deleted
+    assert await totals(mem, b) == (2, 2, 2)  # both landed uncounted
     a_page = await mem.list_threads(filter={"resource_id": a}, per_page=False)
     assert a_page.total == len(a_page.items) == 3
 
@@ -92,37 +118,39 @@ async def test_an_old_resource_without_a_counter_is_counted_then_migrated(store:
                                                                           settled: None) -> None:
     mem = store.memory
     rid = uid("old-")
-    for _ in range(5):
+    for _ in range(25):
         await mem.save_thread(thread=thread(resource_id=rid))
-    # as a release without counters left it: no counter item at all
-    store.client.delete_item(TableName=store.table_name, Key={"pk": {"S": f"RESOURCE#{rid}"}, "sk": {"S": "THREADS"}})
+    # as a release without counters left it: every thread counted, no counter item at all
+    await fold_all(store, rid)
+    drop_counter(store, rid)
     counter.reset()
-    assert (await mem.list_threads(filter={"resource_id": rid}, per_page=2)).total == 5
-    assert counter.ops.count("Query") == 3 and counter.ops[-1] == "UpdateItem"  # page, 2 COUNTs, the backfill
+    assert (await mem.list_threads(filter={"resource_id": rid}, per_page=2)).total == 25
+    assert counter.ops.count("Query") == 4 and counter.ops[-1] == "UpdateItem"  # page, 3 COUNTs, the backfill
     created = await mem.save_thread(thread=thread(resource_id=rid))
     await mem.delete_thread(thread_id=created.id)
     await mem.save_thread(thread=thread(resource_id=rid))
     counter.reset()
-    assert await totals(mem, rid) == (6, 6, 6)
-    assert counter.ops.count("Query") == 3
+    assert await totals(mem, rid) == (26, 26, 26)
+    assert counter.ops.count("Query") == 4 and "UpdateItem" not in counter.ops
 
     # only the deltas since the upgrade (threads written by the old release before): counted, then made exact
     rid2 = uid("old-")
-    for _ in range(3):
-        await mem.save_thread(thread=thread(resource_id=rid2))
-    store.client.delete_item(TableName=store.table_name, Key={"pk": {"S": f"RESOURCE#{rid2}"}, "sk": {"S": "THREADS"}})
-    await mem.save_thread(thread=thread(resource_id=rid2))
-    assert "nbase" not in (raw_counter(store, rid2) or {})
-    assert await totals(mem, rid2) == (4, 4, 4)
-    assert "nbase" in (raw_counter(store, rid2) or {})
+    old = [await mem.save_thread(thread=thread(resource_id=rid2)) for _ in range(25)]
+    await fold_all(store, rid2)
+    drop_counter(store, rid2)
+    await mem.delete_thread(thread_id=old[0].id)  # a counted thread: the counter is made, holding n = -1
+    assert "nbase" not in (raw_counter(store, rid2) or {}) and (raw_counter(store, rid2) or {}).get("n") == {"N": "-1"}
+    assert await totals(mem, rid2) == (24, 24, 24)
+    assert (raw_counter(store, rid2) or {}).get("nbase") == {"N": "25"}
 
 
 async def test_a_recent_change_is_not_backfilled_yet(store: Any) -> None:
     mem = store.memory
     rid = uid("r-")
-    for _ in range(3):
+    for _ in range(20):
         await mem.save_thread(thread=thread(resource_id=rid))
-    assert (await mem.list_threads(filter={"resource_id": rid}, per_page=1)).total == 3  # counted
+    await fold_all(store, rid)  # the counter now exists without nbase, changed just now
+    assert (await mem.list_threads(filter={"resource_id": rid}, per_page=1)).total == 20  # counted
     assert "nbase" not in (raw_counter(store, rid) or {})  # GSIs may lag on AWS: the counter waits for SETTLE_MS
 
 
@@ -145,14 +173,14 @@ async def test_save_thread_requests(store: Any, counter: Any) -> None:
     t = thread()
     counter.reset()
     await mem.save_thread(thread=t)
-    assert counter.ops == ["TransactWriteItems"]  # the thread and its resource's counter
+    assert counter.ops == ["PutItem"]  # uncounted: its resource's counter is not touched
     counter.reset()
     await mem.save_thread(thread=t)
     assert counter.ops == ["UpdateItem"]  # a thread this store has seen: the plain update
     other = store.memory.__class__.from_storage(store)  # a store that has not seen it: the transaction fails first
     counter.reset()
     saved = await other.save_thread(thread=t)
-    assert counter.ops == ["TransactWriteItems", "UpdateItem"] and saved.created_at == t.created_at
+    assert counter.ops == ["PutItem", "UpdateItem"] and saved.created_at == t.created_at
 
 
 async def test_an_expiry_set_by_a_copy_makes_the_counter_inexact(store: Any, settled: None) -> None:
@@ -162,11 +190,11 @@ async def test_an_expiry_set_by_a_copy_makes_the_counter_inexact(store: Any, set
 
     mem = store.memory
     rid = uid("r-")
-    threads = [await mem.save_thread(thread=thread(resource_id=rid)) for _ in range(3)]
-    assert await totals(mem, rid) == (3, 3, 3) and "nbase" in (raw_counter(store, rid) or {})
+    threads = [await mem.save_thread(thread=thread(resource_id=rid)) for _ in range(20)]
+    assert await totals(mem, rid) == (20, 20, 20) and "nbase" in (raw_counter(store, rid) or {})
     assert await store.write_expiry("thread", {(threads[0].id,): utc_now() + timedelta(hours=1)})
     assert "nbase" not in (raw_counter(store, rid) or {})  # it would count the thread after DynamoDB deleted it
-    assert await totals(mem, rid) == (3, 3, 3)
+    assert await totals(mem, rid) == (20, 20, 20)
     assert "nbase" not in (raw_counter(store, rid) or {})  # a thread carries an expiry: never exact again meanwhile
     read = await store.read_expiry("thread", [(threads[0].id,)])
     assert read is not None and read[(threads[0].id,)] is not None
@@ -178,6 +206,7 @@ async def test_delete_thread_requests_and_count(store: Any, counter: Any, settle
     mem = store.memory
     rid = uid("r-")
     small, big, _ = [await mem.save_thread(thread=thread(resource_id=rid)) for _ in range(3)]
+    await fold_all(store, rid)  # counted: a delete also decrements the counter
     await mem.save_messages(messages=in_order(small.id, 97))
     await mem.save_messages(messages=in_order(big.id, 98))
     assert await totals(mem, rid) == (3, 3, 3)
@@ -190,3 +219,10 @@ async def test_delete_thread_requests_and_count(store: Any, counter: Any, settle
     assert await totals(mem, rid) == (1, 1, 1)
     assert (await mem.list_messages(thread_id=big.id)).total == 0
     assert await mem.get_thread_by_id(thread_id=big.id) is None
+
+    uncounted = await mem.save_thread(thread=thread(resource_id=rid))
+    await mem.save_messages(messages=in_order(uncounted.id, 98))
+    counter.reset()
+    await mem.delete_thread(thread_id=uncounted.id)  # 98 messages + message counter + thread: no counter update
+    assert sorted(counter.ops) == ["GetItem", "Query", "TransactWriteItems"]
+    assert await totals(mem, rid) == (1, 1, 1) and (raw_counter(store, rid) or {}).get("n") == {"N": "1"}

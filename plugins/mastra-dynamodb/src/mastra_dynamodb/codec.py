@@ -69,6 +69,8 @@ def from_av(av: Mapping[str, Any]) -> Any:
     if kind == "S":
         return value
     if kind == "N":
+        if value.isascii() and (value.isdigit() or (value[:1] == "-" and value[1:].isdigit())):
+            return int(value)  # the common case (ms, versions, order values), without a Decimal
         d = Decimal(value)
         return int(d) if d == d.to_integral_value() and "." not in value and "e" not in value.lower() else d
     if kind == "BOOL":

@@ -443,6 +443,22 @@ class DynamoConnection:
         req = self.put_request(values, condition=condition, names=names, values_=values_, return_old_on_fail=False)
         await self._conditional_call("put_item", req)
 
+    async def put_unless(self, values: Mapping[str, Any], *, condition: str) -> tuple[bool, dict[str, Any] | None]:
+        """One conditional PutItem: ``(True, None)`` when it was written, ``(False, the stored item or None)`` when
+        the condition failed (handed back with the failure, as :meth:`update_unless`)."""
+        req = self.put_request(values, condition=condition)
+        client = self.client
+        try:
+            await self.call("put_item", **req)
+        except client.exceptions.ConditionalCheckFailedException as exc:
+            stored = exc.response.get("Item")
+            if stored is None:  # a server that does not return the item on a failed condition
+                got = await self.call("get_item", TableName=self.table,
+                                      Key=key(str(values["pk"]), str(values["sk"])), ConsistentRead=True)
+                stored = got.get("Item")
+            return False, from_item(stored) if stored else None
+        return True, None
+
     async def put_versioned(self, values: Mapping[str, Any], previous: int | None) -> None:
         """PutItem if the stored item still has version ``previous`` (None: if there is none yet);
         :class:`ConditionFailed` otherwise.

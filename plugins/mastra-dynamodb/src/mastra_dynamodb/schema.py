@@ -29,6 +29,11 @@ GSIS = tuple(f"gsi{i}" for i in range(1, GSI_COUNT + 1))
 SCALE = 10**19
 #: Larger than any order value: the sort key of a thread's message counter in the messages partition.
 MAX_ORDER = 10**37
+#: Added to the gsi1/gsi2 sort keys of a resource's thread while it is not yet in its resource's thread counter
+#: ("uncounted": written by ONE PutItem, folded into the counter by a later listing; domains/thread_counts.py). It
+#: puts the thread ABOVE the counter item (sort key MAX_ORDER): ``UNCOUNTED + x`` for any order value ``|x| < 10**34``
+#: lies in (MAX_ORDER, 3 * 10**37) and, at most 38 digits, is exact in a DynamoDB number.
+UNCOUNTED = 2 * 10**37
 #: Partitions of the "every X" listings (all threads, all runs, all root spans...), against hot keys.
 SHARDS = 4
 
@@ -91,8 +96,8 @@ ENTITIES: tuple[Entity, ...] = (THREAD, THREAD_COUNT, MESSAGE_COUNT, MESSAGE, RE
 
 #: Attributes the store writes itself: a TTL attribute name may not be one of them.
 RESERVED_ATTRIBUTES = frozenset(
-    {"pk", "sk", "entity", "data", "dataz", "expMs", "seq", "ver", "opToken", "createdMs", "updatedMs", "n", "nbase",
-     "cv", "lastMs"}
+    {"pk", "sk", "entity", "data", "dataz", "expMs", "seq", "useq", "ver", "opToken", "createdMs", "updatedMs", "n",
+     "nbase", "cv", "lastMs"}
     | {f"{g}pk" for g in GSIS} | {f"{g}sk" for g in GSIS}
     | {"id", "threadId", "resourceId", "status", "workflowName", "runId", "scorerId", "entityId", "entityType",
        "source", "traceId", "spanId", "agentName", "isTest", "name", "scope", "startedMs"}

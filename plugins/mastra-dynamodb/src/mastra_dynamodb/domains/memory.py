@@ -3,13 +3,16 @@
 Items (see TABLE_SETUP.md and :mod:`mastra_dynamodb.schema`):
 
 - thread   ``THREAD#{id}`` / ``THREAD``; gsi1 ``RTHREADS#{resourceId}`` by created, gsi2 same by updated,
-  gsi3/gsi4 ``THREADS#{shard}`` by created/updated (listing every thread).
+  gsi3/gsi4 ``THREADS#{shard}`` by created/updated (listing every thread). A new thread is written *uncounted*
+  (its gsi1/gsi2 sort keys + UNCOUNTED, above its resource's thread counter, and ``useq`` = seq + UNCOUNTED) by ONE
+  PutItem; listings merge both regions by real order and fold uncounted threads into the counter
+  (:mod:`.thread_counts`).
 - message  ``MSG#{id}`` / ``MSG``; gsi1 ``TMSGS#{threadId}`` by (createdAt ms, sequence).
 - counter  ``THREAD#{threadId}`` / ``COUNT``: the number of messages in the thread (``n``), kept exact in
   the same transactions that add, move or delete messages; it also sits in the thread's gsi1
   partition at the largest sort key, so a newest-first page and its total come back in ONE Query.
-- thread counter ``RESOURCE#{resourceId}`` / ``THREADS``: the same for a resource's threads on gsi1/gsi2 (lazily
-  made exact for threads written before counters existed: :mod:`.thread_counts`).
+- thread counter ``RESOURCE#{resourceId}`` / ``THREADS``: the same for a resource's counted threads on gsi1/gsi2
+  (lazily made exact for threads written before counters existed: :mod:`.thread_counts`).
 - resource ``RESOURCE#{id}`` / ``RESOURCE``, as attributes (``wm``, ``meta``...: see the resources section), so that
   ``update_resource`` is one UpdateItem.
 """
@@ -17,6 +20,7 @@ Items (see TABLE_SETUP.md and :mod:`mastra_dynamodb.schema`):
 from __future__ import annotations
 
 import asyncio
+import bisect
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -54,19 +58,33 @@ from ..schema import (
     SHARDS,
     THREAD,
     THREAD_COUNT,
+    UNCOUNTED,
     ms_order,
     next_seq,
     shard,
 )
 from .shared import DynamoDomain, Partition, live_filter, optimistic, read_ordered, upsert_expression
-from .thread_counts import count_and_backfill, counter_key, delta_action, exact_total
+from .thread_counts import (
+    FOLD_AT,
+    MARGIN,
+    SLACK,
+    count_and_backfill,
+    delta_action,
+    exact_total,
+    fold,
+    is_counted,
+    real_order,
+)
 
 _UNKNOWN: Any = object()
 MAX_ATTEMPTS = 60
 #: What a thread read needs (a smaller reply is less to parse than the GSI keys and versions beside them).
 _THREAD_READ = ("data", "dataz", "createdMs", "updatedMs", "expMs")
-#: What a listing of a resource's threads needs, its counter item included.
-_THREAD_LISTED = ("entity", "id", "data", "dataz", "createdMs", "updatedMs", "n", "nbase")
+#: What a listing of a resource's threads needs, its counter item included (+ the index's sort key: the region and
+#: the real order; the id is in the body).
+_THREAD_LISTED = ("entity", "data", "dataz", "createdMs", "updatedMs", "n", "nbase")
+#: The gsi2 order of a thread: ``useq`` (seq + UNCOUNTED) while it is uncounted, else ``seq``, + updated ms * SCALE.
+_UPDATED_ORDER = "if_not_exists(useq, seq) + :us"
 #: How many thread ids :meth:`DynamoDBMemory._remember` keeps (then it starts over).
 SEEN_LIMIT = 10_000
 NOT_EXPIRED = "(attribute_not_exists(#exp) OR #exp > :now)"
@@ -98,6 +116,9 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
         """As every domain store; plus the ids of threads seen stored (a hint for :meth:`_save_thread`)."""
         super().__init__(*args, **kwargs)
         self._seen: dict[str, None] = {}
+        #: resource id -> its uncounted threads as far as this store knows (what its last listing left, plus the
+        #: ones it created since): how many items a newest-first listing asks for beyond its page (a hint only).
+        self._uncounted: dict[str, int] = {}
 
     # ------------------------------------------------------------------ threads
 
@@ -105,16 +126,19 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
         thread = record(item, r.Thread)
         return attrs.evolve(thread, created_at=from_ms(item["createdMs"]), updated_at=from_ms(item["updatedMs"]))
 
-    def _thread_item(self, thread: r.Thread, *, created_ms: int, seq: int, ver: int) -> Item:
+    def _thread_item(self, thread: r.Thread, *, created_ms: int, seq: int, ver: int, counted: bool) -> Item:
+        """The thread's item; ``counted=False`` writes it uncounted (gsi1/gsi2 above its resource's counter)."""
         updated_ms = epoch_ms(thread.updated_at)
         pk, sk = THREAD.key(id=thread.id)
         by_resource = THREAD.partition("gsi1", resourceId=thread.resource_id)
         every = THREAD.partition("gsi3", shard=shard(thread.id))
+        shift = 0 if counted else UNCOUNTED
         return {
             "pk": pk, "sk": sk, "entity": THREAD.name, "id": thread.id, "resourceId": thread.resource_id,
             **body(thread), "createdMs": created_ms, "updatedMs": updated_ms, "seq": seq, "ver": ver,
-            "gsi1pk": by_resource, "gsi1sk": ms_order(created_ms, seq),
-            "gsi2pk": by_resource, "gsi2sk": ms_order(updated_ms, seq),
+            **({} if counted else {"useq": seq + UNCOUNTED}),
+            "gsi1pk": by_resource, "gsi1sk": ms_order(created_ms, seq) + shift,
+            "gsi2pk": by_resource, "gsi2sk": ms_order(updated_ms, seq) + shift,
             "gsi3pk": every, "gsi3sk": ms_order(created_ms, seq), "gsi4pk": every, "gsi4sk": ms_order(updated_ms, seq),
             **self.expiry("thread"),
         }
@@ -138,10 +162,12 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
 
     async def _save_thread(self, thread: r.Thread) -> r.Thread:
         """A thread this store has seen is first ONE conditional UpdateItem (live, same resource: the counters do not
-        change; ``if_not_exists`` keeps createdMs and seq, so the created order). Anything else (a new thread, an
-        expired one, a move to another resource, a thread TTL rule) is ONE TransactWriteItems of the thread's
-        conditional Put and its resources' counter updates; a failed condition hands back the stored item and the
-        next attempt acts on it."""
+        change; ``if_not_exists`` keeps createdMs and seq, so the created order). Any other thread is first taken
+        for a new one: ONE conditional PutItem, written uncounted (it does not touch the counter: a listing folds it
+        in later, see :mod:`.thread_counts`). An expired one, a move to another resource or any save under a thread
+        TTL rule is ONE TransactWriteItems of the thread's conditional Put and its resources' counter updates. A
+        failed condition hands back the stored item and the next attempt acts on it (a resent PutItem whose first
+        send landed finds our own thread: the plain update then applies the same save again)."""
         ttl = self.retention.rule("thread") is not None
         stored: Any = _UNKNOWN
         for attempt in range(MAX_ATTEMPTS):
@@ -151,6 +177,17 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
                     self._remember(thread.id)
                     return self._thread_from(got)
                 stored = got
+                continue
+            if not ttl and (stored is _UNKNOWN or stored is None):
+                item = self._thread_item(thread, created_ms=epoch_ms(thread.created_at), seq=next_seq(), ver=1,
+                                         counted=False)
+                done, got = await self.db.put_unless(item, condition="attribute_not_exists(pk)")
+                if done:
+                    if thread.resource_id in self._uncounted:
+                        self._uncounted[thread.resource_id] += 1
+                    self._remember(thread.id)
+                    return self._thread_from(item)
+                stored = got  # None: deleted meanwhile, a new thread again
                 continue
             try:
                 item = await self._put_thread(thread, None if stored is _UNKNOWN else stored, ttl)
@@ -180,32 +217,39 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
         }
         names = {"#body": next(iter(encoded)), "#other": "dataz" if "data" in encoded else "data", "#exp": "expMs"}
         expr = ("SET #body = :body, updatedMs = :u, createdMs = if_not_exists(createdMs, :c), "
-                "ver = if_not_exists(ver, :zero) + :one, gsi2sk = seq + :us, gsi4sk = seq + :us "
+                f"ver = if_not_exists(ver, :zero) + :one, gsi2sk = {_UPDATED_ORDER}, gsi4sk = seq + :us "
                 "REMOVE #other, #exp")  # no thread TTL rule on this path
         return await self.db.update_unless(pk, sk, expr, names=names, values=values, return_new="UPDATED_NEW",
                                            condition=f"attribute_exists(seq) AND {NOT_EXPIRED} AND resourceId = :rid")
 
     async def _put_thread(self, thread: r.Thread, stored: Item | None, ttl: bool) -> Item:
         """ONE TransactWriteItems: the thread's Put (conditional on the stored item read: absent, or its version) and
-        the counter updates of the resources it leaves and joins; a live stored thread keeps createdMs and seq."""
+        the counter updates of the resources it leaves and joins; a live stored thread keeps createdMs and seq.
+
+        Counted or not: a new thread under a TTL rule is counted (+1, as the rule makes the counter inexact anyway);
+        a moved thread lands uncounted (its old resource's counter -1 only if it was counted there); a thread
+        replaced in its resource keeps its region."""
         live = stored is not None and is_live(stored)
         if stored is not None and live:
             created_ms, seq = int(stored["createdMs"]), int(stored["seq"])
         else:
             created_ms, seq = epoch_ms(thread.created_at), next_seq()
         ver = 0 if stored is None else int(stored.get("ver", 0))
-        item = self._thread_item(thread, created_ms=created_ms, seq=seq, ver=ver + 1)
+        was_counted = stored is not None and is_counted(stored.get("gsi1sk", 0))
+        moved = stored is not None and stored.get("resourceId") != thread.resource_id
+        counted = ttl if stored is None else was_counted and not moved
+        item = self._thread_item(thread, created_ms=created_ms, seq=seq, ver=ver + 1, counted=counted)
         if stored is None:
             put = self.db.put_request(item, condition="attribute_not_exists(pk)")
         elif "ver" in stored:
             put = self.db.put_request(item, condition="ver = :v", values_={":v": ver})
         else:
             put = self.db.put_request(item, condition="attribute_exists(pk) AND attribute_not_exists(ver)")
-        deltas = {thread.resource_id: 1} if stored is None else {thread.resource_id: 0}
-        if stored is not None and stored.get("resourceId") != thread.resource_id:
-            deltas = {str(stored["resourceId"]): -1, thread.resource_id: 1}
+        deltas = {thread.resource_id: 1 if stored is None and counted else 0}
+        if stored is not None and moved and was_counted:
+            deltas[str(stored["resourceId"])] = -1
         actions = [{"Put": put}] + [delta_action(self.db, rid, d, inexact=ttl and rid == thread.resource_id)
-                                    for rid, d in sorted(deltas.items()) if d or ttl]
+                                    for rid, d in sorted(deltas.items()) if d or (ttl and rid == thread.resource_id)]
         await self.db.transact(actions, token=str(uuid.uuid4()))
         return item
 
@@ -227,15 +271,17 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
                         raise ConditionFailed(str(exc)) from exc
                     raise
                 return self._thread_from(fresh)
-            fresh = self._thread_item(new, created_ms=int(item["createdMs"]), seq=int(item["seq"]), ver=ver + 1)
-            await self.db.put_versioned(fresh, ver)
+            fresh = self._thread_item(new, created_ms=int(item["createdMs"]), seq=int(item["seq"]), ver=ver + 1,
+                                      counted=is_counted(item.get("gsi1sk", 0)))
+            await self.db.put_versioned(fresh, ver)  # a fold since the read bumped ver: read again
             return self._thread_from(fresh)
 
         return await optimistic(f"thread {thread_id!r}", attempt, MAX_ATTEMPTS)
 
     async def _delete_thread(self, thread_id: str) -> None:
         """Deletes the messages, the message counter and the thread (conditional on the version read, with its
-        resource's thread counter decrement): one transaction up to 97 messages, else batches (thread last)."""
+        resource's thread counter decrement when it was counted: a fold bumps ``ver``, so the condition pins the
+        region read): one transaction up to 97 messages, else batches (thread last)."""
         self._seen.pop(thread_id, None)
         for attempt in range(MAX_ATTEMPTS):
             keys_q = self.db.query(index="gsi1", pk=messages_partition(thread_id), hi=MAX_ORDER - 1)
@@ -246,8 +292,10 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
             else:
                 cond, values = (("ver = :v", {":v": int(stored["ver"])}) if "ver" in stored
                                 else ("attribute_not_exists(ver)", None))
-                tail += [{"Delete": self.db.delete_request(*THREAD.key(id=thread_id), condition=cond, values=values)},
-                         delta_action(self.db, str(stored["resourceId"]), -1, inexact=False)]
+                tail.append({"Delete": self.db.delete_request(*THREAD.key(id=thread_id), condition=cond,
+                                                              values=values)})
+                if is_counted(stored.get("gsi1sk", 0)):
+                    tail.append(delta_action(self.db, str(stored["resourceId"]), -1, inexact=False))
             try:
                 if len(keys) + len(tail) <= TRANSACTION_LIMIT:
                     await self.db.transact([{"Delete": self.db.delete_request(pk, sk)} for pk, sk in keys] + tail,
@@ -282,46 +330,95 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
 
         filt = live_filter(["#e = :e"], {"#e": "entity"}, {":e": THREAD.name})
         rows, total = await read_ordered(self.db, partitions, forward=q.direction == "ASC", page=q.page,
-                                         per_page=q.per_page, filter=filt, predicate=predicate)
+                                         per_page=q.per_page, filter=filt, predicate=predicate,
+                                         order=None if q.resource_id is None else real_order)
         return page_of([self._thread_from(it) for it in rows], total=total, page=q.page, per_page=q.per_page)
 
     async def _list_resource_threads(self, q: ThreadQuery, gsi: str, rid: str) -> Page[r.Thread]:
-        """A page of one resource's threads with its total from the thread counter (no COUNT query): newest first,
-        ONE Query whose first item is the counter (sort key MAX_ORDER); oldest first, the page Query and a GetItem of
-        the counter, concurrently. A counter that is not exact falls back to Select=COUNT (see thread_counts)."""
+        """A page of one resource's threads with its total from the thread counter (no COUNT query).
+
+        The partition holds, from the top: the uncounted threads (sort keys + UNCOUNTED), the counter item (sort key
+        MAX_ORDER), the counted threads. Newest first is ONE Query asking for the page, the counter and room for the
+        uncounted threads read first (as many as this store expects, + MARGIN; SLACK when it has no idea: see
+        thread_counts); when that did not reach the counter (more uncounted threads), a Query of
+        the uncounted region down to the counter and one of the counted page run next, together. Oldest first: those
+        two Queries (the counted page oldest first), concurrently. Both regions are merged by real order (the
+        uncounted ones are all read); total = the counter's + the live uncounted threads. A counter that is not exact
+        falls back to Select=COUNT (see thread_counts); more than FOLD_AT uncounted threads are folded into the
+        counter (ONE TransactWriteItems), so that the next listings stay one request."""
         forward = q.direction == "ASC"
         ttl = self.retention.rule("thread") is not None
         offset = 0 if q.per_page is False else q.page * q.per_page
         want = None if q.per_page is False else offset + q.per_page
         part = THREAD.partition(gsi, resourceId=rid)
+        sk_attr = f"{gsi}sk"
         filt = live_filter(["#e IN (:e, :c)"], {"#e": "entity"}, {":e": THREAD.name, ":c": THREAD_COUNT.name})
-        ask = None if want is None else want + 1  # + the counter item
 
-        async def page() -> list[Item]:
-            if want == 0:
+        async def query(lo: int | None, hi: int | None, newest_first: bool, n: int | None) -> list[Item]:
+            if n == 0:
                 return []
-            return [it async for it in self.db.query(index=gsi, pk=part, hi=MAX_ORDER, forward=forward, want=ask,
-                                                     filter=filt[0], names=filt[1], values=filt[2],
-                                                     attributes=_THREAD_LISTED)]
+            return [it async for it in self.db.query(index=gsi, pk=part, lo=lo, hi=hi, forward=not newest_first,
+                                                     want=n, filter=filt[0], names=filt[1], values=filt[2],
+                                                     attributes=(*_THREAD_LISTED, sk_attr))]
 
-        counter: Item | None
-        if want == 0 or (forward and want is not None):
-            items, counter = await asyncio.gather(page(), self.db.get(*counter_key(rid)))
-        else:
-            items = await page()
+        def split(items: list[Item]) -> tuple[list[Item], Item | None, list[Item]]:
+            """(uncounted threads, the counter item, counted threads) of what a Query read."""
+            upper: list[Item] = []
+            lower: list[Item] = []
             counter = None
-        threads = [it for it in items if it.get("entity") == THREAD.name]
-        counter = next((it for it in items if it.get("entity") == THREAD_COUNT.name), counter)
+            for it in items:
+                if it.get("entity") != THREAD.name:
+                    counter = it
+                elif it[sk_attr] < MAX_ORDER:
+                    lower.append(it)
+                else:
+                    upper.append(it)
+            return upper, counter, lower
+
+        if want is None:  # everything
+            upper, counter, lower = split(await query(None, None, not forward, None))
+            complete = True
+        elif forward:
+            top, lower = await asyncio.gather(query(MAX_ORDER, None, True, None),
+                                              query(None, MAX_ORDER - 1, False, want))
+            upper, counter, _ = split(top)
+            complete = 0 < want and len(lower) < want  # every counted thread was read
+        else:
+            ask = want + 1 + min(SLACK, self._uncounted.get(rid, SLACK) + MARGIN)
+            first = await query(None, None, True, ask)
+            upper, counter, lower = split(first)
+            complete = len(first) < ask
+            upper_read = complete or counter is not None or bool(lower)  # the Query got below the uncounted region
+            more_lower = not complete and len(lower) < want
+            if not upper_read or more_lower:  # (no gather otherwise: its tasks are CPU the common case need not pay)
+                top, low = await asyncio.gather(query(MAX_ORDER, None, True, None) if not upper_read else _no_rows(),
+                                                query(None, MAX_ORDER - 1, True, want) if more_lower else _no_rows())
+                if not upper_read:
+                    upper, counter, _ = split(top)
+                if more_lower:
+                    lower, complete = low, len(low) < want
         total = None if ttl else exact_total(counter)
-        if total is None:
-            if want is None or (len(items) < (ask or 0) and want > 0):
-                total = len(threads)  # the whole partition was read: nothing left to count
-            else:
-                total = await count_and_backfill(self.db, rid, ttl_rule=ttl)
+        if total is not None:
+            total += len(upper)
+            left = len(upper)
+            if left > FOLD_AT:  # a cancelled fold changes nothing here: the total is what was read
+                ids = [str(decode_body(it)["id"]) for it in upper[:TRANSACTION_LIMIT - 1]]
+                if await fold(self.db, rid, ids):
+                    left -= len(ids)
+            if len(self._uncounted) >= SEEN_LIMIT:
+                self._uncounted.clear()
+            self._uncounted[rid] = left
+        elif complete and (ttl or len(upper) <= FOLD_AT):
+            total = len(upper) + len(lower)  # the whole partition was read: nothing left to count
+            # (with more uncounted threads, the count below makes the counter exact, so later listings fold them)
+        else:
+            total = await count_and_backfill(self.db, rid, ttl_rule=ttl)
+        threads = _merge(upper, lower, sk_attr, forward)
         rows = threads[offset:] if want is None else threads[offset:want]
-        for it in rows:
-            self._remember(str(it["id"]))
-        return page_of([self._thread_from(it) for it in rows], total=total, page=q.page, per_page=q.per_page)
+        page = [self._thread_from(it) for it in rows]
+        for t in page:
+            self._remember(t.id)
+        return page_of(page, total=total, page=q.page, per_page=q.per_page)
 
     # ------------------------------------------------------------------ messages
 
@@ -353,7 +450,7 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
         thread."""
         pk, sk = THREAD.key(id=tid)
         now = now_ms()
-        expr = "SET updatedMs = :u, gsi2sk = seq + :us, gsi4sk = seq + :us ADD ver :one"
+        expr = f"SET updatedMs = :u, gsi2sk = {_UPDATED_ORDER}, gsi4sk = seq + :us ADD ver :one"
         names: dict[str, str] | None
         if known is _UNKNOWN:
             u = now
@@ -758,6 +855,22 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
 
 async def _no_rows() -> list[Item]:
     return []
+
+
+def _merge(upper: list[Item], lower: list[Item], sk_attr: str, forward: bool) -> list[Item]:
+    """A resource's threads in listing order: ``lower`` (counted, already in that order) with the uncounted ones of
+    ``upper`` put in place by their real order (their sort key minus UNCOUNTED); nothing to do without them."""
+    if not upper:
+        return lower
+    sign = 1 if forward else -1
+    keys = [sign * int(it[sk_attr]) for it in lower]  # ascending
+    out = list(lower)
+    for it in upper:
+        k = sign * real_order(it[sk_attr])
+        at = bisect.bisect_right(keys, k)
+        keys.insert(at, k)
+        out.insert(at, it)
+    return out
 
 
 async def _keys(items: AsyncIterator[Item]) -> list[tuple[str, str]]:

@@ -114,13 +114,18 @@ async def read_ordered(
     hi: int | None = None,
     filter: Filter | None = None,
     predicate: Callable[[dict[str, Any]], bool] | None = None,
+    order: Callable[[Any], Any] | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """One page (and the total) of items from GSI partitions ordered by their numeric sort key.
 
     ``partitions`` are ``(index, partition key)`` pairs merged in order. Without a Python ``predicate``
     the total is a Select=COUNT per partition (run concurrently with the page read) and each partition
     is read only up to ``offset + limit`` items; with one, every candidate is read and filtered here.
+    ``order`` maps a sort key to the value items are ordered by (a resource's thread partitions: an uncounted
+    thread's key is shifted, see thread_counts); it needs a ``predicate`` (every item read, then sorted).
     """
+    if order is not None and predicate is None:
+        raise ValueError("read_ordered: an order function needs a predicate (every item is read and sorted)")
     expr, names, values = filter if filter is not None else live_filter()
     offset = 0 if per_page is False else page * per_page
     limit = None if per_page is False else per_page
@@ -133,7 +138,7 @@ async def read_ordered(
         return await db.count(index=part[0], pk=part[1], lo=lo, hi=hi, filter=expr, names=names, values=values)
 
     def keyed(part: Partition, items: list[dict[str, Any]]) -> list[tuple[Any, str, dict[str, Any]]]:
-        return [(it[f"{part[0]}sk"], it["pk"], it) for it in items]
+        return [((order or _same)(it[f"{part[0]}sk"]), it["pk"], it) for it in items]
 
     if predicate is None:
         want = None if limit is None else offset + limit
@@ -154,6 +159,10 @@ async def read_ordered(
     rows_k.sort(key=lambda t: (t[0], t[1]), reverse=not forward)
     rows = [t[2] for t in rows_k]
     return (rows[offset:] if limit is None else rows[offset:offset + limit]), len(rows)
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def upsert_expression(item: Mapping[str, Any], kept: Mapping[str, str], optional: Sequence[str]
