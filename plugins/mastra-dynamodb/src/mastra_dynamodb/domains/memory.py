@@ -28,7 +28,7 @@ from typing import Any
 
 import attrs
 from mastra_core import records as r
-from mastra_core.backend import FetchedMessage, assemble_message_page, page_of
+from mastra_core.backend import FetchedMessage, SeenKeys, assemble_message_page, page_of
 from mastra_core.clock import epoch_ms
 from mastra_core.domains.matching import metadata_matches
 from mastra_core.domains.memory import _UNSET as _UNSET_WM
@@ -85,8 +85,6 @@ _THREAD_READ = ("data", "dataz", "createdMs", "updatedMs", "expMs")
 _THREAD_LISTED = ("entity", "data", "dataz", "createdMs", "updatedMs", "n", "nbase")
 #: The gsi2 order of a thread: ``useq`` (seq + UNCOUNTED) while it is uncounted, else ``seq``, + updated ms * SCALE.
 _UPDATED_ORDER = "if_not_exists(useq, seq) + :us"
-#: How many thread ids :meth:`DynamoDBMemory._remember` keeps (then it starts over).
-SEEN_LIMIT = 10_000
 NOT_EXPIRED = "(attribute_not_exists(#exp) OR #exp > :now)"
 #: The stored item does not hold this write's ``opToken`` (a resend of a write that landed fails it).
 #: Prefix of a metadata key inside the ``meta`` map of a resource (DynamoDB refuses empty map keys).
@@ -115,10 +113,10 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         """As every domain store; plus the ids of threads seen stored (a hint for :meth:`_save_thread`)."""
         super().__init__(*args, **kwargs)
-        self._seen: dict[str, None] = {}
+        self._seen: SeenKeys[str, None] = SeenKeys()
         #: resource id -> its uncounted threads as far as this store knows (what its last listing left, plus the
         #: ones it created since): how many items a newest-first listing asks for beyond its page (a hint only).
-        self._uncounted: dict[str, int] = {}
+        self._uncounted: SeenKeys[str, int] = SeenKeys()
 
     # ------------------------------------------------------------------ threads
 
@@ -156,9 +154,7 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
 
     def _remember(self, thread_id: str) -> None:
         """Note a thread id this store has seen stored: its next save tries the plain update first (a hint only)."""
-        if len(self._seen) >= SEEN_LIMIT:
-            self._seen.clear()
-        self._seen[thread_id] = None
+        self._seen.put(thread_id)
 
     async def _save_thread(self, thread: r.Thread) -> r.Thread:
         """A thread this store has seen is first ONE conditional UpdateItem (live, same resource: the counters do not
@@ -183,8 +179,9 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
                                          counted=False)
                 done, got = await self.db.put_unless(item, condition="attribute_not_exists(pk)")
                 if done:
-                    if thread.resource_id in self._uncounted:
-                        self._uncounted[thread.resource_id] += 1
+                    expected = self._uncounted.get(thread.resource_id)
+                    if expected is not None:
+                        self._uncounted.put(thread.resource_id, expected + 1)
                     self._remember(thread.id)
                     return self._thread_from(item)
                 stored = got  # None: deleted meanwhile, a new thread again
@@ -282,7 +279,7 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
         """Deletes the messages, the message counter and the thread (conditional on the version read, with its
         resource's thread counter decrement when it was counted: a fold bumps ``ver``, so the condition pins the
         region read): one transaction up to 97 messages, else batches (thread last)."""
-        self._seen.pop(thread_id, None)
+        self._seen.drop(thread_id)
         for attempt in range(MAX_ATTEMPTS):
             keys_q = self.db.query(index="gsi1", pk=messages_partition(thread_id), hi=MAX_ORDER - 1)
             keys, stored = await asyncio.gather(_keys(keys_q), self.db.get(*THREAD.key(id=thread_id)))
@@ -384,7 +381,8 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
             upper, counter, _ = split(top)
             complete = 0 < want and len(lower) < want  # every counted thread was read
         else:
-            ask = want + 1 + min(SLACK, self._uncounted.get(rid, SLACK) + MARGIN)
+            expected = self._uncounted.get(rid)
+            ask = want + 1 + (SLACK if expected is None else min(SLACK, expected + MARGIN))
             first = await query(None, None, True, ask)
             upper, counter, lower = split(first)
             complete = len(first) < ask
@@ -405,9 +403,7 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
                 ids = [str(decode_body(it)["id"]) for it in upper[:TRANSACTION_LIMIT - 1]]
                 if await fold(self.db, rid, ids):
                     left -= len(ids)
-            if len(self._uncounted) >= SEEN_LIMIT:
-                self._uncounted.clear()
-            self._uncounted[rid] = left
+            self._uncounted.put(rid, left)
         elif complete and (ttl or len(upper) <= FOLD_AT):
             total = len(upper) + len(lower)  # the whole partition was read: nothing left to count
             # (with more uncounted threads, the count below makes the counter exact, so later listings fold them)
