@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -41,6 +41,17 @@ class RequestCounter:
 
     def reset(self) -> None:
         self.ops.clear()
+
+
+@pytest.fixture
+def table(client: Any) -> Iterator[str]:
+    """A fresh table (the store's layout) for tests that send raw calls; deleted afterwards."""
+    from mastra_dynamodb import create_table
+
+    name = f"mastra-ddbtest-raw-{uuid.uuid4().hex[:10]}"
+    create_table(name, client=client)
+    yield name
+    client.delete_table(TableName=name)
 
 
 @pytest.fixture

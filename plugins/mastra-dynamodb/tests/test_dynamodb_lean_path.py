@@ -27,16 +27,6 @@ CREDENTIALS = {"access_key_id": "local", "secret_access_key": "local"}
 
 
 @pytest.fixture
-def table(client: Any) -> Iterator[str]:
-    from mastra_dynamodb import create_table
-
-    name = f"mastra-ddbtest-lean-{uuid.uuid4().hex[:10]}"
-    create_table(name, client=client)
-    yield name
-    client.delete_table(TableName=name)
-
-
-@pytest.fixture
 def lean(client: Any) -> LeanPath:
     path = _lean_path(client)
     assert path is not None, "make_client's clients take the lean path with the installed botocore"

@@ -11,7 +11,6 @@ internals away and compare what comes back with the lean path's result.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,16 +18,6 @@ from mastra_core.records import Thread
 from mastra_dynamodb import wire
 from mastra_dynamodb.connection import _lean_path
 from mastra_dynamodb.lean import _FULL, OPERATIONS, LeanPath
-
-
-@pytest.fixture
-def table(client: Any) -> Iterator[str]:
-    from mastra_dynamodb import create_table
-
-    name = f"mastra-ddbtest-names-{uuid.uuid4().hex[:10]}"
-    create_table(name, client=client)
-    yield name
-    client.delete_table(TableName=name)
 
 
 def _calls(table: str, pk: str) -> list[tuple[str, dict[str, Any]]]:

@@ -12,7 +12,7 @@ import pytest
 from mastra_core.clock import utc_now
 from mastra_core.records import Thread
 from mastra_libsql import LibSQLStore
-from mastra_libsql.connection import RecordingConnection
+from mastra_libsql.connection import select_plan
 
 T0 = utc_now() - timedelta(days=1)
 
@@ -33,17 +33,9 @@ async def store(tmp_path: Path) -> Any:
 
 
 async def _plan(store: LibSQLStore, call: Callable[[], Awaitable[Any]]) -> tuple[str, Any]:
-    """The query plan of the one statement ``call`` sends, and its result."""
-    rec = RecordingConnection(store.db.conn)
-    store.db.conn = rec
-    try:
-        result = await call()
-    finally:
-        store.db.conn = rec.inner
-    assert len(rec.statements) == 1, rec.statements
-    sql, params = rec.statements[0]
-    rows = await store.db.read(lambda db: db.all("EXPLAIN QUERY PLAN " + sql, params))
-    return "\n".join(str(row[-1]) for row in rows), result
+    """The query plan of the one SELECT ``call`` sends (as one text), and its result."""
+    plan, result = await select_plan(store, call)
+    return "\n".join(plan), result
 
 
 def _no_scan(plan: str, table: str) -> None:

@@ -10,7 +10,7 @@ import pytest
 from mastra_core.clock import utc_now
 from mastra_core.records import Message, MessageContent, TextPart, Thread
 from mastra_libsql import LibSQLStore
-from mastra_libsql.connection import RecordingConnection
+from mastra_libsql.connection import select_plan
 
 N = 10_000
 INDEX = "mastra_messages_thread_id_createdat_idx"
@@ -45,20 +45,6 @@ async def big(tmp_path: Path) -> Any:
     await store.close()
 
 
-async def _plan_of(store: LibSQLStore, call: Any) -> tuple[list[str], Any]:
-    rec = RecordingConnection(store.db.conn)
-    store.db.conn = rec
-    try:
-        result = await call()
-    finally:
-        store.db.conn = rec.inner
-    selects = [(sql, params) for sql, params in rec.statements if sql.lstrip().upper().startswith("SELECT")]
-    assert len(selects) == 1, f"expected one statement, got {len(rec.statements)}: {rec.statements}"
-    sql, params = selects[0]
-    plan = await store.db.read(lambda db: [row[-1] for row in db.all("EXPLAIN QUERY PLAN " + sql, params)])
-    return plan, result
-
-
 def _assert_indexed(plan: list[str]) -> None:
     text = "\n".join(plan)
     assert f"USING INDEX {INDEX}" in text, text
@@ -67,7 +53,7 @@ def _assert_indexed(plan: list[str]) -> None:
 
 
 async def test_last_ten_is_an_index_range_scan(big: LibSQLStore) -> None:
-    plan, page = await _plan_of(
+    plan, page = await select_plan(
         big,
         lambda: big.memory.list_messages(
             thread_id="t", per_page=10, order_by={"field": "createdAt", "direction": "DESC"}
@@ -81,7 +67,7 @@ async def test_last_ten_is_an_index_range_scan(big: LibSQLStore) -> None:
 async def test_include_window_is_limited_index_scans(big: LibSQLStore) -> None:
     mid = N // 2 + 1  # inside a run of equal timestamps
     include = [{"id": f"m{mid:05d}", "withPreviousMessages": 2, "withNextMessages": 2}]
-    plan, page = await _plan_of(big, lambda: big.memory.list_messages(thread_id="u", per_page=0, include=include))
+    plan, page = await select_plan(big, lambda: big.memory.list_messages(thread_id="u", per_page=0, include=include))
     _assert_indexed(plan)
     text = "\n".join(plan)
     assert "(thread_id=? AND createdAt<?)" in text and "(thread_id=? AND createdAt>?)" in text, text  # bounded ranges
@@ -95,7 +81,7 @@ async def test_page_plus_include_windows_is_one_statement(big: LibSQLStore) -> N
         {"id": "m00100", "withPreviousMessages": 1, "withNextMessages": 1},
         {"id": "m09000", "withPreviousMessages": 3},
     ]
-    plan, page = await _plan_of(
+    plan, page = await select_plan(
         big,
         lambda: big.memory.list_messages(
             thread_id="t", per_page=5, page=0, include=include, order_by={"field": "createdAt", "direction": "DESC"}

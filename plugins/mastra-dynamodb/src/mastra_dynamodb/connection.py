@@ -443,6 +443,15 @@ class DynamoConnection:
         req = self.put_request(values, condition=condition, names=names, values_=values_, return_old_on_fail=False)
         await self._conditional_call("put_item", req)
 
+    async def _stored_on_failure(self, exc: Exception, pk: str, sk: str) -> dict[str, Any] | None:
+        """The stored item (AttributeValue form) a failed condition handed back, or a consistent read of it from a
+        server that does not return the item on a failed condition (ReturnValuesOnConditionCheckFailure)."""
+        stored: dict[str, Any] | None = getattr(exc, "response", {}).get("Item")
+        if stored is None:
+            got = await self.call("get_item", TableName=self.table, Key=key(pk, sk), ConsistentRead=True)
+            stored = got.get("Item")
+        return stored
+
     async def put_unless(self, values: Mapping[str, Any], *, condition: str) -> tuple[bool, dict[str, Any] | None]:
         """One conditional PutItem: ``(True, None)`` when it was written, ``(False, the stored item or None)`` when
         the condition failed (handed back with the failure, as :meth:`update_unless`)."""
@@ -451,11 +460,7 @@ class DynamoConnection:
         try:
             await self.call("put_item", **req)
         except client.exceptions.ConditionalCheckFailedException as exc:
-            stored = exc.response.get("Item")
-            if stored is None:  # a server that does not return the item on a failed condition
-                got = await self.call("get_item", TableName=self.table,
-                                      Key=key(str(values["pk"]), str(values["sk"])), ConsistentRead=True)
-                stored = got.get("Item")
+            stored = await self._stored_on_failure(exc, str(values["pk"]), str(values["sk"]))
             return False, from_item(stored) if stored else None
         return True, None
 
@@ -478,11 +483,7 @@ class DynamoConnection:
         try:
             await self.call("put_item", **req)
         except client.exceptions.ConditionalCheckFailedException as exc:
-            stored = exc.response.get("Item")
-            if stored is None:  # a server that does not return the item on a failed condition
-                got = await self.call("get_item", TableName=self.table, Key=key(str(values["pk"]), str(values["sk"])),
-                                      ConsistentRead=True)
-                stored = got.get("Item")
+            stored = await self._stored_on_failure(exc, str(values["pk"]), str(values["sk"]))
             if stored is not None and stored.get(OP_TOKEN, {}).get("S") == token:
                 _log.info("a retried write had already been applied (its reply was lost); not applying it again")
                 return
@@ -528,10 +529,7 @@ class DynamoConnection:
         try:
             resp = await self.call("update_item", **req)
         except client.exceptions.ConditionalCheckFailedException as exc:
-            stored = exc.response.get("Item")
-            if stored is None:  # a server that does not return the item on a failed condition
-                got = await self.call("get_item", TableName=self.table, Key=key(pk, sk), ConsistentRead=True)
-                stored = got.get("Item")
+            stored = await self._stored_on_failure(exc, pk, sk)
             return False, from_item(stored) if stored else None
         except client.exceptions.ClientError as exc:
             if "item size" in str(exc).lower():  # the merged item would pass 400 KB: DynamoDB wrote nothing

@@ -36,7 +36,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -685,3 +685,20 @@ class RecordingConnection:
     def __getattr__(self, name: str) -> Any:
         """Everything else is the wrapped connection's."""
         return getattr(self.inner, name)
+
+
+async def select_plan(store: Any, call: Callable[[], Awaitable[Any]]) -> tuple[list[str], Any]:
+    """The query plan (``EXPLAIN QUERY PLAN``'s detail lines) of the ONE SELECT that ``call`` sends through
+    ``store`` (a LibSQLStore after ``init()``), and ``call``'s result: what the plan tests assert an index on.
+    An AssertionError when ``call`` sends no SELECT or more than one."""
+    rec = RecordingConnection(store.db.conn)
+    store.db.conn = rec
+    try:
+        result = await call()
+    finally:
+        store.db.conn = rec.inner
+    selects = [(sql, params) for sql, params in rec.statements if sql.lstrip().upper().startswith(("SELECT", "WITH"))]
+    assert len(selects) == 1, f"expected one SELECT, got {len(rec.statements)} statements: {rec.statements}"
+    sql, params = selects[0]
+    plan = await store.db.read(lambda db: [str(row[-1]) for row in db.all("EXPLAIN QUERY PLAN " + sql, params)])
+    return plan, result
