@@ -129,7 +129,7 @@ class _Operation:
             "Content-Type": f"application/x-amz-json-{meta['jsonVersion']}",
             **dict(extra_headers or {}),
         }
-        self.signer = Signer(host=wire.host_from_url(self.url),  # type: ignore[misc]  # (LeanPath checked it)
+        self.signer = Signer(host=wire.host_header(self.url),
                              region=signing.get("region") or client.meta.region_name,
                              service=signing.get("signing_name") or client.meta.service_model.signing_name,
                              fixed=self.headers)

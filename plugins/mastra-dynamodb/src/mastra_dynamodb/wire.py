@@ -170,6 +170,13 @@ def _dropped(sock: socket.socket) -> bool:
     return bool(poller.poll(0))
 
 
+def host_header(url: str) -> str:
+    """The ``Host`` header botocore writes and signs for ``url``; LookupError on a botocore without it."""
+    if host_from_url is None:
+        raise LookupError("botocore.auth._host_from_url moved")
+    return host_from_url(url)
+
+
 class Connections:
     """Idle connections to one ``http``/``https`` endpoint, reused LIFO; thread-safe (one request per connection
     at a time, any number of threads)."""
@@ -191,9 +198,7 @@ class Connections:
             raise LookupError("https needs an SSL context")
         self.host = parts.hostname
         #: ``Host`` as botocore writes and signs it (brackets for IPv6, the port unless the scheme's default)
-        if host_from_url is None:
-            raise LookupError("botocore.auth._host_from_url moved")
-        self.host_header: str = host_from_url(url)
+        self.host_header = host_header(url)
         self.port = parts.port or (443 if parts.scheme == "https" else 80)
         self._tls = ssl_context if parts.scheme == "https" else None
         self._connect_timeout = connect_timeout
