@@ -117,6 +117,20 @@ def make_client(
         **creds,
     )
     MADE.add(client)  # its configuration is known: the store's hot calls may take the lean path (lean.py)
+    return load_exceptions(client)
+
+
+def load_exceptions(client: Any) -> Any:
+    """``client`` with its exception classes made now, in this thread, before any worker thread uses it.
+
+    botocore makes them on the first read of ``client.exceptions`` (the first error raised, or the first ``except
+    client.exceptions.X`` that one reaches), and neither that property nor the session's cache of them is guarded:
+    when the first errors of a process come in several threads at once (concurrent conditional writes failing), each
+    thread can build its own set of classes, and an ``except client.exceptions.ConditionalCheckFailedException`` then
+    misses the instance another thread raised: a lost race surfaced as a failed write (seen as a rare failure of the
+    contract suite's concurrent update test). Made once here, every thread reads the same classes.
+    """
+    _ = client.exceptions
     return client
 
 
@@ -198,7 +212,7 @@ class DynamoConnection:
         self.table: str = config.table_name
         self.ttl_attributes = frozenset(ttl_attributes)
         self.disable_init = disable_init
-        self._client: Any = config.client
+        self._client: Any = None if config.client is None else load_exceptions(config.client)
         self._owns_client = False
         self._lean: LeanPath | None = _lean_path(config.client) if config.client is not None else None
 

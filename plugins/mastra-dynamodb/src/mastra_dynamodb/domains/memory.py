@@ -95,6 +95,17 @@ _RESOURCE_KEPT = {"createdMs": "if_not_exists({createdMs}, {v})", "ver": "if_not
 Item = dict[str, Any]
 
 
+@attrs.frozen
+class _Regions:
+    """What a thread listing read of a resource's partition: the uncounted threads (all of them), the counter item
+    (None: not read or absent), the counted threads read, and whether the read reached the partition's end."""
+
+    upper: list[Item]
+    counter: Item | None
+    lower: list[Item]
+    complete: bool
+
+
 def messages_partition(tid: str) -> str:
     """The gsi1 partition of a thread's messages (and of its counter)."""
     return MESSAGE.partition("gsi1", threadId=tid)
@@ -335,18 +346,30 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
         """A page of one resource's threads with its total from the thread counter (no COUNT query).
 
         The partition holds, from the top: the uncounted threads (sort keys + UNCOUNTED), the counter item (sort key
-        MAX_ORDER), the counted threads. Newest first is ONE Query asking for the page, the counter and room for the
-        uncounted threads read first (as many as this store expects, + MARGIN; SLACK when it has no idea: see
-        thread_counts); when that did not reach the counter (more uncounted threads), a Query of
-        the uncounted region down to the counter and one of the counted page run next, together. Oldest first: those
-        two Queries (the counted page oldest first), concurrently. Both regions are merged by real order (the
-        uncounted ones are all read); total = the counter's + the live uncounted threads. A counter that is not exact
-        falls back to Select=COUNT (see thread_counts); more than FOLD_AT uncounted threads are folded into the
-        counter (ONE TransactWriteItems), so that the next listings stay one request."""
+        MAX_ORDER), the counted threads. :meth:`_thread_regions` reads what the page needs of both regions (mostly
+        ONE Query), :meth:`_thread_total` makes the total from the counter and folds uncounted threads into it; both
+        regions are merged here by real order."""
         forward = q.direction == "ASC"
-        ttl = self.retention.rule("thread") is not None
         offset = 0 if q.per_page is False else q.page * q.per_page
         want = None if q.per_page is False else offset + q.per_page
+        sk_attr = f"{gsi}sk"
+        regions = await self._thread_regions(gsi, rid, forward, want)
+        total = await self._thread_total(rid, regions)
+        threads = _merge(regions.upper, regions.lower, sk_attr, forward)
+        rows = threads[offset:] if want is None else threads[offset:want]
+        page = [self._thread_from(it) for it in rows]
+        for t in page:
+            self._remember(t.id)
+        return page_of(page, total=total, page=q.page, per_page=q.per_page)
+
+    async def _thread_regions(self, gsi: str, rid: str, forward: bool, want: int | None) -> _Regions:
+        """What a listing of ``want`` threads (None: all) reads of a resource's partition.
+
+        Newest first is ONE Query asking for the page, the counter and room for the uncounted threads read first (as
+        many as this store expects, + MARGIN; SLACK when it has no idea: see thread_counts); when that did not reach
+        the counter (more uncounted threads), a Query of the uncounted region down to the counter and one of the
+        counted page run next, together. Oldest first: those two Queries (the counted page oldest first),
+        concurrently. The uncounted threads are always all read."""
         part = THREAD.partition(gsi, resourceId=rid)
         sk_attr = f"{gsi}sk"
         filt = live_filter(["#e IN (:e, :c)"], {"#e": "entity"}, {":e": THREAD.name, ":c": THREAD_COUNT.name})
@@ -374,47 +397,48 @@ class DynamoDBMemory(MemoryStore, DynamoDomain):
 
         if want is None:  # everything
             upper, counter, lower = split(await query(None, None, not forward, None))
-            complete = True
-        elif forward:
+            return _Regions(upper, counter, lower, complete=True)
+        if forward:
             top, lower = await asyncio.gather(query(MAX_ORDER, None, True, None),
                                               query(None, MAX_ORDER - 1, False, want))
             upper, counter, _ = split(top)
-            complete = 0 < want and len(lower) < want  # every counted thread was read
-        else:
-            expected = self._uncounted.get(rid)
-            ask = want + 1 + (SLACK if expected is None else min(SLACK, expected + MARGIN))
-            first = await query(None, None, True, ask)
-            upper, counter, lower = split(first)
-            complete = len(first) < ask
-            upper_read = complete or counter is not None or bool(lower)  # the Query got below the uncounted region
-            more_lower = not complete and len(lower) < want
-            if not upper_read or more_lower:  # (no gather otherwise: its tasks are CPU the common case need not pay)
-                top, low = await asyncio.gather(query(MAX_ORDER, None, True, None) if not upper_read else _no_rows(),
-                                                query(None, MAX_ORDER - 1, True, want) if more_lower else _no_rows())
-                if not upper_read:
-                    upper, counter, _ = split(top)
-                if more_lower:
-                    lower, complete = low, len(low) < want
-        total = None if ttl else exact_total(counter)
+            return _Regions(upper, counter, lower, complete=0 < want and len(lower) < want)  # every counted one read
+        expected = self._uncounted.get(rid)
+        ask = want + 1 + (SLACK if expected is None else min(SLACK, expected + MARGIN))
+        first = await query(None, None, True, ask)
+        upper, counter, lower = split(first)
+        complete = len(first) < ask
+        upper_read = complete or counter is not None or bool(lower)  # the Query got below the uncounted region
+        more_lower = not complete and len(lower) < want
+        if not upper_read or more_lower:  # (no gather otherwise: its tasks are CPU the common case need not pay)
+            top, low = await asyncio.gather(query(MAX_ORDER, None, True, None) if not upper_read else _no_rows(),
+                                            query(None, MAX_ORDER - 1, True, want) if more_lower else _no_rows())
+            if not upper_read:
+                upper, counter, _ = split(top)
+            if more_lower:
+                lower, complete = low, len(low) < want
+        return _Regions(upper, counter, lower, complete)
+
+    async def _thread_total(self, rid: str, regions: _Regions) -> int:
+        """The resource's live thread count: the counter's + the live uncounted threads read. A counter that is not
+        exact (or a TTL rule) falls back to what was read when it was the whole partition, else to Select=COUNT (see
+        thread_counts); more than FOLD_AT uncounted threads are folded into the counter (ONE TransactWriteItems), so
+        that the next listings stay one request."""
+        upper = regions.upper
+        ttl = self.retention.rule("thread") is not None
+        total = None if ttl else exact_total(regions.counter)
         if total is not None:
-            total += len(upper)
             left = len(upper)
             if left > FOLD_AT:  # a cancelled fold changes nothing here: the total is what was read
                 ids = [str(decode_body(it)["id"]) for it in upper[:TRANSACTION_LIMIT - 1]]
                 if await fold(self.db, rid, ids):
                     left -= len(ids)
             self._uncounted.put(rid, left)
-        elif complete and (ttl or len(upper) <= FOLD_AT):
-            total = len(upper) + len(lower)  # the whole partition was read: nothing left to count
-            # (with more uncounted threads, the count below makes the counter exact, so later listings fold them)
-        else:
-            total = await count_and_backfill(self.db, rid, ttl_rule=ttl)
-        threads = _merge(upper, lower, sk_attr, forward)
-        rows = threads[offset:] if want is None else threads[offset:want]
-        page = [self._thread_from(it) for it in rows]
-        for t in page:
-            self._remember(t.id)
-        return page_of(page, total=total, page=q.page, per_page=q.per_page)
+            return total + len(upper)
+        if regions.complete and (ttl or len(upper) <= FOLD_AT):
+            return len(upper) + len(regions.lower)  # the whole partition was read: nothing left to count
+        # (with more uncounted threads, the count makes the counter exact, so later listings fold them)
+        return await count_and_backfill(self.db, rid, ttl_rule=ttl)
 
     # ------------------------------------------------------------------ messages
 

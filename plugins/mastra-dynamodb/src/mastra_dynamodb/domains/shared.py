@@ -138,7 +138,10 @@ async def read_ordered(
         return await db.count(index=part[0], pk=part[1], lo=lo, hi=hi, filter=expr, names=names, values=values)
 
     def keyed(part: Partition, items: list[dict[str, Any]]) -> list[tuple[Any, str, dict[str, Any]]]:
-        return [((order or _same)(it[f"{part[0]}sk"]), it["pk"], it) for it in items]
+        sk = f"{part[0]}sk"
+        if order is None:
+            return [(it[sk], it["pk"], it) for it in items]
+        return [(order(it[sk]), it["pk"], it) for it in items]
 
     if predicate is None:
         want = None if limit is None else offset + limit
@@ -159,10 +162,6 @@ async def read_ordered(
     rows_k.sort(key=lambda t: (t[0], t[1]), reverse=not forward)
     rows = [t[2] for t in rows_k]
     return (rows[offset:] if limit is None else rows[offset:offset + limit]), len(rows)
-
-
-def _same(value: Any) -> Any:
-    return value
 
 
 def upsert_expression(item: Mapping[str, Any], kept: Mapping[str, str], optional: Sequence[str]
