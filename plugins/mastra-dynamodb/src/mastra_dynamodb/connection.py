@@ -212,9 +212,11 @@ class DynamoConnection:
         self.table: str = config.table_name
         self.ttl_attributes = frozenset(ttl_attributes)
         self.disable_init = disable_init
-        self._client: Any = None if config.client is None else load_exceptions(config.client)
+        self._client: Any = config.client
         self._owns_client = False
-        self._lean: LeanPath | None = _lean_path(config.client) if config.client is not None else None
+        self._lean: LeanPath | None = None
+        if config.client is not None:  # a caller's client: made ready here, as make_client does for ours
+            self._lean = _lean_path(load_exceptions(config.client))
 
     @property
     def client(self) -> Any:
