@@ -84,6 +84,54 @@ def variant_ops(store: Any, tag: str) -> dict[str, Callable[[], Awaitable[Any]]]
     }
 
 
+def more_ops(store: Any, tag: str) -> dict[str, Callable[[], Awaitable[Any]]]:
+    """The other frequent ops (``BENCH_SBS_MORE=1``), on what :func:`seed_more` wrote: reads of a resource, a run
+    and message pages, a thread's title and metadata changed, a workflow's runs listed."""
+    m, w = store.memory, store.workflows
+    counter = iter(range(10**9))
+    ids = [f"ref-{tag}-m-{i * 20}" for i in range(10)]
+
+    async def update_thread() -> None:
+        k = next(counter)
+        await m.update_thread(id=f"ref-{tag}-w", title=f"t{k}", metadata={"turn": k})
+
+    return {
+        "get_resource_by_id": lambda: m.get_resource_by_id(resource_id=f"ref-{tag}-rs"),
+        "update_thread (title + metadata)": update_thread,
+        "list_messages (newest 20 of 200)": lambda: m.list_messages(
+            thread_id=f"ref-{tag}-m", per_page=20, page=0, order_by={"field": "created_at", "direction": "DESC"}),
+        "list_messages_by_id (10)": lambda: m.list_messages_by_id(message_ids=ids),
+        "get_workflow_run_by_id": lambda: w.get_workflow_run_by_id(run_id=f"run-{tag}-l7", workflow_name="wf-list"),
+        "list_workflow_runs (20 of 100)": lambda: w.list_workflow_runs(workflow_name="wf-list", page=0, per_page=20),
+    }
+
+
+async def seed_more(store: Any, tag: str) -> None:
+    """What :func:`more_ops` reads, as ops.mjs's ``seedMore`` writes it: a resource with 1 KB of working memory, a
+    thread of 200 messages (one second apart), 100 runs of one workflow."""
+    from datetime import datetime, timedelta, timezone
+
+    from mastra_core.records import Message, Thread
+
+    m = store.memory
+    await m.update_resource(resource_id=f"ref-{tag}-rs", working_memory="w" * 1024)
+    await m.save_thread(thread=Thread(id=f"ref-{tag}-m", resource_id="ref"))
+    base = datetime.now(timezone.utc) - timedelta(hours=1)
+    for k in range(20):
+        await m.save_messages(messages=[
+            Message.from_text(f"message {k * 10 + i}", id=f"ref-{tag}-m-{k * 10 + i}", thread_id=f"ref-{tag}-m",
+                              resource_id="ref", created_at=base + timedelta(seconds=k * 10 + i))
+            for i in range(10)])
+    snap = snapshot()
+    for i in range(100):
+        await store.workflows.persist_workflow_snapshot(workflow_name="wf-list", run_id=f"run-{tag}-l{i}",
+                                                        snapshot=snap)
+    page = await m.list_messages(thread_id=f"ref-{tag}-m", per_page=20, order_by={"field": "created_at",
+                                                                                    "direction": "DESC"})
+    runs = await store.workflows.list_workflow_runs(workflow_name="wf-list", page=0, per_page=20)
+    assert len(page.items) == 20 and len(runs.items) == 20 and runs.total == 100, (len(page.items), runs.total)
+
+
 async def seed(store: Any, tag: str) -> None:
     from mastra_core.records import Thread
 

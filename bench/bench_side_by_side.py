@@ -13,7 +13,9 @@ steadier on a loaded machine) and each client process's CPU time per call (node 
 
 Knobs: ``BENCH_SBS_N`` (timed calls per op and side, default 200), ``BENCH_SBS_ROUNDS`` (default 5),
 ``BENCH_SBS_BACKENDS`` (comma list, default ``pg,libsql-file,dynamodb``), ``BENCH_SBS_VARIANTS=1`` (also the
-create paths: a new thread, resource or run every call; ``bench_reference_ops.variant_ops``).
+create paths: a new thread, resource or run every call; ``bench_reference_ops.variant_ops``), ``BENCH_SBS_MORE=1``
+(also the other frequent ops: a resource, a run and message pages read, a thread updated, a workflow's runs listed;
+``bench_reference_ops.more_ops``).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from bench.bench_reference_ops import reference_ops, seed, variant_ops
+from bench.bench_reference_ops import more_ops, reference_ops, seed, seed_more, variant_ops
 from bench.common import RESULTS
 from bench.reference_node import ReferenceProcess
 
@@ -39,6 +41,7 @@ N = int(os.environ.get("BENCH_SBS_N", "200"))
 ROUNDS = max(1, int(os.environ.get("BENCH_SBS_ROUNDS", "5")))
 BACKENDS = os.environ.get("BENCH_SBS_BACKENDS", "pg,libsql-file,dynamodb").split(",")
 VARIANTS = os.environ.get("BENCH_SBS_VARIANTS") == "1"
+MORE = os.environ.get("BENCH_SBS_MORE") == "1"
 #: Untimed calls before each round's timed ones (more in the first round: JIT, caches, prepared statements).
 WARMUP_FIRST, WARMUP = 10, 2
 NAME = "refbench"  # this bench's databases, files and tables carry it
@@ -195,11 +198,15 @@ async def compare(backend: str) -> list[dict[str, Any]]:
     """Both sides of one backend through the six ops, rounds alternating; one row per op."""
     async with OPENERS[backend]() as (ref_backend, ref_config, ours):
         await seed(ours, "a")
-        ref, node = await ReferenceProcess.open(ref_backend, ref_config)
+        if MORE:
+            await seed_more(ours, "a")
+        ref, node = await ReferenceProcess.open(ref_backend, ref_config, more=MORE)
         try:
             our_ops = reference_ops(ours, "a")
             if VARIANTS:
                 our_ops.update(variant_ops(ours, "a"))
+            if MORE:
+                our_ops.update(more_ops(ours, "a"))
             per_round = max(1, N // ROUNDS)
             acc: dict[str, dict[str, Timing]] = {op: {} for op in our_ops}
             for rnd in range(ROUNDS):

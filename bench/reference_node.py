@@ -41,8 +41,9 @@ class ReferenceProcess:
         self._stderr = stderr
 
     @classmethod
-    async def open(cls, backend: str, config: dict[str, Any]) -> tuple[ReferenceProcess, str]:
-        """Start node, create the store, ``init()`` it and seed it; returns the process and node's version."""
+    async def open(cls, backend: str, config: dict[str, Any], *, more: bool = False) -> tuple[ReferenceProcess, str]:
+        """Start node, create the store, ``init()`` it and seed it (``more``: also what the extra ops read);
+        returns the process and node's version."""
         env = {**os.environ, **interop_env()}
         stderr = tempfile.TemporaryFile()
         proc = await asyncio.create_subprocess_exec(
@@ -50,7 +51,7 @@ class ReferenceProcess:
             stdout=asyncio.subprocess.PIPE, stderr=stderr, env=env, limit=2**24)
         ref = cls(proc, stderr)
         try:
-            reply = await ref._ask({"cmd": "open", "backend": backend, "config": config})
+            reply = await ref._ask({"cmd": "open", "backend": backend, "config": config, "more": more})
         except BaseException:
             await ref.close()
             raise

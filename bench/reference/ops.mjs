@@ -3,7 +3,7 @@
 //
 // A long-lived process driven by JSON lines on stdin, so the Python side can alternate rounds with its own
 // store (machine load then hits both sides alike) without paying node's start-up or the store's init per round:
-//   {"cmd": "open", "backend": "pg"|"libsql"|"dynamodb", "config": {...store options...}}  init + seed
+//   {"cmd": "open", "backend": "pg"|"libsql"|"dynamodb", "config": {...store options...}, "more": bool}  init + seed
 //   {"cmd": "run", "op": "<op name>", "n": 40, "warmup": 5}  -> {"samples_ms": [...], "total_ms": .., "cpu_ms": ..}
 //   {"cmd": "close"}
 // Every reply is one stdout line starting with "@@bench " (a package logging to stdout cannot break the protocol).
@@ -79,7 +79,43 @@ function ops(memory, workflows) {
       await workflows.persistWorkflowSnapshot({ workflowName: 'wf', runId, snapshot: snap });
       await workflows.loadWorkflowSnapshot({ workflowName: 'wf', runId });
     },
+    // bench_reference_ops.more_ops: the other frequent ops, on what seedMore wrote
+    get_resource_by_id: () => memory.getResourceById({ resourceId: 'ref-rs' }),
+    'update_thread (title + metadata)': () =>
+      memory.updateThread({ id: 'ref-w', title: `t${fresh++}`, metadata: { turn: fresh } }),
+    'list_messages (newest 20 of 200)': () =>
+      memory.listMessages({ threadId: 'ref-m', perPage: 20, page: 0, orderBy: { field: 'createdAt', direction: 'DESC' } }),
+    'list_messages_by_id (10)': () => memory.listMessagesById({ messageIds: MESSAGE_IDS }),
+    get_workflow_run_by_id: () => workflows.getWorkflowRunById({ runId: 'run-l7', workflowName: 'wf-list' }),
+    'list_workflow_runs (20 of 100)': () => workflows.listWorkflowRuns({ workflowName: 'wf-list', page: 0, perPage: 20 }),
   };
+}
+
+const MESSAGE_IDS = Array.from({ length: 10 }, (_, i) => `ref-m-${i * 20}`);
+
+// What the extra ops read: a resource, a thread of 200 messages, 100 runs of one workflow (as bench_reference_ops.seed_more).
+async function seedMore(memory, workflows) {
+  await memory.updateResource({ resourceId: 'ref-rs', workingMemory: WORKING_MEMORY });
+  await memory.saveThread({ thread: thread('ref-m', 'ref') });
+  const base = Date.now() - 3600_000;
+  for (let k = 0; k < 20; k++) {
+    await memory.saveMessages({
+      messages: Array.from({ length: 10 }, (_, i) => ({
+        id: `ref-m-${k * 10 + i}`, threadId: 'ref-m', resourceId: 'ref', role: 'user', type: 'v2',
+        createdAt: new Date(base + (k * 10 + i) * 1000),
+        content: { format: 2, parts: [{ type: 'text', text: `message ${k * 10 + i}` }], content: `message ${k * 10 + i}` },
+      })),
+    });
+  }
+  const snap = snapshot();
+  for (let i = 0; i < 100; i++) {
+    await workflows.persistWorkflowSnapshot({ workflowName: 'wf-list', runId: `run-l${i}`, snapshot: snap });
+  }
+  const page = await memory.listMessages({ threadId: 'ref-m', perPage: 20, page: 0, orderBy: { field: 'createdAt', direction: 'DESC' } });
+  const runs = await workflows.listWorkflowRuns({ workflowName: 'wf-list', page: 0, perPage: 20 });
+  if (page.messages.length !== 20 || runs.runs.length !== 20 || runs.total !== 100) {
+    throw new Error(`seedMore: ${page.messages.length} messages, ${runs.runs.length} of ${runs.total} runs`);
+  }
 }
 
 async function seed(memory) {
@@ -119,7 +155,9 @@ async function main() {
         await store.init();
         const memory = await domain(store, 'memory');
         await seed(memory);
-        table = ops(memory, await domain(store, 'workflows'));
+        const workflows = await domain(store, 'workflows');
+        if (req.more) await seedMore(memory, workflows);
+        table = ops(memory, workflows);
         await reply({ ok: true, node: process.version });
       } else if (req.cmd === 'run') {
         await reply({ ok: true, ...(await timed(table[req.op], req.n, req.warmup ?? 0)) });

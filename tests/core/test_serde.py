@@ -144,3 +144,50 @@ def test_message_from_text_helper() -> None:
         attrs.evolve(m, content=r.MessageContent(parts=[r.TextPart(text="a"), r.TextPart(text="b")])).content.text()
         == "a b"
     )
+
+
+# contents near the plain-text shape that content_from_json builds without the converter: each key, type and value
+# it checks, varied, so a shape it wrongly takes (or builds differently) shows up against the general path
+_near_text_part = st.fixed_dictionaries(
+    {"type": st.sampled_from(["text", "reasoning", "Text"])},
+    optional={"text": st.one_of(st.text(max_size=8), st.integers(), st.none()), "providerMetadata": st.just({}),
+              "extraKey": st.just(1)},
+)
+_near_plain_content = st.fixed_dictionaries(
+    {},
+    optional={"format": st.sampled_from([2, 2.0, 1, "2", None, True]),
+              "parts": st.one_of(st.lists(st.one_of(_near_text_part, st.text(max_size=3)), max_size=3), st.none(),
+                                 st.text(max_size=3)),
+              "content": st.one_of(st.text(max_size=8), st.none(), st.integers()),
+              "metadata": st.just({"k": 1})},
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=_near_plain_content)
+def test_plain_text_content_reads_as_the_converter_reads_it(data: dict[str, object]) -> None:
+    import json
+
+    from mastra_core.serde import _plain_text_content
+
+    built = _plain_text_content(data)
+    if built is not None:  # taken: exactly what the general path gives
+        assert built == from_wire(data, r.MessageContent)
+        assert data.get("format") == 2 and set(data) <= {"format", "parts", "content"}
+    try:
+        general = from_wire(data, r.MessageContent) if data.get("format") == 2 or "parts" in data else None
+    except Exception:  # noqa: BLE001 -- a shape the converter refuses must not be one the fast path took
+        assert built is None
+        return
+    if general is not None:
+        assert content_from_json(json.dumps(data)) == general
+
+
+def test_plain_text_content_is_the_usual_shape() -> None:
+    from mastra_core.serde import _plain_text_content
+
+    data = {"format": 2, "parts": [{"type": "text", "text": "hi"}, {"type": "text", "text": ""}], "content": "hi"}
+    built = _plain_text_content(data)
+    assert built == r.MessageContent(parts=[r.TextPart(text="hi"), r.TextPart(text="")], content="hi")
+    assert built == from_wire(data, r.MessageContent)
+    assert _plain_text_content({**data, "content": None}) == r.MessageContent(parts=built.parts)

@@ -345,7 +345,9 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
             rows.sort(key=lambda b: (b[5], b[7]))
             return [message_from_row(b) for b in rows]
 
-        return await self.conn.read(go)
+        # a bounded number of primary-key lookups is short enough to run without a thread hop (the hop cost
+        # more than ten lookups)
+        return await self.conn.read(go, inline=len(ids) <= _INLINE_ROWS)
 
     def _upsert_messages(self, db: LibSQLConnection, messages: list[r.Message], now: str) -> None:
         """Write ``messages``: new ids inserted, live rows updated in place (keeping createdAt and rowid).
