@@ -109,14 +109,14 @@ def more_ops(store: Any, tag: str) -> dict[str, Callable[[], Awaitable[Any]]]:
 async def seed_more(store: Any, tag: str) -> None:
     """What :func:`more_ops` reads, as ops.mjs's ``seedMore`` writes it: a resource with 1 KB of working memory, a
     thread of 200 messages (one second apart), 100 runs of one workflow."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import UTC, datetime, timedelta
 
     from mastra_core.records import Message, Thread
 
     m = store.memory
     await m.update_resource(resource_id=f"ref-{tag}-rs", working_memory="w" * 1024)
     await m.save_thread(thread=Thread(id=f"ref-{tag}-m", resource_id="ref"))
-    base = datetime.now(timezone.utc) - timedelta(hours=1)
+    base = datetime.now(UTC) - timedelta(hours=1)
     for k in range(20):
         await m.save_messages(messages=[
             Message.from_text(f"message {k * 10 + i}", id=f"ref-{tag}-m-{k * 10 + i}", thread_id=f"ref-{tag}-m",
