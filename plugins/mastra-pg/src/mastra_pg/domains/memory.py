@@ -19,7 +19,7 @@ from mastra_core.serde import content_from_json, to_wire
 
 from ..codec import aware, esc_str, esc_text, json_copy, jsonb, jsonb_null, naive, text_json, utc_time
 from ..connection import PgConnection
-from .shared import BUMPED, DEAD, PgDomain, codec_for
+from .shared import BUMPED, DEAD, PgDomain, codec_for, page_rows, page_sql
 
 
 def _msg_cols(a: str) -> str:
@@ -169,13 +169,10 @@ class PgMemory(MemoryStore, PgDomain):
         col = '"createdAt"' if q.order_field == "created_at" else '"updatedAt"'
         d = "DESC" if q.direction == "DESC" else "ASC"
         limit = "" if q.per_page is False else f" LIMIT {int(q.per_page)} OFFSET {int(q.page) * int(q.per_page)}"
-        rows, count = await self.conn.pipeline([
-            (self.q("SELECT {cols} FROM {threads} WHERE {where} ORDER BY {col} {d}, seq {d}{limit}",
-                    cols=self.threads.select, where=where, col=col, d=d, limit=limit), params),
-            (self.q("SELECT count(*) FROM {threads} WHERE {where}", where=where), params),
-        ])
-        total = int(count[0][0])
-        return Page(items=self.threads.decode_all(rows), total=total, page=q.page, per_page=q.per_page,
+        rows = await self.conn.fetch(page_sql(self.q, self.table_name("threads"), self.threads.select, where,
+                                              f"{col} {d}, seq {d}", limit), params)
+        total, items = page_rows(rows, self.threads)
+        return Page(items=items, total=total, page=q.page, per_page=q.per_page,
                     has_more=has_more(total, q.page, q.per_page))
 
     # ---------------------------------------------------------------- messages
