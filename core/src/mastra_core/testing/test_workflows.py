@@ -203,6 +203,14 @@ async def test_pagination_two_plus_one(workflows, page: int, want: list[int], ha
     assert (result.total, result.page, result.per_page, result.has_more) == (3, page, 2, has_more)
 
 
+async def test_a_listing_with_no_match_is_empty_with_total_zero(workflows, memory) -> None:
+    # a backend reading the page and its total in one statement must tell "no rows" from "a row of NULLs"
+    runs = await workflows.list_workflow_runs(workflow_name=uid("wf-none-"), page=0, per_page=5)
+    assert (runs.items, runs.total, runs.has_more) == ([], 0, False)
+    threads = await memory.list_threads(filter={"resource_id": uid("nobody-")}, page=0, per_page=5)
+    assert (threads.items, threads.total, threads.has_more) == ([], 0, False)
+
+
 async def test_equal_created_at_pages_never_skip_or_repeat(workflows) -> None:
     name = uid("wf-")
     t0 = base_time()
