@@ -627,13 +627,14 @@ class PgConnection:
 
         return await self.with_conn(go, idempotent=idempotent)
 
-    async def execute(self, query: Any, params: Sequence[Any] | dict[str, Any] = (), *, idempotent: bool = True) -> int:
-        """One statement; its row count."""
+    async def execute(self, query: Any, params: Sequence[Any] | dict[str, Any] = (), *, idempotent: bool = True,
+                      prepare: bool | None = None) -> int:
+        """One statement; its row count. ``prepare=False`` never uses a prepared plan."""
 
         async def go(conn: Any) -> int:
             if lean.usable(conn):  # (as in fetchone)
-                return (await lean.run(conn, query, params, None)).rowcount
-            return (await run_statement(conn, query, params)).rowcount
+                return (await lean.run(conn, query, params, prepare)).rowcount
+            return (await run_statement(conn, query, params, prepare=prepare)).rowcount
 
         return await self.with_conn(go, idempotent=idempotent)
 

@@ -126,4 +126,6 @@ class PgObservability(ObservabilityStore, PgDomain):
                     has_more=has_more(total, q.page, q.per_page))
 
     async def _delete_traces(self, trace_ids: tuple[str, ...]) -> None:
-        await self.conn.execute(self.q('DELETE FROM {spans} WHERE "traceId" = ANY(%s::text[])'), (list(trace_ids),))
+        # (an array: never a generic plan, see memory.PgMemory._save_sql)
+        await self.conn.execute(self.q('DELETE FROM {spans} WHERE "traceId" = ANY(%s::text[])'), (list(trace_ids),),
+                                prepare=False)
