@@ -15,7 +15,7 @@ from mastra_core.serde import wire_names
 
 from ..codec import PgColumn, ident, jsonb, jsonb_column, naive, twin
 from ..connection import PgConnection, pipelined_transaction
-from .shared import LIVE, PgDomain, codec_for
+from .shared import LIVE, PgDomain, codec_for, page_rows, page_sql
 
 
 class PgObservability(ObservabilityStore, PgDomain):
@@ -116,13 +116,10 @@ class PgObservability(ObservabilityStore, PgDomain):
         order = f"({col} IS NULL) {d}, {col} {d}, seq {d}"
         where = " AND ".join(conds)
         limit = "" if q.per_page is False else f" LIMIT {int(q.per_page)} OFFSET {int(q.page) * int(q.per_page)}"
-        rows, count = await self.conn.pipeline([
-            (self.q("SELECT {cols} FROM {spans} s WHERE {where} ORDER BY {order}{limit}", cols=self.t.select,
-                    where=where, order=order, limit=limit), params),
-            (self.q("SELECT count(*) FROM {spans} s WHERE {where}", where=where), params),
-        ])
-        total = int(count[0][0])
-        return Page(items=self.t.decode_all(rows), total=total, page=q.page, per_page=q.per_page,
+        rows = await self.conn.fetch(page_sql(self.q, f"{self.table_name('spans')} s", self.t.select, where, order,
+                                              limit), params)
+        total, items = page_rows(rows, self.t)
+        return Page(items=items, total=total, page=q.page, per_page=q.per_page,
                     has_more=has_more(total, q.page, q.per_page))
 
     async def _delete_traces(self, trace_ids: tuple[str, ...]) -> None:
