@@ -215,12 +215,12 @@ def _connection_lost(exc: BaseException, conn: Any) -> bool:
     return isinstance(exc, psycopg.OperationalError) and (conn is None or conn.broken or conn.closed)
 
 
-async def run_statement(conn: Any, query: Any, params: Any = None, *, prepare: bool | None = None) -> lean.Result:
+async def run_statement(conn: Any, query: Any, params: Any = None, *, prepare: lean.Prepare = None) -> lean.Result:
     """One statement on an idle autocommit connection, its rows read (see :mod:`.lean`); the cursor in the
     unusual case of a connection in pipeline mode (or a psycopg release without what :mod:`.lean` uses)."""
     if lean.usable(conn):
         return await lean.run(conn, query, params, prepare)
-    cur = await conn.execute(query, params, prepare=prepare)
+    cur = await conn.execute(query, params, prepare=False if prepare == lean.CUSTOM else prepare)
     return lean.Result(await cur.fetchall() if _has_rows(cur) else None, cur.rowcount)
 
 
@@ -603,9 +603,10 @@ class PgConnection:
         params: Sequence[Any] | dict[str, Any] = (),
         *,
         idempotent: bool = True,
-        prepare: bool | None = None,
+        prepare: lean.Prepare = None,
     ) -> list[Any]:
-        """One statement's rows (one round trip); ``prepare=False`` never uses a prepared plan."""
+        """One statement's rows (one round trip); ``prepare=False`` never uses a prepared plan, ``prepare=CUSTOM``
+        (``lean.CUSTOM``) a prepared one always planned for its parameters."""
 
         async def go(conn: Any) -> list[Any]:
             rows = (await run_statement(conn, query, params, prepare=prepare)).rows
@@ -628,8 +629,8 @@ class PgConnection:
         return await self.with_conn(go, idempotent=idempotent)
 
     async def execute(self, query: Any, params: Sequence[Any] | dict[str, Any] = (), *, idempotent: bool = True,
-                      prepare: bool | None = None) -> int:
-        """One statement; its row count. ``prepare=False`` never uses a prepared plan."""
+                      prepare: lean.Prepare = None) -> int:
+        """One statement; its row count. ``prepare``: as :meth:`fetch`'s."""
 
         async def go(conn: Any) -> int:
             if lean.usable(conn):  # (as in fetchone)

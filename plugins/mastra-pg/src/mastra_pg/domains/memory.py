@@ -17,6 +17,7 @@ from mastra_core.records.queries import CloneRequest, MessageQuery, ThreadQuery
 from mastra_core.retention import Retention
 from mastra_core.serde import content_from_json, to_wire
 
+from .. import lean
 from ..codec import aware, esc_str, esc_text, json_copy, jsonb, jsonb_null, naive, text_json, utc_time
 from ..connection import PgConnection
 from .shared import BUMPED, DEAD, PgDomain, codec_for, page_rows, page_sql
@@ -247,8 +248,9 @@ class PgMemory(MemoryStore, PgDomain):
         params: dict[str, Any] = {"now": utc_now()}
         text = self._list_sql(q, params)
         # never a generic prepared plan: it would size "thread_id = $1" by the average thread and may sort a
-        # huge thread whole; planned with the real thread id, the ordered index scan is always chosen
-        rows = await self.conn.fetch(self.q(text), params, prepare=False)
+        # huge thread whole; planned with the real thread id, the ordered index scan is always chosen. Prepared
+        # all the same (lean.CUSTOM): parsing this text on every call cost more than planning it
+        rows = await self.conn.fetch(self.q(text), params, prepare=lean.CUSTOM)
         total = 0
         page: list[FetchedMessage] = []
         windows: list[FetchedMessage] = []
@@ -264,7 +266,8 @@ class PgMemory(MemoryStore, PgDomain):
         # analysed the table; planned per call, 0.25 ms
         rows = await self.conn.fetch(self.q('SELECT {cols} FROM {messages} m WHERE m.id = ANY(%(ids)s::text[]) '
                                             'AND {live} ORDER BY m."createdAt", m.seq', cols=_msg_cols("m"),
-                                            live=_live("m")), {"ids": list(ids), "now": utc_now()}, prepare=False)
+                                            live=_live("m")), {"ids": list(ids), "now": utc_now()},
+                                     prepare=lean.CUSTOM)
         return [_message(x) for x in rows]
 
     def _save_params(self, messages: list[r.Message], touched: set[str]) -> dict[str, Any]:
@@ -287,23 +290,24 @@ class PgMemory(MemoryStore, PgDomain):
         text, prepare = self._save_sql(touched)
         await self.conn.execute(text, self._save_params(messages, touched), prepare=prepare)
 
-    def _save_sql(self, touched: set[str]) -> tuple[str, bool | None]:
-        """The save statement for the threads ``touched``, and whether it may run with a prepared plan.
+    def _save_sql(self, touched: set[str]) -> tuple[str, lean.Prepare]:
+        """The save statement for the threads ``touched``, and how it is prepared.
 
         A statement matching ``= ANY(array)`` never runs with a generic prepared plan: one made while the table was
         small scanned the whole table once it had grown, until autovacuum analysed it (save_messages(10) went from
         0.8 to 18 ms with 200k threads; ``tests/test_pg_generic_plans.py``). The usual save touches ONE thread, bumped
-        by its key (``id = %(t0)s``), whose generic plan is the index's at any size; several are planned per call.
+        by its key (``id = %(t0)s``), whose generic plan is the index's at any size; several are planned per call
+        (``lean.CUSTOM``: prepared, never with a generic plan).
         """
         if len(touched) == 1:
             return self.q(_SAVE_MESSAGES, bump=_BUMP, live=_live(), touched="id = %(t0)s"), None
-        return self.q(_SAVE_MESSAGES, bump=_BUMP, live=_live(), touched="id = ANY(%(touched)s::text[])"), False
+        return self.q(_SAVE_MESSAGES, bump=_BUMP, live=_live(), touched="id = ANY(%(touched)s::text[])"), lean.CUSTOM
 
     async def _delete_messages(self, ids: tuple[str, ...]) -> None:
         await self.conn.execute(self.q(
             "WITH d AS (DELETE FROM {messages} WHERE id = ANY(%(ids)s::text[]) RETURNING thread_id) "
             "UPDATE {threads} SET {bump} WHERE id IN (SELECT thread_id FROM d) AND {live}", bump=_BUMP, live=_live()),
-            {"ids": list(ids), "now": utc_now()}, prepare=False)
+            {"ids": list(ids), "now": utc_now()}, prepare=lean.CUSTOM)
 
     # ---------------------------------------------------------------- resources
 
