@@ -153,3 +153,27 @@ async def test_a_fault_in_the_preparing_round_trip_is_bounded_and_recovers(make_
         for _ in range(7):
             page = await memory.list_messages(thread_id="t", per_page=2)
             assert page.total == 4 and [m.id for m in page.items] == want
+
+
+async def test_an_error_while_preparing_anew_is_the_statements_own_and_the_connection_goes_on(
+        make_store: Any, pg_url: str) -> None:
+    from mastra_core.errors import StorageError
+
+    store = await make_store(min_pool_size=1, max_pool_size=1)
+    memory = store.memory
+    await memory.save_thread(thread=Thread(id="t", resource_id="r"))
+    for _ in range(5):  # the next run prepares anew
+        await memory.list_messages(thread_id="t", per_page=2)
+    async with await psycopg.AsyncConnection.connect(pg_url, autocommit=True) as conn:
+        await conn.execute(psycopg.sql.SQL("ALTER TABLE {}.mastra_message_counts RENAME TO gone").format(
+            psycopg.sql.Identifier(memory.conn.schema)))
+    try:
+        with pytest.raises(StorageError) as caught:
+            await memory.list_messages(thread_id="t", per_page=2)
+        assert "mastra_message_counts" in str(caught.value.__cause__ or caught.value)
+        assert (await memory.get_thread_by_id(thread_id="t")) is not None  # the same connection, still usable
+    finally:
+        async with await psycopg.AsyncConnection.connect(pg_url, autocommit=True) as conn:
+            await conn.execute(psycopg.sql.SQL("ALTER TABLE {}.gone RENAME TO mastra_message_counts").format(
+                psycopg.sql.Identifier(memory.conn.schema)))
+    assert (await memory.list_messages(thread_id="t", per_page=2)).total == 0

@@ -253,20 +253,11 @@ async def _prepare_and_run(pgconn: Any, pgq: PostgresQuery, old: bytes | None, n
         pgconn.send_prepare(new, pgq.query, param_types=pgq.types)
         pgconn.send_query_prepared(new, pgq.params, param_formats=pgq.formats)
         pgconn.pipeline_sync()
-        while pgconn.flush():
-            await _until(pgconn, loop, writable=True)
-        commands: list[list[Any]] = [[]]  # each command's results (libpq ends each with a None)
-        while True:
-            while pgconn.is_busy():
-                await _until(pgconn, loop)
-                pgconn.consume_input()
-            res = pgconn.get_result()
-            if res is None:
-                commands.append([])
-            elif res.status == _PIPELINE_SYNC:
-                break
-            else:
-                commands[-1].append(res)
+        # each command's results end with a None, as a statement's do outside a pipeline; then the sync's own
+        commands = [await _results(pgconn, loop) for _ in range(2 if old is None else 3)]
+        sync = await _results(pgconn, loop)
+        if [res.status for res in sync] != [_PIPELINE_SYNC]:
+            raise errors.InternalError("the pipeline's results are out of step")
         pgconn.exit_pipeline_mode()
     except BaseException:
         pgconn.finish()  # the pipeline's state is unknown: the pool replaces a closed connection
