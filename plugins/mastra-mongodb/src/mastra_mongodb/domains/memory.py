@@ -18,6 +18,7 @@ from mastra_core.records.queries import CloneRequest, MessageQuery, ThreadQuery
 from ..codec import MESSAGE, RESOURCE, THREAD, enc, ordered_id
 from ..connection import COUNT, Sort, skip_of
 from ..filters import Filter, all_of, message_position, metadata_filter, order
+from ..keyed_locks import KeyedLocks
 from ..merge import dotted, merge_one
 from ..schema import MESSAGES, RESOURCES, SEQ, THREADS
 from .shared import MongoDomain, reader
@@ -33,6 +34,11 @@ class MongoMemory(MemoryStore, MongoDomain):
     """The memory domain on MongoDB."""
 
     collections = (THREADS, MESSAGES, RESOURCES)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: This process's guarded one-command updates, one at a time per thread / resource (see keyed_locks.py).
+        self._updating = KeyedLocks()
 
     # ---------------------------------------------------------------- threads
 
@@ -78,7 +84,11 @@ class MongoMemory(MemoryStore, MongoDomain):
         """One ``findOneAndUpdate``: the title and each patched metadata key ``$set`` (``metadata.<key>``),
         ``updatedAt`` now, expiry refreshed; guarded so that it matches only when that is the patch's result
         (``updatedAt`` before now, so now is strictly after it). Anything else takes the general path
-        (``merge.py`` says when)."""
+        (``merge.py`` says when). One at a time per thread in this process (``keyed_locks.py``)."""
+        async with self._updating.hold("thread:" + thread_id):
+            return await self._update_thread_now(thread_id, patch)
+
+    async def _update_thread_now(self, thread_id: str, patch: ThreadPatch) -> r.Thread | None:
         now = to_ms(utc_now())
         sets = {} if patch.metadata is None else dotted("metadata", patch.metadata)
         if sets is None:
@@ -347,6 +357,10 @@ class MongoMemory(MemoryStore, MongoDomain):
         path: ``metadata`` is JSON text (the reference's schema), which no update operator can merge into."""
         if patch.metadata is not None:
             return await super()._update_resource(resource_id, patch)
+        async with self._updating.hold("resource:" + resource_id):  # (see keyed_locks.py)
+            return await self._update_working_memory(resource_id, patch)
+
+    async def _update_working_memory(self, resource_id: str, patch: ResourcePatch) -> r.Resource:
         fresh = RESOURCE.to_doc(patch.apply(resource_id, None))
         now = fresh.pop("updatedAt")
         sets: Doc = {"updatedAt": now, **self.expiry(RESOURCES)}
