@@ -24,6 +24,7 @@ class KeyedLocks:
 
     @asynccontextmanager
     async def hold(self, key: str) -> AsyncIterator[None]:
+        """Wait for ``key``'s lock, hold it for the block, and forget the key when nobody else wants it."""
         lock, users = self._locks.get(key, (None, 0))
         if lock is None:
             lock = asyncio.Lock()
@@ -39,4 +40,5 @@ class KeyedLocks:
                 del self._locks[key]
 
     def __len__(self) -> int:
+        """How many keys are held or waited for."""
         return len(self._locks)
