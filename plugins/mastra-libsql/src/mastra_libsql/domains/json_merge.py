@@ -16,6 +16,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from mastra_core.backend.fastjson import compact_dumps
+
 #: json_set takes at most 127 arguments (SQLITE_MAX_FUNCTION_ARG): past this many keys the calls nest.
 _PAIRS_PER_CALL = 60
 
@@ -25,7 +27,14 @@ def _addressable(key: object) -> bool:
 
 
 def _json_text(value: Any) -> str | None:
-    """The value's JSON text as the codec writes it, or None when it could not go through ``json(?)`` unchanged."""
+    """The value's JSON text as the codec writes it, or None when it could not go through ``json(?)`` unchanged.
+
+    orjson first (core's ``compact_dumps``: the same text, or None; it refuses a lone surrogate): the patch values
+    passed core's value check, so no NaN or infinity (which orjson would write as null) reaches it.
+    """
+    fast = compact_dumps(value)
+    if fast is not None:
+        return fast
     try:
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         text.encode("utf-8")  # a lone surrogate: the codec escapes the whole document instead
