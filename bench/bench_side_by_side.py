@@ -21,6 +21,7 @@ create paths: a new thread, resource or run every call; ``bench_reference_ops.va
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import shutil
@@ -44,6 +45,8 @@ VARIANTS = os.environ.get("BENCH_SBS_VARIANTS") == "1"
 MORE = os.environ.get("BENCH_SBS_MORE") == "1"
 #: Untimed calls before each round's timed ones (more in the first round: JIT, caches, prepared statements).
 WARMUP_FIRST, WARMUP = 10, 2
+#: Untimed calls of every op, on both sides, before any round (then one full collection on ours): see :func:`compare`.
+WARMUP_PASS = int(os.environ.get("BENCH_SBS_WARMUP_PASS", "50"))
 NAME = "refbench"  # this bench's databases, files and tables carry it
 DYNAMODB_CREDS = {"access_key_id": NAME, "secret_access_key": NAME}
 
@@ -187,6 +190,27 @@ async def _ours(fn: Callable[[], Awaitable[Any]], n: int, warmup: int) -> Timing
     return samples, total, (time.process_time() - cpu) * 1000
 
 
+async def _warm_up(our_ops: dict[str, Callable[[], Awaitable[Any]]], ref: ReferenceProcess) -> None:
+    """Every op, both sides, :data:`WARMUP_PASS` untimed calls; then one full collection of this process.
+
+    Why: a process's first calls of each op grow its heap once (modules imported on first use, converters and
+    statements built and cached: ~37k objects on libsql), and CPython runs a full collection each time the objects
+    promoted since the last one pass a quarter of the heap. With that growth spread over the first round, two or three
+    full collections (15-30 ms each on this machine) landed on whichever op of ours was running, and at N=200 one
+    such pause moved that op's mean by up to 2x (measured with ``gc.callbacks``: in a second run in the same process,
+    at steady state, there were none). Warming every op first and collecting once measures the steady state, which
+    is what a long-running agent process sees. Node gets the same pass (its JIT and caches warm up too) and a full
+    collection of its own (``--expose-gc``).
+    """
+    if WARMUP_PASS <= 0:
+        return
+    for op, fn in our_ops.items():
+        await ref.run(op, 0, WARMUP_PASS)
+        await _ours(fn, 0, WARMUP_PASS)
+    await ref.collect()
+    gc.collect()
+
+
 def _stats(samples: list[float], total_ms: float, cpu_ms: float) -> dict[str, float]:
     s = sorted(samples)
     return {"n": len(s), "ops_per_s": len(s) / (total_ms / 1000) if total_ms else float("inf"),
@@ -208,6 +232,7 @@ async def compare(backend: str) -> list[dict[str, Any]]:
             if MORE:
                 our_ops.update(more_ops(ours, "a"))
             per_round = max(1, N // ROUNDS)
+            await _warm_up(our_ops, ref)
             acc: dict[str, dict[str, Timing]] = {op: {} for op in our_ops}
             for rnd in range(ROUNDS):
                 warmup = WARMUP_FIRST if rnd == 0 else WARMUP

@@ -47,7 +47,7 @@ class ReferenceProcess:
         env = {**os.environ, **interop_env()}
         stderr = tempfile.TemporaryFile()
         proc = await asyncio.create_subprocess_exec(
-            env["MASTRA_INTEROP_NODE"], str(SCRIPT), stdin=asyncio.subprocess.PIPE,
+            env["MASTRA_INTEROP_NODE"], "--expose-gc", str(SCRIPT), stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE, stderr=stderr, env=env, limit=2**24)
         ref = cls(proc, stderr)
         try:
@@ -61,6 +61,10 @@ class ReferenceProcess:
         """``warmup`` untimed calls, then ``n`` timed ones: (per-call ms, whole loop ms, node's CPU ms in the loop)."""
         reply = await self._ask({"cmd": "run", "op": op, "n": n, "warmup": warmup})
         return [float(s) for s in reply["samples_ms"]], float(reply["total_ms"]), float(reply["cpu_ms"])
+
+    async def collect(self) -> None:
+        """A full collection in node (as ``gc.collect()`` here): after a warm-up pass, before the timed rounds."""
+        await self._ask({"cmd": "gc"})
 
     async def close(self) -> None:
         """Ask node to close the store and exit; kill it if it does not within 30 s."""

@@ -5,6 +5,7 @@
 // store (machine load then hits both sides alike) without paying node's start-up or the store's init per round:
 //   {"cmd": "open", "backend": "pg"|"libsql"|"dynamodb", "config": {...store options...}, "more": bool}  init + seed
 //   {"cmd": "run", "op": "<op name>", "n": 40, "warmup": 5}  -> {"samples_ms": [...], "total_ms": .., "cpu_ms": ..}
+//   {"cmd": "gc"}  -> a full collection (node started with --expose-gc)
 //   {"cmd": "close"}
 // Every reply is one stdout line starting with "@@bench " (a package logging to stdout cannot break the protocol).
 // The packages are the interop suite's, under $MASTRA_INTEROP_PACKAGES (interop/setup.sh installs them).
@@ -161,6 +162,10 @@ async function main() {
         await reply({ ok: true, node: process.version });
       } else if (req.cmd === 'run') {
         await reply({ ok: true, ...(await timed(table[req.op], req.n, req.warmup ?? 0)) });
+      } else if (req.cmd === 'gc') {
+        // a full collection after the warm-up pass, as the Python side does (node runs with --expose-gc)
+        if (typeof globalThis.gc === 'function') globalThis.gc();
+        await reply({ ok: true, collected: typeof globalThis.gc === 'function' });
       } else if (req.cmd === 'close') {
         break;
       } else {
