@@ -1,6 +1,7 @@
-"""update_resource / update_thread merge metadata inside one SQL statement on a file (``json_merge``): the result
-must be exactly the in-memory reference's ``{**old, **patch}`` (values, key order, stored bytes), and rows the SQL
-merge cannot handle must take the read-modify-write path with its exact outcome."""
+"""update_resource merges metadata inside one SQL statement on a file (``json_merge``), update_thread in Python inside
+one transaction: either way the result must be exactly the in-memory reference's ``{**old, **patch}`` (values, key
+order, stored bytes), and rows the SQL merge cannot handle must take the read-modify-write path with its exact
+outcome."""
 
 from __future__ import annotations
 
