@@ -191,3 +191,42 @@ def test_plain_text_content_is_the_usual_shape() -> None:
     assert built == r.MessageContent(parts=[r.TextPart(text="hi"), r.TextPart(text="")], content="hi")
     assert built == from_wire(data, r.MessageContent)
     assert _plain_text_content({**data, "content": None}) == r.MessageContent(parts=built.parts)
+
+
+# contents near the plain-text shape that content_wire builds without the converter: each field it checks, varied
+_near_text_part_record = st.builds(
+    r.TextPart, text=st.one_of(st.text(max_size=6), st.sampled_from(["", "é😀", "\x00"])),
+    provider_metadata=st.sampled_from([None, {}, {"k": 1}]), extra=st.sampled_from([{}, {"x": 1}]),
+    type=st.sampled_from(["text", "text", "Text"]),
+)
+_near_plain_record = st.builds(
+    r.MessageContent,
+    format=st.sampled_from([2, 2, 1, 2.0, True]),
+    parts=st.lists(st.one_of(_near_text_part_record, st.builds(r.ReasoningPart, reasoning=st.text(max_size=3))),
+                   max_size=3),
+    content=st.one_of(st.none(), st.text(max_size=6)),
+    reasoning=st.sampled_from([None, None, "why"]),
+    metadata=st.sampled_from([None, None, {"k": 1}]),
+    annotations=st.sampled_from([None, None, []]),
+    extra=st.sampled_from([{}, {}, {"custom": 1}]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(content=_near_plain_record)
+def test_content_wire_is_to_wire(content: r.MessageContent) -> None:
+    import json
+
+    from mastra_core.serde import content_wire
+
+    fast, general = content_wire(content), to_wire(content)
+    assert json.dumps(fast) == json.dumps(general)  # the same keys in the same order, the same values and types
+    assert content_to_json(content) == json.dumps(general, ensure_ascii=False, separators=(",", ":"))
+
+
+def test_content_wire_of_the_usual_shape() -> None:
+    from mastra_core.serde import content_wire
+
+    content = r.Message.from_text("hi", id="m", thread_id="t").content
+    assert content_wire(content) == {"format": 2, "parts": [{"text": "hi", "type": "text"}], "content": "hi"}
+    assert content_wire(content) == to_wire(content)

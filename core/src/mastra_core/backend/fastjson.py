@@ -23,7 +23,7 @@ _OPTIONS = 0 if orjson is None else (
 #: with an exponent (orjson: ``0.00001`` for ``1e-05``, ``1e-7`` for ``1e-07``; larger exponents and every other
 #: number are written alike). A match anywhere (inside a string too) only sends the value to the standard encoder.
 #: Plain substring tests: a regular expression over the text costs more than orjson saves.
-_SMALL_FLOAT, _EXP7, _EXP8, _EXP9 = b"0.0000", b"e-7", b"e-8", b"e-9"
+_SMALL_FLOAT, _EXP, _EXP7, _EXP8, _EXP9 = b"0.0000", b"e-", b"e-7", b"e-8", b"e-9"
 #: Digits as ``0``, every other byte as a space: a run of :data:`_LONG_RUN` in the translated text is a number orjson
 #: may read otherwise than ``json.loads`` (an integer past 64 bits becomes a float there).
 _DIGITS = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))
@@ -47,7 +47,10 @@ def compact_dumps(value: Any) -> str | None:
         data: bytes = orjson.dumps(value, default=_refuse, option=_OPTIONS)
     except TypeError:  # orjson.JSONEncodeError is a TypeError
         return None
-    if _SMALL_FLOAT in data or _EXP7 in data or _EXP8 in data or _EXP9 in data:
+    # (find, not ``in``: ``bytes in bytes`` first tries the needle as an integer, and the TypeError it formats and
+    # drops cost more than the scan; the three exponents share "e-", rare outside text, so one scan mostly does)
+    if data.find(_SMALL_FLOAT) >= 0 or data.find(_EXP) >= 0 and (
+            data.find(_EXP7) >= 0 or data.find(_EXP8) >= 0 or data.find(_EXP9) >= 0):
         return None
     return data.decode()
 
@@ -63,7 +66,7 @@ def loads(text: str | bytes) -> Any:
             raw = text.encode() if isinstance(text, str) else text
         except UnicodeEncodeError:
             return json.loads(text)
-        if _LONG_RUN not in raw.translate(_DIGITS):
+        if raw.translate(_DIGITS).find(_LONG_RUN) < 0:
             try:
                 return orjson.loads(raw)
             except orjson.JSONDecodeError:

@@ -268,7 +268,7 @@ class LeanPath:
             self._endpoint._add_modeled_error_fields(response_dict, parsed, op.model, self._error_parser)
         else:
             parsed = loads(content) if content else {}
-            if b'"B' in content:  # a blob somewhere (or these bytes inside a string): decode as botocore does
+            if content.find(b'"B') >= 0:  # a blob somewhere (or these bytes inside a string): decode as botocore does
                 _unblob(parsed)
         return (http, parsed), None
 

@@ -17,7 +17,7 @@ from mastra_core import records as r
 from mastra_core.backend import RowCodec, Table, decode_json
 from mastra_core.backend.fastjson import compact_dumps
 from mastra_core.clock import parse_datetime
-from mastra_core.serde import content_from_json, json_dumps, to_wire, wire_names
+from mastra_core.serde import content_from_json, content_wire, json_dumps, wire_names
 
 from .connection import quote, text
 from .fastrow import FastRow, Unusual
@@ -195,8 +195,8 @@ def message_from_row(row: Sequence[Any]) -> r.Message:
 def message_params(m: r.Message, expires: str | None) -> list[Any]:
     """A message's values for ``(id, thread_id, content, role, type, "createdAt", "resourceId", "expiresAt")``."""
     # content_to_json's text (json_dumps of the wire form), by the once-built encoder
-    return [m.id, m.thread_id, safe_json(compact_json(to_wire(m.content))), m.role, m.type or "v2", iso(m.created_at),
-            m.resource_id, expires]
+    content = safe_json(compact_json(content_wire(m.content)))
+    return [m.id, m.thread_id, content, m.role, m.type or "v2", iso(m.created_at), m.resource_id, expires]
 
 
 __all__ = ["MESSAGE_COLUMNS", "MESSAGE_WIDTH", "Codec", "decode_json", "dump_json", "message_from_row",

@@ -22,7 +22,7 @@ import attrs
 from mastra_core import records as r
 from mastra_core.backend.codec import RowCodec, decode_json
 from mastra_core.clock import parse_datetime, to_ms
-from mastra_core.serde import content_from_json, json_dumps, make_converter, to_wire, wire_names
+from mastra_core.serde import content_from_json, content_wire, json_dumps, make_converter, wire_names
 
 from .schema import EXPIRES, REV, SEQ, TABLE, THREADS
 
@@ -192,7 +192,7 @@ def _codec(record: type[R], collection: str, *, renames: Mapping[str, str] | Non
 
 def _message_write(message: r.Message, doc: dict[str, Any]) -> dict[str, Any]:
     # content is a text column of the reference: the JSON text of the v2 content
-    doc["content"] = json_text(to_wire(message.content))
+    doc["content"] = json_text(content_wire(message.content))
     doc["type"] = message.type or "v2"
     return doc
 

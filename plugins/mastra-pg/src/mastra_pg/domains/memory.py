@@ -15,7 +15,7 @@ from mastra_core.errors import ValidationError, error_id
 from mastra_core.pagination import Page, has_more
 from mastra_core.records.queries import CloneRequest, MessageQuery, ThreadQuery
 from mastra_core.retention import Retention
-from mastra_core.serde import content_from_json, to_wire
+from mastra_core.serde import content_from_json, content_wire
 
 from .. import lean
 from ..codec import aware, esc_str, esc_text, json_copy, jsonb, jsonb_null, naive, text_json, utc_time
@@ -274,7 +274,7 @@ class PgMemory(MemoryStore, PgDomain):
     def _save_params(self, messages: list[r.Message], touched: set[str]) -> dict[str, Any]:
         return {
             "ids": [m.id for m in messages], "tids": [m.thread_id for m in messages],
-            "contents": [text_json(to_wire(m.content)) for m in messages],
+            "contents": [text_json(content_wire(m.content)) for m in messages],
             "roles": [m.role for m in messages], "types": [m.type or "v2" for m in messages],
             "cs": [naive(m.created_at) for m in messages], "czs": [m.created_at for m in messages],
             "rids": [m.resource_id for m in messages], "exp": self.expires_at("message"), "now": utc_now(),
