@@ -29,6 +29,12 @@ def _msg_cols(a: str) -> str:
             f'{a}."resourceId", {a}."createdAt", {a}.seq')
 
 
+def _page_order(row: Any) -> tuple[Any, bool, int]:
+    """``ORDER BY "createdAt", seq`` of a :func:`_msg_cols` row (NULLs last, as PostgreSQL sorts them)."""
+    seq = row[8]
+    return row[7], seq is None, 0 if seq is None else seq
+
+
 def _live(a: str = "", param: str = "now") -> str:
     p = f"{a}." if a else ""
     return f'({p}"expiresAt" IS NULL OR {p}"expiresAt" > %({param})s)'
@@ -263,13 +269,20 @@ class PgMemory(MemoryStore, PgDomain):
         return assemble_message_page(q, page=page, windows=windows, total=total)
 
     async def _list_messages_by_id(self, ids: tuple[str, ...]) -> list[r.Message]:
-        # never a generic prepared plan (an array: see _save_sql): 2 ms for 10 ids among 11k messages until autovacuum
-        # analysed the table; planned per call, 0.25 ms
-        rows = await self.conn.fetch(self.q('SELECT {cols} FROM {messages} m WHERE m.id = ANY(%(ids)s::text[]) '
-                                            'AND {live} ORDER BY m."createdAt", m.seq', cols=_msg_cols("m"),
-                                            live=_live("m")), {"ids": list(ids), "now": utc_now()},
-                                     prepare=lean.CUSTOM)
-        return [_message(x) for x in rows]
+        """The live rows of these ids, oldest first. Never a generic prepared plan (an array: see _save_sql): 2 ms
+        for 10 ids among 11k messages until autovacuum analysed the table; planned per call (``lean.CUSTOM``).
+
+        Expiry and order are applied here, not in SQL: the statement is then a bare key lookup, whose planning and
+        run cost the server 42 us against 60 us with the filter and the sort (10 ids, ``EXPLAIN ANALYZE``), and the
+        rows are at most the ids asked for. Same order as ``ORDER BY "createdAt", seq`` (seq NULL last).
+        """
+        now = utc_now()
+        rows = await self.conn.fetch(self.q('SELECT {cols}, m."expiresAt" FROM {messages} m '
+                                            "WHERE m.id = ANY(%(ids)s::text[])", cols=_msg_cols("m")),
+                                     {"ids": list(ids)}, prepare=lean.CUSTOM)
+        live = [row for row in rows if row[9] is None or row[9] > now]
+        live.sort(key=_page_order)
+        return [_message(x) for x in live]
 
     def _save_params(self, messages: list[r.Message], touched: set[str]) -> dict[str, Any]:
         return {
