@@ -572,8 +572,9 @@ def _compile_decode(record: Any, plan: list[tuple[int, PgKind, str, Any, Callabl
     """:meth:`TableCodec.decode` as one generated function for the codec's columns (see :func:`_read_plan`):
     per column, a NULL is left out (the field keeps its default), a timestamp becomes an aware UTC millisecond
     instant, JSON and escaped text are read back, and a value not of its field's exact class goes through the
-    converter's hook. Generated, not looped over the plan: the loop's per-column tuple unpacking and kind tests
-    were half of a 20-row page's decode CPU. Only attribute names and fixed fragments go into the source."""
+    converter's hook. Generated, not looped over the plan: the same steps without the loop's per-column tuple
+    unpacking and kind tests (a 20-row runs page: 4.32M -> 3.85M instructions with the jsonb and time zone changes
+    beside it). Only attribute names and fixed fragments go into the source."""
     lines = ["def decode(row, offset):", "    kw = {}"]
     env: dict[str, Any] = {"cls": record, "aware": aware, "UTC": UTC, "datetime": datetime, "ESC": ESC,
                            "_parse_json_text": _parse_json_text, "read_jsonb": read_jsonb, "unesc_str": unesc_str}
