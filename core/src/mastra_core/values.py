@@ -157,21 +157,21 @@ def _checker(kind: type) -> Callable[[Any], bool] | None:
 
 
 #: A field's test when its exact types allow nothing but text (and None): the str branch of the general test.
-_TEXT_TEST = "        if k is str and not v.isascii() and text_problem(v) is not None: return False"
+_TEXT_TEST = "    if k is str and not v.isascii() and text_problem(v) is not None: return False"
 #: The general test of a field of any other declaration (see :func:`_compile_checker`).
 _FIELD_TEST = """\
-        if k is str:
-            if not v.isascii() and text_problem(v) is not None: return False
-        elif v is None: pass
-        elif k is dict or k is list:
-            if v and not _plainly_storable(v, 0): return False
-        elif (ck := _CHECKERS.get(k)) is not None:
-            if not ck(v): return False
-        elif k is int:
-            if not _MIN_INT64 <= v <= _MAX_INT64: return False
-        elif k is datetime:
-            if v.tzinfo is not UTC or not MIN_YEAR <= v.year <= MAX_YEAR: return False
-        elif k is not bool and not _plainly_storable(v, 0): return False"""
+    if k is str:
+        if not v.isascii() and text_problem(v) is not None: return False
+    elif v is None: pass
+    elif k is dict or k is list:
+        if v and not _plainly_storable(v, 0): return False
+    elif (ck := _CHECKERS.get(k)) is not None:
+        if not ck(v): return False
+    elif k is int:
+        if not _MIN_INT64 <= v <= _MAX_INT64: return False
+    elif k is datetime:
+        if v.tzinfo is not UTC or not MIN_YEAR <= v.year <= MAX_YEAR: return False
+    elif k is not bool and not _plainly_storable(v, 0): return False"""
 
 
 def _compile_checker(fields: tuple[tuple[str, frozenset[type] | None], ...]) -> Callable[[Any], bool]:
@@ -187,18 +187,18 @@ def _compile_checker(fields: tuple[tuple[str, frozenset[type] | None], ...]) -> 
     env: dict[str, Any] = {"_CHECKERS": _CHECKERS, "_plainly_storable": _plainly_storable, "text_problem": text_problem,
                            "UTC": UTC, "datetime": datetime, "MIN_YEAR": MIN_YEAR, "MAX_YEAR": MAX_YEAR,
                            "_MIN_INT64": _MIN_INT64, "_MAX_INT64": _MAX_INT64}
-    lines = ["def check(record):", "    if True:"]
+    lines = ["def check(record):"]
     for i, (name, exact) in enumerate(fields):
         if not name.isidentifier():  # pragma: no cover - attrs field names are identifiers
             raise ValueError(name)
-        lines += [f"        v = record.{name}", "        k = type(v)"]
+        lines += [f"    v = record.{name}", "    k = type(v)"]
         if exact is not None:
             env[f"exact{i}"] = exact
-            lines.append(f"        if k not in exact{i}: return False")
+            lines.append(f"    if k not in exact{i}: return False")
         if exact is not None and exact <= {str, _NONE}:
             lines.append(_TEXT_TEST)
         elif exact is not None and exact <= {list, dict, _NONE}:
-            lines.append("        if v and not _plainly_storable(v, 0): return False")
+            lines.append("    if v and not _plainly_storable(v, 0): return False")
         else:
             lines.append(_FIELD_TEST)
     lines.append("    return True")

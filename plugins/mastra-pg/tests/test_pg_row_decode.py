@@ -99,7 +99,7 @@ def test_a_row_at_an_offset_decodes_its_own_columns() -> None:
     assert thread.updated_at == datetime(2026, 12, 1, 1, 2, 3, 456000, tzinfo=UTC)  # naive: UTC, to the millisecond
 
 
-async def test_our_pool_reads_in_utc_and_a_callers_pool_keeps_its_zone(pg_url: str, make_store: Any) -> None:
+async def test_our_pool_reads_in_utc_but_pgbouncer_mode_and_a_callers_pool_keep_their_zone(pg_url: str, make_store: Any) -> None:
     from psycopg_pool import AsyncConnectionPool
 
     store = await make_store()
@@ -109,6 +109,11 @@ async def test_our_pool_reads_in_utc_and_a_callers_pool_keeps_its_zone(pg_url: s
         assert now.tzinfo is UTC  # psycopg's own UTC for a session named "UTC": the decoders take it as it is
     saved = await store.memory.save_thread(thread=r.Thread(id="t1", resource_id="r1", title="x"))
     assert (await store.memory.get_thread_by_id(thread_id="t1")).created_at == saved.created_at
+
+    bouncer_mode = await make_store(prepare_threshold=None)  # no session state: a SET would outlive our use
+    async with bouncer_mode.pool.connection() as conn:  # the session's zone is its default: never SET
+        assert await (await conn.execute(
+            "SELECT setting = reset_val FROM pg_settings WHERE name = 'TimeZone'")).fetchone() == (True,)
 
     pool = AsyncConnectionPool(pg_url, min_size=1, max_size=1, open=False,
                                kwargs={"options": "-c TimeZone=Asia/Kolkata"})

@@ -331,8 +331,11 @@ class PgConnection:
     async def _configure_new(self, conn: Any) -> None:
         # Our pool's sessions in UTC: psycopg then reads every timestamptz with ``datetime.UTC`` itself (for
         # "Etc/UTC", a server default, it uses a ZoneInfo), which the row decoders take as it is instead of
-        # converting each value (two per row). Only the rendering of instants changes; a caller's pool is left alone.
-        await conn.execute("SET TIME ZONE 'UTC'")
+        # converting each value (two per row). Only the rendering of instants changes; a caller's pool is left alone,
+        # and so is a session behind PgBouncer (``prepare_threshold=None``): in transaction pooling a SET would stay
+        # on a server connection other clients share.
+        if self.config.prepare_threshold is not None:
+            await conn.execute("SET TIME ZONE 'UTC'")
         self._setup(conn)
 
     def _setup(self, conn: Any) -> None:
