@@ -99,7 +99,8 @@ def test_a_row_at_an_offset_decodes_its_own_columns() -> None:
     assert thread.updated_at == datetime(2026, 12, 1, 1, 2, 3, 456000, tzinfo=UTC)  # naive: UTC, to the millisecond
 
 
-async def test_our_pool_reads_in_utc_but_pgbouncer_mode_and_a_callers_pool_keep_their_zone(pg_url: str, make_store: Any) -> None:
+async def test_our_pool_reads_in_utc_but_pgbouncer_mode_and_a_callers_pool_keep_their_zone(
+        pg_url: str, make_store: Any) -> None:
     from psycopg_pool import AsyncConnectionPool
 
     store = await make_store()
