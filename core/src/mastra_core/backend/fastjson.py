@@ -49,8 +49,8 @@ def compact_dumps(value: Any) -> str | None:
         return None
     # (find, not ``in``: ``bytes in bytes`` first tries the needle as an integer, and the TypeError it formats and
     # drops cost more than the scan; the three exponents share "e-", rare outside text, so one scan mostly does)
-    if data.find(_SMALL_FLOAT) >= 0 or data.find(_EXP) >= 0 and (
-            data.find(_EXP7) >= 0 or data.find(_EXP8) >= 0 or data.find(_EXP9) >= 0):
+    if data.find(_SMALL_FLOAT) >= 0 or (data.find(_EXP) >= 0 and (
+            data.find(_EXP7) >= 0 or data.find(_EXP8) >= 0 or data.find(_EXP9) >= 0)):
         return None
     return data.decode()
 

@@ -186,9 +186,9 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
         Not one ``UPDATE ... RETURNING`` with the merge in SQL (as ``update_resource`` is), though that was tried: on a
         file every statement is a call into SQLite in this process, not a round trip, and SQLite runs an UPDATE with
         RETURNING as a two-pass update with a trigger program, compiled on every call (the driver keeps no prepared
-        statements). Measured in one process, interleaved (``bench/bench_side_by_side.py``'s update_thread): the
-        read-modify-write 89-94 us per call, the one statement 102-114 us; the reference's SELECT + plain UPDATE ran
-        faster than that statement too. On sqld the same job is one request (a batch with an operation token).
+        statements). Measured in one process, the two implementations interleaved over the side-by-side's update_thread
+        op (title + one metadata key): the read-modify-write 89-94 us per call, the one statement 102-114 us. On sqld
+        the same job is one request (a batch with an operation token).
         """
         return await self._rewrite_thread(thread_id, patch.apply)
 
