@@ -45,6 +45,7 @@ from mastra_core.errors import ErrorCategory, StorageError
 from mastra_core.log import get_logger, redact
 
 from .remote import BATCH_REFUSED, ChildGone, OperationTimeout, RemoteDriver
+from .walflush import DEFAULT_EVERY, WalFlusher
 
 T = TypeVar("T")
 _log = get_logger("mastra_libsql")
@@ -201,7 +202,8 @@ class LibSQLConnection:
     """
 
     def __init__(self, target: Target, *, max_retries: int, initial_backoff_ms: int, busy_timeout_ms: int,
-                 table_prefix: str = "", operation_timeout: float = 30.0, connect_timeout: float = 5.0) -> None:
+                 table_prefix: str = "", operation_timeout: float = 30.0, connect_timeout: float = 5.0,
+                 wal_flush_every: int = DEFAULT_EVERY) -> None:
         self.target = target
         #: Prepended to every table, index and trigger name (empty: the reference's names).
         self.prefix = table_prefix
@@ -213,6 +215,10 @@ class LibSQLConnection:
         self.operation_timeout = operation_timeout
         #: Seconds to open a remote stream (``SELECT 1`` answered).
         self.connect_timeout = connect_timeout
+        #: Write jobs between background flushes of a file's WAL (0: none; see :mod:`.walflush`).
+        self.wal_flush_every = wal_flush_every
+        #: The file's WAL flusher, from :meth:`open` to :meth:`close` (None: remote, in memory, or turned off).
+        self.wal: WalFlusher | None = None
         #: The raw driver connection (benchmarks wrap it to count statements).
         self.conn: Any = None
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
@@ -248,6 +254,8 @@ class LibSQLConnection:
             if not isinstance(exc, Exception):
                 raise
             raise self._connect_error(exc) from exc
+        if not self.target.remote and not self.target.memory and self.wal_flush_every > 0:
+            self.wal = WalFlusher(self.target.database, self.wal_flush_every)
 
     def _connect_error(self, exc: BaseException) -> StorageError:
         hint = None
@@ -291,6 +299,9 @@ class LibSQLConnection:
             return
         conn, self.conn = self.conn, None
         executor, self._executor = self._executor, None
+        wal, self.wal = self.wal, None
+        if wal is not None:  # before the connection: SQLite may delete the WAL file when its last connection closes
+            await asyncio.get_running_loop().run_in_executor(executor, wal.close)
         if conn is not None:
             await asyncio.get_running_loop().run_in_executor(executor, conn.close)
         executor.shutdown(wait=True)
@@ -391,7 +402,10 @@ class LibSQLConnection:
             job: Callable[[], T] = functools.partial(fn, self)
         else:
             job = functools.partial(self._in_transaction, fn, batch and self.target.remote)
-        return await self._dispatch(job, inline)
+        result = await self._dispatch(job, inline)
+        if self.wal is not None:
+            self.wal.wrote()
+        return result
 
     async def _dispatch(self, job: Callable[[], T], inline: bool) -> T:
         """Run ``job`` for :meth:`read`/:meth:`write`: inline first when allowed (see :meth:`_first_inline`), else

@@ -1,0 +1,89 @@
+"""Checkpoint pauses on a libsql file, with and without the background WAL flush (``mastra_libsql.walflush``).
+
+``python -m bench libsql_checkpoints`` (``BENCH_CKPT_ROUNDS``, default 20 rounds of 20 calls of each write op).
+Two stores on two files in this process, one with ``wal_flush_every=0`` (SQLite's checkpoint alone syncs the WAL)
+and one with the default; their rounds alternate, so the machine's load falls on both alike. Per store: every call
+of the write ops of the side-by-side workload (saves, updates, new records), then the calls over 1 ms (on this
+machine a checkpoint every 1,000 WAL frames; the ops themselves take 20-400 us), their median and largest, and the
+mean over all calls. Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bench.bench_reference_ops import more_ops, reference_ops, seed, seed_more, variant_ops
+from bench.common import Result, report
+
+ROUNDS = int(os.environ.get("BENCH_CKPT_ROUNDS", "20"))
+PER_ROUND = 20
+#: The write ops of the side-by-side workload (the reads never cross a checkpoint).
+WRITES = ("save_thread", "save_messages(10)", "update_resource (1 KB working memory)",
+          "persist + load workflow snapshot (2.6 KB)", "save_thread (new thread)", "update_resource (new resource)",
+          "persist + load (new run)", "update_thread (title + metadata)")
+SLOW_MS = 1.0
+
+
+def available() -> bool:
+    try:
+        import mastra_libsql  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+async def _open(path: str, every: int) -> tuple[Any, dict[str, Callable[[], Awaitable[Any]]]]:
+    from mastra_libsql import LibSQLStore
+
+    store = LibSQLStore(id=f"ckpt{every}", url=f"file:{path}", wal_flush_every=every)
+    await store.init()
+    await seed(store, "c")
+    await seed_more(store, "c")
+    ops = {**reference_ops(store, "c"), **variant_ops(store, "c"), **more_ops(store, "c")}
+    return store, {name: ops[name] for name in WRITES}
+
+
+async def main() -> None:
+    from mastra_libsql.walflush import DEFAULT_EVERY
+
+    labels = {0: "flush off", DEFAULT_EVERY: f"flush every {DEFAULT_EVERY}"}
+    with tempfile.TemporaryDirectory(prefix="bench-ckpt-") as tmp:
+        stores = {every: await _open(f"{tmp}/{every}.db", every) for every in labels}
+        samples: dict[int, list[float]] = {every: [] for every in labels}
+        try:
+            for _, ops in stores.values():  # warm-up: statements, converters, the flush thread
+                for fn in ops.values():
+                    for _ in range(PER_ROUND):
+                        await fn()
+            for _ in range(ROUNDS):
+                for every, (_, ops) in stores.items():
+                    for fn in ops.values():
+                        for _ in range(PER_ROUND):
+                            t = time.perf_counter()
+                            await fn()
+                            samples[every].append((time.perf_counter() - t) * 1000)
+            results = []
+            for every, xs in samples.items():
+                store = stores[every][0]
+                slow = sorted(x for x in xs if x > SLOW_MS)
+                flushes = store.db.wal.flushes if store.db.wal is not None else 0
+                note = (f"{len(slow)} calls > {SLOW_MS:g} ms (median {statistics.median(slow) if slow else 0:.2f}, "
+                        f"max {max(slow, default=0):.2f}); mean {statistics.fmean(xs):.3f} ms; {flushes} flushes")
+                ordered = sorted(xs)
+                results.append(Result(backend="libsql-file", op=f"write mix, {labels[every]}", n=len(xs),
+                                      ops_per_s=len(xs) / (sum(xs) / 1000), p50_ms=statistics.median(xs),
+                                      p95_ms=ordered[int(len(ordered) * 0.95)], note=note))
+            report(results, "libsql_checkpoints")
+        finally:
+            for store, _ in stores.values():
+                await store.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
