@@ -20,8 +20,9 @@ from mastra_libsql.walflush import DEFAULT_EVERY, WalFlusher
 _THREAD_NAME = "mastra-libsql-wal-flush"
 
 
-def _flushers() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == _THREAD_NAME]
+def _stopped(thread: threading.Thread | None) -> bool:
+    """The flusher's own thread is gone (only its own: a store another test left open may still have one)."""
+    return thread is None or not thread.is_alive()
 
 
 def _write(path: str, data: bytes) -> None:
@@ -48,6 +49,8 @@ async def test_a_file_store_flushes_its_wal_every_n_writes(tmp_path: Path) -> No
         for i in range(12):
             await store.memory.save_thread(thread=Thread(id=f"t{i}", resource_id="r"))
         await _until(lambda: wal.flushes >= 1)
+        thread = wal._thread
+        assert thread is not None and thread.name == _THREAD_NAME and thread.daemon
         assert _exists(wal.path)
         reads_before = wal.flushes
         for _ in range(20):  # reads are not writes: no flush
@@ -57,7 +60,7 @@ async def test_a_file_store_flushes_its_wal_every_n_writes(tmp_path: Path) -> No
     finally:
         await store.close()
     assert store.db.wal is None
-    assert not _flushers(), "close() stops the flush thread"
+    assert _stopped(thread), "close() stops the flush thread"
     reopened = LibSQLStore(id="wf2", url=f"file:{tmp_path}/a.db", wal_flush_every=0)
     await reopened.init()
     try:
@@ -73,9 +76,9 @@ async def test_no_flusher_in_memory_and_the_default_interval(tmp_path: Path) -> 
     await memory.init()
     try:
         assert memory.db.wal is None
-        for i in range(2 * DEFAULT_EVERY):
+        for i in range(2 * DEFAULT_EVERY):  # writes enough for two flushes on a file: none here
             await memory.memory.save_thread(thread=Thread(id=f"t{i}", resource_id="r"))
-        assert not _flushers()
+        assert memory.db.wal is None
     finally:
         await memory.close()
     on_file = LibSQLStore(id="file", url=f"file:{tmp_path}/b.db")
@@ -104,8 +107,10 @@ async def test_a_missing_wal_file_is_skipped_and_a_deleted_one_reopened(tmp_path
     lazy.wrote()
     assert lazy._thread is None  # fewer writes than `every`: no thread (a store that only reads never has one)
     lazy.wrote()
-    assert lazy._thread is not None and lazy._thread.name == _THREAD_NAME
+    started = lazy._thread
+    assert started is not None and started.name == _THREAD_NAME
     lazy.close()
+    assert _stopped(started)
     flusher = WalFlusher(str(path), every=1)
     try:
         flusher.wrote()  # no WAL file yet (not in WAL mode): nothing to flush, no error
@@ -120,9 +125,10 @@ async def test_a_missing_wal_file_is_skipped_and_a_deleted_one_reopened(tmp_path
         flusher.wrote()
         await _until(lambda: flusher.flushes == 2)
         assert os.fstat(flusher._fd).st_ino == os.stat(f"{path}-wal").st_ino != first  # type: ignore[arg-type]
+        thread = flusher._thread
     finally:
         flusher.close()
-    assert flusher._fd is None and not _flushers()
+    assert flusher._fd is None and _stopped(thread)
 
 
 async def test_a_failing_flush_warns_once_and_never_raises(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -138,6 +144,7 @@ async def test_a_failing_flush_warns_once_and_never_raises(tmp_path: Path, caplo
         assert flusher.flushes == 0
         warnings = [r for r in caplog.records if "WAL background flush failed" in r.getMessage()]
         assert len(warnings) == 1
+        thread = flusher._thread
     finally:
         flusher.close()
-    assert not _flushers()
+    assert _stopped(thread)
