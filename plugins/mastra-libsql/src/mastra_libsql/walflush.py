@@ -34,6 +34,8 @@ DEFAULT_EVERY = 32
 #: How long closing waits for a flush in progress (one fdatasync) before leaving the daemon thread behind.
 _JOIN_TIMEOUT_S = 5.0
 _sync = getattr(os, "fdatasync", os.fsync)  # fdatasync: the file's data, not its timestamps (POSIX, not macOS)
+#: Read-only; non-blocking so that a FIFO in the WAL's place cannot hang the thread; not inherited by children.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 class WalFlusher:
@@ -91,7 +93,7 @@ class WalFlusher:
                 fd = None
             if fd is None:
                 try:
-                    fd = self._fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+                    fd = self._fd = os.open(self.path, _OPEN_FLAGS)
                 except FileNotFoundError:
                     return  # not in WAL mode (yet): nothing to flush
             _sync(fd)
