@@ -26,6 +26,7 @@ from typing import Any
 
 import attrs
 
+from .codegen import define
 from .errors import ValidationError
 
 MAX_SAFE_INTEGER = 2**53 - 1
@@ -202,8 +203,7 @@ def _compile_checker(fields: tuple[tuple[str, frozenset[type] | None], ...]) -> 
         else:
             lines.append(_FIELD_TEST)
     lines.append("    return True")
-    exec("\n".join(lines), env)  # (the source holds only attribute names and fixed fragments)
-    check: Callable[[Any], bool] = env["check"]
+    check: Callable[[Any], bool] = define("check", lines, env, what="value check")
     return check
 
 

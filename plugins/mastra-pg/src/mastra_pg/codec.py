@@ -38,6 +38,7 @@ from mastra_core.backend import fastjson
 from mastra_core.backend.codec import decode_json
 from mastra_core.backend.reference_schema import Table
 from mastra_core.clock import parse_datetime, to_ms
+from mastra_core.codegen import define
 from mastra_core.serde import camel, make_converter, wire_names
 from psycopg import sql
 from psycopg.types.json import Jsonb
@@ -535,8 +536,7 @@ def _compile_named(plan: list[tuple[PgColumn, str, Callable[[Any], Any] | None]]
     lines.append("    out = {" + ", ".join(items) + "}")
     lines.append("    if extra: out.update(extra)")
     lines.append("    return out")
-    exec("\n".join(lines), env)  # (the source holds only attribute names and fixed fragments)
-    fn: Callable[[Any, dict[str, Any]], dict[str, Any]] = env["named"]
+    fn: Callable[[Any, dict[str, Any]], dict[str, Any]] = define("named", lines, env, what="pg row encoder")
     return fn
 
 
@@ -595,8 +595,7 @@ def _compile_decode(record: Any, plan: list[tuple[int, PgKind, str, Any, Callabl
             lines.append(f"        if v is not None and type(v) is not x{i}: v = h{i}(v, t{i})")
         lines.append(f"        kw['{attr}'] = v")
     lines.append("    return cls(**kw)")
-    exec("\n".join(lines), env)  # (the source holds only attribute names and fixed fragments)
-    fn: Callable[[Sequence[Any], int], Any] = env["decode"]
+    fn: Callable[[Sequence[Any], int], Any] = define("decode", lines, env, what="pg row decoder")
     return fn
 
 
