@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import psycopg
@@ -53,3 +54,24 @@ async def make_store(pg_url: str) -> AsyncIterator[Callable[..., Awaitable[Any]]
 async def raw(pg_url: str) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
     async with await psycopg.AsyncConnection.connect(pg_url, autocommit=True) as conn:
         yield conn
+
+
+@contextlib.contextmanager
+def _deadline(store: Any, seconds: float) -> Iterator[None]:
+    deadlines = store.connection._deadlines
+    before = deadlines.limit
+    deadlines.limit = seconds
+    try:
+        yield
+    finally:
+        deadlines.limit = before
+
+
+@pytest.fixture
+def statement_deadline() -> Callable[[Any, float], contextlib.AbstractContextManager[None]]:
+    """``with statement_deadline(store, 0.3):`` -- the store's per-attempt bound (``operation_timeout``) tightened for
+    the calls in the block only. A fault test builds its store with a comfortable bound and tightens it around the
+    call it times: with the tight bound from the start, ``init()`` itself (DDL that may wait for a catalog lock held
+    by another test's schema, or a loaded machine) ran out of it now and then (seen: 0.3 s, with a contract suite
+    running beside the plugin tests)."""
+    return _deadline

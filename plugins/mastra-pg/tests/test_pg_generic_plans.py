@@ -117,8 +117,8 @@ async def test_a_statement_dropped_on_the_server_is_prepared_again(make_store: A
 
 
 @pytest.mark.parametrize("fault", ["lose_reply", "cut_request", "stall"])
-async def test_a_fault_in_the_preparing_round_trip_is_bounded_and_recovers(make_store: Any, pg_url: str,
-                                                                           fault: str) -> None:
+async def test_a_fault_in_the_preparing_round_trip_is_bounded_and_recovers(make_store: Any, pg_url: str, fault: str,
+                                                                           statement_deadline: Any) -> None:
     """The run that prepares a page anew (old name closed, new one parsed and run, one pipelined round trip) meets a
     lost reply, a cut request or a stall: the call fails within the bound or succeeds with the right page, and the
     next calls are right on a fresh connection."""
@@ -129,8 +129,7 @@ async def test_a_fault_in_the_preparing_round_trip_is_bounded_and_recovers(make_
     info = conninfo_to_dict(pg_url)
     async with ChaosProxy(str(info.get("host") or "127.0.0.1"), int(str(info.get("port") or 5432))) as proxy:
         url = make_conninfo(pg_url, host="127.0.0.1", port=str(proxy.port))
-        store = await make_store(connection_string=url, min_pool_size=1, max_pool_size=1, operation_timeout=1.0,
-                                 connect_timeout=1.0)
+        store = await make_store(connection_string=url, min_pool_size=1, max_pool_size=1, connect_timeout=5.0)
         memory = store.memory
         await memory.save_thread(thread=Thread(id="t", resource_id="r"))
         await memory.save_messages(messages=[Message.from_text(f"m{i}", id=f"m{i}", thread_id="t", resource_id="r")
@@ -142,7 +141,8 @@ async def test_a_fault_in_the_preparing_round_trip_is_bounded_and_recovers(make_
         getattr(proxy, fault)()
         started = asyncio.get_running_loop().time()
         try:
-            page = await memory.list_messages(thread_id="t", per_page=2)
+            with statement_deadline(store, 1.0):
+                page = await memory.list_messages(thread_id="t", per_page=2)
         except StorageError:
             pass
         else:

@@ -80,15 +80,15 @@ async def test_a_statement_cancelled_mid_flight_never_leaves_a_broken_connection
         await _all_back(store)
 
 
-async def test_a_statement_past_its_deadline_never_leaves_a_broken_connection(pg_url: str, make_store: Any) -> None:
+async def test_a_statement_past_its_deadline_never_leaves_a_broken_connection(pg_url: str, make_store: Any,
+                                                                              statement_deadline: Any) -> None:
     async with _proxy(pg_url) as proxy:
-        store = await _through_proxy(pg_url, make_store, proxy, min_pool_size=1, max_pool_size=2,
-                                     operation_timeout=0.3)
+        store = await _through_proxy(pg_url, make_store, proxy, min_pool_size=1, max_pool_size=2)
         mem = store.memory
         await mem.save_thread(thread=Thread(id="t", resource_id="r"))
         used = store.connection._parked
         proxy.stall()
-        with pytest.raises(StorageError, match="operation_timeout"):
+        with pytest.raises(StorageError, match="operation_timeout=0.3"), statement_deadline(store, 0.3):
             await mem.get_thread_by_id(thread_id="t")
         assert used is not None and used.closed and store.connection._parked is None
         proxy.heal()

@@ -90,6 +90,11 @@ class PgMemory(MemoryStore, PgDomain):
         self._update_resource_sql: dict[tuple[bool, bool], str] = {}
         self.get_thread_sql = self.q("SELECT {cols} FROM {threads} WHERE id = %(id)s AND {live}",
                                      cols=self.threads.select, live=_live())
+        # the key lookups' texts, built once (a template render per call is ~1.5 us of a ~70 us op)
+        self.get_resource_sql = self.q("SELECT {cols} FROM {resources} WHERE id = %(id)s AND {live}",
+                                       cols=self.resources.select, live=_live())
+        self.messages_by_id_sql = self.q('SELECT {cols}, m."expiresAt" FROM {messages} m '
+                                         "WHERE m.id = ANY(%(ids)s::text[])", cols=_msg_cols("m"))
 
     # ---------------------------------------------------------------- threads
 
@@ -277,9 +282,7 @@ class PgMemory(MemoryStore, PgDomain):
         rows are at most the ids asked for. Same order as ``ORDER BY "createdAt", seq`` (seq NULL last).
         """
         now = utc_now()
-        rows = await self.conn.fetch(self.q('SELECT {cols}, m."expiresAt" FROM {messages} m '
-                                            "WHERE m.id = ANY(%(ids)s::text[])", cols=_msg_cols("m")),
-                                     {"ids": list(ids)}, prepare=lean.CUSTOM)
+        rows = await self.conn.fetch(self.messages_by_id_sql, {"ids": list(ids)}, prepare=lean.CUSTOM)
         live = [row for row in rows if row[9] is None or row[9] > now]
         live.sort(key=_page_order)
         return [_message(x) for x in live]
@@ -324,9 +327,7 @@ class PgMemory(MemoryStore, PgDomain):
     # ---------------------------------------------------------------- resources
 
     async def _get_resource(self, resource_id: str) -> r.Resource | None:
-        row = await self.conn.fetchone(self.q("SELECT {cols} FROM {resources} WHERE id = %(id)s AND {live}",
-                                              cols=self.resources.select, live=_live()),
-                                       {"id": resource_id, "now": utc_now()})
+        row = await self.conn.fetchone(self.get_resource_sql, {"id": resource_id, "now": utc_now()})
         return None if row is None else self.resources.decode(row)
 
     def _res_params(self, resource: r.Resource, now: datetime) -> dict[str, Any]:
