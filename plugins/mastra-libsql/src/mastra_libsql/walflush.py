@@ -5,11 +5,11 @@ Why: a file database runs in WAL mode with ``synchronous=NORMAL``, so a commit o
 inside whichever write of ours crossed the mark. Measured on this project's 2-core machine (strace), that pause
 was 5-6 ms, and the WAL's fsync was most of it (5.2 ms; the database file's 0.9 ms): it wrote out the ~4 MB of
 frames appended since the last checkpoint. In a run of the side-by-side bench a few such pauses landed on timed
-calls of the short ops (a 30 us update paying 5 ms once in a few hundred calls moves its mean by a third).
+calls of the short ops (a 30 us update paying 5 ms once in 400 calls moves its mean by 40 %).
 
 So every :data:`DEFAULT_EVERY` writes this thread calls ``fdatasync`` on the WAL (the call releases the GIL: the
 event loop runs on meanwhile), and a checkpoint's own sync finds only the last few frames still to write: the
-pause falls to ~1.5-2.5 ms (``bench/bench_libsql_checkpoints.py``). Nothing about durability changes: SQLite
+pause falls to ~2.2-2.6 ms (``bench/bench_libsql_checkpoints.py``). Nothing about durability changes: SQLite
 makes every sync it made before, the frames only reach the disk sooner (as the kernel's own writeback would have
 done within seconds). It is PostgreSQL's arrangement in small: a background writer, so a checkpoint does not
 flush everything in the foreground.
