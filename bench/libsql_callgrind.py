@@ -1,7 +1,7 @@
 """Instructions per op of the issue-16 small ops on a libsql file, under callgrind (noise-free on a busy machine).
 
 ``python -m bench.libsql_callgrind`` (``BENCH_CALLGRIND_VARIANTS=1``: also the create paths of
-``bench_reference_ops.variant_ops``): re-executes itself under valgrind; each op's K calls are bracketed by
+``bench_reference_ops.variant_ops``; ``BENCH_CALLGRIND_MORE=1``: also its ``more_ops``): re-executes itself under valgrind; each op's K calls are bracketed by
 ``os.getppid()`` dump points (as in ``bench/overhead_callgrind.py``), so its instruction count (every thread's,
 the worker thread's included) is exact and repeatable. Compare two versions of the plugin with ``PYTHONPATH``.
 Beside each op: the raw floor, the statements one call sent (recorded at the driver) replayed K times on the same
@@ -36,7 +36,7 @@ async def _phases() -> list[str]:
     from mastra_libsql import LibSQLStore
     from mastra_libsql.connection import RecordingConnection
 
-    from bench.bench_reference_ops import reference_ops, seed, variant_ops
+    from bench.bench_reference_ops import more_ops, reference_ops, seed, seed_more, variant_ops
 
     labels: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -46,6 +46,9 @@ async def _phases() -> list[str]:
         ops = reference_ops(store, "a")
         if os.environ.get("BENCH_CALLGRIND_VARIANTS") == "1":  # the create paths: a new record every call
             ops.update(variant_ops(store, "a"))
+        if os.environ.get("BENCH_CALLGRIND_MORE") == "1":  # reads of a resource, a run, message pages...
+            await seed_more(store, "a")
+            ops.update(more_ops(store, "a"))
         for name, fn in ops.items():
             for _ in range(5):
                 await fn()

@@ -82,6 +82,9 @@ _MSG_CONFLICT = ('ON CONFLICT(id) DO UPDATE SET thread_id = excluded.thread_id, 
 _UPSERT_MESSAGES = (f"INSERT INTO {_M} ({_MSG_INSERT_COLS}) SELECT "
                     + ", ".join(f"value ->> {i}" for i in range(8))
                     + f" FROM json_each(?1) WHERE 1 ORDER BY key {_MSG_CONFLICT}")
+#: The live messages among a JSON array of ids (one parameter: the driver binds each text parameter through two failed
+#: numeric conversions first, ~1 us a value; ten ids measured 54 -> 49 us a statement).
+_MESSAGES_BY_IDS = f"SELECT {_MSG_COLS} FROM {_M} WHERE id IN (SELECT value FROM json_each(?)) AND {_LIVE}"
 #: The expired rows among a JSON array of message ids (?1), expired at ?2.
 _DELETE_EXPIRED_MESSAGES = (f"DELETE FROM {_M} WHERE id IN (SELECT value FROM json_each(?1)) "
                             f"AND {_E} IS NOT NULL AND {_E} <= ?2")
@@ -332,8 +335,9 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
         now = now_iso()
 
         def go(db: LibSQLConnection) -> list[r.Message]:
-            rows: list[tuple[Any, ...]] = []
-            for part in chunks(list(ids), 900):
+            packed = _packed(list(ids))
+            rows: list[tuple[Any, ...]] = [] if packed is None else db.all(_MESSAGES_BY_IDS, (packed, now))
+            for part in chunks(list(ids) if packed is None else [], 900):  # ids JSON text cannot carry: bound
                 marks = ", ".join("?" for _ in part)
                 rows += db.all(f"SELECT {_MSG_COLS} FROM {_M} WHERE id IN ({marks}) AND {_LIVE}", (*part, now))
             rows.sort(key=lambda b: (b[5], b[7]))
