@@ -1,12 +1,13 @@
 """Instructions per op of the issue-16 small ops on a libsql file, under callgrind (noise-free on a busy machine).
 
 ``python -m bench.libsql_callgrind`` (``BENCH_CALLGRIND_VARIANTS=1``: also the create paths of
-``bench_reference_ops.variant_ops``; ``BENCH_CALLGRIND_MORE=1``: also its ``more_ops``): re-executes itself under valgrind; each op's K calls are bracketed by
-``os.getppid()`` dump points (as in ``bench/overhead_callgrind.py``), so its instruction count (every thread's,
-the worker thread's included) is exact and repeatable. Compare two versions of the plugin with ``PYTHONPATH``.
-Beside each op: the raw floor, the statements one call sent (recorded at the driver) replayed K times on the same
-driver connection with ``execute(...).fetchall()``, and the difference (our overhead above the driver). A replayed
-write repeats the same values (an insert becomes an update of the rows it wrote), so the floor is approximate.
+``bench_reference_ops.variant_ops``; ``BENCH_CALLGRIND_MORE=1``: also its ``more_ops``): re-executes itself under
+valgrind; each op's K calls are bracketed by ``os.getppid()`` dump points (as in ``bench/overhead_callgrind.py``),
+so its instruction count (every thread's, the worker thread's included) is exact and repeatable. Compare two
+versions of the plugin with ``PYTHONPATH``. Beside each op: the raw floor, the statements one call sent (recorded at
+the driver) replayed K times on the same driver connection with ``execute(...).fetchall()``, and the difference (our
+overhead above the driver). A replayed write repeats the same values (an insert becomes an update of the rows it
+wrote), so the floor is approximate.
 """
 
 from __future__ import annotations
