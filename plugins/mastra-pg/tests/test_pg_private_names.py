@@ -4,11 +4,14 @@ The lean statement path (``lean.py``) imports psycopg's private query converter 
 parked connection reads psycopg_pool's ``_waiting``/``_closed`` and ``conn._expire_at``. A release that moves any of
 them must turn the fast path off, never break the store. The first test is the canary: it fails when the installed
 releases no longer have them (so CI says so the day a dependency moves them, instead of the store silently getting
-slower); the others run the store with each fast path off and compare what it returns with the fast path on.
+slower); the second does the same for asyncio's reader handles, which the socket watch keeps (``lean._Watch``);
+the others run the store with each fast path off and compare what it returns with the fast path on.
 """
 
 from __future__ import annotations
 
+import asyncio
+import socket
 from typing import Any
 
 import pytest
@@ -49,6 +52,25 @@ async def _workload(store: Any) -> list[Any]:
     snap = await wf.load_workflow_snapshot(workflow_name="w", run_id="run")
     out.append(snap)
     return out
+
+
+def test_asyncio_hands_back_the_reader_handle_the_socket_watch_keeps() -> None:
+    """``lean._Watch`` keeps the handle asyncio's selector loop returns from ``_add_reader`` (and its ``cancelled()``
+    to see a reader replaced); an asyncio that returns none turns the watch off (a registration per wait again)."""
+    assert asyncio.SelectorEventLoop in lean._SELECTOR_LOOPS, "no _add_reader/_remove_reader: watch off"
+    loop = asyncio.SelectorEventLoop()
+    left, right = socket.socketpair()
+    try:
+        handle = loop._add_reader(left.fileno(), lambda: None)
+        assert isinstance(handle, asyncio.Handle), "_add_reader hands back no handle: the socket watch is off"
+        replaced = loop._add_reader(left.fileno(), lambda: None)
+        assert handle.cancelled() and not replaced.cancelled()  # a replaced reader's handle is cancelled
+        loop._remove_reader(left.fileno())
+        assert replaced.cancelled()
+    finally:
+        left.close()
+        right.close()
+        loop.close()
 
 
 async def test_without_psycopg_internals_the_cursor_path_gives_the_same_results(

@@ -451,6 +451,7 @@ class PgConnection:
         if conn is not None:  # (see _park)
             self._parked = None
             if self._park_health and _readable(conn):  # the pool checks it (and replaces it) as its getconn does
+                lean.release(conn)
                 await pool.putconn(conn)
                 conn = None
             else:
@@ -477,6 +478,7 @@ class PgConnection:
             raise
         finally:
             if not self._park(conn):
+                lean.release(conn)  # (the pool's code may close it: its socket must not stay registered)
                 await pool.putconn(conn)
 
     # ------------------------------------------------------------------ the parked connection
@@ -516,6 +518,7 @@ class PgConnection:
         self._park_timer = asyncio.get_running_loop().call_later(PARK_TICK, self._park_tick)
 
     def _return_later(self, conn: Any) -> None:
+        lean.release(conn)
         task = asyncio.get_running_loop().create_task(self._pool.putconn(conn))
         _returning.add(task)
         task.add_done_callback(_returning.discard)
@@ -526,6 +529,7 @@ class PgConnection:
             self._park_timer = None
         conn, self._parked = self._parked, None
         if conn is not None:
+            lean.release(conn)
             await self._pool.putconn(conn)
 
     async def _in_autocommit(self, conn: Any, fn: Callable[[Any], Awaitable[T]]) -> T:

@@ -13,6 +13,12 @@ prepares at once but never lets PostgreSQL switch to a generic plan (see :data:`
 
 An interrupted wait (a deadline, a cancellation) closes the connection: the statement's outcome and the
 connection's state are unknown, and the pool replaces a closed connection.
+
+On asyncio's own selector loop libpq's socket stays registered with the loop between statements (a
+:class:`_Watch` per connection, on a duplicate descriptor of its own) instead of being added and removed around
+every wait: two ``epoll_ctl`` calls and asyncio's bookkeeping were about a quarter of a key lookup's client CPU.
+It is unregistered on any error or cancellation here, when the socket turns readable while no statement waits,
+and by :func:`release` before the connection goes back to its pool.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import operator
+import os
 from collections.abc import Callable
 from typing import Any, Final, Literal
 
@@ -70,7 +77,7 @@ class Result:
 class _State:
     """Per connection: the transformer (adapters copied once), the query converter and the prepared statements."""
 
-    __slots__ = ("tx", "pgq", "counts", "names", "custom", "serial", "encoded", "encoding")
+    __slots__ = ("tx", "pgq", "counts", "names", "custom", "serial", "encoded", "encoding", "watch")
 
     def __init__(self, conn: Any) -> None:
         self.tx = Transformer(conn)
@@ -85,6 +92,78 @@ class _State:
         #: a long upsert); here the same bytes object comes back every time, found by its cached hash.
         self.encoded: dict[str, tuple[bytes, Any]] = {}
         self.encoding = self.tx.encoding
+        self.watch = _Watch()
+
+
+class _Watch:
+    """libpq's socket registered with one event loop for reading, across statements (see the module's docstring).
+
+    What is registered is a duplicate of libpq's descriptor (``os.dup``), opened and closed here: libpq closes its
+    own when it finds the connection lost, psycopg when the connection is closed, neither of which this sees, and
+    a registered number that the kernel hands to the next socket would be a key asyncio believes it has (a reader
+    of that new socket silently never called). The duplicate keeps the socket open, and its number taken, until
+    :meth:`disarm` has unregistered it. psycopg's own waits register libpq's number, a key of their own.
+
+    ``fut`` is the waiting statement's future (None between waits); ``handle`` the loop's reader handle while
+    registered (asyncio cancels a reader handle it replaces or removes).
+    """
+
+    __slots__ = ("loop", "fd", "source", "handle", "fut")
+
+    def __init__(self) -> None:
+        self.loop: Any = None
+        self.fd = -1  # the duplicate, registered; -1: none
+        self.source = -1  # libpq's descriptor it duplicates
+        self.handle: asyncio.Handle | None = None
+        self.fut: asyncio.Future[None] | None = None
+
+    def fire(self) -> None:
+        fut = self.fut
+        if fut is None:  # readable while no statement of ours waits (a notice, a hang-up, psycopg's own wait)
+            self.disarm()
+        elif not fut.done():  # (it fires again when the loop polls before the woken task has read)
+            fut.set_result(None)
+
+    def disarm(self) -> None:
+        """Unregister and close the duplicate (when there is one); the next wait registers again."""
+        handle, fd = self.handle, self.fd
+        self.handle, self.fd = None, -1
+        if handle is not None and not handle.cancelled():  # (a closed loop ignores the removal)
+            self.loop._remove_reader(fd)
+        if fd >= 0:
+            os.close(fd)
+
+    def __del__(self) -> None:  # a connection dropped unreleased, after its loop closed
+        if self.fd >= 0:
+            os.close(self.fd)
+
+    async def readable(self, pgconn: Any, loop: Any) -> None:
+        """Wait until libpq's socket is readable, registering it first unless it still is."""
+        source = pgconn.socket
+        handle = self.handle
+        if handle is None or handle.cancelled() or self.loop is not loop or self.source != source:
+            self.disarm()
+            fd = os.dup(source)
+            registered = loop._add_reader(fd, self.fire)
+            if not isinstance(registered, asyncio.Handle):  # an asyncio whose _add_reader hands back nothing
+                loop._remove_reader(fd)
+                os.close(fd)
+                _SELECTOR_LOOPS.discard(type(loop))  # (registration per wait from now on)
+                await _until(pgconn, loop)
+                return
+            self.fd, self.handle, self.loop, self.source = fd, registered, loop, source
+        fut = self.fut = loop.create_future()
+        try:
+            await fut
+        finally:
+            self.fut = None
+
+
+def release(conn: Any) -> None:
+    """Before ``conn`` goes back to its pool (or is closed): its socket no longer registered with the loop."""
+    state: _State | None = getattr(conn, "_mastra_lean", None)
+    if state is not None:
+        state.watch.disarm()
 
 
 def _wake(fut: asyncio.Future[None]) -> None:
@@ -93,14 +172,12 @@ def _wake(fut: asyncio.Future[None]) -> None:
 
 
 async def _until(pgconn: Any, loop: Any, writable: bool = False) -> None:
-    """Wait for the socket to be readable (writable); no timer: the store's deadline bounds every attempt."""
+    """Wait for the socket to be writable (readable: on a loop other than asyncio's own selector loop, which
+    :class:`_Watch` serves); no timer: the store's deadline bounds every attempt."""
     fd = pgconn.socket
     fut = loop.create_future()
-    direct = type(loop) in _SELECTOR_LOOPS  # (see _selector_loops)
     if writable:
         loop.add_writer(fd, _wake, fut)
-    elif direct:
-        loop._add_reader(fd, _wake, fut)
     else:
         loop.add_reader(fd, _wake, fut)
     try:
@@ -108,38 +185,37 @@ async def _until(pgconn: Any, loop: Any, writable: bool = False) -> None:
     finally:
         if writable:
             loop.remove_writer(fd)
-        elif direct:
-            loop._remove_reader(fd)
         else:
             loop.remove_reader(fd)
 
 
-def _selector_loops() -> frozenset[type]:
-    """The event loop classes whose ``_add_reader``/``_remove_reader`` :func:`_until` calls directly.
-
-    ``add_reader``/``remove_reader`` of asyncio's selector loops first look the descriptor up among the loop's
-    transports (a raised and caught KeyError each, on every wait); libpq's socket never has one. Only the standard
-    library's selector loop class itself qualifies (exact type); any other loop (uvloop...) gets the public methods.
+def _selector_loops() -> set[type]:
+    """The event loop classes on which :class:`_Watch` keeps libpq's socket registered, through the loop's
+    ``_add_reader``/``_remove_reader`` (the public methods first look the descriptor up among the loop's transports:
+    a raised and caught KeyError each time; libpq's socket never has one). Only the standard library's selector loop
+    class itself qualifies (exact type), whose reader handles behave as :class:`_Watch` relies on; any other loop
+    (uvloop...) gets :func:`_until`'s registration per wait through the public methods.
     """
     cls = asyncio.SelectorEventLoop
     if hasattr(cls, "_add_reader") and hasattr(cls, "_remove_reader"):
-        return frozenset({cls})
-    return frozenset()  # pragma: no cover - a Python without them
+        return {cls}
+    return set()  # pragma: no cover - a Python without them
 
 
 _SELECTOR_LOOPS = _selector_loops()
 
 
-async def _results(pgconn: Any, loop: asyncio.AbstractEventLoop) -> list[Any]:
+async def _results(pgconn: Any, loop: asyncio.AbstractEventLoop, watch: _Watch) -> list[Any]:
     """Flush what was sent and read every result of it (libpq's non-blocking protocol)."""
     while pgconn.flush():
         await _until(pgconn, loop, writable=True)
     out: list[Any] = []
+    direct = type(loop) in _SELECTOR_LOOPS  # (the watch: asyncio's selector loop only, see _selector_loops)
     while True:
         # input is read only once the socket says there is some: the reply cannot be there right after the send,
         # and the next result (or the end) mostly came in the same packet; a read that finds nothing is a syscall
         while pgconn.is_busy():
-            await _until(pgconn, loop)
+            await (watch.readable(pgconn, loop) if direct else _until(pgconn, loop))
             pgconn.consume_input()
         res = pgconn.get_result()
         if res is None:
@@ -190,6 +266,7 @@ async def run(conn: Any, query: Any, params: Any, prepare: Prepare) -> Result:
                 _forget(state)  # dropped on the server: prepare again later, run this one unnamed
                 results = await _send(pgconn, pgq, b"", state)
     except BaseException:
+        state.watch.disarm()  # (before libpq's socket may be closed: a lost connection, the finish below)
         if pgconn.transaction_status == pq.TransactionStatus.ACTIVE:  # interrupted mid-statement
             pgconn.finish()
         raise
@@ -236,13 +313,14 @@ async def _custom(pgconn: Any, pgq: PostgresQuery, state: _State) -> list[Any]:
         _forget(state)
         entry = None
     new = f"_mastra_{next(state.serial)}".encode()
-    prepared, results = await _prepare_and_run(pgconn, pgq, None if entry is None else entry[0], new)
+    prepared, results = await _prepare_and_run(pgconn, pgq, None if entry is None else entry[0], new, state.watch)
     if prepared:
         state.custom[key] = (new, 1)
     return results
 
 
-async def _prepare_and_run(pgconn: Any, pgq: PostgresQuery, old: bytes | None, new: bytes) -> tuple[bool, list[Any]]:
+async def _prepare_and_run(pgconn: Any, pgq: PostgresQuery, old: bytes | None, new: bytes,
+                           watch: _Watch) -> tuple[bool, list[Any]]:
     """Close ``old`` (when given), prepare ``new`` and run it, in one round trip (pipeline mode): whether ``new``
     was prepared, and the run's results (or the prepare's error). Closing an unknown name is no error."""
     loop = asyncio.get_running_loop()
@@ -254,12 +332,13 @@ async def _prepare_and_run(pgconn: Any, pgq: PostgresQuery, old: bytes | None, n
         pgconn.send_query_prepared(new, pgq.params, param_formats=pgq.formats)
         pgconn.pipeline_sync()
         # each command's results end with a None, as a statement's do outside a pipeline; then the sync's own
-        commands = [await _results(pgconn, loop) for _ in range(2 if old is None else 3)]
-        sync = await _results(pgconn, loop)
+        commands = [await _results(pgconn, loop, watch) for _ in range(2 if old is None else 3)]
+        sync = await _results(pgconn, loop, watch)
         if [res.status for res in sync] != [_PIPELINE_SYNC]:
             raise errors.InternalError("the pipeline's results are out of step")
         pgconn.exit_pipeline_mode()
     except BaseException:
+        watch.disarm()  # (before the socket closes)
         pgconn.finish()  # the pipeline's state is unknown: the pool replaces a closed connection
         raise
     prepare, run = commands[1:3] if old is not None else commands[0:2]
@@ -322,7 +401,7 @@ async def _send(pgconn: Any, pgq: PostgresQuery, name: bytes | None, state: _Sta
     if name is None:  # prepare it (its own round trip, as psycopg's cursor does), then run it by name
         new = f"_mastra_{next(state.serial)}".encode()
         pgconn.send_prepare(new, pgq.query, param_types=pgq.types)
-        (res,) = await _results(pgconn, loop)
+        (res,) = await _results(pgconn, loop, state.watch)
         if res.status != _COMMAND_OK:
             return [res]  # the statement's own error (a syntax error...), raised by the caller
         state.names[pgq.query, pgq.types] = name = new
@@ -332,7 +411,7 @@ async def _send(pgconn: Any, pgq: PostgresQuery, name: bytes | None, state: _Sta
         pgconn.send_query_params(pgq.query, pgq.params, param_formats=pgq.formats, param_types=pgq.types)
     else:  # the simple protocol, as the cursor uses without parameters (several statements allowed)
         pgconn.send_query(pgq.query)
-    return await _results(pgconn, loop)
+    return await _results(pgconn, loop, state.watch)
 
 
 def _raise(res: Any, pgconn: Any) -> None:

@@ -1,0 +1,144 @@
+"""libpq's socket kept registered with the event loop between statements (``mastra_pg.lean._Watch``).
+
+What must hold: statements reuse one registration (no add and remove around every wait); what is registered is a
+duplicate descriptor, so a number libpq or psycopg closes behind our back can be reused by anyone without asyncio
+believing it still has that key; the registration is gone (unregistered, the duplicate closed) after the store
+closes, when the server hangs up on the idle parked connection (no busy loop on the readable socket), after a
+connection lost mid-statement, and after psycopg's own waits used the connection; and the loop keeps no key of ours.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import uuid
+from typing import Any
+
+import psycopg
+import pytest
+from mastra_core.records import Thread
+from mastra_pg import lean
+
+
+def _watches(loop: asyncio.AbstractEventLoop) -> dict[int, Any]:
+    """The loop's selector keys whose reader is a watch's: descriptor -> the watch."""
+    out = {}
+    for fd, key in loop._selector.get_map().items():  # type: ignore[attr-defined]
+        reader = key.data[0]
+        owner = getattr(getattr(reader, "_callback", None), "__self__", None)
+        if isinstance(owner, lean._Watch):
+            out[fd] = owner
+    return out
+
+
+async def _parked_watch(store: Any) -> Any:
+    parked = store.connection._parked
+    assert parked is not None
+    return parked, parked._mastra_lean.watch
+
+
+async def test_statements_reuse_one_registration_of_a_duplicate_descriptor(make_store: Any) -> None:
+    loop = asyncio.get_running_loop()
+    store = await make_store(min_pool_size=1, max_pool_size=1)
+    mem = store.memory
+    await mem.save_thread(thread=Thread(id="t", resource_id="r"))
+    parked, watch = await _parked_watch(store)
+    handle, fd = watch.handle, watch.fd
+    assert handle is not None and not handle.cancelled()
+    assert fd >= 0 and fd != parked.pgconn.socket  # a duplicate of libpq's descriptor, not libpq's own
+    for _ in range(20):
+        assert (await mem.get_thread_by_id(thread_id="t")).id == "t"
+    assert watch.handle is handle and watch.fd == fd  # registered once for all twenty
+    assert _watches(loop) == {fd: watch}
+    await store.close()
+    assert watch.handle is None and watch.fd == -1 and _watches(loop) == {}
+
+
+async def test_the_server_hanging_up_on_the_parked_connection_unregisters_it(make_store: Any, raw: Any) -> None:
+    loop = asyncio.get_running_loop()
+    app = f"mastra-watch-{uuid.uuid4().hex[:6]}"
+    store = await make_store(application_name=app, min_pool_size=1, max_pool_size=1)
+    mem = store.memory
+    await mem.save_thread(thread=Thread(id="t", resource_id="r"))
+    parked, watch = await _parked_watch(store)
+    fires = 0
+    fire = watch.fire
+
+    def counted() -> None:
+        nonlocal fires
+        fires += 1
+        fire()
+
+    watch.handle._callback = counted  # (the registered handle's callback, counted)
+    await raw.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s", (app,))
+    await asyncio.sleep(0.3)  # the loop turns many times meanwhile: a still-registered EOF would fire on each turn
+    assert fires == 1 and watch.handle is None and watch.fd == -1 and _watches(loop) == {}
+    assert (await mem.get_thread_by_id(thread_id="t")).id == "t"  # on a fresh connection
+    assert store.connection._parked is not parked
+
+
+async def test_a_connection_lost_mid_statement_leaves_no_registration(make_store: Any, raw: Any) -> None:
+    loop = asyncio.get_running_loop()
+    app = f"mastra-watch-{uuid.uuid4().hex[:6]}"
+    store = await make_store(application_name=app, min_pool_size=1, max_pool_size=1)
+    await store.memory.save_thread(thread=Thread(id="t", resource_id="r"))
+    parked, watch = await _parked_watch(store)
+    sleeping = asyncio.ensure_future(store.connection.execute("SELECT pg_sleep(5)", idempotent=False))
+    for _ in range(100):  # until our statement is waiting for its reply
+        await asyncio.sleep(0.02)
+        if watch.fut is not None:
+            break
+    assert watch.fut is not None
+    await raw.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s", (app,))
+    with pytest.raises(psycopg.OperationalError):
+        await asyncio.wait_for(sleeping, 10)
+    assert watch.handle is None and watch.fd == -1 and _watches(loop) == {}
+    assert (await store.memory.get_thread_by_id(thread_id="t")).id == "t"
+    assert len(_watches(loop)) == 1  # the fresh connection's
+
+
+async def test_psycopg_waits_on_the_connection_between_statements(make_store: Any) -> None:
+    store = await make_store(min_pool_size=1, max_pool_size=1, operation_timeout=5)
+    mem = store.memory
+    await mem.save_thread(thread=Thread(id="t", resource_id="r", title="a"))
+    parked, _ = await _parked_watch(store)
+
+    async def by_psycopg(conn: Any) -> Any:  # a transaction through psycopg's cursor: its own waits on the socket
+        assert conn is parked
+        cur = await conn.execute("SELECT 1")
+        return await cur.fetchone()
+
+    for k in range(5):
+        assert await asyncio.wait_for(store.connection.tx(by_psycopg), 10) == (1,)
+        thread = await asyncio.wait_for(mem.update_thread(id="t", title=f"t{k}"), 10)
+        assert thread.title == f"t{k}"
+        assert (await asyncio.wait_for(mem.get_thread_by_id(thread_id="t"), 10)).title == f"t{k}"
+
+
+async def test_a_descriptor_closed_behind_our_back_is_free_for_the_next_socket(make_store: Any) -> None:
+    """libpq's number, closed without :func:`lean.release` (as libpq does on a lost connection), is reused by the
+    next socket; a reader added for that socket is called (with libpq's own number registered, asyncio would
+    take it for the key it has and never poll the new socket)."""
+    loop = asyncio.get_running_loop()
+    store = await make_store(min_pool_size=1, max_pool_size=1)
+    await store.memory.save_thread(thread=Thread(id="t", resource_id="r"))
+    parked, watch = await _parked_watch(store)
+    number = parked.pgconn.socket
+    parked.pgconn.finish()  # libpq closes its socket; our registration stays, on the duplicate
+    left, right = socket.socketpair()
+    try:
+        assert number in (left.fileno(), right.fileno())  # the lowest free numbers: libpq's is reused
+        reused = left if left.fileno() == number else right
+        other = right if reused is left else left
+        called = loop.create_future()
+        loop.add_reader(reused.fileno(), lambda: called.done() or called.set_result(True))
+        other.send(b"x")
+        assert await asyncio.wait_for(called, 2)
+        loop.remove_reader(reused.fileno())
+    finally:
+        left.close()
+        right.close()
+    # the duplicate stays registered until the server's hang-up (libpq sent it Terminate) is read, or the release
+    assert set(_watches(loop)) <= {watch.fd}
+    lean.release(parked)
+    assert _watches(loop) == {}
