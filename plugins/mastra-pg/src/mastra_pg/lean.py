@@ -16,7 +16,7 @@ connection's state are unknown, and the pool replaces a closed connection.
 
 On asyncio's own selector loop libpq's socket stays registered with the loop between statements (a
 :class:`_Watch` per connection, on a duplicate descriptor of its own) instead of being added and removed around
-every wait: two ``epoll_ctl`` calls and asyncio's bookkeeping were about a quarter of a key lookup's client CPU.
+every wait: two ``epoll_ctl`` calls and asyncio's bookkeeping, 10-25 us of a key lookup's 100-140 us of user CPU.
 It is unregistered on any error or cancellation here, when the socket turns readable while no statement waits,
 and by :func:`release` before the connection goes back to its pool.
 """
@@ -266,7 +266,7 @@ async def run(conn: Any, query: Any, params: Any, prepare: Prepare) -> Result:
                 _forget(state)  # dropped on the server: prepare again later, run this one unnamed
                 results = await _send(pgconn, pgq, b"", state)
     except BaseException:
-        state.watch.disarm()  # (before libpq's socket may be closed: a lost connection, the finish below)
+        state.watch.disarm()  # (its duplicate would keep the socket of a lost or finished connection open)
         if pgconn.transaction_status == pq.TransactionStatus.ACTIVE:  # interrupted mid-statement
             pgconn.finish()
         raise
@@ -338,7 +338,7 @@ async def _prepare_and_run(pgconn: Any, pgq: PostgresQuery, old: bytes | None, n
             raise errors.InternalError("the pipeline's results are out of step")
         pgconn.exit_pipeline_mode()
     except BaseException:
-        watch.disarm()  # (before the socket closes)
+        watch.disarm()  # (as in run)
         pgconn.finish()  # the pipeline's state is unknown: the pool replaces a closed connection
         raise
     prepare, run = commands[1:3] if old is not None else commands[0:2]
