@@ -142,3 +142,23 @@ async def test_a_descriptor_closed_behind_our_back_is_free_for_the_next_socket(m
     assert set(_watches(loop)) <= {watch.fd}
     lean.release(parked)
     assert _watches(loop) == {}
+
+
+async def test_one_wait_per_statement_however_long_the_server_takes(make_store: Any,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loop polls again before a woken statement runs; the watch has read the reply by then, so that poll does
+    not report it again and wake the statement's next wait before its reply."""
+    store = await make_store(min_pool_size=1, max_pool_size=1)
+    await store.memory.save_thread(thread=Thread(id="t", resource_id="r"))
+    waits = 0
+    readable = lean._Watch.readable
+
+    async def counted(self: Any, pgconn: Any, loop: Any) -> None:
+        nonlocal waits
+        waits += 1
+        await readable(self, pgconn, loop)
+
+    monkeypatch.setattr(lean._Watch, "readable", counted)
+    for _ in range(20):  # the reply comes ~5 ms after the statement, in one packet (never prepared: one round trip)
+        assert await store.connection.fetch("SELECT pg_sleep(0.005)", prepare=False) == [("",)]
+    assert waits == 20
