@@ -147,7 +147,10 @@ class _Watch:
 
     def __del__(self) -> None:  # a connection dropped unreleased, after its loop closed
         if self.fd >= 0:
-            os.close(self.fd)
+            try:
+                os.close(self.fd)
+            except (OSError, AttributeError, TypeError):  # (at interpreter exit ``os`` may be gone already)
+                pass
 
     async def readable(self, pgconn: Any, loop: Any) -> None:
         """Wait until libpq's socket is readable and read what came (registering it first unless it still is)."""
