@@ -10,7 +10,7 @@ import pytest
 from mastra_core.clock import utc_now
 from mastra_core.records import Message, MessageContent, TextPart, Thread
 from mastra_libsql import LibSQLStore
-from mastra_libsql.connection import select_plan
+from mastra_libsql.connection import RecordingConnection, select_plan
 
 N = 10_000
 INDEX = "mastra_messages_thread_id_createdat_idx"
@@ -92,3 +92,40 @@ async def test_page_plus_include_windows_is_one_statement(big: LibSQLStore) -> N
     expected = {f"m{i:05d}" for i in [*range(N - 5, N), 99, 100, 101, 8997, 8998, 8999, 9000]}
     assert set(ids) == expected and len(ids) == len(expected)
     assert ids == sorted(ids, reverse=True)
+
+
+async def test_messages_by_id_are_primary_key_lookups_from_one_json_parameter(big: LibSQLStore) -> None:
+    ids = [f"m{i:05d}" for i in (9_000, 10, 5_000)] + ["o00007", "nope", "m00010"]  # two threads, a miss, a repeat
+    plan, messages = await select_plan(big, lambda: big.memory.list_messages_by_id(message_ids=ids))
+    text = "\n".join(plan)
+    assert "sqlite_autoindex_mastra_messages_1 (id=?)" in text and "json_each" in text, text
+    assert "SCAN mastra_messages" not in text, text
+    # the repeat once, the miss left out, oldest first
+    assert sorted(m.id for m in messages) == ["m00010", "m05000", "m09000", "o00007"]
+    assert [m.created_at for m in messages] == sorted(m.created_at for m in messages)
+    assert [m.id for m in messages if m.thread_id == "t"] == ["m00010", "m05000", "m09000"]
+
+
+async def test_messages_by_ids_json_text_cannot_carry_are_bound_and_found_alike(tmp_path: Path) -> None:
+    """An id holding the six characters ``\\u0000`` trips the JSON parameter's NUL guard: bound one by one instead."""
+    store = LibSQLStore(id="byid", url=f"file:{tmp_path / 'byid.db'}")
+    await store.init()
+    try:
+        odd = "m\\u0000x"  # a backslash, not a NUL
+        now = utc_now()
+        await store.memory.save_thread(thread=Thread(id="t", resource_id="r", created_at=now, updated_at=now))
+        await store.memory.save_messages(messages=[
+            Message.from_text(f"text {i}", id=mid, thread_id="t", resource_id="r",
+                              created_at=now + timedelta(seconds=i))
+            for i, mid in enumerate([odd, "plain"])])
+        rec = RecordingConnection(store.db.conn)
+        store.db.conn = rec
+        try:
+            found = await store.memory.list_messages_by_id(message_ids=["plain", odd])
+        finally:
+            store.db.conn = rec.inner
+        assert [m.id for m in found] == [odd, "plain"] and found[0].text == "text 0"
+        assert all("json_each" not in sql for sql, _ in rec.statements)  # the bound path
+        assert [m.id for m in await store.memory.list_messages_by_id(message_ids=["plain"])] == ["plain"]
+    finally:
+        await store.close()

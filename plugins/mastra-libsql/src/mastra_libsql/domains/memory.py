@@ -336,10 +336,13 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
 
         def go(db: LibSQLConnection) -> list[r.Message]:
             packed = _packed(list(ids))
-            rows: list[tuple[Any, ...]] = [] if packed is None else db.all(_MESSAGES_BY_IDS, (packed, now))
-            for part in chunks(list(ids) if packed is None else [], 900):  # ids JSON text cannot carry: bound
-                marks = ", ".join("?" for _ in part)
-                rows += db.all(f"SELECT {_MSG_COLS} FROM {_M} WHERE id IN ({marks}) AND {_LIVE}", (*part, now))
+            if packed is not None:
+                rows = db.all(_MESSAGES_BY_IDS, (packed, now))
+            else:  # ids that JSON text cannot carry to SQLite (see _packed): bound one by one
+                rows = []
+                for part in chunks(ids, 900):
+                    marks = ", ".join("?" for _ in part)
+                    rows += db.all(f"SELECT {_MSG_COLS} FROM {_M} WHERE id IN ({marks}) AND {_LIVE}", (*part, now))
             rows.sort(key=lambda b: (b[5], b[7]))
             return [message_from_row(b) for b in rows]
 
