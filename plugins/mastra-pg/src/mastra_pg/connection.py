@@ -157,7 +157,7 @@ class Deadlines:
             if self._loop is not None:
                 return await bounded(work, self.limit)
             self._loop = loop
-        task = asyncio.current_task()
+        task = asyncio.current_task(loop)  # (the loop given: no second running-loop lookup, a getpid on 3.11)
         if task is None:  # pragma: no cover - always awaited from a task
             return await work
         entry: list[Any] = [loop.time() + self.limit, task, 0]
