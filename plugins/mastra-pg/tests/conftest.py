@@ -44,10 +44,16 @@ async def make_store(pg_url: str) -> AsyncIterator[Callable[..., Awaitable[Any]]
         return store
 
     yield make
+    failures: list[BaseException] = []
     for store, _ in made:
-        await store.close()
+        try:
+            await store.close()
+        except Exception as exc:  # (a failing close must not leave the schemas behind: they are dropped first)
+            failures.append(exc)
     for name in dict.fromkeys(n for _, n in made):
         await drop_schema(pg_url, name)
+    if failures:
+        raise failures[0]
 
 
 @pytest.fixture
