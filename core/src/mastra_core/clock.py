@@ -62,9 +62,10 @@ def to_ms(value: datetime) -> datetime:
     return value - _SUB_US[value.microsecond % 1000]
 
 
-def from_iso_z(value: str) -> datetime | None:
-    """``value`` read fast when it has the form :func:`iso` writes (``2026-12-01T07:01:02.123Z``, 24 characters),
-    else None; where not None, the datetime :func:`parse_datetime` returns for it (the same UTC ``tzinfo`` object).
+def from_iso_z(value: object) -> datetime | None:
+    """``value`` read fast when it is text of the form :func:`iso` writes (``2026-12-01T07:01:02.123Z``, 24
+    characters), else None; where not None, the datetime :func:`parse_datetime` returns for it (the same UTC
+    ``tzinfo`` object).
 
     Every date this package and the reference store as text has that form, and ``datetime.fromisoformat`` (Python
     3.11+) reads its ``Z`` itself: 0.25 us against parse_datetime's general path, 0.9 us (strip, replace, parse,
@@ -72,7 +73,7 @@ def from_iso_z(value: str) -> datetime | None:
     milliseconds; a ``Z`` reads as ``UTC`` itself): other 24-character texts that fromisoformat reads, some with a
     sub-millisecond part (a basic-format time, ``T070102.12345Z``), are left to the general path, which truncates.
     """
-    if len(value) == 24 and value[23] == "Z" and value[19] == ".":
+    if type(value) is str and len(value) == 24 and value[23] == "Z" and value[19] == ".":
         try:
             return datetime.fromisoformat(value)
         except ValueError:
@@ -82,10 +83,9 @@ def from_iso_z(value: str) -> datetime | None:
 
 def parse_datetime(value: Any) -> datetime:
     """Accept a datetime, an ISO-8601 string or epoch milliseconds; return a UTC ms datetime."""
-    if type(value) is str:
-        parsed = from_iso_z(value)
-        if parsed is not None:
-            return parsed
+    parsed = from_iso_z(value)
+    if parsed is not None:
+        return parsed
     if isinstance(value, datetime):
         return to_ms(value)
     if isinstance(value, int | float) and not isinstance(value, bool):

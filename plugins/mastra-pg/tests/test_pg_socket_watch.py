@@ -31,7 +31,7 @@ def _watches(loop: asyncio.AbstractEventLoop) -> dict[int, Any]:
     return out
 
 
-async def _parked_watch(store: Any) -> Any:
+def _parked_watch(store: Any) -> Any:
     parked = store.connection._parked
     assert parked is not None
     return parked, parked._mastra_lean.watch
@@ -42,7 +42,7 @@ async def test_statements_reuse_one_registration_of_a_duplicate_descriptor(make_
     store = await make_store(min_pool_size=1, max_pool_size=1)
     mem = store.memory
     await mem.save_thread(thread=Thread(id="t", resource_id="r"))
-    parked, watch = await _parked_watch(store)
+    parked, watch = _parked_watch(store)
     handle, fd = watch.handle, watch.fd
     assert handle is not None and not handle.cancelled()
     assert fd >= 0 and fd != parked.pgconn.socket  # a duplicate of libpq's descriptor, not libpq's own
@@ -60,7 +60,7 @@ async def test_the_server_hanging_up_on_the_parked_connection_unregisters_it(mak
     store = await make_store(application_name=app, min_pool_size=1, max_pool_size=1)
     mem = store.memory
     await mem.save_thread(thread=Thread(id="t", resource_id="r"))
-    parked, watch = await _parked_watch(store)
+    parked, watch = _parked_watch(store)
     fires = 0
     fire = watch.fire
 
@@ -82,7 +82,7 @@ async def test_a_connection_lost_mid_statement_leaves_no_registration(make_store
     app = f"mastra-watch-{uuid.uuid4().hex[:6]}"
     store = await make_store(application_name=app, min_pool_size=1, max_pool_size=1)
     await store.memory.save_thread(thread=Thread(id="t", resource_id="r"))
-    parked, watch = await _parked_watch(store)
+    parked, watch = _parked_watch(store)
     sleeping = asyncio.ensure_future(store.connection.execute("SELECT pg_sleep(5)", idempotent=False))
     for _ in range(100):  # until our statement is waiting for its reply
         await asyncio.sleep(0.02)
@@ -101,7 +101,7 @@ async def test_psycopg_waits_on_the_connection_between_statements(make_store: An
     store = await make_store(min_pool_size=1, max_pool_size=1, operation_timeout=5)
     mem = store.memory
     await mem.save_thread(thread=Thread(id="t", resource_id="r", title="a"))
-    parked, _ = await _parked_watch(store)
+    parked, _ = _parked_watch(store)
 
     async def by_psycopg(conn: Any) -> Any:  # a transaction through psycopg's cursor: its own waits on the socket
         assert conn is parked
@@ -122,7 +122,7 @@ async def test_a_descriptor_closed_behind_our_back_is_free_for_the_next_socket(m
     loop = asyncio.get_running_loop()
     store = await make_store(min_pool_size=1, max_pool_size=1)
     await store.memory.save_thread(thread=Thread(id="t", resource_id="r"))
-    parked, watch = await _parked_watch(store)
+    parked, watch = _parked_watch(store)
     number = parked.pgconn.socket
     parked.pgconn.finish()  # libpq closes its socket; our registration stays, on the duplicate
     left, right = socket.socketpair()

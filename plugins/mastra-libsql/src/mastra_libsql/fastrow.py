@@ -39,7 +39,7 @@ class Unusual(Exception):
 
 def stored_time(value: Any) -> datetime:
     """A timestamp column's value in the form this package writes (``iso()``), as ``parse_datetime`` reads it."""
-    parsed = from_iso_z(value) if type(value) is str else None
+    parsed = from_iso_z(value)
     if parsed is None:  # another form, or not a date after all: parse_datetime reads it or raises its own error
         raise Unusual
     return parsed
@@ -108,7 +108,7 @@ class FastRow:
                 if type(value) is not str:
                     raise Unusual
             elif kind == "time":
-                value = from_iso_z(value) if type(value) is str else None  # (stored_time's test, one call fewer)
+                value = from_iso_z(value)  # (stored_time's test, one call fewer)
                 if value is None:
                     raise Unusual
             else:

@@ -451,8 +451,7 @@ class PgConnection:
         if conn is not None:  # (see _park)
             self._parked = None
             if self._park_health and _readable(conn):  # the pool checks it (and replaces it) as its getconn does
-                lean.release(conn)
-                await pool.putconn(conn)
+                await self._put_back(conn)
                 conn = None
             else:
                 self._park_uses += 1
@@ -478,8 +477,7 @@ class PgConnection:
             raise
         finally:
             if not self._park(conn):
-                lean.release(conn)  # (the pool's code may close it: its socket must not stay registered)
-                await pool.putconn(conn)
+                await self._put_back(conn)
 
     # ------------------------------------------------------------------ the parked connection
     # psycopg_pool's getconn/putconn (a lock, a health check, stats, logging, several coroutines each) cost about an
@@ -518,10 +516,15 @@ class PgConnection:
         self._park_timer = asyncio.get_running_loop().call_later(PARK_TICK, self._park_tick)
 
     def _return_later(self, conn: Any) -> None:
-        lean.release(conn)
-        task = asyncio.get_running_loop().create_task(self._pool.putconn(conn))
+        task = asyncio.get_running_loop().create_task(self._put_back(conn))
         _returning.add(task)
         task.add_done_callback(_returning.discard)
+
+    async def _put_back(self, conn: Any) -> None:
+        """Every connection goes back to its pool through here: first unregistered from the event loop
+        (``lean.release``: the pool's code may close it, and its socket must not stay registered)."""
+        lean.release(conn)
+        await self._pool.putconn(conn)
 
     async def _unpark(self) -> None:
         if self._park_timer is not None:
@@ -529,8 +532,7 @@ class PgConnection:
             self._park_timer = None
         conn, self._parked = self._parked, None
         if conn is not None:
-            lean.release(conn)
-            await self._pool.putconn(conn)
+            await self._put_back(conn)
 
     async def _in_autocommit(self, conn: Any, fn: Callable[[Any], Awaitable[T]]) -> T:
         """``fn(conn)`` on a caller's pool connection that is not in autocommit mode: switched for the call."""

@@ -357,7 +357,6 @@ async def _prepare_and_run(pgconn: Any, pgq: PostgresQuery, old: bytes | None, n
             raise errors.InternalError("the pipeline's results are out of step")
         pgconn.exit_pipeline_mode()
     except BaseException:
-        watch.disarm()  # (as in run)
         pgconn.finish()  # the pipeline's state is unknown: the pool replaces a closed connection
         raise
     prepare, run = commands[1:3] if old is not None else commands[0:2]
