@@ -41,22 +41,29 @@ async def _until(check: object, within: float = 5.0) -> None:
 
 
 async def test_a_file_store_flushes_its_wal_every_n_writes(tmp_path: Path) -> None:
-    store = LibSQLStore(id="wf", url=f"file:{tmp_path}/a.db", wal_flush_every=4)
+    every = 64  # more than init's own writes (schema, migrations: they count too), so only the test's wake it
+    store = LibSQLStore(id="wf", url=f"file:{tmp_path}/a.db", wal_flush_every=every)
     await store.init()
     try:
         wal = store.db.wal
-        assert wal is not None and wal.path == f"{tmp_path}/a.db-wal" and wal.every == 4
-        for i in range(12):
+        assert wal is not None and wal.path == f"{tmp_path}/a.db-wal" and wal.every == every
+        assert wal._thread is None and wal.flushes == 0 and 0 < wal._pending < every
+        # Just enough writes for one wake, so exactly one flush. With more, the thread may still be on a later wake
+        # when the reads below begin, and a flush they did not cause would be counted against them (CI saw it).
+        first_wake = every - wal._pending
+        for i in range(first_wake):
             await store.memory.save_thread(thread=Thread(id=f"t{i}", resource_id="r"))
         await _until(lambda: wal.flushes >= 1)
         thread = wal._thread
         assert thread is not None and thread.name == _THREAD_NAME and thread.daemon
         assert _exists(wal.path)
-        reads_before = wal.flushes
-        for _ in range(20):  # reads are not writes: no flush
+        for _ in range(every + 1):  # reads are not writes: not counted, no flush
             await store.memory.get_thread_by_id(thread_id="t1")
         await asyncio.sleep(0.05)
-        assert wal.flushes == reads_before
+        assert (wal.flushes, wal._pending) == (1, 0)
+        for i in range(first_wake, first_wake + every):  # the next wake
+            await store.memory.save_thread(thread=Thread(id=f"t{i}", resource_id="r"))
+        await _until(lambda: wal.flushes == 2)
     finally:
         await store.close()
     assert store.db.wal is None
@@ -65,8 +72,8 @@ async def test_a_file_store_flushes_its_wal_every_n_writes(tmp_path: Path) -> No
     await reopened.init()
     try:
         assert reopened.db.wal is None  # 0 turns it off
-        threads = await reopened.memory.list_threads(filter={"resource_id": "r"}, per_page=100)
-        assert sorted(t.id for t in threads.items) == sorted(f"t{i}" for i in range(12))
+        threads = await reopened.memory.list_threads(filter={"resource_id": "r"}, per_page=200)
+        assert sorted(t.id for t in threads.items) == sorted(f"t{i}" for i in range(first_wake + every))
     finally:
         await reopened.close()
 
