@@ -142,7 +142,11 @@ async def test_a_parked_connection_the_server_dropped_is_replaced(pg_url: str, m
     parked = store.connection._parked
     assert parked is not None
     await raw.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s", (app,))
-    await asyncio.sleep(0.1)
+    for _ in range(500):  # the backend exits some time after the signal (later on a loaded machine): bounded wait
+        gone = await raw.execute("SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name = %s", (app,))
+        if (await gone.fetchone())[0]:
+            break
+        await asyncio.sleep(0.02)
     assert (await mem.get_thread_by_id(thread_id="t")).id == "t"
     assert store.connection._parked is not parked
     await _all_back(store)
