@@ -6,8 +6,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import attrs
 import pytest
-from mastra_core import ConfigError, Message, create_storage, open_storage
+from mastra_core import ConfigError, Message, StorageError, create_storage, open_storage
 from mastra_core.cli import EXIT_CONFIG, main
 from mastra_core.records import TextPart
 from mastra_core.registry import normalise_url
@@ -61,6 +62,19 @@ def test_a_message_built_with_string_content_reads_as_text() -> None:
     message = Message(id="m1", role="user", content="hello", thread_id="t1")
     assert message.text == "hello"
     assert [p.text for p in message.content.parts if isinstance(p, TextPart)] == ["hello"]
+
+
+async def test_string_content_assigned_later_is_refused_with_a_clear_error() -> None:
+    # assignment is plain (no converter on setattr: it made every Message built 2x slower); evolve converts
+    message = Message(id="m1", role="user", content="hello", thread_id="t1", resource_id="u1")
+    message.content = "changed"  # type: ignore[assignment]
+    async with create_storage("inmemory") as storage:
+        await storage.memory.save_thread(thread={"id": "t1", "resourceId": "u1"})
+        with pytest.raises(StorageError, match="content must be MessageContent .*only when the Message is built"):
+            await storage.memory.save_messages(messages=[message])
+        assert await storage.memory.list_messages_by_id(message_ids=["m1"]) == []  # nothing written
+        saved = await storage.memory.save_messages(messages=[attrs.evolve(message, content="changed")])
+        assert saved[0].text == "changed"
 
 
 async def test_reference_parts_list_content_is_accepted() -> None:

@@ -337,29 +337,30 @@ def _load_fast_loads() -> Callable[[str], Any]:
     return loads
 
 
-_PLAIN_CONTENT_KEYS = frozenset({"format", "parts", "content"})
-_PLAIN_PART_KEYS = frozenset({"type", "text"})
-
-
 def _plain_text_content(data: dict[str, Any]) -> r.MessageContent | None:
     """``{format: 2, parts: [{type: 'text', text}...], content?}`` built directly, else None.
 
     Most stored messages are this shape, and reading one through the converter (the field plan, each part's
     dispatch, ABC ``isinstance`` checks) cost about three times the JSON parse. The result is what
-    :func:`from_wire` gives for the same data; any other key, type or value takes that general path.
+    :func:`from_wire` gives for the same data; any other key, type or value takes that general path. (Keys are
+    counted, not compared as sets: with ``format`` and ``parts`` present, two keys are those two and three are
+    those and ``content``; a part with ``type`` and ``text`` and two keys has no other.)
     """
-    if data.get("format") != 2 or not data.keys() <= _PLAIN_CONTENT_KEYS:
+    if data.get("format") != 2:
         return None
     text = data.get("content")
     raw_parts = data.get("parts")
-    if (text is not None and type(text) is not str) or type(raw_parts) is not list:
+    if type(raw_parts) is not list or len(data) != 2 + ("content" in data) or (
+            text is not None and type(text) is not str):
         return None
     parts: list[r.Part] = []
     for part in raw_parts:
-        if (type(part) is not dict or part.get("type") != "text" or type(part.get("text")) is not str
-                or not part.keys() <= _PLAIN_PART_KEYS):
+        if type(part) is not dict or len(part) != 2 or part.get("type") != "text":
             return None
-        parts.append(r.TextPart(text=part["text"]))
+        part_text = part.get("text")
+        if type(part_text) is not str:
+            return None
+        parts.append(r.TextPart(text=part_text))
     return r.MessageContent(format=2, parts=parts, content=text)
 
 

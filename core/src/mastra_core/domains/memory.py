@@ -304,7 +304,8 @@ class MemoryStore(DomainStore, abc.ABC):
             c.id(m.resource_id, "RESOURCE_ID")
             c.one_of(m.role, "ROLE", ROLES)
             if not isinstance(m.content, r.MessageContent):
-                raise c.fail("INVALID_CONTENT", f"message {m.id!r} content must be MessageContent", message_id=m.id)
+                raise c.fail("INVALID_CONTENT", f"message {m.id!r} content must be MessageContent (a str is turned "
+                             "into one only when the Message is built, not on assignment)", message_id=m.id)
             c.value(m, "MESSAGE")
         if not batch:
             return []

@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar, cast
 from mastra_core import records as r
 from mastra_core.backend import RowCodec, Table, decode_json
 from mastra_core.backend.fastjson import compact_dumps
-from mastra_core.clock import parse_datetime
+from mastra_core.clock import from_iso_z, parse_datetime
 from mastra_core.serde import content_from_json, content_wire, json_dumps, wire_names
 
 from .connection import quote, text
@@ -183,13 +183,15 @@ MESSAGE_WIDTH = 8
 
 def message_from_row(row: Sequence[Any]) -> r.Message:
     """A message from a row selected with :data:`MESSAGE_COLUMNS` (text already or not yet decoded)."""
-    mtype = text(row[4])
-    created = parse_ts(row[5])
+    mid, thread_id, content, role, mtype, created_text, resource_id = row[:7]
+    if bytes in (type(mid), type(thread_id), type(content), type(mtype), type(resource_id)):  # (rare: see text)
+        mid, thread_id, content, mtype, resource_id = text(mid), text(thread_id), text(content), text(mtype), \
+            text(resource_id)
+    created = from_iso_z(created_text) or parse_ts(created_text)
     assert created is not None, "mastra_messages.createdAt is NOT NULL"
-    return r.Message(
-        id=text(row[0]), thread_id=text(row[1]), content=content_from_json(text(row[2])), role=row[3],
-        type=None if mtype in (None, "v2") else mtype, created_at=created, resource_id=text(row[6]),
-    )
+    return r.Message(id=mid, thread_id=thread_id, content=content_from_json(content), role=role,
+                     type=None if mtype is None or mtype == "v2" else mtype, created_at=created,
+                     resource_id=resource_id)
 
 
 def message_params(m: r.Message, expires: str | None) -> list[Any]:
