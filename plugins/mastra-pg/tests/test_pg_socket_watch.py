@@ -168,6 +168,34 @@ async def test_one_wait_per_statement_however_long_the_server_takes(make_store: 
     assert waits == 20
 
 
+async def test_a_reply_in_many_packets_wakes_its_statement_once(make_store: Any,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server sends a long reply 8 KB at a time; the watch reads each part as it comes and wakes the waiting
+    statement only once libpq holds a whole result (a page of twenty 2.6 KB snapshots: 7 parts, 1 wakeup)."""
+    store = await make_store(min_pool_size=1, max_pool_size=1)
+    await store.memory.save_thread(thread=Thread(id="t", resource_id="r"))
+    fires = waits = 0
+    fire, readable = lean._Watch.fire, lean._Watch.readable
+
+    def counted_fire(self: Any) -> None:
+        nonlocal fires
+        fires += 1
+        fire(self)
+
+    async def counted_wait(self: Any, pgconn: Any, loop: Any) -> None:
+        nonlocal waits
+        waits += 1
+        await readable(self, pgconn, loop)
+
+    monkeypatch.setattr(lean._Watch, "fire", counted_fire)
+    monkeypatch.setattr(lean._Watch, "readable", counted_wait)
+    lean.release(_parked_watch(store)[0])  # registered again, with the counted callback
+    rows = await store.connection.fetch("SELECT repeat(md5(g::text), 64) FROM generate_series(1, 100) g",
+                                        prepare=False)  # ~200 KB
+    assert len(rows) == 100 and all(len(row[0]) == 2048 for row in rows)
+    assert waits == 1 and fires > 3, (waits, fires)
+
+
 async def test_concurrent_ops_cancelled_at_random_leave_no_registration_behind(make_store: Any) -> None:
     """Twelve tasks on a pool of four, every seventh op cancelled a fraction of a millisecond in (mid-statement,
     mostly): every op after still answers, at most the parked connection stays registered, none after close."""
