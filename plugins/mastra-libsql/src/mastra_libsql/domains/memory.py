@@ -38,11 +38,6 @@ from .thread_save import THREAD, UPSERT_THREAD, Seen, SeenThreads, save_on_file
 _T, _M, _R = quote(THREADS.name), quote(MESSAGES.name), quote(RESOURCES.name)
 _C = quote(COUNTS)
 _E = quote(EXPIRES)
-#: A thread written back whole (a change that may move its resource or createdAt).
-_REWRITE_THREAD = (f'UPDATE {_T} SET "resourceId" = ?, title = ?, metadata = ?, "createdAt" = ?, "updatedAt" = ?, '
-                   f"{_E} = ? WHERE id = ?")
-#: A patch written back: the columns it changes (see ``_update_thread``).
-_PATCH_THREAD = f'UPDATE {_T} SET title = ?, metadata = ?, "updatedAt" = ?, {_E} = ? WHERE id = ?'
 _U = quote("updatedAt")
 
 RESOURCE = Codec(RESOURCES, r.Resource)
@@ -197,30 +192,23 @@ class LibSQLMemory(MemoryStore, LibSQLDomain):
         statements). Measured in one process, the two implementations interleaved over the side-by-side's update_thread
         op (title + one metadata key): the read-modify-write 89-94 us per call, the one statement 102-114 us. On sqld
         the same job is one request (a batch with an operation token).
-
-        The UPDATE sets only what a patch changes: naming ``resourceId`` and ``createdAt`` in its SET makes SQLite
-        rewrite their index entry even when the values are the same (it decides by the columns named, not the
-        values), which measured 65-74 us against 34-59 us for the bare transaction on the side-by-side's thread.
         """
-        return await self._rewrite_thread(thread_id, patch.apply, _PATCH_THREAD)
+        return await self._rewrite_thread(thread_id, patch.apply)
 
-    async def _rewrite_thread(self, thread_id: str, change: Callable[[r.Thread], r.Thread],
-                              statement: str = "") -> r.Thread | None:
-        """``change`` applied to the live thread and written back (None: no such thread); ``statement`` is
-        :data:`_PATCH_THREAD` when ``change`` keeps the resource and createdAt, else every column is written."""
+    async def _rewrite_thread(self, thread_id: str, change: Callable[[r.Thread], r.Thread]) -> r.Thread | None:
         def go(db: LibSQLConnection) -> r.Thread | None:
             now = now_iso()
             old = self._thread_row(db, thread_id, now)
             if old is None:
                 return None
             new = change(old)
-            expires = ts(self.expires_at("thread"))
-            if statement:
-                assert new.resource_id == old.resource_id and new.created_at == old.created_at
-                db.execute(statement, (new.title, dump_json(new.metadata), iso(new.updated_at), expires, thread_id))
-            else:
-                db.execute(_REWRITE_THREAD, (new.resource_id, new.title, dump_json(new.metadata),
-                                             iso(new.created_at), iso(new.updated_at), expires, thread_id))
+            db.execute(
+                f'UPDATE {_T} SET "resourceId" = ?, title = ?, metadata = ?, "createdAt" = ?, "updatedAt" = ?, '
+                f"{_E} = ? "
+                "WHERE id = ?",
+                (new.resource_id, new.title, dump_json(new.metadata), iso(new.created_at), iso(new.updated_at),
+                 ts(self.expires_at("thread")), thread_id),
+            )
             return new
 
         return await self.conn.write(go, inline=True)
