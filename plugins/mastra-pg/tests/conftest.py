@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import uuid
@@ -60,6 +61,25 @@ async def make_store(pg_url: str) -> AsyncIterator[Callable[..., Awaitable[Any]]
 async def raw(pg_url: str) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
     async with await psycopg.AsyncConnection.connect(pg_url, autocommit=True) as conn:
         yield conn
+
+
+@pytest.fixture
+def terminate(raw: psycopg.AsyncConnection[Any]) -> Callable[[str], Awaitable[None]]:
+    """``await terminate(app)``: every backend of that ``application_name`` killed by the server, returning once they
+    are gone. A backend exits some time after the signal (later on a loaded machine), so the wait is on
+    ``pg_stat_activity`` itself (bounded: 10 s), never a fixed sleep."""
+
+    async def kill(app: str) -> None:
+        await raw.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s", (app,))
+        for _ in range(500):
+            cur = await raw.execute("SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name = %s", (app,))
+            row = await cur.fetchone()
+            if row is not None and row[0]:
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"the backends of {app!r} did not exit within 10 s")
+
+    return kill
 
 
 @contextlib.contextmanager

@@ -134,19 +134,15 @@ async def test_a_caller_waiting_on_an_exhausted_pool_gets_the_parked_connection(
     await _all_back(store)
 
 
-async def test_a_parked_connection_the_server_dropped_is_replaced(pg_url: str, make_store: Any, raw: Any) -> None:
+async def test_a_parked_connection_the_server_dropped_is_replaced(pg_url: str, make_store: Any,
+                                                                  terminate: Any) -> None:
     app = f"mastra-park-{uuid.uuid4().hex[:6]}"
     store = await make_store(application_name=app, min_pool_size=1, max_pool_size=1)
     mem = store.memory
     await mem.save_thread(thread=Thread(id="t", resource_id="r"))
     parked = store.connection._parked
     assert parked is not None
-    await raw.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s", (app,))
-    for _ in range(500):  # the backend exits some time after the signal (later on a loaded machine): bounded wait
-        gone = await raw.execute("SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name = %s", (app,))
-        if (await gone.fetchone())[0]:
-            break
-        await asyncio.sleep(0.02)
+    await terminate(app)
     assert (await mem.get_thread_by_id(thread_id="t")).id == "t"
     assert store.connection._parked is not parked
     await _all_back(store)

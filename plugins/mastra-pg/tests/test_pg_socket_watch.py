@@ -54,7 +54,8 @@ async def test_statements_reuse_one_registration_of_a_duplicate_descriptor(make_
     assert watch.handle is None and watch.fd == -1 and _watches(loop) == {}
 
 
-async def test_the_server_hanging_up_on_the_parked_connection_unregisters_it(make_store: Any, raw: Any) -> None:
+async def test_the_server_hanging_up_on_the_parked_connection_unregisters_it(make_store: Any,
+                                                                            terminate: Any) -> None:
     loop = asyncio.get_running_loop()
     app = f"mastra-watch-{uuid.uuid4().hex[:6]}"
     store = await make_store(application_name=app, min_pool_size=1, max_pool_size=1)
@@ -70,18 +71,14 @@ async def test_the_server_hanging_up_on_the_parked_connection_unregisters_it(mak
         fire()
 
     watch.handle._callback = counted  # (the registered handle's callback, counted)
-    await raw.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s", (app,))
-    for _ in range(500):  # the backend exits some time after the signal (later on a loaded machine): bounded wait
-        if fires:
-            break
-        await asyncio.sleep(0.02)
+    await terminate(app)
     await asyncio.sleep(0.3)  # the loop turns many times meanwhile: a still-registered EOF would fire on each turn
     assert fires == 1 and watch.handle is None and watch.fd == -1 and _watches(loop) == {}
     assert (await mem.get_thread_by_id(thread_id="t")).id == "t"  # on a fresh connection
     assert store.connection._parked is not parked
 
 
-async def test_a_connection_lost_mid_statement_leaves_no_registration(make_store: Any, raw: Any) -> None:
+async def test_a_connection_lost_mid_statement_leaves_no_registration(make_store: Any, terminate: Any) -> None:
     loop = asyncio.get_running_loop()
     app = f"mastra-watch-{uuid.uuid4().hex[:6]}"
     store = await make_store(application_name=app, min_pool_size=1, max_pool_size=1)
@@ -93,7 +90,7 @@ async def test_a_connection_lost_mid_statement_leaves_no_registration(make_store
         if watch.fut is not None:
             break
     assert watch.fut is not None
-    await raw.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s", (app,))
+    await terminate(app)
     with pytest.raises(psycopg.OperationalError):
         await asyncio.wait_for(sleeping, 10)
     assert watch.handle is None and watch.fd == -1 and _watches(loop) == {}
