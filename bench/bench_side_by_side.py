@@ -35,7 +35,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from bench.bench_reference_ops import more_ops, reference_ops, seed, seed_more, variant_ops
-from bench.common import RESULTS
+from bench.common import RESULTS, cpu_times, steal_share
 from bench.reference_node import ReferenceProcess
 
 N = int(os.environ.get("BENCH_SBS_N", "200"))
@@ -220,6 +220,7 @@ def _stats(samples: list[float], total_ms: float, cpu_ms: float) -> dict[str, fl
 
 async def compare(backend: str) -> list[dict[str, Any]]:
     """Both sides of one backend through the six ops, rounds alternating; one row per op."""
+    machine = cpu_times()
     async with OPENERS[backend]() as (ref_backend, ref_config, ours):
         await seed(ours, "a")
         if MORE:
@@ -247,10 +248,12 @@ async def compare(backend: str) -> list[dict[str, Any]]:
                         acc[op][side] = (old[0] + got[0], old[1] + got[1], old[2] + got[2])
         finally:
             await ref.close()
+    steal = steal_share(machine, cpu_times())  # (the whole backend's run: seeding, warm-up and rounds)
     rows: list[dict[str, Any]] = []
     for op, sides in acc.items():
         o, r = _stats(*sides["ours"]), _stats(*sides["reference"])
         rows.append({"backend": backend, "op": op, "rounds": ROUNDS, "ours": o, "reference": r, "node": node,
+                     "steal": steal,
                      "ratio_ops_per_s": o["ops_per_s"] / r["ops_per_s"], "ratio_p50": r["p50_ms"] / o["p50_ms"]})
     return rows
 
@@ -279,5 +282,8 @@ async def main() -> None:
         except Exception as exc:  # one backend failing must not lose the others' numbers
             print(f"   {backend}: failed: {type(exc).__name__}: {exc}")
     print(table(rows))
+    for backend, steal in dict.fromkeys((r["backend"], r["steal"]) for r in rows):
+        if steal is not None:
+            print(f"   {backend}: the host stole {steal:.0%} of this machine's CPU time during its run")
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "side_by_side.json").write_text(json.dumps(rows, indent=2))

@@ -88,3 +88,27 @@ def report(results: list[Result], name: str) -> str:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps([attrs.asdict(r) for r in results], indent=2))
     return text
+
+
+def cpu_times() -> tuple[int, int] | None:
+    """The machine's (steal, total) CPU time in clock ticks, from ``/proc/stat`` (None where there is none).
+
+    Steal is time a virtual machine's CPUs wanted to run but the host ran something else: on a shared host it
+    stalls whatever runs, both sides of a side-by-side alike, and puts calls of a few microseconds at milliseconds.
+    """
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = stat.readline().split()
+    except OSError:
+        return None
+    if not fields or fields[0] != "cpu" or len(fields) < 9:
+        return None
+    ticks = [int(x) for x in fields[1:9]]  # user nice system idle iowait irq softirq steal (guest is inside user)
+    return ticks[7], sum(ticks)
+
+
+def steal_share(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
+    """The share of CPU time stolen by the host between two :func:`cpu_times` readings (None: unknown)."""
+    if before is None or after is None or after[1] <= before[1]:
+        return None
+    return (after[0] - before[0]) / (after[1] - before[1])

@@ -23,8 +23,11 @@ def section(rows: list[dict[str, Any]], out: Path) -> list[str]:
              "per call in us (all its threads; the database server's not included).", ""]
     backends = list(dict.fromkeys(r["backend"] for r in rows))
     for backend in backends:
-        lines += [f"### {backend}", "",
-                  "| op | ours ops/s | ref ops/s | ratio | p50 ratio | ours p50 ms | ref p50 ms | ours p95 ms | "
+        steal = next((r.get("steal") for r in rows if r["backend"] == backend), None)
+        lines += [f"### {backend}", ""]
+        if steal is not None:  # (a shared host's steal stalls both sides alike, and widens every spread)
+            lines += [f"CPU time stolen by the host during this backend's run: {steal:.0%}.", ""]
+        lines += ["| op | ours ops/s | ref ops/s | ratio | p50 ratio | ours p50 ms | ref p50 ms | ours p95 ms | "
                   "ref p95 ms | ours cpu | ref cpu |",
                   "|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in (r for r in rows if r["backend"] == backend):

@@ -40,7 +40,8 @@ class LibSQLStore(ConnectedBackend[LibSQLConnection]):
         return LibSQLConnection(Target(cfg.url, cfg.auth_token), max_retries=cfg.max_retries,
                                 initial_backoff_ms=cfg.initial_backoff_ms, busy_timeout_ms=cfg.busy_timeout_ms,
                                 table_prefix=cfg.table_prefix, operation_timeout=float(cfg.operation_timeout),
-                                connect_timeout=float(cfg.connect_timeout), wal_flush_every=cfg.wal_flush_every)
+                                connect_timeout=float(cfg.connect_timeout), wal_flush_every=cfg.wal_flush_every,
+                                wal_autocheckpoint=cfg.wal_autocheckpoint)
 
     @property
     def db(self) -> LibSQLConnection:

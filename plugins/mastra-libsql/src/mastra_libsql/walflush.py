@@ -1,11 +1,12 @@
 """``WalFlusher``: the WAL file written out to disk from a background thread, a few writes at a time.
 
-Why: a file database runs in WAL mode with ``synchronous=NORMAL``, so a commit only appends frames to the WAL
-(no sync). Every 1,000 frames SQLite's auto-checkpoint copies the WAL into the database and syncs both files,
-inside whichever write of ours crossed the mark. Measured on this project's 2-core machine (strace), that pause
-was 5-6 ms, and the WAL's fsync was most of it (5.2 ms; the database file's 0.9 ms): it wrote out the ~4 MB of
-frames appended since the last checkpoint. In a run of the side-by-side bench a few such pauses landed on timed
-calls of the short ops (a 30 us update paying 5 ms once in 400 calls moves its mean by 40 %).
+Why: a file database runs in WAL mode with ``synchronous=NORMAL``, so a commit only appends frames to the WAL (no
+sync). Every 1,000 frames (SQLite's default; the store's ``wal_autocheckpoint``, 4,000 now) SQLite's auto-checkpoint
+copies the WAL into the database and syncs both files, inside whichever write of ours crossed the mark. Measured on
+this project's 2-core machine (strace), that pause was 5-6 ms, and the WAL's fsync was most of it (5.2 ms; the
+database file's 0.9 ms): it wrote out the ~4 MB of frames appended since the last checkpoint. In a run of the
+side-by-side bench a few such pauses landed on timed calls of the short ops (a 30 us update paying 5 ms once in 400
+calls moves its mean by 40 %).
 
 So every :data:`DEFAULT_EVERY` writes this thread calls ``fdatasync`` on the WAL (the call releases the GIL: the
 event loop runs on meanwhile), and a checkpoint's own sync finds only the last few frames still to write: the
