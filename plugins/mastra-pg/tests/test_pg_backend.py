@@ -6,6 +6,7 @@ The server restart test is the last one in this file (it restarts the shared ser
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import threading
 import uuid
@@ -700,3 +701,33 @@ async def test_pgvector_ann_queries_use_ef_search(make_store: Any, monkeypatch: 
         assert sent == [f"SET LOCAL hnsw.ef_search = {want}"], sent
         await vec.close()
     assert EF_SEARCH == 100
+
+
+async def test_a_workflows_runs_page_reads_the_page_in_index_order(make_store: Any, raw: Any) -> None:
+    """The runs page of one workflow is an ordered scan of the default (workflow_name, createdAt, seq) index that
+    stops at the page: no sort of the workflow's runs, whatever their number (read from the server's own plan of
+    the statement the store sends, after ANALYZE, so the planner knows the table's real size)."""
+    store = await make_store()
+    for i in range(400):
+        await store.workflows.persist_workflow_snapshot(workflow_name="wf" if i % 4 else "other", run_id=f"r{i}",
+                                                        snapshot={"status": "running", "n": i})
+    await raw.execute(sql.SQL("ANALYZE {}.mastra_workflow_snapshot").format(sql.Identifier(store.schema_name)))
+    sent: list[tuple[Any, Any]] = []
+    fetch = store.workflows.conn.fetch
+
+    async def recording(query: Any, params: Any = (), **kw: Any) -> Any:
+        sent.append((query, params))
+        return await fetch(query, params, **kw)
+
+    store.workflows.conn.fetch = recording
+    try:
+        page = await store.workflows.list_workflow_runs(workflow_name="wf", per_page=20)
+    finally:
+        del store.workflows.conn.fetch
+    newest = [f"r{i}" for i in range(399, -1, -1) if i % 4][:20]
+    assert page.total == 300 and [run.run_id for run in page.items] == newest
+    (query, params), = sent
+    cur = await raw.execute(sql.SQL("EXPLAIN (ANALYZE, FORMAT JSON) ") + sql.SQL(query), params)
+    plan = json.dumps((await cur.fetchone())[0])
+    index = f"{store.schema_name}_mastra_workflow_snapshot_name_createdat_idx"[:63]
+    assert f'"Index Name": "{index}"' in plan and '"Node Type": "Sort"' not in plan
