@@ -59,7 +59,7 @@ _BUSY = re.compile(
 _SQLITE_BUSY_WAIT_MS = 10
 #: A file's ``PRAGMA wal_autocheckpoint`` (SQLite's default: 1,000 pages). The checkpoint runs inside the commit that
 #: crosses the mark, on the event loop for an inline job, with the GIL held (the driver never releases it): strace
-#: of the side-by-side write mix put 5-7 ms of fsync in the loop's thread per checkpoint at 1,000 and 9-11 ms at
+#: of the bench's write mix (our ops alone) put 5-7 ms of fsync in the loop's thread per checkpoint at 1,000, 9-11 at
 #: 4,000, a quarter as often (each page in the WAL is copied once, however many frames it has). 4,000 still fits
 #: the first wal-index hash table (4,062 frames), so reads look a page up as before.
 DEFAULT_AUTOCHECKPOINT = 4000
