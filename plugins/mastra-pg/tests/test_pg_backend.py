@@ -703,31 +703,64 @@ async def test_pgvector_ann_queries_use_ef_search(make_store: Any, monkeypatch: 
     assert EF_SEARCH == 100
 
 
-async def test_a_workflows_runs_page_reads_the_page_in_index_order(make_store: Any, raw: Any) -> None:
-    """The runs page of one workflow is an ordered scan of the default (workflow_name, createdAt, seq) index that
-    stops at the page: no sort of the workflow's runs, whatever their number (read from the server's own plan of
-    the statement the store sends, after ANALYZE, so the planner knows the table's real size)."""
-    store = await make_store()
-    for i in range(400):
-        await store.workflows.persist_workflow_snapshot(workflow_name="wf" if i % 4 else "other", run_id=f"r{i}",
-                                                        snapshot={"status": "running", "n": i})
-    await raw.execute(sql.SQL("ANALYZE {}.mastra_workflow_snapshot").format(sql.Identifier(store.schema_name)))
+async def _plan_of(store: Any, domain: Any, raw: Any, call: Any) -> tuple[Any, str]:
+    """``await call()``'s result and the server's plan (JSON text) of the one statement it sent through ``domain``,
+    after ANALYZE of the store's tables, so the planner knows their real sizes."""
+    await raw.execute(sql.SQL("ANALYZE {}.mastra_workflow_snapshot, {}.mastra_scorers").format(
+        sql.Identifier(store.schema_name), sql.Identifier(store.schema_name)))
     sent: list[tuple[Any, Any]] = []
-    fetch = store.workflows.conn.fetch
+    fetch = domain.conn.fetch
 
     async def recording(query: Any, params: Any = (), **kw: Any) -> Any:
         sent.append((query, params))
         return await fetch(query, params, **kw)
 
-    store.workflows.conn.fetch = recording
+    domain.conn.fetch = recording
     try:
-        page = await store.workflows.list_workflow_runs(workflow_name="wf", per_page=20)
+        result = await call()
     finally:
-        del store.workflows.conn.fetch
-    newest = [f"r{i}" for i in range(399, -1, -1) if i % 4][:20]
-    assert page.total == 300 and [run.run_id for run in page.items] == newest
+        del domain.conn.fetch
     (query, params), = sent
     cur = await raw.execute(sql.SQL("EXPLAIN (ANALYZE, FORMAT JSON) ") + sql.SQL(query), params)
-    plan = json.dumps((await cur.fetchone())[0])
+    return result, json.dumps((await cur.fetchone())[0])
+
+
+async def test_a_workflows_runs_page_reads_the_page_in_index_order(make_store: Any, raw: Any) -> None:
+    """The runs page of one workflow is an ordered scan of the default (workflow_name, createdAt, seq) index that
+    stops at the page: no sort of the workflow's runs, whatever their number (read from the server's own plan of
+    the statement the store sends)."""
+    store = await make_store()
+    for i in range(400):
+        await store.workflows.persist_workflow_snapshot(workflow_name="wf" if i % 4 else "other", run_id=f"r{i}",
+                                                        snapshot={"status": "running", "n": i})
+    page, plan = await _plan_of(store, store.workflows, raw,
+                                lambda: store.workflows.list_workflow_runs(workflow_name="wf", per_page=20))
+    newest = [f"r{i}" for i in range(399, -1, -1) if i % 4][:20]
+    assert page.total == 300 and [run.run_id for run in page.items] == newest
     index = f"{store.schema_name}_mastra_workflow_snapshot_name_createdat_idx"[:63]
+    assert f'"Index Name": "{index}"' in plan and '"Node Type": "Sort"' not in plan
+
+
+@pytest.mark.parametrize("listing", ["scorer", "run", "entity"])
+async def test_a_scores_page_reads_the_page_in_index_order(make_store: Any, raw: Any, listing: str) -> None:
+    """A scorer's, a run's or an entity's scores page is an ordered scan of its default index that stops at the
+    page, among scores of many scorers, runs and entities (the server's plan of the statement the store sends)."""
+    from mastra_core.testing.factories import sample_score
+
+    store = await make_store()
+    for i in range(600):  # one scorer, run and entity in four; the rest spread over many
+        mine = i % 4 == 0
+        await store.scores.save_score(score=sample_score(
+            scorer_id="s" if mine else f"s{i}", run_id="r" if mine else f"r{i}",
+            entity_id="e" if mine else f"e{i}", entity_type="AGENT", metadata={"i": i}))
+    calls = {"scorer": (lambda: store.scores.list_scores_by_scorer_id(scorer_id="s", per_page=20),
+                        "mastra_scores_scorerid_createdat_idx"),
+             "run": (lambda: store.scores.list_scores_by_run_id(run_id="r", per_page=20),
+                     "mastra_scores_runid_createdat_idx"),
+             "entity": (lambda: store.scores.list_scores_by_entity_id(entity_id="e", entity_type="AGENT", per_page=20),
+                        "mastra_scores_entityid_entitytype_createdat_idx")}
+    call, name = calls[listing]
+    page, plan = await _plan_of(store, store.scores, raw, call)
+    assert page.total == 150 and [s.metadata["i"] for s in page.items] == list(range(596, -1, -4))[:20]
+    index = f"{store.schema_name}_{name}"[:63]
     assert f'"Index Name": "{index}"' in plan and '"Node Type": "Sort"' not in plan
