@@ -32,14 +32,19 @@ def _most_frames(path: str) -> int:
     return max(0, size - _WAL_HEADER) // (_FRAME_HEADER + _PAGE)
 
 
+async def _save_big(store: LibSQLStore, message_id: str) -> None:
+    """One message of ~12 KB in thread ``t``: a few overflow pages, so ~5 WAL frames a save."""
+    await store.memory.save_messages(messages=[
+        Message.from_text(message_id + "x" * 12_000, id=message_id, thread_id="t", resource_id="r")])
+
+
 async def _write_frames(store: LibSQLStore, path: str, frames: int) -> int:
-    """Save messages of ~12 KB (each a few overflow pages) until the WAL has held ``frames`` frames; the writes made."""
+    """Save big messages (:func:`_save_big`) until the WAL has held ``frames`` frames; the writes made."""
     await store.memory.save_thread(thread=Thread(id="t", resource_id="r"))
     writes = 0
     while _most_frames(path) < frames:
         assert writes < 5000, "the WAL never grew: are the writes reaching the file?"
-        await store.memory.save_messages(messages=[
-            Message.from_text(f"{writes:06d}" + "x" * 12_000, id=f"m{writes}", thread_id="t", resource_id="r")])
+        await _save_big(store, f"m{writes}")
         writes += 1
     return writes
 
@@ -62,8 +67,7 @@ async def test_an_explicit_1000_checkpoints_at_sqlites_mark(tmp_path: Path) -> N
         assert _pragma(store) == 1000
         await _write_frames(store, f"{tmp_path}/b.db-wal", 900)
         for i in range(300):  # ~5 frames each: 1,500 more, and the WAL starts over after each checkpoint
-            await store.memory.save_messages(messages=[
-                Message.from_text(f"{i:06d}" + "y" * 12_000, id=f"n{i}", thread_id="t", resource_id="r")])
+            await _save_big(store, f"n{i}")
         assert 900 <= _most_frames(f"{tmp_path}/b.db-wal") < 1100
         page = await store.memory.list_messages(thread_id="t", per_page=0)
         assert page.total >= 300 + 1  # nothing lost across the checkpoints
