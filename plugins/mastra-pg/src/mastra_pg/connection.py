@@ -215,11 +215,13 @@ def _connection_lost(exc: BaseException, conn: Any) -> bool:
     return isinstance(exc, psycopg.OperationalError) and (conn is None or conn.broken or conn.closed)
 
 
-async def run_statement(conn: Any, query: Any, params: Any = None, *, prepare: lean.Prepare = None) -> lean.Result:
-    """One statement on an idle autocommit connection, its rows read (see :mod:`.lean`); the cursor in the
-    unusual case of a connection in pipeline mode (or a psycopg release without what :mod:`.lean` uses)."""
+async def run_statement(conn: Any, query: Any, params: Any = None, *, prepare: lean.Prepare = None,
+                        chunk: int = 0) -> lean.Result:
+    """One statement on an idle autocommit connection, its rows read (see :mod:`.lean`; ``chunk``: its
+    :data:`~.lean.CAN_CHUNK`); the cursor in the unusual case of a connection in pipeline mode (or a psycopg release
+    without what :mod:`.lean` uses)."""
     if lean.usable(conn):
-        return await lean.run(conn, query, params, prepare)
+        return await lean.run(conn, query, params, prepare, chunk)
     cur = await conn.execute(query, params, prepare=False if prepare == lean.CUSTOM else prepare)
     return lean.Result(await cur.fetchall() if _has_rows(cur) else None, cur.rowcount)
 
@@ -617,12 +619,14 @@ class PgConnection:
         *,
         idempotent: bool = True,
         prepare: lean.Prepare = None,
+        chunk: int = 0,
     ) -> list[Any]:
         """One statement's rows (one round trip); ``prepare=False`` never uses a prepared plan, ``prepare=CUSTOM``
-        (``lean.CUSTOM``) a prepared one always planned for its parameters."""
+        (``lean.CUSTOM``) a prepared one always planned for its parameters; ``chunk`` > 0: rows loaded that many at
+        a time as they come (``lean.CAN_CHUNK``: for rows of big JSON documents)."""
 
         async def go(conn: Any) -> list[Any]:
-            rows = (await run_statement(conn, query, params, prepare=prepare)).rows
+            rows = (await run_statement(conn, query, params, prepare=prepare, chunk=chunk)).rows
             return [] if rows is None else rows
 
         return await self.with_conn(go, idempotent=idempotent)

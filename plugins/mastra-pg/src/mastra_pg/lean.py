@@ -41,6 +41,7 @@ else:
     AVAILABLE = True
 
 _TUPLES_OK = pq.ExecStatus.TUPLES_OK
+_TUPLES_CHUNK = getattr(pq.ExecStatus, "TUPLES_CHUNK", -1)  # (psycopg >= 3.2, libpq >= 17)
 _COMMAND_OK = pq.ExecStatus.COMMAND_OK
 _EMPTY_QUERY = pq.ExecStatus.EMPTY_QUERY
 _PIPELINE_SYNC = pq.ExecStatus.PIPELINE_SYNC
@@ -58,6 +59,14 @@ PREPARED_MAX = 100
 CUSTOM: Final = "custom"
 CUSTOM_RUNS = 5
 CAN_CLOSE = pq.version() >= 170000
+#: ``chunk=``: the rows are read and loaded (their JSON parsed) a few at a time as they come, while the server is still
+#: producing the rest (libpq's chunked rows mode), instead of once the whole result is in. The server writes a long
+#: result 8 KB at a time and spends longer per row on one of big JSON documents (its ``jsonb`` output function, ~35 us
+#: for a 2.6 KB workflow snapshot here) than this client takes to parse it (~15-20 us), so all but the last chunk's
+#: parsing overlaps the server's work, as the reference's driver (node-postgres parses each row as its message comes)
+#: does. Needs libpq >= 17; otherwise the rows are read whole, as without it, and so is a ``prepare=CUSTOM`` run that
+#: prepares its statement in a pipeline (libpq sets the mode only for the command at the head of its queue).
+CAN_CHUNK = CAN_CLOSE and _TUPLES_CHUNK != -1 and hasattr(pq.PGconn, "set_chunked_rows_mode")
 #: What ``prepare`` takes.
 Prepare = bool | None | Literal["custom"]
 #: At most this many encoded statement texts kept per connection (then the cache starts over).
@@ -113,7 +122,8 @@ class _Watch:
     reply (measured on a 1 ms statement: two waits a statement instead of one). With a registration per wait that
     late callback was cancelled with the reader; this one stays. It wakes the statement only once libpq holds a
     whole result: a long reply comes 8 KB a packet (a page of twenty 2.6 KB snapshots in 7), each part read here,
-    where a task wakeup per part cost ~40k instructions per such page (callgrind).
+    where a task wakeup per part cost ~40k instructions per such page (callgrind). In chunked rows mode
+    (:data:`CAN_CHUNK`) a whole chunk is such a result: the statement wakes per chunk, on purpose.
     """
 
     __slots__ = ("loop", "fd", "source", "handle", "fut", "pgconn")
@@ -226,8 +236,10 @@ def _selector_loops() -> set[type]:
 _SELECTOR_LOOPS = _selector_loops()
 
 
-async def _results(pgconn: Any, loop: asyncio.AbstractEventLoop, watch: _Watch) -> list[Any]:
-    """Flush what was sent and read every result of it (libpq's non-blocking protocol)."""
+async def _results(pgconn: Any, loop: asyncio.AbstractEventLoop, watch: _Watch,
+                   sink: Callable[[Any], None] | None = None) -> list[Any]:
+    """Flush what was sent and read every result of it (libpq's non-blocking protocol); a chunk of rows (chunked
+    rows mode) goes to ``sink`` as it comes, not into the list."""
     while pgconn.flush():
         await _until(pgconn, loop, writable=True)
     out: list[Any] = []
@@ -244,6 +256,9 @@ async def _results(pgconn: Any, loop: asyncio.AbstractEventLoop, watch: _Watch) 
         res = pgconn.get_result()
         if res is None:
             return out
+        if sink is not None and res.status == _TUPLES_CHUNK:
+            sink(res)
+            continue
         out.append(res)
 
 
@@ -253,8 +268,9 @@ def usable(conn: Any) -> bool:
     return AVAILABLE and getattr(conn, "_pipeline", False) is None
 
 
-async def run(conn: Any, query: Any, params: Any, prepare: Prepare) -> Result:
-    """Run one statement on ``conn`` (an idle autocommit connection, not in pipeline mode)."""
+async def run(conn: Any, query: Any, params: Any, prepare: Prepare, chunk: int = 0) -> Result:
+    """Run one statement on ``conn`` (an idle autocommit connection, not in pipeline mode); ``chunk`` > 0: its rows
+    loaded that many at a time as they come (see :data:`CAN_CHUNK`)."""
     state: _State | None = getattr(conn, "_mastra_lean", None)
     if state is None:
         state = conn._mastra_lean = _State(conn)
@@ -280,15 +296,16 @@ async def run(conn: Any, query: Any, params: Any, prepare: Prepare) -> Result:
     pgconn = conn.pgconn
     if prepare == CUSTOM and (not CAN_CLOSE or conn.prepare_threshold is None):
         prepare = False  # (no Close in this libpq's pipelines; prepared statements turned off, e.g. behind PgBouncer)
+    chunks = _Chunks(state.tx, chunk) if chunk > 0 and CAN_CHUNK else None
     try:
         if prepare == CUSTOM:
-            results = await _custom(pgconn, pgq, state)
+            results = await _custom(pgconn, pgq, state, chunks)
         else:
             name = _name(state, conn.prepare_threshold, pgq, prepare)
-            results = await _send(pgconn, pgq, name, state)
+            results = await _send(pgconn, pgq, name, state, chunks)
             if name and _unknown(results):
                 _forget(state)  # dropped on the server: prepare again later, run this one unnamed
-                results = await _send(pgconn, pgq, b"", state)
+                results = await _send(pgconn, pgq, b"", state, chunks)
     except BaseException:
         state.watch.disarm()  # (its duplicate would keep the socket of a lost or finished connection open)
         if pgconn.transaction_status == pq.TransactionStatus.ACTIVE:  # interrupted mid-statement
@@ -302,6 +319,10 @@ async def run(conn: Any, query: Any, params: Any, prepare: Prepare) -> Result:
             _raise(res, pgconn)
     res = results[0]  # (several only from a text of several statements: the first, as the cursor shows it)
     if res.status == _TUPLES_OK:
+        if chunks is not None:
+            chunks(res)  # (the result that ends a chunked one has no rows; a row set of none comes whole)
+            rows = chunks.done()
+            return Result(rows, len(rows))
         tx = state.tx
         tx.set_pgresult(res)
         rows = tx.load_rows(0, res.ntuples, tuple)
@@ -309,6 +330,43 @@ async def run(conn: Any, query: Any, params: Any, prepare: Prepare) -> Result:
         return Result(rows, len(rows))
     n = res.command_tuples
     return Result(None, -1 if n is None else n)
+
+
+class _Chunks:
+    """The rows of a statement run in chunked rows mode, loaded chunk by chunk as :func:`_results` gets them.
+
+    A loader that raises (psycopg's, on a value it cannot read) does not stop the reading: the rest of the result
+    is read (and dropped), so the connection is left idle, and :meth:`done` raises the error after.
+    """
+
+    __slots__ = ("tx", "size", "rows", "error")
+
+    def __init__(self, tx: Any, size: int) -> None:
+        self.tx = tx
+        self.size = size
+        self.rows: list[Any] = []
+        self.error: BaseException | None = None
+
+    def __call__(self, res: Any) -> None:
+        if self.error is not None or not res.ntuples:
+            return
+        tx = self.tx
+        try:
+            tx.set_pgresult(res)
+            self.rows.extend(tx.load_rows(0, res.ntuples, tuple))
+        except Exception as exc:
+            self.error = exc
+        finally:
+            tx.set_pgresult(None)
+
+    def start(self, pgconn: Any) -> None:
+        """Right after the statement was sent: its rows to come in chunks."""
+        pgconn.set_chunked_rows_mode(self.size)
+
+    def done(self) -> list[Any]:
+        if self.error is not None:
+            raise self.error
+        return self.rows
 
 
 def _unknown(results: list[Any]) -> bool:
@@ -324,13 +382,13 @@ def _forget(state: _State) -> None:
     state.custom.clear()
 
 
-async def _custom(pgconn: Any, pgq: PostgresQuery, state: _State) -> list[Any]:
+async def _custom(pgconn: Any, pgq: PostgresQuery, state: _State, chunks: _Chunks | None) -> list[Any]:
     """A ``prepare=CUSTOM`` run (see :data:`CUSTOM`): by its current name while it has had fewer than
     :data:`CUSTOM_RUNS` runs, else prepared anew (the old name closed) and run, in one round trip."""
     key = (pgq.query, pgq.types)
     entry = state.custom.pop(key, None)
     if entry is not None and entry[1] < CUSTOM_RUNS:
-        results = await _send(pgconn, pgq, entry[0], state)
+        results = await _send(pgconn, pgq, entry[0], state, chunks)
         if not _unknown(results):
             state.custom[key] = (entry[0], entry[1] + 1)
             return results
@@ -419,7 +477,8 @@ def _name(state: _State, threshold: int | None, pgq: PostgresQuery, prepare: Pre
     return b""
 
 
-async def _send(pgconn: Any, pgq: PostgresQuery, name: bytes | None, state: _State) -> list[Any]:
+async def _send(pgconn: Any, pgq: PostgresQuery, name: bytes | None, state: _State,
+                chunks: _Chunks | None = None) -> list[Any]:
     loop = asyncio.get_running_loop()
     if name is None:  # prepare it (its own round trip, as psycopg's cursor does), then run it by name
         new = f"_mastra_{next(state.serial)}".encode()
@@ -434,7 +493,10 @@ async def _send(pgconn: Any, pgq: PostgresQuery, name: bytes | None, state: _Sta
         pgconn.send_query_params(pgq.query, pgq.params, param_formats=pgq.formats, param_types=pgq.types)
     else:  # the simple protocol, as the cursor uses without parameters (several statements allowed)
         pgconn.send_query(pgq.query)
-    return await _results(pgconn, loop, state.watch)
+    if chunks is None:
+        return await _results(pgconn, loop, state.watch)
+    chunks.start(pgconn)
+    return await _results(pgconn, loop, state.watch, chunks)
 
 
 def _raise(res: Any, pgconn: Any) -> None:

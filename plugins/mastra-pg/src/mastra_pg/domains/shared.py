@@ -90,10 +90,12 @@ class PgDomain(BackendDomain[PgConnection]):
         return ident(self.conn.schema) + "." + ident(TABLES[key])
 
     async def page(self, codec: TableCodec[R], key: str, where: str, order: str, params: dict[str, Any], page: int,
-                   per_page: PerPage, build: Callable[[R], Any] | None = None) -> Page[Any]:
-        """One page of ``codec``'s records and the total in ONE statement (:func:`page_sql`)."""
+                   per_page: PerPage, build: Callable[[R], Any] | None = None, chunk: int = 0) -> Page[Any]:
+        """One page of ``codec``'s records and the total in ONE statement (:func:`page_sql`); ``chunk``: see
+        :meth:`PgConnection.fetch`."""
         limit = "" if per_page is False else f" LIMIT {int(per_page)} OFFSET {int(page) * int(per_page)}"
-        rows = await self.conn.fetch(page_sql(self.q, self.table_name(key), codec.select, where, order, limit), params)
+        rows = await self.conn.fetch(page_sql(self.q, self.table_name(key), codec.select, where, order, limit), params,
+                                     chunk=chunk)
         total, items = page_rows(rows, codec)
         return Page(items=[build(x) for x in items] if build else items, total=total, page=page, per_page=per_page,
                     has_more=has_more(total, page, per_page))
