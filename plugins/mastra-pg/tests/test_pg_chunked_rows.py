@@ -1,17 +1,20 @@
 """``lean.run(..., chunk=k)``: rows read and loaded k at a time as they come (libpq's chunked rows mode), the runs
-page's path. The same rows as the whole result and as psycopg's cursor; the result really came in chunks; a server
-error, a loader error or a lost connection part way through leave the connection as a whole result would."""
+and scores pages' path. The same rows as the whole result and as psycopg's cursor; the result really came in
+chunks; a server error, a loader error or a lost connection part way through leave the connection as a whole result
+would."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
 import pytest
+from mastra_core.testing.factories import sample_score
 from mastra_pg import lean
-from mastra_pg.domains import workflows
+from mastra_pg.domains import scores, workflows
 
 #: Rows of ~3 KB each, so the reply comes in several packets (the server writes 8 KB at a time).
 BIG_ROWS = ("SELECT g, repeat('x', 3000), jsonb_build_object('n', g, 's', repeat('y', 2000), 'l', "
@@ -52,6 +55,22 @@ async def test_chunked_rows_are_the_whole_results_rows(raw: Any, monkeypatch: py
     assert (await lean.run(raw, BIG_ROWS, {"n": 0}, None, chunk)).rows == []
 
 
+@pytest.mark.parametrize("prepare", [False, True])
+async def test_a_pipeline_entered_after_a_chunked_statement_gets_its_rows_whole(raw: Any, prepare: bool) -> None:
+    # libpq keeps a statement's chunked rows mode until it moves on to another command: without the statement's own
+    # pipeline (lean._send_chunked), psycopg's next pipeline got TUPLES_CHUNK for its first command and raised
+    for _ in range(2):
+        assert len((await lean.run(raw, BIG_ROWS, {"n": 9}, prepare, 2)).rows) == 9
+        async with raw.pipeline():
+            cur = await raw.execute("SELECT g FROM generate_series(1, 5) g")
+            assert await cur.fetchall() == [(1,), (2,), (3,), (4,), (5,)]
+        assert len((await lean.run(raw, BIG_ROWS, {"n": 9}, prepare, 2)).rows) == 9
+        cur = raw.cursor()
+        await cur.executemany("SELECT %s::int + g FROM generate_series(1, 3) g", [(10,), (20,)], returning=True)
+        assert await cur.fetchall() == [(11,), (12,), (13,)]
+        assert cur.nextset() and await cur.fetchall() == [(21,), (22,), (23,)]
+
+
 async def test_a_server_error_after_some_chunks_raises_it_and_the_connection_is_idle(
         raw: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     seen = _count_chunks(monkeypatch)
@@ -85,7 +104,7 @@ async def test_a_connection_lost_between_chunks_raises_and_leaves_no_registratio
         await raw.execute("SELECT pg_terminate_backend(%s)", (pid,))
         with pytest.raises(psycopg.OperationalError):
             await asyncio.wait_for(reading, 10)
-        state = victim._mastra_lean
+        state: Any = victim._mastra_lean  # type: ignore[attr-defined]
         assert state.watch.fd == -1 and state.watch.handle is None  # unregistered, its duplicate closed
 
 
@@ -97,14 +116,43 @@ async def test_a_runs_page_is_read_in_chunks_with_the_same_runs(make_store: Any,
         snapshot = {"runId": f"r{i}", "status": "success", "context": {f"s{k}": {"out": "z" * 200} for k in range(12)}}
         await store.workflows.persist_workflow_snapshot(workflow_name="wf", run_id=f"r{i}", snapshot=snapshot,
                                                         created_at=base + timedelta(seconds=i))
-    pages: dict[int, list[Any]] = {}
+
+    async def pages() -> list[Any]:
+        return [await store.workflows.list_workflow_runs(workflow_name="wf", page=p, per_page=10) for p in range(3)]
+
+    whole, chunked = await _whole_and_chunked(monkeypatch, workflows, "RUNS_CHUNK", pages)
+    assert chunked == whole
+    assert [run.run_id for page in whole for run in page.items] == [f"r{i}" for i in reversed(range(23))]
+    assert [page.total for page in whole] == [23, 23, 23]
+
+
+async def test_a_scores_page_is_read_in_chunks_with_the_same_scores(make_store: Any,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    store = await make_store()
+    said = [{"role": "user", "content": f"question {i} " + "words " * 60} for i in range(8)]
+    saved = [await store.scores.save_score(score=sample_score(scorer_id="sc", input=said, output={"n": i}))
+             for i in range(23)]
+
+    async def pages() -> list[Any]:
+        return [await store.scores.list_scores_by_scorer_id(scorer_id="sc", page=p, per_page=10) for p in range(3)]
+
+    whole, chunked = await _whole_and_chunked(monkeypatch, scores, "SCORES_CHUNK", pages)
+    assert chunked == whole
+    assert sorted(s.id for page in whole for s in page.items) == sorted(s.id for s in saved)
+    assert [page.total for page in whole] == [23, 23, 23] and whole[0].items[0].input == said
+
+
+async def _whole_and_chunked(monkeypatch: pytest.MonkeyPatch, module: Any, knob: str,
+                             read: Callable[[], Awaitable[list[Any]]]) -> tuple[list[Any], list[Any]]:
+    """What ``read`` returns with ``module.knob`` at 0 (whole results) and at its default, checking that the
+    default really read chunks and 0 none."""
     seen = _count_chunks(monkeypatch)
-    for size in (0, workflows.RUNS_CHUNK):
-        monkeypatch.setattr(workflows, "RUNS_CHUNK", size)
-        seen.clear()
-        pages[size] = [await store.workflows.list_workflow_runs(workflow_name="wf", page=p, per_page=10)
-                       for p in range(3)]
-        assert bool(seen) == (size > 0)
-    assert pages[0] == pages[workflows.RUNS_CHUNK]
-    assert [run.run_id for page in pages[0] for run in page.items] == [f"r{i}" for i in reversed(range(23))]
-    assert [page.total for page in pages[0]] == [23, 23, 23]
+    default = getattr(module, knob)
+    assert default > 0
+    monkeypatch.setattr(module, knob, 0)
+    whole = await read()
+    assert seen == []
+    monkeypatch.setattr(module, knob, default)
+    chunked = await read()
+    assert seen and max(seen) <= default and seen[-1] == 0
+    return whole, chunked

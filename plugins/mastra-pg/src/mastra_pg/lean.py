@@ -487,16 +487,44 @@ async def _send(pgconn: Any, pgq: PostgresQuery, name: bytes | None, state: _Sta
         if res.status != _COMMAND_OK:
             return [res]  # the statement's own error (a syntax error...), raised by the caller
         state.names[pgq.query, pgq.types] = name = new
+    if chunks is not None:
+        return await _send_chunked(pgconn, pgq, name, state.watch, chunks)
     if name:
         pgconn.send_query_prepared(name, pgq.params, param_formats=pgq.formats)
     elif pgq.params:
         pgconn.send_query_params(pgq.query, pgq.params, param_formats=pgq.formats, param_types=pgq.types)
     else:  # the simple protocol, as the cursor uses without parameters (several statements allowed)
         pgconn.send_query(pgq.query)
-    if chunks is None:
-        return await _results(pgconn, loop, state.watch)
-    chunks.start(pgconn)
-    return await _results(pgconn, loop, state.watch, chunks)
+    return await _results(pgconn, loop, state.watch)
+
+
+async def _send_chunked(pgconn: Any, pgq: PostgresQuery, name: bytes, watch: _Watch, chunks: _Chunks) -> list[Any]:
+    """Run the statement (by ``name``, or unnamed when empty) with its rows in chunks, in a pipeline of its own.
+
+    Why a pipeline: libpq keeps a statement's chunked rows mode after its end until the next statement sent outside
+    a pipeline, or the next command a pipeline moves on to; the first command of a pipeline entered next (psycopg's
+    ``conn.pipeline()``, its ``executemany``) would get its rows in chunks, which psycopg refuses ("unexpected result
+    status from query: TUPLES_CHUNK"). Ending this one with a sync moves libpq past the statement, which clears the
+    mode. Same messages on the wire as outside a pipeline (Bind, Execute, Sync), same round trip.
+    """
+    loop = asyncio.get_running_loop()
+    pgconn.enter_pipeline_mode()
+    try:
+        if name:
+            pgconn.send_query_prepared(name, pgq.params, param_formats=pgq.formats)
+        else:  # (the simple protocol has no place in a pipeline: one statement, extended protocol)
+            pgconn.send_query_params(pgq.query, pgq.params, param_formats=pgq.formats, param_types=pgq.types)
+        chunks.start(pgconn)
+        pgconn.pipeline_sync()
+        results = await _results(pgconn, loop, watch, chunks)
+        sync = await _results(pgconn, loop, watch)
+        if [res.status for res in sync] != [_PIPELINE_SYNC]:
+            raise errors.InternalError("the pipeline's results are out of step")
+        pgconn.exit_pipeline_mode()
+    except BaseException:
+        pgconn.finish()  # the pipeline's state is unknown: the pool replaces a closed connection
+        raise
+    return results
 
 
 def _raise(res: Any, pgconn: Any) -> None:
