@@ -95,6 +95,30 @@ async def test_a_loader_error_is_raised_once_the_whole_reply_is_read(raw: Any) -
     assert (await lean.run(raw, "SELECT g FROM generate_series(8, 9) g", None, False, 1)).rows == [(8,), (9,)]
 
 
+@pytest.mark.parametrize("chunk", [0, 4])
+async def test_each_turns_every_row_as_it_is_loaded(raw: Any, chunk: int) -> None:
+    turned: list[int] = []
+
+    def each(row: Any) -> Any:
+        turned.append(row[0])
+        return (row[0] * 10, row[2]["n"])
+
+    rows = (await lean.run(raw, BIG_ROWS, {"n": 11}, False, chunk, each)).rows
+    assert rows == [(g * 10, g) for g in range(1, 12)] and turned == list(range(1, 12))
+
+
+async def test_an_error_in_each_is_raised_once_the_whole_reply_is_read(raw: Any) -> None:
+    def each(row: Any) -> Any:
+        if row[0] == 6:
+            raise KeyError("six")
+        return row[0]
+
+    with pytest.raises(KeyError, match="six"):
+        await lean.run(raw, BIG_ROWS, {"n": 20}, False, 4, each)
+    assert raw.pgconn.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    assert (await lean.run(raw, BIG_ROWS, {"n": 3}, False, 4, lambda row: row[0])).rows == [1, 2, 3]
+
+
 async def test_a_connection_lost_between_chunks_raises_and_leaves_no_registration(raw: Any, pg_url: str) -> None:
     async with await psycopg.AsyncConnection.connect(pg_url, autocommit=True) as victim:
         pid = victim.info.backend_pid
@@ -117,13 +141,14 @@ async def test_a_runs_page_is_read_in_chunks_with_the_same_runs(make_store: Any,
         await store.workflows.persist_workflow_snapshot(workflow_name="wf", run_id=f"r{i}", snapshot=snapshot,
                                                         created_at=base + timedelta(seconds=i))
 
-    async def pages() -> list[Any]:
-        return [await store.workflows.list_workflow_runs(workflow_name="wf", page=p, per_page=10) for p in range(3)]
+    async def pages() -> list[Any]:  # (the fourth page is past the end: the empty page's marker row)
+        return [await store.workflows.list_workflow_runs(workflow_name="wf", page=p, per_page=10) for p in range(4)]
 
     whole, chunked = await _whole_and_chunked(monkeypatch, workflows, "RUNS_CHUNK", pages)
     assert chunked == whole
     assert [run.run_id for page in whole for run in page.items] == [f"r{i}" for i in reversed(range(23))]
-    assert [page.total for page in whole] == [23, 23, 23]
+    assert [(page.total, page.has_more) for page in whole] == [(23, True), (23, True), (23, False), (23, False)]
+    assert whole[0].items[0].snapshot["context"]["s0"] == {"out": "z" * 200}
 
 
 async def test_a_scores_page_is_read_in_chunks_with_the_same_scores(make_store: Any,

@@ -216,14 +216,17 @@ def _connection_lost(exc: BaseException, conn: Any) -> bool:
 
 
 async def run_statement(conn: Any, query: Any, params: Any = None, *, prepare: lean.Prepare = None,
-                        chunk: int = 0) -> lean.Result:
-    """One statement on an idle autocommit connection, its rows read (see :mod:`.lean`; ``chunk``: its
-    :data:`~.lean.CAN_CHUNK`); the cursor in the unusual case of a connection in pipeline mode (or a psycopg release
+                        chunk: int = 0, each: Callable[[Any], Any] | None = None) -> lean.Result:
+    """One statement on an idle autocommit connection, its rows read (see :mod:`.lean`; ``chunk`` and ``each``:
+    :func:`.lean.run`); the cursor in the unusual case of a connection in pipeline mode (or a psycopg release
     without what :mod:`.lean` uses)."""
     if lean.usable(conn):
-        return await lean.run(conn, query, params, prepare, chunk)
+        return await lean.run(conn, query, params, prepare, chunk, each)
     cur = await conn.execute(query, params, prepare=False if prepare == lean.CUSTOM else prepare)
-    return lean.Result(await cur.fetchall() if _has_rows(cur) else None, cur.rowcount)
+    if not _has_rows(cur):
+        return lean.Result(None, cur.rowcount)
+    rows = await cur.fetchall()
+    return lean.Result(rows if each is None else [each(row) for row in rows], cur.rowcount)
 
 
 def _has_rows(cur: Any) -> bool:
@@ -620,13 +623,15 @@ class PgConnection:
         idempotent: bool = True,
         prepare: lean.Prepare = None,
         chunk: int = 0,
+        each: Callable[[Any], Any] | None = None,
     ) -> list[Any]:
         """One statement's rows (one round trip); ``prepare=False`` never uses a prepared plan, ``prepare=CUSTOM``
         (``lean.CUSTOM``) a prepared one always planned for its parameters; ``chunk`` > 0: rows loaded that many at
-        a time as they come (``lean.CAN_CHUNK``: for rows of big JSON documents)."""
+        a time as they come (``lean.CAN_CHUNK``: for rows of big JSON documents); ``each``: what each row becomes,
+        applied as it is loaded."""
 
         async def go(conn: Any) -> list[Any]:
-            rows = (await run_statement(conn, query, params, prepare=prepare, chunk=chunk)).rows
+            rows = (await run_statement(conn, query, params, prepare=prepare, chunk=chunk, each=each)).rows
             return [] if rows is None else rows
 
         return await self.with_conn(go, idempotent=idempotent)

@@ -268,9 +268,11 @@ def usable(conn: Any) -> bool:
     return AVAILABLE and getattr(conn, "_pipeline", False) is None
 
 
-async def run(conn: Any, query: Any, params: Any, prepare: Prepare, chunk: int = 0) -> Result:
+async def run(conn: Any, query: Any, params: Any, prepare: Prepare, chunk: int = 0,
+              each: Callable[[Any], Any] | None = None) -> Result:
     """Run one statement on ``conn`` (an idle autocommit connection, not in pipeline mode); ``chunk`` > 0: its rows
-    loaded that many at a time as they come (see :data:`CAN_CHUNK`)."""
+    loaded that many at a time as they come (see :data:`CAN_CHUNK`); ``each``: what a row becomes, applied as the
+    row is loaded (with chunks, while the rest is still coming)."""
     state: _State | None = getattr(conn, "_mastra_lean", None)
     if state is None:
         state = conn._mastra_lean = _State(conn)
@@ -296,7 +298,7 @@ async def run(conn: Any, query: Any, params: Any, prepare: Prepare, chunk: int =
     pgconn = conn.pgconn
     if prepare == CUSTOM and (not CAN_CLOSE or conn.prepare_threshold is None):
         prepare = False  # (no Close in this libpq's pipelines; prepared statements turned off, e.g. behind PgBouncer)
-    chunks = _Chunks(state.tx, chunk) if chunk > 0 and CAN_CHUNK else None
+    chunks = _Chunks(state.tx, chunk, each) if chunk > 0 and CAN_CHUNK else None
     try:
         if prepare == CUSTOM:
             results = await _custom(pgconn, pgq, state, chunks)
@@ -327,6 +329,8 @@ async def run(conn: Any, query: Any, params: Any, prepare: Prepare, chunk: int =
         tx.set_pgresult(res)
         rows = tx.load_rows(0, res.ntuples, tuple)
         tx.set_pgresult(None)
+        if each is not None:
+            rows = [each(row) for row in rows]
         return Result(rows, len(rows))
     n = res.command_tuples
     return Result(None, -1 if n is None else n)
@@ -335,15 +339,17 @@ async def run(conn: Any, query: Any, params: Any, prepare: Prepare, chunk: int =
 class _Chunks:
     """The rows of a statement run in chunked rows mode, loaded chunk by chunk as :func:`_results` gets them.
 
-    A loader that raises (psycopg's, on a value it cannot read) does not stop the reading: the rest of the result
-    is read (and dropped), so the connection is left idle, and :meth:`done` raises the error after.
+    ``each`` (when given) turns each loaded row into what the caller keeps. A loader or ``each`` that raises (psycopg's
+    loader on a value it cannot read) does not stop the reading: the rest of the result is read (and dropped), so the
+    connection is left idle, and :meth:`done` raises the error after.
     """
 
-    __slots__ = ("tx", "size", "rows", "error")
+    __slots__ = ("tx", "size", "each", "rows", "error")
 
-    def __init__(self, tx: Any, size: int) -> None:
+    def __init__(self, tx: Any, size: int, each: Callable[[Any], Any] | None = None) -> None:
         self.tx = tx
         self.size = size
+        self.each = each
         self.rows: list[Any] = []
         self.error: BaseException | None = None
 
@@ -353,10 +359,12 @@ class _Chunks:
         tx = self.tx
         try:
             tx.set_pgresult(res)
-            self.rows.extend(tx.load_rows(0, res.ntuples, tuple))
+            rows = tx.load_rows(0, res.ntuples, tuple)
+            tx.set_pgresult(None)
+            each = self.each
+            self.rows.extend(rows if each is None else [each(row) for row in rows])
         except Exception as exc:
             self.error = exc
-        finally:
             tx.set_pgresult(None)
 
     def start(self, pgconn: Any) -> None:
