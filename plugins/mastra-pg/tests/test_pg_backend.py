@@ -19,6 +19,7 @@ from mastra_core import ConfigError, MessageInclude, StorageError, open_storage
 from mastra_core.clock import utc_now
 from mastra_core.errors import NotFoundError, SchemaNotReadyError, ValidationError
 from mastra_core.records import Message, Resource, Thread
+from mastra_core.testing.factories import sample_score
 from mastra_pg import IndexSpec, PostgresStore
 from mastra_pg.roundtrips import RoundTripProxy
 from mastra_pg.schema import SCHEMA_VERSION
@@ -494,6 +495,10 @@ async def test_round_trips_per_operation_are_within_budget(pg_url: str, make_sto
                                                             opts={"status": "success"})) == 1
         assert await trips(lambda: wf.update_workflow_results(workflow_name="w", run_id="run", step_id="s1",
                                                               result={"ok": True})) == 1
+        # pages read in chunks (their own pipeline: Bind, Execute, Sync as outside one) are one round trip still
+        assert await trips(lambda: wf.list_workflow_runs(workflow_name="w", per_page=20)) == 1
+        await store.scores.save_score(score=sample_score(scorer_id="sc", input=[{"text": "z" * 3000}]))
+        assert await trips(lambda: store.scores.list_scores_by_scorer_id(scorer_id="sc")) == 1
         assert await trips(lambda: store.observability.batch_create_spans(records=[
             {"traceId": f"tr{i}", "spanId": "s", "name": "n", "spanType": "generic", "startedAt": utc_now()}
             for i in range(5)])) == 1
