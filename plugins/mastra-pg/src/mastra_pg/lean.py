@@ -423,10 +423,7 @@ async def _prepare_and_run(pgconn: Any, pgq: PostgresQuery, old: bytes | None, n
         pgconn.pipeline_sync()
         # each command's results end with a None, as a statement's do outside a pipeline; then the sync's own
         commands = [await _results(pgconn, loop, watch) for _ in range(2 if old is None else 3)]
-        sync = await _results(pgconn, loop, watch)
-        if [res.status for res in sync] != [_PIPELINE_SYNC]:
-            raise errors.InternalError("the pipeline's results are out of step")
-        pgconn.exit_pipeline_mode()
+        await _end_pipeline(pgconn, loop, watch)
     except BaseException:
         pgconn.finish()  # the pipeline's state is unknown: the pool replaces a closed connection
         raise
@@ -434,6 +431,14 @@ async def _prepare_and_run(pgconn: Any, pgq: PostgresQuery, old: bytes | None, n
     if not prepare or prepare[0].status != _COMMAND_OK:
         return False, prepare[:1]  # the statement's own error (a syntax error...), raised by the caller
     return True, run
+
+
+async def _end_pipeline(pgconn: Any, loop: asyncio.AbstractEventLoop, watch: _Watch) -> None:
+    """After a pipeline's commands' results: read its sync's, then leave pipeline mode."""
+    sync = await _results(pgconn, loop, watch)
+    if [res.status for res in sync] != [_PIPELINE_SYNC]:
+        raise errors.InternalError("the pipeline's results are out of step")
+    pgconn.exit_pipeline_mode()
 
 
 def _plan(text: bytes, encoding: str) -> tuple[bytes, tuple[bytes, list[Any], Callable[[dict[str, Any]], Any]] | None]:
@@ -525,10 +530,7 @@ async def _send_chunked(pgconn: Any, pgq: PostgresQuery, name: bytes, watch: _Wa
         chunks.start(pgconn)
         pgconn.pipeline_sync()
         results = await _results(pgconn, loop, watch, chunks)
-        sync = await _results(pgconn, loop, watch)
-        if [res.status for res in sync] != [_PIPELINE_SYNC]:
-            raise errors.InternalError("the pipeline's results are out of step")
-        pgconn.exit_pipeline_mode()
+        await _end_pipeline(pgconn, loop, watch)
     except BaseException:
         pgconn.finish()  # the pipeline's state is unknown: the pool replaces a closed connection
         raise
