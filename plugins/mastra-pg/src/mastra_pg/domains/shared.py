@@ -48,8 +48,9 @@ def page_rows(rows: list[Any], codec: TableCodec[R]) -> tuple[int, list[R]]:
     return total, [codec.decode(row, 2) for row in rows]
 
 
-def page_row(codec: TableCodec[R], build: Callable[[R], Any] | None) -> Callable[[Any], tuple[Any, Any]]:
-    """A :func:`page_sql` row as (total, its record built, or None for an empty page's marker row)."""
+def page_row_decoder(codec: TableCodec[R], build: Callable[[R], Any] | None) -> Callable[[Any], tuple[Any, Any]]:
+    """What turns a :func:`page_sql` row into (total, its record built, or None for an empty page's marker row): the
+    ``each`` of :meth:`PgConnection.fetch` (:func:`page_rows` decodes whole results already fetched)."""
     if build is None:
         return lambda row: (row[0], None if row[1] is None else codec.decode(row, 2))
     return lambda row: (row[0], None if row[1] is None else build(codec.decode(row, 2)))
@@ -98,15 +99,11 @@ class PgDomain(BackendDomain[PgConnection]):
 
     async def page(self, codec: TableCodec[R], key: str, where: str, order: str, params: dict[str, Any], page: int,
                    per_page: PerPage, build: Callable[[R], Any] | None = None, chunk: int = 0) -> Page[Any]:
-        """One page of ``codec``'s records and the total in ONE statement (:func:`page_sql`); ``chunk`` > 0: rows
-        read that many at a time, each decoded (and built) as it is loaded (:meth:`PgConnection.fetch`)."""
+        """One page of ``codec``'s records and the total in ONE statement (:func:`page_sql`), each row decoded (and
+        built) as it is loaded; ``chunk`` > 0: rows read that many at a time (:meth:`PgConnection.fetch`)."""
         limit = "" if per_page is False else f" LIMIT {int(per_page)} OFFSET {int(page) * int(per_page)}"
-        text = page_sql(self.q, self.table_name(key), codec.select, where, order, limit)
-        if chunk <= 0:
-            total, items = page_rows(await self.conn.fetch(text, params), codec)
-            return Page(items=[build(x) for x in items] if build else items, total=total, page=page,
-                        per_page=per_page, has_more=has_more(total, page, per_page))
-        rows = await self.conn.fetch(text, params, chunk=chunk, each=page_row(codec, build))
+        rows = await self.conn.fetch(page_sql(self.q, self.table_name(key), codec.select, where, order, limit), params,
+                                     chunk=chunk, each=page_row_decoder(codec, build))
         total = int(rows[0][0])
         return Page(items=[] if rows[0][1] is None else [row[1] for row in rows], total=total, page=page,
                     per_page=per_page, has_more=has_more(total, page, per_page))
