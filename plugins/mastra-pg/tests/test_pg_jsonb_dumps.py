@@ -1,4 +1,5 @@
-"""``codec.jsonb_dumps`` (orjson, the standard encoder where it must) stores exactly what ``codec.dumps`` stores.
+"""``codec.jsonb_dumps`` (orjson, the standard encoder where it must) stores exactly what ``codec.dumps`` stores, and
+``codec.text_json`` (message content's text, the same arrangement) writes the JSON value the standard encoder writes.
 
 Two checks: the texts parse to the same JSON value, types included (an int is not a float), for storable values and
 hostile ones (NUL, U+FFFF, lone surrogates, floats with exponents, non-string keys); and PostgreSQL, given both
@@ -14,7 +15,7 @@ from typing import Any
 import psycopg
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from mastra_pg.codec import dumps, jsonb_dumps
+from mastra_pg.codec import _standard_text_json, dumps, jsonb_dumps, text_json
 
 FLOATS = [0.0, -0.0, 1.0, 1.5, 0.1, 1e-7, 1.5e-5, 1e15, 1e16, 1.5e22, 2.0**60, 123456789012345.0, 1e300, 5e-324]
 TEXT = ["", "a", "\x00", "a\x00b", "\uffff", "\uffff!", "\ud800", "x\udfffy", "é", "😀", "\u2028", "\x1f\x7f", '"\\']
@@ -49,6 +50,21 @@ def _text(data: bytes | str) -> str:
 @given(values)
 def test_the_same_json_value_as_the_standard_encoder(value: Any) -> None:
     assert _same(json.loads(_text(jsonb_dumps(value))), json.loads(dumps(value)))
+
+
+@settings(max_examples=400, deadline=None)
+@given(values)
+def test_text_json_is_the_same_json_value_as_the_standard_encoder(value: Any) -> None:
+    # message content in a text column: orjson's text where it can write it, the standard encoder's otherwise
+    ours = text_json(value)
+    assert isinstance(ours, str) and _same(json.loads(ours), json.loads(_standard_text_json(value)))
+
+
+def test_text_json_takes_the_standard_encoder_where_orjson_cannot_write_the_same_text() -> None:
+    for value in ({1: "a"}, {"a": 2**70}, "\ud800", {"k": "\uffff"}):
+        assert text_json(value) == _standard_text_json(value)
+    usual = {"format": 2, "parts": [{"text": 'say "hi" \\ é \x00', "type": "text"}], "content": "hi"}
+    assert text_json(usual) == _standard_text_json(usual)  # the usual content: the very same text
 
 
 def test_what_orjson_cannot_write_goes_to_the_standard_encoder() -> None:

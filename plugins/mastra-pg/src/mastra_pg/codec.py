@@ -235,7 +235,24 @@ def json_copy(value: Any) -> Any:
 
 
 def text_json(value: Any) -> str:
-    """JSON text for a ``text`` column (message content): lone surrogates as ``\\uXXXX`` escapes, which JSON allows."""
+    """JSON text for a ``text`` column (message content): lone surrogates as ``\\uXXXX`` escapes, which JSON allows.
+
+    Through orjson when it can write the value (a message's content in about a fifth of the standard encoder's
+    time: 4.4 -> 0.9 us here, ten of them in every ``save_messages(10)``); what it refuses (a lone surrogate, a
+    non-string key, an integer beyond 64 bits) and text holding ``ESC`` take :func:`_standard_text_json`. The two
+    texts are the same JSON value (``tests/test_pg_jsonb_dumps.py`` compares them on Hypothesis-drawn values); they
+    differ at most in how a float's exponent is written (``1e-7`` for ``1e-07``), the same number to every reader.
+    """
+    try:
+        data = orjson.dumps(value, default=_unstructured, option=_ORJSON)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return _standard_text_json(value)
+    if data.find(_ESC_BYTES) >= 0:
+        return _standard_text_json(value)
+    return data.decode()
+
+
+def _standard_text_json(value: Any) -> str:
     text = _ENCODER.encode(value)
     if not text.isascii() and _NEEDS.search(text):
         text = _ASCII_ENCODER.encode(value)

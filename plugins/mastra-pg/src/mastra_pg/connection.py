@@ -27,6 +27,7 @@ from psycopg.types.json import set_json_dumps, set_json_loads
 from psycopg_pool import AsyncConnectionPool
 
 from . import codec, lean
+from .arrays import register_array_dumpers
 from .config import PostgresConfig
 from .schema import TABLES
 from .schema import migrate as migrate_schema
@@ -344,6 +345,7 @@ class PgConnection:
         self._setup(conn)
 
     def _setup(self, conn: Any) -> None:
+        register_array_dumpers(conn)
         set_json_loads(codec.loads, conn)
         set_json_dumps(codec.jsonb_dumps, conn)
         self._configured.add(conn)

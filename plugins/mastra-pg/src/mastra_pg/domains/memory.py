@@ -18,6 +18,7 @@ from mastra_core.retention import Retention
 from mastra_core.serde import content_from_json, content_wire
 
 from .. import lean
+from ..arrays import TextArray
 from ..codec import aware, esc_str, esc_text, json_copy, jsonb, jsonb_null, naive, text_json, utc_time
 from ..connection import PgConnection
 from .shared import BUMPED, DEAD, PgDomain, codec_for, page_rows, page_sql
@@ -44,15 +45,16 @@ _BUMP = ('"updatedAtZ" = GREATEST(%(now)s::timestamptz, COALESCE("updatedAtZ", "
          '+ interval \'1 millisecond\'), "updatedAt" = GREATEST(%(now)s::timestamptz, COALESCE("updatedAtZ", '
          '"updatedAt" AT TIME ZONE \'UTC\') + interval \'1 millisecond\') AT TIME ZONE \'UTC\'')
 
-#: ``{touched}``: the threads to bump (see :meth:`PgMemory._save_sql`). The arrays go in binary (``%(x)b``): psycopg's
-#: text array dumper escapes every quote of every message's JSON
-#: content with a regex substitution, which cost more client CPU than the rest of save_messages together.
+#: ``{touched}``: the threads to bump (see :meth:`PgMemory._save_sql`). The text arrays are ``TextArray`` literals (one
+#: join each, see ``arrays.py``); the timestamps go through psycopg's binary list dumper (``%(x)b``). psycopg's text
+#: array dumper, which escapes every quote of every message's JSON content with a regex substitution, cost more
+#: client CPU than the rest of save_messages together.
 _SAVE_MESSAGES = """
 WITH ins AS (
   INSERT INTO {messages} AS m (id, thread_id, content, role, type, "createdAt", "createdAtZ", "resourceId", "expiresAt")
   SELECT u.id, u.thread_id, u.content, u.role, u.type, u.c, u.cz, u.rid, %(exp)s
-  FROM unnest(%(ids)b::text[], %(tids)b::text[], %(contents)b::text[], %(roles)b::text[], %(types)b::text[],
-              %(cs)b::timestamp[], %(czs)b::timestamptz[], %(rids)b::text[])
+  FROM unnest(%(ids)s::text[], %(tids)s::text[], %(contents)s::text[], %(roles)s::text[], %(types)s::text[],
+              %(cs)b::timestamp[], %(czs)b::timestamptz[], %(rids)s::text[])
        WITH ORDINALITY AS u(id, thread_id, content, role, type, c, cz, rid, ord)
   ORDER BY u.ord
   ON CONFLICT (id) DO UPDATE SET thread_id = EXCLUDED.thread_id, content = EXCLUDED.content, role = EXCLUDED.role,
@@ -245,12 +247,12 @@ class PgMemory(MemoryStore, PgDomain):
             total = ("COALESCE((SELECT n FROM {counts} WHERE thread_id = %(t0)s), 0) - "
                      '(SELECT count(*) FROM {messages} m WHERE m.thread_id = %(t0)s AND m."expiresAt" <= %(now)s)')
         elif q.resource_id is None and q.start is None and q.end is None:
-            params["tids"] = list(q.thread_ids)
+            params["tids"] = TextArray(q.thread_ids)
             total = ("COALESCE((SELECT sum(n) FROM {counts} WHERE thread_id = ANY(%(tids)s::text[])), 0) - "
                      '(SELECT count(*) FROM {messages} m WHERE m.thread_id = ANY(%(tids)s::text[]) '
                      'AND m."expiresAt" <= %(now)s)')
         else:
-            params["tids"] = list(q.thread_ids)
+            params["tids"] = TextArray(q.thread_ids)
             total = f"(SELECT count(*) FROM {{messages}} m WHERE m.thread_id = ANY(%(tids)s::text[]) AND {where})"  # noqa: S608
         nulls = "NULL::text, " * 5 + "NULL::timestamptz, NULL::text, NULL::timestamp"
         branches.append(f"(SELECT 't', {nulls}, ({total})::bigint)")
@@ -282,19 +284,19 @@ class PgMemory(MemoryStore, PgDomain):
         rows are at most the ids asked for. Same order as ``ORDER BY "createdAt", seq`` (seq NULL last).
         """
         now = utc_now()
-        rows = await self.conn.fetch(self.messages_by_id_sql, {"ids": list(ids)}, prepare=lean.CUSTOM)
+        rows = await self.conn.fetch(self.messages_by_id_sql, {"ids": TextArray(ids)}, prepare=lean.CUSTOM)
         live = [row for row in rows if row[9] is None or row[9] > now]
         live.sort(key=_page_order)
         return [_message(x) for x in live]
 
     def _save_params(self, messages: list[r.Message], touched: set[str]) -> dict[str, Any]:
         return {
-            "ids": [m.id for m in messages], "tids": [m.thread_id for m in messages],
-            "contents": [text_json(content_wire(m.content)) for m in messages],
-            "roles": [m.role for m in messages], "types": [m.type or "v2" for m in messages],
+            "ids": TextArray([m.id for m in messages]), "tids": TextArray([m.thread_id for m in messages]),
+            "contents": TextArray([text_json(content_wire(m.content)) for m in messages]),
+            "roles": TextArray([m.role for m in messages]), "types": TextArray([m.type or "v2" for m in messages]),
             "cs": [naive(m.created_at) for m in messages], "czs": [m.created_at for m in messages],
-            "rids": [m.resource_id for m in messages], "exp": self.expires_at("message"), "now": utc_now(),
-            "touched": sorted(touched), "t0": next(iter(touched), None),
+            "rids": TextArray([m.resource_id for m in messages]), "exp": self.expires_at("message"), "now": utc_now(),
+            "touched": TextArray(sorted(touched)), "t0": next(iter(touched), None),
         }
 
     async def _save_messages(self, messages: list[r.Message]) -> None:
