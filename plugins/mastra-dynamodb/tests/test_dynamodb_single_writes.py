@@ -1,5 +1,6 @@
-"""Read-modify-writes that are ONE conditional UpdateItem on the wire, and what they must keep doing: exactly once
-on a resend, created_at kept, expiry replaced, items of the earlier (JSON body) resource layout still read."""
+"""Writes that are ONE request on the wire (a persist; read-modify-writes as one conditional UpdateItem), and
+what they must keep doing: exactly once on a resend, created_at kept, expiry replaced, items of the earlier (JSON
+body) resource layout still read."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ async def test_persist_and_load_are_one_request_each(store: Any, counter: Any) -
     wf = store.workflows
     counter.reset()
     await wf.persist_workflow_snapshot(workflow_name="w", run_id="r", snapshot=SNAPSHOT, resource_id="res")
-    assert counter.ops == ["UpdateItem"]
+    assert counter.ops == ["PutItem"]  # a new run (test_dynamodb_workflow_persist.py)
     first = await wf.get_workflow_run_by_id(workflow_name="w", run_id="r")
     counter.reset()
     await wf.persist_workflow_snapshot(workflow_name="w", run_id="r", snapshot={**SNAPSHOT, "status": "success"},
