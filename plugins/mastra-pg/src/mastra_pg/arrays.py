@@ -63,6 +63,7 @@ class TextArrayDumper(Dumper):
         self._encoding = conn.info.encoding if conn is not None else "utf-8"
 
     def dump(self, obj: Any) -> bytes:
+        """The literal of ``obj`` (a :class:`TextArray`) in the connection's encoding."""
         return text_array_literal(obj).encode(self._encoding)
 
 
