@@ -15,7 +15,7 @@ empty strings, NULL elements, the empty array) and compares them with what was s
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from psycopg.abc import AdaptContext
 from psycopg.adapt import Dumper
@@ -41,10 +41,9 @@ def text_array_literal(items: tuple[str | None, ...]) -> str:
     """``items`` as a ``text[]`` literal (``{}`` when empty)."""
     if not items:
         return "{}"
-    try:
-        joined = '","'.join(items)  # type: ignore[arg-type]  # (a None raises TypeError: the slow path below)
-    except TypeError:
+    if None in items:
         return "{" + ",".join([_quoted(item) for item in items]) + "}"
+    joined = '","'.join(cast(tuple[str, ...], items))
     # each separator holds two quotes: any other quote, or any backslash, is inside an element
     if joined.count('"') != 2 * (len(items) - 1) or "\\" in joined:
         return "{" + ",".join([_quoted(item) for item in items]) + "}"
