@@ -34,6 +34,12 @@ MAX_ATTEMPTS = 25
 _READ = ("data", "dataz", "createdMs", "expMs")
 
 
+def _landed(done: bool, stored: dict[str, Any] | None, token: str) -> bool:
+    """Whether a conditional write carrying ``token`` is applied: it was, or its condition failed on an item holding
+    that token (a resend of a write whose reply was lost: the first attempt landed)."""
+    return done or (stored is not None and stored.get(OP_TOKEN) == token)
+
+
 def run_key(workflow_name: str, run_id: str) -> tuple[str, str]:
     """The primary key of a run."""
     return WORKFLOW_RUN.key(workflowName=workflow_name, runId=run_id)
@@ -103,7 +109,7 @@ class DynamoDBWorkflows(WorkflowsStore, DynamoDomain):
                 pk, sk, expr, names=names, values=values,
                 condition=f"(attribute_not_exists(pk) OR {LIVE}) AND "
                           f"(attribute_not_exists(#{OP_TOKEN}) OR #{OP_TOKEN} <> :tok)")
-            if done or (stored is not None and stored.get(OP_TOKEN) == token):
+            if _landed(done, stored, token):
                 self._remember(pk, sk)
                 return
             try:  # expired, not yet deleted by DynamoDB: a new run in its place
@@ -129,7 +135,7 @@ class DynamoDBWorkflows(WorkflowsStore, DynamoDomain):
         token = uuid.uuid4().hex
         item = {**self._item(run, created_ms=epoch_ms(run.created_at), seq=next_seq(), ver=1), OP_TOKEN: token}
         done, stored = await self.db.put_unless(item, condition="attribute_not_exists(pk)")
-        if done or (stored is not None and stored.get(OP_TOKEN) == token):
+        if _landed(done, stored, token):
             self._remember(pk, sk)
             return True
         return False
@@ -171,7 +177,7 @@ class DynamoDBWorkflows(WorkflowsStore, DynamoDomain):
             pk, sk, "SET " + ", ".join(sets) + " REMOVE " + ", ".join(removes), names=names, values=values,
             condition=f"attribute_exists(ver) AND {LIVE} AND {same_resource} AND "
                       "(attribute_not_exists(#tok) OR #tok <> :tok)")
-        if done or (stored is not None and stored.get(OP_TOKEN) == token):
+        if _landed(done, stored, token):
             return True
         self._live.drop((pk, sk))
         return False

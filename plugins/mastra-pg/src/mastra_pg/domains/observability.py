@@ -14,6 +14,7 @@ from mastra_core.retention import Retention
 from mastra_core.serde import wire_names
 
 from .. import lean
+from ..arrays import TextArray
 from ..codec import PgColumn, ident, jsonb, jsonb_column, naive, twin
 from ..connection import PgConnection, pipelined_transaction
 from .shared import LIVE, PgDomain, codec_for, page_rows, page_sql
@@ -125,5 +126,5 @@ class PgObservability(ObservabilityStore, PgDomain):
 
     async def _delete_traces(self, trace_ids: tuple[str, ...]) -> None:
         # (an array: never a generic plan, see memory.PgMemory._save_sql)
-        await self.conn.execute(self.q('DELETE FROM {spans} WHERE "traceId" = ANY(%s::text[])'), (list(trace_ids),),
-                                prepare=lean.CUSTOM)
+        await self.conn.execute(self.q('DELETE FROM {spans} WHERE "traceId" = ANY(%s::text[])'),
+                                (TextArray(trace_ids),), prepare=lean.CUSTOM)
